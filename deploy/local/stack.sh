@@ -1,0 +1,192 @@
+#!/usr/bin/env bash
+# Local stack for development, tests and the demo: Redis, a MongoDB-wire server
+# (mongod when on PATH, else FerretDB on PostgreSQL). Loopback only, own ports,
+# data under .local/ (git-ignored). Every process is tracked by pid file and
+# stopped by pid, never by name.
+#
+#   stack.sh start    start what is not running, print NAME=value lines
+#   stack.sh stop     stop what this script started
+#
+# When MONGODB_URI / REDIS_URL are already set, the matching service is not
+# started and the given value is printed back.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+LOCAL="${CHECKIN_LOCAL_DIR:-$ROOT/.local}"
+RUN="$LOCAL/run"
+LOGS="$LOCAL/logs"
+TOOLS="$LOCAL/tools"
+REDIS_LOCAL_PORT="${STACK_REDIS_PORT:-16379}"
+PG_LOCAL_PORT="${STACK_PG_PORT:-15432}"
+MONGO_LOCAL_PORT="${STACK_MONGO_PORT:-17017}"
+FERRETDB_VERSION="v1.24.2"
+PG_USER="${STACK_PG_OS_USER:-postgres}"
+
+log() { echo "stack: $*" >&2; }
+die() { echo "stack: error: $*" >&2; exit 1; }
+
+alive() { # pidfile -> 0 when the recorded process runs
+  [[ -f "$1" ]] && kill -0 "$(cat "$1")" 2>/dev/null
+}
+
+wait_port() { # port seconds name
+  local i
+  for ((i = 0; i < $2 * 10; i++)); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
+    sleep 0.1
+  done
+  die "$3 did not listen on 127.0.0.1:$1 within $2 s (see $LOGS)"
+}
+
+stop_pidfile() { # pidfile name
+  local pid i
+  alive "$1" || { rm -f "$1"; return 0; }
+  pid="$(cat "$1")"
+  kill -TERM "$pid" 2>/dev/null || true
+  for ((i = 0; i < 100; i++)); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
+  rm -f "$1"
+  log "stopped $2 (pid $pid)"
+}
+
+apt_updated=0
+apt_install() { # packages...
+  if [[ $apt_updated == 0 ]]; then
+    log "apt-get update"
+    apt-get update -qq >"$LOGS/apt.log" 2>&1 || die "apt-get update failed (see $LOGS/apt.log)"
+    apt_updated=1
+  fi
+  log "installing $*"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >>"$LOGS/apt.log" 2>&1 ||
+    die "apt-get install $* failed (see $LOGS/apt.log)"
+}
+
+postgres_bin() {
+  local d
+  for d in /usr/lib/postgresql/*/bin; do
+    [[ -x "$d/pg_ctl" ]] && { echo "$d"; return 0; }
+  done
+  return 1
+}
+
+ferretdb_bin() {
+  local candidate
+  for candidate in "$TOOLS/bin/ferretdb" "$(command -v ferretdb 2>/dev/null || true)"; do
+    [[ -n "$candidate" && -x "$candidate" ]] && { echo "$candidate"; return 0; }
+  done
+  return 1
+}
+
+install_ferretdb() {
+  command -v go >/dev/null || die "Go is needed to build FerretDB $FERRETDB_VERSION"
+  mkdir -p "$TOOLS/bin"
+  log "building FerretDB $FERRETDB_VERSION with go install (a few minutes, once)"
+  if GOBIN="$TOOLS/bin" go install "github.com/FerretDB/FerretDB/cmd/ferretdb@$FERRETDB_VERSION" >"$LOGS/ferretdb-build.log" 2>&1 &&
+    "$TOOLS/bin/ferretdb" --version >/dev/null 2>&1; then
+    return 0
+  fi
+  # Some module proxies refuse the version list `go install` reads for its
+  # deprecation check, and the module archive lacks the version.txt that the
+  # FerretDB binary insists on: build from the downloaded module instead.
+  log "go install did not yield a working binary; building from the module source"
+  local dir src
+  dir="$(go mod download -json "github.com/FerretDB/FerretDB@$FERRETDB_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+  [[ -d "$dir" ]] || die "could not download FerretDB $FERRETDB_VERSION (see $LOGS/ferretdb-build.log)"
+  src="$TOOLS/ferretdb-src"
+  rm -rf "$src" && cp -r "$dir" "$src" && chmod -R u+w "$src"
+  echo "$FERRETDB_VERSION" >"$src/build/version/version.txt"
+  (cd "$src" && go build -o "$TOOLS/bin/ferretdb" ./cmd/ferretdb) >>"$LOGS/ferretdb-build.log" 2>&1 ||
+    die "building FerretDB failed (see $LOGS/ferretdb-build.log)"
+  rm -rf "$src"
+}
+
+start_redis() {
+  if [[ -n "${REDIS_URL:-}" ]]; then echo "REDIS_URL=$REDIS_URL"; return; fi
+  command -v redis-server >/dev/null || apt_install redis-server
+  if ! alive "$RUN/redis.pid"; then
+    mkdir -p "$LOCAL/redis"
+    redis-server --bind 127.0.0.1 --port "$REDIS_LOCAL_PORT" --dir "$LOCAL/redis" \
+      --save "" --appendonly no --daemonize yes --pidfile "$RUN/redis.pid" \
+      --logfile "$LOGS/redis.log" >/dev/null
+    wait_port "$REDIS_LOCAL_PORT" 10 redis
+    log "redis on 127.0.0.1:$REDIS_LOCAL_PORT"
+  fi
+  echo "REDIS_URL=redis://127.0.0.1:$REDIS_LOCAL_PORT"
+}
+
+as_pg_user() {
+  if [[ "$(id -u)" == 0 ]]; then runuser -u "$PG_USER" -- "$@"; else "$@"; fi
+}
+
+start_postgres() {
+  local bin data="$LOCAL/pg"
+  bin="$(postgres_bin)" || { apt_install postgresql; bin="$(postgres_bin)"; } || die "PostgreSQL not found after install"
+  if [[ "$(id -u)" == 0 ]]; then
+    id "$PG_USER" >/dev/null 2>&1 || useradd --system --no-create-home "$PG_USER"
+    mkdir -p "$data" && chown "$PG_USER" "$data"
+    chmod o+x "$LOCAL" "$ROOT" 2>/dev/null || true
+  fi
+  if [[ ! -f "$data/PG_VERSION" ]]; then
+    as_pg_user "$bin/initdb" -D "$data" -U postgres --auth=trust -E UTF8 >"$LOGS/initdb.log" 2>&1 ||
+      die "initdb failed (see $LOGS/initdb.log)"
+  fi
+  if ! as_pg_user "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1; then
+    touch "$LOGS/postgres.log" && chown "$PG_USER" "$LOGS/postgres.log" 2>/dev/null || true
+    as_pg_user "$bin/pg_ctl" -D "$data" -l "$LOGS/postgres.log" -w -t 60 start \
+      -o "-c listen_addresses=127.0.0.1 -p $PG_LOCAL_PORT -k $data -c fsync=off -c synchronous_commit=off -c max_connections=200" \
+      >/dev/null || die "PostgreSQL did not start (see $LOGS/postgres.log)"
+    log "postgresql on 127.0.0.1:$PG_LOCAL_PORT"
+  fi
+  head -1 "$data/postmaster.pid" >"$RUN/postgres.pid"
+  as_pg_user "$bin/psql" -h 127.0.0.1 -p "$PG_LOCAL_PORT" -U postgres -tAc \
+    "SELECT 1 FROM pg_database WHERE datname='ferretdb'" | grep -q 1 ||
+    as_pg_user "$bin/createdb" -h 127.0.0.1 -p "$PG_LOCAL_PORT" -U postgres ferretdb
+}
+
+start_mongo() {
+  if [[ -n "${MONGODB_URI:-}" ]]; then echo "MONGODB_URI=$MONGODB_URI"; return; fi
+  if ! alive "$RUN/mongo.pid"; then
+    if command -v mongod >/dev/null; then
+      mkdir -p "$LOCAL/mongod"
+      mongod --bind_ip 127.0.0.1 --port "$MONGO_LOCAL_PORT" --dbpath "$LOCAL/mongod" \
+        --logpath "$LOGS/mongod.log" --fork --pidfilepath "$RUN/mongo.pid" >/dev/null
+    else
+      local fdb
+      fdb="$(ferretdb_bin)" || { install_ferretdb; fdb="$(ferretdb_bin)"; }
+      start_postgres
+      nohup "$fdb" --listen-addr="127.0.0.1:$MONGO_LOCAL_PORT" --handler=postgresql \
+        --postgresql-url="postgres://postgres@127.0.0.1:$PG_LOCAL_PORT/ferretdb" \
+        --debug-addr=- --telemetry=disable --log-level=warn --state-dir="$LOCAL" \
+        >"$LOGS/ferretdb.log" 2>&1 &
+      echo $! >"$RUN/mongo.pid"
+    fi
+    wait_port "$MONGO_LOCAL_PORT" 30 "MongoDB-wire server"
+    log "mongodb-wire server on 127.0.0.1:$MONGO_LOCAL_PORT"
+  fi
+  echo "MONGODB_URI=mongodb://127.0.0.1:$MONGO_LOCAL_PORT/checkin"
+}
+
+cmd_start() {
+  mkdir -p "$RUN" "$LOGS"
+  start_redis
+  start_mongo
+}
+
+cmd_stop() {
+  stop_pidfile "$RUN/mongo.pid" "mongodb-wire server"
+  stop_pidfile "$RUN/redis.pid" redis
+  if [[ -f "$RUN/postgres.pid" ]]; then
+    local bin
+    bin="$(postgres_bin)" && as_pg_user "$bin/pg_ctl" -D "$LOCAL/pg" -m fast -w stop >/dev/null 2>&1 || true
+    stop_pidfile "$RUN/postgres.pid" postgresql
+  fi
+}
+
+case "${1:-start}" in
+start) cmd_start ;;
+stop) cmd_stop ;;
+*) die "usage: stack.sh start|stop" ;;
+esac

@@ -1,0 +1,96 @@
+import { Elysia, ValidationError } from "elysia";
+import { healthRoutes } from "./health/routes";
+import { AppError, errorEnvelope, type FieldError } from "./http/errors";
+import type { Runtime } from "./runtime";
+
+interface RequestInfo {
+  id: string;
+  startedAt: number;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Validation messages name the field first, as existing clients expect (`field` is the first word). */
+function fieldErrors(error: ValidationError): FieldError[] {
+  return error.all.map((issue) => {
+    const field = "path" in issue && issue.path ? issue.path.replace(/^\//, "").replaceAll("/", ".") : "body";
+    const summary = "summary" in issue && issue.summary ? issue.summary : issue.message;
+    return {
+      field: field || "body",
+      message: `${field || "body"} ${summary.replace(/^Property '[^']*' /, "")}`,
+    };
+  });
+}
+
+export function createApp(rt: Runtime) {
+  const requests = new WeakMap<Request, RequestInfo>();
+  const { config, metrics } = rt;
+
+  return new Elysia()
+    .use(
+      rt.log.into({
+        autoLogging: false,
+        customProps: (ctx) => ({ reqId: requests.get(ctx.request)?.id }),
+      }),
+    )
+    .onRequest(({ request, set }) => {
+      const incoming = request.headers.get("x-request-id");
+      const id = incoming && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
+      requests.set(request, { id, startedAt: performance.now() });
+      set.headers["x-request-id"] = id;
+      set.headers["x-instance-id"] = config.instanceId;
+      // While draining, make the proxy open fresh connections to the other instances.
+      if (rt.state.draining) set.headers.connection = "close";
+    })
+    .onError(({ code, error, request, set }) => {
+      let status: number;
+      let message: string;
+      let errors: FieldError[] | undefined;
+      if (error instanceof AppError) {
+        status = error.status;
+        message = error.message;
+        errors = error.errors;
+        Object.assign(set.headers, error.headers ?? {});
+      } else if (code === "VALIDATION" && error instanceof ValidationError) {
+        status = 400;
+        message = "Validation failed";
+        errors = fieldErrors(error);
+      } else if (code === "NOT_FOUND") {
+        status = 404;
+        message = `No route for ${request.method} ${new URL(request.url).pathname}`;
+      } else if (code === "PARSE") {
+        status = 400;
+        message = "The request body could not be read: send valid JSON or form data";
+      } else {
+        status = 500;
+        message = "Something went wrong on our side; the error was logged";
+        rt.log.error({ err: error, reqId: requests.get(request)?.id }, "unhandled error");
+      }
+      set.status = status;
+      return errorEnvelope(request, status, message, errors);
+    })
+    .onAfterResponse({ as: "global" }, ({ request, route, set }) => {
+      const info = requests.get(request);
+      if (!info) return;
+      const seconds = (performance.now() - info.startedAt) / 1000;
+      const status = typeof set.status === "number" ? set.status : 200;
+      metrics.observeRequest(request.method, route, status, seconds);
+      rt.log.info(
+        {
+          reqId: info.id,
+          method: request.method,
+          path: new URL(request.url).pathname,
+          status,
+          ms: Math.round(seconds * 10_000) / 10,
+        },
+        "request",
+      );
+    })
+    .use(healthRoutes(rt))
+    .get("/metrics", async ({ set }) => {
+      set.headers["content-type"] = metrics.registry.contentType;
+      return metrics.registry.metrics();
+    });
+}
+
+export type App = ReturnType<typeof createApp>;

@@ -1,0 +1,210 @@
+// Configuration comes only from the environment; this module turns a plain
+// record into a typed, validated Config, so it stays pure and testable.
+
+export type LockMode = "strict" | "degraded";
+export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+
+export interface Config {
+  nodeEnv: string;
+  host: string;
+  port: number;
+  instanceId: string;
+  version: string;
+  mongodbUri: string;
+  mongodbDbName: string;
+  redisUrl: string;
+  redisConnectTimeoutMs: number;
+  redisMaxRetries: number;
+  ttl: { participantMs: number; sessionMs: number; statsMs: number; capacityMs: number };
+  lock: { mode: LockMode; ttlMs: number; retries: number; retryDelayMs: number; recoveryGraceMs: number };
+  throttle: { ttlMs: number; limit: number };
+  corsOrigins: string[];
+  jwtSecret: string;
+  lateThresholdMinutes: number;
+  autoOpenMinutesBefore: number;
+  autoEndGraceMinutes: number;
+  sessionCheckIntervalMs: number;
+  logLevel: LogLevel;
+  uploadMaxFileSize: number;
+  shutdownTimeoutMs: number;
+  health: { degradedMs: number; criticalMs: number };
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    expected: string,
+  ) {
+    super(`${variable}: ${expected}`);
+    this.name = "ConfigError";
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+const LOG_LEVELS: readonly LogLevel[] = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
+const LOCK_MODES: readonly LockMode[] = ["strict", "degraded"];
+const DEV_JWT_SECRET = "insecure-development-secret-change-me-before-production";
+
+function raw(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value === "" ? undefined : value;
+}
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const value = raw(env, name);
+  if (value === undefined) return fallback;
+  if (!/^-?\d+$/.test(value) || Number(value) < min || Number(value) > max) {
+    throw new ConfigError(name, `expected a whole number from ${min} to ${max}, got "${value}"`);
+  }
+  return Number(value);
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const value = raw(env, name)?.toLowerCase();
+  if (value === undefined) return fallback;
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw new ConfigError(name, `expected one of ${allowed.join(", ")}, got "${value}"`);
+  }
+  return value as T;
+}
+
+function mongo(env: Env): { uri: string; dbName: string } {
+  const uri = raw(env, "MONGODB_URI");
+  if (uri === undefined) {
+    throw new ConfigError("MONGODB_URI", "required: a mongodb:// or mongodb+srv:// connection string");
+  }
+  let parsed: URL;
+  try {
+    parsed = new URL(uri);
+  } catch {
+    throw new ConfigError("MONGODB_URI", "expected a mongodb:// or mongodb+srv:// connection string");
+  }
+  if (parsed.protocol !== "mongodb:" && parsed.protocol !== "mongodb+srv:") {
+    throw new ConfigError(
+      "MONGODB_URI",
+      `expected scheme mongodb:// or mongodb+srv://, got "${parsed.protocol}//"`,
+    );
+  }
+  const dbName = raw(env, "MONGODB_DB") ?? (decodeURIComponent(parsed.pathname.slice(1)) || "checkin");
+  return { uri, dbName };
+}
+
+function redisUrl(env: Env): string {
+  const url = raw(env, "REDIS_URL");
+  if (url !== undefined) {
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      throw new ConfigError("REDIS_URL", "expected a redis:// or rediss:// URL");
+    }
+    if (parsed.protocol !== "redis:" && parsed.protocol !== "rediss:") {
+      throw new ConfigError("REDIS_URL", `expected scheme redis:// or rediss://, got "${parsed.protocol}//"`);
+    }
+    return url;
+  }
+  const host = raw(env, "REDIS_HOST");
+  if (host === undefined) {
+    throw new ConfigError(
+      "REDIS_URL",
+      "required (or REDIS_HOST with optional REDIS_PORT and REDIS_PASSWORD)",
+    );
+  }
+  const port = int(env, "REDIS_PORT", 6379, 1, 65535);
+  const password = raw(env, "REDIS_PASSWORD");
+  const auth = password === undefined ? "" : `:${encodeURIComponent(password)}@`;
+  return `redis://${auth}${host}:${port}`;
+}
+
+function jwtSecret(env: Env, production: boolean): string {
+  const secret = raw(env, "JWT_SECRET");
+  if (secret === undefined) {
+    if (production)
+      throw new ConfigError("JWT_SECRET", "required in production: at least 32 random characters");
+    return DEV_JWT_SECRET;
+  }
+  if (secret.length < 32) throw new ConfigError("JWT_SECRET", "too short: use at least 32 random characters");
+  return secret;
+}
+
+function corsOrigins(env: Env): string[] {
+  const value = raw(env, "CORS_ORIGIN");
+  if (value === undefined) return [];
+  return value.split(",").map((origin) => {
+    const trimmed = origin.trim();
+    try {
+      return new URL(trimmed).origin;
+    } catch {
+      throw new ConfigError(
+        "CORS_ORIGIN",
+        `expected comma-separated origins like https://app.example.org, got "${trimmed}"`,
+      );
+    }
+  });
+}
+
+export function loadConfig(env: Env, version = "0.0.0"): Config {
+  const nodeEnv = raw(env, "NODE_ENV") ?? "development";
+  const port = int(env, "PORT", 3001, 1, 65535);
+  const instanceId = raw(env, "INSTANCE_ID") ?? `instance-${port}`;
+  if (!/^[A-Za-z0-9._-]{1,64}$/.test(instanceId)) {
+    throw new ConfigError("INSTANCE_ID", "expected 1-64 letters, digits, dots, dashes or underscores");
+  }
+  const db = mongo(env);
+  const degradedMs = int(env, "HEALTH_DEGRADED_MS", 200, 1, 60_000);
+  const criticalMs = int(env, "HEALTH_CRITICAL_MS", 1000, 1, 60_000);
+  if (criticalMs <= degradedMs) {
+    throw new ConfigError("HEALTH_CRITICAL_MS", `must be above HEALTH_DEGRADED_MS (${degradedMs})`);
+  }
+  return {
+    nodeEnv,
+    host: raw(env, "HOST") ?? "127.0.0.1",
+    port,
+    instanceId,
+    version,
+    mongodbUri: db.uri,
+    mongodbDbName: db.dbName,
+    redisUrl: redisUrl(env),
+    redisConnectTimeoutMs: int(env, "REDIS_CONNECT_TIMEOUT", 3000, 100, 60_000),
+    redisMaxRetries: int(env, "REDIS_MAX_RETRIES", 10, 0, 1000),
+    ttl: {
+      participantMs: int(env, "REDIS_PARTICIPANT_TTL", 600_000, 1000, 86_400_000),
+      sessionMs: int(env, "REDIS_SESSION_TTL", 60_000, 1000, 86_400_000),
+      statsMs: int(env, "REDIS_STATS_TTL", 30_000, 1000, 86_400_000),
+      capacityMs: int(env, "REDIS_CAPACITY_TTL", 5000, 1000, 86_400_000),
+    },
+    lock: {
+      mode: oneOf(env, "DISTRIBUTED_LOCK_MODE", LOCK_MODES, "strict"),
+      ttlMs: int(env, "REDIS_LOCK_TTL", 5000, 100, 600_000),
+      retries: int(env, "REDIS_LOCK_RETRIES", 5, 0, 100),
+      retryDelayMs: int(env, "REDIS_LOCK_RETRY_DELAY", 100, 1, 10_000),
+      recoveryGraceMs: int(env, "REDIS_LOCK_RECOVERY_GRACE", 5000, 0, 600_000),
+    },
+    throttle: {
+      ttlMs: int(env, "THROTTLE_TTL", 60_000, 1000, 86_400_000),
+      limit: int(env, "THROTTLE_LIMIT", 200, 1, 1_000_000),
+    },
+    corsOrigins: corsOrigins(env),
+    jwtSecret: jwtSecret(env, nodeEnv === "production"),
+    lateThresholdMinutes: int(env, "CHECKIN_LATE_THRESHOLD_MINUTES", 10, 0, 1440),
+    autoOpenMinutesBefore: int(env, "AUTO_OPEN_MINUTES_BEFORE", 10, 0, 1440),
+    autoEndGraceMinutes: int(env, "AUTO_END_GRACE_MINUTES", 0, 0, 1440),
+    sessionCheckIntervalMs: int(env, "SESSION_CHECK_INTERVAL_MS", 30_000, 1000, 3_600_000),
+    logLevel: oneOf(env, "LOG_LEVEL", LOG_LEVELS, "info"),
+    uploadMaxFileSize: int(env, "UPLOAD_MAX_FILE_SIZE", 10_485_760, 1024, 1_073_741_824),
+    shutdownTimeoutMs: int(env, "SHUTDOWN_TIMEOUT_MS", 10_000, 100, 300_000),
+    health: { degradedMs, criticalMs },
+  };
+}
+
+/** The connection string with any password replaced, for logs and health output. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = "***";
+    return parsed.toString();
+  } catch {
+    return "<unparseable url>";
+  }
+}

@@ -1,0 +1,51 @@
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+/** An error meant for the person who sent the request: its status and message are shown as they are. */
+export class AppError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly errors?: FieldError[],
+    readonly headers?: Record<string, string>,
+  ) {
+    super(message);
+    this.name = "AppError";
+  }
+}
+
+export const badRequest = (message: string, errors?: FieldError[]) => new AppError(400, message, errors);
+export const notFound = (message: string) => new AppError(404, message);
+export const conflict = (message: string) => new AppError(409, message);
+export const unavailable = (message: string, retryAfterSeconds = 2) =>
+  new AppError(503, message, undefined, { "Retry-After": String(retryAfterSeconds) });
+
+export interface ErrorEnvelope {
+  status: "error";
+  statusCode: number;
+  message: string;
+  errors?: FieldError[];
+  timestamp: string;
+  path: string;
+  method: string;
+}
+
+export function errorEnvelope(
+  request: Request,
+  status: number,
+  message: string,
+  errors?: FieldError[],
+): ErrorEnvelope {
+  const url = new URL(request.url);
+  return {
+    status: "error",
+    statusCode: status,
+    message,
+    ...(errors && errors.length > 0 ? { errors } : {}),
+    timestamp: new Date().toISOString(),
+    path: url.pathname + url.search,
+    method: request.method,
+  };
+}

@@ -1,0 +1,77 @@
+import { type CreateIndexesOptions, type Db, type IndexSpecification, MongoClient } from "mongodb";
+import type { Logger } from "./log";
+import { type ProbeResult, probe } from "./probe";
+
+export interface IndexSpec {
+  collection: string;
+  key: IndexSpecification;
+  options?: CreateIndexesOptions;
+}
+
+const RETRY_MAX_MS = 5000;
+
+/** The MongoDB connection of one instance; it keeps trying in the background until the server answers. */
+export class Mongo {
+  readonly client: MongoClient;
+  readonly db: Db;
+  private ready = false;
+  private closed = false;
+
+  constructor(
+    uri: string,
+    dbName: string,
+    appName: string,
+    private readonly indexes: readonly IndexSpec[],
+    private readonly log: Logger,
+  ) {
+    this.client = new MongoClient(uri, {
+      appName,
+      serverSelectionTimeoutMS: 2000,
+      connectTimeoutMS: 3000,
+      maxPoolSize: 50,
+    });
+    this.db = this.client.db(dbName);
+  }
+
+  /** True once connected and every index exists. */
+  get isReady(): boolean {
+    return this.ready;
+  }
+
+  /** Resolves when connected and indexed; a missing server means retries with backoff, never a crash. */
+  async start(): Promise<void> {
+    for (let attempt = 1; !this.closed; attempt++) {
+      try {
+        await this.client.connect();
+        await ensureIndexes(this.db, this.indexes);
+        this.ready = true;
+        this.log.info({ db: this.db.databaseName, indexes: this.indexes.length }, "mongodb connected");
+        return;
+      } catch (error) {
+        const wait = Math.min(250 * 2 ** attempt, RETRY_MAX_MS);
+        this.log.warn({ err: errorMessage(error), attempt, retryInMs: wait }, "mongodb not reachable yet");
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      }
+    }
+  }
+
+  ping(timeoutMs: number): Promise<ProbeResult> {
+    return probe(() => this.db.command({ ping: 1 }), timeoutMs);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.client.close();
+  }
+}
+
+/** Creating an index that already exists with the same options is a no-op, so this runs on every start. */
+export async function ensureIndexes(db: Db, specs: readonly IndexSpec[]): Promise<void> {
+  for (const spec of specs) {
+    await db.collection(spec.collection).createIndex(spec.key, spec.options ?? {});
+  }
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,57 @@
+import { createApp } from "./app";
+import type { Config } from "./config";
+import { INDEXES } from "./indexes";
+import { createLogger } from "./infra/log";
+import { createMetrics } from "./infra/metrics";
+import { Mongo } from "./infra/mongo";
+import { RedisConnections } from "./infra/redis";
+import type { Runtime } from "./runtime";
+
+/** Starts one instance (Bun edge): listen at once, connect in the background, drain on SIGTERM/SIGINT. */
+export function serve(config: Config): void {
+  const log = createLogger(config.logLevel, config.instanceId);
+  const rt: Runtime = {
+    config,
+    log,
+    metrics: createMetrics(config.instanceId),
+    mongo: new Mongo(config.mongodbUri, config.mongodbDbName, config.instanceId, INDEXES, log),
+    redis: new RedisConnections(
+      {
+        url: config.redisUrl,
+        connectTimeoutMs: config.redisConnectTimeoutMs,
+        maxRetries: config.redisMaxRetries,
+        name: config.instanceId,
+      },
+      log,
+    ),
+    state: { draining: false, startedAt: Date.now() },
+  };
+  const app = createApp(rt).listen({ hostname: config.host, port: config.port });
+  void rt.mongo.start();
+  log.info(
+    { host: config.host, port: config.port, version: config.version, lockMode: config.lock.mode },
+    "listening",
+  );
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    rt.state.draining = true;
+    log.info({ signal, pendingRequests: app.server?.pendingRequests }, "draining");
+    const server = app.server;
+    const drained = server ? server.stop(false).then(() => true) : Promise.resolve(true);
+    const timedOut = new Promise<false>((resolve) =>
+      setTimeout(() => resolve(false), config.shutdownTimeoutMs),
+    );
+    if (!(await Promise.race([drained, timedOut]))) {
+      log.warn({ timeoutMs: config.shutdownTimeoutMs }, "drain bound reached; closing remaining connections");
+      await server?.stop(true);
+    }
+    await Promise.allSettled([rt.redis.close(), rt.mongo.close()]);
+    log.info("stopped");
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+}
