@@ -6,24 +6,22 @@
 #
 #   stack.sh start    start what is not running, print NAME=value lines
 #   stack.sh stop     stop what this script started
+#   stack.sh status   exit 0 when Redis and the MongoDB-wire server run
 #
 # When MONGODB_URI / REDIS_URL are already set, the matching service is not
 # started and the given value is printed back.
 set -euo pipefail
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-LOCAL="${CHECKIN_LOCAL_DIR:-$ROOT/.local}"
+LOG_TAG=stack
+# shellcheck source=deploy/local/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 RUN="$LOCAL/run"
-LOGS="$LOCAL/logs"
 TOOLS="$LOCAL/tools"
 REDIS_LOCAL_PORT="${STACK_REDIS_PORT:-16379}"
 PG_LOCAL_PORT="${STACK_PG_PORT:-15432}"
 MONGO_LOCAL_PORT="${STACK_MONGO_PORT:-17017}"
 FERRETDB_VERSION="v1.24.2"
 PG_USER="${STACK_PG_OS_USER:-postgres}"
-
-log() { echo "stack: $*" >&2; }
-die() { echo "stack: error: $*" >&2; exit 1; }
 
 alive() { # pidfile -> 0 when the recorded process runs
   [[ -f "$1" ]] && kill -0 "$(cat "$1")" 2>/dev/null
@@ -50,18 +48,6 @@ stop_pidfile() { # pidfile name
   kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
   rm -f "$1"
   log "stopped $2 (pid $pid)"
-}
-
-apt_updated=0
-apt_install() { # packages...
-  if [[ $apt_updated == 0 ]]; then
-    log "apt-get update"
-    apt-get update -qq >"$LOGS/apt.log" 2>&1 || die "apt-get update failed (see $LOGS/apt.log)"
-    apt_updated=1
-  fi
-  log "installing $*"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >>"$LOGS/apt.log" 2>&1 ||
-    die "apt-get install $* failed (see $LOGS/apt.log)"
 }
 
 postgres_bin() {
@@ -105,7 +91,7 @@ install_ferretdb() {
 
 start_redis() {
   if [[ -n "${REDIS_URL:-}" ]]; then echo "REDIS_URL=$REDIS_URL"; return; fi
-  command -v redis-server >/dev/null || apt_install redis-server
+  apt_ensure redis-server redis-server
   if ! alive "$RUN/redis.pid"; then
     mkdir -p "$LOCAL/redis"
     redis-server --bind 127.0.0.1 --port "$REDIS_LOCAL_PORT" --dir "$LOCAL/redis" \
@@ -123,7 +109,7 @@ as_pg_user() {
 
 start_postgres() {
   local bin data="$LOCAL/pg"
-  bin="$(postgres_bin)" || { apt_install postgresql; bin="$(postgres_bin)"; } || die "PostgreSQL not found after install"
+  bin="$(postgres_bin)" || { apt_ensure pg_ctlcluster postgresql; bin="$(postgres_bin)"; } || die "PostgreSQL not found after install"
   if [[ "$(id -u)" == 0 ]]; then
     id "$PG_USER" >/dev/null 2>&1 || useradd --system --no-create-home "$PG_USER"
     mkdir -p "$data" && chown "$PG_USER" "$data"
@@ -175,6 +161,14 @@ cmd_start() {
   start_mongo
 }
 
+cmd_status() {
+  local name missing=0
+  for name in redis mongo; do
+    alive "$RUN/$name.pid" || missing=1
+  done
+  return $missing
+}
+
 cmd_stop() {
   stop_pidfile "$RUN/mongo.pid" "mongodb-wire server"
   stop_pidfile "$RUN/redis.pid" redis
@@ -188,5 +182,6 @@ cmd_stop() {
 case "${1:-start}" in
 start) cmd_start ;;
 stop) cmd_stop ;;
-*) die "usage: stack.sh start|stop" ;;
+status) cmd_status ;;
+*) die "usage: stack.sh start|stop|status" ;;
 esac

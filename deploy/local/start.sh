@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The main job: install what is missing, start the local stack, seed the demo
+# conference, run the cluster in the foreground and print its URL. Ctrl-C stops
+# everything this run started (a stack that was already up stays up).
+set -euo pipefail
+LOG_TAG=start
+# shellcheck source=deploy/local/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+node_ensure
+apt_ensure nginx nginx-light
+
+stack_was_up=0
+bash "$ROOT/deploy/local/stack.sh" status && stack_was_up=1
+stack_env="$(bash "$ROOT/deploy/local/stack.sh" start)"
+# shellcheck disable=SC2163
+while IFS= read -r line; do export "$line"; done <<<"$stack_env"
+
+cleanup() {
+  [[ $stack_was_up == 1 ]] || bash "$ROOT/deploy/local/stack.sh" stop
+}
+trap cleanup EXIT
+
+# A background job of a script ignores SIGINT, so Ctrl-C is forwarded as SIGTERM.
+bun "$ROOT/deploy/local/cluster.ts" &
+cluster_pid=$!
+trap 'kill -TERM "$cluster_pid" 2>/dev/null; wait "$cluster_pid" || true; exit 130' INT TERM
+wait "$cluster_pid"

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The whole test suite on a fresh machine: installs what is missing, starts the
+# local stack (unless MONGODB_URI / REDIS_URL point elsewhere), then lint, type
+# check and every test against the real servers. Exits non-zero on any failure.
+set -euo pipefail
+LOG_TAG=test
+# shellcheck source=deploy/local/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$ROOT"
+
+node_ensure
+apt_ensure nginx nginx-light
+apt_ensure promtool prometheus
+apt_ensure openssl openssl
+
+stack_was_up=0
+bash deploy/local/stack.sh status && stack_was_up=1
+stack_env="$(bash deploy/local/stack.sh start)"
+# shellcheck disable=SC2163
+while IFS= read -r line; do export "$line"; done <<<"$stack_env"
+cleanup() {
+  [[ $stack_was_up == 1 ]] || bash "$ROOT/deploy/local/stack.sh" stop
+}
+trap cleanup EXIT
+
+log "lint (biome)"
+biome check .
+log "type check (tsc)"
+tsc --noEmit -p .
+log "tests (bun test)"
+bun test "$@"

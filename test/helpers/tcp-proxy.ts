@@ -1,0 +1,104 @@
+import type { Socket, TCPSocketListener } from "bun";
+
+interface Side {
+  peer?: Socket<Side>;
+  /** Bytes not yet accepted by this socket (written on drain, in order). */
+  pending: Uint8Array[];
+}
+
+function send(to: Socket<Side>, chunk: Uint8Array): void {
+  if (to.data.pending.length > 0) {
+    to.data.pending.push(new Uint8Array(chunk));
+    return;
+  }
+  const written = to.write(chunk);
+  if (written < chunk.length) to.data.pending.push(new Uint8Array(chunk.subarray(Math.max(written, 0))));
+}
+
+function flush(socket: Socket<Side>): void {
+  while (socket.data.pending.length > 0) {
+    const chunk = socket.data.pending[0] as Uint8Array;
+    const written = socket.write(chunk);
+    if (written < chunk.length) {
+      socket.data.pending[0] = chunk.subarray(Math.max(written, 0));
+      return;
+    }
+    socket.data.pending.shift();
+  }
+}
+
+/**
+ * A TCP relay between a server under test and a real Redis or MongoDB, so a test
+ * can take the dependency away (stop listening, cut every connection) and bring it
+ * back on the same address, without touching the shared stack.
+ */
+export class TcpProxy {
+  private listener: TCPSocketListener<Side> | undefined;
+  private readonly sockets = new Set<Socket<Side>>();
+
+  constructor(
+    readonly port: number,
+    private readonly target: { host: string; port: number },
+  ) {}
+
+  start(): void {
+    const { target, sockets } = this;
+    const upstreamHandlers = {
+      data(upstream: Socket<Side>, chunk: Uint8Array) {
+        if (upstream.data.peer) send(upstream.data.peer, chunk);
+      },
+      drain: flush,
+      close(upstream: Socket<Side>) {
+        upstream.data.peer?.end();
+      },
+      error(upstream: Socket<Side>) {
+        upstream.data.peer?.end();
+      },
+    };
+    this.listener = Bun.listen<Side>({
+      hostname: "127.0.0.1",
+      port: this.port,
+      socket: {
+        async open(client) {
+          client.data = { pending: [] };
+          sockets.add(client);
+          try {
+            const upstream = await Bun.connect<Side>({
+              hostname: target.host,
+              port: target.port,
+              socket: upstreamHandlers,
+              data: { peer: client, pending: [] },
+            });
+            sockets.add(upstream);
+            // Bytes the client sent before the upstream connected wait in its own queue.
+            const early = client.data.pending;
+            client.data = { peer: upstream, pending: [] };
+            for (const chunk of early) send(upstream, chunk);
+          } catch {
+            client.end();
+          }
+        },
+        data(client, chunk) {
+          if (client.data.peer) send(client.data.peer, chunk);
+          else client.data.pending.push(new Uint8Array(chunk));
+        },
+        drain: flush,
+        close(client) {
+          sockets.delete(client);
+          client.data.peer?.end();
+        },
+        error(client) {
+          client.data.peer?.end();
+        },
+      },
+    });
+  }
+
+  /** Stops listening and drops every relayed connection: the dependency looks dead. */
+  stop(): void {
+    this.listener?.stop(true);
+    this.listener = undefined;
+    for (const socket of this.sockets) socket.end();
+    this.sockets.clear();
+  }
+}

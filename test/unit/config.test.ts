@@ -1,0 +1,122 @@
+import { describe, expect, test } from "bun:test";
+import { ConfigError, loadConfig, redactUrl } from "../../src/config";
+
+const BASE = { MONGODB_URI: "mongodb://127.0.0.1:27017/checkin", REDIS_URL: "redis://127.0.0.1:6379" };
+
+function failure(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig({ ...BASE, ...env });
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error(`expected ${JSON.stringify(env)} to be refused`);
+}
+
+describe("loadConfig", () => {
+  test("defaults follow the deployment guide", () => {
+    const config = loadConfig(BASE);
+    expect(config.port).toBe(3001);
+    expect(config.instanceId).toBe("instance-3001");
+    expect(config.mongodbDbName).toBe("checkin");
+    expect(config.lock).toEqual({
+      mode: "strict",
+      ttlMs: 5000,
+      retries: 5,
+      retryDelayMs: 100,
+      recoveryGraceMs: 5000,
+    });
+    expect(config.ttl).toEqual({
+      participantMs: 600_000,
+      sessionMs: 60_000,
+      statsMs: 30_000,
+      capacityMs: 5000,
+    });
+    expect(config.throttle).toEqual({ ttlMs: 60_000, limit: 200 });
+    expect(config.lateThresholdMinutes).toBe(10);
+    expect(config.uploadMaxFileSize).toBe(10_485_760);
+    expect(config.shutdownTimeoutMs).toBe(10_000);
+  });
+
+  test("reads every documented variable", () => {
+    const config = loadConfig({
+      ...BASE,
+      PORT: "3004",
+      INSTANCE_ID: "backend-4",
+      DISTRIBUTED_LOCK_MODE: "degraded",
+      REDIS_LOCK_TTL: "2000",
+      THROTTLE_LIMIT: "50",
+      CORS_ORIGIN: "https://a.example.org, https://b.example.org",
+      CHECKIN_LATE_THRESHOLD_MINUTES: "15",
+      AUTO_OPEN_MINUTES_BEFORE: "20",
+      AUTO_END_GRACE_MINUTES: "5",
+      SESSION_CHECK_INTERVAL_MS: "10000",
+      LOG_LEVEL: "debug",
+      MONGODB_DB: "other",
+    });
+    expect(config.port).toBe(3004);
+    expect(config.instanceId).toBe("backend-4");
+    expect(config.lock.mode).toBe("degraded");
+    expect(config.lock.ttlMs).toBe(2000);
+    expect(config.throttle.limit).toBe(50);
+    expect(config.corsOrigins).toEqual(["https://a.example.org", "https://b.example.org"]);
+    expect(config.lateThresholdMinutes).toBe(15);
+    expect(config.autoOpenMinutesBefore).toBe(20);
+    expect(config.autoEndGraceMinutes).toBe(5);
+    expect(config.sessionCheckIntervalMs).toBe(10_000);
+    expect(config.logLevel).toBe("debug");
+    expect(config.mongodbDbName).toBe("other");
+  });
+
+  test("builds the Redis URL from host, port and password", () => {
+    const config = loadConfig({
+      MONGODB_URI: BASE.MONGODB_URI,
+      REDIS_HOST: "cache",
+      REDIS_PORT: "6380",
+      REDIS_PASSWORD: "p@ss",
+    });
+    expect(config.redisUrl).toBe("redis://:p%40ss@cache:6380");
+  });
+
+  test.each([
+    [{ PORT: "80a" }, "PORT", "whole number from 1 to 65535"],
+    [{ PORT: "70000" }, "PORT", "whole number from 1 to 65535"],
+    [{ MONGODB_URI: "" }, "MONGODB_URI", "required"],
+    [{ MONGODB_URI: "postgres://x" }, "MONGODB_URI", "mongodb://"],
+    [{ REDIS_URL: "http://x" }, "REDIS_URL", "redis://"],
+    [{ DISTRIBUTED_LOCK_MODE: "loose" }, "DISTRIBUTED_LOCK_MODE", "strict, degraded"],
+    [{ LOG_LEVEL: "loud" }, "LOG_LEVEL", "one of fatal"],
+    [{ REDIS_LOCK_TTL: "-1" }, "REDIS_LOCK_TTL", "whole number"],
+    [{ THROTTLE_LIMIT: "0" }, "THROTTLE_LIMIT", "whole number from 1"],
+    [{ CHECKIN_LATE_THRESHOLD_MINUTES: "ten" }, "CHECKIN_LATE_THRESHOLD_MINUTES", "whole number"],
+    [{ CORS_ORIGIN: "not a url" }, "CORS_ORIGIN", "comma-separated origins"],
+    [{ INSTANCE_ID: "a b" }, "INSTANCE_ID", "letters, digits"],
+    [{ JWT_SECRET: "short" }, "JWT_SECRET", "at least 32"],
+    [{ NODE_ENV: "production" }, "JWT_SECRET", "required in production"],
+    [{ UPLOAD_MAX_FILE_SIZE: "1.5" }, "UPLOAD_MAX_FILE_SIZE", "whole number"],
+    [
+      { HEALTH_DEGRADED_MS: "500", HEALTH_CRITICAL_MS: "400" },
+      "HEALTH_CRITICAL_MS",
+      "above HEALTH_DEGRADED_MS",
+    ],
+  ])("refuses %j naming %s", (env, variable, expected) => {
+    const error = failure(env as Record<string, string>);
+    expect(error.variable).toBe(variable);
+    expect(error.message).toStartWith(`${variable}: `);
+    expect(error.message).toContain(expected);
+  });
+
+  test("requires Redis settings", () => {
+    expect(() => loadConfig({ MONGODB_URI: BASE.MONGODB_URI })).toThrow("REDIS_URL: required");
+  });
+
+  test("error messages never echo a secret", () => {
+    const error = failure({ JWT_SECRET: "tooshort-secret" });
+    expect(error.message).not.toContain("tooshort-secret");
+  });
+
+  test("redactUrl hides passwords", () => {
+    expect(redactUrl("redis://:hunter2@host:6379")).toBe("redis://:***@host:6379");
+    expect(redactUrl("mongodb://user:pw@h/db")).not.toContain("pw@");
+  });
+});
