@@ -1,7 +1,12 @@
 import { Elysia, ValidationError } from "elysia";
+import { checkinRoutes } from "./checkin/routes";
+import { createCheckinService } from "./checkin/service";
 import { healthRoutes } from "./health/routes";
 import { AppError, errorEnvelope, type FieldError } from "./http/errors";
+import { participantRoutes } from "./participants/routes";
+import { registrationRoutes } from "./registrations/routes";
 import type { Runtime } from "./runtime";
+import { sessionRoutes } from "./sessions/routes";
 
 interface RequestInfo {
   id: string;
@@ -12,21 +17,23 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** Validation messages name the field first, as existing clients expect (`field` is the first word). */
 function fieldErrors(error: ValidationError): FieldError[] {
-  return error.all.map((issue) => {
-    const field = "path" in issue && issue.path ? issue.path.replace(/^\//, "").replaceAll("/", ".") : "body";
+  const byField = new Map<string, string>();
+  for (const issue of error.all) {
+    const path = "path" in issue && issue.path ? issue.path.replace(/^\//, "").replaceAll("/", ".") : "";
+    const field = path || "body";
     const summary = "summary" in issue && issue.summary ? issue.summary : issue.message;
-    return {
-      field: field || "body",
-      message: `${field || "body"} ${summary.replace(/^Property '[^']*' /, "")}`,
-    };
-  });
+    if (!byField.has(field)) byField.set(field, `${field} ${summary.replace(/^Property '[^']*' /, "")}`);
+  }
+  return [...byField].map(([field, message]) => ({ field, message }));
 }
 
 export function createApp(rt: Runtime) {
   const requests = new WeakMap<Request, RequestInfo>();
   const { config, metrics } = rt;
+  const checkins = createCheckinService(rt);
 
-  return new Elysia()
+  // Unknown fields are refused, not silently dropped: clients learn about typos at once.
+  return new Elysia({ normalize: false })
     .use(
       rt.log.into({
         autoLogging: false,
@@ -87,6 +94,10 @@ export function createApp(rt: Runtime) {
       );
     })
     .use(healthRoutes(rt))
+    .use(sessionRoutes(rt, checkins))
+    .use(participantRoutes(rt, checkins))
+    .use(registrationRoutes(rt))
+    .use(checkinRoutes(rt, checkins))
     .get("/metrics", async ({ set }) => {
       set.headers["content-type"] = metrics.registry.contentType;
       return metrics.registry.metrics();

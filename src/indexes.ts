@@ -1,4 +1,13 @@
+import { CHECKIN_INDEXES } from "./checkin/repo";
 import type { IndexSpec } from "./infra/mongo";
+import { PARTICIPANT_INDEXES } from "./participants/repo";
+import { REGISTRATION_INDEXES } from "./registrations/repo";
+import { SESSION_INDEXES } from "./sessions/repo";
 
-/** Every index the product's queries rely on; features add theirs here so start-up and `migrate` create them all. */
-export const INDEXES: readonly IndexSpec[] = [];
+/** Every index the product's queries rely on, created idempotently at start-up. */
+export const INDEXES: readonly IndexSpec[] = [
+  ...SESSION_INDEXES,
+  ...PARTICIPANT_INDEXES,
+  ...REGISTRATION_INDEXES,
+  ...CHECKIN_INDEXES,
+];

@@ -1,0 +1,99 @@
+import type { ParticipantDoc } from "../participants/repo";
+import type { SessionDoc } from "../sessions/repo";
+import { isFull, REASON_TEXT, type Verdict } from "./decide";
+import type { ScanResult } from "./service";
+
+// Shapes the API contract's clients read, built from scan results.
+
+export function capacityInfo(session: Pick<SessionDoc, "capacity">, count: number) {
+  const unlimited = session.capacity <= 0;
+  const percentFull = unlimited ? 0 : Math.round((count / session.capacity) * 10_000) / 100;
+  return {
+    capacity: session.capacity,
+    checkInsCount: count,
+    remaining: unlimited ? -1 : Math.max(0, session.capacity - count),
+    percentFull,
+    isNearCapacity: !unlimited && percentFull >= 80,
+  };
+}
+
+export function sessionJson(session: SessionDoc, count: number) {
+  return { ...session, checkInsCount: count };
+}
+
+export function briefParticipant(p: ParticipantDoc) {
+  return { _id: p._id, name: p.name, email: p.email, organization: p.organization, qrCode: p.qrCode };
+}
+
+export function briefSession(s: SessionDoc) {
+  return { _id: s._id, name: s.name, startTime: s.startTime, endTime: s.endTime, location: s.location };
+}
+
+/** The sentence staff see and the mobile app matches on (capacity/full, already checked in, not open, …). */
+export function verdictMessage(verdict: Verdict, session: SessionDoc): string {
+  switch (verdict.reason) {
+    case "session_full":
+      return `Session is at full capacity (${session.capacity} participants)`;
+    case "session_ended":
+      return "Session has ended and is not open for check-ins";
+    case "invite_only":
+      return "Participant is not registered for this session, which requires registration";
+    case "registration_cancelled":
+      return session.requiresRegistration
+        ? 'Registration status is "cancelled"; this session requires registration'
+        : REASON_TEXT.registration_cancelled;
+    default:
+      return REASON_TEXT[verdict.reason];
+  }
+}
+
+/** `data` of POST /checkin/verify-qr. */
+export function verification(result: ScanResult) {
+  const { verdict, session, participant, registration, checkIn, count } = result;
+  const full = isFull(session, count);
+  const open = session.status === "open";
+  const already = verdict.reason === "already_checked_in";
+  const registered = registration?.status === "confirmed";
+  const badge = already ? "ALREADY_CHECKED_IN" : registered ? "REGISTERED" : "NOT_REGISTERED";
+  const inviteOnlyRefusal =
+    verdict.reason === "invite_only" ||
+    (verdict.reason === "registration_cancelled" && session.requiresRegistration);
+  return {
+    participant: participant && briefParticipant(participant),
+    session: {
+      _id: session._id,
+      name: session.name,
+      isOpen: open,
+      requiresRegistration: session.requiresRegistration,
+      capacity: session.capacity > 0 ? session.capacity : null,
+      isAtCapacity: full,
+    },
+    verification: {
+      isRegistered: registered,
+      registrationStatus: registration?.status ?? null,
+      isAlreadyCheckedIn: already,
+      ...(checkIn && already
+        ? { existingCheckIn: { _id: checkIn._id, checkInTime: checkIn.checkInTime, method: checkIn.method } }
+        : {}),
+      badge,
+      isAtCapacity: full,
+      outcome: verdict.outcome,
+      reason: verdict.reason,
+    },
+    actions: {
+      canAccept: !already && open && !full && !inviteOnlyRefusal && participant?.isActive === true,
+      canDecline: !already,
+      acceptLabel: full ? "Session Full" : registered ? "Check In" : "Accept Anyway",
+      declineLabel: !open ? "Session Closed" : registered ? "Decline" : "Decline Entry",
+    },
+    ...(session.capacityEnforced && session.capacity > 0
+      ? {
+          capacityInfo: {
+            current: count,
+            max: session.capacity,
+            remaining: Math.max(0, session.capacity - count),
+          },
+        }
+      : {}),
+  };
+}

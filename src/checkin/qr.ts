@@ -1,0 +1,23 @@
+// Badge codes: "QR-" and 20 characters from a 32-letter alphabet (100 random bits),
+// within what the existing mobile scanner accepts: QR-[A-Z0-9-]+, at most 50 characters.
+
+const ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+const RANDOM_CHARS = 20;
+
+export const QR_PATTERN = /^QR-[A-Z0-9-]{4,47}$/;
+
+export function generateQrCode(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(RANDOM_CHARS));
+  let code = "QR-";
+  for (const byte of bytes) code += ALPHABET[byte & 31];
+  return code;
+}
+
+/** Scanners and keyboard wedges add whitespace or lower-case letters; the code itself is upper-case. */
+export function normaliseQrCode(raw: string): string {
+  return raw.trim().toUpperCase();
+}
+
+export function isValidQrCode(code: string): boolean {
+  return QR_PATTERN.test(code);
+}

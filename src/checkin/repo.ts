@@ -1,0 +1,78 @@
+import type { Collection, Db, ObjectId } from "mongodb";
+import type { IndexSpec } from "../infra/mongo";
+import type { Outcome, Reason } from "./decide";
+
+export type Method = "qr" | "manual" | "search";
+
+export interface CheckInDoc {
+  _id: ObjectId;
+  participantId: ObjectId;
+  sessionId: ObjectId;
+  checkInTime: Date;
+  method: Method;
+  checkedInBy?: string;
+  device?: string;
+  notes?: string;
+  isLate: boolean;
+  badge: "accepted" | "accepted_unregistered";
+  wasRegistered: boolean;
+  /**
+   * Seat number in [0, capacity) for sessions with enforced capacity, else "free:<participantId>".
+   * The unique (sessionId, seat) index is what makes overselling impossible.
+   */
+  seat: number | string;
+  instance: string;
+  nonce?: string;
+  checkedOutAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+  __v: number;
+}
+
+/** The audit trail: one entry per scan or staff decision, whatever the outcome. */
+export interface ScanLogDoc {
+  _id: ObjectId;
+  at: Date;
+  sessionId: ObjectId | null;
+  participantId: ObjectId | null;
+  qrCode?: string;
+  action: "scan" | "accept" | "decline" | "undo" | "checkout";
+  outcome: Outcome | "declined" | "done";
+  reason: Reason | string;
+  method?: Method;
+  by?: string;
+  device?: string;
+  instance: string;
+  nonce?: string;
+  checkInId?: ObjectId;
+  /** The answer given, so a retry with the same nonce gets it again even after Redis lost it. */
+  response?: unknown;
+  status?: number;
+}
+
+export const CHECKIN_INDEXES: IndexSpec[] = [
+  {
+    collection: "checkins",
+    key: { sessionId: 1, participantId: 1 },
+    options: { unique: true, name: "session_participant_unique" },
+  },
+  {
+    collection: "checkins",
+    key: { sessionId: 1, seat: 1 },
+    options: { unique: true, name: "session_seat_unique" },
+  },
+  { collection: "checkins", key: { checkInTime: -1 } },
+  { collection: "checkins", key: { participantId: 1 } },
+  { collection: "scanlog", key: { nonce: 1 } },
+  { collection: "scanlog", key: { sessionId: 1, at: -1 } },
+  { collection: "scanlog", key: { at: -1 } },
+];
+
+export const checkinsOf = (db: Db): Collection<CheckInDoc> => db.collection<CheckInDoc>("checkins");
+export const scanlogOf = (db: Db): Collection<ScanLogDoc> => db.collection<ScanLogDoc>("scanlog");
+
+export function isDuplicateKey(error: unknown, index?: string): boolean {
+  const e = error as { code?: number; message?: string };
+  if (e?.code !== 11000) return false;
+  return index === undefined || String(e.message).includes(index);
+}

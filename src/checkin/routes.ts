@@ -1,0 +1,387 @@
+import { Elysia, t } from "elysia";
+import type { Filter } from "mongodb";
+import { ok, pageMeta, parseId } from "../http/envelope";
+import { AppError, notFound } from "../http/errors";
+import { pageQuery, pagination, sortFor } from "../http/query";
+import { participantsOf } from "../participants/repo";
+import type { Runtime } from "../runtime";
+import { sessionsOf } from "../sessions/repo";
+import { briefParticipant, briefSession, capacityInfo, verdictMessage, verification } from "./present";
+import { type CheckInDoc, checkinsOf, type Method, type ScanLogDoc, scanlogOf } from "./repo";
+import type { CheckinService, ScanResult } from "./service";
+
+const Id = t.String({ pattern: "^[0-9a-fA-F]{24}$", error: "must be a 24-character hexadecimal ID" });
+const Name = t.String({ maxLength: 200 });
+const Note = t.String({ maxLength: 500 });
+const Code = t.String({ minLength: 1, maxLength: 64 });
+const Nonce = t.String({ minLength: 8, maxLength: 128 });
+const strict = { additionalProperties: false } as const;
+
+function nonceOf(body: { nonce?: string }, headers: Record<string, string | undefined>): string | undefined {
+  return body.nonce ?? headers["idempotency-key"] ?? undefined;
+}
+
+/** The JSON routes answer anything but an admission with the status and words the clients expect. */
+function requireAdmitted(result: ScanResult) {
+  const { verdict, session, participant } = result;
+  if (verdict.outcome === "accept" && result.checkIn) return result.checkIn;
+  const message = verdictMessage(verdict, session);
+  switch (verdict.reason) {
+    case "unknown_code":
+      throw notFound("Participant with this QR code not found");
+    case "already_checked_in":
+      throw new AppError(
+        409,
+        `Participant ${participant?.name ?? ""} is already checked in to this session`.replace("  ", " "),
+      );
+    default:
+      throw new AppError(400, "Validation failed", [{ field: verdict.reason, message }]);
+  }
+}
+
+async function withPopulation(rt: Runtime, docs: CheckInDoc[], mode: "brief" | "full") {
+  const db = rt.mongo.db;
+  const [participants, sessions] = await Promise.all([
+    participantsOf(db)
+      .find({ _id: { $in: [...new Set(docs.map((d) => d.participantId))] } })
+      .toArray(),
+    sessionsOf(db)
+      .find({ _id: { $in: [...new Set(docs.map((d) => d.sessionId))] } })
+      .toArray(),
+  ]);
+  const p = new Map(participants.map((x) => [String(x._id), x]));
+  const s = new Map(sessions.map((x) => [String(x._id), x]));
+  return docs.map((doc) => {
+    const participant = p.get(String(doc.participantId));
+    const session = s.get(String(doc.sessionId));
+    return {
+      ...doc,
+      participantId: participant ? (mode === "brief" ? briefParticipant(participant) : participant) : null,
+      sessionId: session ? (mode === "brief" ? briefSession(session) : session) : null,
+    };
+  });
+}
+
+export function checkinRoutes(rt: Runtime, svc: CheckinService) {
+  const db = rt.mongo.db;
+
+  const admittedResponse = (request: Request, result: ScanResult, message: string) => {
+    const checkIn = requireAdmitted(result);
+    return ok(request, checkIn, result.replayed ? `${message} (repeated request)` : message, {
+      capacityInfo: capacityInfo(result.session, result.count),
+      wasRegistered: result.verdict.wasRegistered,
+    });
+  };
+
+  return new Elysia({ name: "checkin-api", prefix: "/api/v1" })
+    .post(
+      "/checkin/verify-qr",
+      async ({ body, request }) => {
+        const result = await svc.preview({
+          sessionId: parseId(body.sessionId),
+          participant: { qrCode: body.qrCode },
+          method: "qr",
+          acceptUnregistered: false,
+        });
+        if (!result.participant) throw notFound("Participant with this QR code not found");
+        return ok(request, verification(result), "QR code verified");
+      },
+      { body: t.Object({ qrCode: Code, sessionId: Id }, strict) },
+    )
+    .post(
+      "/checkin/accept",
+      async ({ body, request, headers, set }) => {
+        const result = await svc.scan({
+          sessionId: parseId(body.sessionId),
+          participant: { participantId: parseId(body.participantId) },
+          method: "qr",
+          acceptUnregistered: true,
+          by: body.checkedInBy ?? body.acceptedBy,
+          notes: body.notes,
+          nonce: nonceOf(body, headers),
+        });
+        if (result.verdict.reason === "unknown_code")
+          throw notFound(`Participant with ID ${body.participantId} not found`);
+        const response = admittedResponse(request, result, "Participant accepted and checked in");
+        set.status = 201;
+        return response;
+      },
+      {
+        body: t.Object(
+          {
+            participantId: Id,
+            sessionId: Id,
+            checkedInBy: t.Optional(Name),
+            acceptedBy: t.Optional(Name),
+            notes: t.Optional(Note),
+            nonce: t.Optional(Nonce),
+          },
+          strict,
+        ),
+      },
+    )
+    .post(
+      "/checkin/decline",
+      async ({ body, request }) => {
+        const { entry, session, participant } = await svc.decline({
+          sessionId: parseId(body.sessionId),
+          participantId: parseId(body.participantId),
+          by: body.declinedBy,
+          reason: body.reason,
+        });
+        return ok(request, attemptJson(entry), "Check-in declined", {
+          participant: { _id: participant._id, name: participant.name, email: participant.email },
+          session: { _id: session._id, name: session.name },
+        });
+      },
+      {
+        body: t.Object(
+          { participantId: Id, sessionId: Id, declinedBy: t.Optional(Name), reason: t.Optional(Note) },
+          strict,
+        ),
+      },
+    )
+    .post(
+      "/checkin/qr",
+      async ({ body, request, headers, set }) => {
+        const result = await svc.scan({
+          sessionId: parseId(body.sessionId),
+          participant: { qrCode: body.qrCode },
+          method: "qr",
+          acceptUnregistered: true,
+          by: body.checkedInBy ?? body.acceptedBy,
+          device: body.device,
+          nonce: nonceOf(body, headers),
+        });
+        const response = admittedResponse(request, result, "Check-in successful");
+        set.status = 201;
+        return response;
+      },
+      {
+        body: t.Object(
+          {
+            qrCode: Code,
+            sessionId: Id,
+            checkedInBy: t.Optional(Name),
+            acceptedBy: t.Optional(Name),
+            device: t.Optional(Name),
+            nonce: t.Optional(Nonce),
+          },
+          strict,
+        ),
+      },
+    )
+    .post(
+      "/checkin",
+      async ({ body, request, headers, set }) => {
+        const result = await svc.scan({
+          sessionId: parseId(body.sessionId),
+          participant: { participantId: parseId(body.participantId) },
+          method: (body.method ?? "manual") as Method,
+          acceptUnregistered: true,
+          by: body.checkedInBy ?? body.acceptedBy,
+          notes: body.notes,
+          nonce: nonceOf(body, headers),
+        });
+        if (result.verdict.reason === "unknown_code")
+          throw notFound(`Participant with ID ${body.participantId} not found`);
+        const response = admittedResponse(request, result, "Check-in successful");
+        set.status = 201;
+        return response;
+      },
+      {
+        body: t.Object(
+          {
+            participantId: Id,
+            sessionId: Id,
+            method: t.Optional(t.Union([t.Literal("qr"), t.Literal("manual"), t.Literal("search")])),
+            checkedInBy: t.Optional(Name),
+            acceptedBy: t.Optional(Name),
+            notes: t.Optional(Note),
+            nonce: t.Optional(Nonce),
+          },
+          strict,
+        ),
+      },
+    )
+    .post(
+      "/scan",
+      async ({ body, request, headers }) => {
+        const result = await svc.scan({
+          sessionId: parseId(body.sessionId),
+          participant: { qrCode: body.qrCode },
+          method: "qr",
+          acceptUnregistered: body.acceptUnregistered ?? false,
+          by: body.by,
+          device: body.device,
+          nonce: nonceOf(body, headers),
+        });
+        return ok(request, scanJson(result), verdictMessage(result.verdict, result.session), {
+          capacityInfo: capacityInfo(result.session, result.count),
+        });
+      },
+      {
+        body: t.Object(
+          {
+            qrCode: Code,
+            sessionId: Id,
+            acceptUnregistered: t.Optional(t.Boolean()),
+            by: t.Optional(Name),
+            device: t.Optional(Name),
+            nonce: t.Optional(Nonce),
+          },
+          strict,
+        ),
+      },
+    )
+    .get(
+      "/checkin",
+      async ({ query, request }) => {
+        const filter: Filter<CheckInDoc> = {};
+        if (query.method) filter.method = query.method as Method;
+        if (query.participantId) filter.participantId = parseId(query.participantId);
+        if (query.sessionId) filter.sessionId = parseId(query.sessionId);
+        if (query.checkInAfter || query.checkInBefore) {
+          filter.checkInTime = {
+            ...(query.checkInAfter ? { $gte: new Date(query.checkInAfter) } : {}),
+            ...(query.checkInBefore ? { $lte: new Date(query.checkInBefore) } : {}),
+          };
+        }
+        const page = pagination(query);
+        const [docs, total] = await Promise.all([
+          checkinsOf(db)
+            .find(filter)
+            .sort(sortFor(query, ["checkInTime", "method", "isLate", "participantId", "sessionId"]))
+            .skip((page.page - 1) * page.limit)
+            .limit(page.limit)
+            .toArray(),
+          checkinsOf(db).countDocuments(filter),
+        ]);
+        return ok(request, await withPopulation(rt, docs, "brief"), "Check-ins retrieved", {
+          meta: pageMeta(page, total),
+        });
+      },
+      {
+        query: t.Object(
+          {
+            ...pageQuery,
+            method: t.Optional(t.Union([t.Literal("qr"), t.Literal("manual"), t.Literal("search")])),
+            participantId: t.Optional(Id),
+            sessionId: t.Optional(Id),
+            checkInAfter: t.Optional(t.String({ format: "date-time" })),
+            checkInBefore: t.Optional(t.String({ format: "date-time" })),
+          },
+          strict,
+        ),
+      },
+    )
+    .get("/checkin/stats", async ({ query, request }) => {
+      const filter = query.sessionId ? { sessionId: parseId(query.sessionId) } : {};
+      const [total, qr, manual] = await Promise.all([
+        checkinsOf(db).countDocuments(filter),
+        checkinsOf(db).countDocuments({ ...filter, method: "qr" }),
+        checkinsOf(db).countDocuments({ ...filter, method: "manual" }),
+      ]);
+      return ok(request, { total, qr, manual }, "Check-in statistics");
+    })
+    .get("/checkin/recent", async ({ query, request }) => {
+      const limit = Math.min(Math.max(Number.parseInt(query.limit ?? "10", 10) || 10, 1), 1000);
+      const filter = query.sessionId ? { sessionId: parseId(query.sessionId) } : {};
+      const docs = await checkinsOf(db).find(filter).sort({ checkInTime: -1 }).limit(limit).toArray();
+      return ok(request, await withPopulation(rt, docs, "full"), "Recent check-ins");
+    })
+    .get(
+      "/checkin/attempts",
+      async ({ query, request }) => {
+        const filter: Filter<ScanLogDoc> = { outcome: { $in: ["refuse", "declined", "decide"] } };
+        if (query.sessionId) filter.sessionId = parseId(query.sessionId);
+        if (query.participantId) filter.participantId = parseId(query.participantId);
+        if (query.status === "declined") filter.outcome = "declined";
+        if (query.status === "failed") filter.outcome = { $in: ["refuse", "decide"] };
+        const page = pagination(query);
+        const [docs, total] = await Promise.all([
+          scanlogOf(db)
+            .find(filter)
+            .sort({ at: -1 })
+            .skip((page.page - 1) * page.limit)
+            .limit(page.limit)
+            .toArray(),
+          scanlogOf(db).countDocuments(filter),
+        ]);
+        return ok(request, docs.map(attemptJson), "Check-in attempts", { meta: pageMeta(page, total) });
+      },
+      {
+        query: t.Object(
+          {
+            ...pageQuery,
+            sessionId: t.Optional(Id),
+            participantId: t.Optional(Id),
+            status: t.Optional(t.Union([t.Literal("declined"), t.Literal("failed")])),
+          },
+          strict,
+        ),
+      },
+    )
+    .get("/checkin/attempts/stats", async ({ query, request }) => {
+      const filter: Filter<ScanLogDoc> = query.sessionId ? { sessionId: parseId(query.sessionId) } : {};
+      const [declined, failed] = await Promise.all([
+        scanlogOf(db).countDocuments({ ...filter, outcome: "declined" }),
+        scanlogOf(db).countDocuments({ ...filter, outcome: { $in: ["refuse", "decide"] } }),
+      ]);
+      return ok(request, { total: declined + failed, declined, failed }, "Check-in attempt statistics");
+    })
+    .get("/checkin/verify/:participantId/:sessionId", async ({ params, request }) => {
+      const found = await checkinsOf(db).findOne({
+        participantId: parseId(params.participantId),
+        sessionId: parseId(params.sessionId),
+      });
+      return ok(request, { isCheckedIn: found !== null }, "Check-in status");
+    })
+    .get("/checkin/:id", async ({ params, request }) => {
+      const doc = await checkinsOf(db).findOne({ _id: parseId(params.id) });
+      if (!doc) throw notFound(`CheckIn with ID ${params.id} not found`);
+      const [populated] = await withPopulation(rt, [doc], "full");
+      return ok(request, populated, "Check-in retrieved");
+    })
+    .delete("/checkin/:id", async ({ params, request }) => {
+      const removed = await svc.undo(parseId(params.id));
+      return ok(request, removed, "Check-in removed");
+    })
+    .post("/checkin/:id/checkout", async ({ params, request }) => {
+      const updated = await svc.checkout(parseId(params.id));
+      return ok(request, updated, "Check-out recorded");
+    });
+}
+
+function attemptJson(entry: ScanLogDoc) {
+  return {
+    _id: entry._id,
+    participantId: entry.participantId,
+    sessionId: entry.sessionId,
+    attemptTime: entry.at,
+    status: entry.outcome === "declined" ? "declined" : "failed",
+    ...(entry.by ? { declinedBy: entry.by } : {}),
+    reason: entry.reason,
+    wasRegistered: Boolean((entry.response as { wasRegistered?: boolean } | undefined)?.wasRegistered),
+  };
+}
+
+/** `data` of the one-call scan route: the verdict and what the door needs to show. */
+export function scanJson(result: ScanResult) {
+  const { verdict, participant, checkIn } = result;
+  return {
+    outcome: verdict.outcome,
+    reason: verdict.reason,
+    isLate: verdict.isLate,
+    wasRegistered: verdict.wasRegistered,
+    badge: verdict.badge,
+    replayed: result.replayed,
+    participant: participant && briefParticipant(participant),
+    checkIn: checkIn && {
+      _id: checkIn._id,
+      checkInTime: checkIn.checkInTime,
+      method: checkIn.method,
+      seat: checkIn.seat,
+    },
+  };
+}

@@ -1,0 +1,402 @@
+import { BSON, ObjectId } from "mongodb";
+import { AppError, notFound, unavailable } from "../http/errors";
+import { cached, invalidate } from "../infra/cache";
+import { LockBusyError, LockUnavailableError, withLock } from "../infra/lock";
+import type { ParticipantDoc } from "../participants/repo";
+import { participantsOf } from "../participants/repo";
+import type { RegistrationDoc } from "../registrations/repo";
+import { registrationsOf } from "../registrations/repo";
+import type { Runtime } from "../runtime";
+import type { SessionDoc } from "../sessions/repo";
+import { sessionsOf } from "../sessions/repo";
+import { addToCount, checkedInCount, countFromDb, resetCount } from "./counts";
+import { decide, isFull, type Verdict } from "./decide";
+import { normaliseQrCode } from "./qr";
+import { type CheckInDoc, checkinsOf, isDuplicateKey, type Method, type ScanLogDoc, scanlogOf } from "./repo";
+import { claimSeatFast, claimSeatFromDb, releaseSeat } from "./seats";
+
+/** "Not found" is cached only briefly, so a badge added a moment ago works at once. */
+const MISSING_TTL_MS = 2000;
+const IDEMPOTENCY_TTL_MS = 24 * 3600_000;
+const SEAT_CLAIM_ATTEMPTS = 8;
+
+export type ParticipantRef = { qrCode: string } | { participantId: ObjectId };
+
+export interface ScanRequest {
+  sessionId: ObjectId;
+  participant: ParticipantRef;
+  method: Method;
+  /** Staff accepted someone without a confirmed registration. */
+  acceptUnregistered: boolean;
+  by?: string;
+  device?: string;
+  notes?: string;
+  /** Client nonce or Idempotency-Key: the same key always gets the same answer. */
+  nonce?: string;
+}
+
+export interface ScanResult {
+  verdict: Verdict;
+  session: SessionDoc;
+  participant: ParticipantDoc | null;
+  registration: RegistrationDoc | null;
+  checkIn: CheckInDoc | null;
+  /** Check-ins of the session after this scan. */
+  count: number;
+  replayed: boolean;
+}
+
+export const sessionKey = (id: ObjectId | string) => `session:${id}`;
+export const participantQrKey = (code: string) => `participant:qr:${code}`;
+export const participantIdKey = (id: ObjectId | string) => `participant:id:${id}`;
+
+export function createCheckinService(rt: Runtime) {
+  const { config, redis, mongo } = rt;
+  const db = mongo.db;
+  const cmd = redis.cmd;
+
+  const getSession = (id: ObjectId) =>
+    cached(cmd, sessionKey(id), config.ttl.sessionMs, MISSING_TTL_MS, () =>
+      sessionsOf(db).findOne({ _id: id }),
+    );
+
+  const getParticipant = (ref: ParticipantRef) =>
+    "qrCode" in ref
+      ? cached(
+          cmd,
+          participantQrKey(normaliseQrCode(ref.qrCode)),
+          config.ttl.participantMs,
+          MISSING_TTL_MS,
+          () => participantsOf(db).findOne({ qrCode: normaliseQrCode(ref.qrCode) }),
+        )
+      : cached(cmd, participantIdKey(ref.participantId), config.ttl.participantMs, MISSING_TTL_MS, () =>
+          participantsOf(db).findOne({ _id: ref.participantId }),
+        );
+
+  const count = (sessionId: ObjectId) => checkedInCount(cmd, db, sessionId, config.ttl.capacityMs);
+
+  async function requireSession(id: ObjectId): Promise<SessionDoc> {
+    const session = await getSession(id);
+    if (!session) throw notFound(`Session with ID ${id} not found`);
+    return session;
+  }
+
+  async function replay(request: ScanRequest): Promise<ScanResult | null> {
+    if (!request.nonce) return null;
+    const key = `idem:${request.sessionId}:${request.nonce}`;
+    const stored = await cmd.get(key).catch(() => null);
+    if (stored) return { ...(BSON.EJSON.parse(stored, { relaxed: false }) as ScanResult), replayed: true };
+    const logged = await scanlogOf(db).findOne(
+      { nonce: request.nonce, sessionId: request.sessionId, action: "scan" },
+      { sort: { at: 1 } },
+    );
+    if (logged?.response) return { ...(logged.response as ScanResult), replayed: true };
+    return null;
+  }
+
+  async function remember(request: ScanRequest, result: ScanResult): Promise<void> {
+    if (!request.nonce) return;
+    const key = `idem:${request.sessionId}:${request.nonce}`;
+    await cmd
+      .set(key, BSON.EJSON.stringify(result, { relaxed: false }), "PX", IDEMPOTENCY_TTL_MS)
+      .catch(() => undefined);
+  }
+
+  /** Runs `work` under the per-(session, participant) lock, as DISTRIBUTED_LOCK_MODE says. */
+  async function locked<T>(sessionId: ObjectId, participantKey: string, work: () => Promise<T>): Promise<T> {
+    try {
+      return await withLock(cmd, `lock:checkin:${sessionId}:${participantKey}`, config.lock, work);
+    } catch (error) {
+      if (error instanceof LockUnavailableError) {
+        if (config.lock.mode === "strict") {
+          throw unavailable(
+            "Check-in is paused: the coordination service (Redis) is unavailable. Retry in a few seconds.",
+          );
+        }
+        rt.log.warn({ err: error.message }, "lock unavailable; relying on MongoDB guards (degraded mode)");
+        return work();
+      }
+      if (error instanceof LockBusyError) {
+        throw new AppError(409, "This badge is being checked in at another door right now; scan again.");
+      }
+      throw error;
+    }
+  }
+
+  async function loadFacts(session: SessionDoc, participant: ParticipantDoc | null) {
+    if (!participant) return { registration: null, existing: null };
+    const [registration, existing] = await Promise.all([
+      registrationsOf(db).findOne({ participantId: participant._id, sessionId: session._id }),
+      checkinsOf(db).findOne({ sessionId: session._id, participantId: participant._id }),
+    ]);
+    return { registration, existing };
+  }
+
+  async function judge(request: ScanRequest, session: SessionDoc, participant: ParticipantDoc | null) {
+    const { registration, existing } = await loadFacts(session, participant);
+    let checkedIn = await count(session._id);
+    const input = {
+      participant,
+      session,
+      registration,
+      alreadyCheckedIn: existing !== null,
+      checkedInCount: checkedIn,
+      now: new Date(),
+      acceptUnregistered: request.acceptUnregistered,
+      defaultLateThresholdMinutes: config.lateThresholdMinutes,
+    };
+    let verdict = decide(input);
+    if (verdict.reason === "session_full") {
+      // The cached count may be stale; refuse only if MongoDB agrees.
+      checkedIn = await countFromDb(db, session._id);
+      await resetCount(cmd, session._id, checkedIn, config.ttl.capacityMs);
+      if (!isFull(session, checkedIn)) verdict = decide({ ...input, checkedInCount: checkedIn });
+    }
+    return { verdict, registration, existing, checkedIn };
+  }
+
+  async function claimSeat(session: SessionDoc, participant: ParticipantDoc, redisUp: boolean) {
+    if (!session.capacityEnforced || session.capacity <= 0)
+      return { seat: `free:${participant._id}` as const };
+    if (redisUp) {
+      try {
+        return await claimSeatFast(cmd, db, session._id, session.capacity);
+      } catch {
+        // Redis went away mid-scan: MongoDB alone still decides correctly.
+      }
+    }
+    return claimSeatFromDb(db, session._id, session.capacity);
+  }
+
+  /** Writes the check-in; the unique indexes settle every race the lock did not prevent. */
+  async function admit(
+    request: ScanRequest,
+    session: SessionDoc,
+    participant: ParticipantDoc,
+    verdict: Verdict,
+  ) {
+    const now = new Date();
+    for (let attempt = 0; attempt < SEAT_CLAIM_ATTEMPTS; attempt++) {
+      const claim = await claimSeat(session, participant, redis.isReady);
+      if ("full" in claim) return { outcome: "full" as const };
+      const doc: CheckInDoc = {
+        _id: new ObjectId(),
+        participantId: participant._id,
+        sessionId: session._id,
+        checkInTime: now,
+        method: request.method,
+        ...(request.by ? { checkedInBy: request.by } : {}),
+        ...(request.device ? { device: request.device } : {}),
+        ...(request.notes ? { notes: request.notes } : {}),
+        isLate: verdict.isLate,
+        badge: verdict.wasRegistered ? "accepted" : "accepted_unregistered",
+        wasRegistered: verdict.wasRegistered,
+        seat: claim.seat,
+        instance: config.instanceId,
+        ...(request.nonce ? { nonce: request.nonce } : {}),
+        checkedOutAt: null,
+        createdAt: now,
+        updatedAt: now,
+        __v: 0,
+      };
+      try {
+        await checkinsOf(db).insertOne(doc);
+        await addToCount(cmd, session._id, 1);
+        return { outcome: "admitted" as const, doc };
+      } catch (error) {
+        if (isDuplicateKey(error, "session_seat_unique")) continue;
+        await releaseSeat(cmd, session._id, claim.seat).catch(() => undefined);
+        if (isDuplicateKey(error, "session_participant_unique")) {
+          const existing = await checkinsOf(db).findOne({
+            sessionId: session._id,
+            participantId: participant._id,
+          });
+          return { outcome: "duplicate" as const, existing };
+        }
+        throw error;
+      }
+    }
+    return { outcome: "full" as const };
+  }
+
+  async function log(entry: Omit<ScanLogDoc, "_id" | "at" | "instance">): Promise<void> {
+    await scanlogOf(db).insertOne({
+      _id: new ObjectId(),
+      at: new Date(),
+      instance: config.instanceId,
+      ...entry,
+    });
+  }
+
+  /** Decides a scan without writing anything (verify-qr and the scanner's preview). */
+  async function preview(request: ScanRequest): Promise<ScanResult> {
+    const session = await requireSession(request.sessionId);
+    const participant = await getParticipant(request.participant);
+    const { verdict, registration, existing, checkedIn } = await judge(request, session, participant);
+    return {
+      verdict,
+      session,
+      participant,
+      registration,
+      checkIn: existing,
+      count: checkedIn,
+      replayed: false,
+    };
+  }
+
+  /** Decides a scan and, when the verdict is accept, checks the participant in, exactly once. */
+  async function scan(request: ScanRequest): Promise<ScanResult> {
+    const session = await requireSession(request.sessionId);
+    const participant = await getParticipant(request.participant);
+    const earlier = await replay(request);
+    if (earlier) return earlier;
+    const participantKey = participant
+      ? String(participant._id)
+      : `code:${JSON.stringify(request.participant)}`;
+
+    const result = await locked(session._id, participantKey, async (): Promise<ScanResult> => {
+      const again = await replay(request);
+      if (again) return again;
+      const judged = await judge(request, session, participant);
+      let { verdict } = judged;
+      let checkIn = judged.existing;
+      let checkedIn = judged.checkedIn;
+      if (verdict.outcome === "accept" && participant) {
+        const written = await admit(request, session, participant, verdict);
+        if (written.outcome === "admitted") {
+          checkIn = written.doc;
+          checkedIn = await count(session._id);
+        } else if (written.outcome === "full") {
+          verdict = { ...verdict, outcome: "refuse", reason: "session_full", badge: null };
+        } else {
+          checkIn = written.existing;
+          // A concurrent write with the same nonce is the original of this retry.
+          const sameScan = request.nonce !== undefined && written.existing?.nonce === request.nonce;
+          if (!sameScan)
+            verdict = { ...verdict, outcome: "already", reason: "already_checked_in", badge: null };
+        }
+      }
+      return {
+        verdict,
+        session,
+        participant,
+        registration: judged.registration,
+        checkIn,
+        count: checkedIn,
+        replayed: false,
+      };
+    });
+    if (result.replayed) return result;
+
+    await log({
+      action: "scan",
+      sessionId: session._id,
+      participantId: participant?._id ?? null,
+      ...("qrCode" in request.participant ? { qrCode: normaliseQrCode(request.participant.qrCode) } : {}),
+      outcome: result.verdict.outcome,
+      reason: result.verdict.reason,
+      method: request.method,
+      ...(request.by ? { by: request.by } : {}),
+      ...(request.device ? { device: request.device } : {}),
+      ...(request.nonce ? { nonce: request.nonce, response: result } : {}),
+      ...(result.checkIn ? { checkInId: result.checkIn._id } : {}),
+    });
+    await remember(request, result);
+    return result;
+  }
+
+  async function decline(input: {
+    sessionId: ObjectId;
+    participantId: ObjectId;
+    by?: string;
+    reason?: string;
+  }): Promise<{ entry: ScanLogDoc; session: SessionDoc; participant: ParticipantDoc }> {
+    const session = await requireSession(input.sessionId);
+    const participant = await getParticipant({ participantId: input.participantId });
+    if (!participant) throw notFound(`Participant with ID ${input.participantId} not found`);
+    const registration = await registrationsOf(db).findOne({
+      participantId: participant._id,
+      sessionId: session._id,
+    });
+    const entry: ScanLogDoc = {
+      _id: new ObjectId(),
+      at: new Date(),
+      instance: config.instanceId,
+      action: "decline",
+      sessionId: session._id,
+      participantId: participant._id,
+      outcome: "declined",
+      reason: input.reason ?? "Declined by staff",
+      ...(input.by ? { by: input.by } : {}),
+      response: { wasRegistered: registration?.status === "confirmed" },
+    };
+    await scanlogOf(db).insertOne(entry);
+    return { entry, session, participant };
+  }
+
+  /** Undo (admin): removes the check-in, frees its seat and count exactly once; logged. */
+  async function undo(checkInId: ObjectId, by?: string): Promise<CheckInDoc> {
+    const found = await checkinsOf(db).findOne({ _id: checkInId });
+    if (!found) throw notFound(`CheckIn with ID ${checkInId} not found`);
+    const removed = await locked(found.sessionId, String(found.participantId), async () => {
+      const { deletedCount } = await checkinsOf(db).deleteOne({ _id: checkInId });
+      return deletedCount === 1;
+    });
+    if (!removed) throw notFound(`CheckIn with ID ${checkInId} not found`);
+    await Promise.all([
+      releaseSeat(cmd, found.sessionId, found.seat).catch(() => undefined),
+      addToCount(cmd, found.sessionId, -1),
+    ]);
+    await log({
+      action: "undo",
+      sessionId: found.sessionId,
+      participantId: found.participantId,
+      outcome: "done",
+      reason: "check-in undone",
+      checkInId: found._id,
+      ...(by ? { by } : {}),
+    });
+    return found;
+  }
+
+  /** Exit: the person left the room; the check-in (and its seat) stays, "inside now" drops. */
+  async function checkout(checkInId: ObjectId, by?: string): Promise<CheckInDoc> {
+    const now = new Date();
+    const updated = await checkinsOf(db).findOneAndUpdate(
+      { _id: checkInId, checkedOutAt: null },
+      { $set: { checkedOutAt: now, updatedAt: now } },
+      { returnDocument: "after" },
+    );
+    if (!updated) {
+      const exists = await checkinsOf(db).findOne({ _id: checkInId });
+      if (!exists) throw notFound(`CheckIn with ID ${checkInId} not found`);
+      throw new AppError(409, "This participant has already left the session");
+    }
+    await log({
+      action: "checkout",
+      sessionId: updated.sessionId,
+      participantId: updated.participantId,
+      outcome: "done",
+      reason: "left the session",
+      checkInId: updated._id,
+      ...(by ? { by } : {}),
+    });
+    return updated;
+  }
+
+  return {
+    preview,
+    scan,
+    decline,
+    undo,
+    checkout,
+    requireSession,
+    getParticipant,
+    count,
+    invalidateSession: (id: ObjectId) => invalidate(cmd, sessionKey(id)),
+    invalidateParticipant: (p: Pick<ParticipantDoc, "_id" | "qrCode">) =>
+      invalidate(cmd, participantIdKey(p._id), participantQrKey(p.qrCode)),
+  };
+}
+
+export type CheckinService = ReturnType<typeof createCheckinService>;

@@ -1,0 +1,27 @@
+import { t } from "elysia";
+import type { Sort } from "mongodb";
+import type { Page } from "./envelope";
+
+const ALWAYS_SORTABLE = ["createdAt", "updatedAt", "_id"];
+
+export function pagination(query: { page?: number; limit?: number }): Page {
+  return { page: query.page ?? 1, limit: query.limit ?? 10 };
+}
+
+/** Only listed fields may be sorted on; anything else silently becomes createdAt, as clients expect. */
+export function sortFor(
+  query: { sortBy?: string; sortOrder?: "asc" | "desc" },
+  extra: readonly string[],
+): Sort {
+  const field =
+    query.sortBy && [...ALWAYS_SORTABLE, ...extra].includes(query.sortBy) ? query.sortBy : "createdAt";
+  return { [field]: query.sortOrder === "asc" ? 1 : -1, _id: 1 };
+}
+
+export const pageQuery = {
+  page: t.Optional(t.Numeric({ minimum: 1 })),
+  limit: t.Optional(t.Numeric({ minimum: 1, maximum: 100 })),
+  sortBy: t.Optional(t.String({ maxLength: 50 })),
+  sortOrder: t.Optional(t.Union([t.Literal("asc"), t.Literal("desc")])),
+  search: t.Optional(t.String({ maxLength: 200 })),
+};

@@ -1,0 +1,182 @@
+import { Elysia, t } from "elysia";
+import { type Filter, ObjectId } from "mongodb";
+import { generateQrCode, isValidQrCode, normaliseQrCode } from "../checkin/qr";
+import { isDuplicateKey } from "../checkin/repo";
+import type { CheckinService } from "../checkin/service";
+import { containsPattern, ok, pageMeta, parseId } from "../http/envelope";
+import { AppError, badRequest, notFound } from "../http/errors";
+import { pageQuery, pagination, sortFor } from "../http/query";
+import type { Runtime } from "../runtime";
+import { normaliseEmail, type ParticipantDoc, participantsOf } from "./repo";
+
+const Status = t.Union([t.Literal("regular"), t.Literal("ambassador"), t.Literal("travel_grant")]);
+const participantFields = {
+  name: t.String({ minLength: 1, maxLength: 200 }),
+  email: t.String({ format: "email", maxLength: 254 }),
+  organization: t.String({ maxLength: 200 }),
+  phone: t.String({ maxLength: 50 }),
+  status: Status,
+  isActive: t.Boolean(),
+  notes: t.String({ maxLength: 500 }),
+  qrCode: t.String({ maxLength: 50 }),
+};
+const O = t.Optional;
+const CreateParticipant = t.Object(
+  {
+    name: participantFields.name,
+    email: participantFields.email,
+    organization: O(participantFields.organization),
+    phone: O(participantFields.phone),
+    status: O(participantFields.status),
+    isActive: O(participantFields.isActive),
+    notes: O(participantFields.notes),
+    qrCode: O(participantFields.qrCode),
+  },
+  { additionalProperties: false },
+);
+const PatchParticipant = t.Partial(t.Object(participantFields), { additionalProperties: false });
+
+function checkedQr(raw: string): string {
+  const code = normaliseQrCode(raw);
+  if (!isValidQrCode(code)) {
+    throw badRequest("Validation failed", [
+      {
+        field: "qrCode",
+        message: "qrCode must look like QR-XXXX (letters, digits, dashes; at most 50 characters)",
+      },
+    ]);
+  }
+  return code;
+}
+
+function duplicate(error: unknown, fields: { email?: string; qrCode?: string }): never {
+  if (isDuplicateKey(error, "email_unique"))
+    throw new AppError(409, `Participant with email "${fields.email}" already exists`);
+  if (isDuplicateKey(error, "qrCode_unique"))
+    throw new AppError(409, `Participant with qrCode "${fields.qrCode}" already exists`);
+  throw error;
+}
+
+export function newParticipant(body: typeof CreateParticipant.static, now = new Date()): ParticipantDoc {
+  return {
+    _id: new ObjectId(),
+    name: body.name.trim(),
+    email: normaliseEmail(body.email),
+    ...(body.organization ? { organization: body.organization } : {}),
+    ...(body.phone ? { phone: body.phone } : {}),
+    ...(body.notes ? { notes: body.notes } : {}),
+    qrCode: body.qrCode ? checkedQr(body.qrCode) : generateQrCode(),
+    isActive: body.isActive ?? true,
+    status: body.status ?? "regular",
+    ambassadorPoints: 0,
+    referredParticipantIds: [],
+    travelGrantApplied: false,
+    travelGrantApproved: null,
+    createdAt: now,
+    updatedAt: now,
+    __v: 0,
+  };
+}
+
+export function participantRoutes(rt: Runtime, svc: CheckinService) {
+  const db = rt.mongo.db;
+  return new Elysia({ name: "participants-api", prefix: "/api/v1/participants" })
+    .get(
+      "/",
+      async ({ query, request }) => {
+        const filter: Filter<ParticipantDoc> = {};
+        if (query.status) filter.status = query.status;
+        if (query.isActive !== undefined) filter.isActive = query.isActive;
+        if (query.organization) filter.organization = query.organization;
+        if (query.search) {
+          const pattern = containsPattern(query.search);
+          filter.$or = [{ name: pattern }, { email: pattern }, { organization: pattern }];
+        }
+        const page = pagination(query);
+        const [docs, total] = await Promise.all([
+          participantsOf(db)
+            .find(filter)
+            .sort(sortFor(query, ["name", "email", "organization"]))
+            .skip((page.page - 1) * page.limit)
+            .limit(page.limit)
+            .toArray(),
+          participantsOf(db).countDocuments(filter),
+        ]);
+        return ok(request, docs, "Participants retrieved", { meta: pageMeta(page, total) });
+      },
+      {
+        query: t.Object(
+          {
+            ...pageQuery,
+            status: t.Optional(Status),
+            isActive: t.Optional(t.BooleanString()),
+            organization: t.Optional(t.String({ maxLength: 200 })),
+          },
+          { additionalProperties: false },
+        ),
+      },
+    )
+    .get("/stats", async ({ request }) => {
+      const [total, active, ambassadors, travelGrant] = await Promise.all([
+        participantsOf(db).countDocuments({}),
+        participantsOf(db).countDocuments({ isActive: true }),
+        participantsOf(db).countDocuments({ status: "ambassador" }),
+        participantsOf(db).countDocuments({ travelGrantApplied: true }),
+      ]);
+      return ok(request, { total, active, ambassadors, travelGrant }, "Participant statistics");
+    })
+    .get("/qr/:qrCode", async ({ params, request }) => {
+      const found = await svc.getParticipant({ qrCode: params.qrCode });
+      if (!found) throw notFound("Participant with this QR code not found");
+      return ok(request, found, "Participant retrieved");
+    })
+    .get("/:id", async ({ params, request }) => {
+      const found = await svc.getParticipant({ participantId: parseId(params.id) });
+      if (!found) throw notFound(`Participant with ID ${params.id} not found`);
+      return ok(request, found, "Participant retrieved");
+    })
+    .post(
+      "/",
+      async ({ body, request, set }) => {
+        const doc = newParticipant(body);
+        await participantsOf(db)
+          .insertOne(doc)
+          .catch((error) => duplicate(error, doc));
+        // A "not found" for this badge may still be cached from a scan a moment ago.
+        await svc.invalidateParticipant(doc);
+        set.status = 201;
+        return ok(request, doc, "Participant created");
+      },
+      { body: CreateParticipant },
+    )
+    .patch(
+      "/:id",
+      async ({ params, body, request }) => {
+        const id = parseId(params.id);
+        const current = await participantsOf(db).findOne({ _id: id });
+        if (!current) throw notFound(`Participant with ID ${id} not found`);
+        const set: Partial<ParticipantDoc> = { ...(body as Partial<ParticipantDoc>), updatedAt: new Date() };
+        if (body.email !== undefined) set.email = normaliseEmail(body.email);
+        if (body.qrCode !== undefined) set.qrCode = checkedQr(body.qrCode);
+        const updated = await participantsOf(db)
+          .findOneAndUpdate({ _id: id }, { $set: set }, { returnDocument: "after" })
+          .catch((error) => duplicate(error, set));
+        if (!updated) throw notFound(`Participant with ID ${id} not found`);
+        await svc.invalidateParticipant(current);
+        await svc.invalidateParticipant(updated);
+        return ok(request, updated, "Participant updated");
+      },
+      { body: PatchParticipant },
+    )
+    .delete("/:id", async ({ params, request }) => {
+      const id = parseId(params.id);
+      const removed = await participantsOf(db).findOneAndDelete({ _id: id });
+      if (!removed) throw notFound(`Participant with ID ${id} not found`);
+      await participantsOf(db).updateMany(
+        { referredParticipantIds: id },
+        { $pull: { referredParticipantIds: id } },
+      );
+      await svc.invalidateParticipant(removed);
+      return ok(request, removed, "Participant deleted");
+    });
+}

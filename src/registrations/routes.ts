@@ -1,0 +1,141 @@
+import { Elysia, t } from "elysia";
+import { type Filter, ObjectId } from "mongodb";
+import { isDuplicateKey } from "../checkin/repo";
+import { ok, pageMeta, parseId } from "../http/envelope";
+import { AppError, notFound } from "../http/errors";
+import { pageQuery, pagination, sortFor } from "../http/query";
+import { participantsOf } from "../participants/repo";
+import type { Runtime } from "../runtime";
+import { sessionsOf } from "../sessions/repo";
+import { type RegistrationDoc, registrationsOf } from "./repo";
+
+const Id = t.String({ pattern: "^[0-9a-fA-F]{24}$", error: "must be a 24-character hexadecimal ID" });
+const Status = t.Union([t.Literal("confirmed"), t.Literal("pending"), t.Literal("cancelled")]);
+
+export function registrationRoutes(rt: Runtime) {
+  const db = rt.mongo.db;
+  return new Elysia({ name: "registrations-api", prefix: "/api/v1/registrations" })
+    .get(
+      "/",
+      async ({ query, request }) => {
+        const filter: Filter<RegistrationDoc> = {};
+        if (query.status) filter.status = query.status;
+        if (query.participantId) filter.participantId = parseId(query.participantId);
+        if (query.sessionId) filter.sessionId = parseId(query.sessionId);
+        const page = pagination(query);
+        const [docs, total] = await Promise.all([
+          registrationsOf(db)
+            .find(filter)
+            .sort(sortFor(query, ["status", "registrationDate", "participantId", "sessionId"]))
+            .skip((page.page - 1) * page.limit)
+            .limit(page.limit)
+            .toArray(),
+          registrationsOf(db).countDocuments(filter),
+        ]);
+        const [people, sessions] = await Promise.all([
+          participantsOf(db)
+            .find({ _id: { $in: docs.map((d) => d.participantId) } })
+            .toArray(),
+          sessionsOf(db)
+            .find({ _id: { $in: docs.map((d) => d.sessionId) } })
+            .toArray(),
+        ]);
+        const p = new Map(people.map((x) => [String(x._id), x]));
+        const s = new Map(sessions.map((x) => [String(x._id), x]));
+        const data = docs.map((d) => ({
+          ...d,
+          participantId: p.get(String(d.participantId)) ?? null,
+          sessionId: s.get(String(d.sessionId)) ?? null,
+        }));
+        return ok(request, data, "Registrations retrieved", { meta: pageMeta(page, total) });
+      },
+      {
+        query: t.Object(
+          {
+            ...pageQuery,
+            status: t.Optional(Status),
+            participantId: t.Optional(Id),
+            sessionId: t.Optional(Id),
+          },
+          { additionalProperties: false },
+        ),
+      },
+    )
+    .get("/:id", async ({ params, request }) => {
+      const found = await registrationsOf(db).findOne({ _id: parseId(params.id) });
+      if (!found) throw notFound(`Registration with ID ${params.id} not found`);
+      return ok(request, found, "Registration retrieved");
+    })
+    .post(
+      "/",
+      async ({ body, request, set }) => {
+        const participantId = parseId(body.participantId);
+        const sessionId = parseId(body.sessionId);
+        const [participant, session] = await Promise.all([
+          participantsOf(db).findOne({ _id: participantId }, { projection: { _id: 1 } }),
+          sessionsOf(db).findOne({ _id: sessionId }, { projection: { _id: 1 } }),
+        ]);
+        if (!participant) throw notFound(`Participant with ID ${participantId} not found`);
+        if (!session) throw notFound(`Session with ID ${sessionId} not found`);
+        const now = new Date();
+        const doc: RegistrationDoc = {
+          _id: new ObjectId(),
+          participantId,
+          sessionId,
+          registrationDate: now,
+          status: body.status ?? "pending",
+          ...(body.notes ? { notes: body.notes } : {}),
+          createdAt: now,
+          updatedAt: now,
+          __v: 0,
+        };
+        await registrationsOf(db)
+          .insertOne(doc)
+          .catch((error) => {
+            if (isDuplicateKey(error)) {
+              throw new AppError(
+                409,
+                `Registration with participantId "${participantId}" already exists for this session`,
+              );
+            }
+            throw error;
+          });
+        set.status = 201;
+        return ok(request, doc, "Registration created");
+      },
+      {
+        body: t.Object(
+          {
+            participantId: Id,
+            sessionId: Id,
+            status: t.Optional(Status),
+            notes: t.Optional(t.String({ maxLength: 500 })),
+          },
+          { additionalProperties: false },
+        ),
+      },
+    )
+    .patch(
+      "/:id",
+      async ({ params, body, request }) => {
+        const updated = await registrationsOf(db).findOneAndUpdate(
+          { _id: parseId(params.id) },
+          { $set: { ...body, updatedAt: new Date() } },
+          { returnDocument: "after" },
+        );
+        if (!updated) throw notFound(`Registration with ID ${params.id} not found`);
+        return ok(request, updated, "Registration updated");
+      },
+      {
+        body: t.Object(
+          { status: t.Optional(Status), notes: t.Optional(t.String({ maxLength: 500 })) },
+          { additionalProperties: false },
+        ),
+      },
+    )
+    .delete("/:id", async ({ params, request }) => {
+      const removed = await registrationsOf(db).findOneAndDelete({ _id: parseId(params.id) });
+      if (!removed) throw notFound(`Registration with ID ${params.id} not found`);
+      return ok(request, removed, "Registration deleted");
+    });
+}

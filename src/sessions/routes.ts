@@ -1,0 +1,236 @@
+import { Elysia, t } from "elysia";
+import { type Filter, ObjectId } from "mongodb";
+import { sessionJson } from "../checkin/present";
+import { checkinsOf } from "../checkin/repo";
+import { forgetSeats } from "../checkin/seats";
+import type { CheckinService } from "../checkin/service";
+import { containsPattern, ok, pageMeta, parseId } from "../http/envelope";
+import { badRequest, notFound } from "../http/errors";
+import { pageQuery, pagination, sortFor } from "../http/query";
+import { participantsOf } from "../participants/repo";
+import { registrationsOf } from "../registrations/repo";
+import type { Runtime } from "../runtime";
+import { type SessionDoc, sessionsOf } from "./repo";
+import { statusForIsOpen, validTimes } from "./rules";
+
+const Minutes = t.Integer({ minimum: 0, maximum: 1440 });
+const sessionFields = {
+  name: t.String({ minLength: 1, maxLength: 200 }),
+  description: t.String({ maxLength: 1000 }),
+  location: t.String({ maxLength: 200 }),
+  startTime: t.String({ format: "date-time" }),
+  endTime: t.String({ format: "date-time" }),
+  isOpen: t.Boolean(),
+  capacity: t.Integer({ minimum: 0, maximum: 1_000_000 }),
+  capacityEnforced: t.Boolean(),
+  requiresRegistration: t.Boolean(),
+  day: t.Integer({ minimum: 1, maximum: 366 }),
+  autoOpenMinutesBefore: t.Union([Minutes, t.Null()]),
+  autoEndGraceMinutes: t.Union([Minutes, t.Null()]),
+  lateThresholdMinutes: t.Union([Minutes, t.Null()]),
+};
+const O = t.Optional;
+const CreateSession = t.Object(
+  {
+    name: sessionFields.name,
+    startTime: sessionFields.startTime,
+    endTime: sessionFields.endTime,
+    description: O(sessionFields.description),
+    location: O(sessionFields.location),
+    isOpen: O(sessionFields.isOpen),
+    capacity: O(sessionFields.capacity),
+    capacityEnforced: O(sessionFields.capacityEnforced),
+    requiresRegistration: O(sessionFields.requiresRegistration),
+    day: O(sessionFields.day),
+    autoOpenMinutesBefore: O(sessionFields.autoOpenMinutesBefore),
+    autoEndGraceMinutes: O(sessionFields.autoEndGraceMinutes),
+    lateThresholdMinutes: O(sessionFields.lateThresholdMinutes),
+  },
+  { additionalProperties: false },
+);
+const PatchSession = t.Partial(t.Object(sessionFields), { additionalProperties: false });
+
+type CreateBody = typeof CreateSession.static;
+
+export function newSession(body: CreateBody, now = new Date()): SessionDoc {
+  const start = new Date(body.startTime);
+  const end = new Date(body.endTime);
+  const problem = validTimes(start, end);
+  if (problem) throw badRequest("Validation failed", [{ field: "endTime", message: problem }]);
+  const isOpen = Boolean(body.isOpen);
+  return {
+    _id: new ObjectId(),
+    name: body.name,
+    ...(body.description !== undefined ? { description: body.description } : {}),
+    ...(body.location !== undefined ? { location: body.location } : {}),
+    startTime: start,
+    endTime: end,
+    day: body.day ?? 1,
+    capacity: body.capacity ?? 0,
+    capacityEnforced: body.capacityEnforced ?? true,
+    requiresRegistration: body.requiresRegistration ?? false,
+    isOpen,
+    status: isOpen ? "open" : "scheduled",
+    lateThresholdMinutes: body.lateThresholdMinutes ?? null,
+    autoOpenMinutesBefore: body.autoOpenMinutesBefore ?? null,
+    autoEndGraceMinutes: body.autoEndGraceMinutes ?? null,
+    createdAt: now,
+    updatedAt: now,
+    __v: 0,
+  };
+}
+
+export function sessionRoutes(rt: Runtime, svc: CheckinService) {
+  const db = rt.mongo.db;
+  const withCounts = (sessions: SessionDoc[]) =>
+    Promise.all(sessions.map(async (s) => sessionJson(s, await svc.count(s._id))));
+
+  async function applyPatch(id: ObjectId, patch: Partial<Record<keyof typeof sessionFields, unknown>>) {
+    const current = await sessionsOf(db).findOne({ _id: id });
+    if (!current) throw notFound(`Session with ID ${id} not found`);
+    const set: Partial<SessionDoc> = { updatedAt: new Date() };
+    for (const [key, value] of Object.entries(patch)) {
+      if (key === "startTime" || key === "endTime") set[key] = new Date(value as string);
+      else (set as Record<string, unknown>)[key] = value;
+    }
+    const problem = validTimes(set.startTime ?? current.startTime, set.endTime ?? current.endTime);
+    if (problem) throw badRequest("Validation failed", [{ field: "endTime", message: problem }]);
+    if (patch.isOpen !== undefined) {
+      set.status = statusForIsOpen(Boolean(patch.isOpen), set.endTime ?? current.endTime, new Date());
+    }
+    const updated = await sessionsOf(db).findOneAndUpdate(
+      { _id: id },
+      { $set: set },
+      { returnDocument: "after" },
+    );
+    if (!updated) throw notFound(`Session with ID ${id} not found`);
+    await svc.invalidateSession(id);
+    if (patch.capacity !== undefined || patch.capacityEnforced !== undefined)
+      await forgetSeats(rt.redis.cmd, id).catch(() => undefined);
+    return updated;
+  }
+
+  return new Elysia({ name: "sessions-api", prefix: "/api/v1/sessions" })
+    .get(
+      "/",
+      async ({ query, request }) => {
+        const filter: Filter<SessionDoc> = {};
+        if (query.isOpen !== undefined) filter.isOpen = query.isOpen;
+        if (query.location) filter.location = query.location;
+        if (query.startAfter || query.startBefore) {
+          filter.startTime = {
+            ...(query.startAfter ? { $gte: new Date(query.startAfter) } : {}),
+            ...(query.startBefore ? { $lte: new Date(query.startBefore) } : {}),
+          };
+        }
+        if (query.search) {
+          const pattern = containsPattern(query.search);
+          filter.$or = [{ name: pattern }, { description: pattern }, { location: pattern }];
+        }
+        const page = pagination(query);
+        const [docs, total] = await Promise.all([
+          sessionsOf(db)
+            .find(filter)
+            .sort(sortFor(query, ["startTime", "endTime", "name", "day"]))
+            .skip((page.page - 1) * page.limit)
+            .limit(page.limit)
+            .toArray(),
+          sessionsOf(db).countDocuments(filter),
+        ]);
+        return ok(request, await withCounts(docs), "Sessions retrieved", { meta: pageMeta(page, total) });
+      },
+      {
+        query: t.Object(
+          {
+            ...pageQuery,
+            isOpen: t.Optional(t.BooleanString()),
+            startAfter: t.Optional(t.String({ format: "date-time" })),
+            startBefore: t.Optional(t.String({ format: "date-time" })),
+            location: t.Optional(t.String({ maxLength: 200 })),
+          },
+          { additionalProperties: false },
+        ),
+      },
+    )
+    .get("/stats", async ({ request }) => {
+      const now = new Date();
+      const [total, open, upcoming, past] = await Promise.all([
+        sessionsOf(db).countDocuments({}),
+        sessionsOf(db).countDocuments({ isOpen: true }),
+        sessionsOf(db).countDocuments({ startTime: { $gt: now } }),
+        sessionsOf(db).countDocuments({ endTime: { $lt: now } }),
+      ]);
+      return ok(request, { total, open, upcoming, past }, "Session statistics");
+    })
+    .get("/upcoming", async ({ query, request }) => {
+      const limit = Math.min(Math.max(Number.parseInt(query.limit ?? "5", 10) || 5, 1), 100);
+      const docs = await sessionsOf(db)
+        .find({ isOpen: true, startTime: { $gt: new Date() } })
+        .sort({ startTime: 1 })
+        .limit(limit)
+        .toArray();
+      return ok(request, await withCounts(docs), "Upcoming sessions");
+    })
+    .get("/:id", async ({ params, request }) => {
+      const session = await svc.requireSession(parseId(params.id));
+      return ok(request, sessionJson(session, await svc.count(session._id)), "Session retrieved");
+    })
+    .post(
+      "/",
+      async ({ body, request, set }) => {
+        const doc = newSession(body);
+        await sessionsOf(db).insertOne(doc);
+        await svc.invalidateSession(doc._id);
+        set.status = 201;
+        return ok(request, sessionJson(doc, 0), "Session created");
+      },
+      { body: CreateSession },
+    )
+    .patch(
+      "/:id",
+      async ({ params, body, request }) => {
+        const updated = await applyPatch(parseId(params.id), body);
+        return ok(request, sessionJson(updated, await svc.count(updated._id)), "Session updated");
+      },
+      { body: PatchSession },
+    )
+    .patch(
+      "/:id/toggle-open",
+      async ({ params, query, request }) => {
+        const updated = await applyPatch(parseId(params.id), { isOpen: query.isOpen });
+        return ok(request, sessionJson(updated, await svc.count(updated._id)), "Session updated");
+      },
+      { query: t.Object({ isOpen: t.BooleanString() }) },
+    )
+    .delete("/:id", async ({ params, request }) => {
+      const id = parseId(params.id);
+      const removed = await sessionsOf(db).findOneAndDelete({ _id: id });
+      if (!removed) throw notFound(`Session with ID ${id} not found`);
+      await svc.invalidateSession(id);
+      return ok(request, removed, "Session deleted");
+    })
+    .get("/:id/participants", async ({ params, request }) => {
+      const session = await svc.requireSession(parseId(params.id));
+      const regs = await registrationsOf(db).find({ sessionId: session._id }).toArray();
+      const people = await participantsOf(db)
+        .find({ _id: { $in: regs.map((r) => r.participantId) } })
+        .toArray();
+      return ok(request, people, "Session participants");
+    })
+    .get("/:id/checkins", async ({ params, request }) => {
+      const session = await svc.requireSession(parseId(params.id));
+      const docs = await checkinsOf(db).find({ sessionId: session._id }).sort({ checkInTime: -1 }).toArray();
+      const people = new Map(
+        (
+          await participantsOf(db)
+            .find({ _id: { $in: docs.map((d) => d.participantId) } })
+            .toArray()
+        ).map((p) => [String(p._id), p]),
+      );
+      return ok(
+        request,
+        docs.map((d) => ({ ...d, participantId: people.get(String(d.participantId)) ?? null })),
+        "Session check-ins",
+      );
+    });
+}
