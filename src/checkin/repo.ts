@@ -45,9 +45,8 @@ export interface ScanLogDoc {
   instance: string;
   nonce?: string;
   checkInId?: ObjectId;
-  /** The answer given, so a retry with the same nonce gets it again even after Redis lost it. */
-  response?: unknown;
-  status?: number;
+  /** Facts recorded with a staff decision (whether the person was registered). */
+  response?: { wasRegistered: boolean };
 }
 
 export const CHECKIN_INDEXES: IndexSpec[] = [
@@ -63,7 +62,6 @@ export const CHECKIN_INDEXES: IndexSpec[] = [
   },
   { collection: "checkins", key: { checkInTime: -1 } },
   { collection: "checkins", key: { participantId: 1 } },
-  { collection: "scanlog", key: { nonce: 1 } },
   { collection: "scanlog", key: { sessionId: 1, at: -1 } },
   { collection: "scanlog", key: { at: -1 } },
 ];
@@ -71,8 +69,7 @@ export const CHECKIN_INDEXES: IndexSpec[] = [
 export const checkinsOf = (db: Db): Collection<CheckInDoc> => db.collection<CheckInDoc>("checkins");
 export const scanlogOf = (db: Db): Collection<ScanLogDoc> => db.collection<ScanLogDoc>("scanlog");
 
-export function isDuplicateKey(error: unknown, index?: string): boolean {
-  const e = error as { code?: number; message?: string };
-  if (e?.code !== 11000) return false;
-  return index === undefined || String(e.message).includes(index);
+/** FerretDB's duplicate-key errors do not name the index, so callers look up which key clashed. */
+export function isDuplicateKey(error: unknown): boolean {
+  return (error as { code?: number })?.code === 11000;
 }

@@ -81,17 +81,17 @@ export function createCheckinService(rt: Runtime) {
     return session;
   }
 
+  /**
+   * The answer already given to this nonce. Redis keeps answers for a day; if Redis
+   * lost them, a retried admission is still recognised by the nonce stored on the
+   * check-in itself (see scan), so a retry never becomes a second check-in.
+   */
   async function replay(request: ScanRequest): Promise<ScanResult | null> {
     if (!request.nonce) return null;
-    const key = `idem:${request.sessionId}:${request.nonce}`;
-    const stored = await cmd.get(key).catch(() => null);
-    if (stored) return { ...(BSON.EJSON.parse(stored, { relaxed: false }) as ScanResult), replayed: true };
-    const logged = await scanlogOf(db).findOne(
-      { nonce: request.nonce, sessionId: request.sessionId, action: "scan" },
-      { sort: { at: 1 } },
-    );
-    if (logged?.response) return { ...(logged.response as ScanResult), replayed: true };
-    return null;
+    const stored = await cmd.get(`idem:${request.sessionId}:${request.nonce}`).catch(() => null);
+    return stored
+      ? { ...(BSON.EJSON.parse(stored, { relaxed: false }) as ScanResult), replayed: true }
+      : null;
   }
 
   async function remember(request: ScanRequest, result: ScanResult): Promise<void> {
@@ -117,7 +117,9 @@ export function createCheckinService(rt: Runtime) {
         return work();
       }
       if (error instanceof LockBusyError) {
-        throw new AppError(409, "This badge is being checked in at another door right now; scan again.");
+        // Another door holds this badge for longer than our retries: the unique
+        // indexes still decide, so answer instead of making the door guess.
+        return work();
       }
       throw error;
     }
@@ -131,6 +133,9 @@ export function createCheckinService(rt: Runtime) {
     ]);
     return { registration, existing };
   }
+
+  const mayRecount = async (sessionId: ObjectId) =>
+    (await cmd.set(`recount:${sessionId}`, "1", "PX", 1000, "NX").catch(() => "OK")) === "OK";
 
   async function judge(request: ScanRequest, session: SessionDoc, participant: ParticipantDoc | null) {
     const { registration, existing } = await loadFacts(session, participant);
@@ -146,8 +151,9 @@ export function createCheckinService(rt: Runtime) {
       defaultLateThresholdMinutes: config.lateThresholdMinutes,
     };
     let verdict = decide(input);
-    if (verdict.reason === "session_full") {
-      // The cached count may be stale; refuse only if MongoDB agrees.
+    // The cached count may be stale: before refusing, recount in MongoDB, at most
+    // once a second per session so a rush on a full room does not hammer the database.
+    if (verdict.reason === "session_full" && (await mayRecount(session._id))) {
       checkedIn = await countFromDb(db, session._id);
       await resetCount(cmd, session._id, checkedIn, config.ttl.capacityMs);
       if (!isFull(session, checkedIn)) verdict = decide({ ...input, checkedInCount: checkedIn });
@@ -204,16 +210,19 @@ export function createCheckinService(rt: Runtime) {
         await addToCount(cmd, session._id, 1);
         return { outcome: "admitted" as const, doc };
       } catch (error) {
-        if (isDuplicateKey(error, "session_seat_unique")) continue;
-        await releaseSeat(cmd, session._id, claim.seat).catch(() => undefined);
-        if (isDuplicateKey(error, "session_participant_unique")) {
-          const existing = await checkinsOf(db).findOne({
-            sessionId: session._id,
-            participantId: participant._id,
-          });
+        if (!isDuplicateKey(error)) {
+          await releaseSeat(cmd, session._id, claim.seat).catch(() => undefined);
+          throw error;
+        }
+        const existing = await checkinsOf(db).findOne({
+          sessionId: session._id,
+          participantId: participant._id,
+        });
+        if (existing) {
+          await releaseSeat(cmd, session._id, claim.seat).catch(() => undefined);
           return { outcome: "duplicate" as const, existing };
         }
-        throw error;
+        // The seat was taken after all (a rebuilt list or a MongoDB-only race): claim another.
       }
     }
     return { outcome: "full" as const };
@@ -261,6 +270,15 @@ export function createCheckinService(rt: Runtime) {
       let { verdict } = judged;
       let checkIn = judged.existing;
       let checkedIn = judged.checkedIn;
+      if (request.nonce !== undefined && checkIn?.nonce === request.nonce) {
+        verdict = {
+          ...verdict,
+          outcome: "accept",
+          reason: "ok",
+          badge: checkIn.badge,
+          isLate: checkIn.isLate,
+        };
+      }
       if (verdict.outcome === "accept" && participant) {
         const written = await admit(request, session, participant, verdict);
         if (written.outcome === "admitted") {
@@ -298,7 +316,7 @@ export function createCheckinService(rt: Runtime) {
       method: request.method,
       ...(request.by ? { by: request.by } : {}),
       ...(request.device ? { device: request.device } : {}),
-      ...(request.nonce ? { nonce: request.nonce, response: result } : {}),
+      ...(request.nonce ? { nonce: request.nonce } : {}),
       ...(result.checkIn ? { checkInId: result.checkIn._id } : {}),
     });
     await remember(request, result);

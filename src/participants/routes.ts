@@ -1,5 +1,5 @@
 import { Elysia, t } from "elysia";
-import { type Filter, ObjectId } from "mongodb";
+import { type Db, type Filter, ObjectId } from "mongodb";
 import { generateQrCode, isValidQrCode, normaliseQrCode } from "../checkin/qr";
 import { isDuplicateKey } from "../checkin/repo";
 import type { CheckinService } from "../checkin/service";
@@ -49,11 +49,20 @@ function checkedQr(raw: string): string {
   return code;
 }
 
-function duplicate(error: unknown, fields: { email?: string; qrCode?: string }): never {
-  if (isDuplicateKey(error, "email_unique"))
-    throw new AppError(409, `Participant with email "${fields.email}" already exists`);
-  if (isDuplicateKey(error, "qrCode_unique"))
+async function rejectDuplicate(
+  db: Db,
+  error: unknown,
+  fields: { email?: string; qrCode?: string },
+): Promise<never> {
+  if (isDuplicateKey(error)) {
+    if (
+      fields.email &&
+      (await participantsOf(db).findOne({ email: fields.email }, { projection: { _id: 1 } }))
+    ) {
+      throw new AppError(409, `Participant with email "${fields.email}" already exists`);
+    }
     throw new AppError(409, `Participant with qrCode "${fields.qrCode}" already exists`);
+  }
   throw error;
 }
 
@@ -141,7 +150,7 @@ export function participantRoutes(rt: Runtime, svc: CheckinService) {
         const doc = newParticipant(body);
         await participantsOf(db)
           .insertOne(doc)
-          .catch((error) => duplicate(error, doc));
+          .catch((error) => rejectDuplicate(db, error, doc));
         // A "not found" for this badge may still be cached from a scan a moment ago.
         await svc.invalidateParticipant(doc);
         set.status = 201;
@@ -160,7 +169,7 @@ export function participantRoutes(rt: Runtime, svc: CheckinService) {
         if (body.qrCode !== undefined) set.qrCode = checkedQr(body.qrCode);
         const updated = await participantsOf(db)
           .findOneAndUpdate({ _id: id }, { $set: set }, { returnDocument: "after" })
-          .catch((error) => duplicate(error, set));
+          .catch((error) => rejectDuplicate(db, error, set));
         if (!updated) throw notFound(`Participant with ID ${id} not found`);
         await svc.invalidateParticipant(current);
         await svc.invalidateParticipant(updated);
