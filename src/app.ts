@@ -1,4 +1,5 @@
 import { Elysia, ValidationError } from "elysia";
+import { ErrorPanel } from "../views/scanner";
 import { checkinRoutes } from "./checkin/routes";
 import { createCheckinService } from "./checkin/service";
 import { healthRoutes } from "./health/routes";
@@ -6,7 +7,10 @@ import { AppError, errorEnvelope, type FieldError } from "./http/errors";
 import { participantRoutes } from "./participants/routes";
 import { registrationRoutes } from "./registrations/routes";
 import type { Runtime } from "./runtime";
+import { scannerRoutes } from "./scanner/routes";
 import { sessionRoutes } from "./sessions/routes";
+import { assetRoutes } from "./web/assets";
+import { html } from "./web/html";
 
 interface RequestInfo {
   id: string;
@@ -74,7 +78,12 @@ export function createApp(rt: Runtime) {
         rt.log.error({ err: error, reqId: requests.get(request)?.id }, "unhandled error");
       }
       set.status = status;
-      return errorEnvelope(request, status, message, errors);
+      const path = new URL(request.url).pathname;
+      if (path.startsWith("/api/") || path === "/metrics")
+        return errorEnvelope(request, status, message, errors);
+      // Pages and htmx fragments get a panel a person can read (htmx 4 swaps error responses).
+      const detail = errors?.map((e) => e.message).join("; ");
+      return html(ErrorPanel({ message: detail ? `${message}: ${detail}` : message }) as string, status);
     })
     .onAfterResponse({ as: "global" }, ({ request, route, set }) => {
       const info = requests.get(request);
@@ -98,6 +107,8 @@ export function createApp(rt: Runtime) {
     .use(participantRoutes(rt, checkins))
     .use(registrationRoutes(rt))
     .use(checkinRoutes(rt, checkins))
+    .use(assetRoutes())
+    .use(scannerRoutes(rt, checkins))
     .get("/metrics", async ({ set }) => {
       set.headers["content-type"] = metrics.registry.contentType;
       return metrics.registry.metrics();

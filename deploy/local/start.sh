@@ -21,6 +21,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
+PUBLIC_URL="http://127.0.0.1:${NGINX_PORT:-8080}" bun "$ROOT/src/main.ts" seed-demo
+
 # A background job of a script ignores SIGINT, so Ctrl-C is forwarded as SIGTERM.
 bun "$ROOT/deploy/local/cluster.ts" &
 cluster_pid=$!

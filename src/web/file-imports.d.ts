@@ -1,0 +1,17 @@
+// `import x from "…" with { type: "file" }` yields the file's path (embedded when compiled).
+declare module "*.css" {
+  const path: string;
+  export default path;
+}
+declare module "*/scanner.js" {
+  const path: string;
+  export default path;
+}
+declare module "htmx.org/dist/htmx.min.js" {
+  const path: string;
+  export default path;
+}
+declare module "jsqr/dist/jsQR.js" {
+  const path: string;
+  export default path;
+}

@@ -1,0 +1,6 @@
+/** An HTML answer; views escape user text themselves (`safe`), this only labels the bytes. */
+export function html(body: string | Promise<string>, status = 200): Promise<Response> | Response {
+  const make = (text: string) =>
+    new Response(text, { status, headers: { "content-type": "text/html; charset=utf-8" } });
+  return typeof body === "string" ? make(body) : body.then(make);
+}

@@ -1,0 +1,31 @@
+import Html from "@kitajs/html";
+
+export function Layout(props: { title: string; children?: JSX.Element | JSX.Element[]; scripts?: string[] }) {
+  return (
+    <>
+      {"<!doctype html>"}
+      <html lang="en">
+        <head>
+          <meta charset="utf-8" />
+          <meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover" />
+          <title safe>{props.title}</title>
+          <link rel="stylesheet" href="/assets/app.css" />
+          <script src="/assets/htmx.min.js" defer></script>
+          {(props.scripts ?? []).map((src) => (
+            <script src={src} defer></script>
+          ))}
+        </head>
+        <body>
+          <header class="topbar">
+            <a href="/" class="brand">
+              Check-in
+            </a>
+          </header>
+          <main>{props.children as "safe"}</main>
+        </body>
+      </html>
+    </>
+  );
+}
+
+export { Html };
