@@ -21,6 +21,7 @@ export function serve(config: Config): void {
         connectTimeoutMs: config.redisConnectTimeoutMs,
         maxRetries: config.redisMaxRetries,
         name: config.instanceId,
+        keyPrefix: `checkin:${config.mongodbDbName}:`,
       },
       log,
     ),

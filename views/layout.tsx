@@ -9,6 +9,7 @@ export function Layout(props: { title: string; children?: JSX.Element | JSX.Elem
           <meta charset="utf-8" />
           <meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover" />
           <title safe>{props.title}</title>
+          <link rel="icon" href="data:," />
           <link rel="stylesheet" href="/assets/app.css" />
           <script src="/assets/htmx.min.js" defer></script>
           {(props.scripts ?? []).map((src) => (

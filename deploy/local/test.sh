@@ -12,6 +12,7 @@ node_ensure
 apt_ensure nginx nginx-light
 apt_ensure promtool prometheus
 apt_ensure openssl openssl
+apt_ensure chromium chromium
 
 stack_was_up=0
 bash deploy/local/stack.sh status && stack_was_up=1

@@ -7,6 +7,8 @@ export interface RedisOptions {
   connectTimeoutMs: number;
   maxRetries: number;
   name: string;
+  /** Prepended to every key, so deployments (and test databases) sharing one Redis never mix. */
+  keyPrefix: string;
 }
 
 /**
@@ -27,6 +29,7 @@ export class RedisConnections {
       maxRetriesPerRequest: options.maxRetries,
       retryStrategy: (times: number) => Math.min(100 * 2 ** Math.min(times, 5), 2000),
       lazyConnect: false,
+      keyPrefix: options.keyPrefix,
     };
     this.cmd = new Redis(options.url, {
       ...base,

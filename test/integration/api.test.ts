@@ -1,0 +1,324 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import type { Db, MongoClient } from "mongodb";
+import { type Instance, spawnInstance, stopProcess } from "../../deploy/local/cluster";
+import { freePort, instanceEnv, TEST_LOGS } from "../helpers/env";
+import { openDb, postJson } from "../helpers/fixtures";
+
+// The JSON API on two real instances sharing Redis and the MongoDB-wire server.
+
+let a: Instance;
+let b: Instance;
+let client: MongoClient;
+let db: Db;
+const env = instanceEnv("api");
+const soon = (minutes: number) => new Date(Date.now() + minutes * 60_000).toISOString();
+
+async function call(instance: Instance, method: string, path: string, body?: unknown) {
+  const response = await fetch(`${instance.url}/api/v1${path}`, {
+    method,
+    headers: body === undefined ? {} : { "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  // biome-ignore lint/suspicious/noExplicitAny: tests read JSON answers field by field
+  return { status: response.status, body: (await response.json()) as Record<string, any> };
+}
+
+async function createSession(extra: Record<string, unknown> = {}) {
+  const { status, body } = await call(a, "POST", "/sessions", {
+    name: "API session",
+    startTime: soon(-5),
+    endTime: soon(55),
+    isOpen: true,
+    capacity: 2,
+    ...extra,
+  });
+  expect(status).toBe(201);
+  return body.data as { _id: string; status: string; checkInsCount: number };
+}
+
+async function createParticipant(name: string, extra: Record<string, unknown> = {}) {
+  const email = `${name.toLowerCase().replace(/\W/g, "")}.${Math.random().toString(36).slice(2, 7)}@Example.org`;
+  const { status, body } = await call(a, "POST", "/participants", { name, email, ...extra });
+  expect(status).toBe(201);
+  return body.data as { _id: string; qrCode: string; email: string };
+}
+
+beforeAll(async () => {
+  ({ client, db } = await openDb(String(env.MONGODB_DB)));
+  [a, b] = await Promise.all([
+    spawnInstance({ port: await freePort(), logDir: TEST_LOGS, env }),
+    spawnInstance({ port: await freePort(), logDir: TEST_LOGS, env }),
+  ]);
+});
+
+afterAll(async () => {
+  await Promise.all([stopProcess(a.proc), stopProcess(b.proc)]);
+  await db.dropDatabase();
+  await client.close();
+});
+
+describe("envelopes and validation", () => {
+  test("success envelope carries status, message, data, timestamp and path with the query", async () => {
+    const { status, body } = await call(a, "GET", "/sessions?page=1&limit=5");
+    expect(status).toBe(200);
+    expect(body.status).toBe("success");
+    expect(typeof body.message).toBe("string");
+    expect(body.path).toBe("/api/v1/sessions?page=1&limit=5");
+    expect(body.meta).toMatchObject({ page: 1, limit: 5, hasPrevPage: false });
+  });
+
+  test("unknown fields, bad ids, bad limits and bad times are 400s a person can read", async () => {
+    const unknown = await call(a, "POST", "/participants", {
+      name: "X",
+      email: "x@example.org",
+      shoeSize: 44,
+    });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body).toMatchObject({
+      status: "error",
+      statusCode: 400,
+      message: "Validation failed",
+      method: "POST",
+    });
+    expect(unknown.body.errors[0].field).toBe("shoeSize");
+    expect(unknown.body.errors[0].message.split(" ")[0]).toBe("shoeSize");
+
+    const badId = await call(a, "GET", "/sessions/not-an-id");
+    expect(badId.status).toBe(400);
+    expect(badId.body.message).toBe("Invalid ID format: not-an-id");
+
+    expect((await call(a, "GET", "/participants?limit=200")).status).toBe(400);
+    const backwards = await call(a, "POST", "/sessions", {
+      name: "x",
+      startTime: soon(10),
+      endTime: soon(5),
+    });
+    expect(backwards.status).toBe(400);
+    expect(backwards.body.errors[0].message).toContain("endTime must be after startTime");
+    const missing = await call(a, "GET", "/sessions/0123456789abcdef01234567");
+    expect(missing.status).toBe(404);
+    expect(missing.body.message).toBe("Session with ID 0123456789abcdef01234567 not found");
+  });
+
+  test("search text is matched literally, never as a pattern", async () => {
+    await createParticipant("Regex (.*) Person");
+    const literal = await call(a, "GET", `/participants?search=${encodeURIComponent("(.*)")}`);
+    expect(literal.status).toBe(200);
+    expect(literal.body.data.map((p: { name: string }) => p.name)).toEqual(["Regex (.*) Person"]);
+    const operator = await call(a, "GET", `/participants?search=${encodeURIComponent('{"$gt":""}')}`);
+    expect(operator.status).toBe(200);
+    expect(operator.body.data).toEqual([]);
+  });
+
+  test("duplicate email is a 409 naming the value", async () => {
+    const p = await createParticipant("Dup Person");
+    const again = await call(a, "POST", "/participants", { name: "Other", email: p.email.toUpperCase() });
+    expect(again.status).toBe(409);
+    expect(again.body.message).toBe(`Participant with email "${p.email}" already exists`);
+  });
+});
+
+describe("check-in routes", () => {
+  test("verify-qr, accept with acceptedBy, repeat 409, capacity 400, decline, undo, checkout", async () => {
+    const session = await createSession();
+    const [p1, p2, p3] = await Promise.all([
+      createParticipant("Ann"),
+      createParticipant("Ben"),
+      createParticipant("Cy"),
+    ]);
+    expect(p1.email).toBe(p1.email.toLowerCase());
+    await call(a, "POST", "/registrations", {
+      participantId: p1._id,
+      sessionId: session._id,
+      status: "confirmed",
+    });
+
+    const verify = await call(b, "POST", "/checkin/verify-qr", { qrCode: p1.qrCode, sessionId: session._id });
+    expect(verify.status).toBe(200);
+    expect(verify.body.data.verification).toMatchObject({
+      badge: "REGISTERED",
+      isRegistered: true,
+      isAlreadyCheckedIn: false,
+    });
+    expect(verify.body.data.actions).toMatchObject({
+      canAccept: true,
+      acceptLabel: "Check In",
+      declineLabel: "Decline",
+    });
+    expect(verify.body.data.capacityInfo).toEqual({ current: 0, max: 2, remaining: 2 });
+
+    const accepted = await call(b, "POST", "/checkin/accept", {
+      participantId: p1._id,
+      sessionId: session._id,
+      acceptedBy: "Door 1",
+    });
+    expect(accepted.status).toBe(201);
+    expect(accepted.body.data).toMatchObject({
+      method: "qr",
+      badge: "accepted",
+      wasRegistered: true,
+      checkedInBy: "Door 1",
+    });
+    expect(accepted.body.capacityInfo).toMatchObject({
+      capacity: 2,
+      checkInsCount: 1,
+      remaining: 1,
+      percentFull: 50,
+    });
+    expect(accepted.body.wasRegistered).toBe(true);
+
+    const repeat = await call(a, "POST", "/checkin/qr", { qrCode: p1.qrCode, sessionId: session._id });
+    expect(repeat.status).toBe(409);
+    expect(repeat.body.message).toContain("already checked in");
+
+    const manual = await call(a, "POST", "/checkin", { participantId: p2._id, sessionId: session._id });
+    expect(manual.status).toBe(201);
+    expect(manual.body.data).toMatchObject({
+      method: "manual",
+      badge: "accepted_unregistered",
+      wasRegistered: false,
+    });
+
+    const full = await call(b, "POST", "/checkin/qr", { qrCode: p3.qrCode, sessionId: session._id });
+    expect(full.status).toBe(400);
+    expect(full.body.message).toBe("Validation failed");
+    expect(full.body.errors[0].message).toBe("Session is at full capacity (2 participants)");
+
+    const declined = await call(a, "POST", "/checkin/decline", {
+      participantId: p3._id,
+      sessionId: session._id,
+      declinedBy: "Door 2",
+    });
+    expect(declined.status).toBe(200);
+    expect(declined.body.data).toMatchObject({ status: "declined", declinedBy: "Door 2" });
+    expect(declined.body.participant._id).toBe(p3._id);
+
+    const undone = await call(b, "DELETE", `/checkin/${manual.body.data._id}`);
+    expect(undone.status).toBe(200);
+    expect((await call(a, "DELETE", `/checkin/${manual.body.data._id}`)).status).toBe(404);
+    const afterUndo = await call(a, "GET", `/sessions/${session._id}`);
+    expect(afterUndo.body.data.checkInsCount).toBe(1);
+
+    const nowIn = await call(a, "POST", "/checkin/qr", { qrCode: p3.qrCode, sessionId: session._id });
+    expect(nowIn.status).toBe(201);
+
+    const out = await call(a, "POST", `/checkin/${accepted.body.data._id}/checkout`);
+    expect(out.status).toBe(200);
+    expect(out.body.data.checkedOutAt).not.toBeNull();
+    expect((await call(a, "POST", `/checkin/${accepted.body.data._id}/checkout`)).status).toBe(409);
+
+    const stats = await call(a, "GET", `/checkin/stats?sessionId=${session._id}`);
+    expect(stats.body.data).toEqual({ total: 2, qr: 2, manual: 0 });
+    const recent = await call(b, "GET", `/checkin/recent?sessionId=${session._id}&limit=1000`);
+    expect(recent.body.data.length).toBe(2);
+    expect(recent.body.data[0].participantId.name).toBe("Cy");
+    const attempts = await call(a, "GET", `/checkin/attempts/stats?sessionId=${session._id}`);
+    expect(attempts.body.data.declined).toBe(1);
+    const isIn = await call(a, "GET", `/checkin/verify/${p3._id}/${session._id}`);
+    expect(isIn.body.data).toEqual({ isCheckedIn: true });
+    const log = await db
+      .collection("scanlog")
+      .find({ sessionId: { $exists: true } })
+      .toArray();
+    expect(log.map((e) => e.action)).toEqual(expect.arrayContaining(["scan", "decline", "undo", "checkout"]));
+  });
+
+  test("Idempotency-Key returns the original answer, never a second check-in", async () => {
+    const session = await createSession({ capacity: 0 });
+    const p = await createParticipant("Idem");
+    const headers = { "Idempotency-Key": "door-7-scan-000123" };
+    const first = await postJson(
+      `${a.url}/api/v1/checkin/qr`,
+      { qrCode: p.qrCode, sessionId: session._id },
+      headers,
+    );
+    const second = await postJson(
+      `${b.url}/api/v1/checkin/qr`,
+      { qrCode: p.qrCode, sessionId: session._id },
+      headers,
+    );
+    expect(first.status).toBe(201);
+    expect(second.status).toBe(201);
+    expect(second.body.data._id).toBe(first.body.data._id);
+    expect(second.body.message).toContain("repeated request");
+    expect(await db.collection("checkins").countDocuments({})).toBeGreaterThan(0);
+  });
+
+  test("a closed session refuses in words the mobile app recognises", async () => {
+    const session = await createSession({ isOpen: false });
+    const p = await createParticipant("Closed");
+    const refused = await call(a, "POST", "/checkin/qr", { qrCode: p.qrCode, sessionId: session._id });
+    expect(refused.status).toBe(400);
+    expect(refused.body.errors[0].message).toContain("not open");
+  });
+});
+
+describe("caches are invalidated on every instance at once", () => {
+  test("a badge created on A after an unknown scan on B works on B immediately", async () => {
+    const session = await createSession({ capacity: 0 });
+    const code = "QR-LATEADDED123";
+    const before = await call(b, "POST", "/scan", { qrCode: code, sessionId: session._id });
+    expect(before.body.data.reason).toBe("unknown_code");
+    await call(a, "POST", "/participants", {
+      name: "Late Added",
+      email: "late.added@example.org",
+      qrCode: code,
+    });
+    const after = await call(b, "POST", "/scan", {
+      qrCode: code,
+      sessionId: session._id,
+      acceptUnregistered: true,
+    });
+    expect(after.body.data.outcome).toBe("accept");
+  });
+
+  test("closing a session on A stops scans on B at once, reopening resumes them", async () => {
+    const session = await createSession({ capacity: 0 });
+    const [p1, p2] = await Promise.all([createParticipant("Early"), createParticipant("Later")]);
+    const warm = await call(b, "POST", "/scan", {
+      qrCode: p1.qrCode,
+      sessionId: session._id,
+      acceptUnregistered: true,
+    });
+    expect(warm.body.data.outcome).toBe("accept");
+    const closed = await call(a, "PATCH", `/sessions/${session._id}`, { isOpen: false });
+    expect(closed.body.data.status).toBe("scheduled");
+    const refused = await call(b, "POST", "/scan", {
+      qrCode: p2.qrCode,
+      sessionId: session._id,
+      acceptUnregistered: true,
+    });
+    expect(refused.body.data.reason).toBe("session_not_open");
+    await call(a, "PATCH", `/sessions/${session._id}/toggle-open?isOpen=true`);
+    const again = await call(b, "POST", "/scan", {
+      qrCode: p2.qrCode,
+      sessionId: session._id,
+      acceptUnregistered: true,
+    });
+    expect(again.body.data.outcome).toBe("accept");
+  });
+
+  test("raising capacity on A lets B admit more", async () => {
+    const session = await createSession({ capacity: 1 });
+    const [p1, p2] = await Promise.all([createParticipant("One"), createParticipant("Two")]);
+    const first = await call(b, "POST", "/scan", {
+      qrCode: p1.qrCode,
+      sessionId: session._id,
+      acceptUnregistered: true,
+    });
+    expect(first.body.data.outcome).toBe("accept");
+    const full = await call(b, "POST", "/scan", {
+      qrCode: p2.qrCode,
+      sessionId: session._id,
+      acceptUnregistered: true,
+    });
+    expect(full.body.data.reason).toBe("session_full");
+    await call(a, "PATCH", `/sessions/${session._id}`, { capacity: 2 });
+    const admitted = await call(b, "POST", "/scan", {
+      qrCode: p2.qrCode,
+      sessionId: session._id,
+      acceptUnregistered: true,
+    });
+    expect(admitted.body.data.outcome).toBe("accept");
+  });
+});
