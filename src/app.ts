@@ -1,7 +1,7 @@
 import { Elysia, ValidationError } from "elysia";
 import { ErrorPanel } from "../views/scanner";
 import { checkinRoutes } from "./checkin/routes";
-import { createCheckinService } from "./checkin/service";
+import type { CheckinService } from "./checkin/service";
 import { healthRoutes } from "./health/routes";
 import { AppError, errorEnvelope, type FieldError } from "./http/errors";
 import { participantRoutes } from "./participants/routes";
@@ -31,10 +31,9 @@ function fieldErrors(error: ValidationError): FieldError[] {
   return [...byField].map(([field, message]) => ({ field, message }));
 }
 
-export function createApp(rt: Runtime) {
+export function createApp(rt: Runtime, checkins: CheckinService) {
   const requests = new WeakMap<Request, RequestInfo>();
   const { config, metrics } = rt;
-  const checkins = createCheckinService(rt);
 
   // Unknown fields are refused, not silently dropped: clients learn about typos at once.
   return new Elysia({ normalize: false })
@@ -105,7 +104,7 @@ export function createApp(rt: Runtime) {
     .use(healthRoutes(rt))
     .use(sessionRoutes(rt, checkins))
     .use(participantRoutes(rt, checkins))
-    .use(registrationRoutes(rt))
+    .use(registrationRoutes(rt, checkins))
     .use(checkinRoutes(rt, checkins))
     .use(assetRoutes())
     .use(scannerRoutes(rt, checkins))

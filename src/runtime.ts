@@ -11,5 +11,5 @@ export interface Runtime {
   metrics: Metrics;
   mongo: Mongo;
   redis: RedisConnections;
-  state: { draining: boolean; startedAt: number };
+  state: { draining: boolean; startedAt: number; warm: boolean };
 }

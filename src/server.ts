@@ -1,4 +1,5 @@
 import { createApp } from "./app";
+import { createCheckinService } from "./checkin/service";
 import type { Config } from "./config";
 import { INDEXES } from "./indexes";
 import { createLogger } from "./infra/log";
@@ -25,10 +26,19 @@ export function serve(config: Config): void {
       },
       log,
     ),
-    state: { draining: false, startedAt: Date.now() },
+    state: { draining: false, startedAt: Date.now(), warm: false },
   };
-  const app = createApp(rt).listen({ hostname: config.host, port: config.port });
-  void rt.mongo.start();
+  const checkins = createCheckinService(rt);
+  const app = createApp(rt, checkins).listen({ hostname: config.host, port: config.port });
+  // Warm-up before readiness: data may have been seeded or imported behind the API, and
+  // the first scans of the morning should not each pay for a cold cache.
+  void rt.mongo
+    .start()
+    .then(() => checkins.warmUp())
+    .catch((error: unknown) => log.warn({ err: String(error) }, "warm-up incomplete; caches fill on demand"))
+    .finally(() => {
+      rt.state.warm = true;
+    });
   log.info(
     { host: config.host, port: config.port, version: config.version, lockMode: config.lock.mode },
     "listening",

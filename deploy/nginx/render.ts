@@ -64,7 +64,10 @@ export function renderNginx(options: NginxOptions): Record<string, string> {
       WS_SERVERS: server(" max_fails=3 fail_timeout=10s"),
       SERVER_BLOCKS: serverBlock,
     }),
-    "checkin-locations.conf": fill(read("locations.conf.tmpl"), { API_BURST: local ? "10000" : "200" }),
+    "checkin-locations.conf": fill(read("locations.conf.tmpl"), {
+      API_BURST: local ? "10000" : "200",
+      CONN_LIMIT: local ? "10000" : "200",
+    }),
   };
   // A standalone main config: what the local cluster runs, and what `nginx -t` checks in tests.
   files["nginx.conf"] = fill(read("nginx-main.conf.tmpl"), { PREFIX: outDir });

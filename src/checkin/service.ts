@@ -2,17 +2,17 @@ import { BSON, ObjectId } from "mongodb";
 import { AppError, notFound, unavailable } from "../http/errors";
 import { cached, invalidate } from "../infra/cache";
 import { LockBusyError, LockUnavailableError, withLock } from "../infra/lock";
+import { createDirectory } from "../participants/directory";
 import type { ParticipantDoc } from "../participants/repo";
 import { participantsOf } from "../participants/repo";
-import type { RegistrationDoc } from "../registrations/repo";
 import { registrationsOf } from "../registrations/repo";
 import type { Runtime } from "../runtime";
 import type { SessionDoc } from "../sessions/repo";
 import { sessionsOf } from "../sessions/repo";
-import { addToCount, checkedInCount, countFromDb, resetCount } from "./counts";
-import { decide, isFull, type Verdict } from "./decide";
+import { decide, isFull, type RegistrationStatus, type Verdict } from "./decide";
 import { normaliseQrCode } from "./qr";
 import { type CheckInDoc, checkinsOf, isDuplicateKey, type Method, type ScanLogDoc, scanlogOf } from "./repo";
+import { createRoster } from "./roster";
 import { claimSeatFast, claimSeatFromDb, releaseSeat } from "./seats";
 
 /** "Not found" is cached only briefly, so a badge added a moment ago works at once. */
@@ -39,7 +39,7 @@ export interface ScanResult {
   verdict: Verdict;
   session: SessionDoc;
   participant: ParticipantDoc | null;
-  registration: RegistrationDoc | null;
+  registration: { status: RegistrationStatus } | null;
   checkIn: CheckInDoc | null;
   /** Check-ins of the session after this scan. */
   count: number;
@@ -47,7 +47,6 @@ export interface ScanResult {
 }
 
 export const sessionKey = (id: ObjectId | string) => `session:${id}`;
-export const participantQrKey = (code: string) => `participant:qr:${code}`;
 export const participantIdKey = (id: ObjectId | string) => `participant:id:${id}`;
 
 export function createCheckinService(rt: Runtime) {
@@ -60,20 +59,30 @@ export function createCheckinService(rt: Runtime) {
       sessionsOf(db).findOne({ _id: id }),
     );
 
-  const getParticipant = (ref: ParticipantRef) =>
-    "qrCode" in ref
-      ? cached(
-          cmd,
-          participantQrKey(normaliseQrCode(ref.qrCode)),
-          config.ttl.participantMs,
-          MISSING_TTL_MS,
-          () => participantsOf(db).findOne({ qrCode: normaliseQrCode(ref.qrCode) }),
-        )
-      : cached(cmd, participantIdKey(ref.participantId), config.ttl.participantMs, MISSING_TTL_MS, () =>
-          participantsOf(db).findOne({ _id: ref.participantId }),
-        );
+  const directory = createDirectory(cmd, db, config.ttl.participantMs);
+  async function getParticipant(ref: ParticipantRef): Promise<ParticipantDoc | null> {
+    if ("qrCode" in ref) {
+      const code = normaliseQrCode(ref.qrCode);
+      const known = await directory.byQr(code);
+      if (known) return known;
+      // Unknown codes are rare (typos, foreign badges): confirm with MongoDB, briefly cached.
+      const found = await cached(cmd, `participant:qr-miss:${code}`, MISSING_TTL_MS, MISSING_TTL_MS, () =>
+        participantsOf(db).findOne({ qrCode: code }),
+      );
+      if (found) await directory.put(found);
+      return found;
+    }
+    return cached(cmd, participantIdKey(ref.participantId), config.ttl.participantMs, MISSING_TTL_MS, () =>
+      participantsOf(db).findOne({ _id: ref.participantId }),
+    );
+  }
 
-  const count = (sessionId: ObjectId) => checkedInCount(cmd, db, sessionId, config.ttl.capacityMs);
+  const roster = createRoster(cmd, db, {
+    rosterMs: config.ttl.statsMs,
+    registrationsMs: config.ttl.sessionMs,
+  });
+  const countFromDb = (sessionId: ObjectId) => checkinsOf(db).countDocuments({ sessionId });
+  const count = async (sessionId: ObjectId) => (await roster.count(sessionId)) ?? countFromDb(sessionId);
 
   async function requireSession(id: ObjectId): Promise<SessionDoc> {
     const session = await getSession(id);
@@ -125,13 +134,24 @@ export function createCheckinService(rt: Runtime) {
     }
   }
 
+  /** Registration and existing check-in, from the Redis roster when it can tell, else MongoDB. */
   async function loadFacts(session: SessionDoc, participant: ParticipantDoc | null) {
     if (!participant) return { registration: null, existing: null };
-    const [registration, existing] = await Promise.all([
-      registrationsOf(db).findOne({ participantId: participant._id, sessionId: session._id }),
-      checkinsOf(db).findOne({ sessionId: session._id, participantId: participant._id }),
+    const [status, inside] = await Promise.all([
+      roster.registration(session._id, participant._id),
+      roster.has(session._id, participant._id),
     ]);
-    return { registration, existing };
+    const [registration, existing] = await Promise.all([
+      status === undefined
+        ? registrationsOf(db).findOne({ participantId: participant._id, sessionId: session._id })
+        : status === null
+          ? null
+          : { status },
+      inside === false
+        ? null
+        : checkinsOf(db).findOne({ sessionId: session._id, participantId: participant._id }),
+    ]);
+    return { registration: registration && { status: registration.status }, existing };
   }
 
   const mayRecount = async (sessionId: ObjectId) =>
@@ -154,8 +174,8 @@ export function createCheckinService(rt: Runtime) {
     // The cached count may be stale: before refusing, recount in MongoDB, at most
     // once a second per session so a rush on a full room does not hammer the database.
     if (verdict.reason === "session_full" && (await mayRecount(session._id))) {
-      checkedIn = await countFromDb(db, session._id);
-      await resetCount(cmd, session._id, checkedIn, config.ttl.capacityMs);
+      checkedIn = await countFromDb(session._id);
+      await roster.forget(session._id);
       if (!isFull(session, checkedIn)) verdict = decide({ ...input, checkedInCount: checkedIn });
     }
     return { verdict, registration, existing, checkedIn };
@@ -207,7 +227,7 @@ export function createCheckinService(rt: Runtime) {
       };
       try {
         await checkinsOf(db).insertOne(doc);
-        await addToCount(cmd, session._id, 1);
+        await roster.add(session._id, participant._id);
         return { outcome: "admitted" as const, doc };
       } catch (error) {
         if (!isDuplicateKey(error)) {
@@ -219,6 +239,7 @@ export function createCheckinService(rt: Runtime) {
           participantId: participant._id,
         });
         if (existing) {
+          await roster.add(session._id, participant._id);
           await releaseSeat(cmd, session._id, claim.seat).catch(() => undefined);
           return { outcome: "duplicate" as const, existing };
         }
@@ -363,7 +384,7 @@ export function createCheckinService(rt: Runtime) {
     if (!removed) throw notFound(`CheckIn with ID ${checkInId} not found`);
     await Promise.all([
       releaseSeat(cmd, found.sessionId, found.seat).catch(() => undefined),
-      addToCount(cmd, found.sessionId, -1),
+      roster.remove(found.sessionId, found.participantId),
     ]);
     await log({
       action: "undo",
@@ -412,8 +433,22 @@ export function createCheckinService(rt: Runtime) {
     getParticipant,
     count,
     invalidateSession: (id: ObjectId) => invalidate(cmd, sessionKey(id)),
-    invalidateParticipant: (p: Pick<ParticipantDoc, "_id" | "qrCode">) =>
-      invalidate(cmd, participantIdKey(p._id), participantQrKey(p.qrCode)),
+    registrationsChanged: (sessionId: ObjectId) => roster.registrationsChanged(sessionId),
+    /** Start-up warm-up: the badge directory, and the rosters of sessions open now. */
+    async warmUp() {
+      await directory.reload();
+      const open = await sessionsOf(db)
+        .find({ status: "open" }, { projection: { _id: 1 } })
+        .toArray();
+      await roster.warm(open.map((s) => s._id));
+    },
+    warmSession: (sessionId: ObjectId) => roster.warm([sessionId]),
+    /** After a participant was created, changed or deleted (`removed`), on every instance at once. */
+    async participantChanged(p: ParticipantDoc, change: { previousQr?: string; removed?: boolean } = {}) {
+      await invalidate(cmd, participantIdKey(p._id));
+      if (change.removed) await directory.remove(p.qrCode);
+      else await directory.put(p, change.previousQr);
+    },
   };
 }
 

@@ -40,6 +40,7 @@ export function overall(database: DependencyReport, redis: DependencyReport, loc
 export function notReadyReasons(input: {
   draining: boolean;
   indexesReady: boolean;
+  warm: boolean;
   database: ProbeResult;
   redis: ProbeResult;
 }): string[] {
@@ -47,6 +48,7 @@ export function notReadyReasons(input: {
   if (input.draining) reasons.push("shutting down");
   if (!input.database.up) reasons.push(`mongodb: ${input.database.error ?? "not answering"}`);
   else if (!input.indexesReady) reasons.push("mongodb: indexes not created yet");
+  else if (!input.warm) reasons.push("warming caches");
   if (!input.redis.up) reasons.push(`redis: ${input.redis.error ?? "not answering"}`);
   return reasons;
 }

@@ -16,6 +16,7 @@ export function healthRoutes(rt: Runtime) {
       const reasons = notReadyReasons({
         draining: state.draining,
         indexesReady: mongo.isReady,
+        warm: state.warm,
         database,
         redis: cache,
       });

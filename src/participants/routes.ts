@@ -151,8 +151,8 @@ export function participantRoutes(rt: Runtime, svc: CheckinService) {
         await participantsOf(db)
           .insertOne(doc)
           .catch((error) => rejectDuplicate(db, error, doc));
-        // A "not found" for this badge may still be cached from a scan a moment ago.
-        await svc.invalidateParticipant(doc);
+        // Write-through: a scan of this badge on any instance finds it at once.
+        await svc.participantChanged(doc);
         set.status = 201;
         return ok(request, doc, "Participant created");
       },
@@ -171,8 +171,7 @@ export function participantRoutes(rt: Runtime, svc: CheckinService) {
           .findOneAndUpdate({ _id: id }, { $set: set }, { returnDocument: "after" })
           .catch((error) => rejectDuplicate(db, error, set));
         if (!updated) throw notFound(`Participant with ID ${id} not found`);
-        await svc.invalidateParticipant(current);
-        await svc.invalidateParticipant(updated);
+        await svc.participantChanged(updated, { previousQr: current.qrCode });
         return ok(request, updated, "Participant updated");
       },
       { body: PatchParticipant },
@@ -185,7 +184,7 @@ export function participantRoutes(rt: Runtime, svc: CheckinService) {
         { referredParticipantIds: id },
         { $pull: { referredParticipantIds: id } },
       );
-      await svc.invalidateParticipant(removed);
+      await svc.participantChanged(removed, { removed: true });
       return ok(request, removed, "Participant deleted");
     });
 }

@@ -1,6 +1,7 @@
 import { Elysia, t } from "elysia";
 import { type Filter, ObjectId } from "mongodb";
 import { isDuplicateKey } from "../checkin/repo";
+import type { CheckinService } from "../checkin/service";
 import { ok, pageMeta, parseId } from "../http/envelope";
 import { AppError, notFound } from "../http/errors";
 import { pageQuery, pagination, sortFor } from "../http/query";
@@ -12,7 +13,7 @@ import { type RegistrationDoc, registrationsOf } from "./repo";
 const Id = t.String({ pattern: "^[0-9a-fA-F]{24}$", error: "must be a 24-character hexadecimal ID" });
 const Status = t.Union([t.Literal("confirmed"), t.Literal("pending"), t.Literal("cancelled")]);
 
-export function registrationRoutes(rt: Runtime) {
+export function registrationRoutes(rt: Runtime, svc: CheckinService) {
   const db = rt.mongo.db;
   return new Elysia({ name: "registrations-api", prefix: "/api/v1/registrations" })
     .get(
@@ -100,6 +101,7 @@ export function registrationRoutes(rt: Runtime) {
             }
             throw error;
           });
+        await svc.registrationsChanged(sessionId);
         set.status = 201;
         return ok(request, doc, "Registration created");
       },
@@ -124,6 +126,7 @@ export function registrationRoutes(rt: Runtime) {
           { returnDocument: "after" },
         );
         if (!updated) throw notFound(`Registration with ID ${params.id} not found`);
+        await svc.registrationsChanged(updated.sessionId);
         return ok(request, updated, "Registration updated");
       },
       {
@@ -136,6 +139,7 @@ export function registrationRoutes(rt: Runtime) {
     .delete("/:id", async ({ params, request }) => {
       const removed = await registrationsOf(db).findOneAndDelete({ _id: parseId(params.id) });
       if (!removed) throw notFound(`Registration with ID ${params.id} not found`);
+      await svc.registrationsChanged(removed.sessionId);
       return ok(request, removed, "Registration deleted");
     });
 }

@@ -40,17 +40,15 @@ describe("overall", () => {
 
 describe("notReadyReasons", () => {
   test("lists every reason", () => {
-    expect(notReadyReasons({ draining: false, indexesReady: true, database: up(1), redis: up(1) })).toEqual(
-      [],
-    );
-    expect(notReadyReasons({ draining: true, indexesReady: false, database: up(1), redis: down })).toEqual([
-      "shutting down",
-      "mongodb: indexes not created yet",
-      "redis: no answer within 1500 ms",
-    ]);
-    expect(notReadyReasons({ draining: false, indexesReady: false, database: down, redis: up(1) })).toEqual([
-      "mongodb: no answer within 1500 ms",
-    ]);
+    expect(
+      notReadyReasons({ draining: false, indexesReady: true, warm: true, database: up(1), redis: up(1) }),
+    ).toEqual([]);
+    expect(
+      notReadyReasons({ draining: true, indexesReady: false, warm: false, database: up(1), redis: down }),
+    ).toEqual(["shutting down", "mongodb: indexes not created yet", "redis: no answer within 1500 ms"]);
+    expect(
+      notReadyReasons({ draining: false, indexesReady: false, warm: false, database: down, redis: up(1) }),
+    ).toEqual(["mongodb: no answer within 1500 ms"]);
   });
 });
 
