@@ -4,6 +4,9 @@ import { checkinRoutes } from "./checkin/routes";
 import type { CheckinService } from "./checkin/service";
 import { healthRoutes } from "./health/routes";
 import { AppError, errorEnvelope, type FieldError } from "./http/errors";
+import type { Hub } from "./live/hub";
+import { liveRoutes } from "./live/routes";
+import type { LiveSource } from "./live/state";
 import { participantRoutes } from "./participants/routes";
 import { registrationRoutes } from "./registrations/routes";
 import type { Runtime } from "./runtime";
@@ -31,12 +34,24 @@ function fieldErrors(error: ValidationError): FieldError[] {
   return [...byField].map(([field, message]) => ({ field, message }));
 }
 
-export function createApp(rt: Runtime, checkins: CheckinService) {
+export interface AppParts {
+  checkins: CheckinService;
+  hub: Hub;
+  live: LiveSource;
+  sockets: Set<{ close(code?: number, reason?: string): void }>;
+}
+
+export function createApp(rt: Runtime, parts: AppParts) {
+  const { checkins } = parts;
   const requests = new WeakMap<Request, RequestInfo>();
   const { config, metrics } = rt;
 
   // Unknown fields are refused, not silently dropped: clients learn about typos at once.
-  return new Elysia({ normalize: false })
+  return new Elysia({
+    normalize: false,
+    // Slow dashboard clients are cut off instead of growing this process's memory.
+    websocket: { backpressureLimit: 1024 * 1024, closeOnBackpressureLimit: true, idleTimeout: 120 },
+  })
     .use(
       rt.log.into({
         autoLogging: false,
@@ -108,6 +123,7 @@ export function createApp(rt: Runtime, checkins: CheckinService) {
     .use(checkinRoutes(rt, checkins))
     .use(assetRoutes())
     .use(scannerRoutes(rt, checkins))
+    .use(liveRoutes(parts.hub, parts.live, parts.sockets))
     .get("/metrics", async ({ set }) => {
       set.headers["content-type"] = metrics.registry.contentType;
       return metrics.registry.metrics();

@@ -6,6 +6,10 @@ import { createLogger } from "./infra/log";
 import { createMetrics } from "./infra/metrics";
 import { Mongo } from "./infra/mongo";
 import { RedisConnections } from "./infra/redis";
+import { createActivity } from "./live/activity";
+import { createBus } from "./live/bus";
+import { createHub } from "./live/hub";
+import { createLiveSource } from "./live/state";
 import type { Runtime } from "./runtime";
 
 /** Starts one instance (Bun edge): listen at once, connect in the background, drain on SIGTERM/SIGINT. */
@@ -28,8 +32,20 @@ export function serve(config: Config): void {
     ),
     state: { draining: false, startedAt: Date.now(), warm: false },
   };
-  const checkins = createCheckinService(rt);
-  const app = createApp(rt, checkins).listen({ hostname: config.host, port: config.port });
+  const activity = createActivity(rt.redis.cmd, rt.mongo.db, config.ttl.statsMs);
+  const bus = createBus(rt);
+  const checkins = createCheckinService(rt, { activity, bus });
+  const live = createLiveSource(rt, checkins, activity);
+  const hub = createHub(rt, live, bus);
+  const sockets = new Set<{ close(code?: number, reason?: string): void }>();
+  const app = createApp(rt, { checkins, hub, live, sockets }).listen({
+    hostname: config.host,
+    port: config.port,
+  });
+  if (app.server)
+    void hub
+      .start(app.server)
+      .catch((error: unknown) => log.error({ err: String(error) }, "live bus not started"));
   // Warm-up before readiness: data may have been seeded or imported behind the API, and
   // the first scans of the morning should not each pay for a cold cache.
   void rt.mongo
@@ -51,6 +67,8 @@ export function serve(config: Config): void {
     rt.state.draining = true;
     log.info({ signal, pendingRequests: app.server?.pendingRequests }, "draining");
     const server = app.server;
+    // 1001 "going away": htmx clients reconnect, through Nginx, to another instance.
+    for (const socket of sockets) socket.close(1001, "server restarting");
     const drained = server ? server.stop(false).then(() => true) : Promise.resolve(true);
     const timedOut = new Promise<false>((resolve) =>
       setTimeout(() => resolve(false), config.shutdownTimeoutMs),

@@ -6,7 +6,8 @@ import { checkinsOf } from "./repo";
 
 // Per-session facts the scan path reads on every scan, kept in Redis so a scan costs
 // no MongoDB query (FerretDB answers equality queries with a table scan):
-//  - the roster: the set of participants checked in (its size is the live count);
+//  - the roster: participant -> two flags, late ("L" or "-") and inside ("I") or left
+//    ("O"); its size is the live count;
 //  - the registrations: participant -> registration status.
 // Both are rebuilt from MongoDB when missing or older than their lifetime, and MongoDB's
 // unique indexes stay the final word, so a stale entry can delay but never corrupt.
@@ -17,6 +18,7 @@ const regsKey = (s: ObjectId) => `regs:${s}`;
 const regsFresh = (s: ObjectId) => `regs:${s}:fresh`;
 const regsVersion = (s: ObjectId) => `regs:${s}:version`;
 const buildLock = (key: string) => `${key}:building`;
+const flags = (late: boolean, inside: boolean) => `${late ? "L" : "-"}${inside ? "I" : "O"}`;
 
 /** Waits for another instance's build: much cheaper than every waiting scan asking MongoDB. */
 async function awaitBuild(redis: Redis, key: string, freshKey: string, maxMs = 1500): Promise<boolean> {
@@ -59,7 +61,12 @@ export interface Roster {
   /** Whether the participant is checked in; null when Redis cannot tell (ask MongoDB). */
   has(sessionId: ObjectId, participantId: ObjectId): Promise<boolean | null>;
   count(sessionId: ObjectId): Promise<number | null>;
-  add(sessionId: ObjectId, participantId: ObjectId): Promise<void>;
+  /** Checked in, inside now and late, for dashboards; null when Redis cannot tell. */
+  stats(sessionId: ObjectId): Promise<{ count: number; inside: number; late: number } | null>;
+  /** Confirmed registrations of the session; null when Redis cannot tell. */
+  registeredCount(sessionId: ObjectId): Promise<number | null>;
+  add(sessionId: ObjectId, participantId: ObjectId, late: boolean): Promise<void>;
+  leave(sessionId: ObjectId, participantId: ObjectId): Promise<void>;
   remove(sessionId: ObjectId, participantId: ObjectId): Promise<void>;
   /** The registration status, null for none, undefined when Redis cannot tell (ask MongoDB). */
   registration(sessionId: ObjectId, participantId: ObjectId): Promise<RegistrationStatus | null | undefined>;
@@ -88,15 +95,22 @@ export function createRoster(
       ttl.rosterMs,
       async () => {
         const docs = await checkinsOf(db)
-          .find({ sessionId }, { projection: { participantId: 1, _id: 0 } })
+          .find({ sessionId }, { projection: { participantId: 1, isLate: 1, checkedOutAt: 1, _id: 0 } })
           .toArray();
-        return Object.fromEntries(docs.map((d) => [String(d.participantId), "1"]));
+        return Object.fromEntries(
+          docs.map((d) => [String(d.participantId), flags(d.isLate, !d.checkedOutAt)]),
+        );
       },
       async () => {
         const docs = await checkinsOf(db)
-          .find({ sessionId, checkInTime: { $gte: started } }, { projection: { participantId: 1, _id: 0 } })
+          .find(
+            { sessionId, checkInTime: { $gte: started } },
+            { projection: { participantId: 1, isLate: 1, checkedOutAt: 1, _id: 0 } },
+          )
           .toArray();
-        return Object.fromEntries(docs.map((d) => [String(d.participantId), "1"]));
+        return Object.fromEntries(
+          docs.map((d) => [String(d.participantId), flags(d.isLate, !d.checkedOutAt)]),
+        );
       },
     );
     if (built) return true;
@@ -151,10 +165,44 @@ export function createRoster(
         return null;
       }
     },
-    async add(sessionId, participantId) {
+    async stats(sessionId) {
+      try {
+        if (!(await ensureRoster(sessionId))) return null;
+        const values = await redis.hvals(rosterKey(sessionId));
+        let count = 0;
+        let inside = 0;
+        let late = 0;
+        for (const value of values) {
+          if (value.length !== 2) continue;
+          count++;
+          if (value[1] === "I") inside++;
+          if (value[0] === "L") late++;
+        }
+        return { count, inside, late };
+      } catch {
+        return null;
+      }
+    },
+    async registeredCount(sessionId) {
+      try {
+        if (!(await ensureRegistrations(sessionId))) return null;
+        return (await redis.hvals(regsKey(sessionId))).filter((status) => status === "confirmed").length;
+      } catch {
+        return null;
+      }
+    },
+    async leave(sessionId, participantId) {
+      const current = await redis.hget(rosterKey(sessionId), String(participantId)).catch(() => null);
+      if (current?.length === 2) {
+        await redis
+          .hset(rosterKey(sessionId), String(participantId), flags(current[0] === "L", false))
+          .catch(() => undefined);
+      }
+    },
+    async add(sessionId, participantId, late) {
       await redis
         .multi()
-        .hset(rosterKey(sessionId), String(participantId), "1")
+        .hset(rosterKey(sessionId), String(participantId), flags(late, true))
         .hdel(rosterKey(sessionId), "__empty__")
         .exec()
         .catch(() => undefined);
@@ -206,7 +254,7 @@ export function createRoster(
         return by;
       };
       const regsBy = group(regs, (d) => d.status);
-      const insBy = group(ins, () => "1");
+      const insBy = group(ins, (d) => flags(d.isLate, !d.checkedOutAt));
       for (const sessionId of sessionIds) {
         // Only what nobody maintains yet: a live roster is never replaced by this snapshot.
         if (!(await redis.exists(rosterKey(sessionId)))) {

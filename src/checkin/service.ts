@@ -2,6 +2,8 @@ import { BSON, ObjectId } from "mongodb";
 import { AppError, notFound, unavailable } from "../http/errors";
 import { cached, invalidate } from "../infra/cache";
 import { LockBusyError, LockUnavailableError, withLock } from "../infra/lock";
+import type { Activity } from "../live/activity";
+import type { Bus } from "../live/bus";
 import { createDirectory } from "../participants/directory";
 import type { ParticipantDoc } from "../participants/repo";
 import { participantsOf } from "../participants/repo";
@@ -49,7 +51,13 @@ export interface ScanResult {
 export const sessionKey = (id: ObjectId | string) => `session:${id}`;
 export const participantIdKey = (id: ObjectId | string) => `participant:id:${id}`;
 
-export function createCheckinService(rt: Runtime) {
+/** Where the write path reports what dashboards show. */
+export interface LiveSink {
+  activity: Activity;
+  bus: Bus;
+}
+
+export function createCheckinService(rt: Runtime, live: LiveSink) {
   const { config, redis, mongo } = rt;
   const db = mongo.db;
   const cmd = redis.cmd;
@@ -83,6 +91,8 @@ export function createCheckinService(rt: Runtime) {
   });
   const countFromDb = (sessionId: ObjectId) => checkinsOf(db).countDocuments({ sessionId });
   const count = async (sessionId: ObjectId) => (await roster.count(sessionId)) ?? countFromDb(sessionId);
+  const changed = (sessionId: ObjectId) =>
+    live.bus.publish({ kind: "session", sessionId: String(sessionId) });
 
   async function requireSession(id: ObjectId): Promise<SessionDoc> {
     const session = await getSession(id);
@@ -227,7 +237,7 @@ export function createCheckinService(rt: Runtime) {
       };
       try {
         await checkinsOf(db).insertOne(doc);
-        await roster.add(session._id, participant._id);
+        await roster.add(session._id, participant._id, doc.isLate);
         return { outcome: "admitted" as const, doc };
       } catch (error) {
         if (!isDuplicateKey(error)) {
@@ -239,7 +249,7 @@ export function createCheckinService(rt: Runtime) {
           participantId: participant._id,
         });
         if (existing) {
-          await roster.add(session._id, participant._id);
+          await roster.add(session._id, participant._id, existing.isLate);
           await releaseSeat(cmd, session._id, claim.seat).catch(() => undefined);
           return { outcome: "duplicate" as const, existing };
         }
@@ -341,6 +351,19 @@ export function createCheckinService(rt: Runtime) {
       ...(result.checkIn ? { checkInId: result.checkIn._id } : {}),
     });
     await remember(request, result);
+    await live.activity.record(
+      session._id,
+      {
+        name: participant?.name ?? ("qrCode" in request.participant ? request.participant.qrCode : "unknown"),
+        outcome: result.verdict.outcome,
+        reason: result.verdict.reason,
+        at: new Date().toISOString(),
+        ...(request.device ? { door: request.device } : {}),
+        late: result.verdict.outcome === "accept" && result.verdict.isLate,
+      },
+      result.verdict.outcome === "accept" && !result.replayed,
+    );
+    changed(session._id);
     return result;
   }
 
@@ -370,6 +393,12 @@ export function createCheckinService(rt: Runtime) {
       response: { wasRegistered: registration?.status === "confirmed" },
     };
     await scanlogOf(db).insertOne(entry);
+    await live.activity.record(
+      session._id,
+      { name: participant.name, outcome: "declined", reason: entry.reason, at: entry.at.toISOString() },
+      false,
+    );
+    changed(session._id);
     return { entry, session, participant };
   }
 
@@ -385,7 +414,9 @@ export function createCheckinService(rt: Runtime) {
     await Promise.all([
       releaseSeat(cmd, found.sessionId, found.seat).catch(() => undefined),
       roster.remove(found.sessionId, found.participantId),
+      live.activity.uncount(found.sessionId, found.checkInTime),
     ]);
+    changed(found.sessionId);
     await log({
       action: "undo",
       sessionId: found.sessionId,
@@ -411,6 +442,8 @@ export function createCheckinService(rt: Runtime) {
       if (!exists) throw notFound(`CheckIn with ID ${checkInId} not found`);
       throw new AppError(409, "This participant has already left the session");
     }
+    await roster.leave(updated.sessionId, updated.participantId);
+    changed(updated.sessionId);
     await log({
       action: "checkout",
       sessionId: updated.sessionId,
@@ -432,8 +465,34 @@ export function createCheckinService(rt: Runtime) {
     requireSession,
     getParticipant,
     count,
-    invalidateSession: (id: ObjectId) => invalidate(cmd, sessionKey(id)),
-    registrationsChanged: (sessionId: ObjectId) => roster.registrationsChanged(sessionId),
+    /** After a session was created, changed or deleted: caches and dashboards, on every instance. */
+    async sessionChanged(id: ObjectId) {
+      await invalidate(cmd, sessionKey(id));
+      changed(id);
+    },
+    async registrationsChanged(sessionId: ObjectId) {
+      await roster.registrationsChanged(sessionId);
+      changed(sessionId);
+    },
+    /** Checked in, inside now and late. */
+    async liveStats(sessionId: ObjectId) {
+      const stats = await roster.stats(sessionId);
+      if (stats) return stats;
+      const docs = await checkinsOf(db)
+        .find({ sessionId }, { projection: { isLate: 1, checkedOutAt: 1, _id: 0 } })
+        .toArray();
+      return {
+        count: docs.length,
+        inside: docs.filter((d) => !d.checkedOutAt).length,
+        late: docs.filter((d) => d.isLate).length,
+      };
+    },
+    async registeredCount(sessionId: ObjectId) {
+      return (
+        (await roster.registeredCount(sessionId)) ??
+        registrationsOf(db).countDocuments({ sessionId, status: "confirmed" })
+      );
+    },
     /** Start-up warm-up: the badge directory, and the rosters of sessions open now. */
     async warmUp() {
       await directory.reload();

@@ -104,7 +104,7 @@ export function sessionRoutes(rt: Runtime, svc: CheckinService) {
       { returnDocument: "after" },
     );
     if (!updated) throw notFound(`Session with ID ${id} not found`);
-    await svc.invalidateSession(id);
+    await svc.sessionChanged(id);
     if (patch.capacity !== undefined || patch.capacityEnforced !== undefined)
       await forgetSeats(rt.redis.cmd, id).catch(() => undefined);
     return updated;
@@ -180,7 +180,7 @@ export function sessionRoutes(rt: Runtime, svc: CheckinService) {
       async ({ body, request, set }) => {
         const doc = newSession(body);
         await sessionsOf(db).insertOne(doc);
-        await svc.invalidateSession(doc._id);
+        await svc.sessionChanged(doc._id);
         set.status = 201;
         return ok(request, sessionJson(doc, 0), "Session created");
       },
@@ -206,7 +206,7 @@ export function sessionRoutes(rt: Runtime, svc: CheckinService) {
       const id = parseId(params.id);
       const removed = await sessionsOf(db).findOneAndDelete({ _id: id });
       if (!removed) throw notFound(`Session with ID ${id} not found`);
-      await svc.invalidateSession(id);
+      await svc.sessionChanged(id);
       return ok(request, removed, "Session deleted");
     })
     .get("/:id/participants", async ({ params, request }) => {

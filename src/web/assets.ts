@@ -1,5 +1,6 @@
 import { Elysia } from "elysia";
 // Imported as files so `bun build --compile` embeds them in the binary.
+import hxWs from "htmx.org/dist/ext/hx-ws.min.js" with { type: "file" };
 import htmx from "htmx.org/dist/htmx.min.js" with { type: "file" };
 import jsqr from "jsqr/dist/jsQR.js" with { type: "file" };
 import appCss from "../../public/app.css" with { type: "file" };
@@ -8,6 +9,7 @@ import { notFound } from "../http/errors";
 
 const ASSETS: Record<string, { path: string; type: string }> = {
   "htmx.min.js": { path: htmx, type: "text/javascript; charset=utf-8" },
+  "hx-ws.js": { path: hxWs, type: "text/javascript; charset=utf-8" },
   "jsQR.js": { path: jsqr, type: "text/javascript; charset=utf-8" },
   "app.css": { path: appCss, type: "text/css; charset=utf-8" },
   "scanner.js": { path: scannerJs, type: "text/javascript; charset=utf-8" },

@@ -15,3 +15,7 @@ declare module "jsqr/dist/jsQR.js" {
   const path: string;
   export default path;
 }
+declare module "htmx.org/dist/ext/hx-ws.min.js" {
+  const path: string;
+  export default path;
+}

@@ -1,0 +1,36 @@
+import type { Runtime } from "../runtime";
+
+// Cross-instance fan-out: every state change a dashboard shows is announced on one
+// Redis channel; each instance subscribes once and re-renders for its own sockets.
+// Messages only say *what* changed, never the new numbers, so a late or coalesced
+// message can never show a wrong count: receivers read the current state.
+
+export type LiveEvent = { kind: "session"; sessionId: string } | { kind: "settings" } | { kind: "all" };
+
+export interface Bus {
+  publish(event: LiveEvent): void;
+  start(handler: (event: LiveEvent) => void): Promise<void>;
+}
+
+export function createBus(rt: Runtime): Bus {
+  const channel = `checkin:${rt.config.mongodbDbName}:live`;
+  let deliver: (event: LiveEvent) => void = () => undefined;
+  return {
+    publish(event) {
+      // Without Redis the other instances cannot hear it, but this one still updates.
+      rt.redis.cmd.publish(channel, JSON.stringify(event)).catch(() => deliver(event));
+    },
+    async start(handler) {
+      deliver = handler;
+      rt.redis.sub.on("message", (from: string, text: string) => {
+        if (from !== channel) return;
+        try {
+          handler(JSON.parse(text) as LiveEvent);
+        } catch (error) {
+          rt.log.warn({ err: String(error) }, "unreadable live event");
+        }
+      });
+      await rt.redis.sub.subscribe(channel);
+    },
+  };
+}

@@ -1,0 +1,107 @@
+import type { Server } from "bun";
+import type { ObjectId } from "mongodb";
+import { Counter, Gauge } from "prom-client";
+import { OverviewRow, SessionLive } from "../../views/dashboard";
+import type { Runtime } from "../runtime";
+import type { Bus, LiveEvent } from "./bus";
+import type { LiveSource } from "./state";
+
+/** At most one update per session per this many ms reaches a browser. */
+export const COALESCE_MS = 250;
+
+export const isTopic = (topic: string) => topic === "overview" || /^session:[0-9a-f]{24}$/.test(topic);
+
+// Events from the bus mark sessions dirty; a flush at most every COALESCE_MS renders
+// the *current* state of each dirty session and publishes it to the local sockets
+// subscribed to it. However many events arrive, the last flush shows the final count.
+export function createHub(rt: Runtime, source: LiveSource, bus: Bus) {
+  const dirty = new Set<string>();
+  let everything = false;
+  let flushScheduled = false;
+  let server: Server<unknown> | null = null;
+
+  const connections = new Gauge({
+    name: "ws_connections",
+    help: "Open WebSocket connections on this instance.",
+    registers: [rt.metrics.registry],
+  });
+  const sent = new Counter({
+    name: "ws_messages_sent_total",
+    help: "WebSocket messages published to local subscribers, by topic kind.",
+    labelNames: ["topic"] as const,
+    registers: [rt.metrics.registry],
+  });
+  const received = new Counter({
+    name: "live_events_total",
+    help: "State-change events received from the Redis bus.",
+    registers: [rt.metrics.registry],
+  });
+
+  const publish = (topic: string, html: string) => {
+    if (!server || html === "") return;
+    server.publish(topic, html);
+    sent.inc({ topic: topic === "overview" ? "overview" : "session" });
+  };
+
+  async function flush() {
+    flushScheduled = false;
+    const ids = everything ? await source.activeSessionIds() : [...dirty];
+    everything = false;
+    dirty.clear();
+    if (!server) return;
+    const watchOverview = server.subscriberCount("overview") > 0;
+    const rows: string[] = [];
+    for (const id of ids) {
+      const watchSession = server.subscriberCount(`session:${id}`) > 0;
+      if (!watchSession && !watchOverview) continue;
+      const state = await source.session(id).catch(() => null);
+      if (!state) continue;
+      if (watchSession) publish(`session:${id}`, await SessionLive({ state, oob: true }));
+      if (watchOverview) rows.push(await OverviewRow({ state, oob: true }));
+    }
+    if (rows.length > 0) publish("overview", rows.join(""));
+  }
+
+  function onEvent(event: LiveEvent) {
+    received.inc();
+    if (event.kind === "session") dirty.add(event.sessionId);
+    else everything = true;
+    if (!flushScheduled) {
+      flushScheduled = true;
+      setTimeout(
+        () => void flush().catch((err) => rt.log.warn({ err: String(err) }, "live flush failed")),
+        COALESCE_MS,
+      );
+    }
+  }
+
+  return {
+    async start(bunServer: Server<unknown>) {
+      server = bunServer;
+      await bus.start(onEvent);
+    },
+    opened: () => connections.inc(),
+    closed: () => connections.dec(),
+    /** The full current state for a topic: what a (re)connecting client receives first. */
+    async snapshot(topic: string): Promise<string> {
+      if (topic === "overview") {
+        const ids = await source.activeSessionIds();
+        const states = await Promise.all(ids.map((id) => source.session(id).catch(() => null)));
+        const rows = await Promise.all(
+          states.filter((s) => s !== null).map((state) => OverviewRow({ state, oob: true })),
+        );
+        return rows.join("");
+      }
+      const state = await source.session(topic.slice("session:".length)).catch(() => null);
+      return state ? SessionLive({ state, oob: true }) : "";
+    },
+    changed(sessionId: ObjectId | string) {
+      bus.publish({ kind: "session", sessionId: String(sessionId) });
+    },
+    changedAll() {
+      bus.publish({ kind: "all" });
+    },
+  };
+}
+
+export type Hub = ReturnType<typeof createHub>;

@@ -1,0 +1,56 @@
+import { Elysia, t } from "elysia";
+import { OverviewPage, SessionDashboard } from "../../views/dashboard";
+import { parseId } from "../http/envelope";
+import { notFound } from "../http/errors";
+import { html } from "../web/html";
+import { type Hub, isTopic } from "./hub";
+import type { LiveSource } from "./state";
+
+const MAX_TOPICS = 5;
+
+interface Closable {
+  close(code?: number, reason?: string): void;
+}
+
+/** Dashboards and the one WebSocket endpoint (`/ws`, the path Nginx sends to the sticky upstream). */
+export function liveRoutes(hub: Hub, source: LiveSource, sockets: Set<Closable>) {
+  return new Elysia({ name: "live" })
+    .get("/live", async () => {
+      const ids = await source.activeSessionIds();
+      const rows = (await Promise.all(ids.map((id) => source.session(id)))).filter((s) => s !== null);
+      return html(<OverviewPage rows={rows} />);
+    })
+    .get(
+      "/live/:sessionId",
+      async ({ params }) => {
+        const state = await source.session(String(parseId(params.sessionId)));
+        if (!state) throw notFound(`Session with ID ${params.sessionId} not found`);
+        return html(<SessionDashboard state={state} />);
+      },
+      { params: t.Object({ sessionId: t.String({ maxLength: 24 }) }) },
+    )
+    .ws("/ws", {
+      query: t.Object({ topics: t.String({ minLength: 1, maxLength: 200 }) }),
+      async open(ws) {
+        const topics = ws.data.query.topics.split(",").filter(isTopic).slice(0, MAX_TOPICS);
+        if (topics.length === 0) {
+          ws.close(1008, "subscribe to overview or session:<id>");
+          return;
+        }
+        sockets.add(ws);
+        hub.opened();
+        // Snapshot first, then live updates: a reconnecting client never keeps stale numbers.
+        for (const topic of topics) {
+          const snapshot = await hub.snapshot(topic);
+          if (snapshot) ws.send(snapshot);
+          ws.subscribe(topic);
+        }
+      },
+      message() {
+        // Dashboards only listen.
+      },
+      close(ws) {
+        if (sockets.delete(ws)) hub.closed();
+      },
+    });
+}

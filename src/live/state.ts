@@ -1,0 +1,46 @@
+import { ObjectId } from "mongodb";
+import type { LiveSession } from "../../views/dashboard";
+import type { CheckinService } from "../checkin/service";
+import type { Runtime } from "../runtime";
+import { sessionsOf } from "../sessions/repo";
+import type { Activity } from "./activity";
+
+export interface LiveSource {
+  session(id: string): Promise<LiveSession | null>;
+  /** Sessions the overview shows: today's, in start order. */
+  activeSessionIds(): Promise<string[]>;
+}
+
+export function createLiveSource(rt: Runtime, svc: CheckinService, activity: Activity): LiveSource {
+  return {
+    async session(id) {
+      if (!ObjectId.isValid(id)) return null;
+      const sessionId = new ObjectId(id);
+      const session = await svc.requireSession(sessionId).catch(() => null);
+      if (!session) return null;
+      const [stats, registered, scansPerMinute, recent, timeline] = await Promise.all([
+        svc.liveStats(sessionId),
+        svc.registeredCount(sessionId),
+        activity.scansPerMinute(sessionId),
+        activity.recent(sessionId),
+        activity.timeline(sessionId),
+      ]);
+      return { session, ...stats, registered, scansPerMinute, recent, timeline };
+    },
+    async activeSessionIds() {
+      const now = Date.now();
+      const docs = await sessionsOf(rt.mongo.db)
+        .find(
+          {
+            startTime: { $lt: new Date(now + 24 * 3600_000) },
+            endTime: { $gt: new Date(now - 12 * 3600_000) },
+          },
+          { projection: { _id: 1, startTime: 1 } },
+        )
+        .sort({ startTime: 1 })
+        .limit(200)
+        .toArray();
+      return docs.map((d) => String(d._id));
+    },
+  };
+}

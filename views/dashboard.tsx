@@ -1,0 +1,218 @@
+import type { ScanEntry } from "../src/live/activity";
+import type { SessionDoc } from "../src/sessions/repo";
+import { Layout } from "./layout";
+import { fmtTime } from "./scanner";
+
+export interface LiveSession {
+  session: SessionDoc;
+  count: number;
+  inside: number;
+  late: number;
+  registered: number;
+  scansPerMinute: number;
+  recent: ScanEntry[];
+  timeline: [Date, number][];
+}
+
+const TONE: Record<string, string> = {
+  accept: "green",
+  decide: "amber",
+  already: "grey",
+  refuse: "red",
+  declined: "red",
+};
+
+function fill(state: Pick<LiveSession, "session" | "count">) {
+  const { session, count } = state;
+  if (session.capacity <= 0) return { pct: 0, label: `${count}`, level: "" };
+  const pct = Math.min(100, Math.round((count / session.capacity) * 100));
+  return {
+    pct,
+    label: `${count} / ${session.capacity}`,
+    level: pct >= 100 ? "full" : pct >= 80 ? "near" : "",
+  };
+}
+
+const oob = (on: boolean) => (on ? "true" : undefined);
+
+export function OverviewRow(props: { state: LiveSession; oob?: boolean }) {
+  const { session, inside, late, registered, scansPerMinute, count } = props.state;
+  const f = fill(props.state);
+  return (
+    <tr
+      id={`row-${session._id}`}
+      class={`status-${session.status} ${f.level}`}
+      hx-swap-oob={oob(Boolean(props.oob))}
+    >
+      <td>
+        <a href={`/live/${session._id}`} safe>
+          {session.name}
+        </a>
+        <div class="meta" safe>
+          {`${session.location ?? ""} · ${fmtTime(session.startTime)}–${fmtTime(session.endTime)}`}
+        </div>
+      </td>
+      <td class="status">{session.status}</td>
+      <td>
+        <div class="cap">{f.label}</div>
+        {session.capacity > 0 ? (
+          <div class={`bar ${f.level}`}>
+            <div style={`width:${f.pct}%`}></div>
+          </div>
+        ) : (
+          ""
+        )}
+      </td>
+      <td class="num">{String(inside)}</td>
+      <td class="num">{String(late)}</td>
+      <td class="num">{`${registered} / ${count}`}</td>
+      <td class="num">{String(scansPerMinute)}</td>
+    </tr>
+  );
+}
+
+export function OverviewPage(props: { rows: LiveSession[] }) {
+  return (
+    <Layout title="Event overview" scripts={["/assets/hx-ws.js"]}>
+      <h1>Event overview</h1>
+      <div hx-ws:connect="/ws?topics=overview">
+        <table class="overview">
+          <thead>
+            <tr>
+              <th>Session</th>
+              <th>Status</th>
+              <th>Checked in</th>
+              <th>Inside</th>
+              <th>Late</th>
+              <th>Registered / attended</th>
+              <th>Scans/min</th>
+            </tr>
+          </thead>
+          <tbody>
+            {props.rows.map((state) => (
+              <OverviewRow state={state} />
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </Layout>
+  );
+}
+
+/** Cumulative check-ins over time, as an inline SVG (no client-side charting). */
+export function Chart(props: { state: LiveSession; oob?: boolean }) {
+  const { timeline, session } = props.state;
+  const width = 600;
+  const height = 140;
+  let total = 0;
+  const points = timeline.map(([at, n]) => {
+    total += n;
+    return [at.getTime(), total] as const;
+  });
+  const first = points[0]?.[0] ?? Date.now();
+  const last = Math.max(points.at(-1)?.[0] ?? first, first + 60_000);
+  const top = Math.max(total, session.capacity, 1);
+  const x = (t: number) => Math.round(((t - first) / (last - first)) * (width - 20)) + 10;
+  const y = (n: number) => Math.round(height - 10 - (n / top) * (height - 20));
+  const path = points.map(([t, n], i) => `${i === 0 ? "M" : "L"}${x(t)},${y(n)}`).join(" ");
+  return (
+    <figure id={`chart-${session._id}`} class="chart" hx-swap-oob={oob(Boolean(props.oob))}>
+      <svg viewBox={`0 0 ${width} ${height}`} role="img" aria-label={`Check-ins over time: ${total}`}>
+        {session.capacity > 0 ? (
+          <line
+            x1="10"
+            x2={String(width - 10)}
+            y1={String(y(session.capacity))}
+            y2={String(y(session.capacity))}
+            class="cap-line"
+          />
+        ) : (
+          ""
+        )}
+        <path d={path || `M10,${height - 10}`} class="series" />
+      </svg>
+      <figcaption>{`Check-ins over time (${total})`}</figcaption>
+    </figure>
+  );
+}
+
+export function Counters(props: { state: LiveSession; oob?: boolean }) {
+  const { session, inside, late, registered, scansPerMinute } = props.state;
+  const f = fill(props.state);
+  return (
+    <section id={`live-${session._id}`} class={`counters ${f.level}`} hx-swap-oob={oob(Boolean(props.oob))}>
+      <div class="big">
+        <strong>{f.label}</strong>
+        <span>checked in · {session.status}</span>
+      </div>
+      {session.capacity > 0 ? (
+        <div class={`bar ${f.level}`}>
+          <div style={`width:${f.pct}%`}></div>
+        </div>
+      ) : (
+        ""
+      )}
+      <dl>
+        <dt>Inside now</dt>
+        <dd>{String(inside)}</dd>
+        <dt>Late</dt>
+        <dd>{String(late)}</dd>
+        <dt>Registered</dt>
+        <dd>{String(registered)}</dd>
+        <dt>Scans/min</dt>
+        <dd>{String(scansPerMinute)}</dd>
+      </dl>
+    </section>
+  );
+}
+
+export function Feed(props: { state: LiveSession; oob?: boolean }) {
+  const { session, recent } = props.state;
+  return (
+    <ol id={`feed-${session._id}`} class="feed" hx-swap-oob={oob(Boolean(props.oob))}>
+      {recent.map((entry) => (
+        <li class={TONE[entry.outcome] ?? "grey"}>
+          <span class="time">{fmtTime(new Date(entry.at))}</span>
+          <span class="who" safe>
+            {entry.name}
+          </span>
+          <span class="what" safe>
+            {`${entry.reason.replaceAll("_", " ")}${entry.late ? " · late" : ""}`}
+          </span>
+          <span class="door" safe>
+            {entry.door ?? ""}
+          </span>
+        </li>
+      ))}
+    </ol>
+  );
+}
+
+/** The live parts of a session dashboard; as a WebSocket message every part swaps by id. */
+export function SessionLive(props: { state: LiveSession; oob?: boolean }) {
+  return (
+    <>
+      <Counters {...props} />
+      <Chart {...props} />
+      <Feed {...props} />
+    </>
+  );
+}
+
+export function SessionDashboard(props: { state: LiveSession }) {
+  const { session } = props.state;
+  return (
+    <Layout title={`Live · ${session.name}`} scripts={["/assets/hx-ws.js"]}>
+      <h1 safe>{session.name}</h1>
+      <p class="meta" safe>
+        {`${session.location ?? ""} · ${fmtTime(session.startTime)}–${fmtTime(session.endTime)} UTC`}
+      </p>
+      <div hx-ws:connect={`/ws?topics=session:${session._id}`} class="dashboard">
+        <SessionLive state={props.state} />
+      </div>
+      <p>
+        <a href={`/scan/${session._id}`}>Open the door scanner</a> · <a href="/live">Event overview</a>
+      </p>
+    </Layout>
+  );
+}
