@@ -12,6 +12,8 @@ import { registrationRoutes } from "./registrations/routes";
 import type { Runtime } from "./runtime";
 import { scannerRoutes } from "./scanner/routes";
 import { sessionRoutes } from "./sessions/routes";
+import { settingsPage } from "./settings/page";
+import { type Settings, settingsApi } from "./settings/settings";
 import { assetRoutes } from "./web/assets";
 import { html } from "./web/html";
 
@@ -39,6 +41,7 @@ export interface AppParts {
   hub: Hub;
   live: LiveSource;
   sockets: Set<{ close(code?: number, reason?: string): void }>;
+  settings: Settings;
 }
 
 export function createApp(rt: Runtime, parts: AppParts) {
@@ -124,6 +127,8 @@ export function createApp(rt: Runtime, parts: AppParts) {
     .use(assetRoutes())
     .use(scannerRoutes(rt, checkins))
     .use(liveRoutes(parts.hub, parts.live, parts.sockets))
+    .use(settingsApi(rt, parts.settings))
+    .use(settingsPage(parts.settings))
     .get("/metrics", async ({ set }) => {
       set.headers["content-type"] = metrics.registry.contentType;
       return metrics.registry.metrics();

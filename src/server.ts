@@ -11,6 +11,8 @@ import { createBus } from "./live/bus";
 import { createHub } from "./live/hub";
 import { createLiveSource } from "./live/state";
 import type { Runtime } from "./runtime";
+import { createScheduler } from "./scheduler/scheduler";
+import { createSettings } from "./settings/settings";
 
 /** Starts one instance (Bun edge): listen at once, connect in the background, drain on SIGTERM/SIGINT. */
 export function serve(config: Config): void {
@@ -34,11 +36,17 @@ export function serve(config: Config): void {
   };
   const activity = createActivity(rt.redis.cmd, rt.mongo.db, config.ttl.statsMs);
   const bus = createBus(rt);
-  const checkins = createCheckinService(rt, { activity, bus });
+  const settings = createSettings(rt, bus);
+  const checkins = createCheckinService(rt, {
+    activity,
+    bus,
+    lateThresholdMinutes: () => settings.get().lateThresholdMinutes,
+  });
+  const scheduler = createScheduler(rt, settings, checkins);
   const live = createLiveSource(rt, checkins, activity);
   const hub = createHub(rt, live, bus);
   const sockets = new Set<{ close(code?: number, reason?: string): void }>();
-  const app = createApp(rt, { checkins, hub, live, sockets }).listen({
+  const app = createApp(rt, { checkins, hub, live, sockets, settings }).listen({
     hostname: config.host,
     port: config.port,
   });
@@ -50,10 +58,12 @@ export function serve(config: Config): void {
   // the first scans of the morning should not each pay for a cold cache.
   void rt.mongo
     .start()
+    .then(() => settings.start())
     .then(() => checkins.warmUp())
     .catch((error: unknown) => log.warn({ err: String(error) }, "warm-up incomplete; caches fill on demand"))
     .finally(() => {
       rt.state.warm = true;
+      scheduler.start();
     });
   log.info(
     { host: config.host, port: config.port, version: config.version, lockMode: config.lock.mode },
@@ -77,6 +87,7 @@ export function serve(config: Config): void {
       log.warn({ timeoutMs: config.shutdownTimeoutMs }, "drain bound reached; closing remaining connections");
       await server?.stop(true);
     }
+    await scheduler.stop();
     await Promise.allSettled([rt.redis.close(), rt.mongo.close()]);
     log.info("stopped");
     process.exit(0);

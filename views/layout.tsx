@@ -21,6 +21,11 @@ export function Layout(props: { title: string; children?: JSX.Element | JSX.Elem
             <a href="/" class="brand">
               Check-in
             </a>
+            <nav>
+              <a href="/scan">Scan</a>
+              <a href="/live">Live</a>
+              <a href="/settings">Settings</a>
+            </nav>
           </header>
           <main>{props.children as "safe"}</main>
         </body>

@@ -29,4 +29,4 @@ biome check .
 log "type check (tsc)"
 tsc --noEmit -p .
 log "tests (bun test)"
-bun test "$@"
+bun test --timeout 120000 "$@"

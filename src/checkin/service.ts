@@ -55,6 +55,8 @@ export const participantIdKey = (id: ObjectId | string) => `participant:id:${id}
 export interface LiveSink {
   activity: Activity;
   bus: Bus;
+  /** The late threshold in force (settings, changeable at run time). */
+  lateThresholdMinutes: () => number;
 }
 
 export function createCheckinService(rt: Runtime, live: LiveSink) {
@@ -178,7 +180,7 @@ export function createCheckinService(rt: Runtime, live: LiveSink) {
       checkedInCount: checkedIn,
       now: new Date(),
       acceptUnregistered: request.acceptUnregistered,
-      defaultLateThresholdMinutes: config.lateThresholdMinutes,
+      defaultLateThresholdMinutes: live.lateThresholdMinutes(),
     };
     let verdict = decide(input);
     // The cached count may be stale: before refusing, recount in MongoDB, at most

@@ -9,28 +9,36 @@ export type LiveEvent = { kind: "session"; sessionId: string } | { kind: "settin
 
 export interface Bus {
   publish(event: LiveEvent): void;
-  start(handler: (event: LiveEvent) => void): Promise<void>;
+  /** Adds a listener; the Redis subscription starts with the first one. */
+  listen(handler: (event: LiveEvent) => void): Promise<void>;
 }
 
 export function createBus(rt: Runtime): Bus {
   const channel = `checkin:${rt.config.mongodbDbName}:live`;
-  let deliver: (event: LiveEvent) => void = () => undefined;
+  const listeners: ((event: LiveEvent) => void)[] = [];
+  const deliver = (event: LiveEvent) => {
+    for (const listener of listeners) listener(event);
+  };
+  let subscribed: Promise<unknown> | null = null;
   return {
     publish(event) {
       // Without Redis the other instances cannot hear it, but this one still updates.
       rt.redis.cmd.publish(channel, JSON.stringify(event)).catch(() => deliver(event));
     },
-    async start(handler) {
-      deliver = handler;
-      rt.redis.sub.on("message", (from: string, text: string) => {
-        if (from !== channel) return;
-        try {
-          handler(JSON.parse(text) as LiveEvent);
-        } catch (error) {
-          rt.log.warn({ err: String(error) }, "unreadable live event");
-        }
-      });
-      await rt.redis.sub.subscribe(channel);
+    async listen(handler) {
+      listeners.push(handler);
+      if (!subscribed) {
+        rt.redis.sub.on("message", (from: string, text: string) => {
+          if (from !== channel) return;
+          try {
+            deliver(JSON.parse(text) as LiveEvent);
+          } catch (error) {
+            rt.log.warn({ err: String(error) }, "unreadable live event");
+          }
+        });
+        subscribed = rt.redis.sub.subscribe(channel);
+      }
+      await subscribed;
     },
   };
 }

@@ -78,7 +78,7 @@ export function createHub(rt: Runtime, source: LiveSource, bus: Bus) {
   return {
     async start(bunServer: Server<unknown>) {
       server = bunServer;
-      await bus.start(onEvent);
+      await bus.listen(onEvent);
     },
     opened: () => connections.inc(),
     closed: () => connections.dec(),

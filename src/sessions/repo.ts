@@ -14,6 +14,8 @@ export interface SessionDoc {
   capacityEnforced: boolean;
   requiresRegistration: boolean;
   status: SessionStatus;
+  /** Who set the status last: the scheduler never overrides a manual decision. */
+  statusSource?: "manual" | "scheduler";
   isOpen: boolean;
   lateThresholdMinutes: number | null;
   autoOpenMinutesBefore: number | null;

@@ -5,11 +5,13 @@ import { checkinsOf } from "../checkin/repo";
 import { forgetSeats } from "../checkin/seats";
 import type { CheckinService } from "../checkin/service";
 import { containsPattern, ok, pageMeta, parseId } from "../http/envelope";
-import { badRequest, notFound } from "../http/errors";
+import { badRequest, notFound, unavailable } from "../http/errors";
 import { pageQuery, pagination, sortFor } from "../http/query";
+import { LockBusyError, LockUnavailableError, withLock } from "../infra/lock";
 import { participantsOf } from "../participants/repo";
 import { registrationsOf } from "../registrations/repo";
 import type { Runtime } from "../runtime";
+import { sessionEventsOf, sessionLockKey } from "../scheduler/scheduler";
 import { type SessionDoc, sessionsOf } from "./repo";
 import { statusForIsOpen, validTimes } from "./rules";
 
@@ -97,13 +99,36 @@ export function sessionRoutes(rt: Runtime, svc: CheckinService) {
     if (problem) throw badRequest("Validation failed", [{ field: "endTime", message: problem }]);
     if (patch.isOpen !== undefined) {
       set.status = statusForIsOpen(Boolean(patch.isOpen), set.endTime ?? current.endTime, new Date());
+      set.statusSource = "manual";
     }
-    const updated = await sessionsOf(db).findOneAndUpdate(
-      { _id: id },
-      { $set: set },
-      { returnDocument: "after" },
-    );
+    // The same lock as the scheduler's: a manual open/close is never lost to a concurrent tick.
+    const updated = await withLock(rt.redis.cmd, sessionLockKey(id), rt.config.lock, async () => {
+      const before = await sessionsOf(db).findOne({ _id: id });
+      const after = await sessionsOf(db).findOneAndUpdate(
+        { _id: id },
+        { $set: set },
+        { returnDocument: "after" },
+      );
+      if (before && after && before.status !== after.status) {
+        await sessionEventsOf(rt).insertOne({
+          _id: new ObjectId(),
+          sessionId: id,
+          from: before.status,
+          to: after.status,
+          reason: "manual",
+          instance: rt.config.instanceId,
+          at: new Date(),
+        });
+      }
+      return after;
+    }).catch((error) => {
+      if (error instanceof LockUnavailableError || error instanceof LockBusyError) {
+        throw unavailable("The session is being updated elsewhere or Redis is unavailable; try again.");
+      }
+      throw error;
+    });
     if (!updated) throw notFound(`Session with ID ${id} not found`);
+    if (updated.status === "open") await svc.warmSession(id);
     await svc.sessionChanged(id);
     if (patch.capacity !== undefined || patch.capacityEnforced !== undefined)
       await forgetSeats(rt.redis.cmd, id).catch(() => undefined);

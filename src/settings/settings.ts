@@ -1,0 +1,98 @@
+import { Elysia, t } from "elysia";
+import type { Config } from "../config";
+import { ok } from "../http/envelope";
+import type { Bus } from "../live/bus";
+import type { Runtime } from "../runtime";
+
+export interface Timing {
+  autoOpenMinutesBefore: number;
+  autoEndEnabled: boolean;
+  autoEndGraceMinutes: number;
+  lateThresholdMinutes: number;
+  schedulerIntervalMs: number;
+}
+
+interface SettingsDoc extends Timing {
+  _id: string;
+  updatedAt: Date;
+}
+
+/** Environment variables are only the first defaults; what is stored in MongoDB wins. */
+export function defaultTiming(config: Config): Timing {
+  return {
+    autoOpenMinutesBefore: config.autoOpenMinutesBefore,
+    autoEndEnabled: true,
+    autoEndGraceMinutes: config.autoEndGraceMinutes,
+    lateThresholdMinutes: config.lateThresholdMinutes,
+    schedulerIntervalMs: config.sessionCheckIntervalMs,
+  };
+}
+
+// Every instance keeps the timing in memory and reloads it when any instance
+// announces a change on the bus, so a change takes effect cluster-wide at once.
+export function createSettings(rt: Runtime, bus: Bus) {
+  const collection = rt.mongo.db.collection<SettingsDoc>("settings");
+  let current: Timing = defaultTiming(rt.config);
+
+  async function reload(): Promise<Timing> {
+    const stored = await collection.findOne({ _id: "timing" });
+    if (stored) {
+      const { _id, updatedAt, ...timing } = stored;
+      current = { ...defaultTiming(rt.config), ...timing };
+    }
+    return current;
+  }
+
+  return {
+    get: (): Timing => current,
+    async start() {
+      await bus.listen((event) => {
+        if (event.kind === "settings")
+          void reload().catch((err) => rt.log.warn({ err: String(err) }, "settings reload failed"));
+      });
+      await reload();
+    },
+    async update(patch: Partial<Timing>): Promise<Timing> {
+      const next = { ...(await reload()), ...patch };
+      await collection.replaceOne({ _id: "timing" }, { ...next, updatedAt: new Date() }, { upsert: true });
+      current = next;
+      bus.publish({ kind: "settings" });
+      return next;
+    },
+  };
+}
+
+export type Settings = ReturnType<typeof createSettings>;
+
+const Minutes = t.Integer({ minimum: 0, maximum: 1440 });
+export const TimingPatch = t.Object(
+  {
+    autoOpenMinutesBefore: t.Optional(Minutes),
+    autoEndEnabled: t.Optional(t.Boolean()),
+    autoEndGraceMinutes: t.Optional(Minutes),
+    lateThresholdMinutes: t.Optional(Minutes),
+    schedulerIntervalMs: t.Optional(t.Integer({ minimum: 1000, maximum: 3_600_000 })),
+  },
+  { additionalProperties: false },
+);
+
+/** Settings JSON routes; existing clients read the payload at the top level, so it is there too. */
+export function settingsApi(rt: Runtime, settings: Settings) {
+  return new Elysia({ name: "settings-api", prefix: "/api/v1/settings" })
+    .get("/", ({ request }) => {
+      const payload = { timing: settings.get(), version: rt.config.version, environment: rt.config.nodeEnv };
+      return { ...payload, ...ok(request, payload, "Settings") };
+    })
+    .get("/timing", ({ request }) => ({
+      ...settings.get(),
+      ...ok(request, settings.get(), "Timing settings"),
+    }))
+    .put(
+      "/timing",
+      async ({ body, request }) => {
+        const timing = await settings.update(body);
+        return { ...timing, ...ok(request, timing, "Timing settings updated") };
+      },
+      { body: TimingPatch },
+    );
+}

@@ -1,0 +1,69 @@
+import type { Timing } from "../src/settings/settings";
+import { Layout } from "./layout";
+
+export function SettingsForm(props: { timing: Timing; saved?: boolean }) {
+  const { timing } = props;
+  return (
+    <form id="settings-form" class="settings" hx-post="/settings" hx-target="this" hx-swap="outerHTML">
+      <label>
+        Open sessions this many minutes before they start
+        <input
+          type="number"
+          name="autoOpenMinutesBefore"
+          min="0"
+          max="1440"
+          required
+          value={String(timing.autoOpenMinutesBefore)}
+        />
+      </label>
+      <label class="check">
+        <input type="checkbox" name="autoEndEnabled" checked={timing.autoEndEnabled} /> End sessions
+        automatically
+      </label>
+      <label>
+        …this many minutes after they end
+        <input
+          type="number"
+          name="autoEndGraceMinutes"
+          min="0"
+          max="1440"
+          required
+          value={String(timing.autoEndGraceMinutes)}
+        />
+      </label>
+      <label>
+        Late after the start, in minutes (sessions may override)
+        <input
+          type="number"
+          name="lateThresholdMinutes"
+          min="0"
+          max="1440"
+          required
+          value={String(timing.lateThresholdMinutes)}
+        />
+      </label>
+      <label>
+        Scheduler interval, in seconds
+        <input
+          type="number"
+          name="schedulerIntervalSeconds"
+          min="1"
+          max="3600"
+          required
+          value={String(Math.round(timing.schedulerIntervalMs / 1000))}
+        />
+      </label>
+      <button type="submit">Save</button>
+      {props.saved ? <p class="saved">Saved: every instance uses these values now.</p> : ""}
+    </form>
+  );
+}
+
+export function SettingsPage(props: { timing: Timing }) {
+  return (
+    <Layout title="Timing settings">
+      <h1>Timing settings</h1>
+      <SettingsForm timing={props.timing} />
+    </Layout>
+  );
+}
