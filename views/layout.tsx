@@ -11,9 +11,10 @@ export function Layout(props: { title: string; children?: JSX.Element | JSX.Elem
           <title safe>{props.title}</title>
           <link rel="icon" href="data:," />
           <link rel="stylesheet" href="/assets/app.css" />
-          <script src="/assets/htmx.min.js" defer></script>
+          {/* Not deferred: htmx must have its extensions before it processes the page. */}
+          <script src="/assets/htmx.min.js"></script>
           {(props.scripts ?? []).map((src) => (
-            <script src={src} defer></script>
+            <script src={src}></script>
           ))}
         </head>
         <body>
@@ -22,9 +23,15 @@ export function Layout(props: { title: string; children?: JSX.Element | JSX.Elem
               Check-in
             </a>
             <nav>
-              <a href="/scan">Scan</a>
-              <a href="/live">Live</a>
-              <a href="/settings">Settings</a>
+              <a class="navlink" href="/scan">
+                Scan
+              </a>
+              <a class="navlink" href="/live">
+                Live
+              </a>
+              <a class="navlink" href="/settings">
+                Settings
+              </a>
             </nav>
           </header>
           <main>{props.children as "safe"}</main>

@@ -62,8 +62,7 @@ export function createHub(rt: Runtime, source: LiveSource, bus: Bus) {
     if (rows.length > 0) publish("overview", rows.join(""));
   }
 
-  function onEvent(event: LiveEvent) {
-    received.inc();
+  function markDirty(event: LiveEvent) {
     if (event.kind === "session") dirty.add(event.sessionId);
     else everything = true;
     if (!flushScheduled) {
@@ -78,7 +77,10 @@ export function createHub(rt: Runtime, source: LiveSource, bus: Bus) {
   return {
     async start(bunServer: Server<unknown>) {
       server = bunServer;
-      await bus.listen(onEvent);
+      await bus.listen((event) => {
+        received.inc();
+        markDirty(event);
+      });
     },
     opened: () => connections.inc(),
     closed: () => connections.dec(),
@@ -98,8 +100,13 @@ export function createHub(rt: Runtime, source: LiveSource, bus: Bus) {
     changed(sessionId: ObjectId | string) {
       bus.publish({ kind: "session", sessionId: String(sessionId) });
     },
-    changedAll() {
-      bus.publish({ kind: "all" });
+    /** Re-render a topic locally at the next flush. */
+    touch(topic: string) {
+      markDirty(
+        topic === "overview"
+          ? { kind: "all" }
+          : { kind: "session", sessionId: topic.slice("session:".length) },
+      );
     },
   };
 }

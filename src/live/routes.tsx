@@ -39,11 +39,13 @@ export function liveRoutes(hub: Hub, source: LiveSource, sockets: Set<Closable>)
         }
         sockets.add(ws);
         hub.opened();
-        // Snapshot first, then live updates: a reconnecting client never keeps stale numbers.
+        // Subscribe, then send the snapshot, then re-render once more: a change landing
+        // while the snapshot was rendered can never leave a reconnecting client stale.
         for (const topic of topics) {
+          ws.subscribe(topic);
           const snapshot = await hub.snapshot(topic);
           if (snapshot) ws.send(snapshot);
-          ws.subscribe(topic);
+          hub.touch(topic);
         }
       },
       message() {
