@@ -19,3 +19,4 @@ cleanup() {
 trap cleanup EXIT
 
 bun deploy/local/bench-scans.ts
+bun deploy/local/bench-live.ts

@@ -7,17 +7,18 @@ import type { Bus, LiveEvent } from "./bus";
 import type { LiveSource } from "./state";
 
 /** At most one update per session per this many ms reaches a browser. */
-export const COALESCE_MS = 250;
+export const COALESCE_MS = 200;
 
 export const isTopic = (topic: string) => topic === "overview" || /^session:[0-9a-f]{24}$/.test(topic);
 
-// Events from the bus mark sessions dirty; a flush at most every COALESCE_MS renders
+// Events from the bus mark sessions dirty; a flush (at once when idle, then at most every COALESCE_MS) renders
 // the *current* state of each dirty session and publishes it to the local sockets
 // subscribed to it. However many events arrive, the last flush shows the final count.
 export function createHub(rt: Runtime, source: LiveSource, bus: Bus) {
   const dirty = new Set<string>();
   let everything = false;
   let flushScheduled = false;
+  let lastFlush = 0;
   let server: Server<unknown> | null = null;
 
   const connections = new Gauge({
@@ -45,6 +46,7 @@ export function createHub(rt: Runtime, source: LiveSource, bus: Bus) {
 
   async function flush() {
     flushScheduled = false;
+    lastFlush = Date.now();
     const ids = everything ? await source.activeSessionIds() : [...dirty];
     everything = false;
     dirty.clear();
@@ -67,9 +69,10 @@ export function createHub(rt: Runtime, source: LiveSource, bus: Bus) {
     else everything = true;
     if (!flushScheduled) {
       flushScheduled = true;
+      const wait = Math.max(0, lastFlush + COALESCE_MS - Date.now());
       setTimeout(
         () => void flush().catch((err) => rt.log.warn({ err: String(err) }, "live flush failed")),
-        COALESCE_MS,
+        wait,
       );
     }
   }

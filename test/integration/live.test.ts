@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { Db, MongoClient } from "mongodb";
 import { type Instance, spawnInstance, stopProcess } from "../../deploy/local/cluster";
+import { COALESCE_MS } from "../../src/live/hub";
 import { freePort, instanceEnv, TEST_LOGS } from "../helpers/env";
 import { openDb, participantDoc, postJson, registrationDoc, sessionDoc } from "../helpers/fixtures";
 
@@ -105,8 +106,8 @@ test("a burst is coalesced but the last message shows the final count; a reconne
   await Bun.sleep(600);
   const during = messages.filter((m) => m.at >= start);
   const elapsedS = (Date.now() - start) / 1000;
-  // At most one message per coalescing window (250 ms), plus one for the edge.
-  expect(during.length).toBeLessThanOrEqual(Math.ceil(elapsedS * 4) + 2);
+  // At most one message per coalescing window, plus the leading and the trailing edge.
+  expect(during.length).toBeLessThanOrEqual(Math.ceil((elapsedS * 1000) / COALESCE_MS) + 2);
   expect(during.length).toBeLessThan(30);
   expect(countIn(during.at(-1)?.text ?? "")).toBe("32");
   socket.close();

@@ -1,0 +1,170 @@
+// Live-update benchmark: CLIENTS WebSocket dashboards spread over the instances,
+// scans at SCAN_RATE/s, and for every scan the delay from its acknowledgement to each
+// subscribed client's receipt of a message showing it; dropped = never shown.
+//
+//   CLIENTS=2000 SESSIONS=10 SCAN_RATE=20 DURATION=15 bun deploy/local/bench-live.ts
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { MongoClient, ObjectId } from "mongodb";
+import { generateQrCode } from "../../src/checkin/qr";
+import { startCluster } from "./cluster";
+
+const ROOT = resolve(import.meta.dir, "../..");
+const CLIENTS = Number(process.env.CLIENTS ?? 2000);
+const SESSIONS = Number(process.env.SESSIONS ?? 10);
+const SCAN_RATE = Number(process.env.SCAN_RATE ?? 20);
+const DURATION = Number(process.env.DURATION ?? 15);
+const INSTANCES = Number(process.env.INSTANCES ?? 2);
+const { MONGODB_URI, REDIS_URL } = process.env;
+if (!MONGODB_URI || !REDIS_URL) throw new Error("run through `npm run bench`, which starts the stack");
+
+const dbName = `benchlive_${Date.now().toString(36)}`;
+const client = new MongoClient(MONGODB_URI);
+await client.connect();
+const db = client.db(dbName);
+const now = new Date();
+const sessions = Array.from({ length: SESSIONS }, (_, i) => ({
+  _id: new ObjectId(),
+  name: `Live bench ${i}`,
+  day: 1,
+  startTime: new Date(now.getTime() - 5 * 60_000),
+  endTime: new Date(now.getTime() + 3600_000),
+  capacity: 0,
+  capacityEnforced: false,
+  requiresRegistration: false,
+  status: "open",
+  isOpen: true,
+  lateThresholdMinutes: null,
+  autoOpenMinutesBefore: null,
+  autoEndGraceMinutes: null,
+  createdAt: now,
+  updatedAt: now,
+  __v: 0,
+}));
+const scans = SCAN_RATE * DURATION;
+const people = Array.from({ length: scans }, (_, i) => ({
+  _id: new ObjectId(),
+  name: `Live ${i}`,
+  email: `live${i}@bench.example`,
+  qrCode: generateQrCode(),
+  isActive: true,
+  status: "regular",
+  ambassadorPoints: 0,
+  referredParticipantIds: [],
+  travelGrantApplied: false,
+  travelGrantApproved: null,
+  createdAt: now,
+  updatedAt: now,
+  __v: 0,
+}));
+await db.collection("sessions").insertMany(sessions);
+await db.collection("participants").insertMany(people);
+
+const cluster = await startCluster({
+  ports: Array.from({ length: INSTANCES }, (_, i) => 3201 + i),
+  nginxPort: 8182,
+  dir: join(ROOT, ".local/bench-live-cluster"),
+  env: { ...process.env, MONGODB_DB: dbName, LOG_LEVEL: "warn" },
+});
+
+interface Dashboard {
+  session: string;
+  seen: { at: number; count: number }[];
+  closed: boolean;
+}
+const dashboards: Dashboard[] = [];
+console.log(`bench-live: opening ${CLIENTS} dashboards over ${INSTANCES} instances, ${SESSIONS} sessions`);
+await Promise.all(
+  Array.from({ length: CLIENTS }, (_, i) => {
+    const session = String(sessions[i % SESSIONS]?._id);
+    const instance = cluster.instances[i % cluster.instances.length];
+    const dashboard: Dashboard = { session, seen: [], closed: false };
+    dashboards.push(dashboard);
+    return new Promise<void>((ready, fail) => {
+      const socket = new WebSocket(`${instance?.url.replace("http", "ws")}/ws?topics=session:${session}`);
+      socket.addEventListener("message", (event) => {
+        const count = /<strong>(\d+)/.exec(String(event.data))?.[1];
+        if (count !== undefined) dashboard.seen.push({ at: performance.now(), count: Number(count) });
+      });
+      socket.addEventListener("open", () => ready());
+      socket.addEventListener("close", () => {
+        dashboard.closed = true;
+      });
+      socket.addEventListener("error", () => fail(new Error("dashboard socket failed")));
+    });
+  }),
+);
+await Bun.sleep(1000);
+
+const acks: { session: string; count: number; at: number }[] = [];
+let scanErrors = 0;
+const started = performance.now();
+const inflight: Promise<void>[] = [];
+for (let i = 0; i < scans; i++) {
+  const due = started + (i * 1000) / SCAN_RATE;
+  const wait = due - performance.now();
+  if (wait > 1) await Bun.sleep(wait);
+  const session = String(sessions[i % SESSIONS]?._id);
+  const instance = cluster.instances[(i + 1) % cluster.instances.length];
+  inflight.push(
+    fetch(`${instance?.url}/api/v1/scan`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ qrCode: people[i]?.qrCode, sessionId: session, acceptUnregistered: true }),
+    })
+      .then(async (response) => {
+        const body = (await response.json()) as { capacityInfo?: { checkInsCount: number } };
+        if (response.status !== 200 || !body.capacityInfo) scanErrors++;
+        else acks.push({ session, count: body.capacityInfo.checkInsCount, at: performance.now() });
+      })
+      .catch(() => {
+        scanErrors++;
+      }),
+  );
+}
+await Promise.all(inflight);
+await Bun.sleep(2000);
+
+const delays: number[] = [];
+let dropped = 0;
+for (const ack of acks) {
+  for (const dashboard of dashboards) {
+    if (dashboard.session !== ack.session) continue;
+    const shown = dashboard.seen.find((m) => m.count >= ack.count);
+    if (!shown) dropped++;
+    else delays.push(Math.max(0, shown.at - ack.at));
+  }
+}
+delays.sort((a, b) => a - b);
+const pct = (p: number) =>
+  Math.round((delays[Math.min(delays.length - 1, Math.floor((p / 100) * delays.length))] ?? 0) * 10) / 10;
+const rssMb = cluster.instances.map((instance) => {
+  const status = readFileSync(`/proc/${instance.proc.pid}/status`, "utf8");
+  return Math.round(Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
+});
+const result = {
+  benchmark: "live-updates",
+  date: new Date().toISOString(),
+  instances: INSTANCES,
+  clients: CLIENTS,
+  sessions: SESSIONS,
+  scans: acks.length,
+  scanErrors,
+  deliveries: delays.length,
+  dropped,
+  closedClients: dashboards.filter((d) => d.closed).length,
+  delayMs: { p50: pct(50), p95: pct(95), p99: pct(99), max: pct(100) },
+  rssMb,
+};
+await cluster.stop();
+await db.dropDatabase();
+await client.close();
+console.log(
+  `bench-live: ${result.clients} clients · ${result.scans} scans · delay p50 ${result.delayMs.p50} ms p95 ${result.delayMs.p95} ms ` +
+    `p99 ${result.delayMs.p99} ms · dropped ${dropped} · closed ${result.closedClients} · RSS ${rssMb.join(", ")} MB`,
+);
+const dir = join(ROOT, "bench/results");
+mkdirSync(dir, { recursive: true });
+const file = join(dir, `live-updates-${result.date.replace(/[:.]/g, "-")}.json`);
+writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+console.log(`bench-live: written to ${file}`);
