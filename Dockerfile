@@ -1,14 +1,23 @@
-# Builds the server from source with the pinned Bun; production on a VPS uses the
-# compiled binary under systemd instead (see systemd/ and deploy/).
-FROM oven/bun:1.4.5 AS app
-WORKDIR /app
-COPY package.json package-lock.json bunfig.toml tsconfig.json ./
-RUN bun install --production --frozen-lockfile
+# Multi-stage: build the one compiled binary, ship it alone on a slim base as a
+# non-root user. On a VPS the same binary runs under systemd (see systemd/, deploy/).
+FROM debian:bookworm-slim AS build
+RUN apt-get update && apt-get install -y --no-install-recommends nodejs npm ca-certificates && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY package.json package-lock.json ./
+RUN npm install --no-audit --no-fund
+COPY tsconfig.json bunfig.toml ./
 COPY src ./src
 COPY views ./views
 COPY public ./public
+RUN npm run build
+
+FROM debian:bookworm-slim
+RUN useradd --system --uid 10001 --home /var/lib/checkin checkin && mkdir -p /var/lib/checkin && chown checkin /var/lib/checkin
+COPY --from=build /src/dist/checkin /usr/local/bin/checkin
+USER checkin
+WORKDIR /var/lib/checkin
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=3001
 EXPOSE 3001
-USER bun
-HEALTHCHECK --interval=10s --timeout=3s CMD bun -e "fetch('http://127.0.0.1:'+process.env.PORT+'/api/v1/health/live').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-CMD ["bun", "src/main.ts", "serve"]
+HEALTHCHECK --interval=10s --timeout=5s --start-period=10s CMD ["checkin", "healthcheck"]
+ENTRYPOINT ["checkin"]
+CMD ["serve"]

@@ -2,11 +2,15 @@ import { MongoClient } from "mongodb";
 import pkg from "../package.json";
 import { ConfigError, loadConfig } from "./config";
 import { seedDemo } from "./demo/seed";
+import { INDEXES } from "./indexes";
+import { ensureIndexes } from "./infra/mongo";
 import { serve } from "./server";
 
-const USAGE = `usage: checkin [serve|seed-demo|--version|--help]
-  serve       run one instance configured from the environment (default)
-  seed-demo   load the demo conference into MONGODB_URI unless it holds sessions; print badge codes to try
+const USAGE = `usage: checkin [serve|migrate|healthcheck|seed-demo|--version|--help]
+  serve        run one instance configured from the environment (default)
+  migrate      create every MongoDB index (idempotent) and exit
+  healthcheck  exit 0 when this instance's /api/v1/health/ready answers 200 (PORT), else 1
+  seed-demo    load the demo conference into MONGODB_URI unless it holds sessions; print badge codes to try
   --version   print the version`;
 
 function configOrExit() {
@@ -43,6 +47,44 @@ async function seed(): Promise<void> {
   }
 }
 
+async function migrate(): Promise<void> {
+  const config = configOrExit();
+  const client = new MongoClient(config.mongodbUri, { serverSelectionTimeoutMS: 10_000 });
+  try {
+    await ensureIndexes(client.db(config.mongodbDbName), INDEXES);
+    console.log(`migrate: ${INDEXES.length} indexes present in ${config.mongodbDbName}`);
+  } finally {
+    await client.close();
+  }
+}
+
+async function healthcheck(): Promise<void> {
+  const port = Number(process.env.PORT ?? 3001);
+  try {
+    const response = await fetch(`http://127.0.0.1:${port}/api/v1/health/ready`, {
+      signal: AbortSignal.timeout(5000),
+    });
+    const body = (await response.json()) as { details?: { reasons?: string[] } };
+    if (response.status === 200) {
+      console.log(`healthcheck: port ${port} ready`);
+      return;
+    }
+    console.error(
+      `healthcheck: port ${port} not ready: ${body.details?.reasons?.join("; ") ?? response.status}`,
+    );
+  } catch (error) {
+    console.error(
+      `healthcheck: port ${port} not answering: ${error instanceof Error ? error.message : error}`,
+    );
+  }
+  process.exit(1);
+}
+
+const failed = (what: string) => (error: unknown) => {
+  console.error(`${what} failed: ${error instanceof Error ? error.message : error}`);
+  process.exit(1);
+};
+
 function main(argv: string[]): void {
   const command = argv[0] ?? "serve";
   switch (command) {
@@ -58,10 +100,13 @@ function main(argv: string[]): void {
       serve(configOrExit());
       return;
     case "seed-demo":
-      seed().catch((error) => {
-        console.error(`seed-demo failed: ${error instanceof Error ? error.message : error}`);
-        process.exit(1);
-      });
+      seed().catch(failed("seed-demo"));
+      return;
+    case "migrate":
+      migrate().catch(failed("migrate"));
+      return;
+    case "healthcheck":
+      healthcheck().catch(failed("healthcheck"));
       return;
     default:
       console.error(`unknown command "${command}"\n${USAGE}`);

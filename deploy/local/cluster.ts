@@ -67,6 +67,8 @@ export interface SpawnOptions {
   env: Record<string, string | undefined>;
   logDir: string;
   command?: string[];
+  /** Working directory (the sources' root by default). */
+  cwd?: string;
   /** "ready" waits for MongoDB and Redis too; "live" only for the process to answer. */
   waitFor?: "ready" | "live";
   timeoutMs?: number;
@@ -78,7 +80,7 @@ export async function spawnInstance(options: SpawnOptions): Promise<Instance> {
   mkdirSync(options.logDir, { recursive: true });
   const out = openSync(join(options.logDir, `${id}.log`), "a");
   const proc = Bun.spawn(options.command ?? [process.execPath, join(ROOT, "src/main.ts"), "serve"], {
-    cwd: ROOT,
+    cwd: options.cwd ?? ROOT,
     env: { ...options.env, PORT: String(options.port), INSTANCE_ID: id },
     stdout: out,
     stderr: out,
