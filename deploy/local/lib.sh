@@ -2,6 +2,7 @@
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 LOCAL="${CHECKIN_LOCAL_DIR:-$ROOT/.local}"
 LOGS="$LOCAL/logs"
+TOOLS="$LOCAL/tools"
 mkdir -p "$LOGS"
 
 log() { echo "${LOG_TAG:-checkin}: $*" >&2; }
@@ -31,4 +32,37 @@ node_ensure() {
     (cd "$ROOT" && npm install --no-audit --no-fund >>"$LOGS/npm.log" 2>&1) || die "npm install failed (see $LOGS/npm.log)"
   fi
   export PATH="$ROOT/node_modules/.bin:$PATH"
+}
+
+# go_tool_build NAME MODULE VERSION PACKAGE [PREPARE_FN]: builds a Go tool into
+# $TOOLS/bin/NAME through the Go module proxy. `go install MODULE/PACKAGE@VERSION`
+# first; some proxies refuse the version list `go install` reads for its
+# deprecation check, so the fallback downloads the module and builds it in place
+# (PREPARE_FN gets the source folder first, for tools that need a generated file).
+go_tool_build() {
+  local name="$1" module="$2" version="$3" package="$4" prepare="${5:-}" dir src
+  command -v go >/dev/null || die "Go is needed to build $name $version"
+  mkdir -p "$TOOLS/bin"
+  log "building $name $version (a few minutes, once)"
+  if GOBIN="$TOOLS/bin" go install "$module/${package#./}@$version" >"$LOGS/$name-build.log" 2>&1 &&
+    "$TOOLS/bin/$name" --version >/dev/null 2>&1; then
+    return 0
+  fi
+  log "go install did not yield a working $name; building from the downloaded module"
+  dir="$(GOPROXY="${GOPROXY:-https://proxy.golang.org}" go mod download -json "$module@$version" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+  [[ -d "$dir" ]] || die "could not download $module@$version (see $LOGS/$name-build.log)"
+  src="$TOOLS/$name-src"
+  rm -rf "$src" && cp -r "$dir" "$src" && chmod -R u+w "$src"
+  [[ -z "$prepare" ]] || "$prepare" "$src"
+  (cd "$src" && go build -o "$TOOLS/bin/$name" "$package") >>"$LOGS/$name-build.log" 2>&1 ||
+    die "building $name failed (see $LOGS/$name-build.log)"
+  rm -rf "$src"
+}
+
+# k6_ensure: the load-test runner, k6 v2.2.0, on PATH.
+k6_ensure() {
+  if ! command -v k6 >/dev/null && [[ ! -x "$TOOLS/bin/k6" ]]; then
+    go_tool_build k6 go.k6.io/k6/v2 v2.2.0 .
+  fi
+  export PATH="$TOOLS/bin:$PATH"
 }

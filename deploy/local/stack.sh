@@ -16,7 +16,6 @@ LOG_TAG=stack
 # shellcheck source=deploy/local/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 RUN="$LOCAL/run"
-TOOLS="$LOCAL/tools"
 REDIS_LOCAL_PORT="${STACK_REDIS_PORT:-16379}"
 PG_LOCAL_PORT="${STACK_PG_PORT:-15432}"
 MONGO_LOCAL_PORT="${STACK_MONGO_PORT:-17017}"
@@ -66,27 +65,13 @@ ferretdb_bin() {
   return 1
 }
 
+# FerretDB's module archive lacks the version.txt its binary insists on.
+ferretdb_version_file() {
+  echo "$FERRETDB_VERSION" >"$1/build/version/version.txt"
+}
+
 install_ferretdb() {
-  command -v go >/dev/null || die "Go is needed to build FerretDB $FERRETDB_VERSION"
-  mkdir -p "$TOOLS/bin"
-  log "building FerretDB $FERRETDB_VERSION with go install (a few minutes, once)"
-  if GOBIN="$TOOLS/bin" go install "github.com/FerretDB/FerretDB/cmd/ferretdb@$FERRETDB_VERSION" >"$LOGS/ferretdb-build.log" 2>&1 &&
-    "$TOOLS/bin/ferretdb" --version >/dev/null 2>&1; then
-    return 0
-  fi
-  # Some module proxies refuse the version list `go install` reads for its
-  # deprecation check, and the module archive lacks the version.txt that the
-  # FerretDB binary insists on: build from the downloaded module instead.
-  log "go install did not yield a working binary; building from the module source"
-  local dir src
-  dir="$(go mod download -json "github.com/FerretDB/FerretDB@$FERRETDB_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
-  [[ -d "$dir" ]] || die "could not download FerretDB $FERRETDB_VERSION (see $LOGS/ferretdb-build.log)"
-  src="$TOOLS/ferretdb-src"
-  rm -rf "$src" && cp -r "$dir" "$src" && chmod -R u+w "$src"
-  echo "$FERRETDB_VERSION" >"$src/build/version/version.txt"
-  (cd "$src" && go build -o "$TOOLS/bin/ferretdb" ./cmd/ferretdb) >>"$LOGS/ferretdb-build.log" 2>&1 ||
-    die "building FerretDB failed (see $LOGS/ferretdb-build.log)"
-  rm -rf "$src"
+  go_tool_build ferretdb github.com/FerretDB/FerretDB "$FERRETDB_VERSION" ./cmd/ferretdb ferretdb_version_file
 }
 
 start_redis() {
