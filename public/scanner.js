@@ -12,8 +12,10 @@
   };
 
   document.addEventListener("htmx:config:request", (event) => {
-    const body = event.detail?.ctx?.request?.body;
-    if (!body || typeof body.get !== "function") return;
+    const request = event.detail?.ctx?.request;
+    const body = request?.body;
+    // Only scans carry a nonce; searches and other requests are left as they are.
+    if (request?.method !== "POST" || !body || typeof body.get !== "function" || !body.has("code")) return;
     const code = String(body.get("code") ?? "")
       .trim()
       .toUpperCase();
@@ -49,7 +51,9 @@
     }
   };
 
-  document.addEventListener("htmx:after:swap", () => {
+  document.addEventListener("htmx:after:swap", (event) => {
+    // React to verdicts only: typing in the search box must keep its focus.
+    if (event.detail?.ctx?.target?.id !== "verdict") return;
     const verdict = document.querySelector("#verdict .verdict");
     if (verdict) beep(verdict.dataset.outcome);
     const el = input();

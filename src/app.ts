@@ -31,7 +31,10 @@ function fieldErrors(error: ValidationError): FieldError[] {
     const path = "path" in issue && issue.path ? issue.path.replace(/^\//, "").replaceAll("/", ".") : "";
     const field = path || "body";
     const summary = "summary" in issue && issue.summary ? issue.summary : issue.message;
-    if (!byField.has(field)) byField.set(field, `${field} ${summary.replace(/^Property '[^']*' /, "")}`);
+    const text = /should not be provided/.test(summary)
+      ? `property ${field} should not exist`
+      : `${field} ${summary.replace(/^Property '[^']*' /, "")}`;
+    if (!byField.has(field)) byField.set(field, text);
   }
   return [...byField].map(([field, message]) => ({ field, message }));
 }

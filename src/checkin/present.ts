@@ -52,7 +52,8 @@ export function verification(result: ScanResult) {
   const { verdict, session, participant, registration, checkIn, count } = result;
   const full = isFull(session, count);
   const open = session.status === "open";
-  const already = verdict.reason === "already_checked_in";
+  // Whatever else is wrong (closed session, deactivated badge), someone inside is inside.
+  const already = checkIn !== null;
   const registered = registration?.status === "confirmed";
   const badge = already ? "ALREADY_CHECKED_IN" : registered ? "REGISTERED" : "NOT_REGISTERED";
   const inviteOnlyRefusal =

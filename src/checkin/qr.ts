@@ -4,7 +4,8 @@
 const ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
 const RANDOM_CHARS = 20;
 
-export const QR_PATTERN = /^QR-[A-Z0-9-]{4,47}$/;
+/** Codes this system accepts on import; what it generates is upper-case only. */
+export const QR_PATTERN = /^QR-[A-Za-z0-9-]{1,47}$/;
 
 export function generateQrCode(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(RANDOM_CHARS));
@@ -13,9 +14,9 @@ export function generateQrCode(): string {
   return code;
 }
 
-/** Scanners and keyboard wedges add whitespace or lower-case letters; the code itself is upper-case. */
+/** Scanners and keyboard wedges add whitespace around the code; the code itself is exact. */
 export function normaliseQrCode(raw: string): string {
-  return raw.trim().toUpperCase();
+  return raw.trim();
 }
 
 export function isValidQrCode(code: string): boolean {

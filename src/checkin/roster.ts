@@ -229,6 +229,7 @@ export function createRoster(
     },
     async warm(sessionIds) {
       if (sessionIds.length === 0) return;
+      const versions = await Promise.all(sessionIds.map((id) => redis.get(regsVersion(id))));
       const [regs, ins] = await Promise.all([
         registrationsOf(db)
           .find(
@@ -239,7 +240,7 @@ export function createRoster(
         checkinsOf(db)
           .find(
             { sessionId: { $in: sessionIds } },
-            { projection: { participantId: 1, sessionId: 1, _id: 0 } },
+            { projection: { participantId: 1, sessionId: 1, isLate: 1, checkedOutAt: 1, _id: 0 } },
           )
           .toArray(),
       ]);
@@ -255,7 +256,7 @@ export function createRoster(
       };
       const regsBy = group(regs, (d) => d.status);
       const insBy = group(ins, (d) => flags(d.isLate, !d.checkedOutAt));
-      for (const sessionId of sessionIds) {
+      for (const [index, sessionId] of sessionIds.entries()) {
         // Only what nobody maintains yet: a live roster is never replaced by this snapshot.
         if (!(await redis.exists(rosterKey(sessionId)))) {
           await rebuild(
@@ -276,6 +277,9 @@ export function createRoster(
             async () => regsBy.get(String(sessionId)) ?? {},
             async () => ({}),
           );
+          // A registration written since the snapshot was read: let the next scan rebuild.
+          if ((await redis.get(regsVersion(sessionId))) !== versions[index])
+            await redis.del(regsFresh(sessionId));
         }
       }
     },

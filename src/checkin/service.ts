@@ -1,6 +1,6 @@
 import { BSON, ObjectId } from "mongodb";
 import { AppError, notFound, unavailable } from "../http/errors";
-import { cached, invalidate } from "../infra/cache";
+import { cached, store } from "../infra/cache";
 import { LockBusyError, LockUnavailableError, withLock } from "../infra/lock";
 import type { Activity } from "../live/activity";
 import type { Bus } from "../live/bus";
@@ -15,7 +15,7 @@ import { decide, isFull, type RegistrationStatus, type Verdict } from "./decide"
 import { normaliseQrCode } from "./qr";
 import { type CheckInDoc, checkinsOf, isDuplicateKey, type Method, type ScanLogDoc, scanlogOf } from "./repo";
 import { createRoster } from "./roster";
-import { claimSeatFast, claimSeatFromDb, releaseSeat } from "./seats";
+import { awaitUnfrozen, claimSeatFast, claimSeatFromDb, releaseSeat, reseat } from "./seats";
 
 /** "Not found" is cached only briefly, so a badge added a moment ago works at once. */
 const MISSING_TTL_MS = 2000;
@@ -49,7 +49,6 @@ export interface ScanResult {
 }
 
 export const sessionKey = (id: ObjectId | string) => `session:${id}`;
-export const participantIdKey = (id: ObjectId | string) => `participant:id:${id}`;
 
 /** Where the write path reports what dashboards show. */
 export interface LiveSink {
@@ -57,6 +56,10 @@ export interface LiveSink {
   bus: Bus;
   /** The late threshold in force (settings, changeable at run time). */
   lateThresholdMinutes: () => number;
+}
+
+function admittedVerdict(verdict: Verdict, checkIn: CheckInDoc): Verdict {
+  return { ...verdict, outcome: "accept", reason: "ok", badge: checkIn.badge, isLate: checkIn.isLate };
 }
 
 export function createCheckinService(rt: Runtime, live: LiveSink) {
@@ -69,22 +72,32 @@ export function createCheckinService(rt: Runtime, live: LiveSink) {
       sessionsOf(db).findOne({ _id: id }),
     );
 
-  const directory = createDirectory(cmd, db, config.ttl.participantMs);
+  const directory = createDirectory(cmd, db);
+
+  /** From MongoDB when the directory does not know it; unknown codes are remembered for 2 s. */
+  async function participantFromDb(filter: { qrCode: string } | { _id: ObjectId }, missKey: string) {
+    if ((await cmd.get(missKey).catch(() => null)) !== null) return null;
+    const found = await participantsOf(db).findOne(filter);
+    if (found) await directory.put(found);
+    else await cmd.set(missKey, "1", "PX", MISSING_TTL_MS).catch(() => undefined);
+    return found;
+  }
+
   async function getParticipant(ref: ParticipantRef): Promise<ParticipantDoc | null> {
-    if ("qrCode" in ref) {
-      const code = normaliseQrCode(ref.qrCode);
-      const known = await directory.byQr(code);
-      if (known) return known;
-      // Unknown codes are rare (typos, foreign badges): confirm with MongoDB, briefly cached.
-      const found = await cached(cmd, `participant:qr-miss:${code}`, MISSING_TTL_MS, MISSING_TTL_MS, () =>
-        participantsOf(db).findOne({ qrCode: code }),
+    if ("participantId" in ref) {
+      return (
+        (await directory.byId(ref.participantId)) ??
+        participantFromDb({ _id: ref.participantId }, `participant:id-miss:${ref.participantId}`)
       );
-      if (found) await directory.put(found);
-      return found;
     }
-    return cached(cmd, participantIdKey(ref.participantId), config.ttl.participantMs, MISSING_TTL_MS, () =>
-      participantsOf(db).findOne({ _id: ref.participantId }),
-    );
+    // Codes are exact; a scanner in caps-lock or a lower-case wedge still finds an upper-case badge.
+    for (const code of new Set([normaliseQrCode(ref.qrCode), normaliseQrCode(ref.qrCode).toUpperCase()])) {
+      const found =
+        (await directory.byQr(code)) ??
+        (await participantFromDb({ qrCode: code }, `participant:qr-miss:${code}`));
+      if (found) return found;
+    }
+    return null;
   }
 
   const roster = createRoster(cmd, db, {
@@ -103,23 +116,26 @@ export function createCheckinService(rt: Runtime, live: LiveSink) {
   }
 
   /**
-   * The answer already given to this nonce. Redis keeps answers for a day; if Redis
-   * lost them, a retried admission is still recognised by the nonce stored on the
-   * check-in itself (see scan), so a retry never becomes a second check-in.
+   * The answer already given to this nonce for this badge. Redis keeps answers for a
+   * day; if Redis lost them, a retried admission is still recognised by the nonce
+   * stored on the check-in itself (see scan), so a retry never becomes a second check-in.
    */
+  const idemKey = (request: ScanRequest) =>
+    `idem:${request.sessionId}:${"qrCode" in request.participant ? normaliseQrCode(request.participant.qrCode) : request.participant.participantId}:${request.nonce}`;
+
   async function replay(request: ScanRequest): Promise<ScanResult | null> {
     if (!request.nonce) return null;
-    const stored = await cmd.get(`idem:${request.sessionId}:${request.nonce}`).catch(() => null);
+    const stored = await cmd.get(idemKey(request)).catch(() => null);
     return stored
       ? { ...(BSON.EJSON.parse(stored, { relaxed: false }) as ScanResult), replayed: true }
       : null;
   }
 
+  /** The first answer wins: a later retry can never replace it. */
   async function remember(request: ScanRequest, result: ScanResult): Promise<void> {
     if (!request.nonce) return;
-    const key = `idem:${request.sessionId}:${request.nonce}`;
     await cmd
-      .set(key, BSON.EJSON.stringify(result, { relaxed: false }), "PX", IDEMPOTENCY_TTL_MS)
+      .set(idemKey(request), BSON.EJSON.stringify(result, { relaxed: false }), "PX", IDEMPOTENCY_TTL_MS, "NX")
       .catch(() => undefined);
   }
 
@@ -198,21 +214,32 @@ export function createCheckinService(rt: Runtime, live: LiveSink) {
       return { seat: `free:${participant._id}` as const };
     if (redisUp) {
       try {
-        return await claimSeatFast(cmd, db, session._id, session.capacity);
-      } catch {
+        return await claimSeatFast(cmd, db, session._id);
+      } catch (error) {
+        if (error instanceof AppError) throw error;
         // Redis went away mid-scan: MongoDB alone still decides correctly.
       }
     }
-    return claimSeatFromDb(db, session._id, session.capacity);
+    return claimSeatFromDb(db, session._id);
+  }
+
+  /** Check-in writes in progress for a session (their locks), so a re-seat can wait for them. */
+  async function inFlight(sessionId: ObjectId): Promise<number> {
+    const prefix = cmd.options.keyPrefix ?? "";
+    const [, found] = await cmd.scan("0", "MATCH", `${prefix}lock:checkin:${sessionId}:*`, "COUNT", 1000);
+    return found.length;
   }
 
   /** Writes the check-in; the unique indexes settle every race the lock did not prevent. */
   async function admit(
     request: ScanRequest,
-    session: SessionDoc,
+    asRead: SessionDoc,
     participant: ParticipantDoc,
     verdict: Verdict,
   ) {
+    // A capacity change re-seats the session: wait for it and use the session as it is now.
+    const waited = redis.isReady ? await awaitUnfrozen(cmd, asRead._id) : false;
+    const session = waited ? ((await sessionsOf(db).findOne({ _id: asRead._id })) ?? asRead) : asRead;
     const now = new Date();
     for (let attempt = 0; attempt < SEAT_CLAIM_ATTEMPTS; attempt++) {
       const claim = await claimSeat(session, participant, redis.isReady);
@@ -296,6 +323,7 @@ export function createCheckinService(rt: Runtime, live: LiveSink) {
       ? String(participant._id)
       : `code:${JSON.stringify(request.participant)}`;
 
+    let admitted = false;
     const result = await locked(session._id, participantKey, async (): Promise<ScanResult> => {
       const again = await replay(request);
       if (again) return again;
@@ -303,42 +331,45 @@ export function createCheckinService(rt: Runtime, live: LiveSink) {
       let { verdict } = judged;
       let checkIn = judged.existing;
       let checkedIn = judged.checkedIn;
+      const base = { session, participant, registration: judged.registration, replayed: false };
       if (request.nonce !== undefined && checkIn?.nonce === request.nonce) {
-        verdict = {
-          ...verdict,
-          outcome: "accept",
-          reason: "ok",
-          badge: checkIn.badge,
-          isLate: checkIn.isLate,
+        // The original of this retry got in: answer as it was answered, write nothing.
+        return {
+          ...base,
+          verdict: admittedVerdict(verdict, checkIn),
+          checkIn,
+          count: checkedIn,
+          replayed: true,
         };
       }
       if (verdict.outcome === "accept" && participant) {
         const written = await admit(request, session, participant, verdict);
         if (written.outcome === "admitted") {
+          admitted = true;
           checkIn = written.doc;
           checkedIn = await count(session._id);
         } else if (written.outcome === "full") {
           verdict = { ...verdict, outcome: "refuse", reason: "session_full", badge: null };
         } else {
           checkIn = written.existing;
-          // A concurrent write with the same nonce is the original of this retry.
-          const sameScan = request.nonce !== undefined && written.existing?.nonce === request.nonce;
-          if (!sameScan)
-            verdict = { ...verdict, outcome: "already", reason: "already_checked_in", badge: null };
+          if (request.nonce !== undefined && checkIn?.nonce === request.nonce) {
+            return {
+              ...base,
+              verdict: admittedVerdict(verdict, checkIn),
+              checkIn,
+              count: checkedIn,
+              replayed: true,
+            };
+          }
+          verdict = { ...verdict, outcome: "already", reason: "already_checked_in", badge: null };
         }
       }
-      return {
-        verdict,
-        session,
-        participant,
-        registration: judged.registration,
-        checkIn,
-        count: checkedIn,
-        replayed: false,
-      };
+      return { ...base, verdict, checkIn, count: checkedIn };
     });
     if (result.replayed) return result;
+    await remember(request, result);
 
+    // The audit and the dashboards must not turn a committed check-in into an error.
     await log({
       action: "scan",
       sessionId: session._id,
@@ -351,19 +382,18 @@ export function createCheckinService(rt: Runtime, live: LiveSink) {
       ...(request.device ? { device: request.device } : {}),
       ...(request.nonce ? { nonce: request.nonce } : {}),
       ...(result.checkIn ? { checkInId: result.checkIn._id } : {}),
-    });
-    await remember(request, result);
+    }).catch((err) => rt.log.error({ err: String(err) }, "scan log write failed"));
     await live.activity.record(
       session._id,
       {
         name: participant?.name ?? ("qrCode" in request.participant ? request.participant.qrCode : "unknown"),
         outcome: result.verdict.outcome,
         reason: result.verdict.reason,
-        at: new Date().toISOString(),
+        at: (admitted && result.checkIn ? result.checkIn.checkInTime : new Date()).toISOString(),
         ...(request.device ? { door: request.device } : {}),
         late: result.verdict.outcome === "accept" && result.verdict.isLate,
       },
-      result.verdict.outcome === "accept" && !result.replayed,
+      admitted,
     );
     changed(session._id);
     return result;
@@ -434,10 +464,15 @@ export function createCheckinService(rt: Runtime, live: LiveSink) {
   /** Exit: the person left the room; the check-in (and its seat) stays, "inside now" drops. */
   async function checkout(checkInId: ObjectId, by?: string): Promise<CheckInDoc> {
     const now = new Date();
-    const updated = await checkinsOf(db).findOneAndUpdate(
-      { _id: checkInId, checkedOutAt: null },
-      { $set: { checkedOutAt: now, updatedAt: now } },
-      { returnDocument: "after" },
+    const found = await checkinsOf(db).findOne({ _id: checkInId });
+    if (!found) throw notFound(`CheckIn with ID ${checkInId} not found`);
+    // Under the badge's lock: two doors recording the same exit write it once.
+    const updated = await locked(found.sessionId, String(found.participantId), () =>
+      checkinsOf(db).findOneAndUpdate(
+        { _id: checkInId, checkedOutAt: null },
+        { $set: { checkedOutAt: now, updatedAt: now } },
+        { returnDocument: "after" },
+      ),
     );
     if (!updated) {
       const exists = await checkinsOf(db).findOne({ _id: checkInId });
@@ -468,10 +503,13 @@ export function createCheckinService(rt: Runtime, live: LiveSink) {
     getParticipant,
     count,
     /** After a session was created, changed or deleted: caches and dashboards, on every instance. */
-    async sessionChanged(id: ObjectId) {
-      await invalidate(cmd, sessionKey(id));
+    async sessionChanged(id: ObjectId, doc: SessionDoc | null) {
+      await store(cmd, sessionKey(id), doc, config.ttl.sessionMs);
       changed(id);
     },
+    /** Capacity or enforcement changed: every check-in gets a seat under the new rule. */
+    reseat: <T>(sessionId: ObjectId, change: () => Promise<T>) =>
+      reseat(cmd, db, sessionId, () => inFlight(sessionId), change),
     async registrationsChanged(sessionId: ObjectId) {
       await roster.registrationsChanged(sessionId);
       changed(sessionId);
@@ -505,10 +543,10 @@ export function createCheckinService(rt: Runtime, live: LiveSink) {
     },
     warmSession: (sessionId: ObjectId) => roster.warm([sessionId]),
     /** After a participant was created, changed or deleted (`removed`), on every instance at once. */
-    async participantChanged(p: ParticipantDoc, change: { previousQr?: string; removed?: boolean } = {}) {
-      await invalidate(cmd, participantIdKey(p._id));
-      if (change.removed) await directory.remove(p.qrCode);
-      else await directory.put(p, change.previousQr);
+    async participantChanged(p: ParticipantDoc, change: { removed?: boolean } = {}) {
+      if (change.removed) await directory.remove(p._id);
+      else await directory.put(p);
+      await cmd.del(`participant:qr-miss:${p.qrCode}`, `participant:id-miss:${p._id}`).catch(() => undefined);
     },
   };
 }

@@ -19,8 +19,8 @@ export function sortFor(
 }
 
 export const pageQuery = {
-  page: t.Optional(t.Numeric({ minimum: 1 })),
-  limit: t.Optional(t.Numeric({ minimum: 1, maximum: 100 })),
+  page: t.Optional(t.Integer({ minimum: 1 })),
+  limit: t.Optional(t.Integer({ minimum: 1, maximum: 100 })),
   sortBy: t.Optional(t.String({ maxLength: 50 })),
   sortOrder: t.Optional(t.Union([t.Literal("asc"), t.Literal("desc")])),
   search: t.Optional(t.String({ maxLength: 200 })),

@@ -1,9 +1,10 @@
 import type Redis from "ioredis";
 import { BSON } from "mongodb";
 
-// Read-through cache in the shared Redis. Because every instance reads the same
-// keys, deleting a key on change invalidates it for the whole cluster at once.
-// Redis trouble never fails a read: it falls through to the loader.
+// Read-through cache in the shared Redis, written through on every change. A loader
+// only fills an empty key (SET NX), so a slow read that started before a change can
+// never put the old value back over the written-through one. Redis trouble never
+// fails a read: it falls through to the loader.
 
 const MISSING = "__missing__";
 
@@ -19,8 +20,16 @@ export async function cached<T>(
   if (hit !== null) return BSON.EJSON.parse(hit, { relaxed: false }) as T;
   const value = await load();
   const stored = value === null ? MISSING : BSON.EJSON.stringify(value, { relaxed: false });
-  await redis.set(key, stored, "PX", value === null ? missingTtlMs : ttlMs).catch(() => undefined);
+  await redis.set(key, stored, "PX", value === null ? missingTtlMs : ttlMs, "NX").catch(() => undefined);
   return value;
+}
+
+/** Write-through after a change; `null` (deleted) is kept for `ttlMs` so no loader can resurrect it. */
+export async function store<T>(redis: Redis, key: string, value: T | null, ttlMs: number): Promise<void> {
+  const stored = value === null ? MISSING : BSON.EJSON.stringify(value, { relaxed: false });
+  await redis.set(key, stored, "PX", ttlMs).catch(async () => {
+    await redis.del(key).catch(() => undefined);
+  });
 }
 
 export async function invalidate(redis: Redis, ...keys: string[]): Promise<void> {

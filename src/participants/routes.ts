@@ -171,7 +171,7 @@ export function participantRoutes(rt: Runtime, svc: CheckinService) {
           .findOneAndUpdate({ _id: id }, { $set: set }, { returnDocument: "after" })
           .catch((error) => rejectDuplicate(db, error, set));
         if (!updated) throw notFound(`Participant with ID ${id} not found`);
-        await svc.participantChanged(updated, { previousQr: current.qrCode });
+        await svc.participantChanged(updated);
         return ok(request, updated, "Participant updated");
       },
       { body: PatchParticipant },

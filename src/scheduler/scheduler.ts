@@ -48,11 +48,12 @@ export function createScheduler(rt: Runtime, settings: Settings, svc: CheckinSer
       const now = new Date();
       const plan = planTransition(session, now, settings.get());
       if (!plan) return;
-      const { modifiedCount } = await sessionsOf(rt.mongo.db).updateOne(
+      const after = await sessionsOf(rt.mongo.db).findOneAndUpdate(
         { _id: sessionId, status: session.status, updatedAt: session.updatedAt },
         { $set: { status: plan.to, isOpen: plan.to === "open", statusSource: "scheduler", updatedAt: now } },
+        { returnDocument: "after" },
       );
-      if (modifiedCount !== 1) return;
+      if (!after) return;
       await sessionEventsOf(rt).insertOne({
         _id: new ObjectId(),
         sessionId,
@@ -62,7 +63,7 @@ export function createScheduler(rt: Runtime, settings: Settings, svc: CheckinSer
         instance: rt.config.instanceId,
         at: now,
       });
-      await svc.sessionChanged(sessionId);
+      await svc.sessionChanged(sessionId, after);
       if (plan.to === "open") await svc.warmSession(sessionId);
       rt.log.info(
         { sessionId: String(sessionId), from: session.status, to: plan.to, reason: plan.reason },

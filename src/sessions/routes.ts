@@ -2,7 +2,6 @@ import { Elysia, t } from "elysia";
 import { type Filter, ObjectId } from "mongodb";
 import { sessionJson } from "../checkin/present";
 import { checkinsOf } from "../checkin/repo";
-import { forgetSeats } from "../checkin/seats";
 import type { CheckinService } from "../checkin/service";
 import { containsPattern, ok, pageMeta, parseId } from "../http/envelope";
 import { badRequest, notFound, unavailable } from "../http/errors";
@@ -102,7 +101,8 @@ export function sessionRoutes(rt: Runtime, svc: CheckinService) {
       set.statusSource = "manual";
     }
     // The same lock as the scheduler's: a manual open/close is never lost to a concurrent tick.
-    const updated = await withLock(rt.redis.cmd, sessionLockKey(id), rt.config.lock, async () => {
+    const seatsChange = patch.capacity !== undefined || patch.capacityEnforced !== undefined;
+    const write = async () => {
       const before = await sessionsOf(db).findOne({ _id: id });
       const after = await sessionsOf(db).findOneAndUpdate(
         { _id: id },
@@ -120,8 +120,14 @@ export function sessionRoutes(rt: Runtime, svc: CheckinService) {
           at: new Date(),
         });
       }
+      // Written through inside the lock, so no scan can cache the old version afterwards.
+      await svc.sessionChanged(id, after);
       return after;
-    }).catch((error) => {
+    };
+    // The same lock as the scheduler's: a manual open/close is never lost to a concurrent tick.
+    const updated = await withLock(rt.redis.cmd, sessionLockKey(id), rt.config.lock, () =>
+      seatsChange ? svc.reseat(id, write) : write(),
+    ).catch((error) => {
       if (error instanceof LockUnavailableError || error instanceof LockBusyError) {
         throw unavailable("The session is being updated elsewhere or Redis is unavailable; try again.");
       }
@@ -129,9 +135,6 @@ export function sessionRoutes(rt: Runtime, svc: CheckinService) {
     });
     if (!updated) throw notFound(`Session with ID ${id} not found`);
     if (updated.status === "open") await svc.warmSession(id);
-    await svc.sessionChanged(id);
-    if (patch.capacity !== undefined || patch.capacityEnforced !== undefined)
-      await forgetSeats(rt.redis.cmd, id).catch(() => undefined);
     return updated;
   }
 
@@ -205,7 +208,7 @@ export function sessionRoutes(rt: Runtime, svc: CheckinService) {
       async ({ body, request, set }) => {
         const doc = newSession(body);
         await sessionsOf(db).insertOne(doc);
-        await svc.sessionChanged(doc._id);
+        await svc.sessionChanged(doc._id, doc);
         set.status = 201;
         return ok(request, sessionJson(doc, 0), "Session created");
       },
@@ -231,7 +234,7 @@ export function sessionRoutes(rt: Runtime, svc: CheckinService) {
       const id = parseId(params.id);
       const removed = await sessionsOf(db).findOneAndDelete({ _id: id });
       if (!removed) throw notFound(`Session with ID ${id} not found`);
-      await svc.sessionChanged(id);
+      await svc.sessionChanged(id, null);
       return ok(request, removed, "Session deleted");
     })
     .get("/:id/participants", async ({ params, request }) => {

@@ -26,5 +26,5 @@ test("legacy imported codes are accepted; malformed ones are not", () => {
 });
 
 test("scanner input is normalised", () => {
-  expect(normaliseQrCode("  qr-abcdef123456\n")).toBe("QR-ABCDEF123456");
+  expect(normaliseQrCode("  QR-abcdef123456\n")).toBe("QR-abcdef123456");
 });
