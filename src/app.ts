@@ -1,3 +1,4 @@
+import { cors } from "@elysiajs/cors";
 import { Elysia, ValidationError } from "elysia";
 import { ErrorPanel } from "../views/scanner";
 import { checkinRoutes } from "./checkin/routes";
@@ -53,89 +54,99 @@ export function createApp(rt: Runtime, parts: AppParts) {
   const { config, metrics } = rt;
 
   // Unknown fields are refused, not silently dropped: clients learn about typos at once.
-  return new Elysia({
-    normalize: false,
-    // Slow dashboard clients are cut off instead of growing this process's memory.
-    websocket: { backpressureLimit: 1024 * 1024, closeOnBackpressureLimit: true, idleTimeout: 120 },
-  })
-    .use(
-      rt.log.into({
-        autoLogging: false,
-        customProps: (ctx) => ({ reqId: requests.get(ctx.request)?.id }),
-      }),
-    )
-    .onRequest(({ request, set }) => {
-      const incoming = request.headers.get("x-request-id");
-      const id = incoming && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
-      requests.set(request, { id, startedAt: performance.now() });
-      set.headers["x-request-id"] = id;
-      set.headers["x-instance-id"] = config.instanceId;
-      // While draining, make the proxy open fresh connections to the other instances.
-      if (rt.state.draining) set.headers.connection = "close";
+  return (
+    new Elysia({
+      normalize: false,
+      // Slow dashboard clients are cut off instead of growing this process's memory.
+      websocket: { backpressureLimit: 1024 * 1024, closeOnBackpressureLimit: true, idleTimeout: 120 },
     })
-    .onError(({ code, error, request, set }) => {
-      let status: number;
-      let message: string;
-      let errors: FieldError[] | undefined;
-      if (error instanceof AppError) {
-        status = error.status;
-        message = error.message;
-        errors = error.errors;
-        Object.assign(set.headers, error.headers ?? {});
-      } else if (code === "VALIDATION" && error instanceof ValidationError) {
-        status = 400;
-        message = "Validation failed";
-        errors = fieldErrors(error);
-      } else if (code === "NOT_FOUND") {
-        status = 404;
-        message = `No route for ${request.method} ${new URL(request.url).pathname}`;
-      } else if (code === "PARSE") {
-        status = 400;
-        message = "The request body could not be read: send valid JSON or form data";
-      } else {
-        status = 500;
-        message = "Something went wrong on our side; the error was logged";
-        rt.log.error({ err: error, reqId: requests.get(request)?.id }, "unhandled error");
-      }
-      set.status = status;
-      const path = new URL(request.url).pathname;
-      if (path.startsWith("/api/") || path === "/metrics")
-        return errorEnvelope(request, status, message, errors);
-      // Pages and htmx fragments get a panel a person can read (htmx 4 swaps error responses).
-      const detail = errors?.map((e) => e.message).join("; ");
-      return html(ErrorPanel({ message: detail ? `${message}: ${detail}` : message }) as string, status);
-    })
-    .onAfterResponse({ as: "global" }, ({ request, route, set }) => {
-      const info = requests.get(request);
-      if (!info) return;
-      const seconds = (performance.now() - info.startedAt) / 1000;
-      const status = typeof set.status === "number" ? set.status : 200;
-      metrics.observeRequest(request.method, route, status, seconds);
-      rt.log.info(
-        {
-          reqId: info.id,
-          method: request.method,
-          path: new URL(request.url).pathname,
-          status,
-          ms: Math.round(seconds * 10_000) / 10,
-        },
-        "request",
-      );
-    })
-    .use(healthRoutes(rt))
-    .use(sessionRoutes(rt, checkins))
-    .use(participantRoutes(rt, checkins))
-    .use(registrationRoutes(rt, checkins))
-    .use(checkinRoutes(rt, checkins))
-    .use(assetRoutes())
-    .use(scannerRoutes(rt, checkins))
-    .use(liveRoutes(parts.hub, parts.live, parts.sockets))
-    .use(settingsApi(rt, parts.settings))
-    .use(settingsPage(parts.settings))
-    .get("/metrics", async ({ set }) => {
-      set.headers["content-type"] = metrics.registry.contentType;
-      return metrics.registry.metrics();
-    });
+      .use(
+        rt.log.into({
+          autoLogging: false,
+          customProps: (ctx) => ({ reqId: requests.get(ctx.request)?.id }),
+        }),
+      )
+      .onRequest(({ request, set }) => {
+        const incoming = request.headers.get("x-request-id");
+        const id = incoming && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
+        requests.set(request, { id, startedAt: performance.now() });
+        set.headers["x-request-id"] = id;
+        set.headers["x-instance-id"] = config.instanceId;
+        // While draining, make the proxy open fresh connections to the other instances.
+        if (rt.state.draining) set.headers.connection = "close";
+      })
+      .onError(({ code, error, request, set }) => {
+        let status: number;
+        let message: string;
+        let errors: FieldError[] | undefined;
+        if (error instanceof AppError) {
+          status = error.status;
+          message = error.message;
+          errors = error.errors;
+          Object.assign(set.headers, error.headers ?? {});
+        } else if (code === "VALIDATION" && error instanceof ValidationError) {
+          status = 400;
+          message = "Validation failed";
+          errors = fieldErrors(error);
+        } else if (code === "NOT_FOUND") {
+          status = 404;
+          message = `No route for ${request.method} ${new URL(request.url).pathname}`;
+        } else if (code === "PARSE") {
+          status = 400;
+          message = "The request body could not be read: send valid JSON or form data";
+        } else {
+          status = 500;
+          message = "Something went wrong on our side; the error was logged";
+          rt.log.error({ err: error, reqId: requests.get(request)?.id }, "unhandled error");
+        }
+        set.status = status;
+        const path = new URL(request.url).pathname;
+        if (path.startsWith("/api/") || path === "/metrics")
+          return errorEnvelope(request, status, message, errors);
+        // Pages and htmx fragments get a panel a person can read (htmx 4 swaps error responses).
+        const detail = errors?.map((e) => e.message).join("; ");
+        return html(ErrorPanel({ message: detail ? `${message}: ${detail}` : message }) as string, status);
+      })
+      .onAfterResponse({ as: "global" }, ({ request, route, set }) => {
+        const info = requests.get(request);
+        if (!info) return;
+        const seconds = (performance.now() - info.startedAt) / 1000;
+        const status = typeof set.status === "number" ? set.status : 200;
+        metrics.observeRequest(request.method, route, status, seconds);
+        rt.log.info(
+          {
+            reqId: info.id,
+            method: request.method,
+            path: new URL(request.url).pathname,
+            status,
+            ms: Math.round(seconds * 10_000) / 10,
+          },
+          "request",
+        );
+      })
+      // Other origins only as CORS_ORIGIN lists them (the admin UI), with credentials.
+      .use(
+        cors({
+          origin: config.corsOrigins.length > 0 ? config.corsOrigins : false,
+          credentials: true,
+          allowedHeaders: ["Content-Type", "Authorization", "Idempotency-Key", "X-Request-Id"],
+        }),
+      )
+      .use(healthRoutes(rt))
+      .use(sessionRoutes(rt, checkins))
+      .use(participantRoutes(rt, checkins))
+      .use(registrationRoutes(rt, checkins))
+      .use(checkinRoutes(rt, checkins))
+      .use(assetRoutes())
+      .use(scannerRoutes(rt, checkins))
+      .use(liveRoutes(parts.hub, parts.live, parts.sockets))
+      .use(settingsApi(rt, parts.settings))
+      .use(settingsPage(parts.settings))
+      .get("/metrics", async ({ set }) => {
+        set.headers["content-type"] = metrics.registry.contentType;
+        return metrics.registry.metrics();
+      })
+  );
 }
 
 export type App = ReturnType<typeof createApp>;

@@ -277,12 +277,14 @@ export function checkinRoutes(rt: Runtime, svc: CheckinService) {
     )
     .get("/checkin/stats", async ({ query, request }) => {
       const filter = query.sessionId ? { sessionId: parseId(query.sessionId) } : {};
-      const [total, qr, manual] = await Promise.all([
+      const [total, qr, manual, search] = await Promise.all([
         checkinsOf(db).countDocuments(filter),
         checkinsOf(db).countDocuments({ ...filter, method: "qr" }),
         checkinsOf(db).countDocuments({ ...filter, method: "manual" }),
+        checkinsOf(db).countDocuments({ ...filter, method: "search" }),
       ]);
-      return ok(request, { total, qr, manual }, "Check-in statistics");
+      // "search" (found by name at the door) is reported apart, so total = qr + manual + search.
+      return ok(request, { total, qr, manual, search }, "Check-in statistics");
     })
     .get("/checkin/recent", async ({ query, request }) => {
       const limit = Math.min(Math.max(Number.parseInt(query.limit ?? "10", 10) || 10, 1), 1000);

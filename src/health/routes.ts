@@ -47,6 +47,9 @@ export function healthRoutes(rt: Runtime) {
         database: { ...database, name: mongo.db.databaseName, indexesReady: mongo.isReady },
         redis: {
           ...cache,
+          cache: "redis",
+          client: "ioredis",
+          usingFallback: cache.status === "disconnected" && config.lock.mode === "degraded",
           lockMode: config.lock.mode,
           reconnectAttempts: redis.reconnectAttempts,
           lastError: redis.lastError,

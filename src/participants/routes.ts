@@ -1,11 +1,13 @@
 import { Elysia, t } from "elysia";
 import { type Db, type Filter, ObjectId } from "mongodb";
+import QRCode from "qrcode";
 import { generateQrCode, isValidQrCode, normaliseQrCode } from "../checkin/qr";
-import { isDuplicateKey } from "../checkin/repo";
+import { checkinsOf, isDuplicateKey } from "../checkin/repo";
 import type { CheckinService } from "../checkin/service";
 import { containsPattern, ok, pageMeta, parseId } from "../http/envelope";
 import { AppError, badRequest, notFound } from "../http/errors";
 import { pageQuery, pagination, sortFor } from "../http/query";
+import { registrationsOf } from "../registrations/repo";
 import type { Runtime } from "../runtime";
 import { normaliseEmail, type ParticipantDoc, participantsOf } from "./repo";
 
@@ -133,6 +135,29 @@ export function participantRoutes(rt: Runtime, svc: CheckinService) {
         participantsOf(db).countDocuments({ travelGrantApplied: true }),
       ]);
       return ok(request, { total, active, ambassadors, travelGrant }, "Participant statistics");
+    })
+    .get("/generate-qr", async ({ request }) => {
+      const qrCode = generateQrCode();
+      return ok(
+        request,
+        { qrCode, qrCodeDataUrl: await QRCode.toDataURL(qrCode, { margin: 1, width: 256 }) },
+        "QR code generated",
+      );
+    })
+    .get("/:id/details", async ({ params, request }) => {
+      const id = parseId(params.id);
+      const participant = await participantsOf(db).findOne({ _id: id });
+      if (!participant) throw notFound(`Participant with ID ${id} not found`);
+      const [registrations, checkIns] = await Promise.all([
+        registrationsOf(db).find({ participantId: id }).toArray(),
+        checkinsOf(db).find({ participantId: id }).sort({ checkInTime: -1 }).toArray(),
+      ]);
+      const qrDataUrl = await QRCode.toDataURL(participant.qrCode, { margin: 1, width: 256 });
+      return ok(
+        request,
+        { ...participant, qrDataUrl, participant, registrations, checkIns },
+        "Participant details",
+      );
     })
     .get("/qr/:qrCode", async ({ params, request }) => {
       const found = await svc.getParticipant({ qrCode: params.qrCode });

@@ -62,6 +62,21 @@ export function registrationRoutes(rt: Runtime, svc: CheckinService) {
         ),
       },
     )
+    .get("/stats/overview", async ({ request }) => {
+      const startOfDay = new Date(new Date().toISOString().slice(0, 10));
+      const [total, confirmed, pending, cancelled, todayRegistrations] = await Promise.all([
+        registrationsOf(db).countDocuments({}),
+        registrationsOf(db).countDocuments({ status: "confirmed" }),
+        registrationsOf(db).countDocuments({ status: "pending" }),
+        registrationsOf(db).countDocuments({ status: "cancelled" }),
+        registrationsOf(db).countDocuments({ registrationDate: { $gte: startOfDay } }),
+      ]);
+      return ok(
+        request,
+        { total, confirmed, pending, cancelled, todayRegistrations },
+        "Registration statistics",
+      );
+    })
     .get("/:id", async ({ params, request }) => {
       const found = await registrationsOf(db).findOne({ _id: parseId(params.id) });
       if (!found) throw notFound(`Registration with ID ${params.id} not found`);

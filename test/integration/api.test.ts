@@ -10,7 +10,7 @@ let a: Instance;
 let b: Instance;
 let client: MongoClient;
 let db: Db;
-const env = instanceEnv("api");
+const env = instanceEnv("api", { CORS_ORIGIN: "https://admin.example" });
 const soon = (minutes: number) => new Date(Date.now() + minutes * 60_000).toISOString();
 
 async function call(instance: Instance, method: string, path: string, body?: unknown) {
@@ -111,6 +111,33 @@ describe("envelopes and validation", () => {
     expect(operator.body.data).toEqual([]);
   });
 
+  test("generate-qr, details and registration statistics answer as clients expect", async () => {
+    const generated = await call(a, "GET", "/participants/generate-qr");
+    expect(generated.status).toBe(200);
+    expect(generated.body.data.qrCode).toMatch(/^QR-[A-Z0-9]{20}$/);
+    expect(generated.body.data.qrCodeDataUrl).toStartWith("data:image/png;base64,");
+    const p = await createParticipant("Details");
+    const details = await call(a, "GET", `/participants/${p._id}/details`);
+    expect(details.body.data).toMatchObject({ _id: p._id, registrations: [], checkIns: [] });
+    expect(details.body.data.qrDataUrl).toStartWith("data:image/png;base64,");
+    const stats = await call(a, "GET", "/registrations/stats/overview");
+    expect(Object.keys(stats.body.data).sort()).toEqual([
+      "cancelled",
+      "confirmed",
+      "pending",
+      "todayRegistrations",
+      "total",
+    ]);
+  });
+
+  test("CORS answers only the configured origins", async () => {
+    const evil = await fetch(`${a.url}/api/v1/sessions`, { headers: { Origin: "https://evil.example" } });
+    expect(evil.headers.get("access-control-allow-origin")).toBeNull();
+    const admin = await fetch(`${a.url}/api/v1/sessions`, { headers: { Origin: "https://admin.example" } });
+    expect(admin.headers.get("access-control-allow-origin")).toBe("https://admin.example");
+    expect(admin.headers.get("access-control-allow-credentials")).toBe("true");
+  });
+
   test("duplicate email is a 409 naming the value", async () => {
     const p = await createParticipant("Dup Person");
     const again = await call(a, "POST", "/participants", { name: "Other", email: p.email.toUpperCase() });
@@ -209,7 +236,7 @@ describe("check-in routes", () => {
     expect((await call(a, "POST", `/checkin/${accepted.body.data._id}/checkout`)).status).toBe(409);
 
     const stats = await call(a, "GET", `/checkin/stats?sessionId=${session._id}`);
-    expect(stats.body.data).toEqual({ total: 2, qr: 2, manual: 0 });
+    expect(stats.body.data).toEqual({ total: 2, qr: 2, manual: 0, search: 0 });
     const recent = await call(b, "GET", `/checkin/recent?sessionId=${session._id}&limit=1000`);
     expect(recent.body.data.length).toBe(2);
     expect(recent.body.data[0].participantId.name).toBe("Cy");
