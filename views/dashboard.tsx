@@ -136,11 +136,16 @@ export function Chart(props: { state: LiveSession; oob?: boolean }) {
   );
 }
 
-export function Counters(props: { state: LiveSession; oob?: boolean }) {
+export function Counters(props: { state: LiveSession; oob?: boolean; changedAt?: number }) {
   const { session, inside, late, registered, scansPerMinute } = props.state;
   const f = fill(props.state);
   return (
-    <section id={`live-${session._id}`} class={`counters ${f.level}`} hx-swap-oob={oob(Boolean(props.oob))}>
+    <section
+      id={`live-${session._id}`}
+      class={`counters ${f.level}`}
+      hx-swap-oob={oob(Boolean(props.oob))}
+      data-changed-at={props.changedAt === undefined ? undefined : String(props.changedAt)}
+    >
       <div class="big">
         <strong>{f.label}</strong>
         <span>checked in · {session.status}</span>
@@ -189,12 +194,12 @@ export function Feed(props: { state: LiveSession; oob?: boolean }) {
 }
 
 /** The live parts of a session dashboard; as a WebSocket message every part swaps by id. */
-export function SessionLive(props: { state: LiveSession; oob?: boolean }) {
+export function SessionLive(props: { state: LiveSession; oob?: boolean; changedAt?: number }) {
   return (
     <>
       <Counters {...props} />
-      <Chart {...props} />
-      <Feed {...props} />
+      <Chart state={props.state} oob={props.oob} />
+      <Feed state={props.state} oob={props.oob} />
     </>
   );
 }

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks against the local stack: figures printed and written under bench/results.
+#   scan rate (Bun load generator), live updates (2,000 dashboards), then the k6
+#   doors-open and dashboards scenarios against a 2-instance cluster behind Nginx.
 set -euo pipefail
 LOG_TAG=bench
 # shellcheck source=deploy/local/lib.sh
@@ -7,16 +9,37 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
 node_ensure
 apt_ensure nginx nginx-light
+k6_ensure
 
 stack_was_up=0
 bash deploy/local/stack.sh status && stack_was_up=1
 stack_env="$(bash deploy/local/stack.sh start)"
 # shellcheck disable=SC2163
 while IFS= read -r line; do export "$line"; done <<<"$stack_env"
+cluster_pid=""
 cleanup() {
+  [[ -z "$cluster_pid" ]] || { kill -TERM "$cluster_pid" 2>/dev/null; wait "$cluster_pid" 2>/dev/null || true; }
   [[ $stack_was_up == 1 ]] || bash "$ROOT/deploy/local/stack.sh" stop
 }
 trap cleanup EXIT
 
+results="$ROOT/bench/results"
+mkdir -p "$results"
 bun deploy/local/bench-scans.ts
 bun deploy/local/bench-live.ts
+
+# k6 against its own cluster and database.
+k6_log="$LOGS/bench-k6-cluster.log"
+MONGODB_DB="bench_k6_$(date +%s)" BASE_PORT=3301 NGINX_PORT=8183 CLUSTER_DIR="$LOCAL/bench-k6-cluster" LOG_LEVEL=warn \
+  bun deploy/local/cluster.ts >"$k6_log" 2>&1 &
+cluster_pid=$!
+for _ in $(seq 1 300); do grep -q '^URL: ' "$k6_log" && break; sleep 0.2; done
+grep -q '^URL: ' "$k6_log" || die "the k6 cluster did not start (see $k6_log)"
+stamp="$(date -u +%Y-%m-%dT%H-%M-%SZ)"
+mkdir -p "$results/k6-$stamp"
+export BASE_URL=http://127.0.0.1:8183 SUMMARY_DIR="$results/k6-$stamp"
+status=0
+k6 run --quiet --no-usage-report -e RATE="${K6_RATE:-150}" -e DURATION="${K6_DURATION:-60}" k6/doors-open.js || status=$?
+k6 run --quiet --no-usage-report -e CLIENTS="${K6_CLIENTS:-1000}" -e DURATION="${K6_DURATION:-30}" k6/dashboards.js || status=$?
+log "k6 summaries in $SUMMARY_DIR"
+exit "$status"

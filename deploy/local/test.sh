@@ -14,6 +14,7 @@ apt_ensure promtool prometheus
 apt_ensure openssl openssl
 apt_ensure chromium chromium
 apt_ensure systemd-analyze systemd
+k6_ensure
 
 stack_was_up=0
 bash deploy/local/stack.sh status && stack_was_up=1

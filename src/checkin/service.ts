@@ -107,7 +107,7 @@ export function createCheckinService(rt: Runtime, live: LiveSink) {
   const countFromDb = (sessionId: ObjectId) => checkinsOf(db).countDocuments({ sessionId });
   const count = async (sessionId: ObjectId) => (await roster.count(sessionId)) ?? countFromDb(sessionId);
   const changed = (sessionId: ObjectId) =>
-    live.bus.publish({ kind: "session", sessionId: String(sessionId) });
+    live.bus.publish({ kind: "session", sessionId: String(sessionId), at: Date.now() });
 
   async function requireSession(id: ObjectId): Promise<SessionDoc> {
     const session = await getSession(id);

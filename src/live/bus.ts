@@ -5,7 +5,11 @@ import type { Runtime } from "../runtime";
 // Messages only say *what* changed, never the new numbers, so a late or coalesced
 // message can never show a wrong count: receivers read the current state.
 
-export type LiveEvent = { kind: "session"; sessionId: string } | { kind: "settings" } | { kind: "all" };
+/** `at`: when the change was made (ms since epoch), so clients can measure delivery delay. */
+export type LiveEvent =
+  | { kind: "session"; sessionId: string; at?: number }
+  | { kind: "settings" }
+  | { kind: "all" };
 
 export interface Bus {
   publish(event: LiveEvent): void;

@@ -16,6 +16,8 @@ export const isTopic = (topic: string) => topic === "overview" || /^session:[0-9
 // subscribed to it. However many events arrive, the last flush shows the final count.
 export function createHub(rt: Runtime, source: LiveSource, bus: Bus) {
   const dirty = new Set<string>();
+  /** Latest change time per session, shown to clients as data-changed-at. */
+  const changedAt = new Map<string, number>();
   let everything = false;
   let flushScheduled = false;
   let lastFlush = 0;
@@ -58,15 +60,18 @@ export function createHub(rt: Runtime, source: LiveSource, bus: Bus) {
       if (!watchSession && !watchOverview) continue;
       const state = await source.session(id).catch(() => null);
       if (!state) continue;
-      if (watchSession) publish(`session:${id}`, await SessionLive({ state, oob: true }));
+      if (watchSession)
+        publish(`session:${id}`, await SessionLive({ state, oob: true, changedAt: changedAt.get(id) }));
       if (watchOverview) rows.push(await OverviewRow({ state, oob: true }));
     }
     if (rows.length > 0) publish("overview", rows.join(""));
   }
 
   function markDirty(event: LiveEvent) {
-    if (event.kind === "session") dirty.add(event.sessionId);
-    else everything = true;
+    if (event.kind === "session") {
+      dirty.add(event.sessionId);
+      if (event.at) changedAt.set(event.sessionId, Math.max(event.at, changedAt.get(event.sessionId) ?? 0));
+    } else everything = true;
     if (!flushScheduled) {
       flushScheduled = true;
       const wait = Math.max(0, lastFlush + COALESCE_MS - Date.now());
