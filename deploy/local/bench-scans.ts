@@ -22,8 +22,10 @@ await client.connect();
 const db = client.db(dbName);
 console.log(`bench: seeding the demo conference into ${dbName}`);
 await seedDemo(db);
-// Every session open and unlimited: the figure is accepted scans, not refusals.
-await db.collection("sessions").updateMany({}, { $set: { status: "open", isOpen: true, capacity: 0 } });
+// Every session open (by hand, so the scheduler leaves it) and unlimited: the figure is accepted scans.
+await db
+  .collection("sessions")
+  .updateMany({}, { $set: { status: "open", isOpen: true, capacity: 0, statusSource: "manual" } });
 const regs = await db.collection("registrations").find({ status: "confirmed" }).toArray();
 const codes = new Map(
   (await db.collection("participants").find({ isActive: true }).toArray()).map((p) => [

@@ -66,6 +66,7 @@ export function renderNginx(options: NginxOptions): Record<string, string> {
     }),
     "checkin-locations.conf": fill(read("locations.conf.tmpl"), {
       API_BURST: local ? "10000" : "200",
+      WS_BURST: local ? "10000" : "100",
       CONN_LIMIT: local ? "10000" : "200",
     }),
   };

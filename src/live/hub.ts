@@ -18,6 +18,14 @@ export function createHub(rt: Runtime, source: LiveSource, bus: Bus) {
   const dirty = new Set<string>();
   /** Latest change time per session, shown to clients as data-changed-at. */
   const changedAt = new Map<string, number>();
+  const deliveredAt = new Map<string, number>();
+  /** The change time, only the first time a render carries it (re-renders are not deliveries). */
+  const freshChange = (id: string) => {
+    const at = changedAt.get(id);
+    if (at === undefined || at <= (deliveredAt.get(id) ?? 0)) return undefined;
+    deliveredAt.set(id, at);
+    return at;
+  };
   let everything = false;
   let flushScheduled = false;
   let lastFlush = 0;
@@ -61,7 +69,7 @@ export function createHub(rt: Runtime, source: LiveSource, bus: Bus) {
       const state = await source.session(id).catch(() => null);
       if (!state) continue;
       if (watchSession)
-        publish(`session:${id}`, await SessionLive({ state, oob: true, changedAt: changedAt.get(id) }));
+        publish(`session:${id}`, await SessionLive({ state, oob: true, changedAt: freshChange(id) }));
       if (watchOverview) rows.push(await OverviewRow({ state, oob: true }));
     }
     if (rows.length > 0) publish("overview", rows.join(""));

@@ -183,6 +183,71 @@ export function participantRoutes(rt: Runtime, svc: CheckinService) {
       },
       { body: CreateParticipant },
     )
+    .post(
+      "/bulk",
+      async ({ body, request, set }) => {
+        // Email is the key: known people are updated (their badge code kept), new ones created.
+        let created = 0;
+        let updated = 0;
+        const details: { email: string; result: "created" | "updated" | "error"; error?: string }[] = [];
+        for (const item of body.participants) {
+          const email = normaliseEmail(item.email);
+          try {
+            const existing = await participantsOf(db).findOne({ email });
+            if (existing) {
+              const patch = {
+                name: item.name,
+                organization: item.organization,
+                phone: item.phone,
+                updatedAt: new Date(),
+              };
+              const after = await participantsOf(db).findOneAndUpdate(
+                { _id: existing._id },
+                { $set: Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) },
+                { returnDocument: "after" },
+              );
+              if (after) await svc.participantChanged(after);
+              updated++;
+              details.push({ email, result: "updated" });
+            } else {
+              const doc = newParticipant({ ...item, email });
+              await participantsOf(db).insertOne(doc);
+              await svc.participantChanged(doc);
+              created++;
+              details.push({ email, result: "created" });
+            }
+          } catch (error) {
+            details.push({
+              email,
+              result: "error",
+              error: error instanceof AppError ? error.message : "could not be saved",
+            });
+          }
+        }
+        const errors = details.filter((d) => d.result === "error").length;
+        set.status = 201;
+        return ok(request, { created, updated, errors, failed: errors, details }, "Participants imported");
+      },
+      {
+        body: t.Object(
+          {
+            participants: t.Array(
+              t.Object(
+                {
+                  name: participantFields.name,
+                  email: participantFields.email,
+                  organization: t.Optional(participantFields.organization),
+                  phone: t.Optional(participantFields.phone),
+                },
+                { additionalProperties: false },
+              ),
+              { minItems: 1, maxItems: 1000 },
+            ),
+          },
+          { additionalProperties: false },
+        ),
+      },
+    )
     .patch(
       "/:id",
       async ({ params, body, request }) => {

@@ -4,7 +4,7 @@ import { sessionJson } from "../checkin/present";
 import { checkinsOf } from "../checkin/repo";
 import type { CheckinService } from "../checkin/service";
 import { containsPattern, ok, pageMeta, parseId } from "../http/envelope";
-import { badRequest, notFound, unavailable } from "../http/errors";
+import { AppError, badRequest, notFound, unavailable } from "../http/errors";
 import { pageQuery, pagination, sortFor } from "../http/query";
 import { LockBusyError, LockUnavailableError, withLock } from "../infra/lock";
 import { participantsOf } from "../participants/repo";
@@ -213,6 +213,39 @@ export function sessionRoutes(rt: Runtime, svc: CheckinService) {
         return ok(request, sessionJson(doc, 0), "Session created");
       },
       { body: CreateSession },
+    )
+    .post(
+      "/bulk",
+      async ({ body, request, set }) => {
+        const created: { _id: ObjectId; name: string }[] = [];
+        const errors: { index: number; name: string; error: string }[] = [];
+        for (const [index, item] of body.sessions.entries()) {
+          try {
+            const doc = newSession(item);
+            await sessionsOf(db).insertOne(doc);
+            await svc.sessionChanged(doc._id, doc);
+            created.push({ _id: doc._id, name: doc.name });
+          } catch (error) {
+            const detail =
+              error instanceof AppError
+                ? (error.errors?.[0]?.message ?? error.message)
+                : "could not be saved";
+            errors.push({ index, name: item.name, error: detail });
+          }
+        }
+        set.status = 201;
+        return ok(
+          request,
+          { success: created.length, failed: errors.length, created, errors },
+          "Sessions created",
+        );
+      },
+      {
+        body: t.Object(
+          { sessions: t.Array(CreateSession, { minItems: 1, maxItems: 500 }) },
+          { additionalProperties: false },
+        ),
+      },
     )
     .patch(
       "/:id",

@@ -138,6 +138,35 @@ describe("envelopes and validation", () => {
     expect(admin.headers.get("access-control-allow-credentials")).toBe("true");
   });
 
+  test("bulk creation of sessions and participants reports each item", async () => {
+    const sessions = await call(a, "POST", "/sessions/bulk", {
+      sessions: [
+        { name: "Bulk one", startTime: soon(60), endTime: soon(120) },
+        { name: "Bulk bad", startTime: soon(60), endTime: soon(30) },
+      ],
+    });
+    expect(sessions.status).toBe(201);
+    expect(sessions.body.data).toMatchObject({
+      success: 1,
+      failed: 1,
+      errors: [{ index: 1, name: "Bulk bad" }],
+    });
+    expect(sessions.body.data.errors[0].error).toContain("endTime must be after startTime");
+    const first = await call(a, "POST", "/participants/bulk", {
+      participants: [
+        { name: "Bulk A", email: "bulk.a@example.org" },
+        { name: "Bulk B", email: "bulk.b@example.org" },
+      ],
+    });
+    expect(first.body.data).toMatchObject({ created: 2, updated: 0, errors: 0 });
+    const again = await call(a, "POST", "/participants/bulk", {
+      participants: [{ name: "Bulk A renamed", email: "BULK.A@example.org", organization: "Org" }],
+    });
+    expect(again.body.data).toMatchObject({ created: 0, updated: 1, errors: 0 });
+    const found = await call(a, "GET", `/participants?search=${encodeURIComponent("Bulk A renamed")}`);
+    expect(found.body.data[0].organization).toBe("Org");
+  });
+
   test("duplicate email is a 409 naming the value", async () => {
     const p = await createParticipant("Dup Person");
     const again = await call(a, "POST", "/participants", { name: "Other", email: p.email.toUpperCase() });

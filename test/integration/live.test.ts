@@ -139,3 +139,12 @@ test("unknown topics are refused", async () => {
   );
   expect(code).toBe(1008);
 });
+
+test("SIGTERM closes dashboard sockets with 1001 (clients reconnect elsewhere) and exits 0", async () => {
+  const c = await spawnInstance({ port: await freePort(), logDir: TEST_LOGS, env });
+  const { socket } = await subscribe(c, `session:${session._id}`);
+  const closed = new Promise<number>((resolve) => socket.addEventListener("close", (e) => resolve(e.code)));
+  c.proc.kill("SIGTERM");
+  expect(await closed).toBe(1001);
+  expect(await c.proc.exited).toBe(0);
+});
