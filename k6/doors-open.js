@@ -12,7 +12,8 @@ import { summarize } from "./lib/summary.js";
 const RATE = num("RATE", 100);
 const DURATION = num("DURATION", 60);
 const SESSIONS = num("SESSIONS", 10);
-const PEOPLE = num("PEOPLE", 200);
+// Enough people that most arrivals are first scans, as on a real morning.
+const PEOPLE = num("PEOPLE", Math.ceil((RATE * DURATION) / SESSIONS));
 const DASHBOARDS = num("DASHBOARDS", 20);
 const wsDelay = new Trend("ws_delivery_delay", true);
 
