@@ -5,8 +5,9 @@
 //   CLIENTS=2000 SESSIONS=10 SCAN_RATE=20 DURATION=15 bun deploy/local/bench-live.ts
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { MongoClient, ObjectId } from "mongodb";
-import { generateQrCode } from "../../src/checkin/qr";
+import { MongoClient } from "mongodb";
+import { participantRecord } from "../../src/participants/repo";
+import { sessionRecord } from "../../src/sessions/repo";
 import { startCluster } from "./cluster";
 
 const ROOT = resolve(import.meta.dir, "../..");
@@ -22,41 +23,21 @@ const dbName = `benchlive_${Date.now().toString(36)}`;
 const client = new MongoClient(MONGODB_URI);
 await client.connect();
 const db = client.db(dbName);
-const now = new Date();
-const sessions = Array.from({ length: SESSIONS }, (_, i) => ({
-  _id: new ObjectId(),
-  name: `Live bench ${i}`,
-  day: 1,
-  startTime: new Date(now.getTime() - 5 * 60_000),
-  endTime: new Date(now.getTime() + 3600_000),
-  capacity: 0,
-  capacityEnforced: false,
-  requiresRegistration: false,
-  status: "open",
-  isOpen: true,
-  lateThresholdMinutes: null,
-  autoOpenMinutesBefore: null,
-  autoEndGraceMinutes: null,
-  createdAt: now,
-  updatedAt: now,
-  __v: 0,
-}));
+const now = Date.now();
+const sessions = Array.from({ length: SESSIONS }, (_, i) =>
+  sessionRecord({
+    name: `Live bench ${i}`,
+    startTime: new Date(now - 5 * 60_000),
+    endTime: new Date(now + 3600_000),
+    capacityEnforced: false,
+    status: "open",
+    statusSource: "manual",
+  }),
+);
 const scans = SCAN_RATE * DURATION;
-const people = Array.from({ length: scans }, (_, i) => ({
-  _id: new ObjectId(),
-  name: `Live ${i}`,
-  email: `live${i}@bench.example`,
-  qrCode: generateQrCode(),
-  isActive: true,
-  status: "regular",
-  ambassadorPoints: 0,
-  referredParticipantIds: [],
-  travelGrantApplied: false,
-  travelGrantApproved: null,
-  createdAt: now,
-  updatedAt: now,
-  __v: 0,
-}));
+const people = Array.from({ length: scans }, (_, i) =>
+  participantRecord({ name: `Live ${i}`, email: `live${i}@bench.example` }),
+);
 await db.collection("sessions").insertMany(sessions);
 await db.collection("participants").insertMany(people);
 

@@ -11,15 +11,11 @@ node_ensure
 apt_ensure nginx nginx-light
 k6_ensure
 
-stack_was_up=0
-bash deploy/local/stack.sh status && stack_was_up=1
-stack_env="$(bash deploy/local/stack.sh start)"
-# shellcheck disable=SC2163
-while IFS= read -r line; do export "$line"; done <<<"$stack_env"
+stack_up
 cluster_pid=""
 cleanup() {
   [[ -z "$cluster_pid" ]] || { kill -TERM "$cluster_pid" 2>/dev/null; wait "$cluster_pid" 2>/dev/null || true; }
-  [[ $stack_was_up == 1 ]] || bash "$ROOT/deploy/local/stack.sh" stop
+  stack_down
 }
 trap cleanup EXIT
 

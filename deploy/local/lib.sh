@@ -66,3 +66,21 @@ k6_ensure() {
   fi
   export PATH="$TOOLS/bin:$PATH"
 }
+
+# stack_up: start the local stack (what is not running yet, nothing when MONGODB_URI /
+# REDIS_URL are given) and export its connection strings; stack_down stops it again
+# only if this run started it.
+stack_up() {
+  STACK_WAS_UP=0
+  bash "$ROOT/deploy/local/stack.sh" status && STACK_WAS_UP=1
+  local line stack_env
+  stack_env="$(bash "$ROOT/deploy/local/stack.sh" start)"
+  while IFS= read -r line; do
+    # shellcheck disable=SC2163
+    export "$line"
+  done <<<"$stack_env"
+}
+
+stack_down() {
+  [[ "${STACK_WAS_UP:-1}" == 1 ]] || bash "$ROOT/deploy/local/stack.sh" stop
+}

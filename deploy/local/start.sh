@@ -10,16 +10,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 node_ensure
 apt_ensure nginx nginx-light
 
-stack_was_up=0
-bash "$ROOT/deploy/local/stack.sh" status && stack_was_up=1
-stack_env="$(bash "$ROOT/deploy/local/stack.sh" start)"
-# shellcheck disable=SC2163
-while IFS= read -r line; do export "$line"; done <<<"$stack_env"
-
-cleanup() {
-  [[ $stack_was_up == 1 ]] || bash "$ROOT/deploy/local/stack.sh" stop
-}
-trap cleanup EXIT
+stack_up
+trap stack_down EXIT
 
 PUBLIC_URL="http://127.0.0.1:${NGINX_PORT:-8080}" bun "$ROOT/src/main.ts" seed-demo
 

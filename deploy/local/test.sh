@@ -16,15 +16,8 @@ apt_ensure chromium chromium
 apt_ensure systemd-analyze systemd
 k6_ensure
 
-stack_was_up=0
-bash deploy/local/stack.sh status && stack_was_up=1
-stack_env="$(bash deploy/local/stack.sh start)"
-# shellcheck disable=SC2163
-while IFS= read -r line; do export "$line"; done <<<"$stack_env"
-cleanup() {
-  [[ $stack_was_up == 1 ]] || bash "$ROOT/deploy/local/stack.sh" stop
-}
-trap cleanup EXIT
+stack_up
+trap stack_down EXIT
 
 log "lint (biome)"
 biome check .

@@ -16,6 +16,22 @@ const Note = t.String({ maxLength: 500 });
 const Code = t.String({ minLength: 1, maxLength: 64 });
 const Nonce = t.String({ minLength: 8, maxLength: 128 });
 const strict = { additionalProperties: false } as const;
+const byIdFields = {
+  participantId: Id,
+  sessionId: Id,
+  checkedInBy: t.Optional(Name),
+  acceptedBy: t.Optional(Name),
+  notes: t.Optional(Note),
+  nonce: t.Optional(Nonce),
+};
+type ByIdBody = {
+  participantId: string;
+  sessionId: string;
+  checkedInBy?: string;
+  acceptedBy?: string;
+  notes?: string;
+  nonce?: string;
+};
 
 function nonceOf(body: { nonce?: string }, headers: Record<string, string | undefined>): string | undefined {
   return body.nonce ?? headers["idempotency-key"] ?? undefined;
@@ -73,6 +89,31 @@ export function checkinRoutes(rt: Runtime, svc: CheckinService) {
     });
   };
 
+  /** Manual check-in and "accept anyway" by participant id: rule for rule the same path. */
+  const checkInById = async (
+    body: ByIdBody,
+    method: Method,
+    headers: Record<string, string | undefined>,
+    request: Request,
+    set: { status?: number | string },
+    message: string,
+  ) => {
+    const result = await svc.scan({
+      sessionId: parseId(body.sessionId),
+      participant: { participantId: parseId(body.participantId) },
+      method,
+      acceptUnregistered: true,
+      by: body.checkedInBy ?? body.acceptedBy,
+      notes: body.notes,
+      nonce: nonceOf(body, headers),
+    });
+    if (result.verdict.reason === "unknown_code")
+      throw notFound(`Participant with ID ${body.participantId} not found`);
+    const response = admittedResponse(request, result, message);
+    set.status = 201;
+    return response;
+  };
+
   return new Elysia({ name: "checkin-api", prefix: "/api/v1" })
     .post(
       "/checkin/verify-qr",
@@ -90,35 +131,9 @@ export function checkinRoutes(rt: Runtime, svc: CheckinService) {
     )
     .post(
       "/checkin/accept",
-      async ({ body, request, headers, set }) => {
-        const result = await svc.scan({
-          sessionId: parseId(body.sessionId),
-          participant: { participantId: parseId(body.participantId) },
-          method: "qr",
-          acceptUnregistered: true,
-          by: body.checkedInBy ?? body.acceptedBy,
-          notes: body.notes,
-          nonce: nonceOf(body, headers),
-        });
-        if (result.verdict.reason === "unknown_code")
-          throw notFound(`Participant with ID ${body.participantId} not found`);
-        const response = admittedResponse(request, result, "Participant accepted and checked in");
-        set.status = 201;
-        return response;
-      },
-      {
-        body: t.Object(
-          {
-            participantId: Id,
-            sessionId: Id,
-            checkedInBy: t.Optional(Name),
-            acceptedBy: t.Optional(Name),
-            notes: t.Optional(Note),
-            nonce: t.Optional(Nonce),
-          },
-          strict,
-        ),
-      },
+      ({ body, request, headers, set }) =>
+        checkInById(body, "qr", headers, request, set, "Participant accepted and checked in"),
+      { body: t.Object(byIdFields, strict) },
     )
     .post(
       "/checkin/decline",
@@ -173,32 +188,13 @@ export function checkinRoutes(rt: Runtime, svc: CheckinService) {
     )
     .post(
       "/checkin",
-      async ({ body, request, headers, set }) => {
-        const result = await svc.scan({
-          sessionId: parseId(body.sessionId),
-          participant: { participantId: parseId(body.participantId) },
-          method: (body.method ?? "manual") as Method,
-          acceptUnregistered: true,
-          by: body.checkedInBy ?? body.acceptedBy,
-          notes: body.notes,
-          nonce: nonceOf(body, headers),
-        });
-        if (result.verdict.reason === "unknown_code")
-          throw notFound(`Participant with ID ${body.participantId} not found`);
-        const response = admittedResponse(request, result, "Check-in successful");
-        set.status = 201;
-        return response;
-      },
+      ({ body, request, headers, set }) =>
+        checkInById(body, (body.method ?? "manual") as Method, headers, request, set, "Check-in successful"),
       {
         body: t.Object(
           {
-            participantId: Id,
-            sessionId: Id,
+            ...byIdFields,
             method: t.Optional(t.Union([t.Literal("qr"), t.Literal("manual"), t.Literal("search")])),
-            checkedInBy: t.Optional(Name),
-            acceptedBy: t.Optional(Name),
-            notes: t.Optional(Note),
-            nonce: t.Optional(Nonce),
           },
           strict,
         ),

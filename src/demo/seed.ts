@@ -1,11 +1,10 @@
 import { type Db, ObjectId } from "mongodb";
-import { generateQrCode } from "../checkin/qr";
 import type { ParticipantDoc } from "../participants/repo";
-import { participantsOf } from "../participants/repo";
+import { participantRecord, participantsOf } from "../participants/repo";
 import type { RegistrationDoc } from "../registrations/repo";
 import { registrationsOf } from "../registrations/repo";
 import type { SessionDoc } from "../sessions/repo";
-import { sessionsOf } from "../sessions/repo";
+import { sessionRecord, sessionsOf } from "../sessions/repo";
 
 const ROOMS = ["Main Hall", "Room A", "Room B", "Room C", "Workshop 1", "Workshop 2"];
 const TOPICS = [
@@ -84,48 +83,40 @@ export function buildDemo(now: Date, participantsCount = 2000) {
       const running = start.getTime() - 10 * 60_000 <= now.getTime() && now.getTime() <= end.getTime();
       const over = end.getTime() < now.getTime();
       const capacity = [0, 30, 50, 80, 120, 200, 40, 60, 300, 25][slot] ?? 50;
-      sessions.push({
-        _id: new ObjectId(),
-        name: `${TOPICS[slot]}${day > 0 ? ` (day ${day + 1})` : ""}`,
-        description: "Demo session",
-        location: ROOMS[slot % ROOMS.length] as string,
-        day: day + 1,
-        startTime: start,
-        endTime: end,
-        capacity,
-        capacityEnforced: slot !== 6,
-        requiresRegistration: slot === 9,
-        status: running ? "open" : over ? "ended" : "scheduled",
-        isOpen: running,
-        lateThresholdMinutes: null,
-        autoOpenMinutesBefore: null,
-        autoEndGraceMinutes: null,
-        createdAt: now,
-        updatedAt: now,
-        __v: 0,
-      });
+      sessions.push(
+        sessionRecord(
+          {
+            name: `${TOPICS[slot]}${day > 0 ? ` (day ${day + 1})` : ""}`,
+            description: "Demo session",
+            location: ROOMS[slot % ROOMS.length] as string,
+            day: day + 1,
+            startTime: start,
+            endTime: end,
+            capacity,
+            capacityEnforced: slot !== 6,
+            requiresRegistration: slot === 9,
+            status: running ? "open" : over ? "ended" : "scheduled",
+            isOpen: running,
+          },
+          now,
+        ),
+      );
     }
   }
   const participants: ParticipantDoc[] = Array.from({ length: participantsCount }, (_, i) => {
     const first = FIRST[i % FIRST.length] as string;
     const last = LAST[Math.floor(i / FIRST.length) % LAST.length] as string;
     const organization = ORGS[i % ORGS.length] as string;
-    return {
-      _id: new ObjectId(),
-      name: `${first} ${last}`,
-      email: `${first}.${last}.${i}@demo.example`.toLowerCase(),
-      ...(organization ? { organization } : {}),
-      qrCode: generateQrCode(),
-      isActive: i % 97 !== 0,
-      status: i % 50 === 0 ? "ambassador" : "regular",
-      ambassadorPoints: 0,
-      referredParticipantIds: [],
-      travelGrantApplied: false,
-      travelGrantApproved: null,
-      createdAt: now,
-      updatedAt: now,
-      __v: 0,
-    };
+    return participantRecord(
+      {
+        name: `${first} ${last}`,
+        email: `${first}.${last}.${i}@demo.example`,
+        ...(organization ? { organization } : {}),
+        isActive: i % 97 !== 0,
+        status: i % 50 === 0 ? "ambassador" : "regular",
+      },
+      now,
+    );
   });
   // Each participant registers for four sessions; a few registrations are pending or cancelled.
   const registrations: RegistrationDoc[] = [];

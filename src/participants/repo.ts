@@ -1,4 +1,5 @@
-import type { Collection, Db, ObjectId } from "mongodb";
+import { type Collection, type Db, ObjectId } from "mongodb";
+import { generateQrCode } from "../checkin/qr";
 import type { IndexSpec } from "../infra/mongo";
 
 export interface ParticipantDoc {
@@ -31,4 +32,37 @@ export const participantsOf = (db: Db): Collection<ParticipantDoc> =>
 
 export function normaliseEmail(email: string): string {
   return email.trim().toLowerCase();
+}
+
+export interface ParticipantFields {
+  name: string;
+  email: string;
+  organization?: string;
+  phone?: string;
+  notes?: string;
+  qrCode?: string;
+  isActive?: boolean;
+  status?: ParticipantDoc["status"];
+}
+
+/** A new participant document: the one place its defaults live (API, import, demo, tests). */
+export function participantRecord(fields: ParticipantFields, now = new Date()): ParticipantDoc {
+  return {
+    _id: new ObjectId(),
+    name: fields.name.trim(),
+    email: normaliseEmail(fields.email),
+    ...(fields.organization ? { organization: fields.organization } : {}),
+    ...(fields.phone ? { phone: fields.phone } : {}),
+    ...(fields.notes ? { notes: fields.notes } : {}),
+    qrCode: fields.qrCode ?? generateQrCode(),
+    isActive: fields.isActive ?? true,
+    status: fields.status ?? "regular",
+    ambassadorPoints: 0,
+    referredParticipantIds: [],
+    travelGrantApplied: false,
+    travelGrantApproved: null,
+    createdAt: now,
+    updatedAt: now,
+    __v: 0,
+  };
 }

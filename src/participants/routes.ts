@@ -1,5 +1,5 @@
 import { Elysia, t } from "elysia";
-import { type Db, type Filter, ObjectId } from "mongodb";
+import type { Db, Filter } from "mongodb";
 import QRCode from "qrcode";
 import { generateQrCode, isValidQrCode, normaliseQrCode } from "../checkin/qr";
 import { checkinsOf, isDuplicateKey } from "../checkin/repo";
@@ -9,7 +9,7 @@ import { AppError, badRequest, notFound } from "../http/errors";
 import { pageQuery, pagination, sortFor } from "../http/query";
 import { registrationsOf } from "../registrations/repo";
 import type { Runtime } from "../runtime";
-import { normaliseEmail, type ParticipantDoc, participantsOf } from "./repo";
+import { normaliseEmail, type ParticipantDoc, participantRecord, participantsOf } from "./repo";
 
 const Status = t.Union([t.Literal("regular"), t.Literal("ambassador"), t.Literal("travel_grant")]);
 const participantFields = {
@@ -68,25 +68,8 @@ async function rejectDuplicate(
   throw error;
 }
 
-export function newParticipant(body: typeof CreateParticipant.static, now = new Date()): ParticipantDoc {
-  return {
-    _id: new ObjectId(),
-    name: body.name.trim(),
-    email: normaliseEmail(body.email),
-    ...(body.organization ? { organization: body.organization } : {}),
-    ...(body.phone ? { phone: body.phone } : {}),
-    ...(body.notes ? { notes: body.notes } : {}),
-    qrCode: body.qrCode ? checkedQr(body.qrCode) : generateQrCode(),
-    isActive: body.isActive ?? true,
-    status: body.status ?? "regular",
-    ambassadorPoints: 0,
-    referredParticipantIds: [],
-    travelGrantApplied: false,
-    travelGrantApproved: null,
-    createdAt: now,
-    updatedAt: now,
-    __v: 0,
-  };
+export function newParticipant(body: typeof CreateParticipant.static): ParticipantDoc {
+  return participantRecord({ ...body, qrCode: body.qrCode ? checkedQr(body.qrCode) : undefined });
 }
 
 export function participantRoutes(rt: Runtime, svc: CheckinService) {

@@ -1,4 +1,4 @@
-import type { Collection, Db, ObjectId } from "mongodb";
+import { type Collection, type Db, ObjectId } from "mongodb";
 import type { SessionStatus } from "../checkin/decide";
 import type { IndexSpec } from "../infra/mongo";
 
@@ -31,3 +31,43 @@ export const SESSION_INDEXES: IndexSpec[] = [
 ];
 
 export const sessionsOf = (db: Db): Collection<SessionDoc> => db.collection<SessionDoc>("sessions");
+
+export type SessionFields = Pick<SessionDoc, "name" | "startTime" | "endTime"> &
+  Partial<
+    Pick<
+      SessionDoc,
+      | "description"
+      | "location"
+      | "day"
+      | "capacity"
+      | "capacityEnforced"
+      | "requiresRegistration"
+      | "isOpen"
+      | "status"
+      | "statusSource"
+      | "lateThresholdMinutes"
+      | "autoOpenMinutesBefore"
+      | "autoEndGraceMinutes"
+    >
+  >;
+
+/** A new session document: the one place its defaults live (API, demo, tests, benchmarks). */
+export function sessionRecord(fields: SessionFields, now = new Date()): SessionDoc {
+  const isOpen = fields.isOpen ?? fields.status === "open";
+  return {
+    _id: new ObjectId(),
+    ...fields,
+    day: fields.day ?? 1,
+    capacity: fields.capacity ?? 0,
+    capacityEnforced: fields.capacityEnforced ?? true,
+    requiresRegistration: fields.requiresRegistration ?? false,
+    isOpen,
+    status: fields.status ?? (isOpen ? "open" : "scheduled"),
+    lateThresholdMinutes: fields.lateThresholdMinutes ?? null,
+    autoOpenMinutesBefore: fields.autoOpenMinutesBefore ?? null,
+    autoEndGraceMinutes: fields.autoEndGraceMinutes ?? null,
+    createdAt: now,
+    updatedAt: now,
+    __v: 0,
+  };
+}

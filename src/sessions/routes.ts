@@ -11,7 +11,7 @@ import { participantsOf } from "../participants/repo";
 import { registrationsOf } from "../registrations/repo";
 import type { Runtime } from "../runtime";
 import { sessionEventsOf, sessionLockKey } from "../scheduler/scheduler";
-import { type SessionDoc, sessionsOf } from "./repo";
+import { type SessionDoc, sessionRecord, sessionsOf } from "./repo";
 import { statusForIsOpen, validTimes } from "./rules";
 
 const Minutes = t.Integer({ minimum: 0, maximum: 1440 });
@@ -53,32 +53,12 @@ const PatchSession = t.Partial(t.Object(sessionFields), { additionalProperties: 
 
 type CreateBody = typeof CreateSession.static;
 
-export function newSession(body: CreateBody, now = new Date()): SessionDoc {
-  const start = new Date(body.startTime);
-  const end = new Date(body.endTime);
-  const problem = validTimes(start, end);
+export function newSession(body: CreateBody): SessionDoc {
+  const startTime = new Date(body.startTime);
+  const endTime = new Date(body.endTime);
+  const problem = validTimes(startTime, endTime);
   if (problem) throw badRequest("Validation failed", [{ field: "endTime", message: problem }]);
-  const isOpen = Boolean(body.isOpen);
-  return {
-    _id: new ObjectId(),
-    name: body.name,
-    ...(body.description !== undefined ? { description: body.description } : {}),
-    ...(body.location !== undefined ? { location: body.location } : {}),
-    startTime: start,
-    endTime: end,
-    day: body.day ?? 1,
-    capacity: body.capacity ?? 0,
-    capacityEnforced: body.capacityEnforced ?? true,
-    requiresRegistration: body.requiresRegistration ?? false,
-    isOpen,
-    status: isOpen ? "open" : "scheduled",
-    lateThresholdMinutes: body.lateThresholdMinutes ?? null,
-    autoOpenMinutesBefore: body.autoOpenMinutesBefore ?? null,
-    autoEndGraceMinutes: body.autoEndGraceMinutes ?? null,
-    createdAt: now,
-    updatedAt: now,
-    __v: 0,
-  };
+  return sessionRecord({ ...body, startTime, endTime, isOpen: Boolean(body.isOpen) });
 }
 
 export function sessionRoutes(rt: Runtime, svc: CheckinService) {

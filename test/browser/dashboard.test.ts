@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import type { Db, MongoClient } from "mongodb";
-import { type Browser, chromium } from "playwright-core";
-import { type Instance, spawnInstance, stopProcess } from "../../deploy/local/cluster";
-import { eventually, freePort, instanceEnv, TEST_LOGS } from "../helpers/env";
-import { openDb, participantDoc, postJson, registrationDoc, sessionDoc } from "../helpers/fixtures";
+import type { Browser } from "playwright-core";
+import type { Instance } from "../../deploy/local/cluster";
+import { launchChromium } from "../helpers/browser";
+import { eventually } from "../helpers/env";
+import { participantDoc, postJson, registrationDoc, seededInstances, sessionDoc } from "../helpers/fixtures";
 
 // A wall screen on instance A; scans go through the API of instance B; the counter
 // moves without a reload, and comes back right after the socket is cut.
@@ -11,40 +11,23 @@ import { openDb, participantDoc, postJson, registrationDoc, sessionDoc } from ".
 let a: Instance;
 let b: Instance;
 let browser: Browser;
-let client: MongoClient;
-let db: Db;
-const env = instanceEnv("dashboard");
+let cluster: Awaited<ReturnType<typeof seededInstances>>;
 const session = sessionDoc({ name: "Wall screen room", capacity: 20 });
 const people = Array.from({ length: 3 }, (_, i) => participantDoc(i));
 
 beforeAll(async () => {
-  ({ client, db } = await openDb(String(env.MONGODB_DB)));
-  await db.collection("sessions").insertOne(session);
-  await db.collection("participants").insertMany(people);
-  await db.collection("registrations").insertMany(people.map((p) => registrationDoc(p._id, session._id)));
-  [a, b] = await Promise.all([
-    spawnInstance({ port: await freePort(), logDir: TEST_LOGS, env }),
-    spawnInstance({ port: await freePort(), logDir: TEST_LOGS, env }),
-  ]);
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--disable-quic",
-    ],
+  cluster = await seededInstances("dashboard", 2, {
+    sessions: [session],
+    participants: people,
+    registrations: people.map((p) => registrationDoc(p._id, session._id)),
   });
+  [a, b] = cluster.instances as [Instance, Instance];
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
   await browser?.close();
-  await Promise.all([stopProcess(a.proc), stopProcess(b.proc)]);
-  await db.dropDatabase();
-  await client.close();
+  await cluster.stop();
 });
 
 const big = `#live-${session._id} .big strong`;

@@ -1,46 +1,34 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import type { Db, MongoClient } from "mongodb";
-import { type Browser, chromium } from "playwright-core";
-import { type Instance, spawnInstance, stopProcess } from "../../deploy/local/cluster";
-import { freePort, instanceEnv, TEST_LOGS } from "../helpers/env";
-import { openDb, participantDoc, registrationDoc, sessionDoc } from "../helpers/fixtures";
+import type { Db } from "mongodb";
+import type { Browser } from "playwright-core";
+import type { Instance } from "../../deploy/local/cluster";
+import { launchChromium } from "../helpers/browser";
+import { participantDoc, registrationDoc, seededInstances, sessionDoc } from "../helpers/fixtures";
 
 // A person at the door: Chromium drives the real scanner page served by a real instance.
 
 let instance: Instance;
 let browser: Browser;
-let client: MongoClient;
+let cluster: Awaited<ReturnType<typeof seededInstances>>;
 let db: Db;
-const env = instanceEnv("browser");
 const session = sessionDoc({ name: "Browser <b>room</b>", capacity: 10 });
 const guest = participantDoc(1, { name: "Grace <script>alert(1)</script> Hopper", organization: "Navy" });
 const stranger = participantDoc(2, { name: "Walk In" });
 
 beforeAll(async () => {
-  ({ client, db } = await openDb(String(env.MONGODB_DB)));
-  await db.collection("sessions").insertOne(session);
-  await db.collection("participants").insertMany([guest, stranger]);
-  await db.collection("registrations").insertOne(registrationDoc(guest._id, session._id));
-  instance = await spawnInstance({ port: await freePort(), logDir: TEST_LOGS, env });
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
+  cluster = await seededInstances("browser", 1, {
+    sessions: [session],
+    participants: [guest, stranger],
+    registrations: [registrationDoc(guest._id, session._id)],
   });
+  ({ db } = cluster);
+  [instance] = cluster.instances as [Instance];
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
   await browser?.close();
-  await stopProcess(instance.proc);
-  await db.dropDatabase();
-  await client.close();
+  await cluster.stop();
 });
 
 test("scan a badge with Enter: green verdict and the count moves; again: already checked in", async () => {

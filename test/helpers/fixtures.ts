@@ -1,9 +1,9 @@
 import { MongoClient, ObjectId } from "mongodb";
-import { generateQrCode } from "../../src/checkin/qr";
-import type { ParticipantDoc } from "../../src/participants/repo";
+import { spawnInstance, stopProcess } from "../../deploy/local/cluster";
+import { type ParticipantDoc, type ParticipantFields, participantRecord } from "../../src/participants/repo";
 import type { RegistrationDoc } from "../../src/registrations/repo";
-import type { SessionDoc } from "../../src/sessions/repo";
-import { stackEnv } from "./env";
+import { type SessionDoc, type SessionFields, sessionRecord } from "../../src/sessions/repo";
+import { freePort, instanceEnv, stackEnv, TEST_LOGS } from "./env";
 
 /** Direct access to a test database on the real MongoDB-wire server, for seeding and for checking invariants. */
 export async function openDb(dbName: string) {
@@ -12,49 +12,26 @@ export async function openDb(dbName: string) {
   return { client, db: client.db(dbName) };
 }
 
-export function sessionDoc(patch: Partial<SessionDoc> = {}): SessionDoc {
-  const now = new Date();
-  return {
-    _id: new ObjectId(),
+/** An open session that started 5 minutes ago and runs for an hour, unless patched. */
+export function sessionDoc(patch: Partial<SessionFields> = {}): SessionDoc {
+  const now = Date.now();
+  return sessionRecord({
     name: "Test session",
     location: "Room A",
-    day: 1,
-    startTime: new Date(now.getTime() - 5 * 60_000),
-    endTime: new Date(now.getTime() + 60 * 60_000),
-    capacity: 0,
-    capacityEnforced: true,
-    requiresRegistration: false,
+    startTime: new Date(now - 5 * 60_000),
+    endTime: new Date(now + 60 * 60_000),
     status: "open",
-    isOpen: true,
-    lateThresholdMinutes: null,
-    autoOpenMinutesBefore: null,
-    autoEndGraceMinutes: null,
-    createdAt: now,
-    updatedAt: now,
-    __v: 0,
     ...patch,
-  };
+  });
 }
 
-export function participantDoc(i: number, patch: Partial<ParticipantDoc> = {}): ParticipantDoc {
-  const now = new Date();
-  return {
-    _id: new ObjectId(),
+export function participantDoc(i: number, patch: Partial<ParticipantFields> = {}): ParticipantDoc {
+  return participantRecord({
     name: `Participant ${i}`,
     email: `p${i}-${Math.random().toString(36).slice(2, 8)}@example.org`,
     organization: "Test Org",
-    qrCode: generateQrCode(),
-    isActive: true,
-    status: "regular",
-    ambassadorPoints: 0,
-    referredParticipantIds: [],
-    travelGrantApplied: false,
-    travelGrantApproved: null,
-    createdAt: now,
-    updatedAt: now,
-    __v: 0,
     ...patch,
-  };
+  });
 }
 
 export function registrationDoc(
@@ -83,4 +60,42 @@ export async function postJson(url: string, body: unknown, headers: Record<strin
   });
   // biome-ignore lint/suspicious/noExplicitAny: tests read JSON answers field by field
   return { status: response.status, body: (await response.json()) as Record<string, any> };
+}
+
+export interface Seed {
+  sessions?: SessionDoc[];
+  participants?: ParticipantDoc[];
+  registrations?: RegistrationDoc[];
+}
+
+/**
+ * A private database seeded with `seed`, and `count` real instances on it: what most
+ * suites start from. `stop()` ends the instances and drops the database.
+ */
+export async function seededInstances(
+  label: string,
+  count: number,
+  seed: Seed = {},
+  extraEnv: Record<string, string> = {},
+) {
+  const env = instanceEnv(label, extraEnv);
+  const { client, db } = await openDb(String(env.MONGODB_DB));
+  if (seed.sessions?.length) await db.collection("sessions").insertMany(seed.sessions);
+  if (seed.participants?.length) await db.collection("participants").insertMany(seed.participants);
+  if (seed.registrations?.length) await db.collection("registrations").insertMany(seed.registrations);
+  const instances = await Promise.all(
+    Array.from({ length: count }, async () =>
+      spawnInstance({ port: await freePort(), logDir: TEST_LOGS, env }),
+    ),
+  );
+  return {
+    env,
+    db,
+    instances,
+    async stop() {
+      await Promise.all(instances.map((instance) => stopProcess(instance.proc)));
+      await db.dropDatabase();
+      await client.close();
+    },
+  };
 }

@@ -1,36 +1,31 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import type { Db, MongoClient } from "mongodb";
-import { type Instance, spawnInstance, stopProcess } from "../../deploy/local/cluster";
+import type { Db } from "mongodb";
+import { type Instance, spawnInstance } from "../../deploy/local/cluster";
 import { COALESCE_MS } from "../../src/live/hub";
-import { freePort, instanceEnv, TEST_LOGS } from "../helpers/env";
-import { openDb, participantDoc, postJson, registrationDoc, sessionDoc } from "../helpers/fixtures";
+import { freePort, TEST_LOGS } from "../helpers/env";
+import { participantDoc, postJson, registrationDoc, seededInstances, sessionDoc } from "../helpers/fixtures";
 
 // Live fan-out across instances: a scan on A reaches a dashboard socket on B.
 
 let a: Instance;
 let b: Instance;
-let client: MongoClient;
+let cluster: Awaited<ReturnType<typeof seededInstances>>;
+let env: Record<string, string | undefined>;
 let db: Db;
-const env = instanceEnv("live");
 const session = sessionDoc({ name: "Live room", capacity: 50 });
 const people = Array.from({ length: 40 }, (_, i) => participantDoc(i));
 
 beforeAll(async () => {
-  ({ client, db } = await openDb(String(env.MONGODB_DB)));
-  await db.collection("sessions").insertOne(session);
-  await db.collection("participants").insertMany(people);
-  await db.collection("registrations").insertMany(people.map((p) => registrationDoc(p._id, session._id)));
-  [a, b] = await Promise.all([
-    spawnInstance({ port: await freePort(), logDir: TEST_LOGS, env }),
-    spawnInstance({ port: await freePort(), logDir: TEST_LOGS, env }),
-  ]);
+  cluster = await seededInstances("live", 2, {
+    sessions: [session],
+    participants: people,
+    registrations: people.map((p) => registrationDoc(p._id, session._id)),
+  });
+  ({ env, db } = cluster);
+  [a, b] = cluster.instances as [Instance, Instance];
 });
 
-afterAll(async () => {
-  await Promise.all([stopProcess(a.proc), stopProcess(b.proc)]);
-  await db.dropDatabase();
-  await client.close();
-});
+afterAll(() => cluster.stop());
 
 interface Received {
   at: number;
