@@ -3,26 +3,18 @@
 // subscribed client's receipt of a message showing it; dropped = never shown.
 //
 //   CLIENTS=2000 SESSIONS=10 SCAN_RATE=20 DURATION=15 bun deploy/local/bench-live.ts
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { MongoClient } from "mongodb";
+import { readFileSync } from "node:fs";
 import { participantRecord } from "../../src/participants/repo";
 import { sessionRecord } from "../../src/sessions/repo";
+import { benchDatabase, envNumber, writeResult } from "./bench-common";
 import { startCluster } from "./cluster";
 
-const ROOT = resolve(import.meta.dir, "../..");
-const CLIENTS = Number(process.env.CLIENTS ?? 2000);
-const SESSIONS = Number(process.env.SESSIONS ?? 10);
-const SCAN_RATE = Number(process.env.SCAN_RATE ?? 20);
-const DURATION = Number(process.env.DURATION ?? 15);
-const INSTANCES = Number(process.env.INSTANCES ?? 2);
-const { MONGODB_URI, REDIS_URL } = process.env;
-if (!MONGODB_URI || !REDIS_URL) throw new Error("run through `npm run bench`, which starts the stack");
-
-const dbName = `benchlive_${Date.now().toString(36)}`;
-const client = new MongoClient(MONGODB_URI);
-await client.connect();
-const db = client.db(dbName);
+const CLIENTS = envNumber("CLIENTS", 2000);
+const SESSIONS = envNumber("SESSIONS", 10);
+const SCAN_RATE = envNumber("SCAN_RATE", 20);
+const DURATION = envNumber("DURATION", 15);
+const INSTANCES = envNumber("INSTANCES", 2);
+const { db, dbName, clusterDir, drop } = await benchDatabase("benchlive");
 const now = Date.now();
 const sessions = Array.from({ length: SESSIONS }, (_, i) =>
   sessionRecord({
@@ -44,7 +36,7 @@ await db.collection("participants").insertMany(people);
 const cluster = await startCluster({
   ports: Array.from({ length: INSTANCES }, (_, i) => 3201 + i),
   nginxPort: 8182,
-  dir: join(ROOT, ".local/bench-live-cluster"),
+  dir: clusterDir,
   env: { ...process.env, MONGODB_DB: dbName, LOG_LEVEL: "warn" },
 });
 
@@ -138,14 +130,10 @@ const result = {
   rssMb,
 };
 await cluster.stop();
-await db.dropDatabase();
-await client.close();
+await drop();
 console.log(
   `bench-live: ${result.clients} clients · ${result.scans} scans · delay p50 ${result.delayMs.p50} ms p95 ${result.delayMs.p95} ms ` +
     `p99 ${result.delayMs.p99} ms · dropped ${dropped} · closed ${result.closedClients} · RSS ${rssMb.join(", ")} MB`,
 );
-const dir = join(ROOT, "bench/results");
-mkdirSync(dir, { recursive: true });
-const file = join(dir, `live-updates-${result.date.replace(/[:.]/g, "-")}.json`);
-writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+const file = writeResult("live-updates", result);
 console.log(`bench-live: written to ${file}`);

@@ -3,23 +3,14 @@
 // arrivals), figures printed and written to bench/results.
 //
 //   RATE=300 DURATION=20 WARMUP=3 INSTANCES=2 bun deploy/local/bench-scans.ts
-import { mkdirSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { MongoClient } from "mongodb";
 import { seedDemo } from "../../src/demo/seed";
+import { benchDatabase, envNumber, writeResult } from "./bench-common";
 import { startCluster } from "./cluster";
 
-const ROOT = resolve(import.meta.dir, "../..");
-const RATE = Number(process.env.RATE ?? 300);
-const DURATION = Number(process.env.DURATION ?? 20);
-const INSTANCES = Number(process.env.INSTANCES ?? 2);
-const { MONGODB_URI, REDIS_URL } = process.env;
-if (!MONGODB_URI || !REDIS_URL) throw new Error("run through `npm run bench`, which starts the stack");
-
-const dbName = `bench_${Date.now().toString(36)}`;
-const client = new MongoClient(MONGODB_URI);
-await client.connect();
-const db = client.db(dbName);
+const RATE = envNumber("RATE", 300);
+const DURATION = envNumber("DURATION", 20);
+const INSTANCES = envNumber("INSTANCES", 2);
+const { db, dbName, clusterDir, drop } = await benchDatabase("bench");
 console.log(`bench: seeding the demo conference into ${dbName}`);
 await seedDemo(db);
 // Every session open (by hand, so the scheduler leaves it) and unlimited: the figure is accepted scans.
@@ -37,13 +28,13 @@ const pairs = regs
   .filter((r) => codes.has(String(r.participantId)))
   .map((r) => ({ qrCode: codes.get(String(r.participantId)) as string, sessionId: String(r.sessionId) }))
   .sort(() => Math.random() - 0.5);
-const WARMUP = Number(process.env.WARMUP ?? 3);
+const WARMUP = envNumber("WARMUP", 3);
 const total = Math.min(pairs.length - RATE * WARMUP, RATE * DURATION);
 
 const cluster = await startCluster({
   ports: Array.from({ length: INSTANCES }, (_, i) => 3101 + i),
   nginxPort: 8181,
-  dir: join(ROOT, ".local/bench-cluster"),
+  dir: clusterDir,
   env: { ...process.env, MONGODB_DB: dbName, LOG_LEVEL: "warn" },
 });
 console.log(`bench: ${INSTANCES} instances behind Nginx at ${cluster.url}; ${total} scans at ${RATE}/s`);
@@ -131,17 +122,13 @@ const result = {
   machine: { cpus: navigator.hardwareConcurrency },
 };
 await cluster.stop();
-await db.dropDatabase();
-await client.close();
+await drop();
 
 console.log(
   `bench: accepted/s ${result.acceptedPerSecond} · p50 ${result.latencyMs.p50} ms · p95 ${result.latencyMs.p95} ms · ` +
     `p99 ${result.latencyMs.p99} ms · errors ${errors} · outcomes ${JSON.stringify(result.outcomes)}`,
 );
-const dir = join(ROOT, "bench/results");
-mkdirSync(dir, { recursive: true });
-const file = join(dir, `scan-rate-${result.date.replace(/[:.]/g, "-")}.json`);
-writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+const file = writeResult("scan-rate", result);
 console.log(
   `bench: per 5 s window ${windows.map((w) => `[${w.fromS}s p50 ${w.p50} p99 ${w.p99}]`).join(" ")}`,
 );

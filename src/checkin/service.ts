@@ -332,16 +332,19 @@ export function createCheckinService(rt: Runtime, live: LiveSink) {
       let checkIn = judged.existing;
       let checkedIn = judged.checkedIn;
       const base = { session, participant, registration: judged.registration, replayed: false };
-      if (request.nonce !== undefined && checkIn?.nonce === request.nonce) {
-        // The original of this retry got in: answer as it was answered, write nothing.
-        return {
-          ...base,
-          verdict: admittedVerdict(verdict, checkIn),
-          checkIn,
-          count: checkedIn,
-          replayed: true,
-        };
-      }
+      // The original of a retry got in: answer as it was answered, write nothing.
+      const originalOf = (existing: CheckInDoc | null) =>
+        request.nonce !== undefined && existing?.nonce === request.nonce
+          ? {
+              ...base,
+              verdict: admittedVerdict(verdict, existing),
+              checkIn: existing,
+              count: checkedIn,
+              replayed: true,
+            }
+          : null;
+      const original = originalOf(checkIn);
+      if (original) return original;
       if (verdict.outcome === "accept" && participant) {
         const written = await admit(request, session, participant, verdict);
         if (written.outcome === "admitted") {
@@ -352,15 +355,8 @@ export function createCheckinService(rt: Runtime, live: LiveSink) {
           verdict = { ...verdict, outcome: "refuse", reason: "session_full", badge: null };
         } else {
           checkIn = written.existing;
-          if (request.nonce !== undefined && checkIn?.nonce === request.nonce) {
-            return {
-              ...base,
-              verdict: admittedVerdict(verdict, checkIn),
-              checkIn,
-              count: checkedIn,
-              replayed: true,
-            };
-          }
+          const racedOriginal = originalOf(checkIn);
+          if (racedOriginal) return racedOriginal;
           verdict = { ...verdict, outcome: "already", reason: "already_checked_in", badge: null };
         }
       }

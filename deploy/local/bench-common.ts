@@ -1,0 +1,39 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { MongoClient } from "mongodb";
+
+export const ROOT = resolve(import.meta.dir, "../..");
+
+export function envNumber(name: string, fallback: number): number {
+  const value = Number(process.env[name] ?? fallback);
+  if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a number of at least 0`);
+  return value;
+}
+
+/** A throw-away database on the local stack for one benchmark run. */
+export async function benchDatabase(prefix: string) {
+  const { MONGODB_URI, REDIS_URL } = process.env;
+  if (!MONGODB_URI || !REDIS_URL) throw new Error("run through `npm run bench`, which starts the stack");
+  const dbName = `${prefix}_${Date.now().toString(36)}`;
+  const client = new MongoClient(MONGODB_URI);
+  await client.connect();
+  const db = client.db(dbName);
+  return {
+    dbName,
+    db,
+    clusterDir: join(ROOT, `.local/${prefix}-cluster`),
+    async drop() {
+      await db.dropDatabase();
+      await client.close();
+    },
+  };
+}
+
+/** Writes one run's figures as JSON under bench/results and returns the file. */
+export function writeResult(name: string, result: { date: string }): string {
+  const dir = join(ROOT, "bench/results");
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${name}-${result.date.replace(/[:.]/g, "-")}.json`);
+  writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+  return file;
+}
