@@ -1,6 +1,7 @@
 import { createApp } from "./app";
 import { createCheckinService } from "./checkin/service";
 import type { Config } from "./config";
+import { registerHealthMetrics } from "./health/metrics";
 import { INDEXES } from "./indexes";
 import { createLogger } from "./infra/log";
 import { createMetrics } from "./infra/metrics";
@@ -9,6 +10,7 @@ import { RedisConnections } from "./infra/redis";
 import { createActivity } from "./live/activity";
 import { createBus } from "./live/bus";
 import { createHub } from "./live/hub";
+import { registerSessionMetrics } from "./live/metrics";
 import { createLiveSource } from "./live/state";
 import type { Runtime } from "./runtime";
 import { createScheduler } from "./scheduler/scheduler";
@@ -43,6 +45,8 @@ export function serve(config: Config): void {
     lateThresholdMinutes: () => settings.get().lateThresholdMinutes,
   });
   const scheduler = createScheduler(rt, settings, checkins);
+  registerHealthMetrics(rt);
+  registerSessionMetrics(rt, checkins);
   const live = createLiveSource(rt, checkins, activity);
   const hub = createHub(rt, live, bus);
   const sockets = new Set<{ close(code?: number, reason?: string): void }>();

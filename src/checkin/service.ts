@@ -12,6 +12,7 @@ import type { Runtime } from "../runtime";
 import type { SessionDoc } from "../sessions/repo";
 import { sessionsOf } from "../sessions/repo";
 import { decide, isFull, type RegistrationStatus, type Verdict } from "./decide";
+import { createCheckinMetrics } from "./metrics";
 import { normaliseQrCode } from "./qr";
 import { type CheckInDoc, checkinsOf, isDuplicateKey, type Method, type ScanLogDoc, scanlogOf } from "./repo";
 import { createRoster } from "./roster";
@@ -73,6 +74,7 @@ export function createCheckinService(rt: Runtime, live: LiveSink) {
     );
 
   const directory = createDirectory(cmd, db);
+  const metrics = createCheckinMetrics(rt.metrics.registry);
 
   /** From MongoDB when the directory does not know it; unknown codes are remembered for 2 s. */
   async function participantFromDb(filter: { qrCode: string } | { _id: ObjectId }, missKey: string) {
@@ -85,16 +87,17 @@ export function createCheckinService(rt: Runtime, live: LiveSink) {
 
   async function getParticipant(ref: ParticipantRef): Promise<ParticipantDoc | null> {
     if ("participantId" in ref) {
+      const known = await directory.byId(ref.participantId);
+      metrics.cache.inc({ cache: "directory", result: known ? "hit" : "miss" });
       return (
-        (await directory.byId(ref.participantId)) ??
-        participantFromDb({ _id: ref.participantId }, `participant:id-miss:${ref.participantId}`)
+        known ?? participantFromDb({ _id: ref.participantId }, `participant:id-miss:${ref.participantId}`)
       );
     }
     // Codes are exact; a scanner in caps-lock or a lower-case wedge still finds an upper-case badge.
     for (const code of new Set([normaliseQrCode(ref.qrCode), normaliseQrCode(ref.qrCode).toUpperCase()])) {
-      const found =
-        (await directory.byQr(code)) ??
-        (await participantFromDb({ qrCode: code }, `participant:qr-miss:${code}`));
+      const known = await directory.byQr(code);
+      metrics.cache.inc({ cache: "directory", result: known ? "hit" : "miss" });
+      const found = known ?? (await participantFromDb({ qrCode: code }, `participant:qr-miss:${code}`));
       if (found) return found;
     }
     return null;
@@ -142,9 +145,13 @@ export function createCheckinService(rt: Runtime, live: LiveSink) {
   /** Runs `work` under the per-(session, participant) lock, as DISTRIBUTED_LOCK_MODE says. */
   async function locked<T>(sessionId: ObjectId, participantKey: string, work: () => Promise<T>): Promise<T> {
     try {
-      return await withLock(cmd, `lock:checkin:${sessionId}:${participantKey}`, config.lock, work);
+      return await withLock(cmd, `lock:checkin:${sessionId}:${participantKey}`, config.lock, () => {
+        metrics.locks.inc({ result: "acquired" });
+        return work();
+      });
     } catch (error) {
       if (error instanceof LockUnavailableError) {
+        metrics.locks.inc({ result: "unavailable" });
         if (config.lock.mode === "strict") {
           throw unavailable(
             "Check-in is paused: the coordination service (Redis) is unavailable. Retry in a few seconds.",
@@ -154,6 +161,7 @@ export function createCheckinService(rt: Runtime, live: LiveSink) {
         return work();
       }
       if (error instanceof LockBusyError) {
+        metrics.locks.inc({ result: "busy" });
         // Another door holds this badge for longer than our retries: the unique
         // indexes still decide, so answer instead of making the door guess.
         return work();
@@ -315,6 +323,18 @@ export function createCheckinService(rt: Runtime, live: LiveSink) {
 
   /** Decides a scan and, when the verdict is accept, checks the participant in, exactly once. */
   async function scan(request: ScanRequest): Promise<ScanResult> {
+    const stopTimer = metrics.decision.startTimer();
+    const result = await decideAndWrite(request);
+    stopTimer();
+    metrics.scans.inc({
+      session_id: String(request.sessionId),
+      outcome: result.verdict.outcome,
+      reason: result.verdict.reason,
+    });
+    return result;
+  }
+
+  async function decideAndWrite(request: ScanRequest): Promise<ScanResult> {
     const session = await requireSession(request.sessionId);
     const participant = await getParticipant(request.participant);
     const earlier = await replay(request);

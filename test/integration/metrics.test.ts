@@ -38,6 +38,52 @@ test("/metrics is valid Prometheus text with request series labelled by instance
   expect(code === 0 || findings.length > 0).toBe(true);
 });
 
+test("business metrics the alert rules use are exported", async () => {
+  const api = `${instance.url}/api/v1`;
+  const json = { "content-type": "application/json" };
+  const start = new Date(Date.now() - 60_000).toISOString();
+  const end = new Date(Date.now() + 3600_000).toISOString();
+  const session = await (
+    await fetch(`${api}/sessions`, {
+      method: "POST",
+      headers: json,
+      body: JSON.stringify({ name: "Metrics", startTime: start, endTime: end, isOpen: true, capacity: 4 }),
+    })
+  ).json();
+  const person = await (
+    await fetch(`${api}/participants`, {
+      method: "POST",
+      headers: json,
+      body: JSON.stringify({ name: "M", email: "m@example.org" }),
+    })
+  ).json();
+  const sessionId = (session as { data: { _id: string } }).data._id;
+  const qrCode = (person as { data: { qrCode: string } }).data.qrCode;
+  await fetch(`${api}/scan`, {
+    method: "POST",
+    headers: json,
+    body: JSON.stringify({ qrCode, sessionId, acceptUnregistered: true }),
+  });
+  const text = await (await fetch(`${instance.url}/metrics`)).text();
+  expect(text).toContain(
+    `checkins_total{session_id="${sessionId}",outcome="accept",reason="ok",instance="${instance.id}"} 1`,
+  );
+  expect(text).toContain(
+    `session_capacity_utilisation{session_id="${sessionId}",instance="${instance.id}"} 0.25`,
+  );
+  expect(text).toContain(`session_inside_now{session_id="${sessionId}",instance="${instance.id}"} 1`);
+  expect(text).toContain(`lock_acquisitions_total{result="acquired",instance="${instance.id}"} 1`);
+  expect(text).toMatch(/cache_requests_total\{cache="directory",result="(hit|miss)"/);
+  expect(text).toContain(`dependency_up{dependency="redis",instance="${instance.id}"} 1`);
+  expect(text).toContain(`dependency_up{dependency="mongodb",instance="${instance.id}"} 1`);
+  expect(text).toContain(`instance_health{instance="${instance.id}"} 1`);
+  expect(text).toContain("scan_decision_duration_seconds_bucket");
+  const unexpected = promtool(text).findings.filter(
+    (line) => !/^nodejs_active_(handles|requests|resources)_total non-counter/.test(line),
+  );
+  expect(unexpected).toEqual([]);
+});
+
 test("promtool rejects malformed exposition text (the check can fail)", () => {
   const { code, findings } = promtool("# TYPE broken counter\nbroken{label=} 1\n");
   expect(code).not.toBe(0);
