@@ -1,16 +1,20 @@
-import { MongoClient } from "mongodb";
+import { type Db, MongoClient } from "mongodb";
 import pkg from "../package.json";
 import { ConfigError, loadConfig } from "./config";
 import { seedDemo } from "./demo/seed";
 import { INDEXES } from "./indexes";
 import { ensureIndexes } from "./infra/mongo";
+import { exportArchive, importArchive } from "./ops/archive";
 import { serve } from "./server";
 
-const USAGE = `usage: checkin [serve|migrate|healthcheck|seed-demo|--version|--help]
+const USAGE = `usage: checkin [serve|migrate|healthcheck|seed-demo|export|import|--version|--help]
   serve        run one instance configured from the environment (default)
   migrate      create every MongoDB index (idempotent) and exit
   healthcheck  exit 0 when this instance's /api/v1/health/ready answers 200 (PORT), else 1
   seed-demo    load the demo conference into MONGODB_URI unless it holds sessions; print badge codes to try
+  export FILE  write every collection to FILE (gzip JSON lines): a backup without mongodump
+  import FILE [--replace]
+               restore an export into empty collections (or replace them); restart instances after
   --version   print the version`;
 
 function configOrExit() {
@@ -25,37 +29,36 @@ function configOrExit() {
   }
 }
 
-async function seed(): Promise<void> {
+async function withDb<T>(work: (db: Db, dbName: string) => Promise<T>): Promise<T> {
   const config = configOrExit();
   const client = new MongoClient(config.mongodbUri, { serverSelectionTimeoutMS: 10_000 });
   try {
-    const summary = await seedDemo(client.db(config.mongodbDbName));
-    console.log(
-      `demo: ${summary.created ? "created" : "kept existing data:"} ${summary.sessions} sessions, ` +
-        `${summary.participants} participants, ${summary.registrations} registrations`,
-    );
-    if (summary.openSession) {
-      const base = process.env.PUBLIC_URL ?? "";
-      console.log(`demo: scanner for "${summary.openSession.name}": ${base}/scan/${summary.openSession.id}`);
-      console.log(`demo: registered badges to try: ${summary.tryCodes.registered.join(" ")}`);
-      console.log(
-        `demo: unregistered badges (ask for a decision): ${summary.tryCodes.unregistered.join(" ")}`,
-      );
-    }
+    return await work(client.db(config.mongodbDbName), config.mongodbDbName);
   } finally {
     await client.close();
   }
 }
 
-async function migrate(): Promise<void> {
-  const config = configOrExit();
-  const client = new MongoClient(config.mongodbUri, { serverSelectionTimeoutMS: 10_000 });
-  try {
-    await ensureIndexes(client.db(config.mongodbDbName), INDEXES);
-    console.log(`migrate: ${INDEXES.length} indexes present in ${config.mongodbDbName}`);
-  } finally {
-    await client.close();
+async function seed(): Promise<void> {
+  const summary = await withDb((db) => seedDemo(db));
+  console.log(
+    `demo: ${summary.created ? "created" : "kept existing data:"} ${summary.sessions} sessions, ` +
+      `${summary.participants} participants, ${summary.registrations} registrations`,
+  );
+  if (summary.openSession) {
+    const base = process.env.PUBLIC_URL ?? "";
+    console.log(`demo: scanner for "${summary.openSession.name}": ${base}/scan/${summary.openSession.id}`);
+    console.log(`demo: registered badges to try: ${summary.tryCodes.registered.join(" ")}`);
+    console.log(`demo: unregistered badges (ask for a decision): ${summary.tryCodes.unregistered.join(" ")}`);
   }
+}
+
+async function migrate(): Promise<void> {
+  const dbName = await withDb(async (db, name) => {
+    await ensureIndexes(db, INDEXES);
+    return name;
+  });
+  console.log(`migrate: ${INDEXES.length} indexes present in ${dbName}`);
 }
 
 async function healthcheck(): Promise<void> {
@@ -85,6 +88,29 @@ const failed = (what: string) => (error: unknown) => {
   process.exit(1);
 };
 
+async function exportData(file: string | undefined): Promise<void> {
+  if (!file) throw new Error("usage: checkin export FILE");
+  const header = await withDb((db) => exportArchive(db, file));
+  console.log(
+    `export: ${file} (${Object.entries(header.counts)
+      .map(([c, n]) => `${c} ${n}`)
+      .join(", ")})`,
+  );
+}
+
+async function importData(file: string | undefined, flags: string[]): Promise<void> {
+  if (!file) throw new Error("usage: checkin import FILE [--replace]");
+  const written = await withDb((db) => importArchive(db, file, { replace: flags.includes("--replace") }));
+  console.log(
+    `import: ${
+      Object.entries(written)
+        .map(([c, n]) => `${c} ${n}`)
+        .join(", ") || "nothing"
+    }`,
+  );
+  console.log("import: restart the instances so their Redis caches are rebuilt from the restored data");
+}
+
 function main(argv: string[]): void {
   const command = argv[0] ?? "serve";
   switch (command) {
@@ -107,6 +133,12 @@ function main(argv: string[]): void {
       return;
     case "healthcheck":
       healthcheck().catch(failed("healthcheck"));
+      return;
+    case "export":
+      exportData(argv[1]).catch(failed("export"));
+      return;
+    case "import":
+      importData(argv[1], argv.slice(2)).catch(failed("import"));
       return;
     default:
       console.error(`unknown command "${command}"\n${USAGE}`);
