@@ -6,7 +6,7 @@ import { Counter, Trend } from "k6/metrics";
 import { setTimeout } from "k6/timers";
 import { WebSocket } from "k6/websockets";
 import { createFixture, removeFixture, scan } from "./lib/api.js";
-import { num, WS_URL } from "./lib/config.js";
+import { num, WS_PARAMS, WS_URL } from "./lib/config.js";
 import { summarize } from "./lib/summary.js";
 
 const CLIENTS = num("CLIENTS", 1000);
@@ -56,7 +56,7 @@ export function setup() {
 
 export function watch(fixture) {
   const session = fixture.sessions[(__VU - 1) % fixture.sessions.length];
-  const socket = new WebSocket(`${WS_URL}?topics=session:${session.id}`);
+  const socket = new WebSocket(`${WS_URL}?topics=session:${session.id}`, null, WS_PARAMS);
   let snapshot = false;
   socket.onmessage = (event) => {
     const text = String(event.data);

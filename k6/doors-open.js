@@ -5,7 +5,7 @@ import { Trend } from "k6/metrics";
 import { setTimeout } from "k6/timers";
 import { WebSocket } from "k6/websockets";
 import { createFixture, removeFixture } from "./lib/api.js";
-import { num, WS_URL } from "./lib/config.js";
+import { num, WS_PARAMS, WS_URL } from "./lib/config.js";
 import { doorEvent } from "./lib/mix.js";
 import { summarize } from "./lib/summary.js";
 
@@ -60,7 +60,7 @@ export function doors(fixture) {
 
 export function dashboard(fixture) {
   const session = fixture.sessions[(__VU - 1) % fixture.sessions.length];
-  const socket = new WebSocket(`${WS_URL}?topics=session:${session.id}`);
+  const socket = new WebSocket(`${WS_URL}?topics=session:${session.id}`, null, WS_PARAMS);
   socket.onmessage = (event) => {
     const at = /data-changed-at="(\d+)"/.exec(String(event.data));
     if (at) wsDelay.add(Date.now() - Number(at[1]));

@@ -4,7 +4,7 @@ import http from "k6/http";
 import { setTimeout } from "k6/timers";
 import { WebSocket } from "k6/websockets";
 import { createFixture, get, post, removeFixture, scan } from "./lib/api.js";
-import { BASE_URL, JSON_HEADERS, WS_URL } from "./lib/config.js";
+import { BASE_URL, JSON_HEADERS, WS_PARAMS, WS_URL } from "./lib/config.js";
 import { summarize } from "./lib/summary.js";
 
 export const options = {
@@ -31,7 +31,9 @@ export default function (fixture) {
   }
   check(http.get(`${BASE_URL}/metrics`, tags), { "GET /metrics 200": ok200 });
   for (const page of ["/scan", `/scan/${session.id}`, "/live", `/live/${session.id}`, "/settings"]) {
-    check(http.get(`${BASE_URL}${page}`, tags), { [`page ${page} 200`]: ok200 });
+    check(http.get(`${BASE_URL}${page}`, { headers: JSON_HEADERS, ...tags }), {
+      [`page ${page} 200`]: ok200,
+    });
   }
   for (const path of [
     "/sessions",
@@ -65,7 +67,7 @@ export default function (fixture) {
 
   // One dashboard socket; the scan below must reach it.
   const seen = { snapshot: false, update: false };
-  const socket = new WebSocket(`${WS_URL}?topics=session:${session.id}`);
+  const socket = new WebSocket(`${WS_URL}?topics=session:${session.id}`, null, WS_PARAMS);
   socket.onmessage = (event) => {
     const text = String(event.data);
     if (text.includes(`live-${session.id}`)) {

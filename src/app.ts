@@ -1,6 +1,8 @@
 import { cors } from "@elysiajs/cors";
 import { Elysia, ValidationError } from "elysia";
 import { ErrorPanel } from "../views/scanner";
+import { authPlugin, type Sessions } from "./auth/plugin";
+import { authRoutes } from "./auth/routes";
 import { checkinRoutes } from "./checkin/routes";
 import type { CheckinService } from "./checkin/service";
 import { healthRoutes } from "./health/routes";
@@ -46,6 +48,7 @@ export interface AppParts {
   live: LiveSource;
   sockets: Set<{ close(code?: number, reason?: string): void }>;
   settings: Settings;
+  sessions: Sessions;
 }
 
 export function createApp(rt: Runtime, parts: AppParts) {
@@ -132,6 +135,8 @@ export function createApp(rt: Runtime, parts: AppParts) {
           allowedHeaders: ["Content-Type", "Authorization", "Idempotency-Key", "X-Request-Id"],
         }),
       )
+      .use(authPlugin(rt, parts.sessions))
+      .use(authRoutes(rt, parts.sessions))
       .use(healthRoutes(rt))
       .use(sessionRoutes(rt, checkins))
       .use(participantRoutes(rt, checkins))

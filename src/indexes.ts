@@ -1,3 +1,4 @@
+import { AUTH_INDEXES } from "./auth/store";
 import { CHECKIN_INDEXES } from "./checkin/repo";
 import type { IndexSpec } from "./infra/mongo";
 import { PARTICIPANT_INDEXES } from "./participants/repo";
@@ -10,4 +11,5 @@ export const INDEXES: readonly IndexSpec[] = [
   ...PARTICIPANT_INDEXES,
   ...REGISTRATION_INDEXES,
   ...CHECKIN_INDEXES,
+  ...AUTH_INDEXES,
 ];

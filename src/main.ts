@@ -1,5 +1,8 @@
 import { type Db, MongoClient } from "mongodb";
 import pkg from "../package.json";
+import { randomSecret } from "./auth/password";
+import { ROLES, type Role } from "./auth/policy";
+import { createToken, createUser, usersOf } from "./auth/store";
 import { ConfigError, loadConfig } from "./config";
 import { seedDemo } from "./demo/seed";
 import { INDEXES } from "./indexes";
@@ -7,7 +10,7 @@ import { ensureIndexes } from "./infra/mongo";
 import { exportArchive, importArchive } from "./ops/archive";
 import { serve } from "./server";
 
-const USAGE = `usage: checkin [serve|migrate|healthcheck|seed-demo|export|import|--version|--help]
+const USAGE = `usage: checkin [serve|migrate|healthcheck|seed-demo|export|import|create-admin|create-token|--version|--help]
   serve        run one instance configured from the environment (default)
   migrate      create every MongoDB index (idempotent) and exit
   healthcheck  exit 0 when this instance's /api/v1/health/ready answers 200 (PORT), else 1
@@ -15,6 +18,10 @@ const USAGE = `usage: checkin [serve|migrate|healthcheck|seed-demo|export|import
   export FILE  write every collection to FILE (gzip JSON lines): a backup without mongodump
   import FILE [--replace]
                restore an export into empty collections (or replace them); restart instances after
+  create-admin --email E --name N [--role admin|scanner|viewer]
+               create a staff account; the password comes from CHECKIN_PASSWORD or is generated and shown once
+  create-token --name N --role admin|scanner|viewer
+               create an API token for a scanner device or a script; shown once
   --version   print the version`;
 
 function configOrExit() {
@@ -51,6 +58,15 @@ async function seed(): Promise<void> {
     console.log(`demo: registered badges to try: ${summary.tryCodes.registered.join(" ")}`);
     console.log(`demo: unregistered badges (ask for a decision): ${summary.tryCodes.unregistered.join(" ")}`);
   }
+  // A demo needs someone to sign in; a real deployment creates its admin with create-admin.
+  const password = randomSecret(12);
+  const created = await withDb(async (db) => {
+    await ensureIndexes(db, INDEXES);
+    if ((await usersOf(db).countDocuments({})) > 0) return false;
+    await createUser(db, { email: "admin@demo.local", name: "Demo admin", role: "admin", password });
+    return true;
+  });
+  if (created) console.log(`demo: sign in as admin@demo.local with password ${password} (shown once)`);
 }
 
 async function migrate(): Promise<void> {
@@ -111,6 +127,46 @@ async function importData(file: string | undefined, flags: string[]): Promise<vo
   console.log("import: restart the instances so their Redis caches are rebuilt from the restored data");
 }
 
+function flag(argv: string[], name: string): string | undefined {
+  const index = argv.indexOf(`--${name}`);
+  return index >= 0 ? argv[index + 1] : undefined;
+}
+
+function roleFlag(argv: string[], fallback?: Role): Role {
+  const role = flag(argv, "role") ?? fallback;
+  if (!role || !(ROLES as readonly string[]).includes(role))
+    throw new Error(`--role must be one of ${ROLES.join(", ")}`);
+  return role as Role;
+}
+
+async function createAccount(argv: string[]): Promise<void> {
+  const email = flag(argv, "email")?.trim().toLowerCase();
+  const name = flag(argv, "name")?.trim();
+  if (!email || !name) throw new Error("usage: checkin create-admin --email E --name N [--role R]");
+  const role = roleFlag(argv, "admin");
+  const given = process.env.CHECKIN_PASSWORD;
+  if (given !== undefined && given.length < 12)
+    throw new Error("CHECKIN_PASSWORD must have at least 12 characters");
+  const password = given ?? randomSecret(12);
+  await withDb(async (db) => {
+    await ensureIndexes(db, INDEXES);
+    await createUser(db, { email, name, role, password });
+  });
+  console.log(`create-admin: ${role} account ${email} created`);
+  if (given === undefined) console.log(`create-admin: password (shown once): ${password}`);
+}
+
+async function createApiToken(argv: string[]): Promise<void> {
+  const name = flag(argv, "name")?.trim();
+  if (!name) throw new Error("usage: checkin create-token --name N --role R");
+  const role = roleFlag(argv);
+  const { token } = await withDb(async (db) => {
+    await ensureIndexes(db, INDEXES);
+    return createToken(db, name, role);
+  });
+  console.log(token);
+}
+
 function main(argv: string[]): void {
   const command = argv[0] ?? "serve";
   switch (command) {
@@ -133,6 +189,12 @@ function main(argv: string[]): void {
       return;
     case "healthcheck":
       healthcheck().catch(failed("healthcheck"));
+      return;
+    case "create-admin":
+      createAccount(argv).catch(failed("create-admin"));
+      return;
+    case "create-token":
+      createApiToken(argv).catch(failed("create-token"));
       return;
     case "export":
       exportData(argv[1]).catch(failed("export"));

@@ -1,4 +1,5 @@
 import { createApp } from "./app";
+import { createSessions } from "./auth/plugin";
 import { createCheckinService } from "./checkin/service";
 import type { Config } from "./config";
 import { registerHealthMetrics } from "./health/metrics";
@@ -50,7 +51,7 @@ export function serve(config: Config): void {
   const live = createLiveSource(rt, checkins, activity);
   const hub = createHub(rt, live, bus);
   const sockets = new Set<{ close(code?: number, reason?: string): void }>();
-  const app = createApp(rt, { checkins, hub, live, sockets, settings }).listen({
+  const app = createApp(rt, { checkins, hub, live, sockets, settings, sessions: createSessions(rt) }).listen({
     hostname: config.host,
     port: config.port,
   });

@@ -13,6 +13,7 @@ export function Layout(props: { title: string; children?: JSX.Element | JSX.Elem
           <link rel="stylesheet" href="/assets/app.css" />
           {/* Not deferred: htmx must have its extensions before it processes the page. */}
           <script src="/assets/htmx.min.js"></script>
+          <script src="/assets/app.js"></script>
           {(props.scripts ?? []).map((src) => (
             <script src={src}></script>
           ))}
@@ -33,6 +34,11 @@ export function Layout(props: { title: string; children?: JSX.Element | JSX.Elem
                 Settings
               </a>
             </nav>
+            <form method="post" action="/logout" class="logout">
+              <button type="submit" class="secondary">
+                Sign out
+              </button>
+            </form>
           </header>
           <main>{props.children as "safe"}</main>
         </body>

@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { MongoClient } from "mongodb";
+import { createToken } from "../../src/auth/store";
 
 export const ROOT = resolve(import.meta.dir, "../..");
 
@@ -18,9 +19,12 @@ export async function benchDatabase(prefix: string) {
   const client = new MongoClient(MONGODB_URI);
   await client.connect();
   const db = client.db(dbName);
+  const { token } = await createToken(db, "benchmark", "admin");
   return {
     dbName,
     db,
+    /** An admin token's Authorization header for this database. */
+    auth: { authorization: `Bearer ${token}` },
     clusterDir: join(ROOT, `.local/${prefix}-cluster`),
     async drop() {
       await db.dropDatabase();

@@ -14,7 +14,7 @@ const SESSIONS = envNumber("SESSIONS", 10);
 const SCAN_RATE = envNumber("SCAN_RATE", 20);
 const DURATION = envNumber("DURATION", 15);
 const INSTANCES = envNumber("INSTANCES", 2);
-const { db, dbName, clusterDir, drop } = await benchDatabase("benchlive");
+const { db, dbName, clusterDir, drop, auth } = await benchDatabase("benchlive");
 const now = Date.now();
 const sessions = Array.from({ length: SESSIONS }, (_, i) =>
   sessionRecord({
@@ -54,7 +54,9 @@ await Promise.all(
     const dashboard: Dashboard = { session, seen: [], closed: false };
     dashboards.push(dashboard);
     return new Promise<void>((ready, fail) => {
-      const socket = new WebSocket(`${instance?.url.replace("http", "ws")}/ws?topics=session:${session}`);
+      const socket = new WebSocket(`${instance?.url.replace("http", "ws")}/ws?topics=session:${session}`, {
+        headers: auth,
+      } as never);
       socket.addEventListener("message", (event) => {
         const count = /<strong>(\d+)/.exec(String(event.data))?.[1];
         if (count !== undefined) dashboard.seen.push({ at: performance.now(), count: Number(count) });
@@ -82,7 +84,7 @@ for (let i = 0; i < scans; i++) {
   inflight.push(
     fetch(`${instance?.url}/api/v1/scan`, {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers: { "content-type": "application/json", ...auth },
       body: JSON.stringify({ qrCode: people[i]?.qrCode, sessionId: session, acceptUnregistered: true }),
     })
       .then(async (response) => {

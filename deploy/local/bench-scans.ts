@@ -10,7 +10,7 @@ import { startCluster } from "./cluster";
 const RATE = envNumber("RATE", 300);
 const DURATION = envNumber("DURATION", 20);
 const INSTANCES = envNumber("INSTANCES", 2);
-const { db, dbName, clusterDir, drop } = await benchDatabase("bench");
+const { db, dbName, clusterDir, drop, auth } = await benchDatabase("bench");
 console.log(`bench: seeding the demo conference into ${dbName}`);
 await seedDemo(db);
 // Every session open (by hand, so the scheduler leaves it) and unlimited: the figure is accepted scans.
@@ -44,7 +44,7 @@ console.log(`bench: ${INSTANCES} instances behind Nginx at ${cluster.url}; ${tot
 async function fire(pair: { qrCode: string; sessionId: string }, nonce: string) {
   return fetch(`${cluster.url}/api/v1/scan`, {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", ...auth },
     body: JSON.stringify({ ...pair, nonce }),
   });
 }

@@ -26,11 +26,14 @@ bun deploy/local/bench-live.ts
 
 # k6 against its own cluster and database.
 k6_log="$LOGS/bench-k6-cluster.log"
-MONGODB_DB="bench_k6_$(date +%s)" BASE_PORT=3301 NGINX_PORT=8183 CLUSTER_DIR="$LOCAL/bench-k6-cluster" LOG_LEVEL=warn \
+k6_db="bench_k6_$(date +%s)"
+MONGODB_DB="$k6_db" BASE_PORT=3301 NGINX_PORT=8183 CLUSTER_DIR="$LOCAL/bench-k6-cluster" LOG_LEVEL=warn \
   bun deploy/local/cluster.ts >"$k6_log" 2>&1 &
 cluster_pid=$!
 for _ in $(seq 1 300); do grep -q '^URL: ' "$k6_log" && break; sleep 0.2; done
 grep -q '^URL: ' "$k6_log" || die "the k6 cluster did not start (see $k6_log)"
+API_TOKEN="$(MONGODB_DB="$k6_db" bun src/main.ts create-token --name k6-bench --role admin)"
+export API_TOKEN
 stamp="$(date -u +%Y-%m-%dT%H-%M-%SZ)"
 mkdir -p "$results/k6-$stamp"
 export BASE_URL=http://127.0.0.1:8183 SUMMARY_DIR="$results/k6-$stamp"

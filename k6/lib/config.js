@@ -14,6 +14,9 @@ export function num(name, fallback) {
   return n;
 }
 
+/** WebSocket upgrades carry the token too. */
+export const WS_PARAMS = TOKEN ? { headers: { authorization: `Bearer ${TOKEN}` } } : {};
+
 export const JSON_HEADERS = {
   "content-type": "application/json",
   ...(TOKEN ? { authorization: `Bearer ${TOKEN}` } : {}),

@@ -4,6 +4,7 @@ import hxWs from "htmx.org/dist/ext/hx-ws.min.js" with { type: "file" };
 import htmx from "htmx.org/dist/htmx.min.js" with { type: "file" };
 import jsqr from "jsqr/dist/jsQR.js" with { type: "file" };
 import appCss from "../../public/app.css" with { type: "file" };
+import appJs from "../../public/app.js" with { type: "file" };
 import scannerJs from "../../public/scanner.js" with { type: "file" };
 import { notFound } from "../http/errors";
 
@@ -12,6 +13,7 @@ const ASSETS: Record<string, { path: string; type: string }> = {
   "hx-ws.js": { path: hxWs, type: "text/javascript; charset=utf-8" },
   "jsQR.js": { path: jsqr, type: "text/javascript; charset=utf-8" },
   "app.css": { path: appCss, type: "text/css; charset=utf-8" },
+  "app.js": { path: appJs, type: "text/javascript; charset=utf-8" },
   "scanner.js": { path: scannerJs, type: "text/javascript; charset=utf-8" },
 };
 

@@ -3,6 +3,10 @@ declare module "*.css" {
   const path: string;
   export default path;
 }
+declare module "*/app.js" {
+  const path: string;
+  export default path;
+}
 declare module "*/scanner.js" {
   const path: string;
   export default path;

@@ -2,8 +2,14 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { Db } from "mongodb";
 import type { Browser } from "playwright-core";
 import type { Instance } from "../../deploy/local/cluster";
-import { launchChromium } from "../helpers/browser";
-import { participantDoc, registrationDoc, seededInstances, sessionDoc } from "../helpers/fixtures";
+import { launchChromium, signIn } from "../helpers/browser";
+import {
+  createUser,
+  participantDoc,
+  registrationDoc,
+  seededInstances,
+  sessionDoc,
+} from "../helpers/fixtures";
 
 // A person at the door: Chromium drives the real scanner page served by a real instance.
 
@@ -11,6 +17,7 @@ let instance: Instance;
 let browser: Browser;
 let cluster: Awaited<ReturnType<typeof seededInstances>>;
 let db: Db;
+let door: { email: string; password: string };
 const session = sessionDoc({ name: "Browser <b>room</b>", capacity: 10 });
 const guest = participantDoc(1, { name: "Grace <script>alert(1)</script> Hopper", organization: "Navy" });
 const stranger = participantDoc(2, { name: "Walk In" });
@@ -23,6 +30,7 @@ beforeAll(async () => {
   });
   ({ db } = cluster);
   [instance] = cluster.instances as [Instance];
+  door = await createUser(db, "scanner");
   browser = await launchChromium();
 });
 
@@ -38,7 +46,7 @@ test("scan a badge with Enter: green verdict and the count moves; again: already
     alerts.push(dialog.message());
     void dialog.dismiss();
   });
-  await page.goto(`${instance.url}/scan/${session._id}`);
+  await signIn(page, instance.url, door, `/scan/${session._id}`);
   expect(await page.textContent("h1")).toBe("Browser <b>room</b>");
   expect((await page.textContent("#count"))?.replace(/\s+/g, " ")).toContain("0");
 
@@ -70,7 +78,7 @@ test("scan a badge with Enter: green verdict and the count moves; again: already
 
 test("an unregistered badge asks for a decision; accept anyway admits", async () => {
   const page = await browser.newPage();
-  await page.goto(`${instance.url}/scan/${session._id}`);
+  await signIn(page, instance.url, door, `/scan/${session._id}`);
   await page.fill("#code", stranger.qrCode);
   await page.press("#code", "Enter");
   const amber = page.locator('#verdict .verdict[data-outcome="decide"]');
@@ -85,7 +93,7 @@ test("an unregistered badge asks for a decision; accept anyway admits", async ()
 
 test("an unknown code is refused in words", async () => {
   const page = await browser.newPage();
-  await page.goto(`${instance.url}/scan/${session._id}`);
+  await signIn(page, instance.url, door, `/scan/${session._id}`);
   await page.fill("#code", "QR-DOESNOTEXIST");
   await page.press("#code", "Enter");
   const red = page.locator('#verdict .verdict[data-outcome="refuse"]');

@@ -1,4 +1,4 @@
-import { type Browser, chromium } from "playwright-core";
+import { type Browser, chromium, type Page } from "playwright-core";
 
 /** Debian's Chromium, headless, with the flags this sandbox needs (no background networking). */
 export function launchChromium(): Promise<Browser> {
@@ -14,4 +14,21 @@ export function launchChromium(): Promise<Browser> {
       "--disable-sync",
     ],
   });
+}
+
+/** Signs in through the login page and lands on `path`. */
+export async function signIn(
+  page: Page,
+  baseUrl: string,
+  account: { email: string; password: string },
+  path: string,
+) {
+  await page.goto(`${baseUrl}${path}`);
+  await page.waitForURL(/\/login/);
+  await page.fill('input[name="email"]', account.email);
+  await page.fill('input[name="password"]', account.password);
+  await Promise.all([
+    page.waitForURL(`${baseUrl}${path}`),
+    page.click('button[type="submit"]:has-text("Sign in")'),
+  ]);
 }

@@ -1,9 +1,28 @@
-import { MongoClient, ObjectId } from "mongodb";
+import { type Db, MongoClient, ObjectId } from "mongodb";
 import { spawnInstance, stopProcess } from "../../deploy/local/cluster";
+import type { Role } from "../../src/auth/policy";
+import { createUser as createAccount, createToken } from "../../src/auth/store";
 import { type ParticipantDoc, type ParticipantFields, participantRecord } from "../../src/participants/repo";
 import type { RegistrationDoc } from "../../src/registrations/repo";
 import { type SessionDoc, type SessionFields, sessionRecord } from "../../src/sessions/repo";
 import { freePort, instanceEnv, stackEnv, TEST_LOGS } from "./env";
+
+/** An API token of `role` stored in the test database, as an Authorization header. */
+export async function tokenHeaders(db: Db, role: Role = "admin"): Promise<Record<string, string>> {
+  const { token } = await createToken(db, `test ${role}`, role);
+  return { authorization: `Bearer ${token}` };
+}
+
+/** A staff account with a known password, for tests that sign in through the page. */
+export async function createUser(
+  db: Db,
+  role: Role,
+  email = `${role}@example.org`,
+  password = "correct horse battery",
+) {
+  await createAccount(db, { email, name: `Test ${role}`, role, password });
+  return { email, password };
+}
 
 /** Direct access to a test database on the real MongoDB-wire server, for seeding and for checking invariants. */
 export async function openDb(dbName: string) {
@@ -92,6 +111,8 @@ export async function seededInstances(
     env,
     db,
     instances,
+    /** An admin token's Authorization header for this database. */
+    auth: await tokenHeaders(db),
     async stop() {
       await Promise.all(instances.map((instance) => stopProcess(instance.proc)));
       await db.dropDatabase();

@@ -2,11 +2,12 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { type Db, type MongoClient, ObjectId } from "mongodb";
 import { type Instance, spawnInstance, stopProcess } from "../../deploy/local/cluster";
 import { freePort, instanceEnv, TEST_LOGS } from "../helpers/env";
-import { openDb, postJson } from "../helpers/fixtures";
+import { openDb, postJson, tokenHeaders } from "../helpers/fixtures";
 
 // The JSON API on two real instances sharing Redis and the MongoDB-wire server.
 
 let a: Instance;
+let auth: Record<string, string> = {};
 let b: Instance;
 let client: MongoClient;
 let db: Db;
@@ -16,7 +17,7 @@ const soon = (minutes: number) => new Date(Date.now() + minutes * 60_000).toISOS
 async function call(instance: Instance, method: string, path: string, body?: unknown) {
   const response = await fetch(`${instance.url}/api/v1${path}`, {
     method,
-    headers: body === undefined ? {} : { "content-type": "application/json" },
+    headers: body === undefined ? auth : { "content-type": "application/json", ...auth },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   // biome-ignore lint/suspicious/noExplicitAny: tests read JSON answers field by field
@@ -45,6 +46,7 @@ async function createParticipant(name: string, extra: Record<string, unknown> = 
 
 beforeAll(async () => {
   ({ client, db } = await openDb(String(env.MONGODB_DB)));
+  auth = await tokenHeaders(db);
   [a, b] = await Promise.all([
     spawnInstance({ port: await freePort(), logDir: TEST_LOGS, env }),
     spawnInstance({ port: await freePort(), logDir: TEST_LOGS, env }),
@@ -131,9 +133,13 @@ describe("envelopes and validation", () => {
   });
 
   test("CORS answers only the configured origins", async () => {
-    const evil = await fetch(`${a.url}/api/v1/sessions`, { headers: { Origin: "https://evil.example" } });
+    const evil = await fetch(`${a.url}/api/v1/sessions`, {
+      headers: { Origin: "https://evil.example", ...auth },
+    });
     expect(evil.headers.get("access-control-allow-origin")).toBeNull();
-    const admin = await fetch(`${a.url}/api/v1/sessions`, { headers: { Origin: "https://admin.example" } });
+    const admin = await fetch(`${a.url}/api/v1/sessions`, {
+      headers: { Origin: "https://admin.example", ...auth },
+    });
     expect(admin.headers.get("access-control-allow-origin")).toBe("https://admin.example");
     expect(admin.headers.get("access-control-allow-credentials")).toBe("true");
   });
@@ -283,7 +289,7 @@ describe("check-in routes", () => {
   test("Idempotency-Key returns the original answer, never a second check-in", async () => {
     const session = await createSession({ capacity: 0 });
     const p = await createParticipant("Idem");
-    const headers = { "Idempotency-Key": "door-7-scan-000123" };
+    const headers = { "Idempotency-Key": "door-7-scan-000123", ...auth };
     const first = await postJson(
       `${a.url}/api/v1/checkin/qr`,
       { qrCode: p.qrCode, sessionId: session._id },

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Instance, spawnInstance, stopProcess } from "../../deploy/local/cluster";
 import { freePort, instanceEnv, ROOT, TEST_LOGS } from "../helpers/env";
+import { openDb, tokenHeaders } from "../helpers/fixtures";
 
 // The one compiled binary, started from a folder that holds nothing else.
 
@@ -11,8 +12,12 @@ const dir = mkdtempSync(join(tmpdir(), "checkin-binary-"));
 const binary = join(dir, "checkin");
 let instance: Instance;
 const env = instanceEnv("binary");
+let auth: Record<string, string>;
 
 beforeAll(async () => {
+  const { client, db } = await openDb(String(env.MONGODB_DB));
+  auth = await tokenHeaders(db, "scanner");
+  await client.close();
   const build = Bun.spawnSync(
     [
       process.execPath,
@@ -60,7 +65,7 @@ test("serves pages and embedded assets from any folder", async () => {
     "/assets/jsQR.js",
     "/scan",
   ]) {
-    const response = await fetch(`${instance.url}${path}`);
+    const response = await fetch(`${instance.url}${path}`, { headers: auth });
     expect(`${path} ${response.status}`).toBe(`${path} 200`);
     expect((await response.text()).length).toBeGreaterThan(100);
   }

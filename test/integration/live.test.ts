@@ -12,6 +12,7 @@ let b: Instance;
 let cluster: Awaited<ReturnType<typeof seededInstances>>;
 let env: Record<string, string | undefined>;
 let db: Db;
+let auth: Record<string, string>;
 const session = sessionDoc({ name: "Live room", capacity: 50 });
 const people = Array.from({ length: 40 }, (_, i) => participantDoc(i));
 
@@ -21,7 +22,7 @@ beforeAll(async () => {
     participants: people,
     registrations: people.map((p) => registrationDoc(p._id, session._id)),
   });
-  ({ env, db } = cluster);
+  ({ env, db, auth } = cluster);
   [a, b] = cluster.instances as [Instance, Instance];
 });
 
@@ -33,7 +34,10 @@ interface Received {
 }
 
 function subscribe(instance: Instance, topics: string): Promise<{ messages: Received[]; socket: WebSocket }> {
-  const socket = new WebSocket(`${instance.url.replace("http", "ws")}/ws?topics=${topics}`);
+  // Bun lets a WebSocket client send headers: the dashboard token.
+  const socket = new WebSocket(`${instance.url.replace("http", "ws")}/ws?topics=${topics}`, {
+    headers: auth,
+  } as never);
   const messages: Received[] = [];
   socket.addEventListener("message", (event) => messages.push({ at: Date.now(), text: String(event.data) }));
   return new Promise((resolve, reject) => {
@@ -59,11 +63,15 @@ async function waitFor(
 }
 
 const scanOn = (instance: Instance, i: number) =>
-  postJson(`${instance.url}/api/v1/scan`, {
-    qrCode: people[i]?.qrCode,
-    sessionId: String(session._id),
-    device: "Door A",
-  });
+  postJson(
+    `${instance.url}/api/v1/scan`,
+    {
+      qrCode: people[i]?.qrCode,
+      sessionId: String(session._id),
+      device: "Door A",
+    },
+    auth,
+  );
 
 const countIn = (text: string) => /<strong>(\d+) \/ 50<\/strong>/.exec(text)?.[1];
 
@@ -117,8 +125,8 @@ test("an undo and a check-out update inside-now and the count", async () => {
   await waitFor(messages, (t) => countIn(t) === "32");
   const docs = await db.collection("checkins").find({ sessionId: session._id }).limit(2).toArray();
   const [first, second] = docs;
-  await fetch(`${a.url}/api/v1/checkin/${first?._id}`, { method: "DELETE" });
-  await fetch(`${a.url}/api/v1/checkin/${second?._id}/checkout`, { method: "POST" });
+  await fetch(`${a.url}/api/v1/checkin/${first?._id}`, { method: "DELETE", headers: auth });
+  await fetch(`${a.url}/api/v1/checkin/${second?._id}/checkout`, { method: "POST", headers: auth });
   const text = await waitFor(
     messages,
     (t) => countIn(t) === "31" && /<dt>Inside now<\/dt><dd>30<\/dd>/.test(t),
@@ -128,7 +136,7 @@ test("an undo and a check-out update inside-now and the count", async () => {
 });
 
 test("unknown topics are refused", async () => {
-  const socket = new WebSocket(`${a.url.replace("http", "ws")}/ws?topics=secret`);
+  const socket = new WebSocket(`${a.url.replace("http", "ws")}/ws?topics=secret`, { headers: auth } as never);
   const code = await new Promise<number>((resolve) =>
     socket.addEventListener("close", (e) => resolve(e.code)),
   );

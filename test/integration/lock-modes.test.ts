@@ -2,7 +2,14 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { Db, MongoClient } from "mongodb";
 import { type Instance, spawnInstance, stopProcess } from "../../deploy/local/cluster";
 import { freePort, instanceEnv, stackEnv, TEST_LOGS } from "../helpers/env";
-import { openDb, participantDoc, postJson, registrationDoc, sessionDoc } from "../helpers/fixtures";
+import {
+  openDb,
+  participantDoc,
+  postJson,
+  registrationDoc,
+  sessionDoc,
+  tokenHeaders,
+} from "../helpers/fixtures";
 import { TcpProxy } from "../helpers/tcp-proxy";
 
 // Redis goes away: strict mode refuses scans with a clear 503, degraded mode keeps
@@ -14,11 +21,13 @@ let strict: Instance;
 let degraded: Instance;
 let client: MongoClient;
 let db: Db;
+let auth: Record<string, string>;
 const session = sessionDoc({ capacity: 5 });
 const people = Array.from({ length: 12 }, (_, i) => participantDoc(i));
 
 beforeAll(async () => {
   ({ client, db } = await openDb(String(env.MONGODB_DB)));
+  auth = await tokenHeaders(db, "scanner");
   await db.collection("sessions").insertOne(session);
   await db.collection("participants").insertMany(people);
   await db.collection("registrations").insertMany(people.map((p) => registrationDoc(p._id, session._id)));
@@ -48,7 +57,7 @@ afterAll(async () => {
 });
 
 const scan = (instance: Instance, qrCode: string) =>
-  postJson(`${instance.url}/api/v1/scan`, { qrCode, sessionId: String(session._id) });
+  postJson(`${instance.url}/api/v1/scan`, { qrCode, sessionId: String(session._id) }, auth);
 
 test("without Redis: strict refuses with 503, degraded admits exactly up to capacity", async () => {
   proxy.stop();

@@ -1,17 +1,23 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { type Instance, spawnInstance, stopProcess } from "../../deploy/local/cluster";
 import { freePort, instanceEnv, TEST_LOGS } from "../helpers/env";
+import { openDb, tokenHeaders } from "../helpers/fixtures";
 
 let instance: Instance;
+let json: Record<string, string>;
+const env = instanceEnv("metrics");
 
 beforeAll(async () => {
-  instance = await spawnInstance({ port: await freePort(), logDir: TEST_LOGS, env: instanceEnv("metrics") });
+  instance = await spawnInstance({ port: await freePort(), logDir: TEST_LOGS, env });
+  const { client, db } = await openDb(String(env.MONGODB_DB));
+  json = { "content-type": "application/json", ...(await tokenHeaders(db)) };
+  await client.close();
 });
 afterAll(() => stopProcess(instance.proc));
 
 test("/metrics is valid Prometheus text with request series labelled by instance", async () => {
   await fetch(`${instance.url}/api/v1/health/live`);
-  await fetch(`${instance.url}/no/such/route`);
+  await fetch(`${instance.url}/no/such/route`, { headers: json });
   const response = await fetch(`${instance.url}/metrics`);
   expect(response.status).toBe(200);
   expect(response.headers.get("content-type")).toContain("text/plain");
@@ -40,7 +46,6 @@ test("/metrics is valid Prometheus text with request series labelled by instance
 
 test("business metrics the alert rules use are exported", async () => {
   const api = `${instance.url}/api/v1`;
-  const json = { "content-type": "application/json" };
   const start = new Date(Date.now() - 60_000).toISOString();
   const end = new Date(Date.now() + 3600_000).toISOString();
   const session = await (

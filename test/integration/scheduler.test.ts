@@ -2,7 +2,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { Db, MongoClient } from "mongodb";
 import { type Instance, spawnInstance, stopProcess } from "../../deploy/local/cluster";
 import { eventually, freePort, instanceEnv, TEST_LOGS } from "../helpers/env";
-import { openDb, participantDoc, postJson, sessionDoc } from "../helpers/fixtures";
+import { openDb, participantDoc, postJson, sessionDoc, tokenHeaders } from "../helpers/fixtures";
 
 // Three instances share one scheduler leadership; sessions open and end exactly once,
 // a manual close stays closed, the schedule survives the leader's death, and a
@@ -12,6 +12,7 @@ const env = instanceEnv("scheduler", { SESSION_CHECK_INTERVAL_MS: "1000" });
 let instances: Instance[] = [];
 let client: MongoClient;
 let db: Db;
+let auth: Record<string, string>;
 const minutes = (m: number) => new Date(Date.now() + m * 60_000);
 const due = Array.from({ length: 5 }, (_, i) =>
   sessionDoc({
@@ -32,6 +33,7 @@ const later = sessionDoc({
 
 beforeAll(async () => {
   ({ client, db } = await openDb(String(env.MONGODB_DB)));
+  auth = await tokenHeaders(db);
   await db.collection("sessions").insertMany([...due, later]);
   instances = await Promise.all(
     [0, 1, 2].map(async () => spawnInstance({ port: await freePort(), logDir: TEST_LOGS, env })),
@@ -67,6 +69,7 @@ test("a manual close inside the auto-open window stays closed", async () => {
   const [a] = instances as [Instance];
   const response = await fetch(`${a.url}/api/v1/sessions/${target?._id}/toggle-open?isOpen=false`, {
     method: "PATCH",
+    headers: auth,
   });
   expect(response.status).toBe(200);
   expect(await statusOf(target?._id)).toBe("scheduled");
@@ -114,16 +117,20 @@ test("a settings change on one instance changes another's behaviour within a sec
   const [early, tardy] = [participantDoc(1), participantDoc(2)];
   await db.collection("sessions").insertOne(session);
   await db.collection("participants").insertMany([early, tardy]);
-  const before = await postJson(`${b.url}/api/v1/scan`, {
-    qrCode: early.qrCode,
-    sessionId: String(session._id),
-    acceptUnregistered: true,
-  });
+  const before = await postJson(
+    `${b.url}/api/v1/scan`,
+    {
+      qrCode: early.qrCode,
+      sessionId: String(session._id),
+      acceptUnregistered: true,
+    },
+    auth,
+  );
   expect(before.body.data.isLate).toBe(true);
 
   const put = await fetch(`${a.url}/api/v1/settings/timing`, {
     method: "PUT",
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", ...auth },
     body: JSON.stringify({ lateThresholdMinutes: 30 }),
   });
   const body = (await put.json()) as { lateThresholdMinutes: number; data: { lateThresholdMinutes: number } };
@@ -131,18 +138,22 @@ test("a settings change on one instance changes another's behaviour within a sec
   expect(body.lateThresholdMinutes).toBe(30);
   expect(body.data.lateThresholdMinutes).toBe(30);
   await Bun.sleep(1000);
-  const after = await postJson(`${b.url}/api/v1/scan`, {
-    qrCode: tardy.qrCode,
-    sessionId: String(session._id),
-    acceptUnregistered: true,
-  });
+  const after = await postJson(
+    `${b.url}/api/v1/scan`,
+    {
+      qrCode: tardy.qrCode,
+      sessionId: String(session._id),
+      acceptUnregistered: true,
+    },
+    auth,
+  );
   expect(after.body.data.outcome).toBe("accept");
   expect(after.body.data.isLate).toBe(false);
-  const settings = await (await fetch(`${b.url}/api/v1/settings`)).json();
+  const settings = await (await fetch(`${b.url}/api/v1/settings`, { headers: auth })).json();
   expect((settings as { timing: { lateThresholdMinutes: number } }).timing.lateThresholdMinutes).toBe(30);
   const bad = await fetch(`${a.url}/api/v1/settings/timing`, {
     method: "PUT",
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", ...auth },
     body: JSON.stringify({ lateThresholdMinutes: 5000 }),
   });
   expect(bad.status).toBe(400);

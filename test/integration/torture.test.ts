@@ -2,7 +2,14 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { Db, MongoClient } from "mongodb";
 import { type Instance, spawnInstance, stopProcess } from "../../deploy/local/cluster";
 import { freePort, instanceEnv, TEST_LOGS } from "../helpers/env";
-import { openDb, participantDoc, postJson, registrationDoc, sessionDoc } from "../helpers/fixtures";
+import {
+  openDb,
+  participantDoc,
+  postJson,
+  registrationDoc,
+  sessionDoc,
+  tokenHeaders,
+} from "../helpers/fixtures";
 
 // Three real instances, one small session, 500 registered badges each scanned from
 // five doors at once (spread over the instances) and then retried with the same
@@ -17,12 +24,14 @@ const SCANNERS = 50;
 let instances: Instance[] = [];
 let client: MongoClient;
 let db: Db;
+let auth: Record<string, string>;
 const env = instanceEnv("torture");
 const session = sessionDoc({ name: "Tiny room", capacity: CAPACITY });
 const people = Array.from({ length: BADGES }, (_, i) => participantDoc(i));
 
 beforeAll(async () => {
   ({ client, db } = await openDb(String(env.MONGODB_DB)));
+  auth = await tokenHeaders(db, "scanner");
   instances = await Promise.all(
     [0, 1, 2].map(async () => spawnInstance({ port: await freePort(), logDir: TEST_LOGS, env })),
   );
@@ -41,12 +50,16 @@ type Outcome = { outcome: string; reason: string; checkInId: string | null; repl
 
 async function scan(door: number, qrCode: string, nonce: string): Promise<Outcome> {
   const instance = instances[door % instances.length] as Instance;
-  const { status, body } = await postJson(`${instance.url}/api/v1/scan`, {
-    qrCode,
-    sessionId: String(session._id),
-    nonce,
-    device: `door-${door}`,
-  });
+  const { status, body } = await postJson(
+    `${instance.url}/api/v1/scan`,
+    {
+      qrCode,
+      sessionId: String(session._id),
+      nonce,
+      device: `door-${door}`,
+    },
+    auth,
+  );
   if (status !== 200) throw new Error(`scan answered ${status}: ${JSON.stringify(body)}`);
   const data = body.data;
   return {
@@ -122,7 +135,7 @@ test("capacity holds exactly, once per person, retries replay their original ans
 
   // Every instance reports the count the documents hold.
   for (const instance of instances) {
-    const response = await fetch(`${instance.url}/api/v1/sessions/${session._id}`);
+    const response = await fetch(`${instance.url}/api/v1/sessions/${session._id}`, { headers: auth });
     const body = (await response.json()) as { data: { checkInsCount: number } };
     expect(body.data.checkInsCount).toBe(CAPACITY);
   }

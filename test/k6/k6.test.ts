@@ -4,11 +4,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Cluster, startCluster } from "../../deploy/local/cluster";
 import { freePort, instanceEnv, ROOT, TEST_LOGS } from "../helpers/env";
+import { openDb, tokenHeaders } from "../helpers/fixtures";
+
+const env = instanceEnv("k6");
 
 // The k6 suite with a real k6 against a real cluster behind Nginx: the smoke run and a
 // short capacity race must keep every threshold (k6 exits non-zero otherwise).
 
 let cluster: Cluster;
+let token: string;
 const summaries = mkdtempSync(join(tmpdir(), "checkin-k6-"));
 
 beforeAll(async () => {
@@ -16,8 +20,11 @@ beforeAll(async () => {
     ports: [await freePort(), await freePort()],
     nginxPort: await freePort(),
     dir: join(TEST_LOGS, "k6-cluster"),
-    env: instanceEnv("k6"),
+    env,
   });
+  const { client, db } = await openDb(String(env.MONGODB_DB));
+  token = (await tokenHeaders(db)).authorization?.replace("Bearer ", "") ?? "";
+  await client.close();
 });
 
 afterAll(async () => {
@@ -25,9 +32,9 @@ afterAll(async () => {
   rmSync(summaries, { recursive: true, force: true });
 });
 
-function k6(script: string, env: Record<string, string> = {}) {
+function k6(script: string, extra: Record<string, string> = {}) {
   const result = Bun.spawnSync(["k6", "run", "--quiet", "--no-usage-report", join(ROOT, "k6", script)], {
-    env: { ...process.env, BASE_URL: cluster.url, SUMMARY_DIR: summaries, ...env },
+    env: { ...process.env, BASE_URL: cluster.url, SUMMARY_DIR: summaries, API_TOKEN: token, ...extra },
   });
   return { code: result.exitCode, output: result.stdout.toString() + result.stderr.toString() };
 }

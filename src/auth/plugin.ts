@@ -1,0 +1,117 @@
+import { Elysia } from "elysia";
+import { jwtVerify, SignJWT } from "jose";
+import { AppError } from "../http/errors";
+import type { Runtime } from "../runtime";
+import { allows, type Role, requirement } from "./policy";
+import { type Principal, principalForToken } from "./store";
+
+export const SESSION_COOKIE = "checkin_session";
+export const CSRF_COOKIE = "checkin_csrf";
+const SESSION_SECONDS = 12 * 3600;
+const REFRESH_BELOW_SECONDS = 3600;
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+export function readCookie(request: Request, name: string): string | undefined {
+  for (const part of (request.headers.get("cookie") ?? "").split(";")) {
+    const [key, ...value] = part.trim().split("=");
+    if (key === name) return decodeURIComponent(value.join("="));
+  }
+  return undefined;
+}
+
+/** Signs sessions into cookies and reads them back; the secret is JWT_SECRET. */
+export function createSessions(rt: Runtime) {
+  const secret = new TextEncoder().encode(rt.config.jwtSecret);
+  const secure = rt.config.nodeEnv === "production" ? "; Secure" : "";
+  return {
+    async issue(user: { id: string; name: string; role: Role }): Promise<string[]> {
+      const jwt = await new SignJWT({ name: user.name, role: user.role })
+        .setProtectedHeader({ alg: "HS256" })
+        .setSubject(user.id)
+        .setIssuedAt()
+        .setExpirationTime(`${SESSION_SECONDS}s`)
+        .sign(secret);
+      const csrf = crypto.randomUUID();
+      return [
+        `${SESSION_COOKIE}=${jwt}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${SESSION_SECONDS}${secure}`,
+        `${CSRF_COOKIE}=${csrf}; Path=/; SameSite=Strict; Max-Age=${SESSION_SECONDS}${secure}`,
+      ];
+    },
+    cleared(): string[] {
+      return [`${SESSION_COOKIE}=; Path=/; HttpOnly; Max-Age=0`, `${CSRF_COOKIE}=; Path=/; Max-Age=0`];
+    },
+    async read(token: string): Promise<(Principal & { expiresAt: number }) | null> {
+      try {
+        const { payload } = await jwtVerify(token, secret, { algorithms: ["HS256"] });
+        if (!payload.sub || typeof payload.role !== "string") return null;
+        return {
+          kind: "user",
+          id: payload.sub,
+          name: String(payload.name ?? ""),
+          role: payload.role as Role,
+          expiresAt: Number(payload.exp) * 1000,
+        };
+      } catch {
+        return null;
+      }
+    },
+  };
+}
+
+export type Sessions = ReturnType<typeof createSessions>;
+
+function isPage(request: Request, path: string): boolean {
+  return !path.startsWith("/api/") && request.method === "GET" && !request.headers.get("hx-request");
+}
+
+/**
+ * Every request is checked against the policy table: a bearer token (scripts, the
+ * mobile scanner) or the session cookie (pages). Cookie-authenticated changes must
+ * carry the CSRF token (double submit: cookie and X-CSRF-Token header).
+ */
+export function authPlugin(rt: Runtime, sessions: Sessions) {
+  async function resolve(request: Request, set: { headers: Record<string, string | string[]> }) {
+    const bearer = /^Bearer\s+(\S+)$/i.exec(request.headers.get("authorization") ?? "")?.[1];
+    if (bearer)
+      return { principal: await principalForToken(rt.redis.cmd, rt.mongo.db, bearer), viaCookie: false };
+    const cookie = readCookie(request, SESSION_COOKIE);
+    const session = cookie ? await sessions.read(cookie) : null;
+    if (session && session.expiresAt - Date.now() < REFRESH_BELOW_SECONDS * 1000) {
+      set.headers["set-cookie"] = await sessions.issue(session);
+    }
+    return { principal: session, viaCookie: session !== null };
+  }
+
+  return (
+    new Elysia({ name: "auth" })
+      // Before the body is even parsed: an anonymous caller learns nothing about validation.
+      .onRequest(async ({ request, set }) => {
+        const url = new URL(request.url);
+        const need = requirement(request.method, url.pathname);
+        if (need === "public") return;
+        const { principal, viaCookie } = await resolve(
+          request,
+          set as { headers: Record<string, string | string[]> },
+        );
+        if (!principal) {
+          if (isPage(request, url.pathname)) {
+            const location = `/login?next=${encodeURIComponent(url.pathname + url.search)}`;
+            return new Response(null, { status: 303, headers: { location } });
+          }
+          throw new AppError(401, "Sign in, or send an API token as Authorization: Bearer <token>");
+        }
+        if (!allows(principal.role, need)) {
+          throw new AppError(403, `A ${principal.role} account cannot do this; it needs the ${need} role`);
+        }
+        if (viaCookie && !SAFE_METHODS.has(request.method)) {
+          const sent = request.headers.get("x-csrf-token");
+          if (!sent || sent !== readCookie(request, CSRF_COOKIE)) {
+            throw new AppError(
+              403,
+              "This form is stale or did not come from this site (CSRF check failed); reload the page",
+            );
+          }
+        }
+      })
+  );
+}

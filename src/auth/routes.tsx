@@ -1,0 +1,86 @@
+import { Elysia, t } from "elysia";
+import { LoginPage } from "../../views/login";
+import { ok, parseId } from "../http/envelope";
+import { notFound } from "../http/errors";
+import type { Runtime } from "../runtime";
+import { html } from "../web/html";
+import { verifyPassword } from "./password";
+import type { Sessions } from "./plugin";
+import { ROLES, type Role } from "./policy";
+import { createToken, revokeToken, tokensOf, usersOf } from "./store";
+
+const RoleSchema = t.Union(ROLES.map((role) => t.Literal(role)));
+
+/** Only same-site paths: never an open redirect. */
+const safeNext = (next: string | undefined) =>
+  next?.startsWith("/") && !next.startsWith("//") ? next : "/scan";
+
+export function authRoutes(rt: Runtime, sessions: Sessions) {
+  const db = rt.mongo.db;
+  return new Elysia({ name: "auth-routes" })
+    .get("/login", ({ query }) => html(<LoginPage next={safeNext(query.next)} />), {
+      query: t.Object({ next: t.Optional(t.String({ maxLength: 500 })) }),
+    })
+    .post(
+      "/login",
+      async ({ body }) => {
+        const next = safeNext(body.next);
+        const user = await usersOf(db).findOne({ email: body.email.trim().toLowerCase(), disabled: false });
+        // Same answer and about the same time whether the email exists or not.
+        const valid = await verifyPassword(
+          body.password,
+          user?.passwordHash ?? "pbkdf2-sha256$600000$AAAA$AAAA",
+        );
+        if (!user || !valid) {
+          return html(<LoginPage next={next} email={body.email} error="Email or password is wrong." />, 401);
+        }
+        const cookies = await sessions.issue({ id: String(user._id), name: user.name, role: user.role });
+        const headers = new Headers({ location: next });
+        for (const cookie of cookies) headers.append("set-cookie", cookie);
+        return new Response(null, { status: 303, headers });
+      },
+      {
+        body: t.Object(
+          {
+            email: t.String({ minLength: 3, maxLength: 254 }),
+            password: t.String({ minLength: 1, maxLength: 200 }),
+            next: t.Optional(t.String({ maxLength: 500 })),
+          },
+          { additionalProperties: false },
+        ),
+      },
+    )
+    .post("/logout", () => {
+      const headers = new Headers({ location: "/login" });
+      for (const cookie of sessions.cleared()) headers.append("set-cookie", cookie);
+      return new Response(null, { status: 303, headers });
+    })
+    .get("/api/v1/auth/tokens", async ({ request }) => {
+      const tokens = await tokensOf(db)
+        .find({}, { projection: { hash: 0 } })
+        .sort({ createdAt: -1 })
+        .toArray();
+      return ok(request, tokens, "API tokens");
+    })
+    .post(
+      "/api/v1/auth/tokens",
+      async ({ body, request, set }) => {
+        const { token, doc } = await createToken(db, body.name, body.role as Role);
+        set.status = 201;
+        const { hash, ...shown } = doc;
+        return ok(request, { ...shown, token }, "Token created: copy it now, it is not shown again");
+      },
+      {
+        body: t.Object(
+          { name: t.String({ minLength: 1, maxLength: 200 }), role: RoleSchema },
+          { additionalProperties: false },
+        ),
+      },
+    )
+    .delete("/api/v1/auth/tokens/:id", async ({ params, request }) => {
+      const revoked = await revokeToken(rt.redis.cmd, db, parseId(params.id));
+      if (!revoked) throw notFound(`Active token with ID ${params.id} not found`);
+      const { hash, ...shown } = revoked;
+      return ok(request, shown, "Token revoked on every instance");
+    });
+}

@@ -1,0 +1,182 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import type { Instance } from "../../deploy/local/cluster";
+import type { Role } from "../../src/auth/policy";
+import { createUser, seededInstances, sessionDoc, tokenHeaders } from "../helpers/fixtures";
+
+// Every route × every role, on real instances: anonymous 401 (pages redirect to the
+// login), too small a role 403, the right role gets through. CSRF and token revoke too.
+
+let cluster: Awaited<ReturnType<typeof seededInstances>>;
+let a: Instance;
+let b: Instance;
+const headers: Partial<Record<Role, Record<string, string>>> = {};
+const session = sessionDoc({ name: "Auth room" });
+const ID = "0123456789abcdef01234567";
+
+beforeAll(async () => {
+  cluster = await seededInstances("auth", 2, { sessions: [session] });
+  [a, b] = cluster.instances as [Instance, Instance];
+  for (const role of ["viewer", "scanner", "admin"] as const)
+    headers[role] = await tokenHeaders(cluster.db, role);
+});
+afterAll(() => cluster.stop());
+
+type Need = Role | "public";
+const S = String(session._id);
+const MATRIX: [string, string, Need][] = [
+  ["GET", "/api/v1/health/live", "public"],
+  ["GET", "/metrics", "public"],
+  ["GET", "/assets/app.css", "public"],
+  ["GET", "/login", "public"],
+  ["GET", "/live", "viewer"],
+  ["GET", `/live/${S}`, "viewer"],
+  ["GET", "/api/v1/sessions", "viewer"],
+  ["GET", `/api/v1/sessions/${S}`, "viewer"],
+  ["GET", "/api/v1/checkin/stats", "viewer"],
+  ["GET", "/api/v1/checkin/recent", "viewer"],
+  ["GET", "/api/v1/settings", "viewer"],
+  ["GET", "/scan", "scanner"],
+  ["GET", `/scan/${S}`, "scanner"],
+  ["POST", "/api/v1/scan", "scanner"],
+  ["POST", "/api/v1/checkin/verify-qr", "scanner"],
+  ["POST", "/api/v1/checkin/accept", "scanner"],
+  ["POST", "/api/v1/checkin/decline", "scanner"],
+  ["POST", "/api/v1/checkin/qr", "scanner"],
+  ["POST", "/api/v1/checkin", "scanner"],
+  ["POST", `/api/v1/checkin/${ID}/checkout`, "scanner"],
+  ["GET", "/api/v1/participants/qr/QR-NOPE", "scanner"],
+  ["GET", "/api/v1/participants", "admin"],
+  ["GET", `/api/v1/participants/${ID}`, "admin"],
+  ["POST", "/api/v1/participants", "admin"],
+  ["PATCH", `/api/v1/participants/${ID}`, "admin"],
+  ["DELETE", `/api/v1/participants/${ID}`, "admin"],
+  ["POST", "/api/v1/sessions", "admin"],
+  ["PATCH", `/api/v1/sessions/${S}`, "admin"],
+  ["DELETE", `/api/v1/sessions/${ID}`, "admin"],
+  ["GET", "/api/v1/registrations", "admin"],
+  ["POST", "/api/v1/registrations", "admin"],
+  ["DELETE", `/api/v1/checkin/${ID}`, "admin"],
+  ["PUT", "/api/v1/settings/timing", "admin"],
+  ["GET", "/settings", "admin"],
+  ["GET", "/api/v1/auth/tokens", "admin"],
+  ["POST", "/api/v1/auth/tokens", "admin"],
+];
+const LEVEL: Record<Need, number> = { public: 0, viewer: 1, scanner: 2, admin: 3 };
+
+async function request(method: string, path: string, extra: Record<string, string> = {}) {
+  const response = await fetch(`${a.url}${path}`, {
+    method,
+    redirect: "manual",
+    headers: { "content-type": "application/json", ...extra },
+    body: method === "GET" ? undefined : "{}",
+  });
+  await response.arrayBuffer();
+  return response;
+}
+
+describe("the route × role matrix", () => {
+  for (const [method, path, need] of MATRIX) {
+    test(`${method} ${path} needs ${need}`, async () => {
+      const anonymous = await request(method, path);
+      if (need === "public") {
+        expect([401, 403]).not.toContain(anonymous.status);
+        return;
+      }
+      const page = method === "GET" && !path.startsWith("/api/");
+      if (page) {
+        expect(anonymous.status).toBe(303);
+        expect(anonymous.headers.get("location")).toStartWith("/login?next=");
+      } else {
+        expect(anonymous.status).toBe(401);
+      }
+      for (const role of ["viewer", "scanner", "admin"] as const) {
+        const answer = await request(method, path, headers[role]);
+        if (LEVEL[role] >= LEVEL[need]) expect(`${role} ${answer.status}`).not.toMatch(/ (401|403)$/);
+        else expect(`${role} ${answer.status}`).toBe(`${role} 403`);
+      }
+    });
+  }
+
+  test("WebSocket upgrades need a viewer", async () => {
+    const closedCode = (init?: Record<string, string>) =>
+      new Promise<string>((resolve) => {
+        const socket = new WebSocket(`${a.url.replace("http", "ws")}/ws?topics=overview`, {
+          headers: init,
+        } as never);
+        socket.addEventListener("open", () => {
+          socket.close();
+          resolve("open");
+        });
+        socket.addEventListener("error", () => resolve("refused"));
+      });
+    expect(await closedCode()).toBe("refused");
+    expect(await closedCode(headers.viewer)).toBe("open");
+  });
+});
+
+describe("sign-in and CSRF", () => {
+  test("a cookie session works for pages, and changes need the CSRF token", async () => {
+    const admin = await createUser(cluster.db, "admin", "boss@example.org");
+    const wrong = await fetch(`${a.url}/login`, {
+      method: "POST",
+      redirect: "manual",
+      body: new URLSearchParams({ email: admin.email, password: "nope" }),
+    });
+    expect(wrong.status).toBe(401);
+    expect(await wrong.text()).toContain("Email or password is wrong.");
+    const login = await fetch(`${a.url}/login`, {
+      method: "POST",
+      redirect: "manual",
+      body: new URLSearchParams({ email: admin.email, password: admin.password, next: "/settings" }),
+    });
+    expect(login.status).toBe(303);
+    expect(login.headers.get("location")).toBe("/settings");
+    const cookies = login.headers
+      .getSetCookie()
+      .map((c) => c.split(";")[0])
+      .join("; ");
+    expect(login.headers.getSetCookie().find((c) => c.startsWith("checkin_session="))).toContain("HttpOnly");
+    const csrf = /checkin_csrf=([^;]+)/.exec(cookies)?.[1] ?? "";
+
+    // The session works on the other instance too (same JWT secret).
+    const page = await fetch(`${b.url}/settings`, { headers: { cookie: cookies } });
+    expect(page.status).toBe(200);
+    const change = (extra: Record<string, string>) =>
+      fetch(`${b.url}/api/v1/settings/timing`, {
+        method: "PUT",
+        headers: { cookie: cookies, "content-type": "application/json", ...extra },
+        body: JSON.stringify({ lateThresholdMinutes: 12 }),
+      });
+    const forged = await change({});
+    expect(forged.status).toBe(403);
+    expect(((await forged.json()) as { message: string }).message).toContain("CSRF");
+    expect((await change({ "x-csrf-token": "guess" })).status).toBe(403);
+    expect((await change({ "x-csrf-token": csrf })).status).toBe(200);
+
+    const open = await fetch(`${a.url}/login?next=//evil.example`);
+    expect(await open.text()).not.toContain("//evil.example");
+  });
+
+  test("a revoked token stops working on every instance at once", async () => {
+    const created = await fetch(`${a.url}/api/v1/auth/tokens`, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...headers.admin },
+      body: JSON.stringify({ name: "door tablet", role: "scanner" }),
+    });
+    expect(created.status).toBe(201);
+    const { data } = (await created.json()) as { data: { _id: string; token: string } };
+    const bearer = { authorization: `Bearer ${data.token}` };
+    expect((await fetch(`${b.url}/api/v1/sessions`, { headers: bearer })).status).toBe(200);
+    const list = (await (await fetch(`${a.url}/api/v1/auth/tokens`, { headers: headers.admin })).json()) as {
+      data: Record<string, unknown>[];
+    };
+    expect(list.data.every((t) => !("hash" in t) && !("token" in t))).toBe(true);
+    const revoked = await fetch(`${a.url}/api/v1/auth/tokens/${data._id}`, {
+      method: "DELETE",
+      headers: headers.admin,
+    });
+    expect(revoked.status).toBe(200);
+    expect((await fetch(`${b.url}/api/v1/sessions`, { headers: bearer })).status).toBe(401);
+    expect((await fetch(`${a.url}/api/v1/sessions`, { headers: bearer })).status).toBe(401);
+  });
+});
