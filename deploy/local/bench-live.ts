@@ -37,7 +37,7 @@ const cluster = await startCluster({
   ports: Array.from({ length: INSTANCES }, (_, i) => 3201 + i),
   nginxPort: 8182,
   dir: clusterDir,
-  env: { ...process.env, MONGODB_DB: dbName, LOG_LEVEL: "warn" },
+  env: { ...process.env, MONGODB_DB: dbName, LOG_LEVEL: "warn", THROTTLE_LIMIT: "1000000" },
 });
 
 interface Dashboard {

@@ -35,7 +35,7 @@ const cluster = await startCluster({
   ports: Array.from({ length: INSTANCES }, (_, i) => 3101 + i),
   nginxPort: 8181,
   dir: clusterDir,
-  env: { ...process.env, MONGODB_DB: dbName, LOG_LEVEL: "warn" },
+  env: { ...process.env, MONGODB_DB: dbName, LOG_LEVEL: "warn", THROTTLE_LIMIT: "1000000" },
 });
 console.log(`bench: ${INSTANCES} instances behind Nginx at ${cluster.url}; ${total} scans at ${RATE}/s`);
 

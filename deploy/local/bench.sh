@@ -27,7 +27,7 @@ bun deploy/local/bench-live.ts
 # k6 against its own cluster and database.
 k6_log="$LOGS/bench-k6-cluster.log"
 k6_db="bench_k6_$(date +%s)"
-MONGODB_DB="$k6_db" BASE_PORT=3301 NGINX_PORT=8183 CLUSTER_DIR="$LOCAL/bench-k6-cluster" LOG_LEVEL=warn \
+THROTTLE_LIMIT=1000000 MONGODB_DB="$k6_db" BASE_PORT=3301 NGINX_PORT=8183 CLUSTER_DIR="$LOCAL/bench-k6-cluster" LOG_LEVEL=warn \
   bun deploy/local/cluster.ts >"$k6_log" 2>&1 &
 cluster_pid=$!
 for _ in $(seq 1 300); do grep -q '^URL: ' "$k6_log" && break; sleep 0.2; done

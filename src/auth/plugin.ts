@@ -3,6 +3,7 @@ import { jwtVerify, SignJWT } from "jose";
 import { AppError } from "../http/errors";
 import type { Runtime } from "../runtime";
 import { allows, type Role, requirement } from "./policy";
+import { enforceRateLimit } from "./ratelimit";
 import { type Principal, principalForToken } from "./store";
 
 export const SESSION_COOKIE = "checkin_session";
@@ -60,6 +61,15 @@ export function createSessions(rt: Runtime) {
 
 export type Sessions = ReturnType<typeof createSessions>;
 
+/** The client address as Nginx saw it (instances listen on loopback behind it). */
+function addressOf(request: Request): string {
+  return (
+    request.headers.get("x-real-ip") ??
+    request.headers.get("x-forwarded-for")?.split(",")[0]?.trim() ??
+    "local"
+  );
+}
+
 function isPage(request: Request, path: string): boolean {
   return !path.startsWith("/api/") && request.method === "GET" && !request.headers.get("hx-request");
 }
@@ -88,10 +98,20 @@ export function authPlugin(rt: Runtime, sessions: Sessions) {
       .onRequest(async ({ request, set }) => {
         const url = new URL(request.url);
         const need = requirement(request.method, url.pathname);
-        if (need === "public") return;
+        const exempt = /^\/(api\/v1\/health|metrics|assets\/)/.test(url.pathname);
+        if (need === "public") {
+          if (!exempt)
+            await enforceRateLimit(rt.redis.cmd, `address:${addressOf(request)}`, rt.config.throttle);
+          return;
+        }
         const { principal, viaCookie } = await resolve(
           request,
           set as { headers: Record<string, string | string[]> },
+        );
+        await enforceRateLimit(
+          rt.redis.cmd,
+          principal ? `${principal.kind}:${principal.id}` : `address:${addressOf(request)}`,
+          rt.config.throttle,
         );
         if (!principal) {
           if (isPage(request, url.pathname)) {
