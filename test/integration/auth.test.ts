@@ -180,3 +180,14 @@ describe("sign-in and CSRF", () => {
     expect((await fetch(`${a.url}/api/v1/sessions`, { headers: bearer })).status).toBe(401);
   });
 });
+
+test("pages carry the security headers a review expects", async () => {
+  const response = await fetch(`${a.url}/login`);
+  const csp = response.headers.get("content-security-policy") ?? "";
+  expect(csp).toContain("script-src 'self'");
+  expect(csp).not.toContain("unsafe-eval");
+  expect(csp).toContain("frame-ancestors 'none'");
+  expect(response.headers.get("x-frame-options")).toBe("DENY");
+  expect(response.headers.get("x-content-type-options")).toBe("nosniff");
+  expect(response.headers.get("referrer-policy")).toBe("strict-origin-when-cross-origin");
+});
