@@ -33,6 +33,9 @@ export function Layout(props: { title: string; children?: JSX.Element | JSX.Elem
               <a class="navlink" href="/settings">
                 Settings
               </a>
+              <a class="navlink" href="/admin/tokens">
+                Tokens
+              </a>
             </nav>
             <form method="post" action="/logout" class="logout">
               <button type="submit" class="secondary">

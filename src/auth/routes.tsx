@@ -1,5 +1,6 @@
 import { Elysia, t } from "elysia";
 import { LoginPage } from "../../views/login";
+import { TokenList, TokensPage } from "../../views/tokens";
 import { ok, parseId } from "../http/envelope";
 import { notFound } from "../http/errors";
 import type { Runtime } from "../runtime";
@@ -17,6 +18,11 @@ const safeNext = (next: string | undefined) =>
 
 export function authRoutes(rt: Runtime, sessions: Sessions) {
   const db = rt.mongo.db;
+  const listTokens = () =>
+    tokensOf(db)
+      .find({}, { projection: { hash: 0 } })
+      .sort({ createdAt: -1 })
+      .toArray();
   return new Elysia({ name: "auth-routes" })
     .get("/login", ({ query }) => html(<LoginPage next={safeNext(query.next)} />), {
       query: t.Object({ next: t.Optional(t.String({ maxLength: 500 })) }),
@@ -55,12 +61,24 @@ export function authRoutes(rt: Runtime, sessions: Sessions) {
       for (const cookie of sessions.cleared()) headers.append("set-cookie", cookie);
       return new Response(null, { status: 303, headers });
     })
-    .get("/api/v1/auth/tokens", async ({ request }) => {
-      const tokens = await tokensOf(db)
-        .find({}, { projection: { hash: 0 } })
-        .sort({ createdAt: -1 })
-        .toArray();
-      return ok(request, tokens, "API tokens");
+    .get("/api/v1/auth/tokens", async ({ request }) => ok(request, await listTokens(), "API tokens"))
+    .get("/admin/tokens", async () => html(<TokensPage tokens={await listTokens()} />))
+    .post(
+      "/admin/tokens",
+      async ({ body }) => {
+        const { token } = await createToken(db, body.name, body.role as Role);
+        return html(<TokenList tokens={await listTokens()} created={{ name: body.name, token }} />);
+      },
+      {
+        body: t.Object(
+          { name: t.String({ minLength: 1, maxLength: 200 }), role: RoleSchema },
+          { additionalProperties: false },
+        ),
+      },
+    )
+    .post("/admin/tokens/:id/revoke", async ({ params }) => {
+      await revokeToken(rt.redis.cmd, db, parseId(params.id));
+      return html(<TokenList tokens={await listTokens()} />);
     })
     .post(
       "/api/v1/auth/tokens",

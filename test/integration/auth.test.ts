@@ -60,6 +60,8 @@ const MATRIX: [string, string, Need][] = [
   ["GET", "/settings", "admin"],
   ["GET", "/api/v1/auth/tokens", "admin"],
   ["POST", "/api/v1/auth/tokens", "admin"],
+  ["GET", "/admin/tokens", "admin"],
+  ["POST", "/admin/tokens", "admin"],
 ];
 const LEVEL: Record<Need, number> = { public: 0, viewer: 1, scanner: 2, admin: 3 };
 
@@ -190,4 +192,29 @@ test("pages carry the security headers a review expects", async () => {
   expect(response.headers.get("x-frame-options")).toBe("DENY");
   expect(response.headers.get("x-content-type-options")).toBe("nosniff");
   expect(response.headers.get("referrer-policy")).toBe("strict-origin-when-cross-origin");
+});
+
+test("the tokens page creates a token shown once, and revokes it", async () => {
+  const form = (path: string, body?: Record<string, string>) =>
+    fetch(`${a.url}${path}`, {
+      method: "POST",
+      headers: { ...headers.admin, ...(body ? { "content-type": "application/x-www-form-urlencoded" } : {}) },
+      body: body ? new URLSearchParams(body) : undefined,
+    });
+  const created = await form("/admin/tokens", { name: "Door <3> tablet", role: "scanner" });
+  expect(created.status).toBe(200);
+  const page = await created.text();
+  expect(page).toContain("Door &lt;3&gt; tablet");
+  const token = /<code>(ck_[A-Za-z0-9_-]+)<\/code>/.exec(page)?.[1] ?? "";
+  expect(token).toStartWith("ck_");
+  expect((await fetch(`${b.url}/scan`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+  const list = await (await fetch(`${a.url}/admin/tokens`, { headers: headers.admin })).text();
+  expect(list).not.toContain(token);
+  const id = /hx-post="\/admin\/tokens\/([0-9a-f]{24})\/revoke"/.exec(list)?.[1];
+  expect((await form(`/admin/tokens/${id}/revoke`)).status).toBe(200);
+  const after = await fetch(`${b.url}/scan`, {
+    headers: { authorization: `Bearer ${token}` },
+    redirect: "manual",
+  });
+  expect(after.status).toBe(303);
 });

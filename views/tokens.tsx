@@ -1,0 +1,89 @@
+import type { TokenDoc } from "../src/auth/store";
+import { Layout } from "./layout";
+
+export function TokenList(props: {
+  tokens: Omit<TokenDoc, "hash">[];
+  created?: { name: string; token: string };
+}) {
+  return (
+    <section id="tokens">
+      {props.created ? (
+        <div class="verdict green created-token" role="status">
+          <p class="headline">Token created</p>
+          <p class="reason" safe>
+            {`Copy it now for "${props.created.name}"; it is not shown again:`}
+          </p>
+          <code safe>{props.created.token}</code>
+        </div>
+      ) : (
+        ""
+      )}
+      <table class="overview">
+        <thead>
+          <tr>
+            <th>Name</th>
+            <th>Role</th>
+            <th>Starts with</th>
+            <th>Created</th>
+            <th>State</th>
+          </tr>
+        </thead>
+        <tbody>
+          {props.tokens.map((token) => (
+            <tr>
+              <td safe>{token.name}</td>
+              <td>{token.role}</td>
+              <td>
+                <code safe>{token.prefix}</code>
+              </td>
+              <td>{token.createdAt.toISOString().slice(0, 16).replace("T", " ")}</td>
+              <td>
+                {token.revokedAt ? (
+                  "revoked"
+                ) : (
+                  <button
+                    type="button"
+                    class="decline"
+                    hx-post={`/admin/tokens/${token._id}/revoke`}
+                    hx-target="#tokens"
+                    hx-swap="outerHTML"
+                    hx-confirm={`Revoke "${token.name}"? Devices using it stop at once.`}
+                  >
+                    Revoke
+                  </button>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}
+
+export function TokensPage(props: { tokens: Omit<TokenDoc, "hash">[] }) {
+  return (
+    <Layout title="API tokens">
+      <h1>API tokens</h1>
+      <p class="meta">
+        For door tablets, the mobile scanner and scripts. A token is shown once and stored hashed.
+      </p>
+      <form class="settings" hx-post="/admin/tokens" hx-target="#tokens" hx-swap="outerHTML">
+        <label>
+          Name
+          <input name="name" required maxlength="200" placeholder="Door 3 tablet" />
+        </label>
+        <label>
+          Role
+          <select name="role">
+            <option value="scanner">scanner</option>
+            <option value="viewer">viewer</option>
+            <option value="admin">admin</option>
+          </select>
+        </label>
+        <button type="submit">Create token</button>
+      </form>
+      <TokenList tokens={props.tokens} />
+    </Layout>
+  );
+}
