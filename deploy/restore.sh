@@ -5,16 +5,17 @@
 # afterwards (systemctl restart checkin.target) so their caches are rebuilt.
 set -euo pipefail
 
-usage() { sed -n '2,5p' "$0" | sed 's/^# \{0,1\}//'; }
-die() { echo "restore: error: $*" >&2; exit 1; }
+OPS_NAME=restore
+# shellcheck source=deploy/ops-lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/ops-lib.sh"
 
 file=""
 replace=""
-dry_run=0
+DRY_RUN=0
 while [[ $# -gt 0 ]]; do
   case "$1" in
   --replace) replace="--replace"; shift ;;
-  --dry-run) dry_run=1; shift ;;
+  --dry-run) DRY_RUN=1; shift ;;
   -h | --help) usage; exit 0 ;;
   -*) usage >&2; die "unknown option: $1" ;;
   *) [[ -z "$file" ]] || die "only one file, got \"$file\" and \"$1\""; file="$1"; shift ;;
@@ -22,12 +23,7 @@ while [[ $# -gt 0 ]]; do
 done
 [[ -n "$file" ]] || { usage >&2; die "which backup file?"; }
 [[ -r "$file" ]] || die "cannot read $file"
-if [[ -z "${MONGODB_URI:-}" && -r /etc/checkin/checkin.env ]]; then
-  set -a; source /etc/checkin/checkin.env; set +a
-fi
-[[ -n "${MONGODB_URI:-}" ]] || die "MONGODB_URI is not set (environment or /etc/checkin/checkin.env)"
-checkin="${CHECKIN_BIN:-/opt/checkin/bin/checkin}"
-run() { if [[ $dry_run == 1 ]]; then echo "dry-run: $*"; else "$@"; fi; }
+load_env
 
 case "$file" in
 *.mongodump.gz)
@@ -36,7 +32,7 @@ case "$file" in
   ;;
 *.ndjson.gz)
   # shellcheck disable=SC2086 # CHECKIN_BIN may be a command with arguments
-  run $checkin import "$file" $replace
+  run $CHECKIN import "$file" $replace
   ;;
 *) die "$file is neither a .mongodump.gz nor a .ndjson.gz backup" ;;
 esac
