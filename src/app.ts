@@ -7,6 +7,7 @@ import { checkinRoutes } from "./checkin/routes";
 import type { CheckinService } from "./checkin/service";
 import { healthRoutes } from "./health/routes";
 import { AppError, errorEnvelope, type FieldError } from "./http/errors";
+import { importRoutes } from "./imports/routes";
 import type { Hub } from "./live/hub";
 import { liveRoutes } from "./live/routes";
 import type { LiveSource } from "./live/state";
@@ -157,6 +158,7 @@ export function createApp(rt: Runtime, parts: AppParts) {
       .use(sessionRoutes(rt, checkins))
       .use(participantRoutes(rt, checkins))
       .use(registrationRoutes(rt, checkins))
+      .use(importRoutes(rt, checkins))
       .use(checkinRoutes(rt, checkins))
       .use(assetRoutes())
       .use(scannerRoutes(rt, checkins))

@@ -558,6 +558,8 @@ export function createCheckinService(rt: Runtime, live: LiveSink) {
       await roster.warm(open.map((s) => s._id));
     },
     warmSession: (sessionId: ObjectId) => roster.warm([sessionId]),
+    /** After writes behind the API (import, restore): every badge resolves at once. */
+    reloadDirectory: () => directory.reload(),
     /** After a participant was created, changed or deleted (`removed`), on every instance at once. */
     async participantChanged(p: ParticipantDoc, change: { removed?: boolean } = {}) {
       if (change.removed) await directory.remove(p._id);

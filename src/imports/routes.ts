@@ -1,0 +1,185 @@
+import { Elysia, t } from "elysia";
+import type { AnyBulkWriteOperation } from "mongodb";
+import { checkinsOf, scanlogOf } from "../checkin/repo";
+import type { CheckinService } from "../checkin/service";
+import { ok, parseId } from "../http/envelope";
+import { AppError, notFound } from "../http/errors";
+import { type ParticipantDoc, participantRecord, participantsOf } from "../participants/repo";
+import type { Runtime } from "../runtime";
+import { sessionsOf } from "../sessions/repo";
+import { type ParticipantRow, parseParticipants, TEMPLATE, toCsv } from "./csv";
+
+const csvResponse = (body: string, filename: string) =>
+  new Response(body, {
+    headers: {
+      "content-type": "text/csv; charset=utf-8",
+      "content-disposition": `attachment; filename="${filename}"`,
+    },
+  });
+
+const changed = (row: ParticipantRow, doc: ParticipantDoc) =>
+  row.name !== doc.name ||
+  (row.organization ?? "") !== (doc.organization ?? "") ||
+  (row.phone ?? "") !== (doc.phone ?? "");
+
+/** CSV import and exports for organisers. */
+export function importRoutes(rt: Runtime, svc: CheckinService) {
+  const db = rt.mongo.db;
+  const maxBytes = rt.config.uploadMaxFileSize;
+
+  async function importParticipants(rows: ParticipantRow[]) {
+    const known = new Map(
+      (
+        await participantsOf(db)
+          .find({}, { projection: { email: 1, name: 1, organization: 1, phone: 1 } })
+          .toArray()
+      ).map((p) => [p.email, p as ParticipantDoc]),
+    );
+    const fresh = rows.filter((row) => !known.has(row.email));
+    const updates: AnyBulkWriteOperation<ParticipantDoc>[] = [];
+    let unchanged = 0;
+    for (const row of rows) {
+      const doc = known.get(row.email);
+      if (!doc) continue;
+      // Email is the key; an existing badge code is never replaced by a re-import.
+      if (!changed(row, doc)) unchanged++;
+      else {
+        updates.push({
+          updateOne: {
+            filter: { _id: doc._id },
+            update: {
+              $set: {
+                name: row.name,
+                organization: row.organization ?? "",
+                phone: row.phone ?? "",
+                updatedAt: new Date(),
+              },
+            },
+          },
+        });
+      }
+    }
+    const errors: string[] = [];
+    let created = 0;
+    for (let i = 0; i < fresh.length; i += 500) {
+      const batch = fresh.slice(i, i + 500).map((row) => ({ row, doc: participantRecord(row) }));
+      try {
+        created += (
+          await participantsOf(db).insertMany(
+            batch.map((b) => b.doc),
+            { ordered: false },
+          )
+        ).insertedCount;
+      } catch (error) {
+        const failed = new Set(
+          ((error as { writeErrors?: { index: number }[] }).writeErrors ?? []).map((e) => e.index),
+        );
+        created += batch.length - failed.size;
+        for (const index of failed)
+          errors.push(`row ${batch[index]?.row}: badge code ${batch[index]?.row.qrCode} is already used`);
+      }
+    }
+    if (updates.length > 0) await participantsOf(db).bulkWrite(updates, { ordered: false });
+    // Everyone imported is scannable at once, on every instance.
+    await svc.reloadDirectory();
+    return { created, updated: updates.length, unchanged, errors };
+  }
+
+  return new Elysia({ name: "imports" })
+    .get("/api/v1/participants/import/template", () => csvResponse(TEMPLATE, "participants-template.csv"))
+    .post(
+      "/api/v1/participants/import",
+      async ({ body, request }) => {
+        if (body.file.size > maxBytes) {
+          throw new AppError(
+            413,
+            `The file is ${body.file.size} bytes; the limit is ${maxBytes} (UPLOAD_MAX_FILE_SIZE)`,
+          );
+        }
+        const parsed = parseParticipants(new Uint8Array(await body.file.arrayBuffer()));
+        const result = await importParticipants(parsed.rows);
+        const errors = [...parsed.errors, ...result.errors].sort(
+          (x, y) => Number(/\d+/.exec(x)?.[0]) - Number(/\d+/.exec(y)?.[0]),
+        );
+        return ok(
+          request,
+          {
+            ...result,
+            failed: errors.length,
+            errors,
+            encoding: parsed.encoding,
+            rows: parsed.rows.length + parsed.errors.length,
+          },
+          errors.length > 0 ? `Imported with ${errors.length} rows refused` : "Imported",
+        );
+      },
+      { body: t.Object({ file: t.File() }) },
+    )
+    .get("/api/v1/participants/export.csv", async () => {
+      const people = await participantsOf(db).find({}).sort({ name: 1 }).toArray();
+      return csvResponse(
+        toCsv(people, ["name", "email", "organization", "phone", "qrCode", "isActive"]),
+        "participants.csv",
+      );
+    })
+    .get("/api/v1/sessions/:id/attendance.csv", async ({ params }) => {
+      const session = await sessionsOf(db).findOne({ _id: parseId(params.id) });
+      if (!session) throw notFound(`Session with ID ${params.id} not found`);
+      const checkins = await checkinsOf(db)
+        .find({ sessionId: session._id })
+        .sort({ checkInTime: 1 })
+        .toArray();
+      const people = new Map(
+        (
+          await participantsOf(db)
+            .find({ _id: { $in: checkins.map((c) => c.participantId) } })
+            .toArray()
+        ).map((p) => [String(p._id), p]),
+      );
+      const rows = checkins.map((c) => {
+        const p = people.get(String(c.participantId));
+        return {
+          name: p?.name,
+          email: p?.email,
+          organization: p?.organization,
+          checkInTime: c.checkInTime,
+          isLate: c.isLate,
+          badge: c.badge,
+          method: c.method,
+          checkedOutAt: c.checkedOutAt,
+        };
+      });
+      return csvResponse(
+        toCsv(rows, [
+          "name",
+          "email",
+          "organization",
+          "checkInTime",
+          "isLate",
+          "badge",
+          "method",
+          "checkedOutAt",
+        ]),
+        `attendance-${session._id}.csv`,
+      );
+    })
+    .get("/api/v1/checkin/scanlog.csv", async () => {
+      const entries = await scanlogOf(db).find({}).sort({ at: 1 }).limit(200_000).toArray();
+      return csvResponse(
+        toCsv(entries, [
+          "at",
+          "action",
+          "outcome",
+          "reason",
+          "sessionId",
+          "participantId",
+          "qrCode",
+          "method",
+          "by",
+          "device",
+          "instance",
+        ]),
+        "scanlog.csv",
+      );
+    });
+}
