@@ -3,6 +3,7 @@ import { Elysia, ValidationError } from "elysia";
 import { ErrorPanel } from "../views/scanner";
 import { authPlugin, type Sessions } from "./auth/plugin";
 import { authRoutes } from "./auth/routes";
+import { badgeRoutes } from "./badges/routes";
 import { checkinRoutes } from "./checkin/routes";
 import type { CheckinService } from "./checkin/service";
 import { healthRoutes } from "./health/routes";
@@ -159,6 +160,7 @@ export function createApp(rt: Runtime, parts: AppParts) {
       .use(participantRoutes(rt, checkins))
       .use(registrationRoutes(rt, checkins))
       .use(importRoutes(rt, checkins))
+      .use(badgeRoutes(rt))
       .use(checkinRoutes(rt, checkins))
       .use(assetRoutes())
       .use(scannerRoutes(rt, checkins))
