@@ -14,6 +14,7 @@ import { liveRoutes } from "./live/routes";
 import type { LiveSource } from "./live/state";
 import { participantRoutes } from "./participants/routes";
 import { registrationRoutes } from "./registrations/routes";
+import { reportRoutes } from "./reports/routes";
 import type { Runtime } from "./runtime";
 import { scannerRoutes } from "./scanner/routes";
 import { sessionRoutes } from "./sessions/routes";
@@ -161,6 +162,7 @@ export function createApp(rt: Runtime, parts: AppParts) {
       .use(registrationRoutes(rt, checkins))
       .use(importRoutes(rt, checkins))
       .use(badgeRoutes(rt))
+      .use(reportRoutes(rt))
       .use(checkinRoutes(rt, checkins))
       .use(assetRoutes())
       .use(scannerRoutes(rt, checkins))

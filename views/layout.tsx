@@ -30,8 +30,14 @@ export function Layout(props: { title: string; children?: JSX.Element | JSX.Elem
               <a class="navlink" href="/live">
                 Live
               </a>
+              <a class="navlink" href="/reports">
+                Reports
+              </a>
               <a class="navlink" href="/settings">
                 Settings
+              </a>
+              <a class="navlink" href="/admin/import">
+                Import
               </a>
               <a class="navlink" href="/admin/tokens">
                 Tokens

@@ -31,7 +31,8 @@ const RULES: readonly Rule[] = [
   { methods: READ, path: /^\/api\/v1\/checkin\/verify\//, need: "scanner" },
   // Watching.
   { methods: READ, path: /^\/$/, need: "viewer" },
-  { methods: READ, path: /^\/(live|ws)(\/|$)/, need: "viewer" },
+  { methods: READ, path: /^\/(live|ws|reports)(\/|$)/, need: "viewer" },
+  { methods: READ, path: /^\/api\/v1\/reports\//, need: "viewer" },
   { methods: READ, path: /^\/api\/v1\/(sessions|checkin|settings)(\/|$|\?)/, need: "viewer" },
   { methods: READ, path: /^\/api\/v1\/registrations\/stats\/overview$/, need: "viewer" },
 ];

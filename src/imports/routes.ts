@@ -1,5 +1,6 @@
 import { Elysia, t } from "elysia";
 import type { AnyBulkWriteOperation } from "mongodb";
+import { ImportPage, ImportReport } from "../../views/import";
 import { checkinsOf, scanlogOf } from "../checkin/repo";
 import type { CheckinService } from "../checkin/service";
 import { ok, parseId } from "../http/envelope";
@@ -7,6 +8,7 @@ import { AppError, notFound } from "../http/errors";
 import { type ParticipantDoc, participantRecord, participantsOf } from "../participants/repo";
 import type { Runtime } from "../runtime";
 import { sessionsOf } from "../sessions/repo";
+import { html } from "../web/html";
 import { type ParticipantRow, parseParticipants, TEMPLATE, toCsv } from "./csv";
 
 const csvResponse = (body: string, filename: string) =>
@@ -85,36 +87,43 @@ export function importRoutes(rt: Runtime, svc: CheckinService) {
     return { created, updated: updates.length, unchanged, errors };
   }
 
+  /** One upload: size check, parse, import, one report sorted by row. */
+  async function importFile(file: File) {
+    if (file.size > maxBytes) {
+      throw new AppError(
+        413,
+        `The file is ${file.size} bytes; the limit is ${maxBytes} (UPLOAD_MAX_FILE_SIZE)`,
+      );
+    }
+    const parsed = parseParticipants(new Uint8Array(await file.arrayBuffer()));
+    const result = await importParticipants(parsed.rows);
+    const errors = [...parsed.errors, ...result.errors].sort(
+      (x, y) => Number(/\d+/.exec(x)?.[0]) - Number(/\d+/.exec(y)?.[0]),
+    );
+    return {
+      ...result,
+      failed: errors.length,
+      errors,
+      encoding: parsed.encoding,
+      rows: parsed.rows.length + parsed.errors.length,
+    };
+  }
+
   return new Elysia({ name: "imports" })
     .get("/api/v1/participants/import/template", () => csvResponse(TEMPLATE, "participants-template.csv"))
     .post(
       "/api/v1/participants/import",
       async ({ body, request }) => {
-        if (body.file.size > maxBytes) {
-          throw new AppError(
-            413,
-            `The file is ${body.file.size} bytes; the limit is ${maxBytes} (UPLOAD_MAX_FILE_SIZE)`,
-          );
-        }
-        const parsed = parseParticipants(new Uint8Array(await body.file.arrayBuffer()));
-        const result = await importParticipants(parsed.rows);
-        const errors = [...parsed.errors, ...result.errors].sort(
-          (x, y) => Number(/\d+/.exec(x)?.[0]) - Number(/\d+/.exec(y)?.[0]),
-        );
-        return ok(
-          request,
-          {
-            ...result,
-            failed: errors.length,
-            errors,
-            encoding: parsed.encoding,
-            rows: parsed.rows.length + parsed.errors.length,
-          },
-          errors.length > 0 ? `Imported with ${errors.length} rows refused` : "Imported",
-        );
+        const report = await importFile(body.file);
+        const message = report.failed > 0 ? `Imported with ${report.failed} rows refused` : "Imported";
+        return ok(request, report, message);
       },
       { body: t.Object({ file: t.File() }) },
     )
+    .get("/admin/import", () => html(ImportPage()))
+    .post("/admin/import", async ({ body }) => html(ImportReport({ report: await importFile(body.file) })), {
+      body: t.Object({ file: t.File() }),
+    })
     .get("/api/v1/participants/export.csv", async () => {
       const people = await participantsOf(db).find({}).sort({ name: 1 }).toArray();
       return csvResponse(

@@ -61,6 +61,11 @@ const MATRIX: [string, string, Need][] = [
   ["GET", "/api/v1/auth/tokens", "admin"],
   ["POST", "/api/v1/auth/tokens", "admin"],
   ["GET", "/admin/tokens", "admin"],
+  ["GET", "/admin/import", "admin"],
+  ["GET", "/reports", "viewer"],
+  ["GET", "/api/v1/reports/attendance.csv", "viewer"],
+  ["GET", "/api/v1/participants/export.csv", "admin"],
+  ["POST", "/api/v1/participants/import", "admin"],
   ["POST", "/admin/tokens", "admin"],
 ];
 const LEVEL: Record<Need, number> = { public: 0, viewer: 1, scanner: 2, admin: 3 };

@@ -1,0 +1,95 @@
+// Attendance figures, pure: from sessions, their confirmed registrations and their
+// check-ins. Walk-ins (checked in without a confirmed registration) are counted apart,
+// so the attendance rate (attended registered people / registered) is never above 100%.
+
+export interface SessionFacts {
+  id: string;
+  name: string;
+  day: number;
+  location: string;
+  capacity: number;
+  registered: Set<string>;
+  checkIns: { participantId: string; at: Date; leftAt: Date | null; isLate: boolean }[];
+}
+
+export interface SessionReport {
+  id: string;
+  name: string;
+  day: number;
+  location: string;
+  capacity: number;
+  registered: number;
+  attended: number;
+  walkIns: number;
+  noShows: number;
+  late: number;
+  latePercent: number;
+  attendanceRate: number;
+  peakInside: number;
+}
+
+const pct = (part: number, whole: number) => (whole === 0 ? 0 : Math.round((part / whole) * 1000) / 10);
+
+/** The most people inside at once, from entries and exits in time order (exits first on ties). */
+export function peakInside(checkIns: SessionFacts["checkIns"]): number {
+  const events: [number, number][] = [];
+  for (const c of checkIns) {
+    events.push([c.at.getTime(), 1]);
+    if (c.leftAt) events.push([c.leftAt.getTime(), -1]);
+  }
+  events.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+  let inside = 0;
+  let peak = 0;
+  for (const [, delta] of events) {
+    inside += delta;
+    peak = Math.max(peak, inside);
+  }
+  return peak;
+}
+
+export function sessionReport(facts: SessionFacts): SessionReport {
+  const attended = facts.checkIns.filter((c) => facts.registered.has(c.participantId)).length;
+  const walkIns = facts.checkIns.length - attended;
+  const late = facts.checkIns.filter((c) => c.isLate).length;
+  return {
+    id: facts.id,
+    name: facts.name,
+    day: facts.day,
+    location: facts.location,
+    capacity: facts.capacity,
+    registered: facts.registered.size,
+    attended,
+    walkIns,
+    noShows: facts.registered.size - attended,
+    late,
+    latePercent: pct(late, facts.checkIns.length),
+    attendanceRate: pct(attended, facts.registered.size),
+    peakInside: peakInside(facts.checkIns),
+  };
+}
+
+export function totals(reports: SessionReport[]) {
+  const sum = (key: keyof SessionReport) => reports.reduce((n, r) => n + (r[key] as number), 0);
+  const checkedIn = sum("attended") + sum("walkIns");
+  return {
+    sessions: reports.length,
+    registered: sum("registered"),
+    attended: sum("attended"),
+    walkIns: sum("walkIns"),
+    noShows: sum("noShows"),
+    late: sum("late"),
+    latePercent: pct(sum("late"), checkedIn),
+    attendanceRate: pct(sum("attended"), sum("registered")),
+  };
+}
+
+/** Check-ins per bucket of `minutes` across all sessions, for the chart. */
+export function overTime(all: SessionFacts["checkIns"], minutes = 15): [Date, number][] {
+  const size = minutes * 60_000;
+  const buckets = new Map<number, number>();
+  for (const c of all) {
+    const start = Math.floor(c.at.getTime() / size) * size;
+    buckets.set(start, (buckets.get(start) ?? 0) + 1);
+  }
+  return [...buckets].sort((x, y) => x[0] - y[0]).map(([start, n]) => [new Date(start), n]);
+}

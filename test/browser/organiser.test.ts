@@ -1,0 +1,57 @@
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import type { Browser } from "playwright-core";
+import type { Instance } from "../../deploy/local/cluster";
+import { launchChromium, signIn } from "../helpers/browser";
+import { createUser, seededInstances, sessionDoc } from "../helpers/fixtures";
+
+// An organiser's morning in Chromium: sign in, import the attendee list, scan one of
+// them at the door, read the report.
+
+let cluster: Awaited<ReturnType<typeof seededInstances>>;
+let a: Instance;
+let browser: Browser;
+let admin: { email: string; password: string };
+const session = sessionDoc({ name: "Organiser room", location: "Hall 9", capacity: 50 });
+
+beforeAll(async () => {
+  cluster = await seededInstances("organiser", 1, { sessions: [session] });
+  [a] = cluster.instances as [Instance];
+  admin = await createUser(cluster.db, "admin");
+  browser = await launchChromium();
+});
+afterAll(async () => {
+  await browser?.close();
+  await cluster.stop();
+});
+
+test("sign in → import → scan → report", async () => {
+  const page = await browser.newPage();
+  await signIn(page, a.url, admin, "/admin/import");
+  const csv =
+    'name;email;organization;qrCode\nLin Import;lin@example.org;"Org; One";QR-IMPORTED1\n;broken@example.org;;\n';
+  await page.setInputFiles('input[name="file"]', {
+    name: "people.csv",
+    mimeType: "text/csv",
+    buffer: Buffer.from(csv),
+  });
+  await page.click('button:has-text("Import")');
+  const report = page.locator("#import-result");
+  await report.locator(".headline").waitFor();
+  expect(await report.textContent()).toContain("1 created");
+  expect(await report.textContent()).toContain("row 3: name is missing");
+
+  await page.goto(`${a.url}/scan/${session._id}`);
+  await page.fill("#code", "QR-IMPORTED1");
+  await page.press("#code", "Enter");
+  await page.locator('#verdict .verdict[data-outcome="decide"]').waitFor();
+  await page.click("button.accept");
+  await page.locator('#verdict .verdict[data-outcome="accept"]').waitFor();
+  expect(await page.textContent("#verdict")).toContain("Lin Import");
+
+  await page.goto(`${a.url}/reports?room=Hall%209`);
+  const row = await page.locator("table.overview tbody tr").first().textContent();
+  expect(row).toContain("Organiser room");
+  const totals = await page.textContent(".totals");
+  expect(totals?.replace(/\s+/g, " ")).toContain("Walk-ins1");
+  expect(await page.locator("figure.chart rect").count()).toBe(1);
+});
