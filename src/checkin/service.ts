@@ -558,6 +558,25 @@ export function createCheckinService(rt: Runtime, live: LiveSink) {
       await roster.warm(open.map((s) => s._id));
     },
     warmSession: (sessionId: ObjectId) => roster.warm([sessionId]),
+    /** A deleted participant leaves nothing behind: check-ins undone (seats and counts freed), registrations gone. */
+    async removeParticipantRecords(participantId: ObjectId) {
+      for (const checkIn of await checkinsOf(db).find({ participantId }).toArray()) {
+        await undo(checkIn._id, "participant deleted").catch(() => undefined);
+      }
+      const regs = await registrationsOf(db).find({ participantId }).toArray();
+      await registrationsOf(db).deleteMany({ participantId });
+      for (const sessionId of new Set(regs.map((r) => String(r.sessionId)))) {
+        await roster.registrationsChanged(new ObjectId(sessionId));
+      }
+    },
+    /** A deleted session takes its check-ins and registrations with it (the scan log stays: it is the audit). */
+    async removeSessionRecords(sessionId: ObjectId) {
+      await Promise.all([
+        checkinsOf(db).deleteMany({ sessionId }),
+        registrationsOf(db).deleteMany({ sessionId }),
+      ]);
+      await Promise.all([roster.forget(sessionId), roster.registrationsChanged(sessionId)]);
+    },
     /** After writes behind the API (import, restore): every badge resolves at once. */
     reloadDirectory: () => directory.reload(),
     /** After a participant was created, changed or deleted (`removed`), on every instance at once. */

@@ -258,6 +258,7 @@ export function participantRoutes(rt: Runtime, svc: CheckinService) {
         { $pull: { referredParticipantIds: id } },
       );
       await svc.participantChanged(removed, { removed: true });
-      return ok(request, removed, "Participant deleted");
+      await svc.removeParticipantRecords(id);
+      return ok(request, removed, "Participant deleted with their registrations and check-ins");
     });
 }

@@ -248,7 +248,8 @@ export function sessionRoutes(rt: Runtime, svc: CheckinService) {
       const removed = await sessionsOf(db).findOneAndDelete({ _id: id });
       if (!removed) throw notFound(`Session with ID ${id} not found`);
       await svc.sessionChanged(id, null);
-      return ok(request, removed, "Session deleted");
+      await svc.removeSessionRecords(id);
+      return ok(request, removed, "Session deleted with its registrations and check-ins");
     })
     .get("/:id/participants", async ({ params, request }) => {
       const session = await svc.requireSession(parseId(params.id));

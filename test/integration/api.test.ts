@@ -504,3 +504,56 @@ describe("capacity changes keep capacity exact", () => {
     expect(other.body.data).toMatchObject({ reason: "session_full", replayed: false });
   });
 });
+
+describe("deletes cascade without leaving wrong counts", () => {
+  test("deleting a participant frees their seats; deleting a session removes its records", async () => {
+    const session = await createSession({ capacity: 2 });
+    const [p1, p2, p3] = await Promise.all([
+      createParticipant("Gone"),
+      createParticipant("Stay"),
+      createParticipant("Next"),
+    ]);
+    await call(a, "POST", "/registrations", {
+      participantId: p1._id,
+      sessionId: session._id,
+      status: "confirmed",
+    });
+    for (const p of [p1, p2]) {
+      const r = await call(a, "POST", "/scan", {
+        qrCode: p.qrCode,
+        sessionId: session._id,
+        acceptUnregistered: true,
+      });
+      expect(r.body.data.outcome).toBe("accept");
+    }
+    const full = await call(b, "POST", "/scan", {
+      qrCode: p3.qrCode,
+      sessionId: session._id,
+      acceptUnregistered: true,
+    });
+    expect(full.body.data.reason).toBe("session_full");
+
+    expect((await call(a, "DELETE", `/participants/${p1._id}`)).status).toBe(200);
+    expect((await call(b, "GET", `/sessions/${session._id}`)).body.data.checkInsCount).toBe(1);
+    expect(await db.collection("registrations").countDocuments({ participantId: new ObjectId(p1._id) })).toBe(
+      0,
+    );
+    const gone = await call(b, "POST", "/scan", {
+      qrCode: p1.qrCode,
+      sessionId: session._id,
+      acceptUnregistered: true,
+    });
+    expect(gone.body.data.reason).toBe("unknown_code");
+    const seat = await call(b, "POST", "/scan", {
+      qrCode: p3.qrCode,
+      sessionId: session._id,
+      acceptUnregistered: true,
+    });
+    expect(seat.body.data.outcome).toBe("accept");
+
+    expect((await call(a, "DELETE", `/sessions/${session._id}`)).status).toBe(200);
+    expect(await db.collection("checkins").countDocuments({ sessionId: new ObjectId(session._id) })).toBe(0);
+    const closed = await call(b, "POST", "/scan", { qrCode: p2.qrCode, sessionId: session._id });
+    expect(closed.status).toBe(404);
+  });
+});
