@@ -17,6 +17,7 @@ import { registrationRoutes } from "./registrations/routes";
 import { reportRoutes } from "./reports/routes";
 import type { Runtime } from "./runtime";
 import { scannerRoutes } from "./scanner/routes";
+import { sessionAdmin } from "./sessions/admin";
 import { sessionRoutes } from "./sessions/routes";
 import { settingsPage } from "./settings/page";
 import { type Settings, settingsApi } from "./settings/settings";
@@ -163,6 +164,7 @@ export function createApp(rt: Runtime, parts: AppParts) {
       .use(importRoutes(rt, checkins))
       .use(badgeRoutes(rt))
       .use(reportRoutes(rt))
+      .use(sessionAdmin(rt, checkins))
       .use(checkinRoutes(rt, checkins))
       .use(assetRoutes())
       .use(scannerRoutes(rt, checkins))

@@ -36,6 +36,9 @@ export function Layout(props: { title: string; children?: JSX.Element | JSX.Elem
               <a class="navlink" href="/settings">
                 Settings
               </a>
+              <a class="navlink" href="/admin/sessions">
+                Sessions
+              </a>
               <a class="navlink" href="/admin/import">
                 Import
               </a>

@@ -31,7 +31,7 @@ const sessionFields = {
   lateThresholdMinutes: t.Union([Minutes, t.Null()]),
 };
 const O = t.Optional;
-const CreateSession = t.Object(
+export const CreateSession = t.Object(
   {
     name: sessionFields.name,
     startTime: sessionFields.startTime,
@@ -51,7 +51,7 @@ const CreateSession = t.Object(
 );
 const PatchSession = t.Partial(t.Object(sessionFields), { additionalProperties: false });
 
-type CreateBody = typeof CreateSession.static;
+export type CreateBody = typeof CreateSession.static;
 
 export function newSession(body: CreateBody): SessionDoc {
   const startTime = new Date(body.startTime);
@@ -61,11 +61,9 @@ export function newSession(body: CreateBody): SessionDoc {
   return sessionRecord({ ...body, startTime, endTime, isOpen: Boolean(body.isOpen) });
 }
 
-export function sessionRoutes(rt: Runtime, svc: CheckinService) {
+/** What the API and the admin pages do to sessions, in one place. */
+export function sessionActions(rt: Runtime, svc: CheckinService) {
   const db = rt.mongo.db;
-  const withCounts = (sessions: SessionDoc[]) =>
-    Promise.all(sessions.map(async (s) => sessionJson(s, await svc.count(s._id))));
-
   async function applyPatch(id: ObjectId, patch: Partial<Record<keyof typeof sessionFields, unknown>>) {
     const current = await sessionsOf(db).findOne({ _id: id });
     if (!current) throw notFound(`Session with ID ${id} not found`);
@@ -117,6 +115,31 @@ export function sessionRoutes(rt: Runtime, svc: CheckinService) {
     if (updated.status === "open") await svc.warmSession(id);
     return updated;
   }
+
+  async function create(body: CreateBody): Promise<SessionDoc> {
+    const doc = newSession(body);
+    await sessionsOf(db).insertOne(doc);
+    await svc.sessionChanged(doc._id, doc);
+    return doc;
+  }
+
+  async function remove(id: ObjectId): Promise<SessionDoc> {
+    const removed = await sessionsOf(db).findOneAndDelete({ _id: id });
+    if (!removed) throw notFound(`Session with ID ${id} not found`);
+    await svc.sessionChanged(id, null);
+    await svc.removeSessionRecords(id);
+    return removed;
+  }
+
+  return { applyPatch, create, remove };
+}
+
+export function sessionRoutes(rt: Runtime, svc: CheckinService) {
+  const db = rt.mongo.db;
+  const withCounts = (sessions: SessionDoc[]) =>
+    Promise.all(sessions.map(async (s) => sessionJson(s, await svc.count(s._id))));
+
+  const { applyPatch, create, remove } = sessionActions(rt, svc);
 
   return new Elysia({ name: "sessions-api", prefix: "/api/v1/sessions" })
     .get(
@@ -186,9 +209,7 @@ export function sessionRoutes(rt: Runtime, svc: CheckinService) {
     .post(
       "/",
       async ({ body, request, set }) => {
-        const doc = newSession(body);
-        await sessionsOf(db).insertOne(doc);
-        await svc.sessionChanged(doc._id, doc);
+        const doc = await create(body);
         set.status = 201;
         return ok(request, sessionJson(doc, 0), "Session created");
       },
@@ -201,9 +222,7 @@ export function sessionRoutes(rt: Runtime, svc: CheckinService) {
         const errors: { index: number; name: string; error: string }[] = [];
         for (const [index, item] of body.sessions.entries()) {
           try {
-            const doc = newSession(item);
-            await sessionsOf(db).insertOne(doc);
-            await svc.sessionChanged(doc._id, doc);
+            const doc = await create(item);
             created.push({ _id: doc._id, name: doc.name });
           } catch (error) {
             const detail =
@@ -244,11 +263,7 @@ export function sessionRoutes(rt: Runtime, svc: CheckinService) {
       { query: t.Object({ isOpen: t.BooleanString() }) },
     )
     .delete("/:id", async ({ params, request }) => {
-      const id = parseId(params.id);
-      const removed = await sessionsOf(db).findOneAndDelete({ _id: id });
-      if (!removed) throw notFound(`Session with ID ${id} not found`);
-      await svc.sessionChanged(id, null);
-      await svc.removeSessionRecords(id);
+      const removed = await remove(parseId(params.id));
       return ok(request, removed, "Session deleted with its registrations and check-ins");
     })
     .get("/:id/participants", async ({ params, request }) => {

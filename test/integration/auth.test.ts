@@ -62,6 +62,7 @@ const MATRIX: [string, string, Need][] = [
   ["POST", "/api/v1/auth/tokens", "admin"],
   ["GET", "/admin/tokens", "admin"],
   ["GET", "/admin/import", "admin"],
+  ["GET", "/admin/sessions", "admin"],
   ["GET", "/reports", "viewer"],
   ["GET", "/api/v1/reports/attendance.csv", "viewer"],
   ["GET", "/api/v1/participants/export.csv", "admin"],
