@@ -27,8 +27,8 @@ export function SessionRow(props: { session: SessionDoc; count: number }) {
           safe
         >{`day ${session.day} · ${session.location ?? ""} · ${fmtTime(session.startTime)}–${fmtTime(session.endTime)}`}</div>
       </td>
-      <td>{`${session.status}${session.statusSource === "manual" ? " (by hand)" : ""}`}</td>
-      <td class="num">
+      <td safe>{`${session.status}${session.statusSource === "manual" ? " (by hand)" : ""}`}</td>
+      <td class="num" safe>
         {session.capacity > 0 ? `${props.count} / ${session.capacity}` : String(props.count)}
       </td>
       <td class="row-actions">

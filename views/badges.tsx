@@ -8,7 +8,7 @@ export function BadgeSheet(props: { title: string; badges: { participant: Partic
       <h1 class="no-print" safe>
         {props.title}
       </h1>
-      <p class="no-print meta">{`${props.badges.length} badges · print on A4, 8 per page`}</p>
+      <p class="no-print meta" safe>{`${props.badges.length} badges · print on A4, 8 per page`}</p>
       <div class="badge-sheet">
         {props.badges.map(({ participant, svg }) => (
           <article class="badge">

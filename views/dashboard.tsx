@@ -54,7 +54,9 @@ export function OverviewRow(props: { state: LiveSession; oob?: boolean }) {
       </td>
       <td class="status">{session.status}</td>
       <td>
-        <div class="cap">{f.label}</div>
+        <div class="cap" safe>
+          {f.label}
+        </div>
         {session.capacity > 0 ? (
           <div class={`bar ${f.level}`}>
             <div style={`width:${f.pct}%`}></div>
@@ -63,10 +65,16 @@ export function OverviewRow(props: { state: LiveSession; oob?: boolean }) {
           ""
         )}
       </td>
-      <td class="num">{String(inside)}</td>
-      <td class="num">{String(late)}</td>
-      <td class="num">{`${registered} / ${count}`}</td>
-      <td class="num">{String(scansPerMinute)}</td>
+      <td class="num" safe>
+        {String(inside)}
+      </td>
+      <td class="num" safe>
+        {String(late)}
+      </td>
+      <td class="num" safe>{`${registered} / ${count}`}</td>
+      <td class="num" safe>
+        {String(scansPerMinute)}
+      </td>
     </tr>
   );
 }
@@ -131,7 +139,7 @@ export function Chart(props: { state: LiveSession; oob?: boolean }) {
         )}
         <path d={path || `M10,${height - 10}`} class="series" />
       </svg>
-      <figcaption>{`Check-ins over time (${total})`}</figcaption>
+      <figcaption safe>{`Check-ins over time (${total})`}</figcaption>
     </figure>
   );
 }
@@ -147,7 +155,7 @@ export function Counters(props: { state: LiveSession; oob?: boolean; changedAt?:
       data-changed-at={props.changedAt === undefined ? undefined : String(props.changedAt)}
     >
       <div class="big">
-        <strong>{f.label}</strong>
+        <strong safe>{f.label}</strong>
         <span>checked in · {session.status}</span>
       </div>
       {session.capacity > 0 ? (
@@ -159,13 +167,13 @@ export function Counters(props: { state: LiveSession; oob?: boolean; changedAt?:
       )}
       <dl>
         <dt>Inside now</dt>
-        <dd>{String(inside)}</dd>
+        <dd safe>{String(inside)}</dd>
         <dt>Late</dt>
-        <dd>{String(late)}</dd>
+        <dd safe>{String(late)}</dd>
         <dt>Registered</dt>
-        <dd>{String(registered)}</dd>
+        <dd safe>{String(registered)}</dd>
         <dt>Scans/min</dt>
-        <dd>{String(scansPerMinute)}</dd>
+        <dd safe>{String(scansPerMinute)}</dd>
       </dl>
     </section>
   );
@@ -177,7 +185,9 @@ export function Feed(props: { state: LiveSession; oob?: boolean }) {
     <ol id={`feed-${session._id}`} class="feed" hx-swap-oob={oob(Boolean(props.oob))}>
       {recent.map((entry) => (
         <li class={TONE[entry.outcome] ?? "grey"}>
-          <span class="time">{fmtTime(new Date(entry.at))}</span>
+          <span class="time" safe>
+            {fmtTime(new Date(entry.at))}
+          </span>
           <span class="who" safe>
             {entry.name}
           </span>

@@ -14,8 +14,11 @@ export function ImportReport(props: { report: ImportSummary }) {
   const { report } = props;
   return (
     <section id="import-report" class={`verdict ${report.failed > 0 ? "amber" : "green"} import-report`}>
-      <p class="headline">{`${report.created} created · ${report.updated} updated · ${report.unchanged} unchanged`}</p>
-      <p class="reason">{`${report.rows} rows read (${report.encoding}), ${report.failed} refused`}</p>
+      <p
+        class="headline"
+        safe
+      >{`${report.created} created · ${report.updated} updated · ${report.unchanged} unchanged`}</p>
+      <p class="reason" safe>{`${report.rows} rows read (${report.encoding}), ${report.failed} refused`}</p>
       {report.errors.length > 0 ? (
         <ol class="row-errors">
           {report.errors.slice(0, 500).map((error) => (

@@ -1,5 +1,15 @@
 import Html from "@kitajs/html";
 
+const NAV = [
+  ["/scan", "Scan"],
+  ["/live", "Live"],
+  ["/reports", "Reports"],
+  ["/admin/sessions", "Sessions"],
+  ["/admin/import", "Import"],
+  ["/settings", "Settings"],
+  ["/admin/tokens", "Tokens"],
+] as const;
+
 export function Layout(props: { title: string; children?: JSX.Element | JSX.Element[]; scripts?: string[] }) {
   return (
     <>
@@ -24,27 +34,11 @@ export function Layout(props: { title: string; children?: JSX.Element | JSX.Elem
               Check-in
             </a>
             <nav>
-              <a class="navlink" href="/scan">
-                Scan
-              </a>
-              <a class="navlink" href="/live">
-                Live
-              </a>
-              <a class="navlink" href="/reports">
-                Reports
-              </a>
-              <a class="navlink" href="/settings">
-                Settings
-              </a>
-              <a class="navlink" href="/admin/sessions">
-                Sessions
-              </a>
-              <a class="navlink" href="/admin/import">
-                Import
-              </a>
-              <a class="navlink" href="/admin/tokens">
-                Tokens
-              </a>
+              {NAV.map(([href, label]) => (
+                <a class="navlink" href={href}>
+                  {label}
+                </a>
+              ))}
             </nav>
             <form method="post" action="/logout" class="logout">
               <button type="submit" class="secondary">

@@ -27,7 +27,7 @@ function OverTime(props: { series: [Date, number][] }) {
               height={String(h)}
               class="bar-rect"
             >
-              <title>{`${at.toISOString().slice(0, 16).replace("T", " ")} UTC: ${n}`}</title>
+              <title safe>{`${at.toISOString().slice(0, 16).replace("T", " ")} UTC: ${n}`}</title>
             </rect>
           );
         })}
@@ -52,7 +52,7 @@ export function ReportsPage(props: Props) {
           <select name="day">
             <option value="">all</option>
             {filters.days.map((d) => (
-              <option value={String(d)} selected={d === filters.day}>{`day ${d}`}</option>
+              <option value={String(d)} selected={d === filters.day} safe>{`day ${d}`}</option>
             ))}
           </select>
         </label>
@@ -72,17 +72,17 @@ export function ReportsPage(props: Props) {
       </form>
       <dl class="totals">
         <dt>Registered</dt>
-        <dd>{String(all.registered)}</dd>
+        <dd safe>{String(all.registered)}</dd>
         <dt>Attended</dt>
-        <dd>{String(all.attended)}</dd>
+        <dd safe>{String(all.attended)}</dd>
         <dt>Walk-ins</dt>
-        <dd>{String(all.walkIns)}</dd>
+        <dd safe>{String(all.walkIns)}</dd>
         <dt>No-shows</dt>
-        <dd>{String(all.noShows)}</dd>
+        <dd safe>{String(all.noShows)}</dd>
         <dt>Attendance</dt>
-        <dd>{`${all.attendanceRate}%`}</dd>
+        <dd safe>{`${all.attendanceRate}%`}</dd>
         <dt>Late</dt>
-        <dd>{`${all.latePercent}%`}</dd>
+        <dd safe>{`${all.latePercent}%`}</dd>
       </dl>
       <OverTime series={props.series} />
       <table class="overview">
@@ -105,13 +105,23 @@ export function ReportsPage(props: Props) {
                 <span safe>{r.name}</span>
                 <div class="meta" safe>{`day ${r.day} · ${r.location}`}</div>
               </td>
-              <td class="num">{String(r.registered)}</td>
-              <td class="num">{String(r.attended)}</td>
-              <td class="num">{String(r.walkIns)}</td>
-              <td class="num">{String(r.noShows)}</td>
-              <td class="num">{`${r.attendanceRate}%`}</td>
-              <td class="num">{`${r.latePercent}%`}</td>
-              <td class="num">{r.capacity > 0 ? `${r.peakInside} / ${r.capacity}` : String(r.peakInside)}</td>
+              <td class="num" safe>
+                {String(r.registered)}
+              </td>
+              <td class="num" safe>
+                {String(r.attended)}
+              </td>
+              <td class="num" safe>
+                {String(r.walkIns)}
+              </td>
+              <td class="num" safe>
+                {String(r.noShows)}
+              </td>
+              <td class="num" safe>{`${r.attendanceRate}%`}</td>
+              <td class="num" safe>{`${r.latePercent}%`}</td>
+              <td class="num" safe>
+                {r.capacity > 0 ? `${r.peakInside} / ${r.capacity}` : String(r.peakInside)}
+              </td>
             </tr>
           ))}
         </tbody>

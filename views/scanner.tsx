@@ -20,8 +20,8 @@ export function CountBadge(props: SessionSummary & { oob?: boolean }) {
   const pct = limited ? Math.min(100, Math.round((count / session.capacity) * 100)) : 0;
   return (
     <div id="count" class="count" hx-swap-oob={props.oob ? "true" : undefined}>
-      <strong>{String(count)}</strong>
-      {limited ? <span>/ {String(session.capacity)}</span> : <span>checked in</span>}
+      <strong safe>{String(count)}</strong>
+      {limited ? <span safe>/ {String(session.capacity)}</span> : <span>checked in</span>}
       {limited ? (
         <div class={`bar ${pct >= 100 ? "full" : pct >= 80 ? "near" : ""}`}>
           <div style={`width:${pct}%`}></div>
@@ -47,7 +47,7 @@ export function SessionPicker(props: { sessions: SessionSummary[] }) {
               <span class="meta" safe>
                 {`${session.location ?? ""} · day ${session.day} · ${fmtTime(session.startTime)}–${fmtTime(session.endTime)} · ${session.status}`}
               </span>
-              <span class="meta">
+              <span class="meta" safe>
                 {session.capacity > 0 ? `${count} / ${session.capacity}` : `${count} in`}
               </span>
             </a>
@@ -132,7 +132,9 @@ export function Verdict(props: { result: ScanResult; message: string; code: stri
   return (
     <>
       <div class={`verdict ${tone}`} data-outcome={verdict.outcome} data-reason={verdict.reason}>
-        <p class="headline">{HEADLINE[verdict.outcome] ?? ""}</p>
+        <p class="headline" safe>
+          {HEADLINE[verdict.outcome] ?? ""}
+        </p>
         {participant ? (
           <>
             <p class="person" safe>
@@ -152,7 +154,7 @@ export function Verdict(props: { result: ScanResult; message: string; code: stri
         </p>
         {verdict.outcome === "accept" && verdict.isLate ? <p class="late">Late arrival</p> : ""}
         {verdict.outcome === "already" && checkIn ? (
-          <p class="meta">{`In since ${fmtTime(checkIn.checkInTime)} UTC`}</p>
+          <p class="meta" safe>{`In since ${fmtTime(checkIn.checkInTime)} UTC`}</p>
         ) : (
           ""
         )}

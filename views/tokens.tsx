@@ -36,7 +36,7 @@ export function TokenList(props: {
               <td>
                 <code safe>{token.prefix}</code>
               </td>
-              <td>{token.createdAt.toISOString().slice(0, 16).replace("T", " ")}</td>
+              <td safe>{token.createdAt.toISOString().slice(0, 16).replace("T", " ")}</td>
               <td>
                 {token.revokedAt ? (
                   "revoked"

@@ -23,5 +23,7 @@ log "lint (biome)"
 biome check .
 log "type check (tsc)"
 tsc --noEmit -p .
+log "XSS scan of the views (every user-visible string escaped)"
+xss-scan
 log "tests (bun test)"
 bun test --timeout 120000 "$@"
