@@ -12,6 +12,7 @@ import { importRoutes } from "./imports/routes";
 import type { Hub } from "./live/hub";
 import { liveRoutes } from "./live/routes";
 import type { LiveSource } from "./live/state";
+import { participantAdmin } from "./participants/admin";
 import { participantRoutes } from "./participants/routes";
 import { registrationRoutes } from "./registrations/routes";
 import { reportRoutes } from "./reports/routes";
@@ -165,6 +166,7 @@ export function createApp(rt: Runtime, parts: AppParts) {
       .use(badgeRoutes(rt))
       .use(reportRoutes(rt))
       .use(sessionAdmin(rt, checkins))
+      .use(participantAdmin(rt, checkins))
       .use(checkinRoutes(rt, checkins))
       .use(assetRoutes())
       .use(scannerRoutes(rt, checkins))

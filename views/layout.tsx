@@ -5,6 +5,7 @@ const NAV = [
   ["/live", "Live"],
   ["/reports", "Reports"],
   ["/admin/sessions", "Sessions"],
+  ["/admin/participants", "People"],
   ["/admin/import", "Import"],
   ["/settings", "Settings"],
   ["/admin/tokens", "Tokens"],

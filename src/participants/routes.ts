@@ -1,5 +1,5 @@
 import { Elysia, t } from "elysia";
-import type { Db, Filter } from "mongodb";
+import type { Db, Filter, ObjectId } from "mongodb";
 import QRCode from "qrcode";
 import { generateQrCode, isValidQrCode, normaliseQrCode } from "../checkin/qr";
 import { checkinsOf, isDuplicateKey } from "../checkin/repo";
@@ -23,7 +23,7 @@ const participantFields = {
   qrCode: t.String({ maxLength: 50 }),
 };
 const O = t.Optional;
-const CreateParticipant = t.Object(
+export const CreateParticipant = t.Object(
   {
     name: participantFields.name,
     email: participantFields.email,
@@ -72,8 +72,36 @@ export function newParticipant(body: typeof CreateParticipant.static): Participa
   return participantRecord({ ...body, qrCode: body.qrCode ? checkedQr(body.qrCode) : undefined });
 }
 
+/** What the API and the admin page do to participants, in one place. */
+export function participantActions(rt: Runtime, svc: CheckinService) {
+  const db = rt.mongo.db;
+  return {
+    async create(body: typeof CreateParticipant.static): Promise<ParticipantDoc> {
+      const doc = newParticipant(body);
+      await participantsOf(db)
+        .insertOne(doc)
+        .catch((error) => rejectDuplicate(db, error, doc));
+      // Write-through: a scan of this badge on any instance finds it at once.
+      await svc.participantChanged(doc);
+      return doc;
+    },
+    async remove(id: ObjectId): Promise<ParticipantDoc> {
+      const removed = await participantsOf(db).findOneAndDelete({ _id: id });
+      if (!removed) throw notFound(`Participant with ID ${id} not found`);
+      await participantsOf(db).updateMany(
+        { referredParticipantIds: id },
+        { $pull: { referredParticipantIds: id } },
+      );
+      await svc.participantChanged(removed, { removed: true });
+      await svc.removeParticipantRecords(id);
+      return removed;
+    },
+  };
+}
+
 export function participantRoutes(rt: Runtime, svc: CheckinService) {
   const db = rt.mongo.db;
+  const actions = participantActions(rt, svc);
   return new Elysia({ name: "participants-api", prefix: "/api/v1/participants" })
     .get(
       "/",
@@ -155,12 +183,7 @@ export function participantRoutes(rt: Runtime, svc: CheckinService) {
     .post(
       "/",
       async ({ body, request, set }) => {
-        const doc = newParticipant(body);
-        await participantsOf(db)
-          .insertOne(doc)
-          .catch((error) => rejectDuplicate(db, error, doc));
-        // Write-through: a scan of this badge on any instance finds it at once.
-        await svc.participantChanged(doc);
+        const doc = await actions.create(body);
         set.status = 201;
         return ok(request, doc, "Participant created");
       },
@@ -250,15 +273,7 @@ export function participantRoutes(rt: Runtime, svc: CheckinService) {
       { body: PatchParticipant },
     )
     .delete("/:id", async ({ params, request }) => {
-      const id = parseId(params.id);
-      const removed = await participantsOf(db).findOneAndDelete({ _id: id });
-      if (!removed) throw notFound(`Participant with ID ${id} not found`);
-      await participantsOf(db).updateMany(
-        { referredParticipantIds: id },
-        { $pull: { referredParticipantIds: id } },
-      );
-      await svc.participantChanged(removed, { removed: true });
-      await svc.removeParticipantRecords(id);
+      const removed = await actions.remove(parseId(params.id));
       return ok(request, removed, "Participant deleted with their registrations and check-ins");
     });
 }

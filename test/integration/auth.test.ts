@@ -63,6 +63,7 @@ const MATRIX: [string, string, Need][] = [
   ["GET", "/admin/tokens", "admin"],
   ["GET", "/admin/import", "admin"],
   ["GET", "/admin/sessions", "admin"],
+  ["GET", "/admin/participants", "admin"],
   ["GET", "/reports", "viewer"],
   ["GET", "/api/v1/reports/attendance.csv", "viewer"],
   ["GET", "/api/v1/participants/export.csv", "admin"],
