@@ -1,5 +1,6 @@
 import type { FieldError } from "../src/http/errors";
 import type { ParticipantDoc } from "../src/participants/repo";
+import { DeleteButton, FieldErrors } from "./components";
 import { Layout } from "./layout";
 
 export function ParticipantRow(props: { p: ParticipantDoc }) {
@@ -21,16 +22,11 @@ export function ParticipantRow(props: { p: ParticipantDoc }) {
       </td>
       <td>{p.isActive ? "active" : "deactivated"}</td>
       <td>
-        <button
-          type="button"
-          class="secondary"
-          hx-delete={`/admin/participants/${id}`}
-          hx-target={`#admin-participant-${id}`}
-          hx-swap="outerHTML"
-          hx-confirm={`Delete ${p.name} with their registrations and check-ins?`}
-        >
-          Delete
-        </button>
+        <DeleteButton
+          url={`/admin/participants/${id}`}
+          row={`admin-participant-${id}`}
+          confirm={`Delete ${p.name} with their registrations and check-ins?`}
+        />
       </td>
     </tr>
   );
@@ -39,14 +35,6 @@ export function ParticipantRow(props: { p: ParticipantDoc }) {
 export function NewParticipantForm(props: { errors?: FieldError[]; values?: Record<string, string> }) {
   const errors = props.errors ?? [];
   const v = props.values ?? {};
-  const error = (field: string) =>
-    errors
-      .filter((e) => e.field === field)
-      .map((e) => (
-        <span class="field-error" safe>
-          {e.message}
-        </span>
-      ));
   return (
     <form
       id="new-participant"
@@ -58,11 +46,11 @@ export function NewParticipantForm(props: { errors?: FieldError[]; values?: Reco
       <h2>New participant</h2>
       <label>
         Name <input name="name" required maxlength="200" value={v.name ?? ""} />
-        {error("name")}
+        <FieldErrors errors={errors} field="name" />
       </label>
       <label>
         Email <input type="email" name="email" required maxlength="254" value={v.email ?? ""} />
-        {error("email")}
+        <FieldErrors errors={errors} field="email" />
       </label>
       <label>
         Organization <input name="organization" maxlength="200" value={v.organization ?? ""} />

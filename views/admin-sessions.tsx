@@ -1,18 +1,8 @@
 import type { FieldError } from "../src/http/errors";
 import type { SessionDoc } from "../src/sessions/repo";
+import { DeleteButton, FieldErrors } from "./components";
 import { Layout } from "./layout";
 import { fmtTime } from "./scanner";
-
-const errorFor = (errors: FieldError[], field: string) => {
-  const found = errors.find((e) => e.field === field);
-  return found ? (
-    <span class="field-error" safe>
-      {found.message}
-    </span>
-  ) : (
-    ""
-  );
-};
 
 export function SessionRow(props: { session: SessionDoc; count: number }) {
   const { session } = props;
@@ -42,16 +32,11 @@ export function SessionRow(props: { session: SessionDoc; count: number }) {
           {open ? "Close" : "Open"}
         </button>
         <a href={`/live/${id}`}>Live</a> <a href={`/badges/sessions/${id}`}>Badges</a>
-        <button
-          type="button"
-          class="secondary"
-          hx-delete={`/admin/sessions/${id}`}
-          hx-target={`#admin-session-${id}`}
-          hx-swap="outerHTML"
-          hx-confirm={`Delete "${session.name}" with its registrations and check-ins?`}
-        >
-          Delete
-        </button>
+        <DeleteButton
+          url={`/admin/sessions/${id}`}
+          row={`admin-session-${id}`}
+          confirm={`Delete "${session.name}" with its registrations and check-ins?`}
+        />
       </td>
     </tr>
   );
@@ -71,22 +56,22 @@ export function NewSessionForm(props: { errors?: FieldError[]; values?: Record<s
       <h2>New session</h2>
       <label>
         Name <input name="name" required maxlength="200" value={v.name ?? ""} />
-        {errorFor(errors, "name")}
+        <FieldErrors errors={errors} field="name" />
       </label>
       <label>
         Room <input name="location" maxlength="200" value={v.location ?? ""} />
       </label>
       <label>
         Starts (UTC) <input type="datetime-local" name="startTime" required value={v.startTime ?? ""} />
-        {errorFor(errors, "startTime")}
+        <FieldErrors errors={errors} field="startTime" />
       </label>
       <label>
         Ends (UTC) <input type="datetime-local" name="endTime" required value={v.endTime ?? ""} />
-        {errorFor(errors, "endTime")}
+        <FieldErrors errors={errors} field="endTime" />
       </label>
       <label>
         Capacity (0 = unlimited) <input type="number" name="capacity" min="0" value={v.capacity ?? "0"} />
-        {errorFor(errors, "capacity")}
+        <FieldErrors errors={errors} field="capacity" />
       </label>
       <button type="submit">Create</button>
     </form>
