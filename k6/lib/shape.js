@@ -2,9 +2,9 @@ import { createFixture, removeFixture } from "./api.js";
 import { num } from "./config.js";
 import { doorEvent } from "./mix.js";
 
-// Soak, spike and stress share the door mix and the fixture; only the arrival shape
-// and the thresholds differ.
-export function shapedRun(stages, thresholds) {
+// Doors-open, soak, spike and stress share the door mix and the fixture; only the
+// arrival shape, the thresholds and the people per session differ.
+export function shapedRun(stages, thresholds, { startRate = stages[0]?.target ?? 1, people = 300 } = {}) {
   const peak = Math.max(...stages.map((s) => s.target));
   return {
     options: {
@@ -14,7 +14,7 @@ export function shapedRun(stages, thresholds) {
         doors: {
           executor: "ramping-arrival-rate",
           exec: "doors",
-          startRate: stages[0]?.target ?? 1,
+          startRate,
           timeUnit: "1s",
           preAllocatedVUs: Math.max(10, Math.round(peak / 2)),
           maxVUs: Math.max(50, peak * 3),
@@ -29,7 +29,7 @@ export function shapedRun(stages, thresholds) {
     setup: () =>
       createFixture({
         sessions: num("SESSIONS", 10),
-        perSession: num("PEOPLE", 300),
+        perSession: num("PEOPLE", people),
         capacity: 0,
         registered: 0.85,
       }),

@@ -31,7 +31,3 @@ export async function store<T>(redis: Redis, key: string, value: T | null, ttlMs
     await redis.del(key).catch(() => undefined);
   });
 }
-
-export async function invalidate(redis: Redis, ...keys: string[]): Promise<void> {
-  if (keys.length > 0) await redis.del(...keys).catch(() => undefined);
-}

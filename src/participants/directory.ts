@@ -91,5 +91,3 @@ export function createDirectory(redis: Redis, db: Db) {
     },
   };
 }
-
-export type Directory = ReturnType<typeof createDirectory>;
