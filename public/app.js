@@ -7,4 +7,52 @@
     const token = csrf();
     if (request?.headers && token) request.headers["X-CSRF-Token"] = decodeURIComponent(token);
   });
+
+  // CSV uploads show how far they are: htmx 4 sends through fetch, which reports no upload
+  // progress, so forms marked data-upload="#target" are sent here with XMLHttpRequest and
+  // the server's HTML (the report, or an error panel) goes into the target.
+  document.addEventListener("submit", (event) => {
+    const form = event.target;
+    if (!(form instanceof HTMLFormElement) || !form.dataset.upload) return;
+    event.preventDefault();
+    const target = document.querySelector(form.dataset.upload);
+    const bar = form.querySelector(".upload-progress");
+    const state = form.querySelector(".upload-state");
+    const button = form.querySelector("button[type=submit]");
+    const show = (text) => {
+      if (state) state.textContent = text;
+    };
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", form.action);
+    const token = csrf();
+    if (token) xhr.setRequestHeader("X-CSRF-Token", decodeURIComponent(token));
+    xhr.upload.addEventListener("progress", (e) => {
+      if (!e.lengthComputable || !bar) return;
+      const percent = Math.round((e.loaded / e.total) * 100);
+      bar.value = percent;
+      show(`Uploading… ${percent}%`);
+    });
+    // Once the bytes are sent the server imports them: the bar has no figure to show then.
+    xhr.upload.addEventListener("load", () => {
+      bar?.removeAttribute("value");
+      show("Importing…");
+    });
+    const finish = (text) => {
+      if (bar) bar.hidden = true;
+      if (button) button.disabled = false;
+      show(text);
+    };
+    xhr.addEventListener("load", () => {
+      if (target) target.innerHTML = xhr.responseText;
+      finish(xhr.status < 400 ? "Done" : `Refused (HTTP ${xhr.status})`);
+    });
+    xhr.addEventListener("error", () => finish("The upload failed: the server could not be reached"));
+    if (bar) {
+      bar.hidden = false;
+      bar.value = 0;
+    }
+    if (button) button.disabled = true;
+    show("Uploading… 0%");
+    xhr.send(new FormData(form));
+  });
 })();

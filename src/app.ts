@@ -14,6 +14,7 @@ import { liveRoutes } from "./live/routes";
 import type { LiveSource } from "./live/state";
 import { participantAdmin } from "./participants/admin";
 import { participantRoutes } from "./participants/routes";
+import { registrationAdmin } from "./registrations/admin";
 import { registrationRoutes } from "./registrations/routes";
 import { reportRoutes } from "./reports/routes";
 import type { Runtime } from "./runtime";
@@ -167,6 +168,7 @@ export function createApp(rt: Runtime, parts: AppParts) {
       .use(reportRoutes(rt))
       .use(sessionAdmin(rt, checkins))
       .use(participantAdmin(rt, checkins))
+      .use(registrationAdmin(rt, checkins))
       .use(checkinRoutes(rt, checkins))
       .use(assetRoutes())
       .use(scannerRoutes(rt, checkins))

@@ -1,13 +1,16 @@
 import type { FieldError } from "../src/http/errors";
 import type { ParticipantDoc } from "../src/participants/repo";
-import { DeleteButton, FieldErrors } from "./components";
+import type { PageOf } from "../src/web/paging";
+import { DeleteButton, EditButton, EditRow, FieldErrors, Pager } from "./components";
 import { Layout } from "./layout";
+
+const rowId = (id: string) => `admin-participant-${id}`;
 
 export function ParticipantRow(props: { p: ParticipantDoc }) {
   const { p } = props;
   const id = String(p._id);
   return (
-    <tr id={`admin-participant-${id}`}>
+    <tr id={rowId(id)}>
       <td>
         <span safe>{p.name}</span>
         <div class="meta" safe>
@@ -21,10 +24,12 @@ export function ParticipantRow(props: { p: ParticipantDoc }) {
         </a>
       </td>
       <td>{p.isActive ? "active" : "deactivated"}</td>
-      <td>
+      <td class="row-actions">
+        <EditButton url={`/admin/participants/${id}/edit`} row={rowId(id)} />
+        <a href={`/admin/registrations?participant=${encodeURIComponent(p.email)}`}>Sessions</a>
         <DeleteButton
           url={`/admin/participants/${id}`}
-          row={`admin-participant-${id}`}
+          row={rowId(id)}
           confirm={`Delete ${p.name} with their registrations and check-ins?`}
         />
       </td>
@@ -32,18 +37,24 @@ export function ParticipantRow(props: { p: ParticipantDoc }) {
   );
 }
 
-export function NewParticipantForm(props: { errors?: FieldError[]; values?: Record<string, string> }) {
+/** The create form, or (with an id) the edit form that replaces a row. */
+export function ParticipantForm(props: {
+  id?: string;
+  errors?: FieldError[];
+  values?: Record<string, string>;
+}) {
   const errors = props.errors ?? [];
   const v = props.values ?? {};
-  return (
+  const editing = props.id !== undefined;
+  const form = (
     <form
-      id="new-participant"
+      id={editing ? undefined : "new-participant"}
       class="settings"
-      hx-post="/admin/participants"
-      hx-target="#new-participant"
+      hx-post={editing ? `/admin/participants/${props.id}` : "/admin/participants"}
+      hx-target={editing ? `#${rowId(props.id as string)}` : "#new-participant"}
       hx-swap="outerHTML"
     >
-      <h2>New participant</h2>
+      {editing ? "" : <h2>New participant</h2>}
       <label>
         Name <input name="name" required maxlength="200" value={v.name ?? ""} />
         <FieldErrors errors={errors} field="name" />
@@ -55,19 +66,46 @@ export function NewParticipantForm(props: { errors?: FieldError[]; values?: Reco
       <label>
         Organization <input name="organization" maxlength="200" value={v.organization ?? ""} />
       </label>
-      <button type="submit">Create</button>
+      <label>
+        Phone <input name="phone" maxlength="50" value={v.phone ?? ""} />
+      </label>
+      {editing ? (
+        <label>
+          <input type="checkbox" name="isActive" value="on" checked={v.isActive === "on"} /> Active (a
+          deactivated badge is declined at the door)
+        </label>
+      ) : (
+        ""
+      )}
+      <button type="submit">{editing ? "Save" : "Create"}</button>
+      {editing ? (
+        <a href="/admin/participants" class="secondary">
+          Cancel
+        </a>
+      ) : (
+        ""
+      )}
     </form>
+  );
+  return editing ? (
+    <EditRow id={rowId(props.id as string)} columns={5}>
+      {form}
+    </EditRow>
+  ) : (
+    form
   );
 }
 
-export function AdminParticipantsPage(props: {
-  people: ParticipantDoc[];
-  search: string;
-  page: number;
-  pages: number;
-  total: number;
-}) {
-  const link = (page: number) =>
+export const formValues = (p: ParticipantDoc): Record<string, string> => ({
+  name: p.name,
+  email: p.email,
+  organization: p.organization ?? "",
+  phone: p.phone ?? "",
+  isActive: p.isActive ? "on" : "",
+});
+
+export function AdminParticipantsPage(props: { list: PageOf<ParticipantDoc>; search: string }) {
+  const href = (page: number) =>
     `/admin/participants?${new URLSearchParams({ search: props.search, page: String(page) })}`;
   return (
     <Layout title="Participants">
@@ -77,7 +115,6 @@ export function AdminParticipantsPage(props: {
           Search <input type="search" name="search" value={props.search} maxlength="200" />
         </label>
         <button type="submit">Search</button>
-        <span class="meta" safe>{`${props.total} found · page ${props.page} of ${props.pages}`}</span>
       </form>
       <table class="overview">
         <thead>
@@ -90,16 +127,13 @@ export function AdminParticipantsPage(props: {
           </tr>
         </thead>
         <tbody>
-          {props.people.map((p) => (
+          {props.list.items.map((p) => (
             <ParticipantRow p={p} />
           ))}
         </tbody>
       </table>
-      <nav class="pager">
-        {props.page > 1 ? <a href={link(props.page - 1)}>Previous</a> : ""}
-        {props.page < props.pages ? <a href={link(props.page + 1)}>Next</a> : ""}
-      </nav>
-      <NewParticipantForm />
+      <Pager {...props.list} href={href} />
+      <ParticipantForm />
     </Layout>
   );
 }

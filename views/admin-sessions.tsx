@@ -1,15 +1,19 @@
+import { SESSION_STATUSES } from "../src/checkin/decide";
 import type { FieldError } from "../src/http/errors";
 import type { SessionDoc } from "../src/sessions/repo";
-import { DeleteButton, FieldErrors } from "./components";
+import type { PageOf } from "../src/web/paging";
+import { DeleteButton, EditButton, EditRow, FieldErrors, Pager } from "./components";
 import { Layout } from "./layout";
 import { fmtTime } from "./scanner";
+
+const rowId = (id: string) => `admin-session-${id}`;
 
 export function SessionRow(props: { session: SessionDoc; count: number }) {
   const { session } = props;
   const id = String(session._id);
   const open = session.status === "open";
   return (
-    <tr id={`admin-session-${id}`}>
+    <tr id={rowId(id)}>
       <td>
         <span safe>{session.name}</span>
         <div
@@ -26,15 +30,17 @@ export function SessionRow(props: { session: SessionDoc; count: number }) {
           type="button"
           class={open ? "decline" : "accept"}
           hx-post={`/admin/sessions/${id}/${open ? "close" : "open"}`}
-          hx-target={`#admin-session-${id}`}
+          hx-target={`#${rowId(id)}`}
           hx-swap="outerHTML"
         >
           {open ? "Close" : "Open"}
         </button>
-        <a href={`/live/${id}`}>Live</a> <a href={`/badges/sessions/${id}`}>Badges</a>
+        <EditButton url={`/admin/sessions/${id}/edit`} row={rowId(id)} />
+        <a href={`/live/${id}`}>Live</a> <a href={`/admin/registrations?session=${id}`}>Registrations</a>{" "}
+        <a href={`/badges/sessions/${id}`}>Badges</a>
         <DeleteButton
           url={`/admin/sessions/${id}`}
-          row={`admin-session-${id}`}
+          row={rowId(id)}
           confirm={`Delete "${session.name}" with its registrations and check-ins?`}
         />
       </td>
@@ -42,18 +48,20 @@ export function SessionRow(props: { session: SessionDoc; count: number }) {
   );
 }
 
-export function NewSessionForm(props: { errors?: FieldError[]; values?: Record<string, string> }) {
+/** The create form, or (with an id) the edit form that replaces a row. */
+export function SessionForm(props: { id?: string; errors?: FieldError[]; values?: Record<string, string> }) {
   const errors = props.errors ?? [];
   const v = props.values ?? {};
-  return (
+  const editing = props.id !== undefined;
+  const form = (
     <form
-      id="new-session"
+      id={editing ? undefined : "new-session"}
       class="settings"
-      hx-post="/admin/sessions"
-      hx-target="#new-session"
+      hx-post={editing ? `/admin/sessions/${props.id}` : "/admin/sessions"}
+      hx-target={editing ? `#${rowId(props.id as string)}` : "#new-session"}
       hx-swap="outerHTML"
     >
-      <h2>New session</h2>
+      {editing ? "" : <h2>New session</h2>}
       <label>
         Name <input name="name" required maxlength="200" value={v.name ?? ""} />
         <FieldErrors errors={errors} field="name" />
@@ -73,20 +81,77 @@ export function NewSessionForm(props: { errors?: FieldError[]; values?: Record<s
         Capacity (0 = unlimited) <input type="number" name="capacity" min="0" value={v.capacity ?? "0"} />
         <FieldErrors errors={errors} field="capacity" />
       </label>
-      <button type="submit">Create</button>
+      <button type="submit">{editing ? "Save" : "Create"}</button>
+      {editing ? (
+        <a href="/admin/sessions" class="secondary">
+          Cancel
+        </a>
+      ) : (
+        ""
+      )}
     </form>
+  );
+  return editing ? (
+    <EditRow id={rowId(props.id as string)} columns={4}>
+      {form}
+    </EditRow>
+  ) : (
+    form
   );
 }
 
-export function AdminSessionsPage(props: { rows: { session: SessionDoc; count: number }[]; search: string }) {
+const localTime = (date: Date) => date.toISOString().slice(0, 16);
+
+export const sessionFormValues = (s: SessionDoc): Record<string, string> => ({
+  name: s.name,
+  location: s.location ?? "",
+  startTime: localTime(s.startTime),
+  endTime: localTime(s.endTime),
+  capacity: String(s.capacity),
+});
+
+export interface SessionFilters {
+  search: string;
+  day?: number;
+  status?: string;
+}
+
+export function AdminSessionsPage(props: {
+  rows: { session: SessionDoc; count: number }[];
+  list: Omit<PageOf<SessionDoc>, "items">;
+  filters: SessionFilters;
+}) {
+  const { filters } = props;
+  const href = (page: number) =>
+    `/admin/sessions?${new URLSearchParams({
+      search: filters.search,
+      ...(filters.day ? { day: String(filters.day) } : {}),
+      ...(filters.status ? { status: filters.status } : {}),
+      page: String(page),
+    })}`;
   return (
     <Layout title="Sessions">
       <h1>Sessions</h1>
       <form method="get" action="/admin/sessions" class="filters">
         <label>
-          Search <input type="search" name="search" value={props.search} maxlength="200" />
+          Search <input type="search" name="search" value={filters.search} maxlength="200" />
         </label>
-        <button type="submit">Search</button>
+        <label>
+          Day{" "}
+          <input type="number" name="day" min="1" max="366" value={filters.day ? String(filters.day) : ""} />
+        </label>
+        <label>
+          Status
+          <select name="status">
+            <option value="">any</option>
+            {SESSION_STATUSES.map((status) => (
+              <option value={status} selected={filters.status === status}>
+                {status}
+              </option>
+            ))}
+          </select>
+        </label>
+        <button type="submit">Filter</button>
       </form>
       <table class="overview">
         <thead>
@@ -103,7 +168,8 @@ export function AdminSessionsPage(props: { rows: { session: SessionDoc; count: n
           ))}
         </tbody>
       </table>
-      <NewSessionForm />
+      <Pager {...props.list} href={href} />
+      <SessionForm />
     </Layout>
   );
 }

@@ -30,3 +30,38 @@ export function DeleteButton(props: { url: string; row: string; confirm: string 
     </button>
   );
 }
+
+/** Previous/next links that keep the list's filters. */
+export function Pager(props: { page: number; pages: number; total: number; href: (page: number) => string }) {
+  return (
+    <nav class="pager">
+      <span class="meta" safe>{`${props.total} found · page ${props.page} of ${props.pages}`}</span>
+      {props.page > 1 ? <a href={props.href(props.page - 1)}>Previous</a> : ""}
+      {props.page < props.pages ? <a href={props.href(props.page + 1)}>Next</a> : ""}
+    </nav>
+  );
+}
+
+/** A list row turned into its edit form, in place. */
+export function EditRow(props: { id: string; columns: number; children: JSX.Element }) {
+  return (
+    <tr id={props.id} class="editing">
+      <td colspan={String(props.columns)}>{props.children as "safe"}</td>
+    </tr>
+  );
+}
+
+/** The button that swaps a row for its edit form. */
+export function EditButton(props: { url: string; row: string }) {
+  return (
+    <button
+      type="button"
+      class="secondary"
+      hx-get={props.url}
+      hx-target={`#${props.row}`}
+      hx-swap="outerHTML"
+    >
+      Edit
+    </button>
+  );
+}

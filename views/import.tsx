@@ -32,6 +32,28 @@ export function ImportReport(props: { report: ImportSummary }) {
   );
 }
 
+/**
+ * A CSV upload that shows its progress: public/app.js sends forms marked data-upload
+ * itself (htmx 4 uploads through fetch, which reports no upload progress).
+ */
+export function UploadForm(props: { action: string; target: string; children?: JSX.Element | string }) {
+  return (
+    <form
+      class="settings upload"
+      action={props.action}
+      method="post"
+      enctype="multipart/form-data"
+      data-upload={props.target}
+    >
+      <input type="file" name="file" accept=".csv,text/csv" required />
+      {(props.children ?? "") as "safe"}
+      <button type="submit">Import</button>
+      <progress class="upload-progress" max="100" value="0" hidden aria-label="Upload progress"></progress>
+      <span class="upload-state meta" role="status"></span>
+    </form>
+  );
+}
+
 export function ImportPage() {
   return (
     <Layout title="Import participants">
@@ -39,19 +61,10 @@ export function ImportPage() {
       <p class="meta">
         A CSV with the columns name, email, organization, phone (and qrCode to keep existing badge codes).
         Email is the key: importing again updates people and keeps their badges.{" "}
-        <a href="/api/v1/participants/import/template">Template</a>
+        <a href="/api/v1/participants/import/template">Template</a> · Registrations are imported on the{" "}
+        <a href="/admin/registrations">registrations page</a>.
       </p>
-      <form
-        class="settings"
-        hx-post="/admin/import"
-        hx-target="#import-result"
-        hx-swap="innerHTML"
-        enctype="multipart/form-data"
-      >
-        <input type="file" name="file" accept=".csv,text/csv" required />
-        <button type="submit">Import</button>
-        <progress class="htmx-indicator" aria-label="Importing"></progress>
-      </form>
+      <UploadForm action="/admin/import" target="#import-result" />
       <div id="import-result"></div>
     </Layout>
   );

@@ -6,6 +6,7 @@ const NAV = [
   ["/reports", "Reports"],
   ["/admin/sessions", "Sessions"],
   ["/admin/participants", "People"],
+  ["/admin/registrations", "Registrations"],
   ["/admin/import", "Import"],
   ["/settings", "Settings"],
   ["/admin/tokens", "Tokens"],

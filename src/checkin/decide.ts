@@ -1,7 +1,9 @@
 // The scan decision: pure, so every branch is unit-tested without servers.
 
-export type SessionStatus = "scheduled" | "open" | "ended" | "closed" | "cancelled";
-export type RegistrationStatus = "confirmed" | "pending" | "cancelled";
+export const SESSION_STATUSES = ["scheduled", "open", "ended", "closed", "cancelled"] as const;
+export type SessionStatus = (typeof SESSION_STATUSES)[number];
+export const REGISTRATION_STATUSES = ["confirmed", "pending", "cancelled"] as const;
+export type RegistrationStatus = (typeof REGISTRATION_STATUSES)[number];
 
 export type Reason =
   | "ok"

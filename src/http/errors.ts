@@ -49,3 +49,14 @@ export function errorEnvelope(
     method: request.method,
   };
 }
+
+/**
+ * A 4xx AppError as messages for a form (next to `field`, or to the fields the error
+ * names); anything else is not the person's to fix and is rethrown.
+ */
+export function formErrors(error: unknown, field: string): FieldError[] {
+  if (error instanceof AppError && error.status >= 400 && error.status < 500) {
+    return error.errors ?? [{ field, message: error.message }];
+  }
+  throw error;
+}

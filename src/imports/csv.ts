@@ -66,7 +66,16 @@ function checkRow(
   };
 }
 
-export function parseParticipants(bytes: Uint8Array): ParsedCsv {
+export interface CsvRecords {
+  /** Data rows with the row number a spreadsheet shows (the header is row 1). */
+  records: { row: number; record: Record<string, string> }[];
+  fields: string[];
+  errors: string[];
+  encoding: ParsedCsv["encoding"];
+}
+
+/** Decodes and splits a CSV; headers are matched in any case and spacing ("QR code" is qrcode). */
+export function readCsv(bytes: Uint8Array): CsvRecords {
   const { text, encoding } = decode(bytes);
   const parsed = Papa.parse<Record<string, string>>(text, {
     header: true,
@@ -79,31 +88,41 @@ export function parseParticipants(bytes: Uint8Array): ParsedCsv {
         .toLowerCase()
         .replace(/[^a-z]/g, ""),
   });
-  const errors: string[] = [];
-  const fields = parsed.meta.fields ?? [];
-  for (const required of ["name", "email"]) {
-    if (!fields.includes(required)) {
-      return {
-        rows: [],
-        errors: [`row 1: the header has no "${required}" column (expected name,email,organization,phone)`],
-        encoding,
-      };
-    }
-  }
-  const rows: ParticipantRow[] = [];
-  const seen = new Map<string, number>();
   const blank = (record: Record<string, string> | undefined) =>
     !record || Object.values(record).every((value) => (value ?? "").trim() === "");
   const issues = parsed.errors.filter((issue) => issue.row !== undefined && !blank(parsed.data[issue.row]));
-  for (const issue of issues) errors.push(`row ${(issue.row ?? 0) + 2}: ${issue.message}`);
   const broken = new Set(issues.map((issue) => issue.row));
-  for (const [index, record] of parsed.data.entries()) {
-    if (broken.has(index) || blank(record)) continue;
-    const checked = checkRow(record, index + 2, seen);
+  return {
+    records: parsed.data.flatMap((record, index) =>
+      broken.has(index) || blank(record) ? [] : [{ row: index + 2, record }],
+    ),
+    fields: parsed.meta.fields ?? [],
+    errors: issues.map((issue) => `row ${(issue.row ?? 0) + 2}: ${issue.message}`),
+    encoding,
+  };
+}
+
+/** The first required column the header lacks, as the report's row 1 error. */
+export function missingColumn(fields: string[], required: string[][], expected: string): string | null {
+  const missing = required.find((names) => !names.some((name) => fields.includes(name)));
+  return missing
+    ? `row 1: the header has no "${missing.join('" or "')}" column (expected ${expected})`
+    : null;
+}
+
+export function parseParticipants(bytes: Uint8Array): ParsedCsv {
+  const csv = readCsv(bytes);
+  const missing = missingColumn(csv.fields, [["name"], ["email"]], "name,email,organization,phone");
+  if (missing) return { rows: [], errors: [missing], encoding: csv.encoding };
+  const rows: ParticipantRow[] = [];
+  const errors = [...csv.errors];
+  const seen = new Map<string, number>();
+  for (const { row, record } of csv.records) {
+    const checked = checkRow(record, row, seen);
     if (typeof checked === "string") errors.push(checked);
     else rows.push(checked);
   }
-  return { rows, errors, encoding };
+  return { rows, errors, encoding: csv.encoding };
 }
 
 /** CSV out; a cell a spreadsheet would run as a formula is prefixed with a quote. */

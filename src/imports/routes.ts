@@ -1,23 +1,16 @@
 import { Elysia, t } from "elysia";
 import type { AnyBulkWriteOperation } from "mongodb";
-import { ImportPage, ImportReport } from "../../views/import";
+import { ImportPage, ImportReport, type ImportSummary } from "../../views/import";
 import { checkinsOf, scanlogOf } from "../checkin/repo";
 import type { CheckinService } from "../checkin/service";
 import { ok, parseId } from "../http/envelope";
-import { AppError, notFound } from "../http/errors";
+import { notFound } from "../http/errors";
 import { type ParticipantDoc, participantRecord, participantsOf } from "../participants/repo";
 import type { Runtime } from "../runtime";
 import { sessionsOf } from "../sessions/repo";
-import { html } from "../web/html";
+import { csvResponse, html } from "../web/html";
 import { type ParticipantRow, parseParticipants, TEMPLATE, toCsv } from "./csv";
-
-const csvResponse = (body: string, filename: string) =>
-  new Response(body, {
-    headers: {
-      "content-type": "text/csv; charset=utf-8",
-      "content-disposition": `attachment; filename="${filename}"`,
-    },
-  });
+import { byRow, uploadBytes } from "./upload";
 
 const changed = (row: ParticipantRow, doc: ParticipantDoc) =>
   row.name !== doc.name ||
@@ -88,18 +81,10 @@ export function importRoutes(rt: Runtime, svc: CheckinService) {
   }
 
   /** One upload: size check, parse, import, one report sorted by row. */
-  async function importFile(file: File) {
-    if (file.size > maxBytes) {
-      throw new AppError(
-        413,
-        `The file is ${file.size} bytes; the limit is ${maxBytes} (UPLOAD_MAX_FILE_SIZE)`,
-      );
-    }
-    const parsed = parseParticipants(new Uint8Array(await file.arrayBuffer()));
+  async function importFile(file: File): Promise<ImportSummary> {
+    const parsed = parseParticipants(await uploadBytes(file, maxBytes));
     const result = await importParticipants(parsed.rows);
-    const errors = [...parsed.errors, ...result.errors].sort(
-      (x, y) => Number(/\d+/.exec(x)?.[0]) - Number(/\d+/.exec(y)?.[0]),
-    );
+    const errors = byRow([...parsed.errors, ...result.errors]);
     return {
       ...result,
       failed: errors.length,

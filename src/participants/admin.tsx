@@ -1,21 +1,48 @@
 import { Elysia, t } from "elysia";
 import type { Filter } from "mongodb";
-import { AdminParticipantsPage, NewParticipantForm } from "../../views/admin-participants";
+import {
+  AdminParticipantsPage,
+  formValues,
+  ParticipantForm,
+  ParticipantRow,
+} from "../../views/admin-participants";
 import type { CheckinService } from "../checkin/service";
 import { containsPattern, parseId } from "../http/envelope";
-import { AppError } from "../http/errors";
+import { formErrors, notFound } from "../http/errors";
 import type { Runtime } from "../runtime";
 import { html } from "../web/html";
+import { pageOf } from "../web/paging";
 import { type ParticipantDoc, participantsOf } from "./repo";
 import { participantActions } from "./routes";
 
-const PAGE_SIZE = 25;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const Form = t.Object(
+  {
+    name: t.String({ minLength: 1, maxLength: 200 }),
+    email: t.String({ minLength: 3, maxLength: 254 }),
+    organization: t.Optional(t.String({ maxLength: 200 })),
+    phone: t.Optional(t.String({ maxLength: 50 })),
+    isActive: t.Optional(t.Literal("on")),
+  },
+  { additionalProperties: false },
+);
+type FormBody = typeof Form.static;
 
-/** The organisers' participant page: search, pages, create, delete. */
+const fields = (body: FormBody) => ({
+  name: body.name,
+  email: body.email,
+  organization: body.organization ?? "",
+  phone: body.phone ?? "",
+});
+
+/** The organisers' participant page: search, pages, create, edit in place, delete. */
 export function participantAdmin(rt: Runtime, svc: CheckinService) {
   const db = rt.mongo.db;
   const actions = participantActions(rt, svc);
+  const values = (body: FormBody) => ({ ...fields(body), isActive: body.isActive ?? "" });
+  const badEmail = (body: FormBody) =>
+    EMAIL.test(body.email.trim()) ? [] : [{ field: "email", message: "This is not an email address" }];
+
   return new Elysia({ name: "participants-admin" })
     .get(
       "/admin/participants",
@@ -30,18 +57,8 @@ export function participantAdmin(rt: Runtime, svc: CheckinService) {
               ],
             }
           : {};
-        const total = await participantsOf(db).countDocuments(filter);
-        const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
-        const page = Math.min(query.page ?? 1, pages);
-        const people = await participantsOf(db)
-          .find(filter)
-          .sort({ name: 1, _id: 1 })
-          .skip((page - 1) * PAGE_SIZE)
-          .limit(PAGE_SIZE)
-          .toArray();
-        return html(
-          <AdminParticipantsPage people={people} search={search} page={page} pages={pages} total={total} />,
-        );
+        const list = await pageOf(participantsOf(db), filter, { name: 1, _id: 1 }, query.page);
+        return html(<AdminParticipantsPage list={list} search={search} />);
       },
       {
         query: t.Object({
@@ -53,46 +70,42 @@ export function participantAdmin(rt: Runtime, svc: CheckinService) {
     .post(
       "/admin/participants",
       async ({ body }) => {
-        const values = { name: body.name, email: body.email, organization: body.organization ?? "" };
-        if (!EMAIL.test(body.email.trim())) {
-          return html(
-            <NewParticipantForm
-              values={values}
-              errors={[{ field: "email", message: "This is not an email address" }]}
-            />,
-            422,
+        let errors = badEmail(body);
+        if (errors.length === 0) {
+          errors = await actions.create(fields(body)).then(
+            () => [],
+            (error) => formErrors(error, "email"),
           );
         }
-        try {
-          await actions.create({
-            name: body.name,
-            email: body.email,
-            ...(body.organization ? { organization: body.organization } : {}),
-          });
-        } catch (error) {
-          if (error instanceof AppError && error.status === 409) {
-            return html(
-              <NewParticipantForm values={values} errors={[{ field: "email", message: error.message }]} />,
-              422,
-            );
-          }
-          throw error;
-        }
+        if (errors.length > 0) return html(<ParticipantForm values={values(body)} errors={errors} />, 422);
         return new Response(null, {
           status: 200,
           headers: { "HX-Redirect": `/admin/participants?search=${encodeURIComponent(body.email)}` },
         });
       },
-      {
-        body: t.Object(
-          {
-            name: t.String({ minLength: 1, maxLength: 200 }),
-            email: t.String({ minLength: 3, maxLength: 254 }),
-            organization: t.Optional(t.String({ maxLength: 200 })),
-          },
-          { additionalProperties: false },
-        ),
+      { body: Form },
+    )
+    .get("/admin/participants/:id/edit", async ({ params }) => {
+      const p = await participantsOf(db).findOne({ _id: parseId(params.id) });
+      if (!p) throw notFound(`Participant with ID ${params.id} not found; reload the page`);
+      return html(<ParticipantForm id={params.id} values={formValues(p)} />);
+    })
+    .post(
+      "/admin/participants/:id",
+      async ({ params, body }) => {
+        const id = parseId(params.id);
+        const errors = badEmail(body);
+        if (errors.length === 0) {
+          try {
+            const p = await actions.update(id, { ...fields(body), isActive: body.isActive === "on" });
+            return html(<ParticipantRow p={p} />);
+          } catch (error) {
+            errors.push(...formErrors(error, "email"));
+          }
+        }
+        return html(<ParticipantForm id={params.id} values={values(body)} errors={errors} />, 422);
       },
+      { body: Form },
     )
     .delete("/admin/participants/:id", async ({ params }) => {
       await actions.remove(parseId(params.id));

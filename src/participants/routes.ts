@@ -36,7 +36,7 @@ export const CreateParticipant = t.Object(
   },
   { additionalProperties: false },
 );
-const PatchParticipant = t.Partial(t.Object(participantFields), { additionalProperties: false });
+export const PatchParticipant = t.Partial(t.Object(participantFields), { additionalProperties: false });
 
 function checkedQr(raw: string): string {
   const code = normaliseQrCode(raw);
@@ -84,6 +84,17 @@ export function participantActions(rt: Runtime, svc: CheckinService) {
       // Write-through: a scan of this badge on any instance finds it at once.
       await svc.participantChanged(doc);
       return doc;
+    },
+    async update(id: ObjectId, patch: typeof PatchParticipant.static): Promise<ParticipantDoc> {
+      const set: Partial<ParticipantDoc> = { ...(patch as Partial<ParticipantDoc>), updatedAt: new Date() };
+      if (patch.email !== undefined) set.email = normaliseEmail(patch.email);
+      if (patch.qrCode !== undefined) set.qrCode = checkedQr(patch.qrCode);
+      const updated = await participantsOf(db)
+        .findOneAndUpdate({ _id: id }, { $set: set }, { returnDocument: "after" })
+        .catch((error) => rejectDuplicate(db, error, set));
+      if (!updated) throw notFound(`Participant with ID ${id} not found`);
+      await svc.participantChanged(updated);
+      return updated;
     },
     async remove(id: ObjectId): Promise<ParticipantDoc> {
       const removed = await participantsOf(db).findOneAndDelete({ _id: id });
@@ -257,17 +268,7 @@ export function participantRoutes(rt: Runtime, svc: CheckinService) {
     .patch(
       "/:id",
       async ({ params, body, request }) => {
-        const id = parseId(params.id);
-        const current = await participantsOf(db).findOne({ _id: id });
-        if (!current) throw notFound(`Participant with ID ${id} not found`);
-        const set: Partial<ParticipantDoc> = { ...(body as Partial<ParticipantDoc>), updatedAt: new Date() };
-        if (body.email !== undefined) set.email = normaliseEmail(body.email);
-        if (body.qrCode !== undefined) set.qrCode = checkedQr(body.qrCode);
-        const updated = await participantsOf(db)
-          .findOneAndUpdate({ _id: id }, { $set: set }, { returnDocument: "after" })
-          .catch((error) => rejectDuplicate(db, error, set));
-        if (!updated) throw notFound(`Participant with ID ${id} not found`);
-        await svc.participantChanged(updated);
+        const updated = await actions.update(parseId(params.id), body);
         return ok(request, updated, "Participant updated");
       },
       { body: PatchParticipant },

@@ -1,17 +1,22 @@
 import { Elysia, t } from "elysia";
 import { type Filter, ObjectId } from "mongodb";
+import { REGISTRATION_STATUSES } from "../checkin/decide";
 import { isDuplicateKey } from "../checkin/repo";
 import type { CheckinService } from "../checkin/service";
 import { ok, pageMeta, parseId } from "../http/envelope";
 import { AppError, notFound } from "../http/errors";
 import { pageQuery, pagination, sortFor } from "../http/query";
+import { uploadBytes } from "../imports/upload";
 import { participantsOf } from "../participants/repo";
 import type { Runtime } from "../runtime";
 import { sessionsOf } from "../sessions/repo";
+import { csvResponse } from "../web/html";
+import { importRegistrationCsv } from "./assign";
 import { type RegistrationDoc, registrationsOf } from "./repo";
+import { REGISTRATION_TEMPLATE } from "./rows";
 
 const Id = t.String({ pattern: "^[0-9a-fA-F]{24}$", error: "must be a 24-character hexadecimal ID" });
-const Status = t.Union([t.Literal("confirmed"), t.Literal("pending"), t.Literal("cancelled")]);
+export const Status = t.Union(REGISTRATION_STATUSES.map((s) => t.Literal(s)));
 
 export function registrationRoutes(rt: Runtime, svc: CheckinService) {
   const db = rt.mongo.db;
@@ -77,6 +82,19 @@ export function registrationRoutes(rt: Runtime, svc: CheckinService) {
         "Registration statistics",
       );
     })
+    .get("/import/template", () => csvResponse(REGISTRATION_TEMPLATE, "registrations-template.csv"))
+    .post(
+      "/import",
+      async ({ body, request }) => {
+        const fixed = body.sessionId ? parseId(body.sessionId) : undefined;
+        if (fixed) await svc.requireSession(fixed);
+        const bytes = await uploadBytes(body.file, rt.config.uploadMaxFileSize);
+        const report = await importRegistrationCsv(db, svc, bytes, fixed);
+        const message = report.failed > 0 ? `Imported with ${report.failed} rows refused` : "Imported";
+        return ok(request, report, message);
+      },
+      { body: t.Object({ file: t.File(), sessionId: t.Optional(Id) }) },
+    )
     .get("/:id", async ({ params, request }) => {
       const found = await registrationsOf(db).findOne({ _id: parseId(params.id) });
       if (!found) throw notFound(`Registration with ID ${params.id} not found`);

@@ -6,7 +6,7 @@ import { toCsv } from "../imports/csv";
 import { registrationsOf } from "../registrations/repo";
 import type { Runtime } from "../runtime";
 import { type SessionDoc, sessionsOf } from "../sessions/repo";
-import { html } from "../web/html";
+import { csvResponse, html } from "../web/html";
 import { overTime, type SessionFacts, sessionReport, totals } from "./attendance";
 
 const Filters = t.Object({
@@ -82,7 +82,7 @@ export function reportRoutes(rt: Runtime) {
       "/api/v1/reports/attendance.csv",
       async ({ query }) => {
         const { reports } = await build(day(query.day), query.room || undefined);
-        return new Response(
+        return csvResponse(
           toCsv(reports as unknown as Record<string, unknown>[], [
             "name",
             "day",
@@ -97,12 +97,7 @@ export function reportRoutes(rt: Runtime) {
             "attendanceRate",
             "peakInside",
           ]),
-          {
-            headers: {
-              "content-type": "text/csv; charset=utf-8",
-              "content-disposition": 'attachment; filename="attendance.csv"',
-            },
-          },
+          "attendance.csv",
         );
       },
       { query: Filters },

@@ -1,73 +1,119 @@
 import { Elysia, t } from "elysia";
 import type { Filter } from "mongodb";
-import { AdminSessionsPage, NewSessionForm, SessionRow } from "../../views/admin-sessions";
+import { AdminSessionsPage, SessionForm, SessionRow, sessionFormValues } from "../../views/admin-sessions";
+import { SESSION_STATUSES } from "../checkin/decide";
 import type { CheckinService } from "../checkin/service";
 import { containsPattern, parseId } from "../http/envelope";
-import { AppError } from "../http/errors";
+import { badRequest, formErrors } from "../http/errors";
 import type { Runtime } from "../runtime";
 import { html } from "../web/html";
+import { dropEmpty, pageOf } from "../web/paging";
 import { type SessionDoc, sessionsOf } from "./repo";
 import { sessionActions } from "./routes";
 
-/** The organisers' session page: list, search, open or close by hand, create, delete. */
+const Form = t.Object(
+  {
+    name: t.String({ minLength: 1, maxLength: 200 }),
+    location: t.Optional(t.String({ maxLength: 200 })),
+    startTime: t.String({ minLength: 16, maxLength: 25 }),
+    endTime: t.String({ minLength: 16, maxLength: 25 }),
+    capacity: t.Optional(t.Numeric({ minimum: 0, maximum: 1_000_000 })),
+  },
+  { additionalProperties: false },
+);
+type FormBody = typeof Form.static;
+
+/** The form's UTC wall-clock times as instants; a value that is not a date is a field error. */
+function fields(body: FormBody) {
+  const instant = (field: "startTime" | "endTime") => {
+    const date = new Date(`${body[field]}Z`);
+    if (Number.isNaN(date.getTime())) {
+      throw badRequest("Validation failed", [
+        { field, message: `${field === "startTime" ? "The start" : "The end"} is not a date` },
+      ]);
+    }
+    return date.toISOString();
+  };
+  return {
+    name: body.name,
+    location: body.location ?? "",
+    startTime: instant("startTime"),
+    endTime: instant("endTime"),
+    capacity: body.capacity ?? 0,
+  };
+}
+
+/** The organisers' session page: filters, pages, create, edit in place, open or close by hand, delete. */
 export function sessionAdmin(rt: Runtime, svc: CheckinService) {
   const db = rt.mongo.db;
   const actions = sessionActions(rt, svc);
-  const row = async (session: SessionDoc) =>
-    html(SessionRow({ session, count: await svc.count(session._id) }) as string);
+  const withCount = async (session: SessionDoc) => ({ session, count: await svc.count(session._id) });
+  const row = async (session: SessionDoc) => html(<SessionRow {...(await withCount(session))} />);
+  const values = (body: FormBody) => ({ ...body, capacity: String(body.capacity ?? 0) });
+  /** Runs a create or an update; a problem the organiser can fix comes back as field errors. */
+  const attempt = async (work: () => Promise<unknown>) => {
+    try {
+      await work();
+      return [];
+    } catch (error) {
+      return formErrors(error, "name");
+    }
+  };
 
   return new Elysia({ name: "sessions-admin" })
     .get(
       "/admin/sessions",
       async ({ query }) => {
         const search = query.search?.trim() ?? "";
-        const filter: Filter<SessionDoc> = search
-          ? { $or: [{ name: containsPattern(search) }, { location: containsPattern(search) }] }
-          : {};
-        const sessions = await sessionsOf(db).find(filter).sort({ startTime: 1 }).limit(500).toArray();
-        const rows = await Promise.all(
-          sessions.map(async (session) => ({ session, count: await svc.count(session._id) })),
+        const filter: Filter<SessionDoc> = {};
+        if (search) filter.$or = [{ name: containsPattern(search) }, { location: containsPattern(search) }];
+        if (query.day) filter.day = query.day;
+        if (query.status) filter.status = query.status;
+        const { items, ...list } = await pageOf(sessionsOf(db), filter, { startTime: 1, _id: 1 }, query.page);
+        const rows = await Promise.all(items.map(withCount));
+        return html(
+          <AdminSessionsPage
+            rows={rows}
+            list={list}
+            filters={{ search, day: query.day, status: query.status }}
+          />,
         );
-        return html(<AdminSessionsPage rows={rows} search={search} />);
       },
-      { query: t.Object({ search: t.Optional(t.String({ maxLength: 200 })) }) },
+      {
+        query: t.Object({
+          search: t.Optional(t.String({ maxLength: 200 })),
+          day: t.Optional(t.Integer({ minimum: 1, maximum: 366 })),
+          status: t.Optional(t.Union(SESSION_STATUSES.map((s) => t.Literal(s)))),
+          page: t.Optional(t.Integer({ minimum: 1 })),
+        }),
+        transform: dropEmpty(["day", "status", "page"]),
+      },
     )
     .post(
       "/admin/sessions",
       async ({ body }) => {
-        const values = { ...body, capacity: String(body.capacity ?? 0) };
-        try {
-          await actions.create({
-            name: body.name,
-            ...(body.location ? { location: body.location } : {}),
-            startTime: new Date(`${body.startTime}Z`).toISOString(),
-            endTime: new Date(`${body.endTime}Z`).toISOString(),
-            capacity: body.capacity ?? 0,
-          });
-        } catch (error) {
-          if (error instanceof AppError || error instanceof RangeError) {
-            const errors =
-              error instanceof AppError
-                ? (error.errors ?? [{ field: "name", message: error.message }])
-                : [{ field: "startTime", message: "startTime is not a date" }];
-            return html(<NewSessionForm errors={errors} values={values} />, 422);
-          }
-          throw error;
-        }
+        const errors = await attempt(() => actions.create(fields(body)));
+        if (errors.length > 0) return html(<SessionForm errors={errors} values={values(body)} />, 422);
         return new Response(null, { status: 200, headers: { "HX-Redirect": "/admin/sessions" } });
       },
-      {
-        body: t.Object(
-          {
-            name: t.String({ minLength: 1, maxLength: 200 }),
-            location: t.Optional(t.String({ maxLength: 200 })),
-            startTime: t.String({ minLength: 16, maxLength: 25 }),
-            endTime: t.String({ minLength: 16, maxLength: 25 }),
-            capacity: t.Optional(t.Numeric({ minimum: 0, maximum: 1_000_000 })),
-          },
-          { additionalProperties: false },
-        ),
+      { body: Form },
+    )
+    .get("/admin/sessions/:id/edit", async ({ params }) => {
+      const session = await svc.requireSession(parseId(params.id));
+      return html(<SessionForm id={params.id} values={sessionFormValues(session)} />);
+    })
+    .post(
+      "/admin/sessions/:id",
+      async ({ params, body }) => {
+        const id = parseId(params.id);
+        let updated: SessionDoc | undefined;
+        const errors = await attempt(async () => {
+          updated = await actions.applyPatch(id, fields(body));
+        });
+        if (updated) return row(updated);
+        return html(<SessionForm id={params.id} errors={errors} values={values(body)} />, 422);
       },
+      { body: Form },
     )
     .post("/admin/sessions/:id/open", async ({ params }) =>
       row(await actions.applyPatch(parseId(params.id), { isOpen: true })),

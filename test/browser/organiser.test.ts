@@ -39,6 +39,9 @@ test("sign in → import → scan → report", async () => {
   await report.locator(".headline").waitFor();
   expect(await report.textContent()).toContain("1 created");
   expect(await report.textContent()).toContain("row 3: name is missing");
+  // Sent by the progress-reporting upload (htmx's fetch would not set this state).
+  expect(await page.textContent(".upload-state")).toBe("Done");
+  expect(await page.isHidden(".upload-progress")).toBe(true);
 
   await page.goto(`${a.url}/scan/${session._id}`);
   await page.fill("#code", "QR-IMPORTED1");

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { Instance } from "../../deploy/local/cluster";
-import { participantDoc, seededInstances } from "../helpers/fixtures";
+import { participantDoc, seededInstances, sessionDoc } from "../helpers/fixtures";
 
 // The organisers' participant page: search, pages, create with errors next to the field, delete.
 
@@ -13,6 +13,7 @@ const people = Array.from({ length: 30 }, (_, i) =>
 beforeAll(async () => {
   cluster = await seededInstances("adminpeople", 1, {
     participants: [...people, participantDoc(99, { name: "Élodie <i>" })],
+    sessions: [sessionDoc()],
   });
   [a] = cluster.instances as [Instance];
 });
@@ -56,4 +57,36 @@ test("create shows errors next to the field; delete removes", async () => {
   expect(
     await cluster.db.collection("participants").countDocuments({ email: "new.person@example.org" }),
   ).toBe(0);
+});
+
+test("edit in place; deactivating a badge takes effect at the door at once", async () => {
+  const p = people[1] as (typeof people)[number];
+  const id = String(p._id);
+  const edit = await get(`/admin/participants/${id}/edit`);
+  expect(edit).toContain(`value="${p.email}"`);
+  expect(edit).toContain("checked");
+  const save = (body: Record<string, string>) =>
+    fetch(`${a.url}/admin/participants/${id}`, {
+      method: "POST",
+      headers: { ...cluster.auth, "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams(body),
+    });
+  const taken = await save({ name: p.name, email: people[2]?.email as string, isActive: "on" });
+  expect(taken.status).toBe(422);
+  expect(await taken.text()).toContain("already exists");
+  // No isActive: the box was unticked.
+  const saved = await save({ name: "Renamed Person", email: p.email, organization: "New Org" });
+  expect(saved.status).toBe(200);
+  const row = await saved.text();
+  expect(row).toContain("Renamed Person");
+  expect(row).toContain("deactivated");
+  const session = await cluster.db.collection("sessions").findOne({});
+  const scan = await fetch(`${a.url}/api/v1/checkin/verify-qr`, {
+    method: "POST",
+    headers: { ...cluster.auth, "content-type": "application/json" },
+    body: JSON.stringify({ qrCode: p.qrCode, sessionId: String(session?._id) }),
+  });
+  expect(
+    ((await scan.json()) as { data: { verification: { reason: string } } }).data.verification.reason,
+  ).toBe("inactive_participant");
 });

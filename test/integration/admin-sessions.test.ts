@@ -8,10 +8,19 @@ import { seededInstances, sessionDoc } from "../helpers/fixtures";
 let cluster: Awaited<ReturnType<typeof seededInstances>>;
 let a: Instance;
 const session = sessionDoc({ name: "Plenary <one>", status: "scheduled", location: "Hall A" });
+// Two days ahead, so the scheduler leaves it scheduled.
+const editable = sessionDoc({
+  name: "Editable <two>",
+  status: "scheduled",
+  location: "Hall E",
+  day: 3,
+  startTime: new Date(Date.now() + 48 * 3600_000),
+  endTime: new Date(Date.now() + 49 * 3600_000),
+});
 
 beforeAll(async () => {
   cluster = await seededInstances("adminsessions", 1, {
-    sessions: [session, sessionDoc({ name: "Other", location: "Hall B" })],
+    sessions: [session, editable, sessionDoc({ name: "Other", location: "Hall B" })],
   });
   [a] = cluster.instances as [Instance];
 });
@@ -66,4 +75,43 @@ test("open and close by hand, then delete", async () => {
   const removed = await form(`/admin/sessions/${session._id}`, undefined, "DELETE");
   expect(removed.status).toBe(200);
   expect(await cluster.db.collection("sessions").countDocuments({ _id: session._id })).toBe(0);
+});
+
+test("filter by status and day; an empty filter means any", async () => {
+  const page = async (query: string) =>
+    (await fetch(`${a.url}/admin/sessions?${query}`, { headers: cluster.auth })).text();
+  const scheduled = await page("status=scheduled&day=&search=");
+  expect(scheduled).toContain("Editable &lt;two&gt;");
+  expect(scheduled).not.toContain(">Other<");
+  const dayThree = await page("day=3&status=");
+  expect(dayThree).toContain("Editable");
+  expect(dayThree).toContain("1 found");
+  expect(await page("day=4")).toContain("0 found");
+});
+
+test("edit in place: the form shows the values, a bad change stays with its error, a good one is saved", async () => {
+  const id = String(editable._id);
+  const edit = await (await fetch(`${a.url}/admin/sessions/${id}/edit`, { headers: cluster.auth })).text();
+  expect(edit).toContain(`hx-post="/admin/sessions/${id}"`);
+  expect(edit).toContain('value="Editable <two>"');
+  const start = editable.startTime.toISOString().slice(0, 16);
+  const bad = await form(`/admin/sessions/${id}`, {
+    name: "Plenary",
+    startTime: start,
+    endTime: "2000-01-01T00:00",
+    capacity: "10",
+  });
+  expect(bad.status).toBe(422);
+  expect(await bad.text()).toContain("field-error");
+  const good = await form(`/admin/sessions/${id}`, {
+    name: "Plenary renamed",
+    location: "Hall C",
+    startTime: start,
+    endTime: editable.endTime.toISOString().slice(0, 16),
+    capacity: "40",
+  });
+  expect(good.status).toBe(200);
+  expect(await good.text()).toContain("Plenary renamed");
+  const saved = await cluster.db.collection("sessions").findOne({ _id: editable._id });
+  expect(saved).toMatchObject({ name: "Plenary renamed", location: "Hall C", capacity: 40 });
 });

@@ -1,0 +1,152 @@
+import { Elysia, t } from "elysia";
+import type { Filter, ObjectId } from "mongodb";
+import {
+  AdminRegistrationsPage,
+  RegistrationRow,
+  type RegistrationView,
+} from "../../views/admin-registrations";
+import { ImportReport } from "../../views/import";
+import type { CheckinService } from "../checkin/service";
+import { containsPattern, parseId } from "../http/envelope";
+import { notFound } from "../http/errors";
+import { uploadBytes } from "../imports/upload";
+import { participantsOf } from "../participants/repo";
+import type { Runtime } from "../runtime";
+import { sessionsOf } from "../sessions/repo";
+import { html } from "../web/html";
+import { dropEmpty, pageOf } from "../web/paging";
+import { assign, importRegistrationCsv, loadLookups } from "./assign";
+import { type RegistrationDoc, registrationsOf } from "./repo";
+import { Status } from "./routes";
+import { listRecords, resolveRegistrations } from "./rows";
+
+const SessionId = t.String({ pattern: "^[0-9a-fA-F]{24}$", error: "choose a session" });
+
+/** The organisers' registrations page: filters, pages, status, removal, bulk registration, CSV import. */
+export function registrationAdmin(rt: Runtime, svc: CheckinService) {
+  const db = rt.mongo.db;
+
+  async function views(registrations: RegistrationDoc[]): Promise<RegistrationView[]> {
+    const [people, sessions] = await Promise.all([
+      participantsOf(db)
+        .find({ _id: { $in: registrations.map((r) => r.participantId) } })
+        .toArray(),
+      sessionsOf(db)
+        .find({ _id: { $in: registrations.map((r) => r.sessionId) } })
+        .toArray(),
+    ]);
+    const p = new Map(people.map((x) => [String(x._id), x]));
+    const s = new Map(sessions.map((x) => [String(x._id), x]));
+    return registrations.map((registration) => ({
+      registration,
+      participant: p.get(String(registration.participantId)),
+      session: s.get(String(registration.sessionId)),
+    }));
+  }
+
+  return new Elysia({ name: "registrations-admin" })
+    .get(
+      "/admin/registrations",
+      async ({ query }) => {
+        const participant = query.participant?.trim() ?? "";
+        const filter: Filter<RegistrationDoc> = {};
+        if (query.session) filter.sessionId = parseId(query.session);
+        if (query.status) filter.status = query.status;
+        if (participant) {
+          const pattern = containsPattern(participant);
+          const ids = await participantsOf(db)
+            .find(
+              { $or: [{ name: pattern }, { email: pattern }, { qrCode: pattern }] },
+              { projection: { _id: 1 } },
+            )
+            .limit(5000)
+            .toArray();
+          filter.participantId = { $in: ids.map((p) => p._id) };
+        }
+        const [{ items, ...list }, sessions] = await Promise.all([
+          pageOf(registrationsOf(db), filter, { registrationDate: -1, _id: 1 }, query.page),
+          sessionsOf(db).find({}).sort({ startTime: 1 }).limit(2000).toArray(),
+        ]);
+        return html(
+          <AdminRegistrationsPage
+            list={list}
+            rows={await views(items)}
+            sessions={sessions}
+            filters={{ participant, session: query.session, status: query.status }}
+          />,
+        );
+      },
+      {
+        query: t.Object({
+          participant: t.Optional(t.String({ maxLength: 200 })),
+          session: t.Optional(SessionId),
+          status: t.Optional(Status),
+          page: t.Optional(t.Integer({ minimum: 1 })),
+        }),
+        transform: dropEmpty(["session", "status", "page"]),
+      },
+    )
+    .post(
+      "/admin/registrations/:id/status",
+      async ({ params, body }) => {
+        const updated = await registrationsOf(db).findOneAndUpdate(
+          { _id: parseId(params.id) },
+          { $set: { status: body.status, updatedAt: new Date() } },
+          { returnDocument: "after" },
+        );
+        if (!updated) throw notFound("This registration no longer exists; reload the page");
+        await svc.registrationsChanged(updated.sessionId);
+        const [view] = await views([updated]);
+        return html(<RegistrationRow {...(view as RegistrationView)} />);
+      },
+      { body: t.Object({ status: Status }, { additionalProperties: false }) },
+    )
+    .delete("/admin/registrations/:id", async ({ params }) => {
+      const removed = await registrationsOf(db).findOneAndDelete({ _id: parseId(params.id) });
+      if (!removed) throw notFound("This registration no longer exists; reload the page");
+      await svc.registrationsChanged(removed.sessionId);
+      return html("");
+    })
+    .post(
+      "/admin/registrations/assign",
+      async ({ body }) => {
+        const sessionId: ObjectId = parseId(body.session);
+        await svc.requireSession(sessionId);
+        const records = listRecords(body.people).map(({ row, record }) => ({
+          row,
+          record: { ...record, status: body.status },
+        }));
+        const resolved = resolveRegistrations(records, await loadLookups(db), sessionId);
+        const result = await assign(db, svc, resolved.rows);
+        return html(
+          <ImportReport
+            report={{
+              ...result,
+              failed: resolved.errors.length,
+              errors: resolved.errors,
+              encoding: "utf-8",
+              rows: records.length,
+            }}
+          />,
+        );
+      },
+      {
+        body: t.Object(
+          { session: SessionId, status: Status, people: t.String({ minLength: 1, maxLength: 200_000 }) },
+          { additionalProperties: false },
+        ),
+      },
+    )
+    .post(
+      "/admin/registrations/import",
+      async ({ body }) => {
+        const fixed = body.session ? parseId(body.session) : undefined;
+        if (fixed) await svc.requireSession(fixed);
+        const bytes = await uploadBytes(body.file, rt.config.uploadMaxFileSize);
+        return html(<ImportReport report={await importRegistrationCsv(db, svc, bytes, fixed)} />);
+      },
+      {
+        body: t.Object({ file: t.File(), session: t.Optional(t.Union([SessionId, t.Literal("")])) }),
+      },
+    );
+}

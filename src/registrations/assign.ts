@@ -1,0 +1,126 @@
+import { type AnyBulkWriteOperation, type Db, ObjectId } from "mongodb";
+import type { ImportSummary } from "../../views/import";
+import { isDuplicateKey } from "../checkin/repo";
+import type { CheckinService } from "../checkin/service";
+import { missingColumn, readCsv } from "../imports/csv";
+import { byRow } from "../imports/upload";
+import { participantsOf } from "../participants/repo";
+import { sessionsOf } from "../sessions/repo";
+import { type RegistrationDoc, registrationsOf } from "./repo";
+import { type Assignment, type Lookups, resolveRegistrations } from "./rows";
+
+export interface AssignResult {
+  created: number;
+  updated: number;
+  unchanged: number;
+}
+
+/** Every participant by email and badge code, every session by ID and name. */
+export async function loadLookups(db: Db): Promise<Lookups> {
+  const [people, sessions] = await Promise.all([
+    participantsOf(db)
+      .find({}, { projection: { email: 1, qrCode: 1 } })
+      .toArray(),
+    sessionsOf(db)
+      .find({}, { projection: { name: 1 } })
+      .toArray(),
+  ]);
+  const participants = new Map<string, ObjectId>();
+  for (const p of people) {
+    participants.set(p.email.toLowerCase(), p._id);
+    participants.set(p.qrCode.toLowerCase(), p._id);
+  }
+  const byKey = new Map<string, ObjectId[]>();
+  const add = (key: string, id: ObjectId) => byKey.set(key, [...(byKey.get(key) ?? []), id]);
+  for (const s of sessions) {
+    add(String(s._id), s._id);
+    add(s.name.trim().toLowerCase(), s._id);
+  }
+  return { participants, sessions: byKey };
+}
+
+/**
+ * Registers people in bulk. Idempotent: an existing registration keeps its date and only
+ * takes the new status; each touched session's roster is rebuilt once, on every instance.
+ */
+export async function assign(db: Db, svc: CheckinService, rows: Assignment[]): Promise<AssignResult> {
+  const sessionIds = [...new Map(rows.map((r) => [String(r.sessionId), r.sessionId])).values()];
+  const existing = new Map(
+    (
+      await registrationsOf(db)
+        .find(
+          { sessionId: { $in: sessionIds } },
+          { projection: { participantId: 1, sessionId: 1, status: 1 } },
+        )
+        .toArray()
+    ).map((r) => [`${r.participantId}:${r.sessionId}`, r]),
+  );
+  const now = new Date();
+  const fresh: RegistrationDoc[] = [];
+  const changes: AnyBulkWriteOperation<RegistrationDoc>[] = [];
+  let unchanged = 0;
+  for (const row of rows) {
+    const known = existing.get(`${row.participantId}:${row.sessionId}`);
+    if (!known) {
+      fresh.push({
+        _id: new ObjectId(),
+        participantId: row.participantId,
+        sessionId: row.sessionId,
+        registrationDate: now,
+        status: row.status,
+        createdAt: now,
+        updatedAt: now,
+        __v: 0,
+      });
+    } else if (known.status !== row.status) {
+      changes.push({
+        updateOne: { filter: { _id: known._id }, update: { $set: { status: row.status, updatedAt: now } } },
+      });
+    } else unchanged++;
+  }
+  let created = 0;
+  for (let i = 0; i < fresh.length; i += 500) {
+    const batch = fresh.slice(i, i + 500);
+    try {
+      created += (await registrationsOf(db).insertMany(batch, { ordered: false })).insertedCount;
+    } catch (error) {
+      // Registered meanwhile by someone else: it exists, which is what was asked.
+      if (!isDuplicateKey(error)) throw error;
+      const failed = (error as { writeErrors?: unknown[] }).writeErrors?.length ?? 0;
+      created += batch.length - failed;
+      unchanged += failed;
+    }
+  }
+  if (changes.length > 0) await registrationsOf(db).bulkWrite(changes, { ordered: false });
+  for (const sessionId of sessionIds) await svc.registrationsChanged(sessionId);
+  return { created, updated: changes.length, unchanged };
+}
+
+/** A registrations CSV (with a session column, or all for `fixedSession`): a report like the participants import's. */
+export async function importRegistrationCsv(
+  db: Db,
+  svc: CheckinService,
+  bytes: Uint8Array,
+  fixedSession?: ObjectId,
+): Promise<ImportSummary> {
+  const csv = readCsv(bytes);
+  const required = fixedSession
+    ? [["email", "qrcode"]]
+    : [
+        ["email", "qrcode"],
+        ["session", "sessionid"],
+      ];
+  const missing = missingColumn(csv.fields, required, "email,session,status");
+  const resolved = missing
+    ? { rows: [], errors: [missing] }
+    : resolveRegistrations(csv.records, await loadLookups(db), fixedSession);
+  const result = await assign(db, svc, resolved.rows);
+  const errors = byRow([...csv.errors, ...resolved.errors]);
+  return {
+    ...result,
+    failed: errors.length,
+    errors,
+    encoding: csv.encoding,
+    rows: csv.records.length + csv.errors.length,
+  };
+}

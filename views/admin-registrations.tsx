@@ -1,0 +1,195 @@
+import { REGISTRATION_STATUSES } from "../src/checkin/decide";
+import type { ParticipantDoc } from "../src/participants/repo";
+import type { RegistrationDoc } from "../src/registrations/repo";
+import type { SessionDoc } from "../src/sessions/repo";
+import type { PageOf } from "../src/web/paging";
+import { DeleteButton, Pager } from "./components";
+import { UploadForm } from "./import";
+import { Layout } from "./layout";
+
+export interface RegistrationView {
+  registration: RegistrationDoc;
+  participant?: ParticipantDoc;
+  session?: SessionDoc;
+}
+
+export interface RegistrationFilters {
+  session?: string;
+  status?: string;
+  participant: string;
+}
+
+const rowId = (id: string) => `admin-registration-${id}`;
+
+function StatusSelect(props: {
+  name: string;
+  id?: string;
+  selected?: string;
+  any?: boolean;
+  attrs?: Record<string, string>;
+}) {
+  return (
+    <select name={props.name} id={props.id} {...(props.attrs ?? {})}>
+      {props.any ? <option value="">any</option> : ""}
+      {REGISTRATION_STATUSES.map((status) => (
+        <option value={status} selected={props.selected === status}>
+          {status}
+        </option>
+      ))}
+    </select>
+  );
+}
+
+function SessionSelect(props: {
+  id: string;
+  sessions: SessionDoc[];
+  selected?: string;
+  empty: string;
+  required?: boolean;
+}) {
+  return (
+    <select name="session" id={props.id} required={props.required}>
+      <option value="" safe>
+        {props.empty}
+      </option>
+      {props.sessions.map((s) => (
+        <option value={String(s._id)} selected={props.selected === String(s._id)} safe>
+          {`${s.name} (day ${s.day}${s.location ? `, ${s.location}` : ""})`}
+        </option>
+      ))}
+    </select>
+  );
+}
+
+export function RegistrationRow(props: RegistrationView) {
+  const { registration: r, participant: p, session: s } = props;
+  const id = String(r._id);
+  return (
+    <tr id={rowId(id)}>
+      <td>
+        <span safe>{p?.name ?? "(deleted participant)"}</span>
+        <div class="meta" safe>
+          {p?.email ?? ""}
+        </div>
+      </td>
+      <td safe>{s?.name ?? "(deleted session)"}</td>
+      <td>
+        <StatusSelect
+          name="status"
+          selected={r.status}
+          attrs={{
+            "hx-post": `/admin/registrations/${id}/status`,
+            "hx-trigger": "change",
+            "hx-target": `#${rowId(id)}`,
+            "hx-swap": "outerHTML",
+            "aria-label": "Status",
+          }}
+        />
+      </td>
+      <td safe>{r.registrationDate.toISOString().slice(0, 16).replace("T", " ")}</td>
+      <td>
+        <DeleteButton
+          url={`/admin/registrations/${id}`}
+          row={rowId(id)}
+          confirm={`Remove ${p?.name ?? "this person"} from "${s?.name ?? "this session"}"?`}
+        />
+      </td>
+    </tr>
+  );
+}
+
+export function AdminRegistrationsPage(props: {
+  list: Omit<PageOf<RegistrationDoc>, "items">;
+  rows: RegistrationView[];
+  sessions: SessionDoc[];
+  filters: RegistrationFilters;
+}) {
+  const { filters } = props;
+  const href = (page: number) =>
+    `/admin/registrations?${new URLSearchParams({
+      participant: filters.participant,
+      ...(filters.session ? { session: filters.session } : {}),
+      ...(filters.status ? { status: filters.status } : {}),
+      page: String(page),
+    })}`;
+  return (
+    <Layout title="Registrations">
+      <h1>Registrations</h1>
+      <form method="get" action="/admin/registrations" class="filters">
+        <label>
+          Participant <input type="search" name="participant" value={filters.participant} maxlength="200" />
+        </label>
+        <label for="filter-session">
+          Session{" "}
+          <SessionSelect
+            id="filter-session"
+            sessions={props.sessions}
+            selected={filters.session}
+            empty="any"
+          />
+        </label>
+        <label for="filter-status">
+          Status <StatusSelect name="status" id="filter-status" selected={filters.status} any />
+        </label>
+        <button type="submit">Filter</button>
+      </form>
+      <table class="overview">
+        <thead>
+          <tr>
+            <th>Participant</th>
+            <th>Session</th>
+            <th>Status</th>
+            <th>Registered (UTC)</th>
+            <th></th>
+          </tr>
+        </thead>
+        <tbody>
+          {props.rows.map((row) => (
+            <RegistrationRow {...row} />
+          ))}
+        </tbody>
+      </table>
+      <Pager {...props.list} href={href} />
+      <form
+        class="settings"
+        hx-post="/admin/registrations/assign"
+        hx-target="#assign-result"
+        hx-swap="innerHTML"
+      >
+        <h2>Register people in bulk</h2>
+        <label for="assign-session">
+          Session{" "}
+          <SessionSelect
+            id="assign-session"
+            sessions={props.sessions}
+            selected={filters.session}
+            empty="choose…"
+            required
+          />
+        </label>
+        <label for="assign-status">
+          Status <StatusSelect name="status" id="assign-status" selected="confirmed" />
+        </label>
+        <label>
+          Emails or badge codes, one per line
+          <textarea name="people" rows="6" required maxlength="200000"></textarea>
+        </label>
+        <button type="submit">Register</button>
+      </form>
+      <div id="assign-result"></div>
+      <h2>Import registrations</h2>
+      <p class="meta">
+        A CSV with the columns email (or qrCode), session (its name or ID) and status (confirmed, pending or
+        cancelled; confirmed when empty). Choose a session to import a file without a session column.
+        Importing again only changes statuses. <a href="/api/v1/registrations/import/template">Template</a>
+      </p>
+      <UploadForm action="/admin/registrations/import" target="#registrations-import-result">
+        <label for="import-session">
+          For one session{" "}
+          <SessionSelect id="import-session" sessions={props.sessions} empty="the file's session column" />
+        </label>
+      </UploadForm>
+      <div id="registrations-import-result"></div>
+    </Layout>
+  );
+}
