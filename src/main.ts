@@ -2,7 +2,7 @@ import { type Db, MongoClient } from "mongodb";
 import pkg from "../package.json";
 import { randomSecret } from "./auth/password";
 import { ROLES, type Role } from "./auth/policy";
-import { createToken, createUser, usersOf } from "./auth/store";
+import { createToken, createUser, existingSessions, usersOf } from "./auth/store";
 import { ConfigError, loadConfig } from "./config";
 import { seedDemo } from "./demo/seed";
 import { INDEXES } from "./indexes";
@@ -18,9 +18,9 @@ const USAGE = `usage: checkin [serve|migrate|healthcheck|seed-demo|export|import
   export FILE  write every collection to FILE (gzip JSON lines): a backup without mongodump
   import FILE [--replace]
                restore an export into empty collections (or replace them); restart instances after
-  create-admin --email E --name N [--role admin|scanner|viewer]
+  create-admin --email E --name N [--role admin|scanner|viewer] [--sessions ID,ID]
                create a staff account; the password comes from CHECKIN_PASSWORD or is generated and shown once
-  create-token --name N --role admin|scanner|viewer
+  create-token --name N --role admin|scanner|viewer [--sessions ID,ID]
                create an API token for a scanner device or a script; shown once
   --version   print the version`;
 
@@ -139,6 +139,12 @@ function roleFlag(argv: string[], fallback?: Role): Role {
   return role as Role;
 }
 
+/** --sessions ID,ID: a scanner limited to those sessions. */
+const sessionsFlag = (argv: string[]) =>
+  flag(argv, "sessions")
+    ?.split(",")
+    .map((id) => id.trim());
+
 async function createAccount(argv: string[]): Promise<void> {
   const email = flag(argv, "email")?.trim().toLowerCase();
   const name = flag(argv, "name")?.trim();
@@ -150,7 +156,13 @@ async function createAccount(argv: string[]): Promise<void> {
   const password = given ?? randomSecret(12);
   await withDb(async (db) => {
     await ensureIndexes(db, INDEXES);
-    await createUser(db, { email, name, role, password });
+    await createUser(db, {
+      email,
+      name,
+      role,
+      password,
+      sessionIds: await existingSessions(db, sessionsFlag(argv)),
+    });
   });
   console.log(`create-admin: ${role} account ${email} created`);
   if (given === undefined) console.log(`create-admin: password (shown once): ${password}`);
@@ -162,7 +174,7 @@ async function createApiToken(argv: string[]): Promise<void> {
   const role = roleFlag(argv);
   const { token } = await withDb(async (db) => {
     await ensureIndexes(db, INDEXES);
-    return createToken(db, name, role);
+    return createToken(db, name, role, await existingSessions(db, sessionsFlag(argv)));
   });
   console.log(token);
 }

@@ -1,4 +1,5 @@
 import type { TokenDoc } from "../src/auth/store";
+import type { SessionDoc } from "../src/sessions/repo";
 import { Layout } from "./layout";
 
 export function TokenList(props: {
@@ -23,6 +24,7 @@ export function TokenList(props: {
           <tr>
             <th>Name</th>
             <th>Role</th>
+            <th>Sessions</th>
             <th>Starts with</th>
             <th>Created</th>
             <th>State</th>
@@ -33,6 +35,7 @@ export function TokenList(props: {
             <tr>
               <td safe>{token.name}</td>
               <td>{token.role}</td>
+              <td safe>{token.sessionIds?.length ? `${token.sessionIds.length} assigned` : "all"}</td>
               <td>
                 <code safe>{token.prefix}</code>
               </td>
@@ -61,7 +64,7 @@ export function TokenList(props: {
   );
 }
 
-export function TokensPage(props: { tokens: Omit<TokenDoc, "hash">[] }) {
+export function TokensPage(props: { tokens: Omit<TokenDoc, "hash">[]; sessions: SessionDoc[] }) {
   return (
     <Layout title="API tokens">
       <h1>API tokens</h1>
@@ -79,6 +82,16 @@ export function TokensPage(props: { tokens: Omit<TokenDoc, "hash">[] }) {
             <option value="scanner">scanner</option>
             <option value="viewer">viewer</option>
             <option value="admin">admin</option>
+          </select>
+        </label>
+        <label for="token-sessions">
+          Sessions (a scanner; none chosen means all)
+          <select id="token-sessions" name="sessionIds" multiple="multiple" size="5">
+            {props.sessions.map((s) => (
+              <option value={String(s._id)} safe>
+                {`${s.name} (day ${s.day})`}
+              </option>
+            ))}
           </select>
         </label>
         <button type="submit">Create token</button>

@@ -2,7 +2,7 @@ import { Elysia } from "elysia";
 import { jwtVerify, SignJWT } from "jose";
 import { AppError } from "../http/errors";
 import type { Runtime } from "../runtime";
-import { allows, type Role, requirement } from "./policy";
+import { allows, maySession, type Role, requirement } from "./policy";
 import { enforceRateLimit } from "./ratelimit";
 import { type Principal, principalForToken } from "./store";
 
@@ -25,8 +25,12 @@ export function createSessions(rt: Runtime) {
   const secret = new TextEncoder().encode(rt.config.jwtSecret);
   const secure = rt.config.nodeEnv === "production" ? "; Secure" : "";
   return {
-    async issue(user: { id: string; name: string; role: Role }): Promise<string[]> {
-      const jwt = await new SignJWT({ name: user.name, role: user.role })
+    async issue(user: Principal): Promise<string[]> {
+      const jwt = await new SignJWT({
+        name: user.name,
+        role: user.role,
+        ...(user.sessions ? { sessions: user.sessions } : {}),
+      })
         .setProtectedHeader({ alg: "HS256" })
         .setSubject(user.id)
         .setIssuedAt()
@@ -50,6 +54,7 @@ export function createSessions(rt: Runtime) {
           id: payload.sub,
           name: String(payload.name ?? ""),
           role: payload.role as Role,
+          ...(Array.isArray(payload.sessions) ? { sessions: payload.sessions.map(String) } : {}),
           expiresAt: Number(payload.exp) * 1000,
         };
       } catch {
@@ -60,6 +65,26 @@ export function createSessions(rt: Runtime) {
 }
 
 export type Sessions = ReturnType<typeof createSessions>;
+
+/** Who sent each request in flight, for the checks only a route can make (which session). */
+const principals = new WeakMap<Request, Principal>();
+
+/** Whether the sender of `request` may work this session's door. */
+export function maySessionOf(request: Request, sessionId: string): boolean {
+  const principal = principals.get(request);
+  return !principal || maySession(principal, sessionId);
+}
+
+/** Door routes call this with the session the request is about: a scanner may be limited to some. */
+export function assertMaySession(request: Request, sessionId: string): void {
+  const principal = principals.get(request);
+  if (principal && !maySession(principal, sessionId)) {
+    throw new AppError(
+      403,
+      `${principal.name || "This scanner"} is assigned to other sessions; an organiser can add this one`,
+    );
+  }
+}
 
 /** The client address as Nginx saw it (instances listen on loopback behind it). */
 function addressOf(request: Request): string {
@@ -120,6 +145,7 @@ export function authPlugin(rt: Runtime, sessions: Sessions) {
           }
           throw new AppError(401, "Sign in, or send an API token as Authorization: Bearer <token>");
         }
+        principals.set(request, principal);
         if (!allows(principal.role, need)) {
           throw new AppError(403, `A ${principal.role} account cannot do this; it needs the ${need} role`);
         }

@@ -45,6 +45,14 @@ export function requirement(method: string, path: string): Requirement {
   return "admin";
 }
 
+/**
+ * A scanner may be assigned to some sessions (`sessions`); without an assignment, and for
+ * viewers and admins, every session is theirs.
+ */
+export function maySession(principal: { role: Role; sessions?: string[] }, sessionId: string): boolean {
+  return principal.role !== "scanner" || !principal.sessions || principal.sessions.includes(sessionId);
+}
+
 export function allows(role: Role | null, need: Requirement): boolean {
   if (need === "public") return true;
   return role !== null && LEVEL[role] >= LEVEL[need];

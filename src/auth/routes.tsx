@@ -4,13 +4,24 @@ import { TokenList, TokensPage } from "../../views/tokens";
 import { ok, parseId } from "../http/envelope";
 import { notFound } from "../http/errors";
 import type { Runtime } from "../runtime";
+import { sessionsOf } from "../sessions/repo";
 import { html } from "../web/html";
 import { verifyPassword } from "./password";
 import type { Sessions } from "./plugin";
-import { ROLES, type Role } from "./policy";
-import { createToken, revokeToken, tokensOf, usersOf } from "./store";
+import { ROLES } from "./policy";
+import { assignedSessions, createToken, existingSessions, revokeToken, tokensOf, usersOf } from "./store";
 
 const RoleSchema = t.Union(ROLES.map((role) => t.Literal(role)));
+const SessionId = t.String({ pattern: "^[0-9a-fA-F]{24}$", error: "must be a session ID" });
+/** A form sends one value or several; JSON sends a list. */
+const TokenBody = t.Object(
+  {
+    name: t.String({ minLength: 1, maxLength: 200 }),
+    role: RoleSchema,
+    sessionIds: t.Optional(t.Union([SessionId, t.Array(SessionId, { maxItems: 500 })])),
+  },
+  { additionalProperties: false },
+);
 
 /** Only same-site paths: never an open redirect. */
 const safeNext = (next: string | undefined) =>
@@ -40,7 +51,13 @@ export function authRoutes(rt: Runtime, sessions: Sessions) {
         if (!user || !valid) {
           return html(<LoginPage next={next} email={body.email} error="Email or password is wrong." />, 401);
         }
-        const cookies = await sessions.issue({ id: String(user._id), name: user.name, role: user.role });
+        const cookies = await sessions.issue({
+          kind: "user",
+          id: String(user._id),
+          name: user.name,
+          role: user.role,
+          ...assignedSessions(user.sessionIds),
+        });
         const headers = new Headers({ location: next });
         for (const cookie of cookies) headers.append("set-cookie", cookie);
         return new Response(null, { status: 303, headers });
@@ -62,19 +79,22 @@ export function authRoutes(rt: Runtime, sessions: Sessions) {
       return new Response(null, { status: 303, headers });
     })
     .get("/api/v1/auth/tokens", async ({ request }) => ok(request, await listTokens(), "API tokens"))
-    .get("/admin/tokens", async () => html(<TokensPage tokens={await listTokens()} />))
+    .get("/admin/tokens", async () => {
+      const sessions = await sessionsOf(db).find({}).sort({ startTime: 1 }).limit(2000).toArray();
+      return html(<TokensPage tokens={await listTokens()} sessions={sessions} />);
+    })
     .post(
       "/admin/tokens",
       async ({ body }) => {
-        const { token } = await createToken(db, body.name, body.role as Role);
+        const { token } = await createToken(
+          db,
+          body.name,
+          body.role,
+          await existingSessions(db, body.sessionIds),
+        );
         return html(<TokenList tokens={await listTokens()} created={{ name: body.name, token }} />);
       },
-      {
-        body: t.Object(
-          { name: t.String({ minLength: 1, maxLength: 200 }), role: RoleSchema },
-          { additionalProperties: false },
-        ),
-      },
+      { body: TokenBody },
     )
     .post("/admin/tokens/:id/revoke", async ({ params }) => {
       await revokeToken(rt.redis.cmd, db, parseId(params.id));
@@ -83,17 +103,17 @@ export function authRoutes(rt: Runtime, sessions: Sessions) {
     .post(
       "/api/v1/auth/tokens",
       async ({ body, request, set }) => {
-        const { token, doc } = await createToken(db, body.name, body.role as Role);
+        const { token, doc } = await createToken(
+          db,
+          body.name,
+          body.role,
+          await existingSessions(db, body.sessionIds),
+        );
         set.status = 201;
         const { hash, ...shown } = doc;
         return ok(request, { ...shown, token }, "Token created: copy it now, it is not shown again");
       },
-      {
-        body: t.Object(
-          { name: t.String({ minLength: 1, maxLength: 200 }), role: RoleSchema },
-          { additionalProperties: false },
-        ),
-      },
+      { body: TokenBody },
     )
     .delete("/api/v1/auth/tokens/:id", async ({ params, request }) => {
       const revoked = await revokeToken(rt.redis.cmd, db, parseId(params.id));

@@ -1,5 +1,6 @@
 import type Redis from "ioredis";
 import { type Collection, type Db, ObjectId } from "mongodb";
+import { badRequest } from "../http/errors";
 import { cached, store } from "../infra/cache";
 import type { IndexSpec } from "../infra/mongo";
 import { hashPassword, randomSecret, sha256Hex } from "./password";
@@ -13,6 +14,8 @@ export interface UserDoc {
   passwordHash: string;
   createdAt: Date;
   disabled: boolean;
+  /** A scanner's sessions; absent means all. */
+  sessionIds?: ObjectId[];
 }
 
 export interface TokenDoc {
@@ -24,6 +27,8 @@ export interface TokenDoc {
   prefix: string;
   createdAt: Date;
   revokedAt: Date | null;
+  /** A scanner's sessions; absent means all. */
+  sessionIds?: ObjectId[];
 }
 
 export interface Principal {
@@ -31,7 +36,28 @@ export interface Principal {
   id: string;
   name: string;
   role: Role;
+  /** The sessions a scanner is assigned to (IDs); absent means all. */
+  sessions?: string[];
 }
+
+/** Session IDs as given (one, several, or none); each must name an existing session. */
+export async function existingSessions(db: Db, given: string | string[] | undefined): Promise<ObjectId[]> {
+  const ids = [...new Set(given === undefined ? [] : Array.isArray(given) ? given : [given])].filter(Boolean);
+  const malformed = ids.find((id) => !/^[0-9a-fA-F]{24}$/.test(id));
+  if (malformed) throw badRequest(`"${malformed}" is not a session ID (24 hexadecimal characters)`);
+  const found = await db
+    .collection("sessions")
+    .find({ _id: { $in: ids.map((id) => ObjectId.createFromHexString(id)) } }, { projection: { _id: 1 } })
+    .toArray();
+  const known = new Set(found.map((s) => String(s._id)));
+  const missing = ids.find((id) => !known.has(id));
+  if (missing) throw badRequest(`There is no session with ID ${missing} to assign`);
+  return ids.map((id) => ObjectId.createFromHexString(id));
+}
+
+/** The assignment as principals carry it: only a non-empty list restricts. */
+export const assignedSessions = (ids?: ObjectId[]) =>
+  ids && ids.length > 0 ? { sessions: ids.map(String) } : {};
 
 export const AUTH_INDEXES: IndexSpec[] = [
   { collection: "users", key: { email: 1 }, options: { unique: true, name: "user_email_unique" } },
@@ -49,6 +75,7 @@ export async function createToken(
   db: Db,
   name: string,
   role: Role,
+  sessionIds: ObjectId[] = [],
 ): Promise<{ token: string; doc: TokenDoc }> {
   const token = `ck_${randomSecret(32)}`;
   const doc: TokenDoc = {
@@ -59,6 +86,7 @@ export async function createToken(
     prefix: token.slice(0, 9),
     createdAt: new Date(),
     revokedAt: null,
+    ...(sessionIds.length > 0 ? { sessionIds } : {}),
   };
   await tokensOf(db).insertOne(doc);
   return { token, doc };
@@ -71,7 +99,15 @@ export async function principalForToken(redis: Redis, db: Db, token: string): Pr
   const doc = await cached(redis, tokenKey(hash), TOKEN_TTL_MS, TOKEN_TTL_MS, () =>
     tokensOf(db).findOne({ hash, revokedAt: null }),
   );
-  return doc ? { kind: "token", id: String(doc._id), name: doc.name, role: doc.role } : null;
+  return doc
+    ? {
+        kind: "token",
+        id: String(doc._id),
+        name: doc.name,
+        role: doc.role,
+        ...assignedSessions(doc.sessionIds),
+      }
+    : null;
 }
 
 /** Revoked on every instance at once: the cache entry is replaced by a tombstone. */
@@ -88,7 +124,7 @@ export async function revokeToken(redis: Redis, db: Db, id: ObjectId): Promise<T
 /** A staff account; the password is hashed here and never stored in clear. */
 export async function createUser(
   db: Db,
-  fields: { email: string; name: string; role: Role; password: string },
+  fields: { email: string; name: string; role: Role; password: string; sessionIds?: ObjectId[] },
 ): Promise<UserDoc> {
   const doc: UserDoc = {
     _id: new ObjectId(),
@@ -98,6 +134,7 @@ export async function createUser(
     passwordHash: await hashPassword(fields.password),
     createdAt: new Date(),
     disabled: false,
+    ...(fields.sessionIds?.length ? { sessionIds: fields.sessionIds } : {}),
   };
   await usersOf(db).insertOne(doc);
   return doc;

@@ -1,5 +1,6 @@
 import { Elysia, t } from "elysia";
 import type { Filter } from "mongodb";
+import { assertMaySession } from "../auth/plugin";
 import { ok, pageMeta, parseId } from "../http/envelope";
 import { AppError, notFound } from "../http/errors";
 import { pageQuery, pagination, sortFor } from "../http/query";
@@ -115,6 +116,12 @@ export function checkinRoutes(rt: Runtime, svc: CheckinService) {
   };
 
   return new Elysia({ name: "checkin-api", prefix: "/api/v1" })
+    .onBeforeHandle(({ request, body, params }) => {
+      const sessionId =
+        (body as { sessionId?: unknown } | undefined)?.sessionId ??
+        (params as { sessionId?: string } | undefined)?.sessionId;
+      if (typeof sessionId === "string") assertMaySession(request, sessionId);
+    })
     .post(
       "/checkin/verify-qr",
       async ({ body, request }) => {
@@ -346,7 +353,10 @@ export function checkinRoutes(rt: Runtime, svc: CheckinService) {
       return ok(request, removed, "Check-in removed");
     })
     .post("/checkin/:id/checkout", async ({ params, request }) => {
-      const updated = await svc.checkout(parseId(params.id));
+      const id = parseId(params.id);
+      const found = await checkinsOf(rt.mongo.db).findOne({ _id: id }, { projection: { sessionId: 1 } });
+      if (found) assertMaySession(request, String(found.sessionId));
+      const updated = await svc.checkout(id);
       return ok(request, updated, "Check-out recorded");
     });
 }

@@ -1,5 +1,6 @@
 import { Elysia, t } from "elysia";
 import { Declined, ScannerPage, SearchResults, SessionPicker, Verdict } from "../../views/scanner";
+import { assertMaySession, maySessionOf } from "../auth/plugin";
 import { verdictMessage } from "../checkin/present";
 import type { Method } from "../checkin/repo";
 import type { CheckinService } from "../checkin/service";
@@ -15,9 +16,14 @@ const Id = t.String({ pattern: "^[0-9a-fA-F]{24}$", error: "must be a 24-charact
 export function scannerRoutes(rt: Runtime, svc: CheckinService) {
   const db = rt.mongo.db;
   return new Elysia({ name: "scanner-pages" })
+    .onBeforeHandle(({ request, params }) => {
+      const sessionId = (params as { sessionId?: string } | undefined)?.sessionId;
+      if (sessionId) assertMaySession(request, sessionId);
+    })
     .get("/", ({ redirect }) => redirect("/scan", 302))
-    .get("/scan", async () => {
-      const sessions = await sessionsOf(db).find({}).sort({ startTime: 1 }).limit(200).toArray();
+    .get("/scan", async ({ request }) => {
+      const all = await sessionsOf(db).find({}).sort({ startTime: 1 }).limit(200).toArray();
+      const sessions = all.filter((session) => maySessionOf(request, String(session._id)));
       const summaries = await Promise.all(
         sessions.map(async (session) => ({ session, count: await svc.count(session._id) })),
       );

@@ -19,8 +19,9 @@ export async function createUser(
   role: Role,
   email = `${role}@example.org`,
   password = "correct horse battery",
+  sessionIds: ObjectId[] = [],
 ) {
-  await createAccount(db, { email, name: `Test ${role}`, role, password });
+  await createAccount(db, { email, name: `Test ${role}`, role, password, sessionIds });
   return { email, password };
 }
 

@@ -11,10 +11,11 @@ let a: Instance;
 let b: Instance;
 const headers: Partial<Record<Role, Record<string, string>>> = {};
 const session = sessionDoc({ name: "Auth room" });
+const otherRoom = sessionDoc({ name: "Other room" });
 const ID = "0123456789abcdef01234567";
 
 beforeAll(async () => {
-  cluster = await seededInstances("auth", 2, { sessions: [session] });
+  cluster = await seededInstances("auth", 2, { sessions: [session, otherRoom] });
   [a, b] = cluster.instances as [Instance, Instance];
   for (const role of ["viewer", "scanner", "admin"] as const)
     headers[role] = await tokenHeaders(cluster.db, role);
@@ -231,4 +232,60 @@ test("the tokens page creates a token shown once, and revokes it", async () => {
     redirect: "manual",
   });
   expect(after.status).toBe(303);
+});
+
+describe("scanners assigned to sessions", () => {
+  const scan = (instance: Instance, auth: Record<string, string>, sessionId: unknown) =>
+    fetch(`${instance.url}/api/v1/checkin/verify-qr`, {
+      method: "POST",
+      headers: { ...auth, "content-type": "application/json" },
+      body: JSON.stringify({ qrCode: "QR-NOBODY", sessionId: String(sessionId) }),
+    });
+  // The door's own answer for an unknown badge (404) shows the request got past the assignment check.
+  const DOOR_ANSWER = 404;
+
+  test("a token assigned to one session works that door only, on every instance", async () => {
+    const bad = await fetch(`${a.url}/api/v1/auth/tokens`, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...headers.admin },
+      body: JSON.stringify({ name: "door 1", role: "scanner", sessionIds: [ID] }),
+    });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { message: string }).message).toContain(`no session with ID ${ID}`);
+    const created = await fetch(`${a.url}/api/v1/auth/tokens`, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...headers.admin },
+      body: JSON.stringify({ name: "door 1", role: "scanner", sessionIds: [S] }),
+    });
+    const { data } = (await created.json()) as { data: { token: string } };
+    const bearer = { authorization: `Bearer ${data.token}` };
+    expect((await scan(b, bearer, session._id)).status).toBe(DOOR_ANSWER);
+    const elsewhere = await scan(b, bearer, otherRoom._id);
+    expect(elsewhere.status).toBe(403);
+    expect(((await elsewhere.json()) as { message: string }).message).toContain("assigned to other sessions");
+    expect((await fetch(`${a.url}/scan/${otherRoom._id}`, { headers: bearer })).status).toBe(403);
+    const picker = await (await fetch(`${a.url}/scan`, { headers: bearer })).text();
+    expect(picker).toContain("Auth room");
+    expect(picker).not.toContain("Other room");
+    // An unassigned scanner and an admin keep every door.
+    expect((await scan(a, headers.scanner ?? {}, otherRoom._id)).status).toBe(DOOR_ANSWER);
+    expect((await scan(a, headers.admin ?? {}, otherRoom._id)).status).toBe(DOOR_ANSWER);
+  });
+
+  test("a signed-in scanner account carries its sessions in the cookie", async () => {
+    const user = await createUser(cluster.db, "scanner", "door2@example.org", "correct horse battery", [
+      otherRoom._id,
+    ]);
+    const login = await fetch(`${a.url}/login`, {
+      method: "POST",
+      redirect: "manual",
+      body: new URLSearchParams({ email: user.email, password: user.password, next: "/scan" }),
+    });
+    const cookie = login.headers
+      .getSetCookie()
+      .map((c) => c.split(";")[0])
+      .join("; ");
+    expect((await fetch(`${b.url}/scan/${otherRoom._id}`, { headers: { cookie } })).status).toBe(200);
+    expect((await fetch(`${b.url}/scan/${session._id}`, { headers: { cookie } })).status).toBe(403);
+  });
 });
