@@ -38,6 +38,8 @@ fi
 echo "backup: $target"
 
 # Retention: the newest $keep backups stay.
+# The names are ours (checkin-<UTC stamp>.*.gz), so ls by time is safe here.
+# shellcheck disable=SC2012
 mapfile -t old < <(ls -1t "$dir"/checkin-*.gz 2>/dev/null | tail -n "+$((keep + 1))")
 for file in "${old[@]}"; do
   run rm -f -- "$file"

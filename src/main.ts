@@ -1,4 +1,5 @@
 import { type Db, MongoClient } from "mongodb";
+import { nginxCommand } from "../deploy/nginx/render";
 import pkg from "../package.json";
 import { randomSecret } from "./auth/password";
 import { ROLES, type Role } from "./auth/policy";
@@ -10,7 +11,7 @@ import { ensureIndexes } from "./infra/mongo";
 import { exportArchive, importArchive } from "./ops/archive";
 import { serve } from "./server";
 
-const USAGE = `usage: checkin [serve|migrate|healthcheck|seed-demo|export|import|create-admin|create-token|--version|--help]
+const USAGE = `usage: checkin [serve|migrate|healthcheck|seed-demo|export|import|create-admin|create-token|nginx|--version|--help]
   serve        run one instance configured from the environment (default)
   migrate      create every MongoDB index (idempotent) and exit
   healthcheck  exit 0 when this instance's /api/v1/health/ready answers 200 (PORT), else 1
@@ -22,6 +23,8 @@ const USAGE = `usage: checkin [serve|migrate|healthcheck|seed-demo|export|import
                create a staff account; the password comes from CHECKIN_PASSWORD or is generated and shown once
   create-token --name N --role admin|scanner|viewer [--sessions ID,ID]
                create an API token for a scanner device or a script; shown once
+  nginx --ports P,P --out DIR [--down P] [--mode local --listen ADDR | --mode production --server-name NAME]
+               render the Nginx configuration for these instance ports (the ops scripts call this)
   --version   print the version`;
 
 function configOrExit() {
@@ -213,6 +216,11 @@ function main(argv: string[]): void {
       return;
     case "import":
       importData(argv[1], argv.slice(2)).catch(failed("import"));
+      return;
+    case "nginx":
+      Promise.resolve()
+        .then(() => nginxCommand(argv.slice(1)))
+        .catch(failed("nginx"));
       return;
     default:
       console.error(`unknown command "${command}"\n${USAGE}`);

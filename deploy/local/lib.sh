@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared helpers for the local scripts (sourced, not run).
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 LOCAL="${CHECKIN_LOCAL_DIR:-$ROOT/.local}"

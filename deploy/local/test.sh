@@ -3,7 +3,7 @@
 # local stack (unless MONGODB_URI / REDIS_URL point elsewhere), then lint, type
 # check and every test against the real servers. Exits non-zero on any failure.
 set -euo pipefail
-LOG_TAG=test
+LOG_TAG="test"
 # shellcheck source=deploy/local/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"

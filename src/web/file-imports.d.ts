@@ -23,3 +23,9 @@ declare module "htmx.org/dist/ext/hx-ws.min.js" {
   const path: string;
   export default path;
 }
+
+// `with { type: "text" }`: the file's text (the Nginx templates, embedded in the binary).
+declare module "*.tmpl" {
+  const text: string;
+  export default text;
+}

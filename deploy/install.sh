@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Installs (or updates in place) the check-in cluster on this machine; safe to run again.
+#   deploy/install.sh --binary FILE [--ports 3001,3002] [--server-name NAME | --listen ADDR] [--start] [--dry-run]
+# Creates the checkin user and folders, installs the binary, the systemd units, the
+# environment file template (mode 600, never overwritten) and the Nginx site.
+# --server-name: TLS site with certbot paths; --listen ADDR: plain HTTP on ADDR (behind
+# another TLS terminator, or for tests). --start: enable and start the instances now.
+set -euo pipefail
+
+OPS_NAME=install
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=deploy/ops-lib.sh
+source "$here/ops-lib.sh"
+
+binary="" port_list="" server_name="" listen="" start=0 DRY_RUN=0
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+  --binary) binary="${2:?--binary needs a file}"; shift 2 ;;
+  --ports) port_list="${2:?--ports needs a list like 3001,3002}"; shift 2 ;;
+  --server-name) server_name="${2:?--server-name needs a host name}"; shift 2 ;;
+  --listen) listen="${2:?--listen needs an address like 0.0.0.0:80}"; shift 2 ;;
+  --start) start=1; shift ;;
+  --dry-run) DRY_RUN=1; shift ;;
+  -h | --help) usage; exit 0 ;;
+  *) usage >&2; die "unknown argument: $1" ;;
+  esac
+done
+[[ -n "$binary" ]] || { usage >&2; die "--binary is required"; }
+[[ -x "$binary" ]] || die "$binary is not an executable file"
+[[ -z "$server_name" || -z "$listen" ]] || die "choose --server-name (TLS) or --listen (plain HTTP), not both"
+[[ -z "$port_list" || "$port_list" =~ ^[0-9]+(,[0-9]+)*$ ]] || die "--ports must look like 3001,3002"
+[[ $EUID -eq 0 || "$DRY_RUN" == 1 ]] || die "run as root (it creates a user and writes /etc)"
+version="$("$binary" --version)" || die "$binary --version failed: is it a check-in build for this machine?"
+systemd_dir="$(cd "$here/../systemd" && pwd)"
+
+if ! id checkin >/dev/null 2>&1; then
+  run useradd --system --home-dir /var/lib/checkin --no-create-home --shell /usr/sbin/nologin checkin
+fi
+run install -d -m 755 "$CHECKIN_HOME" "$CHECKIN_HOME/bin"
+run install -d -m 750 -o checkin -g checkin /var/lib/checkin
+run install -d -m 750 "$CHECKIN_ETC"
+run install -d -m 755 "$NGINX_DIR"
+
+# The binary: written beside the old one, then renamed over it (running instances keep theirs).
+if ! cmp -s "$binary" "$CHECKIN_HOME/bin/checkin"; then
+  run install -m 755 "$binary" "$CHECKIN_HOME/bin/checkin.new"
+  run mv -f "$CHECKIN_HOME/bin/checkin.new" "$CHECKIN_HOME/bin/checkin"
+fi
+
+run install -m 644 "$systemd_dir/checkin@.service" "$systemd_dir/checkin.target" /etc/systemd/system/
+if [[ ! -e "$CHECKIN_ETC/checkin.env" ]]; then
+  run install -m 600 "$systemd_dir/checkin.env.example" "$CHECKIN_ETC/checkin.env"
+  echo "install: edit $CHECKIN_ETC/checkin.env (MONGODB_URI, REDIS_URL, JWT_SECRET) before starting"
+fi
+
+if [[ -n "$port_list" ]]; then
+  IFS=, read -r -a all_ports <<<"$port_list"
+elif [[ -e "$PORTS_FILE" ]]; then
+  read -r -a all_ports <<<"$(ports)"
+else
+  all_ports=(3001 3002)
+fi
+write_ports "${all_ports[@]}"
+if [[ -n "$server_name" ]]; then
+  args="--mode production --server-name $server_name"
+elif [[ -n "$listen" ]]; then
+  args="--mode local --listen $listen --access-log /var/log/nginx/checkin.access.log"
+elif [[ -e "$NGINX_ARGS_FILE" ]]; then
+  args="$(cat "$NGINX_ARGS_FILE")"
+else
+  die "first install: say --server-name NAME (TLS) or --listen ADDR (plain HTTP)"
+fi
+if [[ "$DRY_RUN" == 1 ]]; then echo "dry-run: write \"$args\" to $NGINX_ARGS_FILE"; else echo "$args" >"$NGINX_ARGS_FILE"; fi
+site=/etc/nginx/conf.d/checkin.conf
+if [[ "$DRY_RUN" == 1 ]]; then
+  echo "dry-run: write $site including $NGINX_DIR/checkin.conf"
+else
+  echo "# Installed by deploy/install.sh: the check-in cluster (rendered by \`checkin nginx\`)." >"$site"
+  echo "include $NGINX_DIR/checkin.conf;" >>"$site"
+fi
+
+run systemctl daemon-reload
+units=()
+for port in "${all_ports[@]}"; do units+=("checkin@$port.service"); done
+run systemctl enable checkin.target "${units[@]}"
+if [[ "$start" == 1 ]]; then
+  run systemctl start "${units[@]}"
+  for port in "${all_ports[@]}"; do
+    wait_ready "$port" || die "checkin@$port did not become ready within ${READY_TIMEOUT}s (journalctl -u checkin@$port)"
+  done
+fi
+render_nginx
+echo "install: checkin $version installed for ports ${all_ports[*]}"
