@@ -23,7 +23,6 @@ import { sessionAdmin } from "./sessions/admin";
 import { sessionRoutes } from "./sessions/routes";
 import { settingsPage } from "./settings/page";
 import { type Settings, settingsApi } from "./settings/settings";
-import { assetRoutes } from "./web/assets";
 import { html } from "./web/html";
 
 interface RequestInfo {
@@ -170,7 +169,6 @@ export function createApp(rt: Runtime, parts: AppParts) {
       .use(participantAdmin(rt, checkins))
       .use(registrationAdmin(rt, checkins))
       .use(checkinRoutes(rt, checkins))
-      .use(assetRoutes())
       .use(scannerRoutes(rt, checkins))
       .use(liveRoutes(parts.hub, parts.live, parts.sockets))
       .use(settingsApi(rt, parts.settings))

@@ -1,0 +1,72 @@
+import { createApp } from "./app";
+import { createSessions } from "./auth/plugin";
+import { createCheckinService } from "./checkin/service";
+import type { Config } from "./config";
+import { registerHealthMetrics } from "./health/metrics";
+import { INDEXES } from "./indexes";
+import { createLogger } from "./infra/log";
+import { createMetrics } from "./infra/metrics";
+import { Mongo } from "./infra/mongo";
+import { RedisConnections } from "./infra/redis";
+import { createActivity } from "./live/activity";
+import { createBus } from "./live/bus";
+import { createHub } from "./live/hub";
+import { registerSessionMetrics } from "./live/metrics";
+import { createLiveSource } from "./live/state";
+import type { Runtime } from "./runtime";
+import { createScheduler } from "./scheduler/scheduler";
+import { createSettings } from "./settings/settings";
+
+/**
+ * One instance's parts, wired but not listening: web-standard only, so it runs under
+ * Bun (src/server.ts) and Deno (test/deno) alike; `app.handle(Request)` answers requests.
+ */
+export function assemble(config: Config) {
+  const log = createLogger(config.logLevel, config.instanceId);
+  const rt: Runtime = {
+    config,
+    log,
+    metrics: createMetrics(config.instanceId),
+    mongo: new Mongo(config.mongodbUri, config.mongodbDbName, config.instanceId, INDEXES, log),
+    redis: new RedisConnections(
+      {
+        url: config.redisUrl,
+        connectTimeoutMs: config.redisConnectTimeoutMs,
+        maxRetries: config.redisMaxRetries,
+        name: config.instanceId,
+        keyPrefix: `checkin:${config.mongodbDbName}:`,
+      },
+      log,
+    ),
+    state: { draining: false, startedAt: Date.now(), warm: false },
+  };
+  const activity = createActivity(rt.redis.cmd, rt.mongo.db, config.ttl.statsMs);
+  const bus = createBus(rt);
+  const settings = createSettings(rt, bus);
+  const checkins = createCheckinService(rt, {
+    activity,
+    bus,
+    lateThresholdMinutes: () => settings.get().lateThresholdMinutes,
+  });
+  const scheduler = createScheduler(rt, settings, checkins);
+  registerHealthMetrics(rt);
+  registerSessionMetrics(rt, checkins);
+  const live = createLiveSource(rt, checkins, activity);
+  const hub = createHub(rt, live, bus);
+  const sockets = new Set<{ close(code?: number, reason?: string): void }>();
+  const app = createApp(rt, { checkins, hub, live, sockets, settings, sessions: createSessions(rt) });
+  /** Connects, warms the caches, then starts the scheduler; readiness waits for it. */
+  const start = () =>
+    rt.mongo
+      .start()
+      .then(() => settings.start())
+      .then(() => checkins.warmUp())
+      .catch((error: unknown) =>
+        log.warn({ err: String(error) }, "warm-up incomplete; caches fill on demand"),
+      )
+      .finally(() => {
+        rt.state.warm = true;
+        scheduler.start();
+      });
+  return { rt, app, hub, sockets, scheduler, start };
+}
