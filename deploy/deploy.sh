@@ -48,6 +48,8 @@ echo "deploy: $old_version -> $new_version on ports ${all_ports[*]}"
 run cp -p "$current" "$previous"
 run install -m 755 "$binary" "$current.new"
 run mv -f "$current.new" "$current"
+# Until the new build has proved itself, the one known to work renders the Nginx files.
+CHECKIN="$previous"
 
 updated=()
 rollback() {

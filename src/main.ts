@@ -11,6 +11,10 @@ import { ensureIndexes } from "./infra/mongo";
 import { exportArchive, importArchive } from "./ops/archive";
 import { serve } from "./server";
 
+// `bun build --define CHECKIN_BUILD='"label"'` labels a build, so two builds of one version differ.
+declare const CHECKIN_BUILD: string | undefined;
+const VERSION = typeof CHECKIN_BUILD === "string" ? `${pkg.version}+${CHECKIN_BUILD}` : pkg.version;
+
 const USAGE = `usage: checkin [serve|migrate|healthcheck|seed-demo|export|import|create-admin|create-token|nginx|--version|--help]
   serve        run one instance configured from the environment (default)
   migrate      create every MongoDB index (idempotent) and exit
@@ -29,7 +33,7 @@ const USAGE = `usage: checkin [serve|migrate|healthcheck|seed-demo|export|import
 
 function configOrExit() {
   try {
-    return loadConfig(process.env, pkg.version);
+    return loadConfig(process.env, VERSION);
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(`configuration error: ${error.message}`);
@@ -187,7 +191,7 @@ function main(argv: string[]): void {
   switch (command) {
     case "--version":
     case "version":
-      console.log(pkg.version);
+      console.log(VERSION);
       return;
     case "--help":
     case "help":

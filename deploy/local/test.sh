@@ -14,6 +14,8 @@ apt_ensure promtool prometheus
 apt_ensure openssl openssl
 apt_ensure chromium chromium
 apt_ensure systemd-analyze systemd
+apt_ensure shellcheck shellcheck
+apt_ensure debootstrap debootstrap
 k6_ensure
 
 stack_up

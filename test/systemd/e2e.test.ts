@@ -1,0 +1,240 @@
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { chmodSync, cpSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { freePort, instanceEnv, ROOT } from "../helpers/env";
+import { openDb } from "../helpers/fixtures";
+import { buildRoot, Sandbox } from "../helpers/sandbox";
+
+// The operations scripts for real: a systemd (PID 1 of its own namespaces, over a Debian
+// root from debootstrap) runs checkin@PORT units from systemd/ behind the root's Nginx,
+// installed and driven by deploy/*.sh. The units' hardening runs unrelaxed here (see
+// test/helpers/sandbox.ts). Redis and MongoDB are the host's stack, over loopback.
+
+const BASE = 3301;
+const RELEASE = "/opt/checkin-release";
+const env = instanceEnv("systemd");
+const work = join(ROOT, ".local/e2e");
+let sandbox: Sandbox;
+let front: string;
+let token: string;
+
+function compile(label: string): string {
+  const out = join(work, `checkin-${label}`);
+  const result = Bun.spawnSync(
+    [
+      process.execPath,
+      "build",
+      "--compile",
+      "--minify",
+      `--define=CHECKIN_BUILD="${label}"`,
+      join(ROOT, "src/main.ts"),
+      "--outfile",
+      out,
+    ],
+    { cwd: ROOT },
+  );
+  if (result.exitCode !== 0) throw new Error(`bun build failed: ${result.stderr}`);
+  return out;
+}
+
+const script = (name: string, ...args: string[]) =>
+  sandbox.exec(["bash", `${RELEASE}/deploy/${name}`, ...args]);
+
+beforeAll(async () => {
+  rmSync(work, { recursive: true, force: true });
+  mkdirSync(work, { recursive: true });
+  const root = buildRoot((line) => console.log(`systemd e2e: ${line}`));
+  const release = join(root, RELEASE.slice(1));
+  rmSync(release, { recursive: true, force: true });
+  cpSync(join(ROOT, "deploy"), join(release, "deploy"), {
+    recursive: true,
+    filter: (p) => !p.includes("/local"),
+  });
+  cpSync(join(ROOT, "systemd"), join(release, "systemd"), { recursive: true });
+  for (const label of ["e2e-a", "e2e-b"]) cpSync(compile(label), join(release, `checkin-${label}`));
+  // A build that prints its version but never serves: what a broken release looks like.
+  writeFileSync(
+    join(release, "checkin-broken"),
+    '#!/bin/sh\nif [ "$1" = --version ]; then echo 0.0.0-broken; exit 0; fi\necho "broken build" >&2\nexit 3\n',
+  );
+  chmodSync(join(release, "checkin-broken"), 0o755);
+  // Left from an earlier run: a fresh install each time.
+  for (const path of ["etc/checkin", "opt/checkin", "etc/nginx/checkin", "etc/nginx/conf.d/checkin.conf"]) {
+    rmSync(join(root, path), { recursive: true, force: true });
+  }
+  mkdirSync(join(root, "etc/checkin"), { recursive: true, mode: 0o750 });
+  writeFileSync(
+    join(root, "etc/checkin/checkin.env"),
+    [
+      `MONGODB_URI=${env.MONGODB_URI}`,
+      `MONGODB_DB=${env.MONGODB_DB}`,
+      `REDIS_URL=${env.REDIS_URL}`,
+      `JWT_SECRET=${"e2e-secret-".repeat(6)}`,
+      "NODE_ENV=production",
+      "LOG_LEVEL=warn",
+      "THROTTLE_LIMIT=1000000",
+      "SHUTDOWN_TIMEOUT_MS=5000",
+      "",
+    ].join("\n"),
+    { mode: 0o600 },
+  );
+  front = `http://127.0.0.1:${await freePort()}`;
+  sandbox = new Sandbox(root);
+  await sandbox.start();
+  const created = Bun.spawnSync(
+    [join(release, "checkin-e2e-a"), "create-token", "--name", "e2e stream", "--role", "viewer"],
+    { env: env as Record<string, string> },
+  );
+  token = created.stdout.toString().trim();
+  expect(token).toStartWith("ck_");
+}, 600_000);
+
+afterAll(async () => {
+  await sandbox?.stop();
+  const { client, db } = await openDb(String(env.MONGODB_DB));
+  await db.dropDatabase();
+  await client.close();
+});
+
+/** GETs through Nginx from `workers` loops until stopped: every answer that is not 200 is a failure. */
+function stream(workers = 4) {
+  let running = true;
+  const seen = { ok: 0, failed: [] as string[], instances: new Set<string>() };
+  const loops = Array.from({ length: workers }, async () => {
+    while (running) {
+      try {
+        const response = await fetch(`${front}/api/v1/sessions`, {
+          headers: { authorization: `Bearer ${token}` },
+        });
+        await response.arrayBuffer();
+        if (response.status === 200) {
+          seen.ok++;
+          seen.instances.add(response.headers.get("x-instance-id") ?? "?");
+        } else seen.failed.push(String(response.status));
+      } catch (error) {
+        seen.failed.push(String(error));
+      }
+    }
+  });
+  return {
+    seen,
+    stop: async () => {
+      running = false;
+      await Promise.all(loops);
+      return seen;
+    },
+  };
+}
+
+const version = (port: number) =>
+  fetch(`http://127.0.0.1:${port}/api/v1/health`)
+    .then((r) => r.json() as Promise<{ version: string }>)
+    .then((h) => h.version);
+
+test("install: two hardened instances under systemd behind Nginx", async () => {
+  const install = script(
+    "install.sh",
+    "--binary",
+    `${RELEASE}/checkin-e2e-a`,
+    "--ports",
+    `${BASE},${BASE + 1}`,
+    "--listen",
+    front.replace("http://", ""),
+    "--start",
+  );
+  expect(`${install.code} ${install.err}`).not.toContain("error");
+  expect(install.code).toBe(0);
+  expect(sandbox.run(["systemctl", "is-active", `checkin@${BASE}`, `checkin@${BASE + 1}`]).trim()).toBe(
+    "active\nactive",
+  );
+  expect(sandbox.run(["stat", "-c", "%a %U", "/etc/checkin/checkin.env"]).trim()).toBe("600 root");
+  expect(sandbox.run(["systemctl", "show", "-P", "User", `checkin@${BASE}`]).trim()).toBe("checkin");
+  // The hardening is in force, not merely written down.
+  const pid = sandbox.run(["systemctl", "show", "-P", "MainPID", `checkin@${BASE}`]).trim();
+  const status = sandbox.run(["cat", `/proc/${pid}/status`]);
+  expect(status).toMatch(/NoNewPrivs:\s+1/);
+  expect(status).toMatch(/Seccomp:\s+2/);
+  expect(status).toMatch(/CapEff:\s+0+\n/);
+  expect(sandbox.exec(["nsenter", "-t", pid, "-m", "touch", "/opt/checkin/x"]).err).toContain(
+    "Read-only file system",
+  );
+  expect((await fetch(`${front}/api/v1/health/ready`)).status).toBe(200);
+  const health = script("health.sh");
+  expect(health.code).toBe(0);
+  expect(health.out).toContain("health: all well");
+  // Running it again changes nothing and still succeeds.
+  expect(script("install.sh", "--binary", `${RELEASE}/checkin-e2e-a`).code).toBe(0);
+}, 120_000);
+
+test("scale up to 3: the new instance is ready before Nginx sends it traffic", async () => {
+  const scaled = script("scale.sh", "up", "1");
+  expect(scaled.code).toBe(0);
+  expect(sandbox.run(["cat", "/etc/checkin/ports"]).trim()).toBe(`${BASE} ${BASE + 1} ${BASE + 2}`);
+  const load = stream();
+  await Bun.sleep(1500);
+  const seen = await load.stop();
+  expect(seen.failed).toEqual([]);
+  expect([...seen.instances].sort()).toEqual([
+    `checkin-${BASE}`,
+    `checkin-${BASE + 1}`,
+    `checkin-${BASE + 2}`,
+  ]);
+}, 120_000);
+
+test("rolling deploy of a new build under a steady stream: zero failed requests", async () => {
+  const load = stream();
+  await Bun.sleep(500);
+  const deploy = script("deploy.sh", "--binary", `${RELEASE}/checkin-e2e-b`);
+  await Bun.sleep(500);
+  const seen = await load.stop();
+  expect(deploy.code).toBe(0);
+  expect(seen.failed).toEqual([]);
+  expect(seen.ok).toBeGreaterThan(100);
+  for (const port of [BASE, BASE + 1, BASE + 2]) expect(await version(port)).toBe("0.1.0+e2e-b");
+  const status = script("status.sh");
+  expect(status.out).toContain("previous: 0.1.0+e2e-a");
+  console.log(`systemd e2e: rolling deploy served ${seen.ok} requests, 0 failed`);
+}, 300_000);
+
+test("a broken build is rolled back by itself, and the stream never notices", async () => {
+  const load = stream();
+  const deploy = script("deploy.sh", "--binary", `${RELEASE}/checkin-broken`, "--timeout", "8");
+  const seen = await load.stop();
+  expect(deploy.code).toBe(1);
+  expect(deploy.err).toContain("rolling back");
+  expect(seen.failed).toEqual([]);
+  for (const port of [BASE, BASE + 1, BASE + 2]) expect(await version(port)).toBe("0.1.0+e2e-b");
+  expect(sandbox.run(["/opt/checkin/bin/checkin", "--version"]).trim()).toBe("0.1.0+e2e-b");
+}, 300_000);
+
+test("kill -9 of an instance: systemd restarts it while Nginx keeps serving", async () => {
+  const unit = `checkin@${BASE + 1}`;
+  const pid = sandbox.run(["systemctl", "show", "-P", "MainPID", unit]).trim();
+  const load = stream();
+  await Bun.sleep(300);
+  sandbox.run(["kill", "-9", pid]);
+  let restarted = false;
+  for (let i = 0; i < 100 && !restarted; i++) {
+    await Bun.sleep(200);
+    const now = sandbox.run(["systemctl", "show", "-P", "MainPID", unit]).trim();
+    restarted =
+      now !== "0" &&
+      now !== pid &&
+      (await fetch(`http://127.0.0.1:${BASE + 1}/api/v1/health/ready`).catch(() => null))?.status === 200;
+  }
+  const seen = await load.stop();
+  expect(restarted).toBe(true);
+  expect(Number(sandbox.run(["systemctl", "show", "-P", "NRestarts", unit]).trim())).toBeGreaterThanOrEqual(
+    1,
+  );
+  expect(seen.failed).toEqual([]);
+}, 120_000);
+
+test("scale down to 2: removed from Nginx first, then stopped", async () => {
+  const load = stream();
+  const scaled = script("scale.sh", "down", "1");
+  const seen = await load.stop();
+  expect(scaled.code).toBe(0);
+  expect(seen.failed).toEqual([]);
+  expect(sandbox.exec(["systemctl", "is-active", `checkin@${BASE + 2}`]).out.trim()).toBe("inactive");
+}, 120_000);
