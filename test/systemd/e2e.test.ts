@@ -155,7 +155,7 @@ test("install: two hardened instances under systemd behind Nginx", async () => {
   expect(status).toMatch(/NoNewPrivs:\s+1/);
   expect(status).toMatch(/Seccomp:\s+2/);
   expect(status).toMatch(/CapEff:\s+0+\n/);
-  expect(sandbox.exec(["nsenter", "-t", pid, "-m", "touch", "/opt/checkin/x"]).err).toContain(
+  expect(sandbox.exec(["nsenter", "-t", pid, "-m", "-r", "touch", "/opt/checkin/x"]).err).toContain(
     "Read-only file system",
   );
   expect((await fetch(`${front}/api/v1/health/ready`)).status).toBe(200);
