@@ -1,7 +1,7 @@
 import type { FieldError } from "../src/http/errors";
 import type { ParticipantDoc } from "../src/participants/repo";
 import type { PageOf } from "../src/web/paging";
-import { DeleteButton, EditButton, EditRow, FieldErrors, Pager } from "./components";
+import { DeleteButton, EditButton, EditRow, FieldErrors, listLink, Pager } from "./components";
 import { Layout } from "./layout";
 
 const rowId = (id: string) => `admin-participant-${id}`;
@@ -105,8 +105,7 @@ export const formValues = (p: ParticipantDoc): Record<string, string> => ({
 });
 
 export function AdminParticipantsPage(props: { list: PageOf<ParticipantDoc>; search: string }) {
-  const href = (page: number) =>
-    `/admin/participants?${new URLSearchParams({ search: props.search, page: String(page) })}`;
+  const href = listLink("/admin/participants", { search: props.search });
   return (
     <Layout title="Participants">
       <h1>Participants</h1>

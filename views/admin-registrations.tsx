@@ -3,7 +3,7 @@ import type { ParticipantDoc } from "../src/participants/repo";
 import type { RegistrationDoc } from "../src/registrations/repo";
 import type { SessionDoc } from "../src/sessions/repo";
 import type { PageOf } from "../src/web/paging";
-import { DeleteButton, Pager } from "./components";
+import { DeleteButton, listLink, Pager } from "./components";
 import { UploadForm } from "./import";
 import { Layout } from "./layout";
 
@@ -105,13 +105,7 @@ export function AdminRegistrationsPage(props: {
   filters: RegistrationFilters;
 }) {
   const { filters } = props;
-  const href = (page: number) =>
-    `/admin/registrations?${new URLSearchParams({
-      participant: filters.participant,
-      ...(filters.session ? { session: filters.session } : {}),
-      ...(filters.status ? { status: filters.status } : {}),
-      page: String(page),
-    })}`;
+  const href = listLink("/admin/registrations", { ...filters });
   return (
     <Layout title="Registrations">
       <h1>Registrations</h1>

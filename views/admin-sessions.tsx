@@ -2,7 +2,7 @@ import { SESSION_STATUSES } from "../src/checkin/decide";
 import type { FieldError } from "../src/http/errors";
 import type { SessionDoc } from "../src/sessions/repo";
 import type { PageOf } from "../src/web/paging";
-import { DeleteButton, EditButton, EditRow, FieldErrors, Pager } from "./components";
+import { DeleteButton, EditButton, EditRow, FieldErrors, listLink, Pager } from "./components";
 import { Layout } from "./layout";
 import { fmtTime } from "./scanner";
 
@@ -122,13 +122,7 @@ export function AdminSessionsPage(props: {
   filters: SessionFilters;
 }) {
   const { filters } = props;
-  const href = (page: number) =>
-    `/admin/sessions?${new URLSearchParams({
-      search: filters.search,
-      ...(filters.day ? { day: String(filters.day) } : {}),
-      ...(filters.status ? { status: filters.status } : {}),
-      page: String(page),
-    })}`;
+  const href = listLink("/admin/sessions", { ...filters });
   return (
     <Layout title="Sessions">
       <h1>Sessions</h1>

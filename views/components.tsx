@@ -65,3 +65,13 @@ export function EditButton(props: { url: string; row: string }) {
     </button>
   );
 }
+
+/** A list page's link to page N with its filters (empty ones left out). */
+export const listLink =
+  (path: string, filters: Record<string, string | number | undefined>) =>
+  (page: number): string => {
+    const query = new URLSearchParams();
+    for (const [key, value] of Object.entries(filters)) if (value) query.set(key, String(value));
+    query.set("page", String(page));
+    return `${path}?${query}`;
+  };

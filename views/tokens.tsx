@@ -35,7 +35,7 @@ export function TokenList(props: {
             <tr>
               <td safe>{token.name}</td>
               <td>{token.role}</td>
-              <td safe>{token.sessionIds?.length ? `${token.sessionIds.length} assigned` : "all"}</td>
+              <td>{token.sessionIds?.length ? `${token.sessionIds.length} assigned` : "all"}</td>
               <td>
                 <code safe>{token.prefix}</code>
               </td>

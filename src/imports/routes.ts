@@ -10,7 +10,7 @@ import type { Runtime } from "../runtime";
 import { sessionsOf } from "../sessions/repo";
 import { csvResponse, html } from "../web/html";
 import { type ParticipantRow, parseParticipants, TEMPLATE, toCsv } from "./csv";
-import { byRow, uploadBytes } from "./upload";
+import { importSummary, uploadBytes } from "./upload";
 
 const changed = (row: ParticipantRow, doc: ParticipantDoc) =>
   row.name !== doc.name ||
@@ -83,15 +83,13 @@ export function importRoutes(rt: Runtime, svc: CheckinService) {
   /** One upload: size check, parse, import, one report sorted by row. */
   async function importFile(file: File): Promise<ImportSummary> {
     const parsed = parseParticipants(await uploadBytes(file, maxBytes));
-    const result = await importParticipants(parsed.rows);
-    const errors = byRow([...parsed.errors, ...result.errors]);
-    return {
-      ...result,
-      failed: errors.length,
-      errors,
-      encoding: parsed.encoding,
-      rows: parsed.rows.length + parsed.errors.length,
-    };
+    const { errors, ...written } = await importParticipants(parsed.rows);
+    return importSummary(
+      written,
+      [...parsed.errors, ...errors],
+      parsed.encoding,
+      parsed.rows.length + parsed.errors.length,
+    );
   }
 
   return new Elysia({ name: "imports" })

@@ -16,3 +16,14 @@ export function byRow(errors: string[]): string[] {
   const rowOf = (message: string) => Number(/\d+/.exec(message)?.[0] ?? 0);
   return [...errors].sort((x, y) => rowOf(x) - rowOf(y));
 }
+
+/** The report of one import: what was written, and every refused row in spreadsheet order. */
+export function importSummary(
+  written: { created: number; updated: number; unchanged: number },
+  refused: string[],
+  encoding: string,
+  rows: number,
+) {
+  const errors = byRow(refused);
+  return { ...written, failed: errors.length, errors, encoding, rows };
+}

@@ -9,14 +9,14 @@ import { ImportReport } from "../../views/import";
 import type { CheckinService } from "../checkin/service";
 import { containsPattern, parseId } from "../http/envelope";
 import { notFound } from "../http/errors";
-import { uploadBytes } from "../imports/upload";
+import { importSummary, uploadBytes } from "../imports/upload";
 import { participantsOf } from "../participants/repo";
 import type { Runtime } from "../runtime";
 import { sessionsOf } from "../sessions/repo";
 import { html } from "../web/html";
 import { dropEmpty, pageOf } from "../web/paging";
 import { assign, importRegistrationCsv, loadLookups } from "./assign";
-import { type RegistrationDoc, registrationsOf } from "./repo";
+import { type RegistrationDoc, registrationsOf, withPeopleAndSessions } from "./repo";
 import { Status } from "./routes";
 import { listRecords, resolveRegistrations } from "./rows";
 
@@ -26,23 +26,8 @@ const SessionId = t.String({ pattern: "^[0-9a-fA-F]{24}$", error: "choose a sess
 export function registrationAdmin(rt: Runtime, svc: CheckinService) {
   const db = rt.mongo.db;
 
-  async function views(registrations: RegistrationDoc[]): Promise<RegistrationView[]> {
-    const [people, sessions] = await Promise.all([
-      participantsOf(db)
-        .find({ _id: { $in: registrations.map((r) => r.participantId) } })
-        .toArray(),
-      sessionsOf(db)
-        .find({ _id: { $in: registrations.map((r) => r.sessionId) } })
-        .toArray(),
-    ]);
-    const p = new Map(people.map((x) => [String(x._id), x]));
-    const s = new Map(sessions.map((x) => [String(x._id), x]));
-    return registrations.map((registration) => ({
-      registration,
-      participant: p.get(String(registration.participantId)),
-      session: s.get(String(registration.sessionId)),
-    }));
-  }
+  const views = (registrations: RegistrationDoc[]): Promise<RegistrationView[]> =>
+    withPeopleAndSessions(db, registrations);
 
   return new Elysia({ name: "registrations-admin" })
     .get(
@@ -117,17 +102,9 @@ export function registrationAdmin(rt: Runtime, svc: CheckinService) {
           record: { ...record, status: body.status },
         }));
         const resolved = resolveRegistrations(records, await loadLookups(db), sessionId);
-        const result = await assign(db, svc, resolved.rows);
+        const written = await assign(db, svc, resolved.rows);
         return html(
-          <ImportReport
-            report={{
-              ...result,
-              failed: resolved.errors.length,
-              errors: resolved.errors,
-              encoding: "utf-8",
-              rows: records.length,
-            }}
-          />,
+          <ImportReport report={importSummary(written, resolved.errors, "utf-8", records.length)} />,
         );
       },
       {

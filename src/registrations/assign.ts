@@ -3,7 +3,7 @@ import type { ImportSummary } from "../../views/import";
 import { isDuplicateKey } from "../checkin/repo";
 import type { CheckinService } from "../checkin/service";
 import { missingColumn, readCsv } from "../imports/csv";
-import { byRow } from "../imports/upload";
+import { importSummary } from "../imports/upload";
 import { participantsOf } from "../participants/repo";
 import { sessionsOf } from "../sessions/repo";
 import { type RegistrationDoc, registrationsOf } from "./repo";
@@ -114,13 +114,10 @@ export async function importRegistrationCsv(
   const resolved = missing
     ? { rows: [], errors: [missing] }
     : resolveRegistrations(csv.records, await loadLookups(db), fixedSession);
-  const result = await assign(db, svc, resolved.rows);
-  const errors = byRow([...csv.errors, ...resolved.errors]);
-  return {
-    ...result,
-    failed: errors.length,
-    errors,
-    encoding: csv.encoding,
-    rows: csv.records.length + csv.errors.length,
-  };
+  return importSummary(
+    await assign(db, svc, resolved.rows),
+    [...csv.errors, ...resolved.errors],
+    csv.encoding,
+    csv.records.length + csv.errors.length,
+  );
 }

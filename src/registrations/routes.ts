@@ -12,7 +12,7 @@ import type { Runtime } from "../runtime";
 import { sessionsOf } from "../sessions/repo";
 import { csvResponse } from "../web/html";
 import { importRegistrationCsv } from "./assign";
-import { type RegistrationDoc, registrationsOf } from "./repo";
+import { type RegistrationDoc, registrationsOf, withPeopleAndSessions } from "./repo";
 import { REGISTRATION_TEMPLATE } from "./rows";
 
 const Id = t.String({ pattern: "^[0-9a-fA-F]{24}$", error: "must be a 24-character hexadecimal ID" });
@@ -38,20 +38,10 @@ export function registrationRoutes(rt: Runtime, svc: CheckinService) {
             .toArray(),
           registrationsOf(db).countDocuments(filter),
         ]);
-        const [people, sessions] = await Promise.all([
-          participantsOf(db)
-            .find({ _id: { $in: docs.map((d) => d.participantId) } })
-            .toArray(),
-          sessionsOf(db)
-            .find({ _id: { $in: docs.map((d) => d.sessionId) } })
-            .toArray(),
-        ]);
-        const p = new Map(people.map((x) => [String(x._id), x]));
-        const s = new Map(sessions.map((x) => [String(x._id), x]));
-        const data = docs.map((d) => ({
-          ...d,
-          participantId: p.get(String(d.participantId)) ?? null,
-          sessionId: s.get(String(d.sessionId)) ?? null,
+        const data = (await withPeopleAndSessions(db, docs)).map((d) => ({
+          ...d.registration,
+          participantId: d.participant ?? null,
+          sessionId: d.session ?? null,
         }));
         return ok(request, data, "Registrations retrieved", { meta: pageMeta(page, total) });
       },
