@@ -27,22 +27,19 @@ done
 [[ -x "$binary" ]] || die "$binary is not an executable file"
 [[ "$READY_TIMEOUT" =~ ^[1-9][0-9]*$ ]] || die "--timeout must be a whole number of seconds"
 
-freeze="${EVENT_DAY_FREEZE:-}"
-if [[ -z "$freeze" && -r "$CHECKIN_ETC/checkin.env" ]]; then
-  freeze="$(sed -n 's/^EVENT_DAY_FREEZE=//p' "$CHECKIN_ETC/checkin.env" | tail -n 1)"
-fi
-if [[ "$freeze" == true || -e "$CHECKIN_ETC/FREEZE" ]]; then
+if frozen; then
   [[ "$override" == DEPLOY ]] ||
     die "event-day freeze is on (EVENT_DAY_FREEZE or $CHECKIN_ETC/FREEZE): no deploy today. To deploy anyway, pass --override DEPLOY"
   echo "deploy: event-day freeze overridden with DEPLOY"
 fi
+ops_lock
 
 new_version="$("$binary" --version)" || die "$binary --version failed: not deploying a build that cannot start"
 current="$CHECKIN_HOME/bin/checkin"
 previous="$CHECKIN_HOME/bin/checkin.previous"
-read -r -a all_ports <<<"$(ports)"
+load_ports
 old_version="$("$current" --version 2>/dev/null || echo unknown)"
-echo "deploy: $old_version -> $new_version on ports ${all_ports[*]}"
+echo "deploy: $old_version -> $new_version on ports ${PORTS[*]}"
 
 # Renames only: an instance still running keeps the file it started from.
 run cp -p "$current" "$previous"
@@ -51,28 +48,33 @@ run mv -f "$current.new" "$current"
 # Until the new build has proved itself, the one known to work renders the Nginx files.
 CHECKIN="$previous"
 
+# restart_one PORT: out of Nginx (when others can serve), restart, wait for /ready, back in.
+restart_one() {
+  local port="$1"
+  if ((${#PORTS[@]} > 1)); then render_nginx "${PORTS[@]}" --down "$port"; fi
+  # A crash-looping unit may have hit its start limit; that must not block the restart.
+  run systemctl reset-failed "checkin@$port" 2>/dev/null || true
+  run systemctl restart "checkin@$port" && wait_ready "$port"
+}
+
 updated=()
 rollback() {
-  local failed_port="$1"
-  echo "deploy: checkin@$failed_port not ready within ${READY_TIMEOUT}s; rolling back ${updated[*]}" >&2
+  set +e
+  echo "deploy: $1; rolling back ${updated[*]} to $old_version" >&2
   run cp -p "$current" "$CHECKIN_HOME/bin/checkin.failed"
-  run cp -p "$previous" "$current.new"
-  run mv -f "$current.new" "$current"
+  run cp -p "$previous" "$current.new" && run mv -f "$current.new" "$current"
   local port
   for port in "${updated[@]}"; do
-    run systemctl restart "checkin@$port"
-    wait_ready "$port" || echo "deploy: checkin@$port is not ready on the previous binary either" >&2
+    restart_one "$port" || echo "deploy: checkin@$port is not ready on the previous build either" >&2
   done
-  render_nginx
+  render_nginx "${PORTS[@]}"
   die "rolled back to $old_version; the failed build is kept as $CHECKIN_HOME/bin/checkin.failed"
 }
 
-for port in "${all_ports[@]}"; do
-  if ((${#all_ports[@]} > 1)); then render_nginx --down "$port"; fi
+for port in "${PORTS[@]}"; do
   updated+=("$port")
-  run systemctl restart "checkin@$port"
-  wait_ready "$port" || rollback "$port"
-  render_nginx
+  restart_one "$port" || rollback "checkin@$port not ready within ${READY_TIMEOUT}s"
   echo "deploy: checkin@$port ready on $new_version"
 done
-echo "deploy: done; $new_version on ports ${all_ports[*]} (previous build kept as $previous)"
+render_nginx "${PORTS[@]}"
+echo "deploy: done; $new_version on ports ${PORTS[*]} (previous build kept as $previous)"

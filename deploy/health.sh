@@ -22,7 +22,8 @@ say() { [[ "$quiet" == 1 ]] || echo "$*"; }
 problems=0
 problem() { echo "health: $*" >&2; problems=$((problems + 1)); }
 
-read -r -a all_ports <<<"$(ports)"
+load_ports
+all_ports=("${PORTS[@]}")
 if [[ "$DRY_RUN" == 1 ]]; then
   for port in "${all_ports[@]}"; do echo "dry-run: GET http://127.0.0.1:$port/api/v1/health"; done
   echo "dry-run: nginx -t; GET through Nginx"
@@ -46,12 +47,21 @@ done
 ((ready_count >= 2 || ${#all_ports[@]} < 2)) || problem "only $ready_count of ${#all_ports[@]} instances are ready"
 
 if nginx -t -q 2>/dev/null; then say "nginx configuration valid"; else problem "nginx -t fails"; fi
-listen="$(sed -n 's/.*--listen \([^ ]*\).*/\1/p' "$NGINX_ARGS_FILE" 2>/dev/null || true)"
-front="${HEALTH_URL:-http://${listen:-127.0.0.1:80}}"
-if curl -fsS -o /dev/null --max-time 3 -k "$front/api/v1/health/live"; then
+# Through Nginx as a client reaches it: the TLS site by its name (on this machine), or the
+# plain listener; only a 200 counts (a redirect is not an answer from the instances).
+args="$(cat "$NGINX_ARGS_FILE" 2>/dev/null || true)"
+name="$(sed -n 's/.*--server-name \([^ ]*\).*/\1/p' <<<"$args")"
+listen="$(sed -n 's/.*--listen \([^ ]*\).*/\1/p' <<<"$args")"
+if [[ -n "$name" ]]; then
+  front="https://$name" via=(--resolve "$name:443:127.0.0.1")
+else
+  front="http://${listen:-127.0.0.1:80}" via=()
+fi
+code="$(curl -sS -o /dev/null -w '%{http_code}' --max-time 3 "${via[@]}" "$front/api/v1/health/live" 2>/dev/null || true)"
+if [[ "$code" == 200 ]]; then
   say "nginx answers at $front"
 else
-  problem "nginx does not answer at $front/api/v1/health/live"
+  problem "nginx answers ${code:-nothing} at $front/api/v1/health/live (expected 200)"
 fi
 ((problems == 0)) || exit 1
 say "health: all well"

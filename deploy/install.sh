@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Installs (or updates in place) the check-in cluster on this machine; safe to run again.
+# Installs the check-in cluster on this machine, or brings units and Nginx site up to date;
+# safe to run again.
 #   deploy/install.sh --binary FILE [--ports 3001,3002] [--server-name NAME | --listen ADDR] [--start] [--dry-run]
-# Creates the checkin user and folders, installs the binary, the systemd units, the
-# environment file template (mode 600, never overwritten) and the Nginx site.
+# Creates the checkin user and folders, installs the first binary (later builds go through
+# deploy.sh), the systemd units, the environment file template (mode 600, never
+# overwritten) and the Nginx site. The port list is set once; scale.sh changes it.
 # --server-name: TLS site with certbot paths; --listen ADDR: plain HTTP on ADDR (behind
 # another TLS terminator, or for tests). --start: enable and start the instances now.
 set -euo pipefail
@@ -30,6 +32,10 @@ done
 [[ -z "$server_name" || -z "$listen" ]] || die "choose --server-name (TLS) or --listen (plain HTTP), not both"
 [[ -z "$port_list" || "$port_list" =~ ^[0-9]+(,[0-9]+)*$ ]] || die "--ports must look like 3001,3002"
 [[ $EUID -eq 0 || "$DRY_RUN" == 1 ]] || die "run as root (it creates a user and writes /etc)"
+if [[ -e "$PORTS_FILE" && -n "$port_list" ]]; then
+  [[ "$(tr -s ' ,\n' ',' <"$PORTS_FILE" | sed 's/,$//')" == "$port_list" ]] ||
+    die "the cluster already runs on $(cat "$PORTS_FILE"); change it with deploy/scale.sh, not --ports"
+fi
 version="$("$binary" --version)" || die "$binary --version failed: is it a check-in build for this machine?"
 systemd_dir="$(cd "$here/../systemd" && pwd)"
 
@@ -39,12 +45,15 @@ fi
 run install -d -m 755 "$CHECKIN_HOME" "$CHECKIN_HOME/bin"
 run install -d -m 750 -o checkin -g checkin /var/lib/checkin
 run install -d -m 750 "$CHECKIN_ETC"
+ops_lock
 run install -d -m 755 "$NGINX_DIR"
 
-# The binary: written beside the old one, then renamed over it (running instances keep theirs).
-if ! cmp -s "$binary" "$CHECKIN_HOME/bin/checkin"; then
-  run install -m 755 "$binary" "$CHECKIN_HOME/bin/checkin.new"
-  run mv -f "$CHECKIN_HOME/bin/checkin.new" "$CHECKIN_HOME/bin/checkin"
+# The first binary; a new build on a running cluster goes through deploy.sh (rolling, with
+# rollback and the event-day freeze), never through a re-install.
+if [[ ! -e "$CHECKIN_HOME/bin/checkin" ]]; then
+  run install -m 755 "$binary" "$CHECKIN_HOME/bin/checkin"
+elif ! cmp -s "$binary" "$CHECKIN_HOME/bin/checkin"; then
+  die "$CHECKIN_HOME/bin/checkin is another build: install it with deploy/deploy.sh --binary $binary"
 fi
 
 run install -m 644 "$systemd_dir/checkin@.service" "$systemd_dir/checkin.target" /etc/systemd/system/
@@ -56,7 +65,8 @@ fi
 if [[ -n "$port_list" ]]; then
   IFS=, read -r -a all_ports <<<"$port_list"
 elif [[ -e "$PORTS_FILE" ]]; then
-  read -r -a all_ports <<<"$(ports)"
+  load_ports
+  all_ports=("${PORTS[@]}")
 else
   all_ports=(3001 3002)
 fi
@@ -89,5 +99,5 @@ if [[ "$start" == 1 ]]; then
     wait_ready "$port" || die "checkin@$port did not become ready within ${READY_TIMEOUT}s (journalctl -u checkin@$port)"
   done
 fi
-render_nginx
+render_nginx "${all_ports[@]}"
 echo "install: checkin $version installed for ports ${all_ports[*]}"

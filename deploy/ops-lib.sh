@@ -32,13 +32,16 @@ PORTS_FILE="$CHECKIN_ETC/ports"
 NGINX_ARGS_FILE="$CHECKIN_ETC/nginx.args"
 READY_TIMEOUT="${READY_TIMEOUT:-60}"
 
-# ports: the instance ports, one list in $PORTS_FILE ("3001 3002").
-ports() {
+# load_ports: the instance ports from $PORTS_FILE ("3001 3002") into the array PORTS.
+# (A function, not a $(…) subshell, so that a missing list stops the script.)
+load_ports() {
   [[ -r "$PORTS_FILE" ]] || die "$PORTS_FILE is missing: run deploy/install.sh first"
-  local list
-  list="$(tr -s ' ,\n' ' ' <"$PORTS_FILE" | sed 's/^ *//; s/ *$//')"
-  [[ -n "$list" ]] || die "$PORTS_FILE lists no ports"
-  echo "$list"
+  read -r -a PORTS <<<"$(tr -s ' ,\n' ' ' <"$PORTS_FILE")"
+  ((${#PORTS[@]} > 0)) || die "$PORTS_FILE lists no ports"
+  local port
+  for port in "${PORTS[@]}"; do
+    [[ "$port" =~ ^[0-9]+$ ]] && ((port >= 1024 && port <= 65535)) || die "$PORTS_FILE: \"$port\" is not a port (1024-65535)"
+  done
 }
 
 # write_ports P...: the new list (sorted, unique).
@@ -46,6 +49,25 @@ write_ports() {
   local sorted
   sorted="$(printf '%s\n' "$@" | sort -n -u | tr '\n' ' ' | sed 's/ *$//')"
   if [[ "${DRY_RUN:-0}" == 1 ]]; then echo "dry-run: write \"$sorted\" to $PORTS_FILE"; else echo "$sorted" >"$PORTS_FILE"; fi
+}
+
+# frozen: the event-day freeze is on (EVENT_DAY_FREEZE, from the environment or the env
+# file, read as true/1/yes/on in any case and quoting; or the file $CHECKIN_ETC/FREEZE).
+frozen() {
+  [[ -e "$CHECKIN_ETC/FREEZE" ]] && return 0
+  local value="${EVENT_DAY_FREEZE:-}"
+  if [[ -z "$value" && -r "$CHECKIN_ETC/checkin.env" ]]; then
+    value="$(sed -n 's/^[[:space:]]*EVENT_DAY_FREEZE[[:space:]]*=//p' "$CHECKIN_ETC/checkin.env" | tail -n 1)"
+  fi
+  value="$(tr -d '"\r'"'" <<<"${value%%#*}" | tr '[:upper:]' '[:lower:]' | xargs)"
+  [[ "$value" == true || "$value" == 1 || "$value" == yes || "$value" == on ]]
+}
+
+# ops_lock: one deploy, scale or install at a time.
+ops_lock() {
+  [[ "${DRY_RUN:-0}" == 1 ]] && return 0
+  exec 9>"$CHECKIN_ETC/.ops.lock"
+  flock -n 9 || die "another deploy, scale or install is running (lock $CHECKIN_ETC/.ops.lock)"
 }
 
 # reload_nginx: new workers take the new configuration; old ones finish their requests.
@@ -57,21 +79,29 @@ reload_nginx() {
   fi
 }
 
-# render_nginx [--down P]: regenerate the upstream lists from $PORTS_FILE, check, reload.
-# shellcheck disable=SC2120 # the --down argument is optional
+# render_nginx PORT... [--down P]: the upstream lists for these ports, checked with nginx -t
+# before Nginx sees them (a rejected render puts the previous files back), then a reload.
 render_nginx() {
+  local -a ports=() extra=()
+  while [[ $# -gt 0 && "$1" != --* ]]; do ports+=("$1"); shift; done
   if [[ "${DRY_RUN:-0}" == 1 ]]; then
-    echo "dry-run: render $NGINX_DIR from $PORTS_FILE $*; nginx -t; reload nginx"
+    echo "dry-run: render $NGINX_DIR for ${ports[*]} $*; nginx -t; reload nginx"
     return 0
   fi
-  local csv
-  csv="$(ports | tr ' ' ',')"
-  local -a extra=()
   [[ -r "$NGINX_ARGS_FILE" ]] && read -r -a extra <"$NGINX_ARGS_FILE"
+  local backup
+  backup="$(mktemp -d)"
+  cp -a "$NGINX_DIR/." "$backup/" 2>/dev/null || true
+  local csv
+  csv="$(IFS=,; echo "${ports[*]}")"
   # shellcheck disable=SC2086 # CHECKIN may be a command with arguments
-  run $CHECKIN nginx --ports "$csv" --out "$NGINX_DIR" "${extra[@]}" "$@" >/dev/null
-  run nginx -t -q || die "nginx -t rejected the new configuration; Nginx keeps the running one"
-  reload_nginx
+  if ! $CHECKIN nginx --ports "$csv" --out "$NGINX_DIR" "${extra[@]}" "$@" >/dev/null || ! nginx -t -q; then
+    cp -a "$backup/." "$NGINX_DIR/"
+    rm -rf "$backup"
+    die "the new Nginx configuration was rejected; the previous files are back and Nginx runs unchanged"
+  fi
+  rm -rf "$backup"
+  reload_nginx || die "Nginx did not reload (systemctl status nginx)"
 }
 
 # ready PORT: this instance's readiness answer is 200.

@@ -23,26 +23,38 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 
-read -r -a current <<<"$(ports)"
+ops_lock
+load_ports
+current=("${PORTS[@]}")
 if [[ "$direction" == up ]]; then
   highest="$(printf '%s\n' "${current[@]}" | sort -n | tail -n 1)"
   added=()
   for ((i = 1; i <= count; i++)); do added+=("$((highest + i))"); done
+  ((highest + count <= 65535)) || die "no room above port $highest for $count more"
+  # Units started here are stopped again if any of them does not become ready.
+  undo() {
+    local port
+    for port in "${added[@]}"; do run systemctl disable --now "checkin@$port" || true; done
+    die "$1; the new instances were stopped and Nginx was not changed"
+  }
   for port in "${added[@]}"; do
-    run systemctl enable --now "checkin@$port"
+    if ! [[ "${DRY_RUN:-0}" == 1 ]] && curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$port/"; then
+      undo "port $port is already in use"
+    fi
+    run systemctl enable --now "checkin@$port" || undo "checkin@$port did not start"
   done
   for port in "${added[@]}"; do
-    wait_ready "$port" || die "checkin@$port did not become ready within ${READY_TIMEOUT}s; Nginx was not changed (journalctl -u checkin@$port)"
+    wait_ready "$port" || undo "checkin@$port did not become ready within ${READY_TIMEOUT}s (journalctl -u checkin@$port)"
   done
+  render_nginx "${current[@]}" "${added[@]}"
   write_ports "${current[@]}" "${added[@]}"
-  render_nginx
-  echo "scale: added ${added[*]}; now $(ports)"
+  echo "scale: added ${added[*]}; now ${current[*]} ${added[*]}"
 else
   ((count < ${#current[@]})) || die "cannot stop $count of ${#current[@]} instances: at least one must stay"
   mapfile -t removed < <(printf '%s\n' "${current[@]}" | sort -n | tail -n "$count")
   mapfile -t kept < <(printf '%s\n' "${current[@]}" | sort -n | head -n "$((${#current[@]} - count))")
+  render_nginx "${kept[@]}"
   write_ports "${kept[@]}"
-  render_nginx
   for port in "${removed[@]}"; do
     run systemctl disable --now "checkin@$port"
   done

@@ -15,7 +15,8 @@ while [[ $# -gt 0 ]]; do
   *) usage >&2; die "unknown argument: $1" ;;
   esac
 done
-read -r -a all_ports <<<"$(ports)"
+load_ports
+all_ports=("${PORTS[@]}")
 if [[ "$DRY_RUN" == 1 ]]; then
   for port in "${all_ports[@]}"; do echo "dry-run: systemctl is-active checkin@$port; GET 127.0.0.1:$port/api/v1/health"; done
   exit 0
@@ -34,6 +35,6 @@ echo
 echo "nginx: $(systemctl is-active nginx 2>/dev/null || echo unknown); upstream ports: ${all_ports[*]}"
 echo "binary: $("$CHECKIN_HOME/bin/checkin" --version 2>/dev/null || echo missing)" \
   "(previous: $("$CHECKIN_HOME/bin/checkin.previous" --version 2>/dev/null || echo none))"
-if [[ -e "$CHECKIN_ETC/FREEZE" ]] || grep -qs '^EVENT_DAY_FREEZE=true' "$CHECKIN_ETC/checkin.env"; then
+if frozen; then
   echo "event-day freeze: ON (deploys need --override DEPLOY)"
 fi

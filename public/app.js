@@ -47,6 +47,9 @@
       finish(xhr.status < 400 ? "Done" : `Refused (HTTP ${xhr.status})`);
     });
     xhr.addEventListener("error", () => finish("The upload failed: the server could not be reached"));
+    xhr.addEventListener("abort", () => finish("The upload was cancelled"));
+    xhr.addEventListener("timeout", () => finish("The upload took too long; try again or split the file"));
+    xhr.timeout = 300000;
     if (bar) {
       bar.hidden = false;
       bar.value = 0;

@@ -3,7 +3,7 @@ import { nginxCommand } from "../deploy/nginx/render";
 import pkg from "../package.json";
 import { randomSecret } from "./auth/password";
 import { ROLES, type Role } from "./auth/policy";
-import { createToken, createUser, existingSessions, usersOf } from "./auth/store";
+import { assignableSessions, createToken, createUser, usersOf } from "./auth/store";
 import { ConfigError, loadConfig } from "./config";
 import { seedDemo } from "./demo/seed";
 import { INDEXES } from "./indexes";
@@ -168,7 +168,7 @@ async function createAccount(argv: string[]): Promise<void> {
       name,
       role,
       password,
-      sessionIds: await existingSessions(db, sessionsFlag(argv)),
+      sessionIds: await assignableSessions(db, role, sessionsFlag(argv)),
     });
   });
   console.log(`create-admin: ${role} account ${email} created`);
@@ -181,7 +181,7 @@ async function createApiToken(argv: string[]): Promise<void> {
   const role = roleFlag(argv);
   const { token } = await withDb(async (db) => {
     await ensureIndexes(db, INDEXES);
-    return createToken(db, name, role, await existingSessions(db, sessionsFlag(argv)));
+    return createToken(db, name, role, await assignableSessions(db, role, sessionsFlag(argv)));
   });
   console.log(token);
 }

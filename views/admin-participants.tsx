@@ -26,7 +26,7 @@ export function ParticipantRow(props: { p: ParticipantDoc }) {
       <td>{p.isActive ? "active" : "deactivated"}</td>
       <td class="row-actions">
         <EditButton url={`/admin/participants/${id}/edit`} row={rowId(id)} />
-        <a href={`/admin/registrations?participant=${encodeURIComponent(p.email)}`}>Sessions</a>
+        <a href={`/admin/registrations?participantId=${id}`}>Sessions</a>
         <DeleteButton
           url={`/admin/participants/${id}`}
           row={rowId(id)}

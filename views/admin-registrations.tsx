@@ -17,6 +17,8 @@ export interface RegistrationFilters {
   session?: string;
   status?: string;
   participant: string;
+  /** One person's registrations (the participants page links here). */
+  participantId?: string;
 }
 
 const rowId = (id: string) => `admin-registration-${id}`;
@@ -111,7 +113,7 @@ export function AdminRegistrationsPage(props: {
       <h1>Registrations</h1>
       <form method="get" action="/admin/registrations" class="filters">
         <label>
-          Participant <input type="search" name="participant" value={filters.participant} maxlength="200" />
+          Participant <input type="search" name="participant" value={filters.participant} maxlength="254" />
         </label>
         <label for="filter-session">
           Session{" "}

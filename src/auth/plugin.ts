@@ -4,7 +4,7 @@ import { AppError } from "../http/errors";
 import type { Runtime } from "../runtime";
 import { allows, maySession, type Role, requirement } from "./policy";
 import { enforceRateLimit } from "./ratelimit";
-import { type Principal, principalForToken } from "./store";
+import { currentUser, type Principal, principalForToken } from "./store";
 
 export const SESSION_COOKIE = "checkin_session";
 export const CSRF_COOKIE = "checkin_csrf";
@@ -69,16 +69,17 @@ export type Sessions = ReturnType<typeof createSessions>;
 /** Who sent each request in flight, for the checks only a route can make (which session). */
 const principals = new WeakMap<Request, Principal>();
 
-/** Whether the sender of `request` may work this session's door. */
-export function maySessionOf(request: Request, sessionId: string): boolean {
-  const principal = principals.get(request);
-  return !principal || maySession(principal, sessionId);
-}
+/** Who sent this request (set by the auth check before any route runs). */
+export const principalOf = (request: Request): Principal | undefined => principals.get(request);
 
-/** Door routes call this with the session the request is about: a scanner may be limited to some. */
+/**
+ * Door routes call this with the session the request is about: a scanner may be limited
+ * to some. It fails closed: a request without a known sender works no door.
+ */
 export function assertMaySession(request: Request, sessionId: string): void {
   const principal = principals.get(request);
-  if (principal && !maySession(principal, sessionId)) {
+  if (!principal) throw new AppError(401, "Sign in, or send an API token as Authorization: Bearer <token>");
+  if (!maySession(principal, sessionId.toLowerCase())) {
     throw new AppError(
       403,
       `${principal.name || "This scanner"} is assigned to other sessions; an organiser can add this one`,
@@ -112,7 +113,12 @@ export function authPlugin(rt: Runtime, sessions: Sessions) {
     const cookie = readCookie(request, SESSION_COOKIE);
     const session = cookie ? await sessions.read(cookie) : null;
     if (session && session.expiresAt - Date.now() < REFRESH_BELOW_SECONDS * 1000) {
-      set.headers["set-cookie"] = await sessions.issue(session);
+      // A refreshed cookie carries the account as it is now: a changed role or assignment
+      // applies, a disabled or deleted account is signed out.
+      const fresh = await currentUser(rt.mongo.db, session.id);
+      if (!fresh) return { principal: null, viaCookie: false };
+      set.headers["set-cookie"] = await sessions.issue(fresh);
+      return { principal: fresh, viaCookie: true };
     }
     return { principal: session, viaCookie: session !== null };
   }

@@ -3,16 +3,17 @@ import { LoginPage } from "../../views/login";
 import { TokenList, TokensPage } from "../../views/tokens";
 import { ok, parseId } from "../http/envelope";
 import { notFound } from "../http/errors";
+import { IdSchema } from "../http/query";
 import type { Runtime } from "../runtime";
-import { sessionsOf } from "../sessions/repo";
+import { sessionsInOrder } from "../sessions/repo";
 import { html } from "../web/html";
 import { verifyPassword } from "./password";
 import type { Sessions } from "./plugin";
 import { ROLES } from "./policy";
-import { assignedSessions, createToken, existingSessions, revokeToken, tokensOf, usersOf } from "./store";
+import { assignableSessions, createToken, revokeToken, tokensOf, userPrincipal, usersOf } from "./store";
 
 const RoleSchema = t.Union(ROLES.map((role) => t.Literal(role)));
-const SessionId = t.String({ pattern: "^[0-9a-fA-F]{24}$", error: "must be a session ID" });
+const SessionId = IdSchema("session ID");
 /** A form sends one value or several; JSON sends a list. */
 const TokenBody = t.Object(
   {
@@ -51,13 +52,7 @@ export function authRoutes(rt: Runtime, sessions: Sessions) {
         if (!user || !valid) {
           return html(<LoginPage next={next} email={body.email} error="Email or password is wrong." />, 401);
         }
-        const cookies = await sessions.issue({
-          kind: "user",
-          id: String(user._id),
-          name: user.name,
-          role: user.role,
-          ...assignedSessions(user.sessionIds),
-        });
+        const cookies = await sessions.issue(userPrincipal(user));
         const headers = new Headers({ location: next });
         for (const cookie of cookies) headers.append("set-cookie", cookie);
         return new Response(null, { status: 303, headers });
@@ -80,7 +75,7 @@ export function authRoutes(rt: Runtime, sessions: Sessions) {
     })
     .get("/api/v1/auth/tokens", async ({ request }) => ok(request, await listTokens(), "API tokens"))
     .get("/admin/tokens", async () => {
-      const sessions = await sessionsOf(db).find({}).sort({ startTime: 1 }).limit(2000).toArray();
+      const sessions = await sessionsInOrder(db);
       return html(<TokensPage tokens={await listTokens()} sessions={sessions} />);
     })
     .post(
@@ -90,7 +85,7 @@ export function authRoutes(rt: Runtime, sessions: Sessions) {
           db,
           body.name,
           body.role,
-          await existingSessions(db, body.sessionIds),
+          await assignableSessions(db, body.role, body.sessionIds),
         );
         return html(<TokenList tokens={await listTokens()} created={{ name: body.name, token }} />);
       },
@@ -107,7 +102,7 @@ export function authRoutes(rt: Runtime, sessions: Sessions) {
           db,
           body.name,
           body.role,
-          await existingSessions(db, body.sessionIds),
+          await assignableSessions(db, body.role, body.sessionIds),
         );
         set.status = 201;
         const { hash, ...shown } = doc;

@@ -41,8 +41,9 @@ export interface Principal {
 }
 
 /** Session IDs as given (one, several, or none); each must name an existing session. */
-export async function existingSessions(db: Db, given: string | string[] | undefined): Promise<ObjectId[]> {
-  const ids = [...new Set(given === undefined ? [] : Array.isArray(given) ? given : [given])].filter(Boolean);
+async function existingSessions(db: Db, given: string | string[] | undefined): Promise<ObjectId[]> {
+  const list = given === undefined ? [] : Array.isArray(given) ? given : [given];
+  const ids = [...new Set(list.map((id) => id.trim().toLowerCase()))].filter(Boolean);
   const malformed = ids.find((id) => !/^[0-9a-fA-F]{24}$/.test(id));
   if (malformed) throw badRequest(`"${malformed}" is not a session ID (24 hexadecimal characters)`);
   const found = await db
@@ -55,9 +56,37 @@ export async function existingSessions(db: Db, given: string | string[] | undefi
   return ids.map((id) => ObjectId.createFromHexString(id));
 }
 
+/** Sessions to limit a new token or account to; only a scanner's limit means anything. */
+export async function assignableSessions(
+  db: Db,
+  role: Role,
+  given: string | string[] | undefined,
+): Promise<ObjectId[]> {
+  const ids = await existingSessions(db, given);
+  if (ids.length > 0 && role !== "scanner") {
+    throw badRequest(`Only scanners can be limited to sessions; a ${role} works every session`);
+  }
+  return ids;
+}
+
 /** The assignment as principals carry it: only a non-empty list restricts. */
-export const assignedSessions = (ids?: ObjectId[]) =>
-  ids && ids.length > 0 ? { sessions: ids.map(String) } : {};
+const assignedSessions = (ids?: ObjectId[]) => (ids && ids.length > 0 ? { sessions: ids.map(String) } : {});
+
+/** A staff account as the session cookie carries it. */
+export const userPrincipal = (user: UserDoc): Principal => ({
+  kind: "user",
+  id: String(user._id),
+  name: user.name,
+  role: user.role,
+  ...assignedSessions(user.sessionIds),
+});
+
+/** The account behind a session, as it is now (role or assignment may have changed); null if gone or disabled. */
+export async function currentUser(db: Db, id: string): Promise<Principal | null> {
+  if (!ObjectId.isValid(id)) return null;
+  const user = await usersOf(db).findOne({ _id: new ObjectId(id) });
+  return user && !user.disabled ? userPrincipal(user) : null;
+}
 
 export const AUTH_INDEXES: IndexSpec[] = [
   { collection: "users", key: { email: 1 }, options: { unique: true, name: "user_email_unique" } },

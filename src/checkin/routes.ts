@@ -3,7 +3,7 @@ import type { Filter } from "mongodb";
 import { assertMaySession } from "../auth/plugin";
 import { ok, pageMeta, parseId } from "../http/envelope";
 import { AppError, notFound } from "../http/errors";
-import { pageQuery, pagination, sortFor } from "../http/query";
+import { IdSchema, pageQuery, pagination, sortFor } from "../http/query";
 import { participantsOf } from "../participants/repo";
 import type { Runtime } from "../runtime";
 import { sessionsOf } from "../sessions/repo";
@@ -11,7 +11,7 @@ import { briefParticipant, briefSession, capacityInfo, verdictMessage, verificat
 import { type CheckInDoc, checkinsOf, type Method, type ScanLogDoc, scanlogOf } from "./repo";
 import type { CheckinService, ScanResult } from "./service";
 
-const Id = t.String({ pattern: "^[0-9a-fA-F]{24}$", error: "must be a 24-character hexadecimal ID" });
+const Id = IdSchema();
 const Name = t.String({ maxLength: 200 });
 const Note = t.String({ maxLength: 500 });
 const Code = t.String({ minLength: 1, maxLength: 64 });

@@ -2,6 +2,10 @@ import { t } from "elysia";
 import type { Sort } from "mongodb";
 import type { Page } from "./envelope";
 
+/** A MongoDB ObjectId as 24 hexadecimal characters; `what` names it in the error. */
+export const IdSchema = (what = "ID") =>
+  t.String({ pattern: "^[0-9a-fA-F]{24}$", error: `must be a ${what} (24 hexadecimal characters)` });
+
 const ALWAYS_SORTABLE = ["createdAt", "updatedAt", "_id"];
 
 export function pagination(query: { page?: number; limit?: number }): Page {

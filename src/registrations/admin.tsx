@@ -8,23 +8,24 @@ import {
 import { ImportReport } from "../../views/import";
 import type { CheckinService } from "../checkin/service";
 import { containsPattern, parseId } from "../http/envelope";
-import { notFound } from "../http/errors";
+import { IdSchema } from "../http/query";
 import { importSummary, uploadBytes } from "../imports/upload";
 import { participantsOf } from "../participants/repo";
 import type { Runtime } from "../runtime";
-import { sessionsOf } from "../sessions/repo";
+import { sessionsInOrder } from "../sessions/repo";
 import { html } from "../web/html";
 import { dropEmpty, pageOf } from "../web/paging";
 import { assign, importRegistrationCsv, loadLookups } from "./assign";
 import { type RegistrationDoc, registrationsOf, withPeopleAndSessions } from "./repo";
-import { Status } from "./routes";
+import { registrationActions, Status } from "./routes";
 import { listRecords, resolveRegistrations } from "./rows";
 
-const SessionId = t.String({ pattern: "^[0-9a-fA-F]{24}$", error: "choose a session" });
+const SessionId = IdSchema("session (choose one)");
 
 /** The organisers' registrations page: filters, pages, status, removal, bulk registration, CSV import. */
 export function registrationAdmin(rt: Runtime, svc: CheckinService) {
   const db = rt.mongo.db;
+  const actions = registrationActions(rt, svc);
 
   const views = (registrations: RegistrationDoc[]): Promise<RegistrationView[]> =>
     withPeopleAndSessions(db, registrations);
@@ -37,59 +38,57 @@ export function registrationAdmin(rt: Runtime, svc: CheckinService) {
         const filter: Filter<RegistrationDoc> = {};
         if (query.session) filter.sessionId = parseId(query.session);
         if (query.status) filter.status = query.status;
-        if (participant) {
+        if (query.participantId) filter.participantId = parseId(query.participantId);
+        else if (participant) {
           const pattern = containsPattern(participant);
           const ids = await participantsOf(db)
             .find(
               { $or: [{ name: pattern }, { email: pattern }, { qrCode: pattern }] },
               { projection: { _id: 1 } },
             )
-            .limit(5000)
             .toArray();
           filter.participantId = { $in: ids.map((p) => p._id) };
         }
         const [{ items, ...list }, sessions] = await Promise.all([
           pageOf(registrationsOf(db), filter, { registrationDate: -1, _id: 1 }, query.page),
-          sessionsOf(db).find({}).sort({ startTime: 1 }).limit(2000).toArray(),
+          sessionsInOrder(db),
         ]);
         return html(
           <AdminRegistrationsPage
             list={list}
             rows={await views(items)}
             sessions={sessions}
-            filters={{ participant, session: query.session, status: query.status }}
+            filters={{
+              participant,
+              participantId: query.participantId,
+              session: query.session,
+              status: query.status,
+            }}
           />,
         );
       },
       {
         query: t.Object({
-          participant: t.Optional(t.String({ maxLength: 200 })),
+          participant: t.Optional(t.String({ maxLength: 254 })),
+          participantId: t.Optional(IdSchema("participant ID")),
           session: t.Optional(SessionId),
           status: t.Optional(Status),
           page: t.Optional(t.Integer({ minimum: 1 })),
         }),
-        transform: dropEmpty(["session", "status", "page"]),
+        transform: dropEmpty(["session", "status", "page", "participantId"]),
       },
     )
     .post(
       "/admin/registrations/:id/status",
       async ({ params, body }) => {
-        const updated = await registrationsOf(db).findOneAndUpdate(
-          { _id: parseId(params.id) },
-          { $set: { status: body.status, updatedAt: new Date() } },
-          { returnDocument: "after" },
-        );
-        if (!updated) throw notFound("This registration no longer exists; reload the page");
-        await svc.registrationsChanged(updated.sessionId);
+        const updated = await actions.update(parseId(params.id), { status: body.status });
         const [view] = await views([updated]);
         return html(<RegistrationRow {...(view as RegistrationView)} />);
       },
       { body: t.Object({ status: Status }, { additionalProperties: false }) },
     )
     .delete("/admin/registrations/:id", async ({ params }) => {
-      const removed = await registrationsOf(db).findOneAndDelete({ _id: parseId(params.id) });
-      if (!removed) throw notFound("This registration no longer exists; reload the page");
-      await svc.registrationsChanged(removed.sessionId);
+      await actions.remove(parseId(params.id));
       return html("");
     })
     .post(

@@ -25,18 +25,15 @@ export async function loadLookups(db: Db): Promise<Lookups> {
       .find({}, { projection: { name: 1 } })
       .toArray(),
   ]);
-  const participants = new Map<string, ObjectId>();
-  for (const p of people) {
-    participants.set(p.email.toLowerCase(), p._id);
-    participants.set(p.qrCode.toLowerCase(), p._id);
-  }
+  const emails = new Map(people.map((p) => [p.email.toLowerCase(), p._id]));
+  const codes = new Map(people.map((p) => [p.qrCode, p._id]));
   const byKey = new Map<string, ObjectId[]>();
   const add = (key: string, id: ObjectId) => byKey.set(key, [...(byKey.get(key) ?? []), id]);
   for (const s of sessions) {
     add(String(s._id), s._id);
     add(s.name.trim().toLowerCase(), s._id);
   }
-  return { participants, sessions: byKey };
+  return { emails, codes, sessions: byKey };
 }
 
 /**

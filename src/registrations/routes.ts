@@ -5,7 +5,7 @@ import { isDuplicateKey } from "../checkin/repo";
 import type { CheckinService } from "../checkin/service";
 import { ok, pageMeta, parseId } from "../http/envelope";
 import { AppError, notFound } from "../http/errors";
-import { pageQuery, pagination, sortFor } from "../http/query";
+import { IdSchema, pageQuery, pagination, sortFor } from "../http/query";
 import { uploadBytes } from "../imports/upload";
 import { participantsOf } from "../participants/repo";
 import type { Runtime } from "../runtime";
@@ -15,11 +15,35 @@ import { importRegistrationCsv } from "./assign";
 import { type RegistrationDoc, registrationsOf, withPeopleAndSessions } from "./repo";
 import { REGISTRATION_TEMPLATE } from "./rows";
 
-const Id = t.String({ pattern: "^[0-9a-fA-F]{24}$", error: "must be a 24-character hexadecimal ID" });
+const Id = IdSchema();
 export const Status = t.Union(REGISTRATION_STATUSES.map((s) => t.Literal(s)));
+
+/** What the API and the admin page do to one registration; the door sees it at once. */
+export function registrationActions(rt: Runtime, svc: CheckinService) {
+  const db = rt.mongo.db;
+  return {
+    async update(id: ObjectId, patch: { status?: RegistrationDoc["status"]; notes?: string }) {
+      const updated = await registrationsOf(db).findOneAndUpdate(
+        { _id: id },
+        { $set: { ...patch, updatedAt: new Date() } },
+        { returnDocument: "after" },
+      );
+      if (!updated) throw notFound(`Registration with ID ${id} not found`);
+      await svc.registrationsChanged(updated.sessionId);
+      return updated;
+    },
+    async remove(id: ObjectId) {
+      const removed = await registrationsOf(db).findOneAndDelete({ _id: id });
+      if (!removed) throw notFound(`Registration with ID ${id} not found`);
+      await svc.registrationsChanged(removed.sessionId);
+      return removed;
+    },
+  };
+}
 
 export function registrationRoutes(rt: Runtime, svc: CheckinService) {
   const db = rt.mongo.db;
+  const actions = registrationActions(rt, svc);
   return new Elysia({ name: "registrations-api", prefix: "/api/v1/registrations" })
     .get(
       "/",
@@ -143,13 +167,7 @@ export function registrationRoutes(rt: Runtime, svc: CheckinService) {
     .patch(
       "/:id",
       async ({ params, body, request }) => {
-        const updated = await registrationsOf(db).findOneAndUpdate(
-          { _id: parseId(params.id) },
-          { $set: { ...body, updatedAt: new Date() } },
-          { returnDocument: "after" },
-        );
-        if (!updated) throw notFound(`Registration with ID ${params.id} not found`);
-        await svc.registrationsChanged(updated.sessionId);
+        const updated = await actions.update(parseId(params.id), body);
         return ok(request, updated, "Registration updated");
       },
       {
@@ -160,9 +178,7 @@ export function registrationRoutes(rt: Runtime, svc: CheckinService) {
       },
     )
     .delete("/:id", async ({ params, request }) => {
-      const removed = await registrationsOf(db).findOneAndDelete({ _id: parseId(params.id) });
-      if (!removed) throw notFound(`Registration with ID ${params.id} not found`);
-      await svc.registrationsChanged(removed.sessionId);
+      const removed = await actions.remove(parseId(params.id));
       return ok(request, removed, "Registration deleted");
     });
 }

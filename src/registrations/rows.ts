@@ -5,8 +5,10 @@ import { REGISTRATION_STATUSES, type RegistrationStatus } from "../checkin/decid
 // session, which status. Pure, so every rule is unit-tested; the lookups come from the caller.
 
 export interface Lookups {
-  /** Lower-cased email and badge code → participant. */
-  participants: Map<string, ObjectId>;
+  /** Lower-cased email → participant. */
+  emails: Map<string, ObjectId>;
+  /** Badge code, exactly as printed (codes differ by case) → participant. */
+  codes: Map<string, ObjectId>;
   /** Session ID and lower-cased name → sessions (a name may be shared). */
   sessions: Map<string, ObjectId[]>;
 }
@@ -43,7 +45,7 @@ export function resolveRegistrations(
       errors.push(`row ${row}: no email or badge code`);
       continue;
     }
-    const participantId = lookups.participants.get(who.toLowerCase());
+    const participantId = lookups.emails.get(who.toLowerCase()) ?? lookups.codes.get(who);
     if (!participantId) {
       errors.push(`row ${row}: nobody has the email or badge code "${who}"`);
       continue;

@@ -1,16 +1,18 @@
 import { Elysia, t } from "elysia";
+import { ObjectId } from "mongodb";
 import { Declined, ScannerPage, SearchResults, SessionPicker, Verdict } from "../../views/scanner";
-import { assertMaySession, maySessionOf } from "../auth/plugin";
+import { assertMaySession, principalOf } from "../auth/plugin";
 import { verdictMessage } from "../checkin/present";
 import type { Method } from "../checkin/repo";
 import type { CheckinService } from "../checkin/service";
 import { containsPattern, parseId } from "../http/envelope";
+import { IdSchema } from "../http/query";
 import { participantsOf } from "../participants/repo";
 import type { Runtime } from "../runtime";
-import { sessionsOf } from "../sessions/repo";
+import { sessionsInOrder } from "../sessions/repo";
 import { html } from "../web/html";
 
-const Id = t.String({ pattern: "^[0-9a-fA-F]{24}$", error: "must be a 24-character hexadecimal ID" });
+const Id = IdSchema();
 
 /** The door page: pick a session, scan, see the verdict, decide when asked. */
 export function scannerRoutes(rt: Runtime, svc: CheckinService) {
@@ -22,8 +24,11 @@ export function scannerRoutes(rt: Runtime, svc: CheckinService) {
     })
     .get("/", ({ redirect }) => redirect("/scan", 302))
     .get("/scan", async ({ request }) => {
-      const all = await sessionsOf(db).find({}).sort({ startTime: 1 }).limit(200).toArray();
-      const sessions = all.filter((session) => maySessionOf(request, String(session._id)));
+      const assigned = principalOf(request)?.sessions;
+      const sessions = await sessionsInOrder(
+        db,
+        assigned?.map((id) => new ObjectId(id)),
+      );
       const summaries = await Promise.all(
         sessions.map(async (session) => ({ session, count: await svc.count(session._id) })),
       );

@@ -43,6 +43,21 @@ function fields(body: FormBody) {
   };
 }
 
+/**
+ * Only what the form changed: a rename must not re-seat the room (capacity untouched), and
+ * a time shown to the minute keeps its seconds when it was not edited.
+ */
+function changes(current: SessionDoc, next: ReturnType<typeof fields>) {
+  const patch: Partial<ReturnType<typeof fields>> = {};
+  if (next.name !== current.name) patch.name = next.name;
+  if (next.location !== (current.location ?? "")) patch.location = next.location;
+  for (const key of ["startTime", "endTime"] as const) {
+    if (next[key].slice(0, 16) !== current[key].toISOString().slice(0, 16)) patch[key] = next[key];
+  }
+  if (next.capacity !== current.capacity) patch.capacity = next.capacity;
+  return patch;
+}
+
 /** The organisers' session page: filters, pages, create, edit in place, open or close by hand, delete. */
 export function sessionAdmin(rt: Runtime, svc: CheckinService) {
   const db = rt.mongo.db;
@@ -108,7 +123,7 @@ export function sessionAdmin(rt: Runtime, svc: CheckinService) {
         const id = parseId(params.id);
         let updated: SessionDoc | undefined;
         const errors = await attempt(async () => {
-          updated = await actions.applyPatch(id, fields(body));
+          updated = await actions.applyPatch(id, changes(await svc.requireSession(id), fields(body)));
         });
         if (updated) return row(updated);
         return html(<SessionForm id={params.id} errors={errors} values={values(body)} />, 422);

@@ -71,3 +71,12 @@ export function sessionRecord(fields: SessionFields, now = new Date()): SessionD
     __v: 0,
   };
 }
+
+/** Sessions in time order, for pickers and filters; `ids` limits them (a scanner's assignment). */
+export function sessionsInOrder(db: Db, ids?: ObjectId[]): Promise<SessionDoc[]> {
+  return sessionsOf(db)
+    .find(ids ? { _id: { $in: ids } } : {})
+    .sort({ startTime: 1, _id: 1 })
+    .limit(2000)
+    .toArray();
+}

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { SignJWT } from "jose";
 import type { Instance } from "../../deploy/local/cluster";
 import type { Role } from "../../src/auth/policy";
+import { loadConfig } from "../../src/config";
 import { createUser, seededInstances, sessionDoc, tokenHeaders } from "../helpers/fixtures";
 
 // Every route × every role, on real instances: anonymous 401 (pages redirect to the
@@ -174,6 +176,28 @@ describe("sign-in and CSRF", () => {
     expect(await open.text()).not.toContain("//evil.example");
   });
 
+  test("a cookie in its last hour is refreshed from the account as it is now", async () => {
+    const user = await createUser(cluster.db, "viewer", "fading@example.org");
+    const doc = await cluster.db.collection("users").findOne({ email: user.email });
+    // Claims older than the account: they still say admin, the account is now a viewer.
+    const secret = new TextEncoder().encode(loadConfig(cluster.env as Record<string, string>).jwtSecret);
+    const jwt = await new SignJWT({ name: "Fading", role: "admin" })
+      .setProtectedHeader({ alg: "HS256" })
+      .setSubject(String(doc?._id))
+      .setIssuedAt()
+      .setExpirationTime("30m")
+      .sign(secret);
+    const visit = () =>
+      fetch(`${a.url}/settings`, { headers: { cookie: `checkin_session=${jwt}` }, redirect: "manual" });
+    const refreshed = await visit();
+    expect(refreshed.status).toBe(403);
+    expect(refreshed.headers.getSetCookie().some((c) => c.startsWith("checkin_session="))).toBe(true);
+    await cluster.db.collection("users").updateOne({ _id: doc?._id }, { $set: { disabled: true } });
+    const disabled = await visit();
+    expect(disabled.status).toBe(303);
+    expect(disabled.headers.get("location")).toStartWith("/login");
+  });
+
   test("a revoked token stops working on every instance at once", async () => {
     const created = await fetch(`${a.url}/api/v1/auth/tokens`, {
       method: "POST",
@@ -252,6 +276,13 @@ describe("scanners assigned to sessions", () => {
     });
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { message: string }).message).toContain(`no session with ID ${ID}`);
+    const notScanner = await fetch(`${a.url}/api/v1/auth/tokens`, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...headers.admin },
+      body: JSON.stringify({ name: "wall", role: "viewer", sessionIds: [S] }),
+    });
+    expect(notScanner.status).toBe(400);
+    expect(((await notScanner.json()) as { message: string }).message).toContain("Only scanners");
     const created = await fetch(`${a.url}/api/v1/auth/tokens`, {
       method: "POST",
       headers: { "content-type": "application/json", ...headers.admin },
@@ -260,6 +291,8 @@ describe("scanners assigned to sessions", () => {
     const { data } = (await created.json()) as { data: { token: string } };
     const bearer = { authorization: `Bearer ${data.token}` };
     expect((await scan(b, bearer, session._id)).status).toBe(DOOR_ANSWER);
+    // The same session written in capitals is the same session.
+    expect((await scan(b, bearer, S.toUpperCase())).status).toBe(DOOR_ANSWER);
     const elsewhere = await scan(b, bearer, otherRoom._id);
     expect(elsewhere.status).toBe(403);
     expect(((await elsewhere.json()) as { message: string }).message).toContain("assigned to other sessions");

@@ -54,6 +54,12 @@ test("the event-day freeze refuses a deploy unless the override word is given", 
     EVENT_DAY_FREEZE: "true",
   });
   expect(wrongWord.code).toBe(1);
+  // The env file as people write it: quotes, capitals, a comment, Windows line ends.
+  writeFileSync(join(etc, "checkin.env"), 'EVENT_DAY_FREEZE="TRUE" # event day\r\n');
+  const envFrozen = script("deploy.sh", ["--binary", binary, "--dry-run"]);
+  expect(envFrozen.err).toContain("event-day freeze is on");
+  expect(script("status.sh", []).out).toContain("event-day freeze: ON");
+  rmSync(join(etc, "checkin.env"));
   writeFileSync(join(etc, "FREEZE"), "");
   const fileFrozen = script("deploy.sh", ["--binary", binary, "--dry-run"]);
   expect(fileFrozen.err).toContain("event-day freeze is on");
@@ -90,4 +96,22 @@ test("scale says which units it would start or stop, and keeps one instance", ()
   expect(all.code).toBe(1);
   expect(all.err).toContain("at least one must stay");
   expect(script("scale.sh", ["up", "zero"]).err).toContain("positive whole number");
+});
+
+test("a missing or empty port list stops every script before it touches anything", () => {
+  const empty = mkdtempSync(join(tmpdir(), "checkin-ops-empty-"));
+  writeFileSync(join(empty, "ports"), "\n");
+  const binary = join(etc, "new-checkin");
+  for (const [name, args] of [
+    ["deploy.sh", ["--binary", binary, "--dry-run"]],
+    ["scale.sh", ["up", "1", "--dry-run"]],
+    ["health.sh", []],
+    ["status.sh", []],
+  ] as const) {
+    const result = script(name, [...args], { CHECKIN_ETC: empty });
+    expect(`${name} ${result.code}`).toBe(`${name} 1`);
+    expect(result.err).toContain("lists no ports");
+    expect(result.out).not.toContain("dry-run:");
+  }
+  rmSync(empty, { recursive: true, force: true });
 });

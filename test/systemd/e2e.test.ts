@@ -162,8 +162,11 @@ test("install: two hardened instances under systemd behind Nginx", async () => {
   const health = script("health.sh");
   expect(health.code).toBe(0);
   expect(health.out).toContain("health: all well");
-  // Running it again changes nothing and still succeeds.
+  // Running it again changes nothing and still succeeds; a new build is deploy.sh's work.
   expect(script("install.sh", "--binary", `${RELEASE}/checkin-e2e-a`).code).toBe(0);
+  const sneaky = script("install.sh", "--binary", `${RELEASE}/checkin-e2e-b`);
+  expect(sneaky.code).toBe(1);
+  expect(sneaky.err).toContain("deploy/deploy.sh");
 }, 120_000);
 
 test("scale up to 3: the new instance is ready before Nginx sends it traffic", async () => {
@@ -205,6 +208,8 @@ test("a broken build is rolled back by itself, and the stream never notices", as
   expect(seen.failed).toEqual([]);
   for (const port of [BASE, BASE + 1, BASE + 2]) expect(await version(port)).toBe("0.1.0+e2e-b");
   expect(sandbox.run(["/opt/checkin/bin/checkin", "--version"]).trim()).toBe("0.1.0+e2e-b");
+  expect(sandbox.run(["/opt/checkin/bin/checkin.failed", "--version"]).trim()).toBe("0.0.0-broken");
+  expect(script("health.sh").code).toBe(0);
 }, 300_000);
 
 test("kill -9 of an instance: systemd restarts it while Nginx keeps serving", async () => {

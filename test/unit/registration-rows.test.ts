@@ -8,10 +8,13 @@ const keynote = new ObjectId();
 const workshopA = new ObjectId();
 const workshopB = new ObjectId();
 const lookups = {
-  participants: new Map([
+  emails: new Map([
     ["ada@example.org", ada],
-    ["qr-ada", ada],
     ["bob@example.org", bob],
+  ]),
+  codes: new Map([
+    ["QR-ADA", ada],
+    ["QR-ada", bob],
   ]),
   sessions: new Map([
     ["keynote", [keynote]],
@@ -22,11 +25,12 @@ const lookups = {
 };
 const records = (...rows: Record<string, string>[]) => rows.map((record, i) => ({ row: i + 2, record }));
 
-test("rows name people by email or badge code and sessions by name or ID, in any case", () => {
+test("rows name people by email (any case) or exact badge code, sessions by name (any case) or ID", () => {
   const resolved = resolveRegistrations(
     records(
       { email: "ADA@example.org", session: "Keynote" },
       { qrcode: "QR-ADA", session: String(workshopA), status: "Pending" },
+      { qrcode: "QR-ada", session: "keynote" },
     ),
     lookups,
   );
@@ -34,6 +38,8 @@ test("rows name people by email or badge code and sessions by name or ID, in any
   expect(resolved.rows).toEqual([
     { row: 2, participantId: ada, sessionId: keynote, status: "confirmed" },
     { row: 3, participantId: ada, sessionId: workshopA, status: "pending" },
+    // Badge codes are exact: another case is another badge.
+    { row: 4, participantId: bob, sessionId: keynote, status: "confirmed" },
   ]);
 });
 
