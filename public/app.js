@@ -42,8 +42,17 @@
       if (button) button.disabled = false;
       show(text);
     };
+    // While the server imports it streams <!--progress done/total--> markers, then the report.
+    const MARK = /<!--progress (\d+)\/(\d+)-->\n?/g;
+    xhr.addEventListener("progress", () => {
+      const last = [...xhr.responseText.matchAll(MARK)].at(-1);
+      if (!last || !bar) return;
+      const [done, total] = [Number(last[1]), Number(last[2])];
+      bar.value = total > 0 ? Math.round((done / total) * 100) : 100;
+      show(`Importing… ${done} of ${total} rows written`);
+    });
     xhr.addEventListener("load", () => {
-      if (target) target.innerHTML = xhr.responseText;
+      if (target) target.innerHTML = xhr.responseText.replace(MARK, "");
       finish(xhr.status < 400 ? "Done" : `Refused (HTTP ${xhr.status})`);
     });
     xhr.addEventListener("error", () => finish("The upload failed: the server could not be reached"));

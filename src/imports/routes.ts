@@ -10,7 +10,7 @@ import type { Runtime } from "../runtime";
 import { sessionsOf } from "../sessions/repo";
 import { csvResponse, html } from "../web/html";
 import { type ParticipantRow, parseParticipants, TEMPLATE, toCsv } from "./csv";
-import { importSummary, uploadBytes } from "./upload";
+import { importFailed, importSummary, type Progress, streamedImport, uploadBytes } from "./upload";
 
 const changed = (row: ParticipantRow, doc: ParticipantDoc) =>
   row.name !== doc.name ||
@@ -22,7 +22,7 @@ export function importRoutes(rt: Runtime, svc: CheckinService) {
   const db = rt.mongo.db;
   const maxBytes = rt.config.uploadMaxFileSize;
 
-  async function importParticipants(rows: ParticipantRow[]) {
+  async function importParticipants(rows: ParticipantRow[], progress: Progress) {
     const known = new Map(
       (
         await participantsOf(db)
@@ -56,6 +56,8 @@ export function importRoutes(rt: Runtime, svc: CheckinService) {
     }
     const errors: string[] = [];
     let created = 0;
+    const total = fresh.length + updates.length;
+    progress(0, total);
     for (let i = 0; i < fresh.length; i += 500) {
       const batch = fresh.slice(i, i + 500).map((row) => ({ row, doc: participantRecord(row) }));
       try {
@@ -73,17 +75,19 @@ export function importRoutes(rt: Runtime, svc: CheckinService) {
         for (const index of failed)
           errors.push(`row ${batch[index]?.row}: badge code ${batch[index]?.row.qrCode} is already used`);
       }
+      progress(i + batch.length, total);
     }
     if (updates.length > 0) await participantsOf(db).bulkWrite(updates, { ordered: false });
+    progress(total, total);
     // Everyone imported is scannable at once, on every instance.
     await svc.reloadDirectory();
     return { created, updated: updates.length, unchanged, errors };
   }
 
-  /** One upload: size check, parse, import, one report sorted by row. */
-  async function importFile(file: File): Promise<ImportSummary> {
-    const parsed = parseParticipants(await uploadBytes(file, maxBytes));
-    const { errors, ...written } = await importParticipants(parsed.rows);
+  /** One file: parse, import, one report sorted by row. */
+  async function importBytes(bytes: Uint8Array, progress: Progress = () => {}): Promise<ImportSummary> {
+    const parsed = parseParticipants(bytes);
+    const { errors, ...written } = await importParticipants(parsed.rows, progress);
     return importSummary(
       written,
       [...parsed.errors, ...errors],
@@ -97,16 +101,24 @@ export function importRoutes(rt: Runtime, svc: CheckinService) {
     .post(
       "/api/v1/participants/import",
       async ({ body, request }) => {
-        const report = await importFile(body.file);
+        const report = await importBytes(await uploadBytes(body.file, maxBytes));
         const message = report.failed > 0 ? `Imported with ${report.failed} rows refused` : "Imported";
         return ok(request, report, message);
       },
       { body: t.Object({ file: t.File() }) },
     )
     .get("/admin/import", () => html(ImportPage()))
-    .post("/admin/import", async ({ body }) => html(ImportReport({ report: await importFile(body.file) })), {
-      body: t.Object({ file: t.File() }),
-    })
+    .post(
+      "/admin/import",
+      async ({ body }) => {
+        const bytes = await uploadBytes(body.file, maxBytes);
+        return streamedImport(
+          async (progress) => ImportReport({ report: await importBytes(bytes, progress) }) as string,
+          importFailed(rt),
+        );
+      },
+      { body: t.Object({ file: t.File() }) },
+    )
     .get("/api/v1/participants/export.csv", async () => {
       const people = await participantsOf(db).find({}).sort({ name: 1 }).toArray();
       return csvResponse(

@@ -1,4 +1,6 @@
+import { ErrorPanel } from "../../views/scanner";
 import { AppError } from "../http/errors";
+import type { Runtime } from "../runtime";
 
 /** The uploaded file's bytes, or a 413 the organiser can act on. */
 export async function uploadBytes(file: File, maxBytes: number): Promise<Uint8Array> {
@@ -27,3 +29,48 @@ export function importSummary(
   const errors = byRow(refused);
   return { ...written, failed: errors.length, errors, encoding, rows };
 }
+
+/** How far an import is: rows written so far of those to write. */
+export type Progress = (done: number, total: number) => void;
+
+/**
+ * An import answered while it runs: `<!--progress done/total-->` markers as batches are
+ * written (public/app.js turns them into the progress bar and strips them), then the
+ * report. Nginx is told not to buffer it, so the markers arrive as they are sent.
+ */
+export function streamedImport(
+  work: (progress: Progress) => Promise<string>,
+  failed: (error: unknown) => string,
+): Response {
+  const encoder = new TextEncoder();
+  const body = new ReadableStream<Uint8Array>({
+    async start(controller) {
+      const send = (text: string) => controller.enqueue(encoder.encode(text));
+      try {
+        send(await work((done, total) => send(`<!--progress ${done}/${total}-->\n`)));
+      } catch (error) {
+        send(failed(error));
+      }
+      controller.close();
+    },
+  });
+  return new Response(body, {
+    headers: {
+      "content-type": "text/html; charset=utf-8",
+      "cache-control": "no-store",
+      "x-accel-buffering": "no",
+    },
+  });
+}
+
+/** What an import that broke half-way shows: rows written so far stay, and importing again is safe. */
+export const importFailed =
+  (rt: Runtime) =>
+  (error: unknown): string => {
+    if (error instanceof AppError) return ErrorPanel({ message: error.message }) as string;
+    rt.log.error({ err: error }, "import failed");
+    return ErrorPanel({
+      message:
+        "The import stopped on an error on our side (it is logged). Rows written so far stay; importing the file again is safe.",
+    }) as string;
+  };

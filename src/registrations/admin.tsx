@@ -9,7 +9,7 @@ import { ImportReport } from "../../views/import";
 import type { CheckinService } from "../checkin/service";
 import { containsPattern, parseId } from "../http/envelope";
 import { IdSchema } from "../http/query";
-import { importSummary, uploadBytes } from "../imports/upload";
+import { importFailed, importSummary, streamedImport, uploadBytes } from "../imports/upload";
 import { participantsOf } from "../participants/repo";
 import type { Runtime } from "../runtime";
 import { sessionsInOrder } from "../sessions/repo";
@@ -119,7 +119,13 @@ export function registrationAdmin(rt: Runtime, svc: CheckinService) {
         const fixed = body.session ? parseId(body.session) : undefined;
         if (fixed) await svc.requireSession(fixed);
         const bytes = await uploadBytes(body.file, rt.config.uploadMaxFileSize);
-        return html(<ImportReport report={await importRegistrationCsv(db, svc, bytes, fixed)} />);
+        return streamedImport(
+          async (progress) =>
+            (
+              <ImportReport report={await importRegistrationCsv(db, svc, bytes, fixed, progress)} />
+            ) as string,
+          importFailed(rt),
+        );
       },
       {
         body: t.Object({ file: t.File(), session: t.Optional(t.Union([SessionId, t.Literal("")])) }),

@@ -3,7 +3,7 @@ import type { ImportSummary } from "../../views/import";
 import { isDuplicateKey } from "../checkin/repo";
 import type { CheckinService } from "../checkin/service";
 import { missingColumn, readCsv } from "../imports/csv";
-import { importSummary } from "../imports/upload";
+import { importSummary, type Progress } from "../imports/upload";
 import { participantsOf } from "../participants/repo";
 import { sessionsOf } from "../sessions/repo";
 import { type RegistrationDoc, registrationsOf } from "./repo";
@@ -40,7 +40,12 @@ export async function loadLookups(db: Db): Promise<Lookups> {
  * Registers people in bulk. Idempotent: an existing registration keeps its date and only
  * takes the new status; each touched session's roster is rebuilt once, on every instance.
  */
-export async function assign(db: Db, svc: CheckinService, rows: Assignment[]): Promise<AssignResult> {
+export async function assign(
+  db: Db,
+  svc: CheckinService,
+  rows: Assignment[],
+  progress: Progress = () => {},
+): Promise<AssignResult> {
   const sessionIds = [...new Map(rows.map((r) => [String(r.sessionId), r.sessionId])).values()];
   const existing = new Map(
     (
@@ -76,6 +81,8 @@ export async function assign(db: Db, svc: CheckinService, rows: Assignment[]): P
     } else unchanged++;
   }
   let created = 0;
+  const total = fresh.length + changes.length;
+  progress(0, total);
   for (let i = 0; i < fresh.length; i += 500) {
     const batch = fresh.slice(i, i + 500);
     try {
@@ -87,8 +94,10 @@ export async function assign(db: Db, svc: CheckinService, rows: Assignment[]): P
       created += batch.length - failed;
       unchanged += failed;
     }
+    progress(i + batch.length, total);
   }
   if (changes.length > 0) await registrationsOf(db).bulkWrite(changes, { ordered: false });
+  progress(total, total);
   for (const sessionId of sessionIds) await svc.registrationsChanged(sessionId);
   return { created, updated: changes.length, unchanged };
 }
@@ -99,6 +108,7 @@ export async function importRegistrationCsv(
   svc: CheckinService,
   bytes: Uint8Array,
   fixedSession?: ObjectId,
+  progress: Progress = () => {},
 ): Promise<ImportSummary> {
   const csv = readCsv(bytes);
   const required = fixedSession
@@ -112,7 +122,7 @@ export async function importRegistrationCsv(
     ? { rows: [], errors: [missing] }
     : resolveRegistrations(csv.records, await loadLookups(db), fixedSession);
   return importSummary(
-    await assign(db, svc, resolved.rows),
+    await assign(db, svc, resolved.rows, progress),
     [...csv.errors, ...resolved.errors],
     csv.encoding,
     csv.records.length + csv.errors.length,

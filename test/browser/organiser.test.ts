@@ -34,6 +34,17 @@ test("sign in → import → scan → report", async () => {
     mimeType: "text/csv",
     buffer: Buffer.from(csv),
   });
+  // Every state the upload shows, in order.
+  await page.evaluate(() => {
+    const state = document.querySelector(".upload-state") as HTMLElement;
+    const seen: string[] = [];
+    (window as unknown as { uploadStates: string[] }).uploadStates = seen;
+    new MutationObserver(() => seen.push(state.textContent ?? "")).observe(state, {
+      childList: true,
+      characterData: true,
+      subtree: true,
+    });
+  });
   await page.click('button:has-text("Import")');
   const report = page.locator("#import-result");
   await report.locator(".headline").waitFor();
@@ -42,6 +53,10 @@ test("sign in → import → scan → report", async () => {
   // Sent by the progress-reporting upload (htmx's fetch would not set this state).
   expect(await page.textContent(".upload-state")).toBe("Done");
   expect(await page.isHidden(".upload-progress")).toBe(true);
+  expect(await report.innerHTML()).not.toContain("<!--progress");
+  const states = await page.evaluate(() => (window as unknown as { uploadStates: string[] }).uploadStates);
+  expect(states.some((text) => /^Importing… \d+ of 1 rows written$/.test(text))).toBe(true);
+  expect(states.at(-1)).toBe("Done");
 
   await page.goto(`${a.url}/scan/${session._id}`);
   await page.fill("#code", "QR-IMPORTED1");

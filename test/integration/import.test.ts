@@ -96,3 +96,25 @@ test("oversized files get 413, and the template downloads", async () => {
   const template = await fetch(`${a.url}/api/v1/participants/import/template`, { headers: cluster.auth });
   expect((await template.text()).split("\n")[0]).toBe("name,email,organization,phone,qrCode");
 });
+
+test("the import page streams its progress as batches are written, then the report", async () => {
+  const lines = ["name,email"];
+  for (let i = 0; i < 1600; i++) lines.push(`Streamed ${i},streamed${i}@example.org`);
+  lines.push(",nameless@example.org");
+  const form = new FormData();
+  form.set("file", new File([lines.join("\n")], "big.csv", { type: "text/csv" }));
+  const response = await fetch(`${a.url}/admin/import`, {
+    method: "POST",
+    headers: cluster.auth,
+    body: form,
+  });
+  expect(response.status).toBe(200);
+  expect(response.headers.get("x-accel-buffering")).toBe("no");
+  const text = await response.text();
+  const marks = [...text.matchAll(/<!--progress (\d+)\/(\d+)-->/g)].map((m) => `${m[1]}/${m[2]}`);
+  // 1,600 new people in batches of 500: 0, 500, 1000, 1500, 1600, then the end.
+  expect(marks).toEqual(["0/1600", "500/1600", "1000/1600", "1500/1600", "1600/1600", "1600/1600"]);
+  expect(text.indexOf("<!--progress 1600/1600-->")).toBeLessThan(text.indexOf("import-report"));
+  expect(text).toContain("1600 created");
+  expect(text).toContain("row 1602: name is missing");
+});
