@@ -3,6 +3,7 @@ import { Elysia, ValidationError } from "elysia";
 import { ErrorPanel } from "../views/scanner";
 import { authPlugin, type Sessions } from "./auth/plugin";
 import { authRoutes } from "./auth/routes";
+import type { Tokens } from "./auth/store";
 import { badgeRoutes } from "./badges/routes";
 import { checkinRoutes } from "./checkin/routes";
 import type { CheckinService } from "./checkin/service";
@@ -66,6 +67,7 @@ export interface AppParts {
   sockets: Set<{ close(code?: number, reason?: string): void }>;
   settings: Settings;
   sessions: Sessions;
+  tokens: Tokens;
 }
 
 export function createApp(rt: Runtime, parts: AppParts) {
@@ -156,8 +158,8 @@ export function createApp(rt: Runtime, parts: AppParts) {
           allowedHeaders: ["Content-Type", "Authorization", "Idempotency-Key", "X-Request-Id"],
         }),
       )
-      .use(authPlugin(rt, parts.sessions))
-      .use(authRoutes(rt, parts.sessions))
+      .use(authPlugin(rt, parts.sessions, parts.tokens))
+      .use(authRoutes(rt, parts.sessions, parts.tokens))
       .use(healthRoutes(rt))
       .use(sessionRoutes(rt, checkins))
       .use(participantRoutes(rt, checkins))

@@ -1,5 +1,6 @@
 import { createApp } from "./app";
 import { createSessions } from "./auth/plugin";
+import { createTokens } from "./auth/store";
 import { createCheckinService } from "./checkin/service";
 import type { Config } from "./config";
 import { registerHealthMetrics } from "./health/metrics";
@@ -40,8 +41,8 @@ export function assemble(config: Config) {
     ),
     state: { draining: false, startedAt: Date.now(), warm: false },
   };
-  const activity = createActivity(rt.redis.cmd, rt.mongo.db, config.ttl.statsMs);
   const bus = createBus(rt);
+  const activity = createActivity(rt.redis.cmd, rt.mongo.db, config.ttl.statsMs, bus);
   const settings = createSettings(rt, bus);
   const checkins = createCheckinService(rt, {
     activity,
@@ -54,7 +55,15 @@ export function assemble(config: Config) {
   const live = createLiveSource(rt, checkins, activity);
   const hub = createHub(rt, live, bus);
   const sockets = new Set<{ close(code?: number, reason?: string): void }>();
-  const app = createApp(rt, { checkins, hub, live, sockets, settings, sessions: createSessions(rt) });
+  const app = createApp(rt, {
+    checkins,
+    hub,
+    live,
+    sockets,
+    settings,
+    sessions: createSessions(rt),
+    tokens: createTokens(rt.mongo.db, bus),
+  });
   /** Connects, warms the caches, then starts the scheduler; readiness waits for it. */
   const start = () =>
     rt.mongo

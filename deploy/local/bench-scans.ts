@@ -1,135 +1,311 @@
-// Scan benchmark: a 2-instance cluster behind Nginx with the demo conference, scans
-// fired at a fixed arrival rate (open model: a slow answer does not slow the
-// arrivals), figures printed and written to bench/results.
+// Scan benchmark: a 2-instance cluster behind Nginx, scans fired at a fixed arrival
+// rate (open model: a slow answer does not slow the arrivals). Prints and writes to
+// bench/results, per run: latency (overall and per 5 s window), CPU seconds per
+// component and CPU ms per accepted check-in, Redis commands and MongoDB operations
+// per scan. Runs: the demo conference unlimited and with capacity enforced; then a
+// conference ten times the demo (start-up to ready, RSS, the same run, page renders)
+// and the knee (the highest rate whose p99 stays within 100 ms with no errors).
 //
-//   RATE=300 DURATION=20 WARMUP=3 INSTANCES=2 bun deploy/local/bench-scans.ts
+//   RATE=300 DURATION=20 WARMUP=3 INSTANCES=2 KNEE="200,300,400,500,600,700,800" \
+//   SCALE=1 LABEL="postgres fast" bun deploy/local/bench-scans.ts
+import Redis from "ioredis";
+import type { Db } from "mongodb";
 import { seedDemo } from "../../src/demo/seed";
-import { benchDatabase, envNumber, writeResult } from "./bench-common";
-import { startCluster } from "./cluster";
+import { benchDatabase, envNumber, ROOT, writeResult } from "./bench-common";
+import { cpuSeconds, difference, mongoOperations, redisCommands, rssMb, stackPids, sum } from "./bench-proc";
+import { type Cluster, startCluster } from "./cluster";
 
 const RATE = envNumber("RATE", 300);
 const DURATION = envNumber("DURATION", 20);
-const INSTANCES = envNumber("INSTANCES", 2);
-const { db, dbName, clusterDir, drop, auth } = await benchDatabase("bench");
-console.log(`bench: seeding the demo conference into ${dbName}`);
-await seedDemo(db);
-// Every session open (by hand, so the scheduler leaves it) and unlimited: the figure is accepted scans.
-await db
-  .collection("sessions")
-  .updateMany({}, { $set: { status: "open", isOpen: true, capacity: 0, statusSource: "manual" } });
-const regs = await db.collection("registrations").find({ status: "confirmed" }).toArray();
-const codes = new Map(
-  (await db.collection("participants").find({ isActive: true }).toArray()).map((p) => [
-    String(p._id),
-    p.qrCode as string,
-  ]),
-);
-const pairs = regs
-  .filter((r) => codes.has(String(r.participantId)))
-  .map((r) => ({ qrCode: codes.get(String(r.participantId)) as string, sessionId: String(r.sessionId) }))
-  .sort(() => Math.random() - 0.5);
 const WARMUP = envNumber("WARMUP", 3);
-const total = Math.min(pairs.length - RATE * WARMUP, RATE * DURATION);
+const INSTANCES = envNumber("INSTANCES", 2);
+const KNEE = (process.env.KNEE ?? "200,300,400,500,600,700,800,900,1000").split(",").map(Number);
+const KNEE_SECONDS = envNumber("KNEE_SECONDS", 8);
+const SCALE = process.env.SCALE !== "0";
+const LABEL = process.env.LABEL ?? "postgres fast (fsync off)";
+const P99_LIMIT_MS = 100;
 
-const cluster = await startCluster({
-  ports: Array.from({ length: INSTANCES }, (_, i) => 3101 + i),
-  nginxPort: 8181,
-  dir: clusterDir,
-  env: { ...process.env, MONGODB_DB: dbName, LOG_LEVEL: "warn", THROTTLE_LIMIT: "1000000" },
-});
-console.log(`bench: ${INSTANCES} instances behind Nginx at ${cluster.url}; ${total} scans at ${RATE}/s`);
+type Pair = { qrCode: string; sessionId: string };
+const redis = new Redis(process.env.REDIS_URL as string);
 
-// Warm-up at the target rate on scans not counted (JIT, connection pools), as on a
-// real morning where instances run well before the doors open.
-async function fire(pair: { qrCode: string; sessionId: string }, nonce: string) {
-  return fetch(`${cluster.url}/api/v1/scan`, {
-    method: "POST",
-    headers: { "content-type": "application/json", ...auth },
-    body: JSON.stringify({ ...pair, nonce }),
-  });
+/** A conference in its own database: every session open by hand, badges to scan in random order. */
+async function conference(prefix: string, size: { participants?: number; tracks?: number }) {
+  const bench = await benchDatabase(prefix);
+  const seeded = Date.now();
+  await seedDemo(bench.db, new Date(), size);
+  const seedSeconds = (Date.now() - seeded) / 1000;
+  const regs = await bench.db.collection("registrations").find({ status: "confirmed" }).toArray();
+  const codes = new Map(
+    (await bench.db.collection("participants").find({ isActive: true }).toArray()).map((p) => [
+      String(p._id),
+      p.qrCode as string,
+    ]),
+  );
+  const pairs: Pair[] = regs
+    .filter((r) => codes.has(String(r.participantId)))
+    .map((r) => ({ qrCode: codes.get(String(r.participantId)) as string, sessionId: String(r.sessionId) }))
+    .sort(() => Math.random() - 0.5);
+  return { ...bench, pairs, seedSeconds };
 }
-const warmups: Promise<unknown>[] = [];
-for (let i = 0; i < RATE * WARMUP; i++) {
-  warmups.push(
-    fire(pairs[total + i] as { qrCode: string; sessionId: string }, `warm-${i}-${dbName}`).then((r) =>
-      r.arrayBuffer(),
+
+/** Capacity unlimited, or enforced with room for everyone (every scan claims a seat). */
+async function setCapacity(db: Db, mode: "unlimited" | "enforced") {
+  await db.collection("sessions").updateMany(
+    {},
+    {
+      $set: {
+        status: "open",
+        isOpen: true,
+        statusSource: "manual",
+        requiresRegistration: false,
+        capacity: mode === "enforced" ? 100_000 : 0,
+        capacityEnforced: mode === "enforced",
+      },
+    },
+  );
+}
+
+/** Between runs: nobody inside, the door state dropped (the instances rebuild it). */
+async function reset(db: Db, dbName: string) {
+  await db.collection("checkins").deleteMany({});
+  for (const pattern of [`checkin:${dbName}:door:*`, `checkin:${dbName}:idem:*`]) {
+    let cursor = "0";
+    do {
+      const [next, keys] = await redis.scan(cursor, "MATCH", pattern, "COUNT", 1000);
+      cursor = next;
+      if (keys.length > 0) await redis.del(...keys);
+    } while (cursor !== "0");
+  }
+}
+
+const percentile = (sorted: number[], p: number) =>
+  Math.round((sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0) * 10) / 10;
+
+/** Fires `count` scans at `rate` per second, from `pairs[offset…]`. */
+async function fire(
+  cluster: Cluster,
+  auth: Record<string, string>,
+  pairs: Pair[],
+  rate: number,
+  count: number,
+  tag: string,
+) {
+  const latencies: [number, number][] = [];
+  const outcomes = new Map<string, number>();
+  let errors = 0;
+  const started = performance.now();
+  const inflight: Promise<void>[] = [];
+  for (let i = 0; i < count; i++) {
+    const wait = started + (i * 1000) / rate - performance.now();
+    if (wait > 1) await Bun.sleep(wait);
+    const pair = pairs[i % pairs.length] as Pair;
+    inflight.push(
+      (async () => {
+        const t0 = performance.now();
+        try {
+          const response = await fetch(`${cluster.url}/api/v1/scan`, {
+            method: "POST",
+            headers: { "content-type": "application/json", ...auth },
+            body: JSON.stringify({ ...pair, nonce: `${tag}-${i}` }),
+          });
+          const body = (await response.json()) as { data?: { outcome?: string } };
+          latencies.push([t0 - started, performance.now() - t0]);
+          if (response.status !== 200) errors++;
+          const outcome = body.data?.outcome ?? `http_${response.status}`;
+          outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+        } catch {
+          errors++;
+        }
+      })(),
+    );
+  }
+  await Promise.all(inflight);
+  return { latencies, outcomes, errors, seconds: (performance.now() - started) / 1000 };
+}
+
+/** One measured run: warm-up (not counted), then the steady window with every counter around it. */
+async function run(
+  name: string,
+  target: { cluster: Cluster; db: Db; auth: Record<string, string>; pairs: Pair[] },
+  rate: number,
+  seconds: number,
+) {
+  const { cluster, db, auth, pairs } = target;
+  const warmCount = Math.round(rate * WARMUP);
+  await fire(cluster, auth, pairs.slice(-warmCount), rate, warmCount, `warm-${name}-${Date.now()}`);
+  const roots = {
+    ...Object.fromEntries(cluster.instances.map((i) => [`instance ${i.port}`, [i.proc.pid]])),
+    nginx: [cluster.nginx.pid],
+    ...stackPids(ROOT),
+    "load generator": [process.pid],
+  };
+  const [cpu0, cmd0, ops0] = [cpuSeconds(roots), await redisCommands(redis), await mongoOperations(db)];
+  const total = Math.min(pairs.length - warmCount, Math.round(rate * seconds));
+  const shot = await fire(cluster, auth, pairs, rate, total, `${name}-${Date.now()}`);
+  const [cpu1, cmd1, ops1] = [cpuSeconds(roots), await redisCommands(redis), await mongoOperations(db)];
+  const cpu = difference(cpu0, cpu1);
+  const commands = difference(cmd0, cmd1);
+  const operations = difference(ops0, ops1);
+  const sorted = shot.latencies.map(([, ms]) => ms).sort((a, b) => a - b);
+  const accepted = shot.outcomes.get("accept") ?? 0;
+  const windows: { fromS: number; p50: number; p99: number }[] = [];
+  for (let from = 0; from < seconds; from += 5) {
+    const inWindow = shot.latencies
+      .filter(([at]) => at >= from * 1000 && at < (from + 5) * 1000)
+      .map(([, ms]) => ms)
+      .sort((a, b) => a - b);
+    windows.push({ fromS: from, p50: percentile(inWindow, 50), p99: percentile(inWindow, 99) });
+  }
+  const serverCpu = sum(cpu) - (cpu["load generator"] ?? 0);
+  const figures = {
+    run: name,
+    targetRate: rate,
+    scans: total,
+    seconds: Math.round(shot.seconds * 100) / 100,
+    acceptedPerSecond: Math.round((accepted / shot.seconds) * 10) / 10,
+    latencyMs: {
+      p50: percentile(sorted, 50),
+      p95: percentile(sorted, 95),
+      p99: percentile(sorted, 99),
+      max: percentile(sorted, 100),
+    },
+    errors: shot.errors,
+    outcomes: Object.fromEntries(shot.outcomes),
+    windows,
+    cpuSeconds: cpu,
+    cpuMsPerCheckIn: accepted > 0 ? Math.round((serverCpu / accepted) * 100_000) / 100 : null,
+    redisCommandsPerScan: Math.round((sum(commands) / total) * 100) / 100,
+    redisCommandsByName: Object.fromEntries(
+      Object.entries(commands).map(([k, v]) => [k, Math.round((v / total) * 100) / 100]),
     ),
+    mongoOperationsPerScan: Math.round((sum(operations) / total) * 100) / 100,
+    mongoOperationsByName: Object.fromEntries(
+      Object.entries(operations).map(([k, v]) => [k, Math.round((v / total) * 100) / 100]),
+    ),
+  };
+  console.log(
+    `bench [${LABEL}] ${name} @${rate}/s: accepted/s ${figures.acceptedPerSecond} · p50 ${figures.latencyMs.p50} · ` +
+      `p95 ${figures.latencyMs.p95} · p99 ${figures.latencyMs.p99} ms · errors ${shot.errors} · ` +
+      `CPU ${figures.cpuMsPerCheckIn} ms/check-in · Redis ${figures.redisCommandsPerScan} cmd/scan · ` +
+      `MongoDB ${figures.mongoOperationsPerScan} op/scan`,
   );
-  await Bun.sleep(1000 / RATE);
+  console.log(`bench   windows ${windows.map((w) => `[${w.fromS}s p99 ${w.p99}]`).join(" ")}`);
+  console.log(
+    `bench   CPU s ${Object.entries(cpu)
+      .map(([k, v]) => `${k} ${v.toFixed(2)}`)
+      .join(" · ")}`,
+  );
+  return figures;
 }
-await Promise.all(warmups);
 
-const latencies: number[] = [];
-const timeline: [number, number][] = [];
-const outcomes = new Map<string, number>();
-let errors = 0;
-const started = performance.now();
-const inflight: Promise<void>[] = [];
-for (let i = 0; i < total; i++) {
-  const due = started + (i * 1000) / RATE;
-  const wait = due - performance.now();
-  if (wait > 1) await Bun.sleep(wait);
-  const pair = pairs[i] as { qrCode: string; sessionId: string };
-  inflight.push(
-    (async () => {
-      const t0 = performance.now();
-      try {
-        const response = await fire(pair, `bench-${i}-${dbName}`);
-        const body = (await response.json()) as { data?: { outcome?: string } };
-        latencies.push(performance.now() - t0);
-        timeline.push([t0 - started, performance.now() - t0]);
-        if (response.status !== 200) errors++;
-        const outcome = body.data?.outcome ?? `http_${response.status}`;
-        outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
-      } catch {
-        errors++;
-      }
-    })(),
+async function cluster(dbName: string, dir: string, nginxPort: number) {
+  const started = Date.now();
+  const c = await startCluster({
+    ports: Array.from({ length: INSTANCES }, (_, i) => nginxPort - 5080 + i),
+    nginxPort,
+    dir,
+    env: { ...process.env, MONGODB_DB: dbName, LOG_LEVEL: "warn", THROTTLE_LIMIT: "100000000" },
+  });
+  return { cluster: c, readySeconds: (Date.now() - started) / 1000 };
+}
+
+const timed = async (url: string, auth: Record<string, string>) => {
+  const t0 = performance.now();
+  const response = await fetch(url, { headers: auth });
+  await response.arrayBuffer();
+  return { status: response.status, ms: Math.round((performance.now() - t0) * 10) / 10 };
+};
+
+const runs: unknown[] = [];
+
+// The demo conference: unlimited, then with seats.
+{
+  const demo = await conference("bench", {});
+  await setCapacity(demo.db, "unlimited");
+  const { cluster: c } = await cluster(demo.dbName, `${demo.clusterDir}`, 8181);
+  console.log(
+    `bench: ${INSTANCES} instances behind Nginx at ${c.url}; demo conference, ${demo.pairs.length} registrations`,
   );
+  const target = { cluster: c, db: demo.db, auth: demo.auth, pairs: demo.pairs };
+  runs.push(await run("demo unlimited", target, RATE, DURATION));
+  await reset(demo.db, demo.dbName);
+  // Through the API, as an organiser would: every instance hears of the new capacity.
+  for (const session of await demo.db.collection("sessions").find({}).toArray()) {
+    const response = await fetch(`${c.url}/api/v1/sessions/${session._id}`, {
+      method: "PATCH",
+      headers: { "content-type": "application/json", ...demo.auth },
+      body: JSON.stringify({ capacity: 100_000, capacityEnforced: true }),
+    });
+    if (response.status !== 200) throw new Error(`capacity change answered ${response.status}`);
+  }
+  runs.push(await run("demo capacity enforced", target, RATE, DURATION));
+  await c.stop();
+  await demo.drop();
 }
-await Promise.all(inflight);
-const elapsed = (performance.now() - started) / 1000;
-latencies.sort((a, b) => a - b);
-const pct = (p: number) =>
-  Math.round(
-    (latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? 0) * 10,
-  ) / 10;
-const accepted = outcomes.get("accept") ?? 0;
-// Latency per 5-second window shows warm-up and drift, which one overall figure hides.
-const windows: { fromS: number; p50: number; p99: number }[] = [];
-for (let from = 0; from < DURATION; from += 5) {
-  const inWindow = timeline
-    .filter(([at]) => at >= from * 1000 && at < (from + 5) * 1000)
-    .map(([, ms]) => ms)
-    .sort((a, b) => a - b);
-  const at = (p: number) =>
-    Math.round((inWindow[Math.floor((p / 100) * (inWindow.length - 1))] ?? 0) * 10) / 10;
-  windows.push({ fromS: from, p50: at(50), p99: at(99) });
+
+// Ten times the demo: start-up, memory, the same run, page renders, and the knee.
+let scale: Record<string, unknown> | null = null;
+let knee: { steps: unknown[]; kneeRate: number | null } | null = null;
+if (SCALE) {
+  const big = await conference("bench10x", { participants: 20_000, tracks: 10 });
+  await setCapacity(big.db, "enforced");
+  const counts = {
+    participants: await big.db.collection("participants").countDocuments({}),
+    sessions: await big.db.collection("sessions").countDocuments({}),
+    registrations: await big.db.collection("registrations").countDocuments({}),
+  };
+  const { cluster: c, readySeconds } = await cluster(big.dbName, `${big.clusterDir}`, 8182);
+  const target = { cluster: c, db: big.db, auth: big.auth, pairs: big.pairs };
+  console.log(
+    `bench: 10× conference ${JSON.stringify(counts)} seeded in ${big.seedSeconds.toFixed(1)} s; ready in ${readySeconds.toFixed(1)} s`,
+  );
+  const scaled = await run("10x capacity enforced", target, RATE, DURATION);
+  const someSession = big.pairs[0]?.sessionId;
+  scale = {
+    ...counts,
+    startToReadySeconds: readySeconds,
+    rssMbPerInstance: c.instances.map((i) => rssMb(i.proc.pid)),
+    scanP99Ms: scaled.latencyMs.p99,
+    renderMs: {
+      live: await timed(`${c.url}/live`, big.auth),
+      sessionLive: await timed(`${c.url}/live/${someSession}`, big.auth),
+      attendanceReport: await timed(`${c.url}/reports`, big.auth),
+    },
+  };
+  console.log(`bench: 10× ${JSON.stringify(scale)}`);
+  runs.push(scaled);
+
+  const steps: { rate: number; p99: number; errors: number; acceptedPerSecond: number }[] = [];
+  for (const rate of KNEE) {
+    await reset(big.db, big.dbName);
+    const figures = await run(`knee step`, target, rate, KNEE_SECONDS);
+    steps.push({
+      rate,
+      p99: figures.latencyMs.p99,
+      errors: figures.errors,
+      acceptedPerSecond: figures.acceptedPerSecond,
+    });
+    if (figures.latencyMs.p99 > P99_LIMIT_MS * 3 || figures.errors > 0) break;
+  }
+  const within = steps.filter((s) => s.p99 <= P99_LIMIT_MS && s.errors === 0);
+  knee = { steps, kneeRate: within.length > 0 ? Math.max(...within.map((s) => s.rate)) : null };
+  console.log(
+    `bench: knee (p99 ≤ ${P99_LIMIT_MS} ms, no errors) ${knee.kneeRate}/s · ${steps.map((s) => `${s.rate}/s p99 ${s.p99}`).join(" · ")}`,
+  );
+  await c.stop();
+  await big.drop();
 }
-const result = {
+
+const results = {
   benchmark: "scan-rate",
+  label: LABEL,
   date: new Date().toISOString(),
   instances: INSTANCES,
-  targetRate: RATE,
   warmupSeconds: WARMUP,
-  scans: total,
-  seconds: Math.round(elapsed * 100) / 100,
-  acceptedPerSecond: Math.round((accepted / elapsed) * 10) / 10,
-  latencyMs: { p50: pct(50), p95: pct(95), p99: pct(99), max: pct(100) },
-  errors,
-  outcomes: Object.fromEntries(outcomes),
-  windows,
+  runs,
+  scale,
+  knee,
   machine: { cpus: navigator.hardwareConcurrency },
 };
-await cluster.stop();
-await drop();
-
-console.log(
-  `bench: accepted/s ${result.acceptedPerSecond} · p50 ${result.latencyMs.p50} ms · p95 ${result.latencyMs.p95} ms · ` +
-    `p99 ${result.latencyMs.p99} ms · errors ${errors} · outcomes ${JSON.stringify(result.outcomes)}`,
-);
-const file = writeResult("scan-rate", result);
-console.log(
-  `bench: per 5 s window ${windows.map((w) => `[${w.fromS}s p50 ${w.p50} p99 ${w.p99}]`).join(" ")}`,
-);
-console.log(`bench: written to ${file}`);
+console.log(`bench: written to ${writeResult("scan-rate", results)}`);
+redis.disconnect();

@@ -19,9 +19,18 @@ cleanup() {
 }
 trap cleanup EXIT
 
+status=0
 results="$ROOT/bench/results"
 mkdir -p "$results"
 bun deploy/local/bench-scans.ts
+# The same scan runs with PostgreSQL durable (fsync and synchronous commit on), labelled apart.
+if [[ -f "$LOCAL/run/postgres.pid" ]]; then
+  STACK_PG_DURABLE=1 bash "$ROOT/deploy/local/stack.sh" restart-postgres
+  sleep 2
+  SCALE=0 KNEE="" LABEL="postgres durable (fsync on)" bun deploy/local/bench-scans.ts || status=$?
+  STACK_PG_DURABLE=0 bash "$ROOT/deploy/local/stack.sh" restart-postgres
+  sleep 2
+fi
 bun deploy/local/bench-live.ts
 
 # k6 against its own cluster and database.
@@ -37,7 +46,6 @@ export API_TOKEN
 stamp="$(date -u +%Y-%m-%dT%H-%M-%SZ)"
 mkdir -p "$results/k6-$stamp"
 export BASE_URL=http://127.0.0.1:8183 SUMMARY_DIR="$results/k6-$stamp"
-status=0
 k6 run --quiet --no-usage-report -e RATE="${K6_RATE:-150}" -e DURATION="${K6_DURATION:-60}" k6/doors-open.js || status=$?
 k6 run --quiet --no-usage-report -e CLIENTS="${K6_CLIENTS:-1000}" -e DURATION="${K6_DURATION:-30}" k6/dashboards.js || status=$?
 log "k6 summaries in $SUMMARY_DIR"

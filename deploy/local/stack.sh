@@ -106,10 +106,13 @@ start_postgres() {
   fi
   if ! as_pg_user "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1; then
     touch "$LOGS/postgres.log" && chown "$PG_USER" "$LOGS/postgres.log" 2>/dev/null || true
+    # Local data is disposable, so durability is off unless STACK_PG_DURABLE=1 asks (the benchmark measures both).
+    local durability="-c fsync=off -c synchronous_commit=off"
+    [[ "${STACK_PG_DURABLE:-0}" == 1 ]] && durability="-c fsync=on -c synchronous_commit=on"
     as_pg_user "$bin/pg_ctl" -D "$data" -l "$LOGS/postgres.log" -w -t 60 start \
-      -o "-c listen_addresses=127.0.0.1 -p $PG_LOCAL_PORT -k $data -c fsync=off -c synchronous_commit=off -c max_connections=200" \
+      -o "-c listen_addresses=127.0.0.1 -p $PG_LOCAL_PORT -k $data $durability -c max_connections=200" \
       >/dev/null || die "PostgreSQL did not start (see $LOGS/postgres.log)"
-    log "postgresql on 127.0.0.1:$PG_LOCAL_PORT"
+    log "postgresql on 127.0.0.1:$PG_LOCAL_PORT (${durability})"
   fi
   head -1 "$data/postmaster.pid" >"$RUN/postgres.pid"
   as_pg_user "$bin/psql" -h 127.0.0.1 -p "$PG_LOCAL_PORT" -U postgres -tAc \
@@ -164,9 +167,19 @@ cmd_stop() {
   fi
 }
 
+# PostgreSQL alone, started again (with STACK_PG_DURABLE as now set); FerretDB reconnects by itself.
+cmd_restart_postgres() {
+  [[ -f "$RUN/postgres.pid" ]] || die "PostgreSQL is not running under this stack"
+  local bin
+  bin="$(postgres_bin)" && as_pg_user "$bin/pg_ctl" -D "$LOCAL/pg" -m fast -w stop >/dev/null 2>&1 || true
+  rm -f "$RUN/postgres.pid"
+  start_postgres
+}
+
 case "${1:-start}" in
 start) cmd_start ;;
 stop) cmd_stop ;;
 status) cmd_status ;;
-*) die "usage: stack.sh start|stop|status" ;;
+restart-postgres) cmd_restart_postgres ;;
+*) die "usage: stack.sh start|stop|status|restart-postgres" ;;
 esac

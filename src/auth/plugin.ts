@@ -4,7 +4,7 @@ import { AppError } from "../http/errors";
 import type { Runtime } from "../runtime";
 import { allows, maySession, type Role, requirement } from "./policy";
 import { enforceRateLimit } from "./ratelimit";
-import { currentUser, type Principal, principalForToken } from "./store";
+import { currentUser, type Principal, type Tokens } from "./store";
 
 export const SESSION_COOKIE = "checkin_session";
 export const CSRF_COOKIE = "checkin_csrf";
@@ -105,11 +105,10 @@ function isPage(request: Request, path: string): boolean {
  * mobile scanner) or the session cookie (pages). Cookie-authenticated changes must
  * carry the CSRF token (double submit: cookie and X-CSRF-Token header).
  */
-export function authPlugin(rt: Runtime, sessions: Sessions) {
+export function authPlugin(rt: Runtime, sessions: Sessions, tokens: Tokens) {
   async function resolve(request: Request, set: { headers: Record<string, string | string[]> }) {
     const bearer = /^Bearer\s+(\S+)$/i.exec(request.headers.get("authorization") ?? "")?.[1];
-    if (bearer)
-      return { principal: await principalForToken(rt.redis.cmd, rt.mongo.db, bearer), viaCookie: false };
+    if (bearer) return { principal: await tokens.principalFor(bearer), viaCookie: false };
     const cookie = readCookie(request, SESSION_COOKIE);
     const session = cookie ? await sessions.read(cookie) : null;
     if (session && session.expiresAt - Date.now() < REFRESH_BELOW_SECONDS * 1000) {

@@ -10,7 +10,7 @@ import { html } from "../web/html";
 import { verifyPassword } from "./password";
 import type { Sessions } from "./plugin";
 import { ROLES } from "./policy";
-import { assignableSessions, createToken, revokeToken, tokensOf, userPrincipal, usersOf } from "./store";
+import { assignableSessions, createToken, type Tokens, tokensOf, userPrincipal, usersOf } from "./store";
 
 const RoleSchema = t.Union(ROLES.map((role) => t.Literal(role)));
 const SessionId = IdSchema("session ID");
@@ -28,7 +28,7 @@ const TokenBody = t.Object(
 const safeNext = (next: string | undefined) =>
   next?.startsWith("/") && !next.startsWith("//") ? next : "/scan";
 
-export function authRoutes(rt: Runtime, sessions: Sessions) {
+export function authRoutes(rt: Runtime, sessions: Sessions, tokens: Tokens) {
   const db = rt.mongo.db;
   const listTokens = () =>
     tokensOf(db)
@@ -92,7 +92,7 @@ export function authRoutes(rt: Runtime, sessions: Sessions) {
       { body: TokenBody },
     )
     .post("/admin/tokens/:id/revoke", async ({ params }) => {
-      await revokeToken(rt.redis.cmd, db, parseId(params.id));
+      await tokens.revoke(parseId(params.id));
       return html(<TokenList tokens={await listTokens()} />);
     })
     .post(
@@ -111,7 +111,7 @@ export function authRoutes(rt: Runtime, sessions: Sessions) {
       { body: TokenBody },
     )
     .delete("/api/v1/auth/tokens/:id", async ({ params, request }) => {
-      const revoked = await revokeToken(rt.redis.cmd, db, parseId(params.id));
+      const revoked = await tokens.revoke(parseId(params.id));
       if (!revoked) throw notFound(`Active token with ID ${params.id} not found`);
       const { hash, ...shown } = revoked;
       return ok(request, shown, "Token revoked on every instance");

@@ -1,8 +1,7 @@
-import type Redis from "ioredis";
 import { type Collection, type Db, ObjectId } from "mongodb";
 import { badRequest } from "../http/errors";
-import { cached, store } from "../infra/cache";
 import type { IndexSpec } from "../infra/mongo";
+import type { Bus } from "../live/bus";
 import { hashPassword, randomSecret, sha256Hex } from "./password";
 import type { Role } from "./policy";
 
@@ -97,7 +96,6 @@ export const usersOf = (db: Db): Collection<UserDoc> => db.collection<UserDoc>("
 export const tokensOf = (db: Db): Collection<TokenDoc> => db.collection<TokenDoc>("api_tokens");
 
 const TOKEN_TTL_MS = 60_000;
-const tokenKey = (hash: string) => `token:${hash}`;
 
 /** Creates an API token; the returned secret is the only copy. */
 export async function createToken(
@@ -121,34 +119,53 @@ export async function createToken(
   return { token, doc };
 }
 
-/** The principal behind a bearer token; cached in Redis and written through on revoke. */
-export async function principalForToken(redis: Redis, db: Db, token: string): Promise<Principal | null> {
-  if (!token.startsWith("ck_")) return null;
-  const hash = await sha256Hex(token);
-  const doc = await cached(redis, tokenKey(hash), TOKEN_TTL_MS, TOKEN_TTL_MS, () =>
-    tokensOf(db).findOne({ hash, revokedAt: null }),
-  );
-  return doc
-    ? {
-        kind: "token",
-        id: String(doc._id),
-        name: doc.name,
-        role: doc.role,
-        ...assignedSessions(doc.sessionIds),
+const tokenPrincipal = (doc: TokenDoc): Principal => ({
+  kind: "token",
+  id: String(doc._id),
+  name: doc.name,
+  role: doc.role,
+  ...assignedSessions(doc.sessionIds),
+});
+
+/**
+ * Bearer tokens, looked up once and then answered from this instance's memory. A
+ * revocation is announced on the bus and forgotten by every instance at once; the
+ * lifetime only bounds how long a lost announcement could matter.
+ */
+export function createTokens(db: Db, bus: Bus) {
+  const known = new Map<string, { principal: Principal | null; until: number }>();
+  void bus.listen((event) => {
+    if (event.kind === "token") known.delete(event.hash);
+    else if (event.kind === "resync") known.clear();
+  });
+  return {
+    async principalFor(token: string): Promise<Principal | null> {
+      if (!token.startsWith("ck_")) return null;
+      const hash = await sha256Hex(token);
+      const hit = known.get(hash);
+      if (hit && hit.until > Date.now()) return hit.principal;
+      const doc = await tokensOf(db).findOne({ hash, revokedAt: null });
+      const principal = doc ? tokenPrincipal(doc) : null;
+      known.set(hash, { principal, until: Date.now() + TOKEN_TTL_MS });
+      return principal;
+    },
+    /** Revoked on every instance at once. */
+    async revoke(id: ObjectId): Promise<TokenDoc | null> {
+      const doc = await tokensOf(db).findOneAndUpdate(
+        { _id: id, revokedAt: null },
+        { $set: { revokedAt: new Date() } },
+        { returnDocument: "after" },
+      );
+      if (doc) {
+        known.delete(doc.hash);
+        await bus.publish({ kind: "token", hash: doc.hash });
       }
-    : null;
+      return doc;
+    },
+  };
 }
 
-/** Revoked on every instance at once: the cache entry is replaced by a tombstone. */
-export async function revokeToken(redis: Redis, db: Db, id: ObjectId): Promise<TokenDoc | null> {
-  const doc = await tokensOf(db).findOneAndUpdate(
-    { _id: id, revokedAt: null },
-    { $set: { revokedAt: new Date() } },
-    { returnDocument: "after" },
-  );
-  if (doc) await store(redis, tokenKey(doc.hash), null, TOKEN_TTL_MS);
-  return doc;
-}
+export type Tokens = ReturnType<typeof createTokens>;
 
 /** A staff account; the password is hashed here and never stored in clear. */
 export async function createUser(

@@ -50,18 +50,48 @@ export interface Verdict {
   badge: "accepted" | "accepted_unregistered" | null;
 }
 
-export const REASON_TEXT: Record<Reason, string> = {
-  ok: "Checked in",
-  already_checked_in: "Participant is already checked in to this session",
-  not_registered: "Participant is not registered for this session",
-  registration_cancelled: "Participant's registration for this session was cancelled",
-  invite_only: "Session requires registration and the participant is not registered",
-  session_full: "Session is at full capacity",
-  session_not_open: "Session is not open for check-ins",
-  session_ended: "Session has ended",
-  unknown_code: "Badge code not found",
-  inactive_participant: "Participant's badge is deactivated",
+/**
+ * Every reason a scan can end with: the words staff read, and the HTTP status the JSON
+ * check-in routes answer it with. Nothing else spells these out.
+ */
+export const REASONS: Record<Reason, { text: string; status: number }> = {
+  ok: { text: "Checked in", status: 201 },
+  already_checked_in: { text: "Participant is already checked in to this session", status: 409 },
+  not_registered: { text: "Participant is not registered for this session", status: 400 },
+  registration_cancelled: {
+    text: "Participant's registration for this session was cancelled",
+    status: 400,
+  },
+  invite_only: {
+    text: "Participant is not registered for this session, which requires registration",
+    status: 400,
+  },
+  session_full: { text: "Session is at full capacity", status: 400 },
+  session_not_open: { text: "Session is not open for check-ins", status: 400 },
+  session_ended: { text: "Session has ended and is not open for check-ins", status: 400 },
+  unknown_code: { text: "Badge code not found", status: 404 },
+  inactive_participant: { text: "Participant's badge is deactivated", status: 400 },
 };
+
+/** What a door may do after each outcome: accept anyway, decline. */
+export const DOOR_ACTIONS: Record<Outcome, { canAccept: boolean; canDecline: boolean }> = {
+  accept: { canAccept: true, canDecline: true },
+  decide: { canAccept: true, canDecline: true },
+  already: { canAccept: false, canDecline: false },
+  refuse: { canAccept: false, canDecline: true },
+};
+
+/** The sentence for a verdict, with the facts it names (the capacity, the invite-only rule). */
+export function reasonText(
+  verdict: Pick<Verdict, "reason">,
+  session: Pick<DecisionSession, "capacity" | "requiresRegistration">,
+): string {
+  if (verdict.reason === "session_full")
+    return `Session is at full capacity (${session.capacity} participants)`;
+  if (verdict.reason === "registration_cancelled" && session.requiresRegistration)
+    return 'Registration status is "cancelled"; this session requires registration';
+  return REASONS[verdict.reason].text;
+}
 
 export function isLate(
   session: Pick<DecisionSession, "startTime" | "lateThresholdMinutes">,
@@ -107,4 +137,63 @@ export function decide(input: DecisionInput): Verdict {
     );
   }
   return verdict("accept", "ok");
+}
+
+/** A registration as the scan path sees it: one of the statuses, or none at all. */
+export type RegistrationState = RegistrationStatus | "none";
+
+/**
+ * The registration states that `decide` admits when everything else is as given and the
+ * person is not inside yet with room to spare: the claim script in Redis takes a seat
+ * for exactly these, so the rule stays written once, here.
+ */
+export function admittingStates(
+  input: Omit<DecisionInput, "registration" | "alreadyCheckedIn" | "checkedInCount">,
+): RegistrationState[] {
+  return (["none", ...REGISTRATION_STATUSES] as const).filter(
+    (state) =>
+      decide({
+        ...input,
+        registration: state === "none" ? null : { status: state },
+        alreadyCheckedIn: false,
+        checkedInCount: 0,
+      }).outcome === "accept",
+  );
+}
+
+/** What an admission stored, as far as the answer needs it. */
+export interface Admission {
+  nonce?: string;
+  isLate: boolean;
+  badge: "accepted" | "accepted_unregistered";
+  wasRegistered: boolean;
+}
+
+/** What the write found: its own check-in, someone else's for this person, no seat left, or no write. */
+export type Written<T extends Admission = Admission> =
+  | { kind: "admitted"; doc: T }
+  | { kind: "duplicate"; existing: T }
+  | { kind: "full" }
+  | { kind: "none"; existing: T | null };
+
+/**
+ * The answer a scan gets: the decision, corrected by what the write found. A retry whose
+ * original got in is answered as the original was, whatever has happened since.
+ */
+export function finalVerdict(decision: Verdict, written: Written, nonce?: string): Verdict {
+  const original = written.kind === "duplicate" || written.kind === "none" ? written.existing : null;
+  if (nonce !== undefined && original?.nonce === nonce) {
+    return {
+      ...decision,
+      outcome: "accept",
+      reason: "ok",
+      badge: original.badge,
+      isLate: original.isLate,
+      wasRegistered: original.wasRegistered,
+    };
+  }
+  if (written.kind === "duplicate")
+    return { ...decision, outcome: "already", reason: "already_checked_in", badge: null };
+  if (written.kind === "full") return { ...decision, outcome: "refuse", reason: "session_full", badge: null };
+  return decision;
 }

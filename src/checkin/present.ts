@@ -1,7 +1,7 @@
 import type { ParticipantDoc } from "../participants/repo";
 import type { SessionDoc } from "../sessions/repo";
-import { isFull, REASON_TEXT, type Verdict } from "./decide";
-import type { ScanResult } from "./service";
+import { DOOR_ACTIONS, isFull } from "./decide";
+import type { ScanResult } from "./scan";
 
 // Shapes the API contract's clients read, built from scan results.
 
@@ -29,24 +29,6 @@ export function briefSession(s: SessionDoc) {
   return { _id: s._id, name: s.name, startTime: s.startTime, endTime: s.endTime, location: s.location };
 }
 
-/** The sentence staff see and the mobile app matches on (capacity/full, already checked in, not open, …). */
-export function verdictMessage(verdict: Verdict, session: SessionDoc): string {
-  switch (verdict.reason) {
-    case "session_full":
-      return `Session is at full capacity (${session.capacity} participants)`;
-    case "session_ended":
-      return "Session has ended and is not open for check-ins";
-    case "invite_only":
-      return "Participant is not registered for this session, which requires registration";
-    case "registration_cancelled":
-      return session.requiresRegistration
-        ? 'Registration status is "cancelled"; this session requires registration'
-        : REASON_TEXT.registration_cancelled;
-    default:
-      return REASON_TEXT[verdict.reason];
-  }
-}
-
 /** `data` of POST /checkin/verify-qr. */
 export function verification(result: ScanResult) {
   const { verdict, session, participant, registration, checkIn, count } = result;
@@ -56,9 +38,6 @@ export function verification(result: ScanResult) {
   const already = checkIn !== null;
   const registered = registration?.status === "confirmed";
   const badge = already ? "ALREADY_CHECKED_IN" : registered ? "REGISTERED" : "NOT_REGISTERED";
-  const inviteOnlyRefusal =
-    verdict.reason === "invite_only" ||
-    (verdict.reason === "registration_cancelled" && session.requiresRegistration);
   return {
     participant: participant && briefParticipant(participant),
     session: {
@@ -82,8 +61,7 @@ export function verification(result: ScanResult) {
       reason: verdict.reason,
     },
     actions: {
-      canAccept: !already && open && !full && !inviteOnlyRefusal && participant?.isActive === true,
-      canDecline: !already,
+      ...(already ? DOOR_ACTIONS.already : DOOR_ACTIONS[verdict.outcome]),
       acceptLabel: full ? "Session Full" : registered ? "Check In" : "Accept Anyway",
       declineLabel: !open ? "Session Closed" : registered ? "Decline" : "Decline Entry",
     },

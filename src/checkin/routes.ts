@@ -7,7 +7,8 @@ import { IdSchema, pageQuery, pagination, sortFor } from "../http/query";
 import { participantsOf } from "../participants/repo";
 import type { Runtime } from "../runtime";
 import { sessionsOf } from "../sessions/repo";
-import { briefParticipant, briefSession, capacityInfo, verdictMessage, verification } from "./present";
+import { REASONS, reasonText } from "./decide";
+import { briefParticipant, briefSession, capacityInfo, verification } from "./present";
 import { type CheckInDoc, checkinsOf, type Method, type ScanLogDoc, scanlogOf } from "./repo";
 import type { CheckinService, ScanResult } from "./service";
 
@@ -42,18 +43,16 @@ function nonceOf(body: { nonce?: string }, headers: Record<string, string | unde
 function requireAdmitted(result: ScanResult) {
   const { verdict, session, participant } = result;
   if (verdict.outcome === "accept" && result.checkIn) return result.checkIn;
-  const message = verdictMessage(verdict, session);
-  switch (verdict.reason) {
-    case "unknown_code":
-      throw notFound("Participant with this QR code not found");
-    case "already_checked_in":
-      throw new AppError(
-        409,
-        `Participant ${participant?.name ?? ""} is already checked in to this session`.replace("  ", " "),
-      );
-    default:
-      throw new AppError(400, "Validation failed", [{ field: verdict.reason, message }]);
-  }
+  const { status } = REASONS[verdict.reason];
+  if (verdict.reason === "unknown_code") throw notFound("Participant with this QR code not found");
+  if (verdict.reason === "already_checked_in")
+    throw new AppError(
+      status,
+      `Participant ${participant?.name ?? ""} is already checked in to this session`.replace("  ", " "),
+    );
+  throw new AppError(status, "Validation failed", [
+    { field: verdict.reason, message: reasonText(verdict, session) },
+  ]);
 }
 
 async function withPopulation(rt: Runtime, docs: CheckInDoc[], mode: "brief" | "full") {
@@ -219,7 +218,7 @@ export function checkinRoutes(rt: Runtime, svc: CheckinService) {
           device: body.device,
           nonce: nonceOf(body, headers),
         });
-        return ok(request, scanJson(result), verdictMessage(result.verdict, result.session), {
+        return ok(request, scanJson(result), reasonText(result.verdict, result.session), {
           capacityInfo: capacityInfo(result.session, result.count),
         });
       },

@@ -1,56 +1,22 @@
-import type Redis from "ioredis";
 import type { Db, ObjectId } from "mongodb";
 import { unavailable } from "../http/errors";
 import { sessionsOf } from "../sessions/repo";
+import type { Door } from "./door";
 import { checkinsOf } from "./repo";
 
-// Every check-in of a capacity-enforced session holds a seat number in
-// [0, capacity); the unique (sessionId, seat) index makes a second holder of a seat
-// impossible. Free seats are a Redis set: claiming one is a single atomic SPOP,
-// whichever instance asks (a set, so a seat released twice is still handed out once).
-// The set is rebuilt from MongoDB, with the capacity read fresh from MongoDB, when it
-// is missing or empty while MongoDB still has room. A rebuilt set may hand out a seat
-// an in-flight write holds; the index rejects the second writer, which claims again.
-//
-// Changing capacity or enforcement re-seats the session: claims are frozen, in-flight
-// writes drain, every check-in gets a seat under the new rule, and the set is rebuilt.
-
-const CLAIM = `
-if redis.call("exists", KEYS[3]) == 1 then return -3 end
-if redis.call("exists", KEYS[2]) == 0 then return -2 end
-local seat = redis.call("spop", KEYS[1])
-if not seat then return -1 end
-return tonumber(seat)`;
+// Every check-in of a capacity-enforced session holds a seat number in [0, capacity);
+// the unique (sessionId, seat) index makes a second holder of a seat impossible. Redis
+// hands seats out (see door.ts); this module is MongoDB's side: seats when Redis is
+// away, and re-seating a session when its capacity or enforcement changes.
 
 const FREEZE_MS = 30_000;
+const DRAIN_MS = 5000;
 const WAIT_STEP_MS = 50;
-
-const keys = (sessionId: ObjectId) =>
-  [`seats:${sessionId}:free`, `seats:${sessionId}:built`, `seats:${sessionId}:frozen`] as const;
-
-export type Claim = { seat: number } | { full: true };
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Numeric seats taken below `capacity`, from MongoDB. */
-async function takenSeats(db: Db, sessionId: ObjectId, capacity: number): Promise<Set<number>> {
-  const docs = await checkinsOf(db)
-    .find({ sessionId }, { projection: { seat: 1, _id: 0 } })
-    .toArray();
-  return new Set(
-    docs.map((d) => d.seat).filter((seat): seat is number => typeof seat === "number" && seat < capacity),
-  );
-}
-
-async function freeSeats(db: Db, sessionId: ObjectId, capacity: number): Promise<number[]> {
-  const taken = await takenSeats(db, sessionId, capacity);
-  const free: number[] = [];
-  for (let seat = 0; seat < capacity; seat++) if (!taken.has(seat)) free.push(seat);
-  return free;
-}
-
 /** The capacity in force, read from MongoDB (never from a cache that may predate a change). */
-async function enforcedCapacity(db: Db, sessionId: ObjectId): Promise<number> {
+export async function enforcedCapacity(db: Db, sessionId: ObjectId): Promise<number> {
   const session = await sessionsOf(db).findOne(
     { _id: sessionId },
     { projection: { capacity: 1, capacityEnforced: 1 } },
@@ -58,101 +24,68 @@ async function enforcedCapacity(db: Db, sessionId: ObjectId): Promise<number> {
   return session?.capacityEnforced && session.capacity > 0 ? session.capacity : 0;
 }
 
-async function rebuild(redis: Redis, db: Db, sessionId: ObjectId): Promise<void> {
-  const [set, built] = keys(sessionId);
+/** Seat numbers free in MongoDB's view. */
+export async function freeSeatsInDb(db: Db, sessionId: ObjectId): Promise<number[]> {
   const capacity = await enforcedCapacity(db, sessionId);
-  const free = await freeSeats(db, sessionId, capacity);
-  const tx = redis.multi().del(set);
-  if (free.length > 0) tx.sadd(set, ...free);
-  await tx.set(built, String(capacity)).exec();
+  const docs = await checkinsOf(db)
+    .find({ sessionId }, { projection: { seat: 1, _id: 0 } })
+    .toArray();
+  const taken = new Set(docs.map((d) => d.seat));
+  return Array.from({ length: capacity }, (_, seat) => seat).filter((seat) => !taken.has(seat));
 }
 
-/** Waits while the session is being re-seated; 503 if that takes unusually long. */
-export async function awaitUnfrozen(redis: Redis, sessionId: ObjectId): Promise<boolean> {
-  const [, , frozen] = keys(sessionId);
-  let waited = false;
-  for (let ms = 0; ms < 5000; ms += WAIT_STEP_MS) {
-    if (!(await redis.exists(frozen))) return waited;
-    waited = true;
-    await sleep(WAIT_STEP_MS);
-  }
-  throw unavailable("This session's capacity is being changed; scan again in a moment.");
-}
-
-/** Claims a free seat through Redis. */
-export async function claimSeatFast(redis: Redis, db: Db, sessionId: ObjectId): Promise<Claim> {
-  const [set, built, frozen] = keys(sessionId);
-  for (let round = 0; round < 3; round++) {
-    const result = Number(await redis.eval(CLAIM, 3, set, built, frozen));
-    if (result >= 0) return { seat: result };
-    if (result === -3) {
-      await awaitUnfrozen(redis, sessionId);
-      continue;
-    }
-    if (result === -1) {
-      // Empty: trust it only if MongoDB agrees the session is full.
-      const capacity = await enforcedCapacity(db, sessionId);
-      if ((await takenSeats(db, sessionId, capacity)).size >= capacity) return { full: true };
-    }
-    await rebuild(redis, db, sessionId);
-  }
-  return { full: true };
-}
-
-/** Without Redis: a random free seat from MongoDB; the unique index settles races. */
-export async function claimSeatFromDb(db: Db, sessionId: ObjectId): Promise<Claim> {
-  const free = await freeSeats(db, sessionId, await enforcedCapacity(db, sessionId));
-  if (free.length === 0) return { full: true };
-  return { seat: free[Math.floor(Math.random() * free.length)] as number };
-}
-
-export async function releaseSeat(redis: Redis, sessionId: ObjectId, seat: number | string): Promise<void> {
-  if (typeof seat !== "number") return;
-  const [set, built] = keys(sessionId);
-  // Only into a set built for a capacity that still has this seat.
-  const capacity = Number(await redis.get(built));
-  if (seat < capacity) await redis.sadd(set, seat);
+/** Without Redis: a random free seat from MongoDB (null: full); the unique index settles races. */
+export async function claimSeatFromDb(db: Db, sessionId: ObjectId): Promise<number | null> {
+  const free = await freeSeatsInDb(db, sessionId);
+  return free.length === 0 ? null : (free[Math.floor(Math.random() * free.length)] as number);
 }
 
 /**
- * Makes a change of capacity or enforcement: freeze claims, apply it, let in-flight check-ins
- * of the session finish, give every check-in a seat under the new rule (numbers in
- * [0, capacity) while there is room, "over:<participant>" beyond it when capacity was
- * lowered below the count, "free:<participant>" when capacity is not enforced), then
- * rebuild the free set.
+ * Makes a change of capacity or enforcement: freeze claims, apply it, let the claims in
+ * flight land, give every check-in a seat under the new rule (numbers in [0, capacity)
+ * while there is room, "over:<participant>" beyond it when capacity was lowered below
+ * the count, "free:<participant>" when capacity is not enforced), then rebuild the
+ * session's door state from MongoDB, which lifts the freeze.
  */
 export async function reseat<T>(
-  redis: Redis,
+  door: Door,
   db: Db,
   sessionId: ObjectId,
-  inFlight: () => Promise<number>,
   change: () => Promise<T>,
 ): Promise<T> {
-  const [set, built, frozen] = keys(sessionId);
-  await redis.set(frozen, "1", "PX", FREEZE_MS);
+  await door.freeze(sessionId, FREEZE_MS);
   try {
-    // Frozen before the change: no claim can use the new capacity against old seats.
     const changed = await change();
-    for (let ms = 0; ms < 5000 && (await inFlight()) > 0; ms += WAIT_STEP_MS) await sleep(WAIT_STEP_MS);
+    for (let ms = 0; ms < DRAIN_MS && (await door.inFlight(sessionId)) > 0; ms += WAIT_STEP_MS)
+      await sleep(WAIT_STEP_MS);
     const capacity = await enforcedCapacity(db, sessionId);
     const docs = await checkinsOf(db)
       .find({ sessionId }, { projection: { _id: 1, seat: 1, participantId: 1 } })
       .sort({ checkInTime: 1 })
       .toArray();
-    const kept = new Set(
-      docs.map((d) => d.seat).filter((s): s is number => typeof s === "number" && s < capacity),
-    );
+    const fits = (seat: number | string) => typeof seat === "number" && seat < capacity;
+    const kept = new Set(docs.map((d) => d.seat).filter(fits));
     const free = Array.from({ length: capacity }, (_, i) => i).filter((i) => !kept.has(i));
     for (const doc of docs) {
-      const fits = typeof doc.seat === "number" && doc.seat < capacity;
-      if (fits) continue;
+      if (fits(doc.seat)) continue;
       const seat =
         capacity === 0 ? `free:${doc.participantId}` : (free.shift() ?? `over:${doc.participantId}`);
       if (seat !== doc.seat) await checkinsOf(db).updateOne({ _id: doc._id }, { $set: { seat } });
     }
-    await redis.del(set, built);
     return changed;
   } finally {
-    await redis.del(frozen);
+    await door.replace(sessionId).catch(async () => {
+      await door.forget(sessionId).catch(() => undefined);
+    });
   }
+}
+
+/** While a session is re-seated its claims wait; 503 if that takes unusually long. */
+export async function whileFrozen<T>(attempt: () => Promise<T | "frozen">): Promise<T> {
+  for (let ms = 0; ms < DRAIN_MS * 2; ms += WAIT_STEP_MS) {
+    const result = await attempt();
+    if (result !== "frozen") return result;
+    await sleep(WAIT_STEP_MS);
+  }
+  throw unavailable("This session's capacity is being changed; scan again in a moment.");
 }

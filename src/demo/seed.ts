@@ -68,40 +68,46 @@ export interface DemoSummary {
   tryCodes: { registered: string[]; unregistered: string[] };
 }
 
-/** The demo conference: 3 days × 10 sessions around `now`, 2,000 participants, ~8,000 registrations. */
-export function buildDemo(now: Date, participantsCount = 2000) {
+/**
+ * The demo conference: 3 days × 10 sessions around `now`, 2,000 participants, ~8,000
+ * registrations. `tracks` runs that many sessions side by side in each slot and
+ * `participants` scales the audience (the benchmark's 10× conference: 10 and 20,000).
+ */
+export function buildDemo(now: Date, size: { participants?: number; tracks?: number } = {}) {
+  const participantsCount = size.participants ?? 2000;
   const day0 = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
   const sessions: SessionDoc[] = [];
   for (let day = 0; day < 3; day++) {
-    for (let slot = 0; slot < 10; slot++) {
-      // Day one is arranged around the current time so some rooms are open now.
-      const start =
-        day === 0
-          ? new Date(now.getTime() + (slot - 3) * 45 * 60_000 - 15 * 60_000)
-          : new Date(day0.getTime() + day * 86_400_000 + (8 + slot) * 3_600_000);
-      const end = new Date(start.getTime() + 60 * 60_000);
-      const running = start.getTime() - 10 * 60_000 <= now.getTime() && now.getTime() <= end.getTime();
-      const over = end.getTime() < now.getTime();
-      const capacity = [0, 30, 50, 80, 120, 200, 40, 60, 300, 25][slot] ?? 50;
-      sessions.push(
-        sessionRecord(
-          {
-            name: `${TOPICS[slot]}${day > 0 ? ` (day ${day + 1})` : ""}`,
-            description: "Demo session",
-            location: ROOMS[slot % ROOMS.length] as string,
-            day: day + 1,
-            startTime: start,
-            endTime: end,
-            capacity,
-            capacityEnforced: slot !== 6,
-            requiresRegistration: slot === 9,
-            status: running ? "open" : over ? "ended" : "scheduled",
-            isOpen: running,
-          },
-          now,
-        ),
-      );
-    }
+    for (let slot = 0; slot < 10; slot++)
+      for (let track = 0; track < (size.tracks ?? 1); track++) {
+        // Day one is arranged around the current time so some rooms are open now.
+        const start =
+          day === 0
+            ? new Date(now.getTime() + (slot - 3) * 45 * 60_000 - 15 * 60_000)
+            : new Date(day0.getTime() + day * 86_400_000 + (8 + slot) * 3_600_000);
+        const end = new Date(start.getTime() + 60 * 60_000);
+        const running = start.getTime() - 10 * 60_000 <= now.getTime() && now.getTime() <= end.getTime();
+        const over = end.getTime() < now.getTime();
+        const capacity = [0, 30, 50, 80, 120, 200, 40, 60, 300, 25][slot] ?? 50;
+        sessions.push(
+          sessionRecord(
+            {
+              name: `${TOPICS[slot]}${track > 0 ? ` (track ${track + 1})` : ""}${day > 0 ? ` (day ${day + 1})` : ""}`,
+              description: "Demo session",
+              location: ROOMS[slot % ROOMS.length] as string,
+              day: day + 1,
+              startTime: start,
+              endTime: end,
+              capacity,
+              capacityEnforced: slot !== 6,
+              requiresRegistration: slot === 9,
+              status: running ? "open" : over ? "ended" : "scheduled",
+              isOpen: running,
+            },
+            now,
+          ),
+        );
+      }
   }
   const participants: ParticipantDoc[] = Array.from({ length: participantsCount }, (_, i) => {
     const first = FIRST[i % FIRST.length] as string;
@@ -140,11 +146,15 @@ export function buildDemo(now: Date, participantsCount = 2000) {
   return { sessions, participants, registrations: [...unique.values()] };
 }
 
-export async function seedDemo(db: Db, now = new Date()): Promise<DemoSummary> {
+export async function seedDemo(
+  db: Db,
+  now = new Date(),
+  size: { participants?: number; tracks?: number } = {},
+): Promise<DemoSummary> {
   const existing = await sessionsOf(db).countDocuments({});
   const created = existing === 0;
   if (created) {
-    const demo = buildDemo(now);
+    const demo = buildDemo(now, size);
     await sessionsOf(db).insertMany(demo.sessions);
     await participantsOf(db).insertMany(demo.participants);
     for (let i = 0; i < demo.registrations.length; i += 1000) {

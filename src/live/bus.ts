@@ -9,10 +9,18 @@ import type { Runtime } from "../runtime";
 export type LiveEvent =
   | { kind: "session"; sessionId: string; at?: number }
   | { kind: "settings" }
-  | { kind: "all" };
+  | { kind: "all" }
+  /** Caches: a session's document, a participant, the whole directory, a revoked token. */
+  | { kind: "session-doc"; sessionId: string }
+  | { kind: "participant"; participantId: string; qrCode: string }
+  | { kind: "directory" }
+  | { kind: "token"; hash: string }
+  /** Local only: the subscription was re-established, so messages may have been missed. */
+  | { kind: "resync" };
 
 export interface Bus {
-  publish(event: LiveEvent): void;
+  /** Resolves once Redis has taken the message (every subscriber has it queued). */
+  publish(event: LiveEvent): Promise<void>;
   /** Adds a listener; the Redis subscription starts with the first one. */
   listen(handler: (event: LiveEvent) => void): Promise<void>;
 }
@@ -25,9 +33,9 @@ export function createBus(rt: Runtime): Bus {
   };
   let subscribed: Promise<unknown> | null = null;
   return {
-    publish(event) {
+    async publish(event) {
       // Without Redis the other instances cannot hear it, but this one still updates.
-      rt.redis.cmd.publish(channel, JSON.stringify(event)).catch(() => deliver(event));
+      await rt.redis.cmd.publish(channel, JSON.stringify(event)).catch(() => deliver(event));
     },
     async listen(handler) {
       listeners.push(handler);
@@ -41,6 +49,12 @@ export function createBus(rt: Runtime): Bus {
           }
         });
         subscribed = rt.redis.sub.subscribe(channel);
+        let connected = false;
+        rt.redis.sub.on("ready", () => {
+          if (connected) deliver({ kind: "resync" });
+          connected = true;
+        });
+        if (rt.redis.sub.status === "ready") connected = true;
       }
       await subscribed;
     },

@@ -79,7 +79,9 @@ export function createHub(rt: Runtime, source: LiveSource, bus: Bus) {
     if (event.kind === "session") {
       dirty.add(event.sessionId);
       if (event.at) changedAt.set(event.sessionId, Math.max(event.at, changedAt.get(event.sessionId) ?? 0));
-    } else everything = true;
+    } else if (event.kind === "session-doc") dirty.add(event.sessionId);
+    else if (event.kind === "all" || event.kind === "settings" || event.kind === "resync") everything = true;
+    else return;
     if (!flushScheduled) {
       flushScheduled = true;
       const wait = Math.max(0, lastFlush + COALESCE_MS - Date.now());
@@ -114,7 +116,7 @@ export function createHub(rt: Runtime, source: LiveSource, bus: Bus) {
       return state ? SessionLive({ state, oob: true }) : "";
     },
     changed(sessionId: ObjectId | string) {
-      bus.publish({ kind: "session", sessionId: String(sessionId) });
+      void bus.publish({ kind: "session", sessionId: String(sessionId) });
     },
     /** Re-render a topic locally at the next flush. */
     touch(topic: string) {

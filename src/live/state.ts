@@ -18,14 +18,13 @@ export function createLiveSource(rt: Runtime, svc: CheckinService, activity: Act
       const sessionId = new ObjectId(id);
       const session = await svc.requireSession(sessionId).catch(() => null);
       if (!session) return null;
-      const [stats, registered, scansPerMinute, recent, timeline] = await Promise.all([
+      const [stats, scansPerMinute, recent, timeline] = await Promise.all([
         svc.liveStats(sessionId),
-        svc.registeredCount(sessionId),
         activity.scansPerMinute(sessionId),
         activity.recent(sessionId),
         activity.timeline(sessionId),
       ]);
-      return { session, ...stats, registered, scansPerMinute, recent, timeline };
+      return { session, ...stats, scansPerMinute, recent, timeline };
     },
     async activeSessionIds() {
       const now = Date.now();

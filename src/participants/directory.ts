@@ -1,93 +1,108 @@
-import type Redis from "ioredis";
-import { BSON, type Db, type ObjectId } from "mongodb";
+import { type Db, type Filter, ObjectId } from "mongodb";
+import { normaliseQrCode } from "../checkin/qr";
+import type { Bus } from "../live/bus";
 import { type ParticipantDoc, participantsOf } from "./repo";
 
-// Badge code -> participant, for the whole event, in Redis. On the busiest morning
-// nearly every scan is a participant's first: a per-code cache would miss every time
-// and send each scan to MongoDB (a table scan on FerretDB). The directory is loaded
-// in one query and written through on every participant change.
-//
-// Every entry carries a version (the document's updatedAt); a write only lands if it
-// is newer than what is there, so out-of-order writes and a reload racing a change
-// can never bring an old version back. Two hashes: code -> "v|participantId|doc"
-// and participantId -> "v|code" (the participant's current code, "-" once deleted);
-// a code is only trusted while it is still its participant's current code, so a
-// replaced or deleted badge stops working at once. A miss is never taken as
-// "unknown badge": the caller asks MongoDB.
+// Badge code -> participant for the whole event, in each instance's memory: on the
+// busiest morning nearly every scan is a participant's first, so a per-code cache would
+// miss every time and send each scan to MongoDB (a table scan on FerretDB). Loaded in
+// one query at start-up; every change is announced on the bus and read again by every
+// instance, newest version (updatedAt) winning. A miss is never taken as "unknown
+// badge": MongoDB is asked, and only its "no" is remembered, briefly.
 
-const BY_CODE = "participants:by-qr";
-const CODE_OF = "participants:qr-of";
+export type ParticipantRef = { qrCode: string } | { participantId: ObjectId };
 
-const PUT = `
-local current = redis.call("hget", KEYS[2], ARGV[1])
-if current then
-  local version, code = string.match(current, "^(%d+)|(.*)$")
-  if tonumber(version) > tonumber(ARGV[3]) then return 0 end
-  if code ~= "-" and code ~= ARGV[2] then redis.call("hdel", KEYS[1], code) end
-end
-redis.call("hset", KEYS[2], ARGV[1], ARGV[3] .. "|" .. ARGV[2])
-if ARGV[2] ~= "-" then redis.call("hset", KEYS[1], ARGV[2], ARGV[3] .. "|" .. ARGV[1] .. "|" .. ARGV[4]) end
-return 1`;
+const MISSING_MS = 2000;
 
-const BY_QR = `
-local entry = redis.call("hget", KEYS[1], ARGV[1])
-if not entry then return false end
-local id, doc = string.match(entry, "^%d+|([^|]+)|(.*)$")
-if not id then return false end
-local current = redis.call("hget", KEYS[2], id)
-if not current or string.match(current, "^%d+|(.*)$") ~= ARGV[1] then return false end
-return doc`;
+/** `observe` hears whether each look-up was answered from memory. */
+export function createDirectory(db: Db, bus: Bus, observe: (hit: boolean) => void = () => undefined) {
+  const byCode = new Map<string, ParticipantDoc>();
+  const byId = new Map<string, ParticipantDoc>();
+  const missing = new Map<string, number>();
 
-const BY_ID = `
-local current = redis.call("hget", KEYS[2], ARGV[1])
-if not current then return false end
-local code = string.match(current, "^%d+|(.*)$")
-if code == "-" then return false end
-local entry = redis.call("hget", KEYS[1], code)
-if not entry then return false end
-local id, doc = string.match(entry, "^%d+|([^|]+)|(.*)$")
-if id ~= ARGV[1] then return false end
-return doc`;
+  function put(p: ParticipantDoc): void {
+    const id = String(p._id);
+    const known = byId.get(id);
+    if (known && known.updatedAt.getTime() > p.updatedAt.getTime()) return;
+    if (known && known.qrCode !== p.qrCode) byCode.delete(known.qrCode);
+    byId.set(id, p);
+    byCode.set(p.qrCode, p);
+    missing.delete(p.qrCode);
+    missing.delete(id);
+  }
 
-const encode = (p: ParticipantDoc) => BSON.EJSON.stringify(p, { relaxed: false });
-const decode = (text: string) => BSON.EJSON.parse(text, { relaxed: false }) as ParticipantDoc;
-const version = (p: ParticipantDoc) => p.updatedAt.getTime();
+  function drop(id: string): void {
+    const known = byId.get(id);
+    if (known) byCode.delete(known.qrCode);
+    byId.delete(id);
+  }
 
-export function createDirectory(redis: Redis, db: Db) {
-  const put = (p: ParticipantDoc) =>
-    redis.eval(PUT, 2, BY_CODE, CODE_OF, String(p._id), p.qrCode, version(p), encode(p));
-  const lookup = async (script: string, arg: string) => {
-    try {
-      const doc = (await redis.eval(script, 2, BY_CODE, CODE_OF, arg)) as string | null;
-      return doc ? decode(doc) : undefined;
-    } catch {
-      return undefined; // Redis trouble: MongoDB answers.
-    }
-  };
+  async function fromDb(filter: Filter<ParticipantDoc>, missKey: string): Promise<ParticipantDoc | null> {
+    if ((missing.get(missKey) ?? 0) > Date.now()) return null;
+    const found = await participantsOf(db).findOne(filter);
+    if (found) put(found);
+    else missing.set(missKey, Date.now() + MISSING_MS);
+    return found;
+  }
+
+  async function reread(id: string): Promise<void> {
+    const found = await participantsOf(db).findOne({ _id: new ObjectId(id) });
+    if (found) put(found);
+    else drop(id);
+  }
+
+  async function reload(): Promise<number> {
+    const all = await participantsOf(db).find({}).toArray();
+    for (const p of all) put(p);
+    const present = new Set(all.map((p) => String(p._id)));
+    for (const id of [...byId.keys()]) if (!present.has(id)) drop(id);
+    missing.clear();
+    return all.length;
+  }
+
+  void bus.listen((event) => {
+    if (event.kind === "participant") {
+      // Forgotten at once (the next look-up asks MongoDB), then read again.
+      drop(event.participantId);
+      missing.delete(event.qrCode);
+      missing.delete(event.participantId);
+      void reread(event.participantId).catch(() => undefined);
+    } else if (event.kind === "directory" || event.kind === "resync") void reload().catch(() => undefined);
+  });
 
   return {
-    /** The participant with this code, or undefined when the directory does not know it. */
-    byQr: (qrCode: string) => lookup(BY_QR, qrCode),
-    byId: (id: ObjectId) => lookup(BY_ID, String(id)),
-    /** Write-through after a create or update (or a lookup that had to ask MongoDB). */
-    async put(participant: ParticipantDoc): Promise<void> {
-      await put(participant).catch(() => undefined);
-    },
-    /** After a delete: the participant's code stops resolving everywhere. */
-    async remove(id: ObjectId, at = Date.now()): Promise<void> {
-      await redis.eval(PUT, 2, BY_CODE, CODE_OF, String(id), "-", at, "").catch(() => undefined);
-    },
-    /** Merges every participant from MongoDB: at start-up, and after writes behind the API. */
-    async reload(): Promise<number> {
-      const all = await participantsOf(db).find({}).toArray();
-      for (let i = 0; i < all.length; i += 500) {
-        const batch = redis.pipeline();
-        for (const p of all.slice(i, i + 500)) {
-          batch.eval(PUT, 2, BY_CODE, CODE_OF, String(p._id), p.qrCode, version(p), encode(p));
-        }
-        await batch.exec();
+    /** The participant a badge or an ID names, or null when MongoDB does not know it either. */
+    async find(ref: ParticipantRef): Promise<ParticipantDoc | null> {
+      if ("participantId" in ref) {
+        const id = String(ref.participantId);
+        const known = byId.get(id);
+        observe(known !== undefined);
+        return known ?? fromDb({ _id: ref.participantId }, id);
       }
-      return all.length;
+      // Codes are exact; a scanner in caps-lock or a lower-case wedge still finds an upper-case badge.
+      const code = normaliseQrCode(ref.qrCode);
+      for (const candidate of new Set([code, code.toUpperCase()])) {
+        const known = byCode.get(candidate);
+        observe(known !== undefined);
+        const found = known ?? (await fromDb({ qrCode: candidate }, candidate));
+        if (found) return found;
+      }
+      return null;
     },
+    /** After a participant was created, changed or deleted: here at once, everywhere through the bus. */
+    async changed(p: ParticipantDoc, change: { removed?: boolean } = {}): Promise<void> {
+      if (change.removed) drop(String(p._id));
+      else put(p);
+      await bus.publish({ kind: "participant", participantId: String(p._id), qrCode: p.qrCode });
+    },
+    /** After writes behind the API (import, restore): every instance reads the whole directory again. */
+    async reloadEverywhere(): Promise<void> {
+      await reload();
+      await bus.publish({ kind: "directory" });
+    },
+    reload,
+    size: () => byId.size,
   };
 }
+
+export type Directory = ReturnType<typeof createDirectory>;

@@ -2,7 +2,7 @@ import { Elysia, t } from "elysia";
 import { ObjectId } from "mongodb";
 import { Declined, ScannerPage, SearchResults, SessionPicker, Verdict } from "../../views/scanner";
 import { assertMaySession, principalOf } from "../auth/plugin";
-import { verdictMessage } from "../checkin/present";
+import { reasonText } from "../checkin/decide";
 import type { Method } from "../checkin/repo";
 import type { CheckinService } from "../checkin/service";
 import { containsPattern, parseId } from "../http/envelope";
@@ -55,7 +55,7 @@ export function scannerRoutes(rt: Runtime, svc: CheckinService) {
           nonce: body.nonce ?? headers["idempotency-key"],
         });
         return html(
-          <Verdict result={result} message={verdictMessage(result.verdict, result.session)} code={code} />,
+          <Verdict result={result} message={reasonText(result.verdict, result.session)} code={code} />,
         );
       },
       {

@@ -56,7 +56,7 @@ export function createSettings(rt: Runtime, bus: Bus) {
       const next = { ...(await reload()), ...patch };
       await collection.replaceOne({ _id: "timing" }, { ...next, updatedAt: new Date() }, { upsert: true });
       current = next;
-      bus.publish({ kind: "settings" });
+      await bus.publish({ kind: "settings" });
       return next;
     },
   };

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { type DecisionInput, decide, isFull, isLate, REASON_TEXT } from "../../src/checkin/decide";
+import { type DecisionInput, decide, isFull, isLate, REASONS } from "../../src/checkin/decide";
 
 const START = new Date("2026-11-22T09:00:00Z");
 const base: DecisionInput = {
@@ -120,6 +120,6 @@ describe("decide", () => {
     );
     expect(isFull({ capacity: 2, capacityEnforced: true }, 2)).toBe(true);
     expect(isFull({ capacity: 2, capacityEnforced: true }, 1)).toBe(false);
-    for (const text of Object.values(REASON_TEXT)) expect(text.length).toBeGreaterThan(5);
+    for (const text of Object.values(REASONS)) expect(text.text.length).toBeGreaterThan(5);
   });
 });

@@ -1,0 +1,451 @@
+import type Redis from "ioredis";
+import { BSON, type Db, ObjectId } from "mongodb";
+import type { LockMode } from "../config";
+import { AppError, unavailable } from "../http/errors";
+import { KEYS } from "../infra/keys";
+import type { Logger } from "../infra/log";
+import type { Activity } from "../live/activity";
+import type { Directory, ParticipantRef } from "../participants/directory";
+import type { ParticipantDoc } from "../participants/repo";
+import { registrationsOf } from "../registrations/repo";
+import type { SessionCache } from "../sessions/cache";
+import type { SessionDoc } from "../sessions/repo";
+import {
+  admittingStates,
+  type DecisionInput,
+  decide,
+  finalVerdict,
+  type RegistrationState,
+  type RegistrationStatus,
+  type Verdict,
+  type Written,
+} from "./decide";
+import { checkInOfEntry, type Door } from "./door";
+import type { CheckinMetrics } from "./metrics";
+import { normaliseQrCode } from "./qr";
+import { type CheckInDoc, checkinsOf, isDuplicateKey, type Method } from "./repo";
+import type { ScanLog } from "./scanlog";
+import { claimSeatFromDb } from "./seats";
+
+// The scan write path, top to bottom: resolve the badge and the session (from memory),
+// ask the room (one Redis script: a retry's first answer, the registration, whether the
+// person is inside, the count, and a seat when the rule admits), decide (pure), write
+// the check-in (MongoDB's unique indexes settle every race), settle the answer, log it.
+// Without Redis, strict mode pauses the doors and degraded mode asks MongoDB alone.
+
+const IDEMPOTENCY_TTL_MS = 24 * 3600_000;
+const SEAT_ATTEMPTS = 8;
+/** How long a scan waits for another door's claim on the same badge, or for a re-seat. */
+const WAIT_MS = 2000;
+const WAIT_STEP_MS = 10;
+
+export interface ScanRequest {
+  sessionId: ObjectId;
+  participant: ParticipantRef;
+  method: Method;
+  /** Staff accepted someone without a confirmed registration. */
+  acceptUnregistered: boolean;
+  by?: string;
+  device?: string;
+  notes?: string;
+  /** Client nonce or Idempotency-Key: the same key always gets the same answer. */
+  nonce?: string;
+}
+
+export interface ScanResult {
+  verdict: Verdict;
+  session: SessionDoc;
+  participant: ParticipantDoc | null;
+  registration: { status: RegistrationStatus } | null;
+  checkIn: CheckInDoc | null;
+  /** Check-ins of the session after this scan. */
+  count: number;
+  replayed: boolean;
+}
+
+/** What the room knows of this person, and the seat held for them when the rule admits. */
+interface Facts {
+  registration: RegistrationState;
+  existing: CheckInDoc | null;
+  count: number;
+  /** A claim to turn into the check-in: a seat number, or null where capacity is not enforced. */
+  claim: { seat: number | null } | null;
+  viaRedis: boolean;
+}
+
+export interface ScannerParts {
+  db: Db;
+  redis: Redis;
+  instanceId: string;
+  lockMode: LockMode;
+  log: Logger;
+  sessions: SessionCache;
+  directory: Directory;
+  door: Door;
+  scanlog: ScanLog;
+  activity: Activity;
+  metrics: CheckinMetrics;
+  lateThresholdMinutes: () => number;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const enforced = (s: SessionDoc) => (s.capacityEnforced && s.capacity > 0 ? s.capacity : 0);
+
+export function createScanner(parts: ScannerParts) {
+  const { db, door, sessions, metrics } = parts;
+  /** Sessions written while Redis was away: their door state is rebuilt when it is back. */
+  const writtenWithoutRedis = new Set<string>();
+  parts.redis.on("ready", () => {
+    for (const id of writtenWithoutRedis) {
+      writtenWithoutRedis.delete(id);
+      void door.forget(new ObjectId(id)).catch(() => writtenWithoutRedis.add(id));
+    }
+  });
+
+  const idemKey = (request: ScanRequest) =>
+    request.nonce
+      ? KEYS.idem(
+          request.sessionId,
+          "qrCode" in request.participant
+            ? normaliseQrCode(request.participant.qrCode)
+            : String(request.participant.participantId),
+          request.nonce,
+        )
+      : null;
+
+  const ruleFor = (request: ScanRequest, session: SessionDoc, participant: ParticipantDoc | null) => ({
+    participant,
+    session,
+    now: new Date(),
+    acceptUnregistered: request.acceptUnregistered,
+    defaultLateThresholdMinutes: parts.lateThresholdMinutes(),
+  });
+
+  /** Without Redis: the same questions asked of MongoDB. */
+  async function factsFromMongo(session: SessionDoc, participant: ParticipantDoc | null): Promise<Facts> {
+    const [registration, existing, count] = await Promise.all([
+      participant
+        ? registrationsOf(db).findOne({ sessionId: session._id, participantId: participant._id })
+        : null,
+      participant ? checkinsOf(db).findOne({ sessionId: session._id, participantId: participant._id }) : null,
+      checkinsOf(db).countDocuments({ sessionId: session._id }),
+    ]);
+    return { registration: registration?.status ?? "none", existing, count, claim: null, viaRedis: false };
+  }
+
+  /**
+   * One round trip in the usual case. Returns the stored answer of a retry, or the facts
+   * (with the session as the room knows it: a stale copy is read again).
+   */
+  async function askRoom(
+    request: ScanRequest,
+    asRead: SessionDoc,
+    participant: ParticipantDoc | null,
+    claiming: boolean,
+  ): Promise<{ replay: ScanResult } | { facts: Facts; session: SessionDoc }> {
+    let session = asRead;
+    let recounted = false;
+    const started = Date.now();
+    for (let round = 0; Date.now() - started < WAIT_MS * 5; round++) {
+      const admitting = claiming ? admittingStates(ruleFor(request, session, participant)) : [];
+      const claim = await door.claim({
+        sessionId: session._id,
+        participantId: participant?._id ?? null,
+        idemKey: claiming ? idemKey(request) : null,
+        admitting,
+        capacity: enforced(session),
+      });
+      const existing = (entry: string) =>
+        participant ? checkInOfEntry(entry, session._id, participant._id) : null;
+      switch (claim.kind) {
+        case "replay":
+          return {
+            replay: { ...(BSON.EJSON.parse(claim.stored, { relaxed: false }) as ScanResult), replayed: true },
+          };
+        case "facts":
+          return {
+            session,
+            facts: { ...claim, existing: existing(claim.entry), claim: null, viaRedis: true },
+          };
+        case "claimed":
+          return {
+            session,
+            facts: { ...claim, existing: null, claim: { seat: claim.seat }, viaRedis: true },
+          };
+        case "full":
+          // Seats lost by a request that died would make the room look full: ask MongoDB, at most once a second.
+          if (!recounted && (await mayRecount(session._id))) {
+            recounted = true;
+            if ((await checkinsOf(db).countDocuments({ sessionId: session._id })) < enforced(session)) {
+              await door.replace(session._id);
+              continue;
+            }
+          }
+          return {
+            session,
+            facts: {
+              ...claim,
+              count: Math.max(claim.count, session.capacity),
+              existing: null,
+              claim: null,
+              viaRedis: true,
+            },
+          };
+        case "cold":
+          if (round > 3) throw new Error("the door state could not be built");
+          await door.build(session._id);
+          break;
+        case "stale": {
+          const fresh = await sessions.refresh(session._id);
+          if (!fresh) throw new AppError(404, `Session with ID ${session._id} not found`);
+          if (enforced(fresh) === enforced(session)) await door.replace(session._id);
+          session = fresh;
+          break;
+        }
+        default:
+          // frozen (capacity being changed) or busy (another door is admitting this badge).
+          await sleep(claim.kind === "frozen" ? 50 : WAIT_STEP_MS);
+      }
+    }
+    throw unavailable("This badge or session is busy at another door; scan again in a moment.");
+  }
+
+  const mayRecount = async (sessionId: ObjectId) =>
+    (await parts.redis.set(KEYS.recount(sessionId), "1", "PX", 1000, "NX").catch(() => "OK")) === "OK";
+
+  /** Redis first; without it, strict mode pauses check-in and degraded mode asks MongoDB. */
+  async function ask(
+    request: ScanRequest,
+    session: SessionDoc,
+    participant: ParticipantDoc | null,
+    claiming: boolean,
+  ) {
+    try {
+      const answer = await askRoom(request, session, participant, claiming);
+      metrics.locks.inc({ result: "acquired" });
+      return answer;
+    } catch (error) {
+      if (error instanceof AppError) throw error;
+      metrics.locks.inc({ result: "unavailable" });
+      if (parts.lockMode === "strict") {
+        throw unavailable(
+          "Check-in is paused: the coordination service (Redis) is unavailable. Retry in a few seconds.",
+        );
+      }
+      parts.log.warn({ err: String(error) }, "Redis unavailable; relying on MongoDB guards (degraded mode)");
+      return { session, facts: await factsFromMongo(session, participant) };
+    }
+  }
+
+  /** The check-in document for an admission. */
+  function checkInDoc(
+    request: ScanRequest,
+    session: SessionDoc,
+    participant: ParticipantDoc,
+    verdict: Verdict,
+    seat: number | string,
+  ): CheckInDoc {
+    const now = new Date();
+    return {
+      _id: new ObjectId(),
+      participantId: participant._id,
+      sessionId: session._id,
+      checkInTime: now,
+      method: request.method,
+      ...(request.by ? { checkedInBy: request.by } : {}),
+      ...(request.device ? { device: request.device } : {}),
+      ...(request.notes ? { notes: request.notes } : {}),
+      isLate: verdict.isLate,
+      badge: verdict.wasRegistered ? "accepted" : "accepted_unregistered",
+      wasRegistered: verdict.wasRegistered,
+      seat,
+      instance: parts.instanceId,
+      ...(request.nonce ? { nonce: request.nonce } : {}),
+      checkedOutAt: null,
+      createdAt: now,
+      updatedAt: now,
+      __v: 0,
+    };
+  }
+
+  /** Writes the admission; the unique indexes settle every race the claim did not prevent. */
+  async function write(
+    request: ScanRequest,
+    session: SessionDoc,
+    participant: ParticipantDoc,
+    verdict: Verdict,
+    facts: Facts,
+  ): Promise<Written<CheckInDoc>> {
+    const { viaRedis } = facts;
+    const capacity = enforced(session);
+    let seat: number | null = viaRedis
+      ? (facts.claim?.seat ?? null)
+      : capacity > 0
+        ? await claimSeatFromDb(db, session._id)
+        : null;
+    if (capacity > 0 && seat === null) return { kind: "full" };
+    if (!viaRedis) writtenWithoutRedis.add(String(session._id));
+    for (let attempt = 0; attempt < SEAT_ATTEMPTS; attempt++) {
+      const doc = checkInDoc(request, session, participant, verdict, seat ?? `free:${participant._id}`);
+      try {
+        await checkinsOf(db).insertOne(doc);
+        if (viaRedis) await door.settle(doc).catch(() => writtenWithoutRedis.add(String(session._id)));
+        return { kind: "admitted", doc };
+      } catch (error) {
+        if (!isDuplicateKey(error)) {
+          if (viaRedis) await door.rollback(session._id, participant._id, seat, null).catch(() => undefined);
+          throw error;
+        }
+        const existing = await checkinsOf(db).findOne({
+          sessionId: session._id,
+          participantId: participant._id,
+        });
+        if (existing) {
+          if (viaRedis)
+            await door.rollback(session._id, participant._id, seat, existing).catch(() => undefined);
+          return { kind: "duplicate", existing };
+        }
+        // The seat was taken after all (written while Redis was away): another one.
+        seat = viaRedis
+          ? await door.reclaim(session._id, participant._id)
+          : await claimSeatFromDb(db, session._id);
+        if (seat === null) return { kind: "full" };
+      }
+    }
+    if (viaRedis) await door.rollback(session._id, participant._id, null, null).catch(() => undefined);
+    return { kind: "full" };
+  }
+
+  /** The first answer wins: a later retry can never replace it (an admission is remembered by its check-in). */
+  async function remember(request: ScanRequest, result: ScanResult): Promise<void> {
+    const key = idemKey(request);
+    if (!key || result.verdict.outcome === "accept") return;
+    await parts.redis
+      .set(key, BSON.EJSON.stringify(result, { relaxed: false }), "PX", IDEMPOTENCY_TTL_MS, "NX")
+      .catch(() => undefined);
+  }
+
+  /** The audit (stored before the answer leaves) and the dashboards (queued). */
+  async function record(request: ScanRequest, result: ScanResult, admitted: boolean): Promise<void> {
+    const { session, participant, verdict, checkIn } = result;
+    const code = "qrCode" in request.participant ? normaliseQrCode(request.participant.qrCode) : undefined;
+    await parts.scanlog
+      .write({
+        _id: new ObjectId(),
+        at: new Date(),
+        instance: parts.instanceId,
+        action: "scan",
+        sessionId: session._id,
+        participantId: participant?._id ?? null,
+        ...(code ? { qrCode: code } : {}),
+        outcome: verdict.outcome,
+        reason: verdict.reason,
+        method: request.method,
+        ...(request.by ? { by: request.by } : {}),
+        ...(request.device ? { device: request.device } : {}),
+        ...(request.nonce ? { nonce: request.nonce } : {}),
+        ...(checkIn ? { checkInId: checkIn._id } : {}),
+      })
+      .catch((err) => parts.log.error({ err: String(err) }, "scan log write failed"));
+    parts.activity.record(
+      session._id,
+      {
+        name: participant?.name ?? code ?? "unknown",
+        outcome: verdict.outcome,
+        reason: verdict.reason,
+        at: (admitted && checkIn ? checkIn.checkInTime : new Date()).toISOString(),
+        ...(request.device ? { door: request.device } : {}),
+        late: verdict.outcome === "accept" && verdict.isLate,
+      },
+      admitted,
+    );
+  }
+
+  async function decideAndWrite(request: ScanRequest): Promise<ScanResult> {
+    // 1. The badge and the session, from this instance's memory.
+    const asRead = await sessions.require(request.sessionId);
+    const participant = await parts.directory.find(request.participant);
+    // 2. The room: a retry's first answer, or the facts and (when the rule admits) a seat.
+    const asked = await ask(request, asRead, participant, true);
+    if ("replay" in asked) return asked.replay;
+    const { session, facts } = asked;
+    // 3. The decision, pure.
+    const input: DecisionInput = {
+      ...ruleFor(request, session, participant),
+      registration: facts.registration === "none" ? null : { status: facts.registration },
+      alreadyCheckedIn: facts.existing !== null,
+      // The count includes this scan's own claim.
+      checkedInCount: facts.claim ? facts.count - 1 : facts.count,
+    };
+    const decision = decide(input);
+    if (facts.claim && participant && decision.outcome !== "accept") {
+      // The claim script and `decide` read the same rule, so this means the rule changed in between.
+      await door.rollback(session._id, participant._id, facts.claim.seat, null).catch(() => undefined);
+      facts.claim = null;
+    }
+    // 4. Only an admission writes (and only it holds a claim).
+    const written: Written<CheckInDoc> =
+      decision.outcome === "accept" && participant && (facts.claim || !facts.viaRedis)
+        ? await write(request, session, participant, decision, facts)
+        : { kind: "none", existing: facts.existing };
+    // 5. The answer: a pure function of the decision and what the write found.
+    const verdict = finalVerdict(decision, written, request.nonce);
+    const checkIn =
+      written.kind === "admitted" ? written.doc : written.kind === "full" ? null : written.existing;
+    const admitted = written.kind === "admitted";
+    const result: ScanResult = {
+      verdict,
+      session,
+      participant,
+      registration: input.registration,
+      checkIn,
+      count: written.kind === "full" && facts.claim ? facts.count - 1 : facts.count,
+      replayed: verdict.outcome === "accept" && !admitted,
+    };
+    if (result.replayed) return result;
+    await remember(request, result);
+    await record(request, result, admitted);
+    return result;
+  }
+
+  return {
+    /** Decides a scan and, when the verdict is accept, checks the participant in, exactly once. */
+    async scan(request: ScanRequest): Promise<ScanResult> {
+      const stopTimer = metrics.decision.startTimer();
+      const result = await decideAndWrite(request);
+      stopTimer();
+      metrics.scans.inc({
+        session_id: String(request.sessionId),
+        outcome: result.verdict.outcome,
+        reason: result.verdict.reason,
+      });
+      return result;
+    },
+    /** Decides a scan without writing anything (verify-qr and the scanner's preview). */
+    async preview(request: ScanRequest): Promise<ScanResult> {
+      const asRead = await sessions.require(request.sessionId);
+      const participant = await parts.directory.find(request.participant);
+      const asked = await ask(request, asRead, participant, false);
+      if ("replay" in asked) return asked.replay;
+      const { session, facts } = asked;
+      const registration = facts.registration === "none" ? null : { status: facts.registration };
+      const verdict = decide({
+        ...ruleFor(request, session, participant),
+        registration,
+        alreadyCheckedIn: facts.existing !== null,
+        checkedInCount: facts.count,
+      });
+      return {
+        verdict,
+        session,
+        participant,
+        registration,
+        checkIn: facts.existing,
+        count: facts.count,
+        replayed: false,
+      };
+    },
+  };
+}
+
+export type Scanner = ReturnType<typeof createScanner>;

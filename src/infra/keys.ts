@@ -1,0 +1,27 @@
+import type { ObjectId } from "mongodb";
+
+// Every Redis key the product writes, in one place. The database prefix
+// ("checkin:<db>:") is added by the connection itself (ioredis keyPrefix), so two
+// deployments or test databases sharing one Redis never see each other's keys.
+
+type Id = ObjectId | string;
+
+export const KEYS = {
+  /** A session's door state: registrations, roster, count, seat build (see checkin/door.ts). */
+  door: (session: Id) => `door:${session}`,
+  /** A session's free seat numbers. */
+  seats: (session: Id) => `door:${session}:seats`,
+  /** The first answer to a scan retried with the same nonce. */
+  idem: (session: Id, badge: string, nonce: string) => `idem:${session}:${badge}:${nonce}`,
+  /** Stands in for an absent key, so a script always receives the same number of keys. */
+  none: "none",
+  /** One rate-limit window of one caller. */
+  rateWindow: (caller: string, window: number) => `ratelimit:${caller}:${window}`,
+  /** Whether a full room may be recounted in MongoDB now (at most once a second). */
+  recount: (session: Id) => `recount:${session}`,
+  recent: (session: Id) => `live:${session}:recent`,
+  scansPerMinute: (session: Id, minute: number) => `live:${session}:spm:${minute}`,
+  timeline: (session: Id) => `live:${session}:timeline`,
+  timelineFresh: (session: Id) => `live:${session}:timeline:fresh`,
+  lock: (name: string) => `lock:${name}`,
+} as const;
