@@ -14,9 +14,10 @@
   document.addEventListener("htmx:config:request", (event) => {
     const request = event.detail?.ctx?.request;
     const body = request?.body;
-    // Only scans carry a nonce; searches and other requests are left as they are.
-    if (request?.method !== "POST" || !body || typeof body.get !== "function" || !body.has("code")) return;
-    const code = String(body.get("code") ?? "")
+    // Only scans (by badge code, or of a person found by name) carry a nonce; other requests are left as they are.
+    const isScan = body && typeof body.get === "function" && (body.has("code") || body.has("participantId"));
+    if (request?.method !== "POST" || !isScan) return;
+    const code = String(body.get("code") ?? body.get("participantId") ?? "")
       .trim()
       .toUpperCase();
     const now = Date.now();

@@ -42,7 +42,7 @@ export function assemble(config: Config) {
     state: { draining: false, startedAt: Date.now(), warm: false },
   };
   const bus = createBus(rt);
-  const activity = createActivity(rt.redis.cmd, rt.mongo.db, config.ttl.statsMs, bus);
+  const activity = createActivity(rt.mongo.db, bus);
   const settings = createSettings(rt, bus);
   const checkins = createCheckinService(rt, {
     activity,

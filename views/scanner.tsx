@@ -161,7 +161,7 @@ export function Verdict(props: { result: ScanResult; message: string; code: stri
         {verdict.outcome === "decide" && participant ? (
           <div class="actions">
             <form hx-post={`/scan/${id}`} hx-target="#verdict">
-              <input type="hidden" name="code" value={participant.qrCode} />
+              <input type="hidden" name="participantId" value={String(participant._id)} />
               <input type="hidden" name="acceptUnregistered" value="1" />
               <button type="submit" class="accept">
                 Accept anyway
@@ -205,9 +205,9 @@ export function SearchResults(props: { sessionId: string; people: ParticipantDoc
     <ul class="results">
       {props.people.map((p) => (
         <li>
-          <span safe>{`${p.name} · ${p.email}${p.organization ? ` · ${p.organization}` : ""}`}</span>
+          <span safe>{`${p.name}${p.organization ? ` · ${p.organization}` : ""}`}</span>
           <form hx-post={`/scan/${props.sessionId}`} hx-target="#verdict">
-            <input type="hidden" name="code" value={p.qrCode} />
+            <input type="hidden" name="participantId" value={String(p._id)} />
             <input type="hidden" name="method" value="search" />
             <button type="submit">Check in</button>
           </form>

@@ -2,7 +2,7 @@ import { Elysia } from "elysia";
 import { jwtVerify, SignJWT } from "jose";
 import { AppError } from "../http/errors";
 import type { Runtime } from "../runtime";
-import { allows, maySession, type Role, requirement } from "./policy";
+import { allows, maySession, type Role, requirement, visibleParticipant } from "./policy";
 import { enforceRateLimit } from "./ratelimit";
 import { currentUser, type Principal, type Tokens } from "./store";
 
@@ -72,6 +72,10 @@ const principals = new WeakMap<Request, Principal>();
 /** Who sent this request (set by the auth check before any route runs). */
 export const principalOf = (request: Request): Principal | undefined => principals.get(request);
 
+/** A participant as the sender of this request may see them (the least, when unknown). */
+export const participantFor = <T extends object>(request: Request, participant: T): Partial<T> =>
+  visibleParticipant(principals.get(request)?.role ?? "viewer", participant);
+
 /**
  * Door routes call this with the session the request is about: a scanner may be limited
  * to some. It fails closed: a request without a known sender works no door.
@@ -134,6 +138,9 @@ export function authPlugin(rt: Runtime, sessions: Sessions, tokens: Tokens) {
             await enforceRateLimit(rt.redis.cmd, `address:${addressOf(request)}`, rt.config.throttle);
           return;
         }
+        // One turn of the event loop first: a revocation or change announced on the bus before
+        // this request arrived is already in this process's socket, and is applied before we decide.
+        await new Promise((resolve) => setImmediate(resolve));
         const { principal, viaCookie } = await resolve(
           request,
           set as { headers: Record<string, string | string[]> },

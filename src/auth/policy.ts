@@ -29,6 +29,8 @@ const RULES: readonly Rule[] = [
   { methods: ["POST"], path: new RegExp(`^/api/v1/checkin/${ID}/checkout$`), need: "scanner" },
   { methods: READ, path: /^\/api\/v1\/participants\/qr\/[^/]+$/, need: "scanner" },
   { methods: READ, path: /^\/api\/v1\/checkin\/verify\//, need: "scanner" },
+  // Exports that list people or badge codes.
+  { methods: READ, path: /^\/api\/v1\/(sessions\/[^/]+\/attendance|checkin\/scanlog)\.csv$/, need: "admin" },
   // Watching.
   { methods: READ, path: /^\/$/, need: "viewer" },
   { methods: READ, path: /^\/(live|ws|reports)(\/|$)/, need: "viewer" },
@@ -56,4 +58,24 @@ export function maySession(principal: { role: Role; sessions?: string[] }, sessi
 export function allows(role: Role | null, need: Requirement): boolean {
   if (need === "public") return true;
   return role !== null && LEVEL[role] >= LEVEL[need];
+}
+
+/**
+ * What each role may read of a participant; every answer that names people goes
+ * through it. Admins see everything. Scanners see what a door needs to recognise and
+ * admit someone, never contact data or badge codes (codes are the credentials that get
+ * people in). Viewers run dashboards and reports, which need a name at most.
+ */
+const PARTICIPANT_FIELDS: Record<Role, readonly string[] | "all"> = {
+  admin: "all",
+  scanner: ["_id", "name", "organization", "status", "isActive"],
+  viewer: ["_id", "name"],
+};
+
+export function visibleParticipant<T extends object>(role: Role, participant: T): Partial<T> {
+  const fields = PARTICIPANT_FIELDS[role];
+  if (fields === "all") return participant;
+  return Object.fromEntries(
+    Object.entries(participant).filter(([key]) => fields.includes(key)),
+  ) as Partial<T>;
 }

@@ -1,6 +1,6 @@
 import { Elysia, t } from "elysia";
 import type { Filter } from "mongodb";
-import { assertMaySession } from "../auth/plugin";
+import { assertMaySession, participantFor } from "../auth/plugin";
 import { ok, pageMeta, parseId } from "../http/envelope";
 import { AppError, notFound } from "../http/errors";
 import { IdSchema, pageQuery, pagination, sortFor } from "../http/query";
@@ -55,7 +55,7 @@ function requireAdmitted(result: ScanResult) {
   ]);
 }
 
-async function withPopulation(rt: Runtime, docs: CheckInDoc[], mode: "brief" | "full") {
+async function withPopulation(rt: Runtime, request: Request, docs: CheckInDoc[], mode: "brief" | "full") {
   const db = rt.mongo.db;
   const [participants, sessions] = await Promise.all([
     participantsOf(db)
@@ -72,7 +72,9 @@ async function withPopulation(rt: Runtime, docs: CheckInDoc[], mode: "brief" | "
     const session = s.get(String(doc.sessionId));
     return {
       ...doc,
-      participantId: participant ? (mode === "brief" ? briefParticipant(participant) : participant) : null,
+      participantId: participant
+        ? participantFor(request, mode === "brief" ? briefParticipant(participant) : participant)
+        : null,
       sessionId: session ? (mode === "brief" ? briefSession(session) : session) : null,
     };
   });
@@ -131,7 +133,12 @@ export function checkinRoutes(rt: Runtime, svc: CheckinService) {
           acceptUnregistered: false,
         });
         if (!result.participant) throw notFound("Participant with this QR code not found");
-        return ok(request, verification(result), "QR code verified");
+        const data = verification(result);
+        return ok(
+          request,
+          { ...data, participant: data.participant && participantFor(request, data.participant) },
+          "QR code verified",
+        );
       },
       { body: t.Object({ qrCode: Code, sessionId: Id }, strict) },
     )
@@ -218,7 +225,7 @@ export function checkinRoutes(rt: Runtime, svc: CheckinService) {
           device: body.device,
           nonce: nonceOf(body, headers),
         });
-        return ok(request, scanJson(result), reasonText(result.verdict, result.session), {
+        return ok(request, scanJson(request, result), reasonText(result.verdict, result.session), {
           capacityInfo: capacityInfo(result.session, result.count),
         });
       },
@@ -259,7 +266,7 @@ export function checkinRoutes(rt: Runtime, svc: CheckinService) {
             .toArray(),
           checkinsOf(db).countDocuments(filter),
         ]);
-        return ok(request, await withPopulation(rt, docs, "brief"), "Check-ins retrieved", {
+        return ok(request, await withPopulation(rt, request, docs, "brief"), "Check-ins retrieved", {
           meta: pageMeta(page, total),
         });
       },
@@ -292,7 +299,7 @@ export function checkinRoutes(rt: Runtime, svc: CheckinService) {
       const limit = Math.min(Math.max(Number.parseInt(query.limit ?? "10", 10) || 10, 1), 1000);
       const filter = query.sessionId ? { sessionId: parseId(query.sessionId) } : {};
       const docs = await checkinsOf(db).find(filter).sort({ checkInTime: -1 }).limit(limit).toArray();
-      return ok(request, await withPopulation(rt, docs, "full"), "Recent check-ins");
+      return ok(request, await withPopulation(rt, request, docs, "full"), "Recent check-ins");
     })
     .get(
       "/checkin/attempts",
@@ -344,7 +351,7 @@ export function checkinRoutes(rt: Runtime, svc: CheckinService) {
     .get("/checkin/:id", async ({ params, request }) => {
       const doc = await checkinsOf(db).findOne({ _id: parseId(params.id) });
       if (!doc) throw notFound(`CheckIn with ID ${params.id} not found`);
-      const [populated] = await withPopulation(rt, [doc], "full");
+      const [populated] = await withPopulation(rt, request, [doc], "full");
       return ok(request, populated, "Check-in retrieved");
     })
     .delete("/checkin/:id", async ({ params, request }) => {
@@ -374,7 +381,7 @@ function attemptJson(entry: ScanLogDoc) {
 }
 
 /** `data` of the one-call scan route: the verdict and what the door needs to show. */
-export function scanJson(result: ScanResult) {
+export function scanJson(request: Request, result: ScanResult) {
   const { verdict, participant, checkIn } = result;
   return {
     outcome: verdict.outcome,
@@ -383,7 +390,7 @@ export function scanJson(result: ScanResult) {
     wasRegistered: verdict.wasRegistered,
     badge: verdict.badge,
     replayed: result.replayed,
-    participant: participant && briefParticipant(participant),
+    participant: participant && participantFor(request, briefParticipant(participant)),
     checkIn: checkIn && {
       _id: checkIn._id,
       checkInTime: checkIn.checkInTime,

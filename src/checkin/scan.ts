@@ -350,7 +350,7 @@ export function createScanner(parts: ScannerParts) {
     parts.activity.record(
       session._id,
       {
-        name: participant?.name ?? code ?? "unknown",
+        name: participant?.name ?? "Unknown badge",
         outcome: verdict.outcome,
         reason: verdict.reason,
         at: (admitted && checkIn ? checkIn.checkInTime : new Date()).toISOString(),

@@ -82,7 +82,7 @@ export function createCheckinService(rt: Runtime, live: LiveSink) {
     if (deletedCount !== 1) throw notFound(`CheckIn with ID ${checkInId} not found`);
     await Promise.all([
       door.undo(found).catch(() => door.forget(found.sessionId).catch(() => undefined)),
-      activity.uncount(found.sessionId, found.checkInTime),
+      activity.uncounted(found.sessionId),
     ]);
     activity.changed(found.sessionId);
     await log({
@@ -199,7 +199,10 @@ export function createCheckinService(rt: Runtime, live: LiveSink) {
       const all = await sessionsOf(db)
         .find({}, { projection: { _id: 1 } })
         .toArray();
-      await door.warm(all.map((s) => s._id));
+      await door.warm(
+        all.map((s) => s._id),
+        true,
+      );
     },
     warmSession: (sessionId: ObjectId) => door.warm([sessionId]),
     /** A deleted participant leaves nothing behind: check-ins undone (seats and counts freed), registrations gone. */

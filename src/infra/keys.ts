@@ -19,9 +19,5 @@ export const KEYS = {
   rateWindow: (caller: string, window: number) => `ratelimit:${caller}:${window}`,
   /** Whether a full room may be recounted in MongoDB now (at most once a second). */
   recount: (session: Id) => `recount:${session}`,
-  recent: (session: Id) => `live:${session}:recent`,
-  scansPerMinute: (session: Id, minute: number) => `live:${session}:spm:${minute}`,
-  timeline: (session: Id) => `live:${session}:timeline`,
-  timelineFresh: (session: Id) => `live:${session}:timeline:fresh`,
   lock: (name: string) => `lock:${name}`,
 } as const;

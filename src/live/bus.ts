@@ -1,4 +1,5 @@
 import type { Runtime } from "../runtime";
+import type { ScanNotice } from "./activity";
 
 // Cross-instance fan-out: every state change a dashboard shows is announced on one
 // Redis channel; each instance subscribes once and re-renders for its own sockets.
@@ -9,6 +10,10 @@ import type { Runtime } from "../runtime";
 export type LiveEvent =
   | { kind: "session"; sessionId: string; at?: number }
   | { kind: "settings" }
+  /** Scans for the dashboards, as one instance sent them in one group. */
+  | { kind: "scans"; at: number; items: ScanNotice[] }
+  /** A session's chart must be read again (a check-in was undone). */
+  | { kind: "timeline"; sessionId: string }
   | { kind: "all" }
   /** Caches: a session's document, a participant, the whole directory, a revoked token. */
   | { kind: "session-doc"; sessionId: string }

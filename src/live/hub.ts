@@ -79,7 +79,12 @@ export function createHub(rt: Runtime, source: LiveSource, bus: Bus) {
     if (event.kind === "session") {
       dirty.add(event.sessionId);
       if (event.at) changedAt.set(event.sessionId, Math.max(event.at, changedAt.get(event.sessionId) ?? 0));
-    } else if (event.kind === "session-doc") dirty.add(event.sessionId);
+    } else if (event.kind === "scans") {
+      for (const { sessionId } of event.items) {
+        dirty.add(sessionId);
+        changedAt.set(sessionId, Math.max(event.at, changedAt.get(sessionId) ?? 0));
+      }
+    } else if (event.kind === "session-doc" || event.kind === "timeline") dirty.add(event.sessionId);
     else if (event.kind === "all" || event.kind === "settings" || event.kind === "resync") everything = true;
     else return;
     if (!flushScheduled) {

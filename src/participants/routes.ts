@@ -1,6 +1,7 @@
 import { Elysia, t } from "elysia";
 import type { Db, Filter, ObjectId } from "mongodb";
 import QRCode from "qrcode";
+import { participantFor } from "../auth/plugin";
 import { generateQrCode, isValidQrCode, normaliseQrCode } from "../checkin/qr";
 import { checkinsOf, isDuplicateKey } from "../checkin/repo";
 import type { CheckinService } from "../checkin/service";
@@ -184,7 +185,7 @@ export function participantRoutes(rt: Runtime, svc: CheckinService) {
     .get("/qr/:qrCode", async ({ params, request }) => {
       const found = await svc.getParticipant({ qrCode: params.qrCode });
       if (!found) throw notFound("Participant with this QR code not found");
-      return ok(request, found, "Participant retrieved");
+      return ok(request, participantFor(request, found), "Participant retrieved");
     })
     .get("/:id", async ({ params, request }) => {
       const found = await svc.getParticipant({ participantId: parseId(params.id) });

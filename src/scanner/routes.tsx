@@ -6,6 +6,7 @@ import { reasonText } from "../checkin/decide";
 import type { Method } from "../checkin/repo";
 import type { CheckinService } from "../checkin/service";
 import { containsPattern, parseId } from "../http/envelope";
+import { badRequest } from "../http/errors";
 import { IdSchema } from "../http/query";
 import { participantsOf } from "../participants/repo";
 import type { Runtime } from "../runtime";
@@ -45,10 +46,12 @@ export function scannerRoutes(rt: Runtime, svc: CheckinService) {
     .post(
       "/scan/:sessionId",
       async ({ params, body, headers }) => {
-        const code = body.code.trim();
+        const code = body.code?.trim() ?? "";
+        if (!code && !body.participantId)
+          throw badRequest("Scan a badge, or choose a person from the search");
         const result = await svc.scan({
           sessionId: parseId(params.sessionId),
-          participant: { qrCode: code },
+          participant: body.participantId ? { participantId: parseId(body.participantId) } : { qrCode: code },
           method: (body.method ?? "qr") as Method,
           acceptUnregistered: body.acceptUnregistered === "1",
           device: headers["user-agent"]?.slice(0, 120),
@@ -62,7 +65,8 @@ export function scannerRoutes(rt: Runtime, svc: CheckinService) {
         params: t.Object({ sessionId: Id }),
         body: t.Object(
           {
-            code: t.String({ minLength: 1, maxLength: 64 }),
+            code: t.Optional(t.String({ minLength: 1, maxLength: 64 })),
+            participantId: t.Optional(Id),
             nonce: t.Optional(t.String({ minLength: 8, maxLength: 128 })),
             acceptUnregistered: t.Optional(t.Literal("1")),
             method: t.Optional(t.Union([t.Literal("qr"), t.Literal("search")])),

@@ -1,5 +1,6 @@
 import { Elysia, t } from "elysia";
 import { type Filter, ObjectId } from "mongodb";
+import { participantFor } from "../auth/plugin";
 import { sessionJson } from "../checkin/present";
 import { checkinsOf } from "../checkin/repo";
 import type { CheckinService } from "../checkin/service";
@@ -272,7 +273,11 @@ export function sessionRoutes(rt: Runtime, svc: CheckinService) {
       const people = await participantsOf(db)
         .find({ _id: { $in: regs.map((r) => r.participantId) } })
         .toArray();
-      return ok(request, people, "Session participants");
+      return ok(
+        request,
+        people.map((p) => participantFor(request, p)),
+        "Session participants",
+      );
     })
     .get("/:id/checkins", async ({ params, request }) => {
       const session = await svc.requireSession(parseId(params.id));
@@ -286,7 +291,10 @@ export function sessionRoutes(rt: Runtime, svc: CheckinService) {
       );
       return ok(
         request,
-        docs.map((d) => ({ ...d, participantId: people.get(String(d.participantId)) ?? null })),
+        docs.map((d) => {
+          const person = people.get(String(d.participantId));
+          return { ...d, participantId: person ? participantFor(request, person) : null };
+        }),
         "Session check-ins",
       );
     });

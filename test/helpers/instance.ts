@@ -27,6 +27,7 @@ export async function inProcess(label: string, extra: Record<string, string> = {
     ...parts,
     db,
     env,
+    tokenFor,
     /** A JSON request as `role` (default admin); the answer's status and parsed body. */
     async call(
       method: string,
