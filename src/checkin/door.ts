@@ -3,6 +3,17 @@ import { BSON, type Db, type ObjectId } from "mongodb";
 import { KEYS } from "../infra/keys";
 import { registrationsOf } from "../registrations/repo";
 import type { RegistrationState } from "./decide";
+import {
+  BUILD,
+  CLAIM,
+  LEAVE,
+  PENDING_STALE_MS,
+  RECLAIM,
+  REGISTRATIONS,
+  REPLACE,
+  ROLLBACK,
+  UNDO,
+} from "./door-scripts";
 import { type CheckInDoc, checkinsOf } from "./repo";
 
 // What a door must know about a session, in one Redis hash per session, kept exact by
@@ -19,147 +30,6 @@ import { type CheckInDoc, checkinsOf } from "./repo";
 // Free seat numbers are a set beside it. One script answers a scan's questions and
 // takes its seat (idempotency, registration, roster, count, claim); a second command
 // settles the entry. MongoDB's unique indexes remain the final word on every race.
-
-/** A claim older than this belongs to a request that died; its person may be claimed again. */
-const PENDING_STALE_MS = 10_000;
-
-/** Counts the roster and refills the free seats from the hash as it now is. */
-const RECOUNT = `
-local function recount(door, seats, cap)
-  local all = redis.call("hgetall", door)
-  local n, taken = 0, {}
-  for i = 1, #all, 2 do
-    if string.sub(all[i], 1, 2) == "i:" then
-      n = n + 1
-      local seat = string.match(all[i + 1], "^..|(%d+)|")
-      if seat then taken[seat] = true end
-    end
-  end
-  redis.call("del", seats)
-  local batch = {}
-  for s = 0, cap - 1 do
-    if not taken[tostring(s)] then
-      batch[#batch + 1] = s
-      if #batch == 1000 then redis.call("sadd", seats, unpack(batch)); batch = {} end
-    end
-  end
-  if #batch > 0 then redis.call("sadd", seats, unpack(batch)) end
-  redis.call("hset", door, "n", n, "cap", cap, "ready", "1")
-end
-`;
-
-const CLAIM = `
-if ARGV[2] == "1" then
-  local prior = redis.call("get", KEYS[3])
-  if prior then return {"replay", prior} end
-end
-local pid, now, cap = ARGV[1], tonumber(ARGV[5]), tonumber(ARGV[4])
-local f = redis.call("hmget", KEYS[1], "r:" .. pid, "i:" .. pid, "n", "frozen", "cap", "ready")
-if not f[6] then return {"cold"} end
-if f[4] and tonumber(f[4]) > now then return {"frozen"} end
-if cap > 0 and tonumber(f[5] or "-1") ~= cap then return {"stale"} end
-local reg, n, entry, takeover = f[1] or "none", tonumber(f[3] or "0"), f[2], false
-if entry and string.sub(entry, 1, 1) == "P" then
-  if now - tonumber(string.match(entry, "|(%d+)$")) < ${PENDING_STALE_MS} then return {"busy"} end
-  entry, takeover = nil, true
-end
-if entry then return {"facts", reg, n, entry} end
-local admits = false
-for state in string.gmatch(ARGV[3], "[^,]+") do
-  if state == reg then admits = true end
-end
-if not admits then return {"facts", reg, n, ""} end
-local seat = "-"
-if cap > 0 then
-  seat = redis.call("spop", KEYS[2])
-  if not seat then return {"full", reg, n} end
-end
-redis.call("hset", KEYS[1], "i:" .. pid, "P-|" .. seat .. "|" .. ARGV[5])
-if not takeover then n = redis.call("hincrby", KEYS[1], "n", 1) end
-return {"claimed", reg, n, seat}`;
-
-/** Another seat for a claim whose seat MongoDB says is taken; nil (claim withdrawn) when none is left. */
-const RECLAIM = `
-local seat = redis.call("spop", KEYS[2])
-if seat then
-  redis.call("hset", KEYS[1], "i:" .. ARGV[1], "P-|" .. seat .. "|" .. ARGV[2])
-  return seat
-end
-if redis.call("hdel", KEYS[1], "i:" .. ARGV[1]) == 1 then redis.call("hincrby", KEYS[1], "n", -1) end
-return false`;
-
-/**
- * A claim that did not become this request's check-in: ARGV[2] is the entry of the
- * person's existing check-in (the claim's count now stands for it) or "" (withdrawn).
- */
-const ROLLBACK = `
-local key = "i:" .. ARGV[1]
-local current = redis.call("hget", KEYS[1], key)
-if ARGV[2] ~= "" then
-  redis.call("hset", KEYS[1], key, ARGV[2])
-  if not current then redis.call("hincrby", KEYS[1], "n", 1) end
-elseif current and string.sub(current, 1, 1) == "P" then
-  redis.call("hdel", KEYS[1], key)
-  redis.call("hincrby", KEYS[1], "n", -1)
-end
-local seat = tonumber(ARGV[3])
-if seat and seat < tonumber(redis.call("hget", KEYS[1], "cap") or "0") then redis.call("sadd", KEYS[2], seat) end
-return 1`;
-
-/** An undone check-in: entry, count and seat are given back. */
-const UNDO = `
-local removed = redis.call("hdel", KEYS[1], "i:" .. ARGV[1])
-if removed == 1 then redis.call("hincrby", KEYS[1], "n", -1) end
-local seat = tonumber(ARGV[2])
-if removed == 1 and seat and seat < tonumber(redis.call("hget", KEYS[1], "cap") or "0") then
-  redis.call("sadd", KEYS[2], seat)
-end
-redis.call("hincrby", KEYS[1], "v", 1)
-return removed`;
-
-const LEAVE = `
-local key = "i:" .. ARGV[1]
-local current = redis.call("hget", KEYS[1], key)
-if current and string.sub(current, 1, 1) == "I" then redis.call("hset", KEYS[1], key, "O" .. string.sub(current, 2)) end
-redis.call("hincrby", KEYS[1], "v", 1)
-return 1`;
-
-/** First build of a cold hash: merges a snapshot (settled entries written meanwhile win). */
-const BUILD = `${RECOUNT}
-if (redis.call("hget", KEYS[1], "v") or "") ~= ARGV[1] then return 0 end
-if redis.call("hexists", KEYS[1], "ready") == 1 then return 1 end
-for i = 3, #ARGV, 2 do
-  if string.sub(ARGV[i], 1, 2) == "i:" then redis.call("hsetnx", KEYS[1], ARGV[i], ARGV[i + 1])
-  else redis.call("hset", KEYS[1], ARGV[i], ARGV[i + 1]) end
-end
-recount(KEYS[1], KEYS[2], tonumber(ARGV[2]))
-return 1`;
-
-/** The session exactly as a snapshot says, keeping claims still in flight; lifts a freeze. */
-const REPLACE = `${RECOUNT}
-local all = redis.call("hgetall", KEYS[1])
-local v = tonumber(redis.call("hget", KEYS[1], "v") or "0") + 1
-redis.call("del", KEYS[1])
-for i = 2, #ARGV, 2 do redis.call("hset", KEYS[1], ARGV[i], ARGV[i + 1]) end
-for i = 1, #all, 2 do
-  if string.sub(all[i], 1, 2) == "i:" and string.sub(all[i + 1], 1, 1) == "P" then
-    redis.call("hsetnx", KEYS[1], all[i], all[i + 1])
-  end
-end
-recount(KEYS[1], KEYS[2], tonumber(ARGV[1]))
-redis.call("hset", KEYS[1], "v", v)
-return 1`;
-
-/** The registrations of a ready hash replaced by a snapshot (roster untouched). */
-const REGISTRATIONS = `
-if (redis.call("hget", KEYS[1], "v") or "") ~= ARGV[1] then return 0 end
-if redis.call("hexists", KEYS[1], "ready") == 0 then return 1 end
-for _, field in ipairs(redis.call("hkeys", KEYS[1])) do
-  if string.sub(field, 1, 2) == "r:" then redis.call("hdel", KEYS[1], field) end
-end
-for i = 2, #ARGV, 2 do redis.call("hset", KEYS[1], ARGV[i], ARGV[i + 1]) end
-redis.call("hincrby", KEYS[1], "v", 1)
-return 1`;
 
 type Script = (...args: (string | number)[]) => Promise<unknown>;
 type Scripts = Record<

@@ -1,6 +1,6 @@
-import type { Collection, Db, ObjectId } from "mongodb";
+import { type Collection, type Db, ObjectId } from "mongodb";
 import type { IndexSpec } from "../infra/mongo";
-import type { Outcome, Reason } from "./decide";
+import type { Outcome, Reason, Verdict } from "./decide";
 
 export type Method = "qr" | "manual" | "search";
 
@@ -47,6 +47,42 @@ export interface ScanLogDoc {
   checkInId?: ObjectId;
   /** Facts recorded with a staff decision (whether the person was registered). */
   response?: { wasRegistered: boolean };
+}
+
+/** The check-in document for an admission, as the verdict and the seat claimed make it. */
+export function newCheckIn(fields: {
+  sessionId: ObjectId;
+  participantId: ObjectId;
+  method: Method;
+  by?: string;
+  device?: string;
+  notes?: string;
+  nonce?: string;
+  verdict: Pick<Verdict, "isLate" | "wasRegistered">;
+  seat: number | string;
+  instance: string;
+}): CheckInDoc {
+  const now = new Date();
+  return {
+    _id: new ObjectId(),
+    participantId: fields.participantId,
+    sessionId: fields.sessionId,
+    checkInTime: now,
+    method: fields.method,
+    ...(fields.by ? { checkedInBy: fields.by } : {}),
+    ...(fields.device ? { device: fields.device } : {}),
+    ...(fields.notes ? { notes: fields.notes } : {}),
+    isLate: fields.verdict.isLate,
+    badge: fields.verdict.wasRegistered ? "accepted" : "accepted_unregistered",
+    wasRegistered: fields.verdict.wasRegistered,
+    seat: fields.seat,
+    instance: fields.instance,
+    ...(fields.nonce ? { nonce: fields.nonce } : {}),
+    checkedOutAt: null,
+    createdAt: now,
+    updatedAt: now,
+    __v: 0,
+  };
 }
 
 export const CHECKIN_INDEXES: IndexSpec[] = [

@@ -23,7 +23,7 @@ import {
 import { checkInOfEntry, type Door } from "./door";
 import type { CheckinMetrics } from "./metrics";
 import { normaliseQrCode } from "./qr";
-import { type CheckInDoc, checkinsOf, isDuplicateKey, type Method } from "./repo";
+import { type CheckInDoc, checkinsOf, isDuplicateKey, type Method, newCheckIn } from "./repo";
 import type { ScanLog } from "./scanlog";
 import { claimSeatFromDb } from "./seats";
 
@@ -237,37 +237,6 @@ export function createScanner(parts: ScannerParts) {
     }
   }
 
-  /** The check-in document for an admission. */
-  function checkInDoc(
-    request: ScanRequest,
-    session: SessionDoc,
-    participant: ParticipantDoc,
-    verdict: Verdict,
-    seat: number | string,
-  ): CheckInDoc {
-    const now = new Date();
-    return {
-      _id: new ObjectId(),
-      participantId: participant._id,
-      sessionId: session._id,
-      checkInTime: now,
-      method: request.method,
-      ...(request.by ? { checkedInBy: request.by } : {}),
-      ...(request.device ? { device: request.device } : {}),
-      ...(request.notes ? { notes: request.notes } : {}),
-      isLate: verdict.isLate,
-      badge: verdict.wasRegistered ? "accepted" : "accepted_unregistered",
-      wasRegistered: verdict.wasRegistered,
-      seat,
-      instance: parts.instanceId,
-      ...(request.nonce ? { nonce: request.nonce } : {}),
-      checkedOutAt: null,
-      createdAt: now,
-      updatedAt: now,
-      __v: 0,
-    };
-  }
-
   /** Writes the admission; the unique indexes settle every race the claim did not prevent. */
   async function write(
     request: ScanRequest,
@@ -286,7 +255,14 @@ export function createScanner(parts: ScannerParts) {
     if (capacity > 0 && seat === null) return { kind: "full" };
     if (!viaRedis) writtenWithoutRedis.add(String(session._id));
     for (let attempt = 0; attempt < SEAT_ATTEMPTS; attempt++) {
-      const doc = checkInDoc(request, session, participant, verdict, seat ?? `free:${participant._id}`);
+      const doc = newCheckIn({
+        ...request,
+        sessionId: session._id,
+        participantId: participant._id,
+        verdict,
+        seat: seat ?? `free:${participant._id}`,
+        instance: parts.instanceId,
+      });
       try {
         await checkinsOf(db).insertOne(doc);
         if (viaRedis) await door.settle(doc).catch(() => writtenWithoutRedis.add(String(session._id)));

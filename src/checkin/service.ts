@@ -55,8 +55,22 @@ export function createCheckinService(rt: Runtime, live: LiveSink) {
   });
   const { activity } = live;
 
-  const log = (entry: Omit<ScanLogDoc, "_id" | "at" | "instance">) =>
-    scanlog.write({ _id: new ObjectId(), at: new Date(), instance: config.instanceId, ...entry });
+  /** A staff action on a check-in (undo, exit): logged, and every dashboard told. */
+  const logDone = (action: "undo" | "checkout", doc: CheckInDoc, reason: string, by?: string) => {
+    activity.changed(doc.sessionId);
+    return scanlog.write({
+      _id: new ObjectId(),
+      at: new Date(),
+      instance: config.instanceId,
+      action,
+      sessionId: doc.sessionId,
+      participantId: doc.participantId,
+      outcome: "done",
+      reason,
+      checkInId: doc._id,
+      ...(by ? { by } : {}),
+    });
+  };
 
   /** Two doors recording the same exit write it once; without Redis the update alone decides. */
   const underBadgeLock = <T>(doc: CheckInDoc, work: () => Promise<T>) =>
@@ -84,16 +98,7 @@ export function createCheckinService(rt: Runtime, live: LiveSink) {
       door.undo(found).catch(() => door.forget(found.sessionId).catch(() => undefined)),
       activity.uncounted(found.sessionId),
     ]);
-    activity.changed(found.sessionId);
-    await log({
-      action: "undo",
-      sessionId: found.sessionId,
-      participantId: found.participantId,
-      outcome: "done",
-      reason: "check-in undone",
-      checkInId: found._id,
-      ...(by ? { by } : {}),
-    });
+    await logDone("undo", found, "check-in undone", by);
     return found;
   }
 
@@ -147,16 +152,7 @@ export function createCheckinService(rt: Runtime, live: LiveSink) {
       );
       if (!updated) throw new AppError(409, "This participant has already left the session");
       await door.leave(updated).catch(() => door.forget(updated.sessionId).catch(() => undefined));
-      activity.changed(updated.sessionId);
-      await log({
-        action: "checkout",
-        sessionId: updated.sessionId,
-        participantId: updated.participantId,
-        outcome: "done",
-        reason: "left the session",
-        checkInId: updated._id,
-        ...(by ? { by } : {}),
-      });
+      await logDone("checkout", updated, "left the session", by);
       return updated;
     },
 
