@@ -47,6 +47,7 @@ export async function inProcess(label: string, extra: Record<string, string> = {
         }),
       );
       const text = await response.text();
+      // biome-ignore lint/suspicious/noExplicitAny: tests read JSON answers field by field
       let json: Record<string, unknown> & { data?: any; message?: string } = {};
       try {
         json = JSON.parse(text);
