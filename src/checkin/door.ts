@@ -288,8 +288,6 @@ export function createDoor(redis: Redis, db: Db) {
       await this.build(sessionId);
       return Number((await redis.hget(door(sessionId), "n")) ?? 0);
     },
-    /** The free seats as Redis holds them (for tests and checks). */
-    freeSeats: async (sessionId: ObjectId) => (await redis.smembers(seats(sessionId))).map(Number),
   };
 }
 

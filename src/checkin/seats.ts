@@ -1,5 +1,4 @@
 import type { Db, ObjectId } from "mongodb";
-import { unavailable } from "../http/errors";
 import { sessionsOf } from "../sessions/repo";
 import type { Door } from "./door";
 import { checkinsOf } from "./repo";
@@ -78,14 +77,4 @@ export async function reseat<T>(
       await door.forget(sessionId).catch(() => undefined);
     });
   }
-}
-
-/** While a session is re-seated its claims wait; 503 if that takes unusually long. */
-export async function whileFrozen<T>(attempt: () => Promise<T | "frozen">): Promise<T> {
-  for (let ms = 0; ms < DRAIN_MS * 2; ms += WAIT_STEP_MS) {
-    const result = await attempt();
-    if (result !== "frozen") return result;
-    await sleep(WAIT_STEP_MS);
-  }
-  throw unavailable("This session's capacity is being changed; scan again in a moment.");
 }

@@ -225,8 +225,6 @@ export function createCheckinService(rt: Runtime, live: LiveSink) {
     /** After a participant was created, changed or deleted (`removed`), on every instance at once. */
     participantChanged: (p: ParticipantDoc, change: { removed?: boolean } = {}) =>
       directory.changed(p, change),
-    /** The door state of a session, for checks against MongoDB. */
-    door,
   };
 }
 

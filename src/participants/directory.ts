@@ -101,7 +101,6 @@ export function createDirectory(db: Db, bus: Bus, observe: (hit: boolean) => voi
       await bus.publish({ kind: "directory" });
     },
     reload,
-    size: () => byId.size,
   };
 }
 
