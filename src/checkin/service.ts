@@ -1,7 +1,7 @@
 import { ObjectId } from "mongodb";
 import { AppError, notFound } from "../http/errors";
 import { KEYS } from "../infra/keys";
-import { LockUnavailableError, withLock } from "../infra/lock";
+import { LockBusyError, LockUnavailableError, withLock } from "../infra/lock";
 import type { Activity } from "../live/activity";
 import type { Bus } from "../live/bus";
 import { createDirectory, type ParticipantRef } from "../participants/directory";
@@ -16,6 +16,9 @@ import { type CheckInDoc, checkinsOf, type ScanLogDoc } from "./repo";
 import { createScanner } from "./scan";
 import { createScanLog } from "./scanlog";
 import { reseat } from "./seats";
+
+/** Start-up waits up to a minute for another instance building the door state. */
+const WARM_LOCK = { ttlMs: 60_000, retries: 600, retryDelayMs: 100 };
 
 /** Where the write path reports what dashboards show. */
 export interface LiveSink {
@@ -191,14 +194,19 @@ export function createCheckinService(rt: Runtime, live: LiveSink) {
     },
     /** Start-up: the badge directory and every session's door state, before the instance reports ready. */
     async warmUp(): Promise<void> {
-      await directory.reload();
       const all = await sessionsOf(db)
         .find({}, { projection: { _id: 1 } })
         .toArray();
-      await door.warm(
-        all.map((s) => s._id),
-        true,
-      );
+      const ids = all.map((s) => s._id);
+      // The door state is shared: one instance reads MongoDB for it, the others wait and find it built.
+      const buildDoors = () => door.warm(ids, true);
+      await Promise.all([
+        directory.reload(),
+        withLock(redis.cmd, KEYS.lock("warm-doors"), WARM_LOCK, buildDoors).catch((error: unknown) => {
+          if (error instanceof LockBusyError || error instanceof LockUnavailableError) return buildDoors();
+          throw error;
+        }),
+      ]);
     },
     warmSession: (sessionId: ObjectId) => door.warm([sessionId]),
     /** A deleted participant leaves nothing behind: check-ins undone (seats and counts freed), registrations gone. */

@@ -52,12 +52,14 @@ export function createDirectory(db: Db, bus: Bus, observe: (hit: boolean) => voi
   }
 
   async function reload(): Promise<number> {
-    const all = await participantsOf(db).find({}).toArray();
-    for (const p of all) put(p);
-    const present = new Set(all.map((p) => String(p._id)));
+    const present = new Set<string>();
+    for await (const p of participantsOf(db).find({}).batchSize(5000)) {
+      put(p);
+      present.add(String(p._id));
+    }
     for (const id of [...byId.keys()]) if (!present.has(id)) drop(id);
     missing.clear();
-    return all.length;
+    return present.size;
   }
 
   void bus.listen((event) => {

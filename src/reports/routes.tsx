@@ -17,7 +17,7 @@ const Filters = t.Object({
 export function reportRoutes(rt: Runtime) {
   const db = rt.mongo.db;
 
-  /** Three queries in all, whatever the number of sessions (FerretDB scans tables). */
+  /** Four queries in all, whatever the number of sessions (FerretDB scans tables). */
   async function build(day?: number, room?: string) {
     const filter: Filter<SessionDoc> = {};
     if (day) filter.day = day;
@@ -28,38 +28,50 @@ export function reportRoutes(rt: Runtime) {
         .find({}, { projection: { day: 1, location: 1 } })
         .toArray(),
     ]);
-    const ids = sessions.map((s) => s._id);
+    // Every session: no $in (FerretDB matches a long $in slowly); grouped in one pass either way.
+    const bySession =
+      sessions.length === everything.length ? {} : { sessionId: { $in: sessions.map((s) => s._id) } };
     const [regs, checkins] = await Promise.all([
       registrationsOf(db)
-        .find({ sessionId: { $in: ids }, status: "confirmed" })
+        .find(
+          { ...bySession, status: "confirmed" },
+          { projection: { sessionId: 1, participantId: 1, _id: 0 } },
+        )
         .toArray(),
       checkinsOf(db)
-        .find({ sessionId: { $in: ids } })
+        .find(bySession, {
+          projection: { sessionId: 1, participantId: 1, checkInTime: 1, checkedOutAt: 1, isLate: 1, _id: 0 },
+        })
         .toArray(),
     ]);
-    const facts: SessionFacts[] = sessions.map((s) => ({
-      id: String(s._id),
-      name: s.name,
-      day: s.day,
-      location: s.location ?? "",
-      capacity: s.capacity,
-      registered: new Set(
-        regs.filter((r) => String(r.sessionId) === String(s._id)).map((r) => String(r.participantId)),
-      ),
-      checkIns: checkins
-        .filter((c) => String(c.sessionId) === String(s._id))
-        .map((c) => ({
-          participantId: String(c.participantId),
-          at: c.checkInTime,
-          leftAt: c.checkedOutAt,
-          isLate: c.isLate,
-        })),
-    }));
-    const reports = facts.map(sessionReport);
+    const facts = new Map<string, SessionFacts>(
+      sessions.map((s) => [
+        String(s._id),
+        {
+          id: String(s._id),
+          name: s.name,
+          day: s.day,
+          location: s.location ?? "",
+          capacity: s.capacity,
+          registered: new Set<string>(),
+          checkIns: [],
+        },
+      ]),
+    );
+    for (const r of regs) facts.get(String(r.sessionId))?.registered.add(String(r.participantId));
+    for (const c of checkins) {
+      facts.get(String(c.sessionId))?.checkIns.push({
+        participantId: String(c.participantId),
+        at: c.checkInTime,
+        leftAt: c.checkedOutAt,
+        isLate: c.isLate,
+      });
+    }
+    const reports = [...facts.values()].map(sessionReport);
     return {
       reports,
       all: totals(reports),
-      series: overTime(facts.flatMap((f) => f.checkIns)),
+      series: overTime([...facts.values()].flatMap((f) => f.checkIns)),
       filters: {
         ...(day ? { day } : {}),
         ...(room ? { room } : {}),
