@@ -1,5 +1,4 @@
 import type { Server } from "bun";
-import type { ObjectId } from "mongodb";
 import { Counter, Gauge } from "prom-client";
 import { OverviewRow, SessionLive } from "../../views/dashboard";
 import type { Runtime } from "../runtime";
@@ -119,9 +118,6 @@ export function createHub(rt: Runtime, source: LiveSource, bus: Bus) {
       }
       const state = await source.session(topic.slice("session:".length)).catch(() => null);
       return state ? SessionLive({ state, oob: true }) : "";
-    },
-    changed(sessionId: ObjectId | string) {
-      void bus.publish({ kind: "session", sessionId: String(sessionId) });
     },
     /** Re-render a topic locally at the next flush. */
     touch(topic: string) {
