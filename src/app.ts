@@ -1,6 +1,6 @@
 import { cors } from "@elysiajs/cors";
 import { Elysia, ValidationError } from "elysia";
-import { ErrorPanel } from "../views/scanner";
+import { ErrorPanel } from "../views/components";
 import { authPlugin, type Sessions } from "./auth/plugin";
 import { authRoutes } from "./auth/routes";
 import type { Tokens } from "./auth/store";

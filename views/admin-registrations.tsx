@@ -1,6 +1,6 @@
-import { REGISTRATION_STATUSES } from "../src/checkin/decide";
 import type { ParticipantDoc } from "../src/participants/repo";
 import type { RegistrationDoc } from "../src/registrations/repo";
+import { REGISTRATION_STATUSES } from "../src/registrations/repo";
 import type { SessionDoc } from "../src/sessions/repo";
 import type { PageOf } from "../src/web/paging";
 import { DeleteButton, listLink, Pager } from "./components";

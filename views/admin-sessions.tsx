@@ -1,10 +1,9 @@
-import { SESSION_STATUSES } from "../src/checkin/decide";
 import type { FieldError } from "../src/http/errors";
 import type { SessionDoc } from "../src/sessions/repo";
+import { SESSION_STATUSES } from "../src/sessions/repo";
 import type { PageOf } from "../src/web/paging";
-import { DeleteButton, EditButton, EditRow, FieldErrors, listLink, Pager } from "./components";
+import { DeleteButton, EditButton, EditRow, FieldErrors, fmtTime, listLink, Pager } from "./components";
 import { Layout } from "./layout";
-import { fmtTime } from "./scanner";
 
 const rowId = (id: string) => `admin-session-${id}`;
 

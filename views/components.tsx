@@ -75,3 +75,20 @@ export const listLink =
     query.set("page", String(page));
     return `${path}?${query}`;
   };
+
+/** Times as staff read them (HH:MM). */
+export function fmtTime(date: Date): string {
+  return date.toISOString().slice(11, 16);
+}
+
+/** An error a person can read, where a verdict or a form answer would go. */
+export function ErrorPanel(props: { message: string }) {
+  return (
+    <div class="verdict red" data-outcome="error">
+      <p class="headline">Could not check</p>
+      <p class="reason" safe>
+        {props.message}
+      </p>
+    </div>
+  );
+}

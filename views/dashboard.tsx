@@ -1,7 +1,7 @@
 import type { ScanEntry } from "../src/live/activity";
 import type { SessionDoc } from "../src/sessions/repo";
+import { fmtTime } from "./components";
 import { Layout } from "./layout";
-import { fmtTime } from "./scanner";
 
 export interface LiveSession {
   session: SessionDoc;

@@ -1,14 +1,5 @@
+import type { ImportSummary } from "../src/imports/summary";
 import { Layout } from "./layout";
-
-export interface ImportSummary {
-  created: number;
-  updated: number;
-  unchanged: number;
-  failed: number;
-  errors: string[];
-  encoding: string;
-  rows: number;
-}
 
 export function ImportReport(props: { report: ImportSummary }) {
   const { report } = props;

@@ -1,6 +1,7 @@
-import type { ScanResult } from "../src/checkin/service";
+import type { ScanResult } from "../src/checkin/scan";
 import type { ParticipantDoc } from "../src/participants/repo";
 import type { SessionDoc } from "../src/sessions/repo";
+import { fmtTime } from "./components";
 import { Layout } from "./layout";
 
 export interface SessionSummary {
@@ -9,10 +10,6 @@ export interface SessionSummary {
 }
 
 const TONE: Record<string, string> = { accept: "green", decide: "amber", already: "grey", refuse: "red" };
-
-export function fmtTime(date: Date): string {
-  return date.toISOString().slice(11, 16);
-}
 
 export function CountBadge(props: SessionSummary & { oob?: boolean }) {
   const { session, count } = props;
@@ -214,16 +211,5 @@ export function SearchResults(props: { sessionId: string; people: ParticipantDoc
         </li>
       ))}
     </ul>
-  );
-}
-
-export function ErrorPanel(props: { message: string }) {
-  return (
-    <div class="verdict red" data-outcome="error">
-      <p class="headline">Could not check</p>
-      <p class="reason" safe>
-        {props.message}
-      </p>
-    </div>
   );
 }

@@ -1,9 +1,7 @@
 // The scan decision: pure, so every branch is unit-tested without servers.
 
-export const SESSION_STATUSES = ["scheduled", "open", "ended", "closed", "cancelled"] as const;
-export type SessionStatus = (typeof SESSION_STATUSES)[number];
-export const REGISTRATION_STATUSES = ["confirmed", "pending", "cancelled"] as const;
-export type RegistrationStatus = (typeof REGISTRATION_STATUSES)[number];
+import { REGISTRATION_STATUSES, type RegistrationStatus } from "../registrations/repo";
+import type { SessionStatus } from "../sessions/repo";
 
 export type Reason =
   | "ok"

@@ -104,14 +104,3 @@ export const CHECKIN_INDEXES: IndexSpec[] = [
 
 export const checkinsOf = (db: Db): Collection<CheckInDoc> => db.collection<CheckInDoc>("checkins");
 export const scanlogOf = (db: Db): Collection<ScanLogDoc> => db.collection<ScanLogDoc>("scanlog");
-
-/**
- * FerretDB's duplicate-key errors do not name the index, so callers look up which key
- * clashed; on updates FerretDB 1.x reports them as InternalError with PostgreSQL's text.
- */
-export function isDuplicateKey(error: unknown): boolean {
-  const { code, message } = (error ?? {}) as { code?: number; message?: string };
-  return (
-    code === 11000 || (code === 1 && /duplicate key value violates unique constraint/.test(message ?? ""))
-  );
-}

@@ -4,9 +4,11 @@ import type { LockMode } from "../config";
 import { AppError, unavailable } from "../http/errors";
 import { KEYS } from "../infra/keys";
 import type { Logger } from "../infra/log";
+import { isDuplicateKey } from "../infra/mongo";
 import type { Activity } from "../live/activity";
 import type { Directory, ParticipantRef } from "../participants/directory";
 import type { ParticipantDoc } from "../participants/repo";
+import type { RegistrationStatus } from "../registrations/repo";
 import { registrationsOf } from "../registrations/repo";
 import type { SessionCache } from "../sessions/cache";
 import type { SessionDoc } from "../sessions/repo";
@@ -16,14 +18,13 @@ import {
   decide,
   finalVerdict,
   type RegistrationState,
-  type RegistrationStatus,
   type Verdict,
   type Written,
 } from "./decide";
 import { checkInOfEntry, type Door } from "./door";
 import type { CheckinMetrics } from "./metrics";
 import { normaliseQrCode } from "./qr";
-import { type CheckInDoc, checkinsOf, isDuplicateKey, type Method, newCheckIn } from "./repo";
+import { type CheckInDoc, checkinsOf, type Method, newCheckIn } from "./repo";
 import type { ScanLog } from "./scanlog";
 import { claimSeatFromDb } from "./seats";
 

@@ -1,6 +1,6 @@
 import { Elysia, t } from "elysia";
 import type { AnyBulkWriteOperation } from "mongodb";
-import { ImportPage, ImportReport, type ImportSummary } from "../../views/import";
+import { ImportPage, ImportReport } from "../../views/import";
 import { checkinsOf, scanlogOf } from "../checkin/repo";
 import type { CheckinService } from "../checkin/service";
 import { ok, parseId } from "../http/envelope";
@@ -10,6 +10,7 @@ import type { Runtime } from "../runtime";
 import { sessionsOf } from "../sessions/repo";
 import { csvResponse, html } from "../web/html";
 import { type ParticipantRow, parseParticipants, TEMPLATE, toCsv } from "./csv";
+import type { ImportSummary } from "./summary";
 import { importFailed, importSummary, type Progress, streamedImport, uploadBytes } from "./upload";
 
 const changed = (row: ParticipantRow, doc: ParticipantDoc) =>

@@ -1,4 +1,4 @@
-import { ErrorPanel } from "../../views/scanner";
+import { ErrorPanel } from "../../views/components";
 import { AppError } from "../http/errors";
 import type { Runtime } from "../runtime";
 

@@ -75,3 +75,14 @@ export async function ensureIndexes(db: Db, specs: readonly IndexSpec[]): Promis
 function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+/**
+ * FerretDB's duplicate-key errors do not name the index, so callers look up which key
+ * clashed; on updates FerretDB 1.x reports them as InternalError with PostgreSQL's text.
+ */
+export function isDuplicateKey(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: number; message?: string };
+  return (
+    code === 11000 || (code === 1 && /duplicate key value violates unique constraint/.test(message ?? ""))
+  );
+}

@@ -13,7 +13,7 @@ import type { Runtime } from "../runtime";
 import { html } from "../web/html";
 import { pageOf } from "../web/paging";
 import { type ParticipantDoc, participantsOf } from "./repo";
-import { participantActions } from "./routes";
+import { participantActions } from "./service";
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const Form = t.Object(

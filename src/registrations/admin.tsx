@@ -17,8 +17,9 @@ import { html } from "../web/html";
 import { dropEmpty, pageOf } from "../web/paging";
 import { assign, importRegistrationCsv, loadLookups } from "./assign";
 import { type RegistrationDoc, registrationsOf, withPeopleAndSessions } from "./repo";
-import { registrationActions, Status } from "./routes";
+import { Status } from "./routes";
 import { listRecords, resolveRegistrations } from "./rows";
+import { registrationActions } from "./service";
 
 const SessionId = IdSchema("session (choose one)");
 

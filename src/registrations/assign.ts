@@ -1,9 +1,9 @@
 import { type AnyBulkWriteOperation, type Db, ObjectId } from "mongodb";
-import type { ImportSummary } from "../../views/import";
-import { isDuplicateKey } from "../checkin/repo";
 import type { CheckinService } from "../checkin/service";
 import { missingColumn, readCsv } from "../imports/csv";
+import type { ImportSummary } from "../imports/summary";
 import { importSummary, type Progress } from "../imports/upload";
+import { isDuplicateKey } from "../infra/mongo";
 import { participantsOf } from "../participants/repo";
 import { sessionsOf } from "../sessions/repo";
 import { type RegistrationDoc, registrationsOf } from "./repo";

@@ -1,45 +1,22 @@
 import { Elysia, t } from "elysia";
 import { type Filter, ObjectId } from "mongodb";
-import { REGISTRATION_STATUSES } from "../checkin/decide";
-import { isDuplicateKey } from "../checkin/repo";
 import type { CheckinService } from "../checkin/service";
 import { ok, pageMeta, parseId } from "../http/envelope";
 import { AppError, notFound } from "../http/errors";
 import { IdSchema, pageQuery, pagination, sortFor } from "../http/query";
 import { uploadBytes } from "../imports/upload";
+import { isDuplicateKey } from "../infra/mongo";
 import { participantsOf } from "../participants/repo";
 import type { Runtime } from "../runtime";
 import { sessionsOf } from "../sessions/repo";
 import { csvResponse } from "../web/html";
 import { importRegistrationCsv } from "./assign";
-import { type RegistrationDoc, registrationsOf, withPeopleAndSessions } from "./repo";
+import { REGISTRATION_STATUSES, type RegistrationDoc, registrationsOf, withPeopleAndSessions } from "./repo";
 import { REGISTRATION_TEMPLATE } from "./rows";
+import { registrationActions } from "./service";
 
 const Id = IdSchema();
 export const Status = t.Union(REGISTRATION_STATUSES.map((s) => t.Literal(s)));
-
-/** What the API and the admin page do to one registration; the door sees it at once. */
-export function registrationActions(rt: Runtime, svc: CheckinService) {
-  const db = rt.mongo.db;
-  return {
-    async update(id: ObjectId, patch: { status?: RegistrationDoc["status"]; notes?: string }) {
-      const updated = await registrationsOf(db).findOneAndUpdate(
-        { _id: id },
-        { $set: { ...patch, updatedAt: new Date() } },
-        { returnDocument: "after" },
-      );
-      if (!updated) throw notFound(`Registration with ID ${id} not found`);
-      await svc.registrationsChanged(updated.sessionId);
-      return updated;
-    },
-    async remove(id: ObjectId) {
-      const removed = await registrationsOf(db).findOneAndDelete({ _id: id });
-      if (!removed) throw notFound(`Registration with ID ${id} not found`);
-      await svc.registrationsChanged(removed.sessionId);
-      return removed;
-    },
-  };
-}
 
 export function registrationRoutes(rt: Runtime, svc: CheckinService) {
   const db = rt.mongo.db;

@@ -1,5 +1,5 @@
 import type { ObjectId } from "mongodb";
-import { REGISTRATION_STATUSES, type RegistrationStatus } from "../checkin/decide";
+import { REGISTRATION_STATUSES, type RegistrationStatus } from "./repo";
 
 // Turning organisers' rows (a CSV, or a pasted list) into registrations: who, which
 // session, which status. Pure, so every rule is unit-tested; the lookups come from the caller.

@@ -1,4 +1,4 @@
-import type { SessionStatus } from "../checkin/decide";
+import type { SessionStatus } from "../sessions/repo";
 import type { Timing } from "../settings/settings";
 
 export interface PlannedSession {

@@ -1,28 +1,14 @@
-import { ObjectId } from "mongodb";
+import type { ObjectId } from "mongodb";
 import type { CheckinService } from "../checkin/service";
-import { withLock } from "../infra/lock";
 import type { Runtime } from "../runtime";
 import { sessionsOf } from "../sessions/repo";
+import { writeSession } from "../sessions/service";
 import type { Settings } from "../settings/settings";
 import { planTransition } from "./plan";
 
 const LEADER = "scheduler:leader";
 const LAST_TICK = "scheduler:last-tick";
 const RENEW = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("pexpire", KEYS[1], ARGV[2]) else return 0 end`;
-
-export const sessionLockKey = (id: ObjectId | string) => `lock:session:${id}`;
-
-/** The audit of status changes, whoever made them. */
-export const sessionEventsOf = (rt: Runtime) =>
-  rt.mongo.db.collection<{
-    _id: ObjectId;
-    sessionId: ObjectId;
-    from: string;
-    to: string;
-    reason: string;
-    instance: string;
-    at: Date;
-  }>("session_events");
 
 // One leader at a time, through a Redis key that expires unless renewed; every
 // instance keeps trying, so when the leader dies another takes over within the
@@ -42,34 +28,23 @@ export function createScheduler(rt: Runtime, settings: Settings, svc: CheckinSer
   }
 
   async function apply(sessionId: ObjectId): Promise<void> {
-    await withLock(cmd, sessionLockKey(sessionId), rt.config.lock, async () => {
-      const session = await sessionsOf(rt.mongo.db).findOne({ _id: sessionId });
-      if (!session) return;
-      const now = new Date();
-      const plan = planTransition(session, now, settings.get());
-      if (!plan) return;
-      const after = await sessionsOf(rt.mongo.db).findOneAndUpdate(
-        { _id: sessionId, status: session.status, updatedAt: session.updatedAt },
-        { $set: { status: plan.to, isOpen: plan.to === "open", statusSource: "scheduler", updatedAt: now } },
-        { returnDocument: "after" },
-      );
-      if (!after) return;
-      await sessionEventsOf(rt).insertOne({
-        _id: new ObjectId(),
-        sessionId,
-        from: session.status,
-        to: plan.to,
-        reason: plan.reason,
-        instance: rt.config.instanceId,
-        at: now,
-      });
-      await svc.sessionChanged(sessionId, after);
-      if (plan.to === "open") await svc.warmSession(sessionId);
-      rt.log.info(
-        { sessionId: String(sessionId), from: session.status, to: plan.to, reason: plan.reason },
-        "session status",
-      );
-    });
+    let planned: ReturnType<typeof planTransition> = null;
+    let from = "";
+    await writeSession(
+      rt,
+      svc,
+      sessionId,
+      (session) => {
+        planned = planTransition(session, new Date(), settings.get());
+        from = session.status;
+        return planned && { status: planned.to, isOpen: planned.to === "open", statusSource: "scheduler" };
+      },
+      { reason: () => planned?.reason ?? "scheduler" },
+    );
+    if (planned) {
+      const { to, reason } = planned;
+      rt.log.info({ sessionId: String(sessionId), from, to, reason }, "session status");
+    }
   }
 
   async function tick(): Promise<void> {

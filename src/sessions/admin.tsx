@@ -1,15 +1,14 @@
 import { Elysia, t } from "elysia";
 import type { Filter } from "mongodb";
 import { AdminSessionsPage, SessionForm, SessionRow, sessionFormValues } from "../../views/admin-sessions";
-import { SESSION_STATUSES } from "../checkin/decide";
 import type { CheckinService } from "../checkin/service";
 import { containsPattern, parseId } from "../http/envelope";
 import { badRequest, formErrors } from "../http/errors";
 import type { Runtime } from "../runtime";
 import { html } from "../web/html";
 import { dropEmpty, pageOf } from "../web/paging";
-import { type SessionDoc, sessionsOf } from "./repo";
-import { sessionActions } from "./routes";
+import { SESSION_STATUSES, type SessionDoc, sessionsOf } from "./repo";
+import { sessionActions } from "./service";
 
 const Form = t.Object(
   {

@@ -1,6 +1,8 @@
 import { type Collection, type Db, ObjectId } from "mongodb";
-import type { SessionStatus } from "../checkin/decide";
 import type { IndexSpec } from "../infra/mongo";
+
+export const SESSION_STATUSES = ["scheduled", "open", "ended", "closed", "cancelled"] as const;
+export type SessionStatus = (typeof SESSION_STATUSES)[number];
 
 export interface SessionDoc {
   _id: ObjectId;

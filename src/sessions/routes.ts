@@ -1,139 +1,17 @@
 import { Elysia, t } from "elysia";
-import { type Filter, ObjectId } from "mongodb";
+import type { Filter, ObjectId } from "mongodb";
 import { participantFor } from "../auth/plugin";
 import { sessionJson } from "../checkin/present";
 import { checkinsOf } from "../checkin/repo";
 import type { CheckinService } from "../checkin/service";
 import { containsPattern, ok, pageMeta, parseId } from "../http/envelope";
-import { AppError, badRequest, notFound, unavailable } from "../http/errors";
+import { AppError } from "../http/errors";
 import { pageQuery, pagination, sortFor } from "../http/query";
-import { LockBusyError, LockUnavailableError, withLock } from "../infra/lock";
 import { participantsOf } from "../participants/repo";
 import { registrationsOf } from "../registrations/repo";
 import type { Runtime } from "../runtime";
-import { sessionEventsOf, sessionLockKey } from "../scheduler/scheduler";
-import { type SessionDoc, sessionRecord, sessionsOf } from "./repo";
-import { statusForIsOpen, validTimes } from "./rules";
-
-const Minutes = t.Integer({ minimum: 0, maximum: 1440 });
-const sessionFields = {
-  name: t.String({ minLength: 1, maxLength: 200 }),
-  description: t.String({ maxLength: 1000 }),
-  location: t.String({ maxLength: 200 }),
-  startTime: t.String({ format: "date-time" }),
-  endTime: t.String({ format: "date-time" }),
-  isOpen: t.Boolean(),
-  capacity: t.Integer({ minimum: 0, maximum: 1_000_000 }),
-  capacityEnforced: t.Boolean(),
-  requiresRegistration: t.Boolean(),
-  day: t.Integer({ minimum: 1, maximum: 366 }),
-  autoOpenMinutesBefore: t.Union([Minutes, t.Null()]),
-  autoEndGraceMinutes: t.Union([Minutes, t.Null()]),
-  lateThresholdMinutes: t.Union([Minutes, t.Null()]),
-};
-const O = t.Optional;
-export const CreateSession = t.Object(
-  {
-    name: sessionFields.name,
-    startTime: sessionFields.startTime,
-    endTime: sessionFields.endTime,
-    description: O(sessionFields.description),
-    location: O(sessionFields.location),
-    isOpen: O(sessionFields.isOpen),
-    capacity: O(sessionFields.capacity),
-    capacityEnforced: O(sessionFields.capacityEnforced),
-    requiresRegistration: O(sessionFields.requiresRegistration),
-    day: O(sessionFields.day),
-    autoOpenMinutesBefore: O(sessionFields.autoOpenMinutesBefore),
-    autoEndGraceMinutes: O(sessionFields.autoEndGraceMinutes),
-    lateThresholdMinutes: O(sessionFields.lateThresholdMinutes),
-  },
-  { additionalProperties: false },
-);
-const PatchSession = t.Partial(t.Object(sessionFields), { additionalProperties: false });
-
-export type CreateBody = typeof CreateSession.static;
-
-export function newSession(body: CreateBody): SessionDoc {
-  const startTime = new Date(body.startTime);
-  const endTime = new Date(body.endTime);
-  const problem = validTimes(startTime, endTime);
-  if (problem) throw badRequest("Validation failed", [{ field: "endTime", message: problem }]);
-  return sessionRecord({ ...body, startTime, endTime, isOpen: Boolean(body.isOpen) });
-}
-
-/** What the API and the admin pages do to sessions, in one place. */
-export function sessionActions(rt: Runtime, svc: CheckinService) {
-  const db = rt.mongo.db;
-  async function applyPatch(id: ObjectId, patch: Partial<Record<keyof typeof sessionFields, unknown>>) {
-    const current = await sessionsOf(db).findOne({ _id: id });
-    if (!current) throw notFound(`Session with ID ${id} not found`);
-    const set: Partial<SessionDoc> = { updatedAt: new Date() };
-    for (const [key, value] of Object.entries(patch)) {
-      if (key === "startTime" || key === "endTime") set[key] = new Date(value as string);
-      else (set as Record<string, unknown>)[key] = value;
-    }
-    const problem = validTimes(set.startTime ?? current.startTime, set.endTime ?? current.endTime);
-    if (problem) throw badRequest("Validation failed", [{ field: "endTime", message: problem }]);
-    if (patch.isOpen !== undefined) {
-      set.status = statusForIsOpen(Boolean(patch.isOpen), set.endTime ?? current.endTime, new Date());
-      set.statusSource = "manual";
-    }
-    // The same lock as the scheduler's: a manual open/close is never lost to a concurrent tick.
-    const seatsChange = patch.capacity !== undefined || patch.capacityEnforced !== undefined;
-    const write = async () => {
-      const before = await sessionsOf(db).findOne({ _id: id });
-      const after = await sessionsOf(db).findOneAndUpdate(
-        { _id: id },
-        { $set: set },
-        { returnDocument: "after" },
-      );
-      if (before && after && before.status !== after.status) {
-        await sessionEventsOf(rt).insertOne({
-          _id: new ObjectId(),
-          sessionId: id,
-          from: before.status,
-          to: after.status,
-          reason: "manual",
-          instance: rt.config.instanceId,
-          at: new Date(),
-        });
-      }
-      // Written through inside the lock, so no scan can cache the old version afterwards.
-      await svc.sessionChanged(id, after);
-      return after;
-    };
-    // The same lock as the scheduler's: a manual open/close is never lost to a concurrent tick.
-    const updated = await withLock(rt.redis.cmd, sessionLockKey(id), rt.config.lock, () =>
-      seatsChange ? svc.reseat(id, write) : write(),
-    ).catch((error) => {
-      if (error instanceof LockUnavailableError || error instanceof LockBusyError) {
-        throw unavailable("The session is being updated elsewhere or Redis is unavailable; try again.");
-      }
-      throw error;
-    });
-    if (!updated) throw notFound(`Session with ID ${id} not found`);
-    if (updated.status === "open") await svc.warmSession(id);
-    return updated;
-  }
-
-  async function create(body: CreateBody): Promise<SessionDoc> {
-    const doc = newSession(body);
-    await sessionsOf(db).insertOne(doc);
-    await svc.sessionChanged(doc._id, doc);
-    return doc;
-  }
-
-  async function remove(id: ObjectId): Promise<SessionDoc> {
-    const removed = await sessionsOf(db).findOneAndDelete({ _id: id });
-    if (!removed) throw notFound(`Session with ID ${id} not found`);
-    await svc.sessionChanged(id, null);
-    await svc.removeSessionRecords(id);
-    return removed;
-  }
-
-  return { applyPatch, create, remove };
-}
+import { type SessionDoc, sessionsOf } from "./repo";
+import { CreateSession, PatchSession, sessionActions } from "./service";
 
 export function sessionRoutes(rt: Runtime, svc: CheckinService) {
   const db = rt.mongo.db;

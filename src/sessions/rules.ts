@@ -1,4 +1,4 @@
-import type { SessionStatus } from "../checkin/decide";
+import type { SessionStatus } from "./repo";
 
 /** A manual open/close: open, or closed if the session is over, else back to scheduled. */
 export function statusForIsOpen(isOpen: boolean, endTime: Date, now: Date): SessionStatus {

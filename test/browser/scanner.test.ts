@@ -60,10 +60,15 @@ test("scan a badge with Enter: green verdict and the count moves; again: already
   expect(await page.inputValue("#code")).toBe("");
   expect(await page.evaluate(() => document.activeElement?.id)).toBe("code");
 
-  // A double tap within three seconds replays the original answer.
+  // A double tap within three seconds replays the original answer: this very answer says accept.
+  const tap = page.waitForResponse(
+    (r) => r.request().method() === "POST" && r.url().endsWith(`/scan/${session._id}`),
+  );
   await page.fill("#code", guest.qrCode);
   await page.press("#code", "Enter");
-  await page.locator('#verdict .verdict[data-outcome="accept"]').waitFor();
+  const replayed = await (await tap).text();
+  expect(replayed).toContain('data-outcome="accept"');
+  expect(replayed).not.toContain('data-outcome="already"');
 
   await page.waitForTimeout(3100);
   await page.fill("#code", guest.qrCode);

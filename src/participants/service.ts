@@ -1,0 +1,109 @@
+import { t } from "elysia";
+import type { Db, ObjectId } from "mongodb";
+import { isValidQrCode, normaliseQrCode } from "../checkin/qr";
+import type { CheckinService } from "../checkin/service";
+import { AppError, badRequest, notFound } from "../http/errors";
+import { isDuplicateKey } from "../infra/mongo";
+import type { Runtime } from "../runtime";
+import { normaliseEmail, type ParticipantDoc, participantRecord, participantsOf } from "./repo";
+
+// What the API and the admin page do to participants: one service both call.
+
+export const Status = t.Union([t.Literal("regular"), t.Literal("ambassador"), t.Literal("travel_grant")]);
+export const participantFields = {
+  name: t.String({ minLength: 1, maxLength: 200 }),
+  email: t.String({ format: "email", maxLength: 254 }),
+  organization: t.String({ maxLength: 200 }),
+  phone: t.String({ maxLength: 50 }),
+  status: Status,
+  isActive: t.Boolean(),
+  notes: t.String({ maxLength: 500 }),
+  qrCode: t.String({ maxLength: 50 }),
+};
+const O = t.Optional;
+export const CreateParticipant = t.Object(
+  {
+    name: participantFields.name,
+    email: participantFields.email,
+    organization: O(participantFields.organization),
+    phone: O(participantFields.phone),
+    status: O(participantFields.status),
+    isActive: O(participantFields.isActive),
+    notes: O(participantFields.notes),
+    qrCode: O(participantFields.qrCode),
+  },
+  { additionalProperties: false },
+);
+export const PatchParticipant = t.Partial(t.Object(participantFields), { additionalProperties: false });
+
+function checkedQr(raw: string): string {
+  const code = normaliseQrCode(raw);
+  if (!isValidQrCode(code)) {
+    throw badRequest("Validation failed", [
+      {
+        field: "qrCode",
+        message: "qrCode must look like QR-XXXX (letters, digits, dashes; at most 50 characters)",
+      },
+    ]);
+  }
+  return code;
+}
+
+async function rejectDuplicate(
+  db: Db,
+  error: unknown,
+  fields: { email?: string; qrCode?: string },
+): Promise<never> {
+  if (isDuplicateKey(error)) {
+    if (
+      fields.email &&
+      (await participantsOf(db).findOne({ email: fields.email }, { projection: { _id: 1 } }))
+    ) {
+      throw new AppError(409, `Participant with email "${fields.email}" already exists`);
+    }
+    throw new AppError(409, `Participant with qrCode "${fields.qrCode}" already exists`);
+  }
+  throw error;
+}
+
+export function newParticipant(body: typeof CreateParticipant.static): ParticipantDoc {
+  return participantRecord({ ...body, qrCode: body.qrCode ? checkedQr(body.qrCode) : undefined });
+}
+
+/** What the API and the admin page do to participants, in one place. */
+export function participantActions(rt: Runtime, svc: CheckinService) {
+  const db = rt.mongo.db;
+  return {
+    async create(body: typeof CreateParticipant.static): Promise<ParticipantDoc> {
+      const doc = newParticipant(body);
+      await participantsOf(db)
+        .insertOne(doc)
+        .catch((error) => rejectDuplicate(db, error, doc));
+      // Write-through: a scan of this badge on any instance finds it at once.
+      await svc.participantChanged(doc);
+      return doc;
+    },
+    async update(id: ObjectId, patch: typeof PatchParticipant.static): Promise<ParticipantDoc> {
+      const set: Partial<ParticipantDoc> = { ...(patch as Partial<ParticipantDoc>), updatedAt: new Date() };
+      if (patch.email !== undefined) set.email = normaliseEmail(patch.email);
+      if (patch.qrCode !== undefined) set.qrCode = checkedQr(patch.qrCode);
+      const updated = await participantsOf(db)
+        .findOneAndUpdate({ _id: id }, { $set: set }, { returnDocument: "after" })
+        .catch((error) => rejectDuplicate(db, error, set));
+      if (!updated) throw notFound(`Participant with ID ${id} not found`);
+      await svc.participantChanged(updated);
+      return updated;
+    },
+    async remove(id: ObjectId): Promise<ParticipantDoc> {
+      const removed = await participantsOf(db).findOneAndDelete({ _id: id });
+      if (!removed) throw notFound(`Participant with ID ${id} not found`);
+      await participantsOf(db).updateMany(
+        { referredParticipantIds: id },
+        { $pull: { referredParticipantIds: id } },
+      );
+      await svc.participantChanged(removed, { removed: true });
+      await svc.removeParticipantRecords(id);
+      return removed;
+    },
+  };
+}
