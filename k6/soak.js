@@ -1,12 +1,14 @@
 // Soak: a steady load for SOAK_MINUTES, watching error rate, latency drift and the
-// instances' memory (process_resident_memory_bytes from /metrics, through Nginx).
+// instances' memory (process_resident_memory_bytes from each instance's /metrics: Nginx
+// does not serve it, so METRICS_URLS lists the instances, default the local cluster's two).
 import http from "k6/http";
 import { Trend } from "k6/metrics";
-import { BASE_URL, num } from "./lib/config.js";
+import { num } from "./lib/config.js";
 import { shapedRun } from "./lib/shape.js";
 import { summarize } from "./lib/summary.js";
 
 const RATE = num("RATE", 100);
+const METRICS_URLS = (__ENV.METRICS_URLS ?? "http://127.0.0.1:3001,http://127.0.0.1:3002").split(",");
 const MINUTES = num("SOAK_MINUTES", 10);
 const rss = new Trend("server_rss_mb");
 const run = shapedRun([{ target: RATE, duration: `${MINUTES}m` }], {
@@ -28,9 +30,11 @@ export const doors = run.doors;
 export const teardown = run.teardown;
 
 export function memory() {
-  const text = http.get(`${BASE_URL}/metrics`, { tags: { name: "metrics" } }).body;
-  const match = /^process_resident_memory_bytes\{[^}]*\} (\d+)/m.exec(String(text));
-  if (match) rss.add(Number(match[1]) / 1024 / 1024);
+  for (const url of METRICS_URLS) {
+    const text = http.get(`${url}/metrics`, { tags: { name: "metrics" } }).body;
+    const match = /^process_resident_memory_bytes\{[^}]*\} (\d+)/m.exec(String(text));
+    if (match) rss.add(Number(match[1]) / 1024 / 1024);
+  }
 }
 
 export const handleSummary = summarize("soak");

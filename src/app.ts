@@ -9,6 +9,7 @@ import { checkinRoutes } from "./checkin/routes";
 import type { CheckinService } from "./checkin/service";
 import { healthRoutes } from "./health/routes";
 import { AppError, errorEnvelope, type FieldError } from "./http/errors";
+import { refuseControlCharacters } from "./http/input";
 import { importRoutes } from "./imports/routes";
 import type { Hub } from "./live/hub";
 import { liveRoutes } from "./live/routes";
@@ -133,6 +134,12 @@ export function createApp(rt: Runtime, parts: AppParts) {
         const detail = errors?.map((e) => e.message).join("; ");
         return html(ErrorPanel({ message: detail ? `${message}: ${detail}` : message }) as string, status);
       })
+      .onTransform({ as: "global" }, ({ body, request }) =>
+        refuseControlCharacters({
+          body,
+          query: Object.fromEntries(new URL(request.url).searchParams),
+        }),
+      )
       .onAfterResponse({ as: "global" }, ({ request, route, set }) => {
         const info = requests.get(request);
         if (!info) return;

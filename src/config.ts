@@ -19,6 +19,8 @@ export interface Config {
   lock: { mode: LockMode; ttlMs: number; retries: number; retryDelayMs: number; recoveryGraceMs: number };
   throttle: { ttlMs: number; limit: number };
   corsOrigins: string[];
+  /** Peers whose X-Real-IP / X-Forwarded-For are believed (where Nginx runs). */
+  trustedProxies: string[];
   jwtSecret: string;
   lateThresholdMinutes: number;
   autoOpenMinutesBefore: number;
@@ -44,7 +46,8 @@ type Env = Record<string, string | undefined>;
 
 const LOG_LEVELS: readonly LogLevel[] = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
 const LOCK_MODES: readonly LockMode[] = ["strict", "degraded"];
-const DEV_JWT_SECRET = "insecure-development-secret-change-me-before-production";
+/** Values people paste from examples and templates instead of a secret of their own. */
+const PLACEHOLDER_SECRET = /change[_ -]?me|placeholder|your[_ -]?secret|example|replace[_ -]?(me|this)/i;
 
 function raw(env: Env, name: string): string | undefined {
   const value = env[name]?.trim();
@@ -122,10 +125,31 @@ function jwtSecret(env: Env, production: boolean): string {
   if (secret === undefined) {
     if (production)
       throw new ConfigError("JWT_SECRET", "required in production: at least 32 random characters");
-    return DEV_JWT_SECRET;
+    // Development without one: a secret for this process alone (the local cluster shares one kept under .local/).
+    return Array.from(crypto.getRandomValues(new Uint8Array(32)), (b) =>
+      b.toString(16).padStart(2, "0"),
+    ).join("");
   }
-  if (secret.length < 32) throw new ConfigError("JWT_SECRET", "too short: use at least 32 random characters");
+  if (new TextEncoder().encode(secret).length < 32)
+    throw new ConfigError("JWT_SECRET", "too short: use at least 32 random bytes (openssl rand -hex 32)");
+  if (production && PLACEHOLDER_SECRET.test(secret))
+    throw new ConfigError(
+      "JWT_SECRET",
+      "is the placeholder from an example file: generate one with openssl rand -hex 32",
+    );
   return secret;
+}
+
+function trustedProxies(env: Env): string[] {
+  const value = raw(env, "TRUSTED_PROXIES");
+  if (value === undefined) return ["127.0.0.1", "::1", "::ffff:127.0.0.1"];
+  const list = value
+    .split(",")
+    .map((ip) => ip.trim())
+    .filter(Boolean);
+  const bad = list.find((ip) => !/^[0-9a-fA-F:.]+$/.test(ip));
+  if (bad) throw new ConfigError("TRUSTED_PROXIES", `expected comma-separated IP addresses, got "${bad}"`);
+  return list;
 }
 
 function corsOrigins(env: Env): string[] {
@@ -186,6 +210,7 @@ export function loadConfig(env: Env, version = "0.0.0"): Config {
       limit: int(env, "THROTTLE_LIMIT", 200, 1, 1_000_000),
     },
     corsOrigins: corsOrigins(env),
+    trustedProxies: trustedProxies(env),
     jwtSecret: jwtSecret(env, nodeEnv === "production"),
     lateThresholdMinutes: int(env, "CHECKIN_LATE_THRESHOLD_MINUTES", 10, 0, 1440),
     autoOpenMinutesBefore: int(env, "AUTO_OPEN_MINUTES_BEFORE", 10, 0, 1440),

@@ -3,8 +3,8 @@
 // benchmarks, so all three run the same topology as production.
 //
 //   bun deploy/local/cluster.ts      (INSTANCES, BASE_PORT, NGINX_PORT from the environment)
-import { mkdirSync, openSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import type { Subprocess } from "bun";
 import { writeNginx } from "../nginx/render";
 
@@ -103,8 +103,22 @@ export async function stopProcess(proc: Subprocess, signal: NodeJS.Signals = "SI
   clearTimeout(timer);
 }
 
+/** The local cluster's cookie secret: random, made once, kept under .local/ (never a constant in the code). */
+export function localJwtSecret(): string {
+  const file = join(ROOT, ".local/jwt-secret");
+  if (!existsSync(file)) {
+    mkdirSync(dirname(file), { recursive: true });
+    const secret = Array.from(crypto.getRandomValues(new Uint8Array(32)), (b) =>
+      b.toString(16).padStart(2, "0"),
+    ).join("");
+    writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+  }
+  return readFileSync(file, "utf8").trim();
+}
+
 export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const dir = resolve(options.dir);
+  const env = { JWT_SECRET: localJwtSecret(), ...options.env };
   const logs = join(dir, "logs");
   mkdirSync(logs, { recursive: true });
   const timeout = options.readyTimeoutMs ?? 60_000;
@@ -114,7 +128,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const startInstance = async (port: number): Promise<Instance> => {
     const instance = await spawnInstance({
       port,
-      env: options.env,
+      env,
       logDir: logs,
       command: options.command,
       timeoutMs: timeout,

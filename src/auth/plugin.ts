@@ -91,13 +91,15 @@ export function assertMaySession(request: Request, sessionId: string): void {
   }
 }
 
-/** The client address as Nginx saw it (instances listen on loopback behind it). */
-function addressOf(request: Request): string {
-  return (
-    request.headers.get("x-real-ip") ??
-    request.headers.get("x-forwarded-for")?.split(",")[0]?.trim() ??
-    "local"
-  );
+/**
+ * The client's address: the peer itself, or what a trusted proxy (Nginx, on loopback by
+ * default) says it forwarded for. Anyone else's X-Forwarded-For is ignored, so a client
+ * cannot choose its own rate-limit bucket.
+ */
+export function clientAddress(peer: string | undefined, headers: Headers, trusted: string[]): string {
+  const forwarded = headers.get("x-real-ip") ?? headers.get("x-forwarded-for")?.split(",")[0]?.trim();
+  if (peer === undefined) return forwarded ?? "local";
+  return trusted.includes(peer) && forwarded ? forwarded : peer;
 }
 
 function isPage(request: Request, path: string): boolean {
@@ -129,13 +131,17 @@ export function authPlugin(rt: Runtime, sessions: Sessions, tokens: Tokens) {
   return (
     new Elysia({ name: "auth" })
       // Before the body is even parsed: an anonymous caller learns nothing about validation.
-      .onRequest(async ({ request, set }) => {
+      .onRequest(async ({ request, set, server }) => {
         const url = new URL(request.url);
+        const address = clientAddress(
+          server?.requestIP(request)?.address,
+          request.headers,
+          rt.config.trustedProxies,
+        );
         const need = requirement(request.method, url.pathname);
         const exempt = /^\/(api\/v1\/health|metrics|assets\/)/.test(url.pathname);
         if (need === "public") {
-          if (!exempt)
-            await enforceRateLimit(rt.redis.cmd, `address:${addressOf(request)}`, rt.config.throttle);
+          if (!exempt) await enforceRateLimit(rt.redis.cmd, `address:${address}`, rt.config.throttle);
           return;
         }
         // One turn of the event loop first: a revocation or change announced on the bus before
@@ -147,7 +153,7 @@ export function authPlugin(rt: Runtime, sessions: Sessions, tokens: Tokens) {
         );
         await enforceRateLimit(
           rt.redis.cmd,
-          principal ? `${principal.kind}:${principal.id}` : `address:${addressOf(request)}`,
+          principal ? `${principal.kind}:${principal.id}` : `address:${address}`,
           rt.config.throttle,
         );
         if (!principal) {

@@ -24,9 +24,14 @@ const TokenBody = t.Object(
   { additionalProperties: false },
 );
 
-/** Only same-site paths: never an open redirect. */
-const safeNext = (next: string | undefined) =>
-  next?.startsWith("/") && !next.startsWith("//") ? next : "/scan";
+/** Where to go after signing in: a path on this site only, never an open redirect (browsers read "/\\evil.example" as another host). */
+export function safeNext(next: string | undefined): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: a backslash or a control character makes a path ambiguous
+  if (!next?.startsWith("/") || /[\\\u0000-\u001f]/.test(next)) return "/scan";
+  const base = "http://this.site.invalid";
+  const url = new URL(next, base);
+  return url.origin === base ? url.pathname + url.search + url.hash : "/scan";
+}
 
 export function authRoutes(rt: Runtime, sessions: Sessions, tokens: Tokens) {
   const db = rt.mongo.db;

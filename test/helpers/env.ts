@@ -20,6 +20,11 @@ export function testDbName(label: string): string {
   return `test_${label}_${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
 }
 
+/** One cookie secret for every instance this test run starts, so a cookie from one works on another. */
+const TEST_JWT_SECRET = Array.from(crypto.getRandomValues(new Uint8Array(32)), (b) =>
+  b.toString(16).padStart(2, "0"),
+).join("");
+
 /** Environment for a server process under test: the real stack, a private database, quiet logs. */
 export function instanceEnv(
   dbLabel: string,
@@ -31,6 +36,7 @@ export function instanceEnv(
     MONGODB_DB: testDbName(dbLabel),
     LOG_LEVEL: "warn",
     NODE_ENV: "test",
+    JWT_SECRET: TEST_JWT_SECRET,
     // Load and torture tests send thousands of requests with one token; the rate-limit
     // test sets its own small limit.
     THROTTLE_LIMIT: "1000000",

@@ -29,6 +29,13 @@ test("Nginx spreads requests over both instances and passes the request id throu
   expect([...seen].sort()).toEqual(cluster.instances.map((instance) => instance.id).sort());
 });
 
+test("metrics are not served through Nginx, only by each instance on loopback", async () => {
+  expect((await fetch(`${cluster.url}/metrics`)).status).toBe(404);
+  const direct = await fetch(`${cluster.instances[0]?.url}/metrics`);
+  expect(direct.status).toBe(200);
+  expect(await direct.text()).toContain("http_requests_total");
+});
+
 test("SIGTERM to one instance during a request stream loses no request, and it exits 0", async () => {
   const victim = cluster.instances[0];
   if (!victim) throw new Error("no instance");

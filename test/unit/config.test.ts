@@ -1,4 +1,6 @@
 import { describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { ConfigError, loadConfig, redactUrl } from "../../src/config";
 
 const BASE = { MONGODB_URI: "mongodb://127.0.0.1:27017/checkin", REDIS_URL: "redis://127.0.0.1:6379" };
@@ -93,6 +95,12 @@ describe("loadConfig", () => {
     [{ INSTANCE_ID: "a b" }, "INSTANCE_ID", "letters, digits"],
     [{ JWT_SECRET: "short" }, "JWT_SECRET", "at least 32"],
     [{ NODE_ENV: "production" }, "JWT_SECRET", "required in production"],
+    [
+      { NODE_ENV: "production", JWT_SECRET: "CHANGE_ME_TO_64_RANDOM_CHARACTERS" },
+      "JWT_SECRET",
+      "placeholder",
+    ],
+    [{ NODE_ENV: "production", JWT_SECRET: "ééééééééééééééé" }, "JWT_SECRET", "at least 32"],
     [{ UPLOAD_MAX_FILE_SIZE: "1.5" }, "UPLOAD_MAX_FILE_SIZE", "whole number"],
     [
       { HEALTH_DEGRADED_MS: "500", HEALTH_CRITICAL_MS: "400" },
@@ -104,6 +112,23 @@ describe("loadConfig", () => {
     expect(error.variable).toBe(variable);
     expect(error.message).toStartWith(`${variable}: `);
     expect(error.message).toContain(expected);
+  });
+
+  test("without JWT_SECRET outside production, each process makes a random one (no constant in the code)", () => {
+    const a = loadConfig(BASE).jwtSecret;
+    const b = loadConfig(BASE).jwtSecret;
+    expect(a).toMatch(/^[0-9a-f]{64}$/);
+    expect(a).not.toBe(b);
+  });
+
+  test("the shipped example's secret is refused in production", () => {
+    const example = /^JWT_SECRET=(.*)$/m.exec(
+      readFileSync(join(import.meta.dir, "../../systemd/checkin.env.example"), "utf8"),
+    );
+    expect(example?.[1]).toBeDefined();
+    expect(() => loadConfig({ ...BASE, NODE_ENV: "production", JWT_SECRET: example?.[1] as string })).toThrow(
+      "placeholder",
+    );
   });
 
   test("requires Redis settings", () => {

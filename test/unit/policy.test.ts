@@ -1,4 +1,5 @@
-import { expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
+import { clientAddress } from "../../src/auth/plugin";
 import { maySession } from "../../src/auth/policy";
 
 test("only a scanner with a non-empty assignment is limited to its sessions", () => {
@@ -7,4 +8,17 @@ test("only a scanner with a non-empty assignment is limited to its sessions", ()
   expect(maySession({ role: "scanner" }, "b")).toBe(true);
   expect(maySession({ role: "admin", sessions: ["a"] }, "b")).toBe(true);
   expect(maySession({ role: "viewer", sessions: ["a"] }, "b")).toBe(true);
+});
+
+describe("the client's address", () => {
+  const headers = new Headers({ "x-forwarded-for": "203.0.113.9, 10.0.0.1" });
+  test("a trusted proxy's forwarded address is believed", () => {
+    expect(clientAddress("127.0.0.1", headers, ["127.0.0.1"])).toBe("203.0.113.9");
+  });
+  test("anyone else's is ignored: the peer is the client", () => {
+    expect(clientAddress("198.51.100.7", headers, ["127.0.0.1"])).toBe("198.51.100.7");
+  });
+  test("a trusted proxy that forwards nothing is itself the client", () => {
+    expect(clientAddress("127.0.0.1", new Headers(), ["127.0.0.1"])).toBe("127.0.0.1");
+  });
 });
