@@ -1,9 +1,10 @@
 import { cors } from "@elysiajs/cors";
 import { Elysia, ValidationError } from "elysia";
 import { ErrorPanel } from "../views/components";
+import { accountRoutes } from "./auth/accounts";
 import { authPlugin, type Sessions } from "./auth/plugin";
 import { authRoutes } from "./auth/routes";
-import type { Tokens } from "./auth/store";
+import type { Accounts, Tokens } from "./auth/store";
 import { badgeRoutes } from "./badges/routes";
 import { checkinRoutes } from "./checkin/routes";
 import type { CheckinService } from "./checkin/service";
@@ -11,6 +12,7 @@ import { healthRoutes } from "./health/routes";
 import { AppError, errorEnvelope, type FieldError } from "./http/errors";
 import { refuseControlCharacters } from "./http/input";
 import { importRoutes } from "./imports/routes";
+import type { Bus } from "./live/bus";
 import type { Hub } from "./live/hub";
 import { liveRoutes } from "./live/routes";
 import type { LiveSource } from "./live/state";
@@ -69,6 +71,8 @@ export interface AppParts {
   settings: Settings;
   sessions: Sessions;
   tokens: Tokens;
+  accounts: Accounts;
+  bus: Bus;
 }
 
 export function createApp(rt: Runtime, parts: AppParts) {
@@ -165,8 +169,9 @@ export function createApp(rt: Runtime, parts: AppParts) {
           allowedHeaders: ["Content-Type", "Authorization", "Idempotency-Key", "X-Request-Id"],
         }),
       )
-      .use(authPlugin(rt, parts.sessions, parts.tokens))
+      .use(authPlugin(rt, parts.sessions, parts.tokens, parts.accounts))
       .use(authRoutes(rt, parts.sessions, parts.tokens))
+      .use(accountRoutes(rt, parts.accounts))
       .use(healthRoutes(rt))
       .use(sessionRoutes(rt, checkins))
       .use(participantRoutes(rt, checkins))
@@ -179,7 +184,7 @@ export function createApp(rt: Runtime, parts: AppParts) {
       .use(registrationAdmin(rt, checkins))
       .use(checkinRoutes(rt, checkins))
       .use(scannerRoutes(rt, checkins))
-      .use(liveRoutes(parts.hub, parts.live, parts.sockets))
+      .use(liveRoutes(parts.hub, parts.live, parts.sockets, parts.bus))
       .use(settingsApi(rt, parts.settings))
       .use(settingsPage(parts.settings))
       .get("/metrics", async ({ set }) => {

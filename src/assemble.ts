@@ -1,6 +1,6 @@
 import { createApp } from "./app";
 import { createSessions } from "./auth/plugin";
-import { createTokens } from "./auth/store";
+import { createAccounts, createTokens } from "./auth/store";
 import { createCheckinService } from "./checkin/service";
 import type { Config } from "./config";
 import { registerHealthMetrics } from "./health/metrics";
@@ -63,6 +63,8 @@ export function assemble(config: Config) {
     settings,
     sessions: createSessions(rt),
     tokens: createTokens(rt.mongo.db, bus),
+    accounts: createAccounts(rt.mongo.db, bus),
+    bus,
   });
   /** Connects, warms the caches, then starts the scheduler; readiness waits for it. */
   const start = () =>

@@ -4,12 +4,14 @@ import { AppError } from "../http/errors";
 import type { Runtime } from "../runtime";
 import { allows, maySession, type Role, requirement, visibleParticipant } from "./policy";
 import { enforceRateLimit } from "./ratelimit";
-import { currentUser, type Principal, type Tokens } from "./store";
+import type { Accounts, Principal, Tokens } from "./store";
 
 export const SESSION_COOKIE = "checkin_session";
 export const CSRF_COOKIE = "checkin_csrf";
 const SESSION_SECONDS = 12 * 3600;
 const REFRESH_BELOW_SECONDS = 3600;
+/** However often a cookie is refreshed, a sign-in lasts at most this long. */
+const MAX_SIGN_IN_MS = 24 * 3600_000;
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
 export function readCookie(request: Request, name: string): string | undefined {
@@ -25,10 +27,13 @@ export function createSessions(rt: Runtime) {
   const secret = new TextEncoder().encode(rt.config.jwtSecret);
   const secure = rt.config.nodeEnv === "production" ? "; Secure" : "";
   return {
-    async issue(user: Principal): Promise<string[]> {
+    /** `signedInAt`: when the person signed in (kept through refreshes), now by default. */
+    async issue(user: Principal, signedInAt = Date.now()): Promise<string[]> {
       const jwt = await new SignJWT({
         name: user.name,
         role: user.role,
+        sv: user.version ?? 0,
+        auth: signedInAt,
         ...(user.sessions ? { sessions: user.sessions } : {}),
       })
         .setProtectedHeader({ alg: "HS256" })
@@ -45,7 +50,7 @@ export function createSessions(rt: Runtime) {
     cleared(): string[] {
       return [`${SESSION_COOKIE}=; Path=/; HttpOnly; Max-Age=0`, `${CSRF_COOKIE}=; Path=/; Max-Age=0`];
     },
-    async read(token: string): Promise<(Principal & { expiresAt: number }) | null> {
+    async read(token: string): Promise<(Principal & { expiresAt: number; signedInAt: number }) | null> {
       try {
         const { payload } = await jwtVerify(token, secret, { algorithms: ["HS256"] });
         if (!payload.sub || typeof payload.role !== "string") return null;
@@ -55,7 +60,9 @@ export function createSessions(rt: Runtime) {
           name: String(payload.name ?? ""),
           role: payload.role as Role,
           ...(Array.isArray(payload.sessions) ? { sessions: payload.sessions.map(String) } : {}),
+          version: Number(payload.sv ?? 0),
           expiresAt: Number(payload.exp) * 1000,
+          signedInAt: Number(payload.auth ?? Number(payload.iat) * 1000),
         };
       } catch {
         return null;
@@ -111,21 +118,21 @@ function isPage(request: Request, path: string): boolean {
  * mobile scanner) or the session cookie (pages). Cookie-authenticated changes must
  * carry the CSRF token (double submit: cookie and X-CSRF-Token header).
  */
-export function authPlugin(rt: Runtime, sessions: Sessions, tokens: Tokens) {
+export function authPlugin(rt: Runtime, sessions: Sessions, tokens: Tokens, accounts: Accounts) {
   async function resolve(request: Request, set: { headers: Record<string, string | string[]> }) {
     const bearer = /^Bearer\s+(\S+)$/i.exec(request.headers.get("authorization") ?? "")?.[1];
     if (bearer) return { principal: await tokens.principalFor(bearer), viaCookie: false };
     const cookie = readCookie(request, SESSION_COOKIE);
     const session = cookie ? await sessions.read(cookie) : null;
-    if (session && session.expiresAt - Date.now() < REFRESH_BELOW_SECONDS * 1000) {
-      // A refreshed cookie carries the account as it is now: a changed role or assignment
-      // applies, a disabled or deleted account is signed out.
-      const fresh = await currentUser(rt.mongo.db, session.id);
-      if (!fresh) return { principal: null, viaCookie: false };
-      set.headers["set-cookie"] = await sessions.issue(fresh);
-      return { principal: fresh, viaCookie: true };
-    }
-    return { principal: session, viaCookie: session !== null };
+    if (!session || Date.now() - session.signedInAt > MAX_SIGN_IN_MS)
+      return { principal: null, viaCookie: false };
+    // The account as it is now, on every request: a signature alone proves nothing about an
+    // account that is gone, disabled, signed out everywhere, or given another role.
+    const account = await accounts.current(session.id);
+    if (!account || account.version !== session.version) return { principal: null, viaCookie: false };
+    if (session.expiresAt - Date.now() < REFRESH_BELOW_SECONDS * 1000)
+      set.headers["set-cookie"] = await sessions.issue(account, session.signedInAt);
+    return { principal: account, viaCookie: true };
   }
 
   return (

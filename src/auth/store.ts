@@ -15,6 +15,8 @@ export interface UserDoc {
   disabled: boolean;
   /** A scanner's sessions; absent means all. */
   sessionIds?: ObjectId[];
+  /** Bumped by "sign out everywhere": cookies carrying an older one are refused. */
+  sessionVersion?: number;
 }
 
 export interface TokenDoc {
@@ -37,6 +39,8 @@ export interface Principal {
   role: Role;
   /** The sessions a scanner is assigned to (IDs); absent means all. */
   sessions?: string[];
+  /** An account's session version (see UserDoc). */
+  version?: number;
 }
 
 /** Session IDs as given (one, several, or none); each must name an existing session. */
@@ -77,15 +81,42 @@ export const userPrincipal = (user: UserDoc): Principal => ({
   id: String(user._id),
   name: user.name,
   role: user.role,
+  version: user.sessionVersion ?? 0,
   ...assignedSessions(user.sessionIds),
 });
 
-/** The account behind a session, as it is now (role or assignment may have changed); null if gone or disabled. */
-export async function currentUser(db: Db, id: string): Promise<Principal | null> {
-  if (!ObjectId.isValid(id)) return null;
-  const user = await usersOf(db).findOne({ _id: new ObjectId(id) });
-  return user && !user.disabled ? userPrincipal(user) : null;
+const ACCOUNT_TTL_MS = 5000;
+
+/**
+ * Accounts as every request checks them: read from MongoDB at most every few seconds
+ * per instance, and dropped on every instance the moment a change is announced, so a
+ * disabled account, a new role or assignment, or "sign out everywhere" applies at once.
+ */
+export function createAccounts(db: Db, bus: Bus) {
+  const known = new Map<string, { principal: Principal | null; until: number }>();
+  void bus.listen((event) => {
+    if (event.kind === "account") known.delete(event.userId);
+    else if (event.kind === "resync") known.clear();
+  });
+  return {
+    /** The account as it is now; null if it does not exist or is disabled. */
+    async current(id: string): Promise<Principal | null> {
+      const hit = known.get(id);
+      if (hit && hit.until > Date.now()) return hit.principal;
+      const user = ObjectId.isValid(id) ? await usersOf(db).findOne({ _id: new ObjectId(id) }) : null;
+      const principal = user && !user.disabled ? userPrincipal(user) : null;
+      known.set(id, { principal, until: Date.now() + ACCOUNT_TTL_MS });
+      return principal;
+    },
+    /** After any change to an account: every instance reads it again before its next request. */
+    async changed(id: string): Promise<void> {
+      known.delete(id);
+      await bus.publish({ kind: "account", userId: id });
+    },
+  };
 }
+
+export type Accounts = ReturnType<typeof createAccounts>;
 
 export const AUTH_INDEXES: IndexSpec[] = [
   { collection: "users", key: { email: 1 }, options: { unique: true, name: "user_email_unique" } },
@@ -158,7 +189,7 @@ export function createTokens(db: Db, bus: Bus) {
       );
       if (doc) {
         known.delete(doc.hash);
-        await bus.publish({ kind: "token", hash: doc.hash });
+        await bus.publish({ kind: "token", hash: doc.hash, tokenId: String(doc._id) });
       }
       return doc;
     },

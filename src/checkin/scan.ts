@@ -89,6 +89,9 @@ export interface ScannerParts {
   lateThresholdMinutes: () => number;
 }
 
+/** What makes two scans with one nonce the same request (the badge and session are in the key itself). */
+const fingerprint = (request: ScanRequest) => `${request.method}|${request.acceptUnregistered ? 1 : 0}`;
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const enforced = (s: SessionDoc) => (s.capacityEnforced && s.capacity > 0 ? s.capacity : 0);
 
@@ -159,10 +162,19 @@ export function createScanner(parts: ScannerParts) {
       const existing = (entry: string) =>
         participant ? checkInOfEntry(entry, session._id, participant._id) : null;
       switch (claim.kind) {
-        case "replay":
-          return {
-            replay: { ...(BSON.EJSON.parse(claim.stored, { relaxed: false }) as ScanResult), replayed: true },
+        case "replay": {
+          const { request: asked, ...stored } = BSON.EJSON.parse(claim.stored, {
+            relaxed: false,
+          }) as ScanResult & {
+            request?: string;
           };
+          if (asked !== undefined && asked !== fingerprint(request))
+            throw new AppError(
+              422,
+              "This nonce (Idempotency-Key) was already used for a different request on this badge; send a new one",
+            );
+          return { replay: { ...stored, replayed: true } };
+        }
         case "facts":
           return {
             session,
@@ -298,7 +310,13 @@ export function createScanner(parts: ScannerParts) {
     const key = idemKey(request);
     if (!key || result.verdict.outcome === "accept") return;
     await parts.redis
-      .set(key, BSON.EJSON.stringify(result, { relaxed: false }), "PX", IDEMPOTENCY_TTL_MS, "NX")
+      .set(
+        key,
+        BSON.EJSON.stringify({ ...result, request: fingerprint(request) }, { relaxed: false }),
+        "PX",
+        IDEMPOTENCY_TTL_MS,
+        "NX",
+      )
       .catch(() => undefined);
   }
 

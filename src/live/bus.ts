@@ -19,7 +19,8 @@ export type LiveEvent =
   | { kind: "session-doc"; sessionId: string }
   | { kind: "participant"; participantId: string; qrCode: string }
   | { kind: "directory" }
-  | { kind: "token"; hash: string }
+  | { kind: "token"; hash: string; tokenId: string }
+  | { kind: "account"; userId: string }
   /** Local only: the subscription was re-established, so messages may have been missed. */
   | { kind: "resync" };
 

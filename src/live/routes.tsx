@@ -1,8 +1,10 @@
 import { Elysia, t } from "elysia";
 import { OverviewPage, SessionDashboard } from "../../views/dashboard";
+import { principalOf } from "../auth/plugin";
 import { parseId } from "../http/envelope";
 import { notFound } from "../http/errors";
 import { html } from "../web/html";
+import type { Bus } from "./bus";
 import { type Hub, isTopic } from "./hub";
 import type { LiveSource } from "./state";
 
@@ -13,7 +15,20 @@ interface Closable {
 }
 
 /** Dashboards and the one WebSocket endpoint (`/ws`, the path Nginx sends to the sticky upstream). */
-export function liveRoutes(hub: Hub, source: LiveSource, sockets: Set<Closable>) {
+export function liveRoutes(hub: Hub, source: LiveSource, sockets: Set<Closable>, bus: Bus) {
+  /** Whose each open socket is ("user:<id>" or "token:<id>"), so a revocation closes it at once. */
+  const owners = new Map<string, { socket: Closable; owner: string }>();
+  void bus.listen((event) => {
+    const owner =
+      event.kind === "account"
+        ? `user:${event.userId}`
+        : event.kind === "token"
+          ? `token:${event.tokenId}`
+          : null;
+    if (!owner) return;
+    for (const open of owners.values())
+      if (open.owner === owner) open.socket.close(1008, "signed out or changed; reconnect");
+  });
   return new Elysia({ name: "live" })
     .get("/live", async () => {
       const ids = await source.activeSessionIds();
@@ -38,6 +53,8 @@ export function liveRoutes(hub: Hub, source: LiveSource, sockets: Set<Closable>)
           return;
         }
         sockets.add(ws);
+        const principal = principalOf(ws.data.request);
+        if (principal) owners.set(ws.id, { socket: ws, owner: `${principal.kind}:${principal.id}` });
         hub.opened();
         // Subscribe, then send the snapshot, then re-render once more: a change landing
         // while the snapshot was rendered can never leave a reconnecting client stale.
@@ -52,6 +69,7 @@ export function liveRoutes(hub: Hub, source: LiveSource, sockets: Set<Closable>)
         // Dashboards only listen.
       },
       close(ws) {
+        owners.delete(ws.id);
         if (sockets.delete(ws)) hub.closed();
       },
     });

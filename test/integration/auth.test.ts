@@ -192,7 +192,12 @@ describe("sign-in and CSRF", () => {
     const refreshed = await visit();
     expect(refreshed.status).toBe(403);
     expect(refreshed.headers.getSetCookie().some((c) => c.startsWith("checkin_session="))).toBe(true);
-    await cluster.db.collection("users").updateOne({ _id: doc?._id }, { $set: { disabled: true } });
+    const disable = await fetch(`${b.url}/api/v1/auth/accounts/${doc?._id}`, {
+      method: "PATCH",
+      headers: { "content-type": "application/json", ...headers.admin },
+      body: JSON.stringify({ disabled: true }),
+    });
+    expect(disable.status).toBe(200);
     const disabled = await visit();
     expect(disabled.status).toBe(303);
     expect(disabled.headers.get("location")).toStartWith("/login");
@@ -320,5 +325,96 @@ describe("scanners assigned to sessions", () => {
       .join("; ");
     expect((await fetch(`${b.url}/scan/${otherRoom._id}`, { headers: { cookie } })).status).toBe(200);
     expect((await fetch(`${b.url}/scan/${session._id}`, { headers: { cookie } })).status).toBe(403);
+  });
+});
+
+describe("accounts are checked on every request, everywhere at once", () => {
+  const secret = () => new TextEncoder().encode(loadConfig(cluster.env as Record<string, string>).jwtSecret);
+  const signIn = async (email: string, password: string) => {
+    const login = await fetch(`${a.url}/login`, {
+      method: "POST",
+      redirect: "manual",
+      body: new URLSearchParams({ email, password }),
+    });
+    expect(login.status).toBe(303);
+    return login.headers
+      .getSetCookie()
+      .map((c) => c.split(";")[0])
+      .join("; ");
+  };
+  const asCookie = (instance: Instance, cookie: string) =>
+    fetch(`${instance.url}/api/v1/sessions`, { headers: { cookie } }).then((r) => r.status);
+  const admin = (method: string, path: string, body?: unknown) =>
+    fetch(`${b.url}/api/v1/auth/accounts${path}`, {
+      method,
+      headers: { "content-type": "application/json", ...headers.admin },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+
+  test("a well-signed cookie for an account that does not exist gets nothing", async () => {
+    const jwt = await new SignJWT({ name: "Ghost", role: "admin", sv: 0, auth: Date.now() })
+      .setProtectedHeader({ alg: "HS256" })
+      .setSubject(ID)
+      .setIssuedAt()
+      .setExpirationTime("2h")
+      .sign(secret());
+    expect(await asCookie(a, `checkin_session=${jwt}`)).toBe(401);
+    const mint = await fetch(`${a.url}/api/v1/auth/tokens`, {
+      method: "POST",
+      headers: { cookie: `checkin_session=${jwt}`, "content-type": "application/json" },
+      body: JSON.stringify({ name: "stolen", role: "admin" }),
+    });
+    expect(mint.status).toBe(401);
+  });
+
+  test("a sign-in older than its maximum age is refused, however fresh the cookie", async () => {
+    const user = await createUser(cluster.db, "viewer", "old-sign-in@example.org");
+    const doc = await cluster.db.collection("users").findOne({ email: user.email });
+    const jwt = await new SignJWT({ name: "Old", role: "viewer", sv: 0, auth: Date.now() - 25 * 3600_000 })
+      .setProtectedHeader({ alg: "HS256" })
+      .setSubject(String(doc?._id))
+      .setIssuedAt()
+      .setExpirationTime("2h")
+      .sign(secret());
+    expect(await asCookie(a, `checkin_session=${jwt}`)).toBe(401);
+  });
+
+  test("disable, change the role, sign out everywhere: each applies on the other instance at once", async () => {
+    const user = await createUser(cluster.db, "viewer", "door-lead@example.org");
+    const id = String((await cluster.db.collection("users").findOne({ email: user.email }))?._id);
+    const cookie = await signIn(user.email, user.password);
+    expect(await asCookie(a, cookie)).toBe(200);
+    const tokens = () => fetch(`${a.url}/api/v1/auth/tokens`, { headers: { cookie } }).then((r) => r.status);
+    expect(await tokens()).toBe(403);
+    expect((await admin("PATCH", `/${id}`, { role: "admin" })).status).toBe(200);
+    expect(await tokens()).toBe(200);
+    expect((await admin("PATCH", `/${id}`, { role: "viewer", disabled: true })).status).toBe(200);
+    expect(await asCookie(a, cookie)).toBe(401);
+    expect((await admin("PATCH", `/${id}`, { disabled: false })).status).toBe(200);
+    expect(await asCookie(a, cookie)).toBe(200);
+    expect((await admin("POST", `/${id}/sign-out-everywhere`)).status).toBe(200);
+    expect(await asCookie(a, cookie)).toBe(401);
+    const again = await signIn(user.email, user.password);
+    expect(await asCookie(a, again)).toBe(200);
+    const list = (await (await admin("GET", "/")).json()) as { data: Record<string, unknown>[] };
+    expect(list.data.some((u) => "passwordHash" in u)).toBe(false);
+  });
+
+  test("an account's open dashboards close when it changes", async () => {
+    const user = await createUser(cluster.db, "viewer", "wall-screen@example.org");
+    const id = String((await cluster.db.collection("users").findOne({ email: user.email }))?._id);
+    const cookie = await signIn(user.email, user.password);
+    const socket = new WebSocket(`${a.url.replace("http", "ws")}/ws?topics=overview`, {
+      headers: { cookie },
+    } as unknown as string[]);
+    await new Promise((resolve, reject) => {
+      socket.onopen = resolve;
+      socket.onerror = reject;
+    });
+    const closed = new Promise<number>((resolve) => {
+      socket.onclose = (event) => resolve(event.code);
+    });
+    expect((await admin("PATCH", `/${id}`, { disabled: true })).status).toBe(200);
+    expect(await closed).toBe(1008);
   });
 });

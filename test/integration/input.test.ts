@@ -32,3 +32,37 @@ test("an escape sequence in a query is refused the same way", async () => {
   expect(answer.status).toBe(400);
   expect((answer.body.errors as { field: string }[])[0]?.field).toBe("search");
 });
+
+test("a nonce reused for a different request answers 422 instead of another request's answer", async () => {
+  const now = Date.now();
+  const session = {
+    name: "Nonce room",
+    startTime: new Date(now - 60_000),
+    endTime: new Date(now + 3_600_000),
+  };
+  const created = await inst.call("POST", "/api/v1/sessions", {
+    name: session.name,
+    startTime: session.startTime.toISOString(),
+    endTime: session.endTime.toISOString(),
+    isOpen: true,
+  });
+  expect(created.status).toBe(201);
+  const person = await inst.call("POST", "/api/v1/participants", {
+    name: "Walk In",
+    email: "walk.in@example.org",
+  });
+  const scan = (acceptUnregistered: boolean) =>
+    inst.call("POST", "/api/v1/scan", {
+      qrCode: person.body.data.qrCode,
+      sessionId: created.body.data._id,
+      nonce: "reused-nonce-1",
+      acceptUnregistered,
+    });
+  expect((await scan(false)).body.data.outcome).toBe("decide");
+  const again = await scan(false);
+  expect(again.body.data.replayed).toBe(true);
+  const different = await scan(true);
+  expect(different.status).toBe(422);
+  expect(different.body.message).toContain("different request");
+  expect(await inst.db.collection("checkins").countDocuments({})).toBe(0);
+});
