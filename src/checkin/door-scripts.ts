@@ -2,8 +2,8 @@
 // atomically in Redis; the commands inside count as Redis commands too, so each does
 // as little as its question needs.
 
-/** A claim older than this belongs to a request that died; its person may be claimed again. */
-export const PENDING_STALE_MS = 10_000;
+/** A claim older than this belongs to a request that died (claim to settle takes milliseconds); its person may be claimed again, the unique index still deciding. */
+export const PENDING_STALE_MS = 3000;
 
 /** Counts the roster and refills the free seats from the hash as it now is. */
 const RECOUNT = `
