@@ -75,6 +75,10 @@ async function setCapacity(db: Db, mode: "unlimited" | "enforced") {
 /** Between runs: nobody inside, the door state dropped (the instances rebuild it). */
 async function reset(db: Db, dbName: string) {
   await db.collection("checkins").deleteMany({});
+  await forgetDoors(dbName);
+}
+
+async function forgetDoors(dbName: string) {
   for (const pattern of [`checkin:${dbName}:door:*`, `checkin:${dbName}:idem:*`]) {
     let cursor = "0";
     do {
@@ -306,6 +310,19 @@ if (SCALE) {
     `bench: knee (p99 ≤ ${P99_LIMIT_MS} ms, no errors) ${knee.kneeRate}/s · ${steps.map((s) => `${s.rate}/s p99 ${s.p99}`).join(" · ")}`,
   );
   await c.stop();
+  // Ordinary restarts: with the door state still in Redis (a deploy), and without it (Redis lost its data).
+  const again = await cluster(big.dbName, `${big.clusterDir}`, 8182);
+  await again.cluster.stop();
+  await forgetDoors(big.dbName);
+  const cold = await cluster(big.dbName, `${big.clusterDir}`, 8182);
+  await cold.cluster.stop();
+  Object.assign(scale ?? {}, {
+    restartReadySeconds: again.readySeconds,
+    restartWithoutRedisStateReadySeconds: cold.readySeconds,
+  });
+  console.log(
+    `bench: 10× restart ready in ${again.readySeconds.toFixed(1)} s; without the door state in Redis ${cold.readySeconds.toFixed(1)} s`,
+  );
   await big.drop();
 }
 

@@ -109,6 +109,22 @@ export function clientAddress(peer: string | undefined, headers: Headers, truste
   return trusted.includes(peer) && forwarded ? forwarded : peer;
 }
 
+/**
+ * A sign-in or sign-out posted from another site (login CSRF): browsers say so in
+ * Sec-Fetch-Site, or by an Origin that is not this host. Scripts send neither.
+ */
+export function crossSite(request: Request): boolean {
+  if (request.headers.get("sec-fetch-site") === "cross-site") return true;
+  const origin = request.headers.get("origin");
+  if (!origin || origin === "null") return origin === "null";
+  const host = request.headers.get("host") ?? new URL(request.url).host;
+  try {
+    return new URL(origin).host !== host;
+  } catch {
+    return true;
+  }
+}
+
 function isPage(request: Request, path: string): boolean {
   return !path.startsWith("/api/") && request.method === "GET" && !request.headers.get("hx-request");
 }
@@ -149,6 +165,11 @@ export function authPlugin(rt: Runtime, sessions: Sessions, tokens: Tokens, acco
         const exempt = /^\/(api\/v1\/health|metrics|assets\/)/.test(url.pathname);
         if (need === "public") {
           if (!exempt) await enforceRateLimit(rt.redis.cmd, `address:${address}`, rt.config.throttle);
+          if (request.method === "POST" && crossSite(request))
+            throw new AppError(
+              403,
+              "This form did not come from this site; open the sign-in page and try again",
+            );
           return;
         }
         // One turn of the event loop first: a revocation or change announced on the bus before

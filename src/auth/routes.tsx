@@ -4,6 +4,7 @@ import { TokenList, TokensPage } from "../../views/tokens";
 import { ok, parseId } from "../http/envelope";
 import { notFound } from "../http/errors";
 import { IdSchema } from "../http/query";
+import { KEYS } from "../infra/keys";
 import type { Runtime } from "../runtime";
 import { sessionsInOrder } from "../sessions/repo";
 import { html } from "../web/html";
@@ -33,6 +34,36 @@ export function safeNext(next: string | undefined): string {
   return url.origin === base ? url.pathname + url.search + url.hash : "/scan";
 }
 
+const LOCKOUT_AFTER = 5;
+const LOCKOUT_MS = 15 * 60_000;
+
+/**
+ * Failed sign-ins per account, shared through Redis: after LOCKOUT_AFTER failures the
+ * account refuses sign-in for LOCKOUT_MS from the last one (per address limits apply too).
+ * Without Redis nothing is counted rather than locking everyone out.
+ */
+function loginFailures(rt: Runtime) {
+  const redis = rt.redis.cmd;
+  return {
+    async lockedFor(email: string): Promise<number> {
+      const [count, ttl] = await Promise.all([
+        redis.get(KEYS.loginFailures(email)).catch(() => null),
+        redis.pttl(KEYS.loginFailures(email)).catch(() => -2),
+      ]);
+      return Number(count ?? 0) >= LOCKOUT_AFTER ? Math.max(0, ttl) : 0;
+    },
+    async failed(email: string): Promise<void> {
+      await redis
+        .multi()
+        .incr(KEYS.loginFailures(email))
+        .pexpire(KEYS.loginFailures(email), LOCKOUT_MS)
+        .exec()
+        .catch(() => undefined);
+    },
+    succeeded: (email: string) => redis.del(KEYS.loginFailures(email)).catch(() => undefined),
+  };
+}
+
 export function authRoutes(rt: Runtime, sessions: Sessions, tokens: Tokens) {
   const db = rt.mongo.db;
   const listTokens = () =>
@@ -40,6 +71,7 @@ export function authRoutes(rt: Runtime, sessions: Sessions, tokens: Tokens) {
       .find({}, { projection: { hash: 0 } })
       .sort({ createdAt: -1 })
       .toArray();
+  const failures = loginFailures(rt);
   return new Elysia({ name: "auth-routes" })
     .get("/login", ({ query }) => html(<LoginPage next={safeNext(query.next)} />), {
       query: t.Object({ next: t.Optional(t.String({ maxLength: 500 })) }),
@@ -48,15 +80,30 @@ export function authRoutes(rt: Runtime, sessions: Sessions, tokens: Tokens) {
       "/login",
       async ({ body }) => {
         const next = safeNext(body.next);
-        const user = await usersOf(db).findOne({ email: body.email.trim().toLowerCase(), disabled: false });
+        const email = body.email.trim().toLowerCase();
+        const locked = await failures.lockedFor(email);
+        if (locked > 0) {
+          const minutes = Math.ceil(locked / 60_000);
+          return html(
+            <LoginPage
+              next={next}
+              email={body.email}
+              error={`Too many failed sign-ins for this account: try again in ${minutes} minute${minutes === 1 ? "" : "s"}.`}
+            />,
+            429,
+          );
+        }
+        const user = await usersOf(db).findOne({ email, disabled: false });
         // Same answer and about the same time whether the email exists or not.
         const valid = await verifyPassword(
           body.password,
           user?.passwordHash ?? "pbkdf2-sha256$600000$AAAA$AAAA",
         );
         if (!user || !valid) {
+          await failures.failed(email);
           return html(<LoginPage next={next} email={body.email} error="Email or password is wrong." />, 401);
         }
+        await failures.succeeded(email);
         const cookies = await sessions.issue(userPrincipal(user));
         const headers = new Headers({ location: next });
         for (const cookie of cookies) headers.append("set-cookie", cookie);

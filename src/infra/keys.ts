@@ -20,4 +20,6 @@ export const KEYS = {
   /** Whether a full room may be recounted in MongoDB now (at most once a second). */
   recount: (session: Id) => `recount:${session}`,
   lock: (name: string) => `lock:${name}`,
+  /** Failed sign-ins of one account (lowercased email) in the current lockout window. */
+  loginFailures: (email: string) => `login-failures:${email}`,
 } as const;

@@ -418,3 +418,31 @@ describe("accounts are checked on every request, everywhere at once", () => {
     expect(await closed).toBe(1008);
   });
 });
+
+describe("signing in", () => {
+  const login = (email: string, password: string, extra: Record<string, string> = {}) =>
+    fetch(`${a.url}/login`, {
+      method: "POST",
+      redirect: "manual",
+      headers: extra,
+      body: new URLSearchParams({ email, password }),
+    });
+
+  test("a sign-in posted from another site is refused", async () => {
+    const user = await createUser(cluster.db, "viewer", "csrf-login@example.org");
+    expect((await login(user.email, user.password, { origin: "http://evil.example" })).status).toBe(403);
+    expect((await login(user.email, user.password, { "sec-fetch-site": "cross-site" })).status).toBe(403);
+    expect((await login(user.email, user.password, { origin: a.url })).status).toBe(303);
+  });
+
+  test("five wrong passwords lock the account for a while, whatever the address; unknown accounts alike", async () => {
+    const user = await createUser(cluster.db, "viewer", "guessed@example.org");
+    for (let i = 0; i < 5; i++) expect((await login(user.email, "wrong-password")).status).toBe(401);
+    const locked = await login(user.email, user.password);
+    expect(locked.status).toBe(429);
+    expect(await locked.text()).toContain("Too many failed sign-ins for this account");
+    for (let i = 0; i < 5; i++)
+      expect((await login("nobody@example.org", "wrong-password")).status).toBe(401);
+    expect((await login("nobody@example.org", "wrong-password")).status).toBe(429);
+  });
+});
