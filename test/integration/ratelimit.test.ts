@@ -37,12 +37,14 @@ test("a token's limit holds across instances, with Retry-After and a readable me
 });
 
 test("sign-in attempts are limited per address", async () => {
+  // A different account each time: the per-account lockout (auth.test.ts) stays out of this.
+  let n = 0;
   const attempt = (address: string) =>
     fetch(`${(Math.random() < 0.5 ? a : b).url}/login`, {
       method: "POST",
       redirect: "manual",
       headers: { "x-real-ip": address },
-      body: new URLSearchParams({ email: "nobody@example.org", password: "guess" }),
+      body: new URLSearchParams({ email: `nobody-${n++}@example.org`, password: "guess" }),
     });
   for (let i = 0; i < 5; i++) expect((await attempt("192.0.2.7")).status).toBe(401);
   expect((await attempt("192.0.2.7")).status).toBe(429);
