@@ -45,8 +45,9 @@ function checkRow(
 ): ParticipantRow | string {
   const name = (record.name ?? "").trim();
   const email = (record.email ?? "").trim().toLowerCase();
-  const organization = (record.organization ?? "").trim();
-  const phone = (record.phone ?? "").trim();
+  // undefined when the file has no such column: a re-import never blanks what it does not carry.
+  const organization = record.organization?.trim();
+  const phone = record.phone?.trim();
   const qrCode = (record.qrcode ?? "").trim();
   if (!name) return `row ${row}: name is missing`;
   if (name.length > 200) return `row ${row}: name is longer than 200 characters`;
@@ -60,8 +61,8 @@ function checkRow(
     row,
     name,
     email,
-    ...(organization ? { organization } : {}),
-    ...(phone ? { phone } : {}),
+    ...(organization !== undefined ? { organization } : {}),
+    ...(phone !== undefined ? { phone } : {}),
     ...(qrCode ? { qrCode } : {}),
   };
 }

@@ -13,10 +13,17 @@ import { type ParticipantRow, parseParticipants, TEMPLATE, toCsv } from "./csv";
 import type { ImportSummary } from "./summary";
 import { importFailed, importSummary, type Progress, streamedImport, uploadBytes } from "./upload";
 
+/** The fields a row sets: its name, and organization and phone only where the file has those columns. */
+const fieldsOf = (row: ParticipantRow) => ({
+  name: row.name,
+  ...(row.organization !== undefined ? { organization: row.organization } : {}),
+  ...(row.phone !== undefined ? { phone: row.phone } : {}),
+});
+
 const changed = (row: ParticipantRow, doc: ParticipantDoc) =>
-  row.name !== doc.name ||
-  (row.organization ?? "") !== (doc.organization ?? "") ||
-  (row.phone ?? "") !== (doc.phone ?? "");
+  Object.entries(fieldsOf(row)).some(
+    ([key, value]) => value !== ((doc as unknown as Record<string, string | undefined>)[key] ?? ""),
+  );
 
 /** CSV import and exports for organisers. */
 export function importRoutes(rt: Runtime, svc: CheckinService) {
@@ -44,12 +51,7 @@ export function importRoutes(rt: Runtime, svc: CheckinService) {
           updateOne: {
             filter: { _id: doc._id },
             update: {
-              $set: {
-                name: row.name,
-                organization: row.organization ?? "",
-                phone: row.phone ?? "",
-                updatedAt: new Date(),
-              },
+              $set: { ...fieldsOf(row), updatedAt: new Date() },
             },
           },
         });

@@ -69,12 +69,12 @@ export async function assign(
         participantId: row.participantId,
         sessionId: row.sessionId,
         registrationDate: now,
-        status: row.status,
+        status: row.status ?? "confirmed",
         createdAt: now,
         updatedAt: now,
         __v: 0,
       });
-    } else if (known.status !== row.status) {
+    } else if (row.status !== undefined && known.status !== row.status) {
       changes.push({
         updateOne: { filter: { _id: known._id }, update: { $set: { status: row.status, updatedAt: now } } },
       });

@@ -17,7 +17,8 @@ export interface Assignment {
   row: number;
   participantId: ObjectId;
   sessionId: ObjectId;
-  status: RegistrationStatus;
+  /** Absent when the file says nothing (no status column, or a blank cell): new ones are confirmed, existing ones keep theirs. */
+  status?: RegistrationStatus;
 }
 
 export interface Resolved {
@@ -68,8 +69,8 @@ export function resolveRegistrations(
       }
       sessionId = found[0] as ObjectId;
     }
-    const status = (record.status ?? "").trim().toLowerCase() || "confirmed";
-    if (!(REGISTRATION_STATUSES as readonly string[]).includes(status)) {
+    const status = (record.status ?? "").trim().toLowerCase() || undefined;
+    if (status !== undefined && !(REGISTRATION_STATUSES as readonly string[]).includes(status)) {
       errors.push(`row ${row}: status "${status}" is not one of ${REGISTRATION_STATUSES.join(", ")}`);
       continue;
     }
@@ -80,7 +81,7 @@ export function resolveRegistrations(
       continue;
     }
     seen.set(key, row);
-    rows.push({ row, participantId, sessionId, status: status as RegistrationStatus });
+    rows.push({ row, participantId, sessionId, ...(status ? { status: status as RegistrationStatus } : {}) });
   }
   return { rows, errors };
 }

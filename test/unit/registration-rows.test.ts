@@ -36,10 +36,11 @@ test("rows name people by email (any case) or exact badge code, sessions by name
   );
   expect(resolved.errors).toEqual([]);
   expect(resolved.rows).toEqual([
-    { row: 2, participantId: ada, sessionId: keynote, status: "confirmed" },
+    // No status said: new registrations are confirmed, existing ones keep theirs (see the import test).
+    { row: 2, participantId: ada, sessionId: keynote },
     { row: 3, participantId: ada, sessionId: workshopA, status: "pending" },
     // Badge codes are exact: another case is another badge.
-    { row: 4, participantId: bob, sessionId: keynote, status: "confirmed" },
+    { row: 4, participantId: bob, sessionId: keynote },
   ]);
 });
 
@@ -66,7 +67,7 @@ test("every bad row is reported by number and the good ones stay", () => {
     'row 7: status "maybe" is not one of confirmed, pending, cancelled',
     "row 9: the same registration is already on row 8",
   ]);
-  expect(resolved.rows).toEqual([{ row: 8, participantId: bob, sessionId: keynote, status: "confirmed" }]);
+  expect(resolved.rows).toEqual([{ row: 8, participantId: bob, sessionId: keynote }]);
 });
 
 test("a chosen session overrides the file; a pasted list keeps its line numbers", () => {
