@@ -1,3 +1,4 @@
+import Redis from "ioredis";
 import { type Db, MongoClient } from "mongodb";
 import { nginxCommand } from "../deploy/nginx/render";
 import pkg from "../package.json";
@@ -8,6 +9,7 @@ import { ConfigError, loadConfig } from "./config";
 import { seedDemo } from "./demo/seed";
 import { INDEXES } from "./indexes";
 import { ensureIndexes } from "./infra/mongo";
+import { busChannel } from "./live/bus";
 import { exportArchive, importArchive } from "./ops/archive";
 import { serve } from "./server";
 
@@ -131,7 +133,39 @@ async function importData(file: string | undefined, flags: string[]): Promise<vo
         .join(", ") || "nothing"
     }`,
   );
-  console.log("import: restart the instances so their Redis caches are rebuilt from the restored data");
+  await announceRestore();
+}
+
+/**
+ * After a restore, every running instance works from the restored data at once: the door
+ * state in Redis is dropped and a resync is announced (caches cleared, badge directory
+ * read again, door state rebuilt from MongoDB).
+ */
+async function announceRestore(): Promise<void> {
+  const config = configOrExit();
+  const redis = new Redis(config.redisUrl, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+  });
+  try {
+    await redis.connect();
+    const pattern = `checkin:${config.mongodbDbName}:door:*`;
+    let cursor = "0";
+    do {
+      const [next, keys] = await redis.scan(cursor, "MATCH", pattern, "COUNT", 1000);
+      cursor = next;
+      if (keys.length > 0) await redis.del(...keys);
+    } while (cursor !== "0");
+    await redis.publish(busChannel(config.mongodbDbName), JSON.stringify({ kind: "resync" }));
+    console.log("import: running instances were told; they rebuild their state from the restored data");
+  } catch (error) {
+    console.log(
+      `import: Redis could not be reached (${error instanceof Error ? error.message : String(error)}); restart the instances so they rebuild their state`,
+    );
+  } finally {
+    redis.disconnect();
+  }
 }
 
 function flag(argv: string[], name: string): string | undefined {

@@ -58,6 +58,29 @@ export function createCheckinService(rt: Runtime, live: LiveSink) {
   });
   const { activity } = live;
 
+  /** Start-up: the badge directory and every session's door state, before the instance reports ready. */
+  async function warmUp(): Promise<void> {
+    const all = await sessionsOf(db)
+      .find({}, { projection: { _id: 1 } })
+      .toArray();
+    const ids = all.map((s) => s._id);
+    // The door state is shared: one instance reads MongoDB for it, the others wait and find it built.
+    const buildDoors = () => door.warm(ids, true);
+    await Promise.all([
+      directory.reload(),
+      withLock(redis.cmd, KEYS.lock("warm-doors"), WARM_LOCK, buildDoors).catch((error: unknown) => {
+        if (error instanceof LockBusyError || error instanceof LockUnavailableError) return buildDoors();
+        throw error;
+      }),
+    ]);
+  }
+
+  // Messages may have been missed, or a restore replaced the data: build what is not built.
+  void live.bus.listen((event) => {
+    if (event.kind === "resync")
+      void warmUp().catch((err) => rt.log.warn({ err: String(err) }, "rebuild after resync failed"));
+  });
+
   /** A staff action on a check-in (undo, exit): logged, and every dashboard told. */
   const logDone = (action: "undo" | "checkout", doc: CheckInDoc, reason: string, by?: string) => {
     activity.changed(doc.sessionId);
@@ -192,22 +215,7 @@ export function createCheckinService(rt: Runtime, live: LiveSink) {
       await door.registrationsChanged(sessionId).catch(() => door.forget(sessionId).catch(() => undefined));
       activity.changed(sessionId);
     },
-    /** Start-up: the badge directory and every session's door state, before the instance reports ready. */
-    async warmUp(): Promise<void> {
-      const all = await sessionsOf(db)
-        .find({}, { projection: { _id: 1 } })
-        .toArray();
-      const ids = all.map((s) => s._id);
-      // The door state is shared: one instance reads MongoDB for it, the others wait and find it built.
-      const buildDoors = () => door.warm(ids, true);
-      await Promise.all([
-        directory.reload(),
-        withLock(redis.cmd, KEYS.lock("warm-doors"), WARM_LOCK, buildDoors).catch((error: unknown) => {
-          if (error instanceof LockBusyError || error instanceof LockUnavailableError) return buildDoors();
-          throw error;
-        }),
-      ]);
-    },
+    warmUp,
     warmSession: (sessionId: ObjectId) => door.warm([sessionId]),
     /** A deleted participant leaves nothing behind: check-ins undone (seats and counts freed), registrations gone. */
     async removeParticipantRecords(participantId: ObjectId): Promise<void> {

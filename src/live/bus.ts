@@ -31,8 +31,11 @@ export interface Bus {
   listen(handler: (event: LiveEvent) => void): Promise<void>;
 }
 
+/** The one channel of a deployment (its database name keeps deployments apart). */
+export const busChannel = (dbName: string) => `checkin:${dbName}:live`;
+
 export function createBus(rt: Runtime): Bus {
-  const channel = `checkin:${rt.config.mongodbDbName}:live`;
+  const channel = busChannel(rt.config.mongodbDbName);
   const listeners: ((event: LiveEvent) => void)[] = [];
   const deliver = (event: LiveEvent) => {
     for (const listener of listeners) listener(event);

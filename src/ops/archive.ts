@@ -56,59 +56,162 @@ export async function exportArchive(db: Db, file: string): Promise<ArchiveHeader
 
 export class ArchiveError extends Error {}
 
-/** Restores an archive. Refuses to mix data: target collections must be empty unless `replace`. */
-export async function importArchive(
-  db: Db,
+async function* records(
   file: string,
-  options: { replace: boolean },
-): Promise<Record<string, number>> {
+): AsyncGenerator<{ header: ArchiveHeader } | { c: string; d: Document }> {
   const input = createInterface({
     input: createReadStream(file).pipe(createGunzip()),
     crlfDelay: Number.POSITIVE_INFINITY,
   });
   let header: ArchiveHeader | null = null;
-  const batches = new Map<string, Document[]>();
-  const written: Record<string, number> = {};
-  const flush = async (name: string) => {
-    const batch = batches.get(name) ?? [];
-    if (batch.length === 0) return;
-    await db.collection(name).insertMany(batch, { ordered: false });
-    written[name] = (written[name] ?? 0) + batch.length;
-    batches.set(name, []);
-  };
-  for await (const line of input) {
-    if (line.trim() === "") continue;
+  let line = 0;
+  for await (const text of input) {
+    line++;
+    if (text.trim() === "") continue;
     if (!header) {
-      header = JSON.parse(line) as ArchiveHeader;
-      if (header.format !== FORMAT) throw new ArchiveError(`${file} is not a check-in archive`);
-      for (const name of ARCHIVED) {
-        const present = await db.collection(name).countDocuments({});
-        if (present > 0 && !options.replace) {
-          throw new ArchiveError(
-            `${name} already holds ${present} documents; restore with --replace to overwrite`,
-          );
-        }
-        if (options.replace) await db.collection(name).deleteMany({});
+      try {
+        header = JSON.parse(text) as ArchiveHeader;
+      } catch {
+        throw new ArchiveError(`${file} is not a check-in archive (line 1 is not its header)`);
       }
+      if (header.format !== FORMAT) throw new ArchiveError(`${file} is not a check-in archive`);
+      yield { header };
       continue;
     }
-    const { c, d } = BSON.EJSON.parse(line, { relaxed: false }) as { c: string; d: Document };
-    if (!(ARCHIVED as readonly string[]).includes(c))
-      throw new ArchiveError(`unknown collection "${c}" in ${file}`);
-    const batch = batches.get(c) ?? [];
-    batch.push(d);
-    batches.set(c, batch);
-    if (batch.length >= 1000) await flush(c);
+    let record: { c: string; d: Document };
+    try {
+      record = BSON.EJSON.parse(text, { relaxed: false }) as { c: string; d: Document };
+    } catch {
+      throw new ArchiveError(`${file}, line ${line}: not a readable record (the archive is damaged)`);
+    }
+    if (!(ARCHIVED as readonly string[]).includes(record.c))
+      throw new ArchiveError(`${file}, line ${line}: unknown collection "${record.c}"`);
+    yield record;
   }
   if (!header) throw new ArchiveError(`${file} is empty`);
-  for (const name of ARCHIVED) await flush(name);
-  await ensureIndexes(db, INDEXES);
-  for (const [name, expected] of Object.entries(header.counts)) {
-    if ((written[name] ?? 0) !== expected) {
+}
+
+/** Reads the whole archive without writing anything: its header, if every line is sound and the counts agree. */
+async function validate(file: string): Promise<ArchiveHeader> {
+  let header: ArchiveHeader | null = null;
+  const counts: Record<string, number> = {};
+  try {
+    for await (const record of records(file)) {
+      if ("header" in record) header = record.header;
+      else counts[record.c] = (counts[record.c] ?? 0) + 1;
+    }
+  } catch (error) {
+    if (error instanceof ArchiveError) throw error;
+    throw new ArchiveError(
+      `${file} cannot be read: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+  const announced = (header as ArchiveHeader).counts;
+  for (const name of new Set([...Object.keys(announced), ...Object.keys(counts)])) {
+    if ((counts[name] ?? 0) !== (announced[name] ?? 0)) {
       throw new ArchiveError(
-        `${name}: the archive announced ${expected} documents but held ${written[name] ?? 0}`,
+        `${name}: the archive announces ${announced[name] ?? 0} documents but holds ${counts[name] ?? 0}`,
       );
     }
   }
+  return header as ArchiveHeader;
+}
+
+/**
+ * Restores an archive without a moment where the database is half old, half new: the
+ * whole file is read and checked first, then written into staging collections, then
+ * each collection is swapped in by rename (FerretDB has no transactions); a failure
+ * before the swap leaves the database as it was, one during it puts the old ones back.
+ * Refuses to mix data: target collections must be empty unless `replace`. Accounts and
+ * API tokens are not in archives and are never touched.
+ */
+export async function importArchive(
+  db: Db,
+  file: string,
+  options: { replace: boolean },
+): Promise<Record<string, number>> {
+  const header = await validate(file);
+  if (!options.replace) {
+    for (const name of ARCHIVED) {
+      const present = await db.collection(name).countDocuments({});
+      if (present > 0)
+        throw new ArchiveError(
+          `${name} already holds ${present} documents; restore with --replace to overwrite`,
+        );
+    }
+  }
+  const stamp = Date.now().toString(36);
+  const staged = (name: string) => `restore_${stamp}_${name}`;
+  const previous = (name: string) => `restore_${stamp}_previous_${name}`;
+  const written: Record<string, number> = {};
+  const existing = async () =>
+    new Set((await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name));
+  try {
+    for (const name of ARCHIVED) await db.createCollection(staged(name));
+    const batches = new Map<string, Document[]>();
+    const flush = async (name: string) => {
+      const batch = batches.get(name) ?? [];
+      if (batch.length === 0) return;
+      await db.collection(staged(name)).insertMany(batch, { ordered: false });
+      written[name] = (written[name] ?? 0) + batch.length;
+      batches.set(name, []);
+    };
+    for await (const record of records(file)) {
+      if ("header" in record) continue;
+      const batch = batches.get(record.c) ?? [];
+      batch.push(record.d);
+      batches.set(record.c, batch);
+      if (batch.length >= 1000) await flush(record.c);
+    }
+    for (const name of ARCHIVED) await flush(name);
+    for (const [name, expected] of Object.entries(header.counts)) {
+      if ((written[name] ?? 0) !== expected)
+        throw new ArchiveError(`${name}: ${written[name] ?? 0} of ${expected} documents could be written`);
+    }
+  } catch (error) {
+    for (const name of ARCHIVED)
+      await db
+        .collection(staged(name))
+        .drop()
+        .catch(() => undefined);
+    throw error;
+  }
+  const swapped: string[] = [];
+  try {
+    const before = await existing();
+    for (const name of ARCHIVED) {
+      if (before.has(name)) await db.collection(name).rename(previous(name));
+      await db.collection(staged(name)).rename(name);
+      swapped.push(name);
+    }
+  } catch (error) {
+    const now = await existing();
+    for (const name of [...ARCHIVED].reverse()) {
+      if (swapped.includes(name))
+        await db
+          .collection(name)
+          .rename(staged(name))
+          .catch(() => undefined);
+      if (now.has(previous(name)))
+        await db
+          .collection(previous(name))
+          .rename(name)
+          .catch(() => undefined);
+    }
+    for (const name of ARCHIVED)
+      await db
+        .collection(staged(name))
+        .drop()
+        .catch(() => undefined);
+    throw new ArchiveError(
+      `the restore could not swap the collections in; the previous data was put back (${error instanceof Error ? error.message : String(error)})`,
+    );
+  }
+  for (const name of ARCHIVED)
+    await db
+      .collection(previous(name))
+      .drop()
+      .catch(() => undefined);
+  await ensureIndexes(db, INDEXES);
   return written;
 }

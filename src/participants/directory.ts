@@ -69,7 +69,7 @@ export function createDirectory(db: Db, bus: Bus, observe: (hit: boolean) => voi
       missing.delete(event.qrCode);
       missing.delete(event.participantId);
       void reread(event.participantId).catch(() => undefined);
-    } else if (event.kind === "directory" || event.kind === "resync") void reload().catch(() => undefined);
+    } else if (event.kind === "directory") void reload().catch(() => undefined); // a resync reloads it through the warm-up
   });
 
   return {

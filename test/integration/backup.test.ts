@@ -3,8 +3,16 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Db, MongoClient } from "mongodb";
-import { instanceEnv, ROOT } from "../helpers/env";
-import { openDb, participantDoc, registrationDoc, sessionDoc } from "../helpers/fixtures";
+import { spawnInstance, stopProcess } from "../../deploy/local/cluster";
+import { freePort, instanceEnv, ROOT, TEST_LOGS } from "../helpers/env";
+import {
+  openDb,
+  participantDoc,
+  postJson,
+  registrationDoc,
+  sessionDoc,
+  tokenHeaders,
+} from "../helpers/fixtures";
 
 // Backup and restore with the project's own scripts and the binary's export/import,
 // against the real MongoDB-wire server: export then import gives the same data.
@@ -88,4 +96,68 @@ test("retention keeps the newest backups; dry-run changes nothing; bad input is 
   expect(missing.err).toContain("cannot read");
   writeFileSync(join(dir, "bad.ndjson.gz"), "not gzip");
   expect(script("restore.sh", [join(dir, "bad.ndjson.gz")], target).code).not.toBe(0);
+});
+
+test("a damaged archive is refused before anything changes, even with --replace", async () => {
+  const before = await Promise.all(
+    ["sessions", "participants", "registrations"].map((n) => sorted(dst.db, n)),
+  );
+  const header = JSON.stringify({
+    format: "checkin-archive",
+    version: 1,
+    exportedAt: new Date().toISOString(),
+    database: "x",
+    counts: { participants: 2 },
+  });
+  const damaged = join(dir, "damaged.ndjson.gz");
+  writeFileSync(damaged, Bun.gzipSync(`${header}\n{"c":"participants","d":{"name":"A"}}\n{not json\n`));
+  const refused = script("restore.sh", [damaged, "--replace"], target);
+  expect(refused.code).not.toBe(0);
+  expect(refused.err).toContain("line 3: not a readable record");
+  const after = await Promise.all(
+    ["sessions", "participants", "registrations"].map((n) => sorted(dst.db, n)),
+  );
+  expect(after).toEqual(before);
+  const collections = (await dst.db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name);
+  expect(collections.some((name) => name.startsWith("restore_"))).toBe(false);
+});
+
+test("a running instance follows a restore at once: a removed badge stops, a restored one scans", async () => {
+  const instance = await spawnInstance({ port: await freePort(), logDir: TEST_LOGS, env: target });
+  try {
+    const auth = await tokenHeaders(dst.db, "scanner");
+    const session = await dst.db.collection("sessions").findOne({});
+    const [gone] = await dst.db.collection("participants").find({}).sort({ _id: 1 }).limit(1).toArray();
+    const scan = (qrCode: string) =>
+      postJson(
+        `${instance.url}/api/v1/scan`,
+        { qrCode, sessionId: String(session?._id), acceptUnregistered: true },
+        auth,
+      );
+    expect((await scan(gone?.qrCode)).body.data.outcome).toBe("accept");
+    // The source loses that person and gains another; its backup is restored over the target.
+    await src.db.collection("participants").deleteOne({ qrCode: gone?.qrCode });
+    const fresh = participantDoc(99, { name: "Restored newcomer" });
+    await src.db.collection("participants").insertOne(fresh);
+    const backup = script("backup.sh", ["--keep", "5"], source);
+    const file = /backup: (\S+\.ndjson\.gz)/.exec(backup.out)?.[1] as string;
+    const restore = script("restore.sh", [file, "--replace"], target);
+    expect(restore.code).toBe(0);
+    expect(restore.out + restore.err).toContain("running instances were told");
+    const answered = async (qrCode: string, reason: string) => {
+      for (let i = 0; i < 50; i++) {
+        if ((await scan(qrCode)).body.data.reason === reason) return true;
+        await Bun.sleep(100);
+      }
+      return false;
+    };
+    expect(await answered(gone?.qrCode, "unknown_code")).toBe(true);
+    expect(await answered(fresh.qrCode, "ok")).toBe(true);
+    const count = await fetch(`${instance.url}/api/v1/sessions/${session?._id}`, { headers: auth }).then(
+      (r) => r.json(),
+    );
+    expect((count as { data: { checkInsCount: number } }).data.checkInsCount).toBe(1);
+  } finally {
+    await stopProcess(instance.proc);
+  }
 });
