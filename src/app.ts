@@ -1,6 +1,8 @@
 import { cors } from "@elysiajs/cors";
 import { Elysia, ValidationError } from "elysia";
 import { ErrorPanel } from "../views/components";
+import { auditPlugin } from "./audit/log";
+import { adminLogRoutes } from "./audit/routes";
 import { accountRoutes } from "./auth/accounts";
 import { authPlugin, type Sessions } from "./auth/plugin";
 import { authRoutes } from "./auth/routes";
@@ -169,9 +171,12 @@ export function createApp(rt: Runtime, parts: AppParts) {
           allowedHeaders: ["Content-Type", "Authorization", "Idempotency-Key", "X-Request-Id"],
         }),
       )
+      // Before every route it must see (its hooks apply to routes registered after it).
+      .use(auditPlugin(rt))
       .use(authPlugin(rt, parts.sessions, parts.tokens, parts.accounts))
       .use(authRoutes(rt, parts.sessions, parts.tokens))
       .use(accountRoutes(rt, parts.accounts))
+      .use(adminLogRoutes(rt))
       .use(healthRoutes(rt))
       .use(sessionRoutes(rt, checkins))
       .use(participantRoutes(rt, checkins))

@@ -1,3 +1,4 @@
+import { AUDIT_INDEXES } from "./audit/log";
 import { AUTH_INDEXES } from "./auth/store";
 import { CHECKIN_INDEXES } from "./checkin/repo";
 import type { IndexSpec } from "./infra/mongo";
@@ -12,4 +13,5 @@ export const INDEXES: readonly IndexSpec[] = [
   ...REGISTRATION_INDEXES,
   ...CHECKIN_INDEXES,
   ...AUTH_INDEXES,
+  ...AUDIT_INDEXES,
 ];

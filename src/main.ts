@@ -1,7 +1,8 @@
 import Redis from "ioredis";
-import { type Db, MongoClient } from "mongodb";
+import { type Db, MongoClient, ObjectId } from "mongodb";
 import { nginxCommand } from "../deploy/nginx/render";
 import pkg from "../package.json";
+import { adminLogOf } from "./audit/log";
 import { randomSecret } from "./auth/password";
 import { ROLES, type Role } from "./auth/policy";
 import { assignableSessions, createToken, createUser, usersOf } from "./auth/store";
@@ -125,7 +126,22 @@ async function exportData(file: string | undefined): Promise<void> {
 
 async function importData(file: string | undefined, flags: string[]): Promise<void> {
   if (!file) throw new Error("usage: checkin import FILE [--replace]");
-  const written = await withDb((db) => importArchive(db, file, { replace: flags.includes("--replace") }));
+  const written = await withDb(async (db) => {
+    const counts = await importArchive(db, file, { replace: flags.includes("--replace") });
+    // The admin log is not in archives, so it records the restore itself.
+    await adminLogOf(db).insertOne({
+      _id: new ObjectId(),
+      at: new Date(),
+      by: { kind: "cli", id: "", name: process.env.USER ?? "operator" },
+      method: "RESTORE",
+      path: file,
+      target: null,
+      before: null,
+      after: counts,
+      status: 200,
+    });
+    return counts;
+  });
   console.log(
     `import: ${
       Object.entries(written)

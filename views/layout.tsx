@@ -10,6 +10,7 @@ const NAV = [
   ["/admin/import", "Import"],
   ["/settings", "Settings"],
   ["/admin/tokens", "Tokens"],
+  ["/admin/log", "Log"],
 ] as const;
 
 export function Layout(props: { title: string; children?: JSX.Element | JSX.Element[]; scripts?: string[] }) {

@@ -1,0 +1,106 @@
+import { Elysia } from "elysia";
+import { type Collection, type Db, type Document, ObjectId } from "mongodb";
+import { principalOf } from "../auth/plugin";
+import { requirement } from "../auth/policy";
+import type { IndexSpec } from "../infra/mongo";
+import type { Runtime } from "../runtime";
+
+// What staff change, in one place for every administrative route: who, when, which
+// route, and the document before and after. Recorded by one hook around every write
+// that needs the admin role, so a route added later is audited without a line of its
+// own. Secrets (password hashes, token hashes, tokens) are never written here.
+
+export interface AdminLogDoc {
+  _id: ObjectId;
+  at: Date;
+  by: { kind: string; id: string; name: string };
+  method: string;
+  path: string;
+  /** The collection and document the change was about, when the path names one. */
+  target: { collection: string; id: string } | null;
+  before: Document | null;
+  after: Document | null;
+  status: number;
+}
+
+export const AUDIT_INDEXES: IndexSpec[] = [{ collection: "admin_log", key: { at: -1 } }];
+export const adminLogOf = (db: Db): Collection<AdminLogDoc> => db.collection<AdminLogDoc>("admin_log");
+
+const ID = "([0-9a-fA-F]{24})";
+const TARGETS: [RegExp, string][] = [
+  [new RegExp(`^/(?:api/v1|admin)/sessions/${ID}`), "sessions"],
+  [new RegExp(`^/(?:api/v1|admin)/participants/${ID}`), "participants"],
+  [new RegExp(`^/(?:api/v1|admin)/registrations/${ID}`), "registrations"],
+  [new RegExp(`^/api/v1/checkin/${ID}`), "checkins"],
+  [new RegExp(`^/api/v1/auth/accounts/${ID}`), "users"],
+  [new RegExp(`^/(?:api/v1/auth|admin)/tokens/${ID}`), "api_tokens"],
+];
+const SETTINGS = /^\/api\/v1\/settings\/(\w+)$/;
+const SECRET_FIELDS = new Set(["passwordHash", "hash", "token", "password"]);
+
+/** The document a path is about, if it names one. */
+export function targetOf(path: string): { collection: string; id: string } | null {
+  for (const [pattern, collection] of TARGETS) {
+    const match = pattern.exec(path);
+    if (match?.[1]) return { collection, id: match[1].toLowerCase() };
+  }
+  const settings = SETTINGS.exec(path);
+  return settings?.[1] ? { collection: "settings", id: settings[1] } : null;
+}
+
+/** A copy without secrets, at any depth. */
+export function withoutSecrets(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutSecrets);
+  if (value && typeof value === "object" && !(value instanceof Date) && !(value instanceof ObjectId)) {
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [
+        key,
+        SECRET_FIELDS.has(key) ? "(not recorded)" : withoutSecrets(item),
+      ]),
+    );
+  }
+  return value;
+}
+
+const isWrite = (method: string) => !["GET", "HEAD", "OPTIONS"].includes(method);
+
+export function auditPlugin(rt: Runtime) {
+  const db = rt.mongo.db;
+  const before = new WeakMap<Request, Document | null>();
+  const read = (target: { collection: string; id: string }) =>
+    db
+      .collection(target.collection)
+      .findOne({ _id: (ObjectId.isValid(target.id) ? new ObjectId(target.id) : target.id) as never });
+
+  return new Elysia({ name: "audit" })
+    .onBeforeHandle({ as: "global" }, async ({ request }) => {
+      const path = new URL(request.url).pathname;
+      if (!isWrite(request.method) || requirement(request.method, path) !== "admin") return;
+      const target = targetOf(path);
+      before.set(request, target ? await read(target).catch(() => null) : null);
+    })
+    .onAfterResponse({ as: "global" }, async (ctx) => {
+      const { request, set } = ctx;
+      if (!before.has(request)) return;
+      const status = typeof set.status === "number" ? set.status : 200;
+      if (status >= 400) return;
+      const principal = principalOf(request);
+      const path = new URL(request.url).pathname;
+      const target = targetOf(path);
+      const returned = (ctx as { response?: unknown }).response as { data?: unknown } | undefined;
+      const after = target ? await read(target).catch(() => null) : (returned?.data ?? null);
+      await adminLogOf(db)
+        .insertOne({
+          _id: new ObjectId(),
+          at: new Date(),
+          by: { kind: principal?.kind ?? "unknown", id: principal?.id ?? "", name: principal?.name ?? "" },
+          method: request.method,
+          path,
+          target,
+          before: withoutSecrets(before.get(request) ?? null) as Document | null,
+          after: withoutSecrets(after) as Document | null,
+          status,
+        })
+        .catch((err) => rt.log.error({ err: String(err) }, "admin log write failed"));
+    });
+}

@@ -1,0 +1,87 @@
+import type { AdminLogDoc } from "../src/audit/log";
+import { Layout } from "./layout";
+
+const summary = (doc: unknown) => (doc ? JSON.stringify(doc).slice(0, 300) : "—");
+
+/** The audit of staff changes: newest first, filtered by who and by what. */
+export function AdminLogPage(props: {
+  entries: AdminLogDoc[];
+  who: string;
+  collection: string;
+  page: number;
+  pages: number;
+  total: number;
+}) {
+  const query = (page: number) =>
+    `/admin/log?${new URLSearchParams({ who: props.who, collection: props.collection, page: String(page) })}`;
+  return (
+    <Layout title="Admin log">
+      <h1>Admin log</h1>
+      <form method="get" action="/admin/log" class="filters">
+        <label>
+          Who
+          <input name="who" value={props.who} maxlength="200" />
+        </label>
+        <label>
+          What
+          <select name="collection">
+            {[
+              "",
+              "sessions",
+              "participants",
+              "registrations",
+              "checkins",
+              "users",
+              "api_tokens",
+              "settings",
+            ].map((name) => (
+              <option value={name} selected={props.collection === name}>
+                {name || "anything"}
+              </option>
+            ))}
+          </select>
+        </label>
+        <button type="submit">Filter</button>
+        <a
+          href={`/api/v1/admin-log.csv?${new URLSearchParams({ who: props.who, collection: props.collection })}`}
+        >
+          CSV
+        </a>
+      </form>
+      <p class="meta" safe>{`${props.total} changes`}</p>
+      <div class="table-scroll">
+        <table class="overview">
+          <thead>
+            <tr>
+              <th>When (UTC)</th>
+              <th>Who</th>
+              <th>What</th>
+              <th>Before</th>
+              <th>After</th>
+            </tr>
+          </thead>
+          <tbody>
+            {props.entries.map((e) => (
+              <tr>
+                <td safe>{e.at.toISOString().slice(0, 19).replace("T", " ")}</td>
+                <td safe>{`${e.by.name} (${e.by.kind})`}</td>
+                <td safe>{`${e.method} ${e.path}`}</td>
+                <td>
+                  <code safe>{summary(e.before)}</code>
+                </td>
+                <td>
+                  <code safe>{summary(e.after)}</code>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      <nav class="pager">
+        {props.page > 1 ? <a href={query(props.page - 1)}>Newer</a> : ""}
+        <span safe>{`Page ${props.page} of ${props.pages}`}</span>
+        {props.page < props.pages ? <a href={query(props.page + 1)}>Older</a> : ""}
+      </nav>
+    </Layout>
+  );
+}
