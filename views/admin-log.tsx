@@ -35,7 +35,7 @@ export function AdminLogPage(props: {
               "api_tokens",
               "settings",
             ].map((name) => (
-              <option value={name} selected={props.collection === name}>
+              <option value={name} selected={props.collection === name} safe>
                 {name || "anything"}
               </option>
             ))}

@@ -9,6 +9,7 @@ const NAV = [
   ["/admin/registrations", "Registrations"],
   ["/admin/import", "Import"],
   ["/settings", "Settings"],
+  ["/admin/accounts", "Staff"],
   ["/admin/tokens", "Tokens"],
   ["/admin/log", "Log"],
 ] as const;

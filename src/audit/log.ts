@@ -32,7 +32,7 @@ const TARGETS: [RegExp, string][] = [
   [new RegExp(`^/(?:api/v1|admin)/participants/${ID}`), "participants"],
   [new RegExp(`^/(?:api/v1|admin)/registrations/${ID}`), "registrations"],
   [new RegExp(`^/api/v1/checkin/${ID}`), "checkins"],
-  [new RegExp(`^/api/v1/auth/accounts/${ID}`), "users"],
+  [new RegExp(`^/(?:api/v1/auth|admin)/accounts/${ID}`), "users"],
   [new RegExp(`^/(?:api/v1/auth|admin)/tokens/${ID}`), "api_tokens"],
 ];
 const SETTINGS = /^\/api\/v1\/settings\/(\w+)$/;

@@ -446,3 +446,75 @@ describe("signing in", () => {
     expect((await login("nobody@example.org", "wrong-password")).status).toBe(429);
   });
 });
+
+describe("the staff accounts page and API", () => {
+  const adminCall = (method: string, path: string, body?: unknown) =>
+    fetch(`${b.url}${path}`, {
+      method,
+      headers: { "content-type": "application/json", ...headers.admin },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  const signInStatus = (email: string, password: string) =>
+    fetch(`${a.url}/login`, {
+      method: "POST",
+      redirect: "manual",
+      body: new URLSearchParams({ email, password }),
+    }).then((r) => r.status);
+
+  test("create shows the password once; reset gives a new one and ends the old sessions", async () => {
+    const created = await adminCall("POST", "/api/v1/auth/accounts", {
+      email: "new.door@example.org",
+      name: "New Door",
+      role: "scanner",
+      sessionIds: [S],
+    });
+    expect(created.status).toBe(201);
+    const { data } = (await created.json()) as { data: { account: { _id: string }; password: string } };
+    expect(data.password.length).toBeGreaterThanOrEqual(12);
+    expect(JSON.stringify(data.account)).not.toContain("passwordHash");
+    expect(await signInStatus("new.door@example.org", data.password)).toBe(303);
+    expect(
+      (
+        await adminCall("POST", "/api/v1/auth/accounts", {
+          email: "new.door@example.org",
+          name: "Again",
+          role: "viewer",
+        })
+      ).status,
+    ).toBe(409);
+
+    const reset = await adminCall("POST", `/api/v1/auth/accounts/${data.account._id}/reset-password`);
+    const fresh = ((await reset.json()) as { data: { password: string } }).data.password;
+    expect(await signInStatus("new.door@example.org", data.password)).toBe(401);
+    expect(await signInStatus("new.door@example.org", fresh)).toBe(303);
+  });
+
+  test("the page lists staff without secrets and acts on them", async () => {
+    const page = await adminCall("GET", "/admin/accounts");
+    const text = await page.text();
+    expect(page.status).toBe(200);
+    expect(text).toContain("Staff accounts");
+    expect(text).not.toContain("pbkdf2");
+    const made = await fetch(`${b.url}/admin/accounts`, {
+      method: "POST",
+      headers: headers.admin,
+      body: new URLSearchParams({ email: "from.page@example.org", name: "From Page", role: "viewer" }),
+    });
+    const list = await made.text();
+    expect(list).toContain("from.page@example.org");
+    expect(list).toContain("not shown again");
+    const id = String(
+      (await cluster.db.collection("users").findOne({ email: "from.page@example.org" }))?._id,
+    );
+    const disabled = await fetch(`${b.url}/admin/accounts/${id}`, {
+      method: "POST",
+      headers: headers.admin,
+      body: new URLSearchParams({ disabled: "true" }),
+    });
+    expect(await disabled.text()).toContain("disabled");
+    expect((await cluster.db.collection("users").findOne({ email: "from.page@example.org" }))?.disabled).toBe(
+      true,
+    );
+    expect((await fetch(`${a.url}/admin/accounts`, { headers: headers.viewer })).status).toBe(403);
+  });
+});

@@ -1,0 +1,209 @@
+import { Elysia, t } from "elysia";
+import type { Db, ObjectId } from "mongodb";
+import { AccountList, AccountsPage } from "../../views/accounts";
+import { ok, parseId } from "../http/envelope";
+import { AppError, notFound } from "../http/errors";
+import { IdSchema } from "../http/query";
+import { isDuplicateKey } from "../infra/mongo";
+import type { Runtime } from "../runtime";
+import { sessionsInOrder } from "../sessions/repo";
+import { html } from "../web/html";
+import { hashPassword, randomSecret } from "./password";
+import { ROLES, type Role } from "./policy";
+import { type Accounts, assignableSessions, createUser, type UserDoc, usersOf } from "./store";
+
+// Staff accounts for admins: list, create, change role or assignment, disable, reset a
+// password (shown once), sign out everywhere; one service for the page and the API.
+// Every change is announced, so it applies on every instance before the answer (the
+// account is checked on each request), and the account's open dashboards close.
+
+const Role = t.Union(ROLES.map((role) => t.Literal(role)));
+const SessionId = IdSchema("session ID");
+/** A form sends one value or several; JSON sends a list. */
+const SessionIds = t.Optional(t.Union([SessionId, t.Array(SessionId, { maxItems: 500 })]));
+
+const shown = ({ passwordHash: _hash, ...account }: UserDoc) => account;
+
+export function accountActions(db: Db, accounts: Accounts) {
+  async function existing(id: ObjectId): Promise<UserDoc> {
+    const current = await usersOf(db).findOne({ _id: id });
+    if (!current) throw notFound(`Account with ID ${id} not found`);
+    return current;
+  }
+  async function set(id: ObjectId, fields: Partial<UserDoc>): Promise<UserDoc> {
+    const updated = await usersOf(db).findOneAndUpdate(
+      { _id: id },
+      { $set: fields },
+      { returnDocument: "after" },
+    );
+    if (!updated) throw notFound(`Account with ID ${id} not found`);
+    await accounts.changed(String(id));
+    return updated;
+  }
+  return {
+    list: async () => (await usersOf(db).find({}).sort({ email: 1 }).toArray()).map(shown),
+    /** A new account; without a password one is generated, and returned this once. */
+    async create(fields: {
+      email: string;
+      name: string;
+      role: Role;
+      sessionIds?: string | string[];
+      password?: string;
+    }) {
+      const password = fields.password ?? randomSecret(12);
+      const sessionIds = await assignableSessions(db, fields.role, fields.sessionIds);
+      const doc = await createUser(db, { ...fields, password, sessionIds }).catch((error: unknown) => {
+        if (isDuplicateKey(error))
+          throw new AppError(409, `An account with email ${fields.email} already exists`);
+        throw error;
+      });
+      return { account: shown(doc), password };
+    },
+    async update(
+      id: ObjectId,
+      patch: { name?: string; role?: Role; disabled?: boolean; sessionIds?: string | string[] },
+    ) {
+      const current = await existing(id);
+      const role = patch.role ?? current.role;
+      const sessionIds =
+        patch.sessionIds === undefined
+          ? role === "scanner"
+            ? (current.sessionIds ?? [])
+            : []
+          : await assignableSessions(db, role, patch.sessionIds);
+      return shown(
+        await set(id, {
+          role,
+          sessionIds,
+          ...(patch.name !== undefined ? { name: patch.name.trim() } : {}),
+          ...(patch.disabled !== undefined ? { disabled: patch.disabled } : {}),
+        }),
+      );
+    },
+    /** A new password, returned this once; every session of the account ends. */
+    async resetPassword(id: ObjectId) {
+      const current = await existing(id);
+      const password = randomSecret(12);
+      const account = await set(id, {
+        passwordHash: await hashPassword(password),
+        sessionVersion: (current.sessionVersion ?? 0) + 1,
+      });
+      return { account: shown(account), password };
+    },
+    async signOutEverywhere(id: ObjectId) {
+      const current = await existing(id);
+      return shown(await set(id, { sessionVersion: (current.sessionVersion ?? 0) + 1 }));
+    },
+  };
+}
+
+export function accountRoutes(rt: Runtime, accounts: Accounts) {
+  const db = rt.mongo.db;
+  const actions = accountActions(db, accounts);
+  const list = async (shownOnce?: { email: string; password: string }) =>
+    html(<AccountList accounts={await actions.list()} {...(shownOnce ? { shown: shownOnce } : {})} />);
+  const CreateBody = t.Object(
+    {
+      email: t.String({ format: "email", maxLength: 254 }),
+      name: t.String({ minLength: 1, maxLength: 200 }),
+      role: Role,
+      sessionIds: SessionIds,
+      password: t.Optional(t.String({ minLength: 12, maxLength: 200 })),
+    },
+    { additionalProperties: false },
+  );
+  const IdParams = t.Object({ id: IdSchema("account ID") });
+  return (
+    new Elysia({ name: "account-routes" })
+      .get("/api/v1/auth/accounts", async ({ request }) =>
+        ok(request, await actions.list(), "Staff accounts"),
+      )
+      .post(
+        "/api/v1/auth/accounts",
+        async ({ body, request, set }) => {
+          const created = await actions.create(body);
+          set.status = 201;
+          return ok(request, created, "Account created: give the password now, it is not shown again");
+        },
+        { body: CreateBody },
+      )
+      .patch(
+        "/api/v1/auth/accounts/:id",
+        async ({ params, body, request }) =>
+          ok(request, await actions.update(parseId(params.id), body), "Account updated on every instance"),
+        {
+          body: t.Object(
+            {
+              name: t.Optional(t.String({ minLength: 1, maxLength: 200 })),
+              role: t.Optional(Role),
+              disabled: t.Optional(t.Boolean()),
+              sessionIds: t.Optional(t.Array(SessionId, { maxItems: 500 })),
+            },
+            { additionalProperties: false },
+          ),
+        },
+      )
+      .post("/api/v1/auth/accounts/:id/reset-password", async ({ params, request }) =>
+        ok(
+          request,
+          await actions.resetPassword(parseId(params.id)),
+          "New password: give it now, it is not shown again",
+        ),
+      )
+      .post("/api/v1/auth/accounts/:id/sign-out-everywhere", async ({ params, request }) =>
+        ok(
+          request,
+          { _id: (await actions.signOutEverywhere(parseId(params.id)))._id },
+          "Every session of this account is signed out",
+        ),
+      )
+      // The page: the same actions, answering with the list (and a password shown once).
+      .get("/admin/accounts", async () =>
+        html(<AccountsPage accounts={await actions.list()} sessions={await sessionsInOrder(db)} />),
+      )
+      .post(
+        "/admin/accounts",
+        async ({ body }) => {
+          const created = await actions.create(body);
+          return list({ email: created.account.email, password: created.password });
+        },
+        { body: CreateBody },
+      )
+      .post(
+        "/admin/accounts/:id",
+        async ({ params, body }) => {
+          await actions.update(parseId(params.id), {
+            ...(body.role ? { role: body.role } : {}),
+            ...(body.disabled !== undefined ? { disabled: body.disabled === "true" } : {}),
+          });
+          return list();
+        },
+        {
+          params: IdParams,
+          body: t.Object(
+            {
+              role: t.Optional(Role),
+              disabled: t.Optional(t.Union([t.Literal("true"), t.Literal("false")])),
+            },
+            { additionalProperties: false },
+          ),
+        },
+      )
+      .post(
+        "/admin/accounts/:id/reset-password",
+        async ({ params }) => {
+          const reset = await actions.resetPassword(parseId(params.id));
+          return list({ email: reset.account.email, password: reset.password });
+        },
+        { params: IdParams },
+      )
+      .post(
+        "/admin/accounts/:id/sign-out-everywhere",
+        async ({ params }) => {
+          await actions.signOutEverywhere(parseId(params.id));
+          return list();
+        },
+        { params: IdParams },
+      )
+  );
+}
