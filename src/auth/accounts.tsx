@@ -17,7 +17,7 @@ import { type Accounts, assignableSessions, createUser, type UserDoc, usersOf } 
 // Every change is announced, so it applies on every instance before the answer (the
 // account is checked on each request), and the account's open dashboards close.
 
-const Role = t.Union(ROLES.map((role) => t.Literal(role)));
+const RoleSchema = t.Union(ROLES.map((role) => t.Literal(role)));
 const SessionId = IdSchema("session ID");
 /** A form sends one value or several; JSON sends a list. */
 const SessionIds = t.Optional(t.Union([SessionId, t.Array(SessionId, { maxItems: 500 })]));
@@ -106,7 +106,7 @@ export function accountRoutes(rt: Runtime, accounts: Accounts) {
     {
       email: t.String({ format: "email", maxLength: 254 }),
       name: t.String({ minLength: 1, maxLength: 200 }),
-      role: Role,
+      role: RoleSchema,
       sessionIds: SessionIds,
       password: t.Optional(t.String({ minLength: 12, maxLength: 200 })),
     },
@@ -135,7 +135,7 @@ export function accountRoutes(rt: Runtime, accounts: Accounts) {
           body: t.Object(
             {
               name: t.Optional(t.String({ minLength: 1, maxLength: 200 })),
-              role: t.Optional(Role),
+              role: t.Optional(RoleSchema),
               disabled: t.Optional(t.Boolean()),
               sessionIds: t.Optional(t.Array(SessionId, { maxItems: 500 })),
             },
@@ -182,7 +182,7 @@ export function accountRoutes(rt: Runtime, accounts: Accounts) {
           params: IdParams,
           body: t.Object(
             {
-              role: t.Optional(Role),
+              role: t.Optional(RoleSchema),
               disabled: t.Optional(t.Union([t.Literal("true"), t.Literal("false")])),
             },
             { additionalProperties: false },
