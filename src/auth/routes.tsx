@@ -36,10 +36,13 @@ export function safeNext(next: string | undefined): string {
 
 const LOCKOUT_AFTER = 5;
 const LOCKOUT_MS = 15 * 60_000;
+/** From the third failure on, each wrong answer comes this much later per failure (backoff before the lockout). */
+const BACKOFF_MS = 500;
 
 /**
- * Failed sign-ins per account, shared through Redis: after LOCKOUT_AFTER failures the
- * account refuses sign-in for LOCKOUT_MS from the last one (per address limits apply too).
+ * Failed sign-ins per account, shared through Redis: from the third, each wrong answer is
+ * slower (backoff); after LOCKOUT_AFTER failures the account refuses sign-in for LOCKOUT_MS
+ * from the last one (per address limits apply too).
  * Without Redis nothing is counted rather than locking everyone out.
  */
 function loginFailures(rt: Runtime) {
@@ -53,12 +56,14 @@ function loginFailures(rt: Runtime) {
       return Number(count ?? 0) >= LOCKOUT_AFTER ? Math.max(0, ttl) : 0;
     },
     async failed(email: string): Promise<void> {
-      await redis
+      const replies = await redis
         .multi()
         .incr(KEYS.loginFailures(email))
         .pexpire(KEYS.loginFailures(email), LOCKOUT_MS)
         .exec()
-        .catch(() => undefined);
+        .catch(() => null);
+      const count = Number(replies?.[0]?.[1] ?? 0);
+      if (count >= 3) await new Promise((resolve) => setTimeout(resolve, (count - 2) * BACKOFF_MS));
     },
     succeeded: (email: string) => redis.del(KEYS.loginFailures(email)).catch(() => undefined),
   };

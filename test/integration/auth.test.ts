@@ -437,7 +437,11 @@ describe("signing in", () => {
 
   test("five wrong passwords lock the account for a while, whatever the address; unknown accounts alike", async () => {
     const user = await createUser(cluster.db, "viewer", "guessed@example.org");
-    for (let i = 0; i < 5; i++) expect((await login(user.email, "wrong-password")).status).toBe(401);
+    for (let i = 0; i < 4; i++) expect((await login(user.email, "wrong-password")).status).toBe(401);
+    // Backoff before the lockout: the fifth wrong answer waits (5 - 2) × 500 ms.
+    const started = Date.now();
+    expect((await login(user.email, "wrong-password")).status).toBe(401);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1400);
     const locked = await login(user.email, user.password);
     expect(locked.status).toBe(429);
     expect(await locked.text()).toContain("Too many failed sign-ins for this account");

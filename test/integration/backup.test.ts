@@ -122,18 +122,23 @@ test("a damaged archive is refused before anything changes, even with --replace"
   expect(collections.some((name) => name.startsWith("restore_"))).toBe(false);
 });
 
-test("a running instance follows a restore at once: a removed badge stops, a restored one scans", async () => {
-  const instance = await spawnInstance({ port: await freePort(), logDir: TEST_LOGS, env: target });
+test("running instances follow a restore at once: a removed badge stops, a restored one scans", async () => {
+  const instances = [
+    await spawnInstance({ port: await freePort(), logDir: TEST_LOGS, env: target }),
+    await spawnInstance({ port: await freePort(), logDir: TEST_LOGS, env: target }),
+  ];
+  const [instance, other] = instances as [(typeof instances)[0], (typeof instances)[0]];
   try {
     const auth = await tokenHeaders(dst.db, "scanner");
     const session = await dst.db.collection("sessions").findOne({});
     const [gone] = await dst.db.collection("participants").find({}).sort({ _id: 1 }).limit(1).toArray();
-    const scan = (qrCode: string) =>
+    const scanAt = (at: typeof instance, qrCode: string) =>
       postJson(
-        `${instance.url}/api/v1/scan`,
+        `${at.url}/api/v1/scan`,
         { qrCode, sessionId: String(session?._id), acceptUnregistered: true },
         auth,
       );
+    const scan = (qrCode: string) => scanAt(instance, qrCode);
     expect((await scan(gone?.qrCode)).body.data.outcome).toBe("accept");
     // The source loses that person and gains another; its backup is restored over the target.
     await src.db.collection("participants").deleteOne({ qrCode: gone?.qrCode });
@@ -152,12 +157,14 @@ test("a running instance follows a restore at once: a removed badge stops, a res
       return false;
     };
     expect(await answered(gone?.qrCode, "unknown_code")).toBe(true);
+    // The other instance too, without a restart: it heard the same announcement.
+    expect((await scanAt(other, gone?.qrCode)).body.data.reason).toBe("unknown_code");
     expect(await answered(fresh.qrCode, "ok")).toBe(true);
     const count = await fetch(`${instance.url}/api/v1/sessions/${session?._id}`, { headers: auth }).then(
       (r) => r.json(),
     );
     expect((count as { data: { checkInsCount: number } }).data.checkInsCount).toBe(1);
   } finally {
-    await stopProcess(instance.proc);
+    await Promise.all(instances.map((i) => stopProcess(i.proc)));
   }
 });
