@@ -14,6 +14,7 @@ import { healthRoutes } from "./health/routes";
 import { AppError, errorEnvelope, type FieldError } from "./http/errors";
 import { refuseControlCharacters } from "./http/input";
 import { importRoutes } from "./imports/routes";
+import { isDatabaseUnreachable } from "./infra/mongo";
 import type { Bus } from "./live/bus";
 import type { Hub } from "./live/hub";
 import { liveRoutes } from "./live/routes";
@@ -121,6 +122,12 @@ export function createApp(rt: Runtime, parts: AppParts) {
           status = 400;
           message = "Validation failed";
           errors = fieldErrors(error);
+        } else if (isDatabaseUnreachable(error)) {
+          status = 503;
+          message =
+            "The database cannot be reached right now; nothing was recorded. Try again in a few seconds.";
+          Object.assign(set.headers, { "Retry-After": "2" });
+          rt.log.warn({ err: String(error), reqId: requests.get(request)?.id }, "database unreachable");
         } else if (code === "NOT_FOUND") {
           status = 404;
           message = `No route for ${request.method} ${new URL(request.url).pathname}`;

@@ -86,3 +86,23 @@ export function isDuplicateKey(error: unknown): boolean {
     code === 11000 || (code === 1 && /duplicate key value violates unique constraint/.test(message ?? ""))
   );
 }
+
+const UNREACHABLE = new Set([
+  "MongoServerSelectionError",
+  "MongoNetworkError",
+  "MongoNetworkTimeoutError",
+  "MongoTopologyClosedError",
+  "MongoPoolClearedError",
+  "PoolClearedError",
+  "PoolClearedOnNetworkError",
+]);
+
+/** The database could not be reached (down, restarting, cut off), as opposed to a refused request. */
+export function isDatabaseUnreachable(error: unknown): boolean {
+  const { name, message } = (error ?? {}) as { name?: string; message?: string };
+  // FerretDB answers, but its PostgreSQL does not.
+  return (
+    UNREACHABLE.has(name ?? "") ||
+    /connect(ion)? refused|failed to connect to .*postgres/i.test(message ?? "")
+  );
+}
