@@ -1,6 +1,8 @@
+import { participantFor } from "../auth/plugin";
 import type { ParticipantDoc } from "../participants/repo";
 import type { SessionDoc } from "../sessions/repo";
 import { DOOR_ACTIONS, isFull } from "./decide";
+import type { ScanLogDoc } from "./repo";
 import type { ScanResult } from "./scan";
 
 // Shapes the API contract's clients read, built from scan results.
@@ -74,5 +76,39 @@ export function verification(result: ScanResult) {
           },
         }
       : {}),
+  };
+}
+
+/** An entry of the scan log as the attempts routes show it. */
+export function attemptJson(entry: ScanLogDoc) {
+  return {
+    _id: entry._id,
+    participantId: entry.participantId,
+    sessionId: entry.sessionId,
+    attemptTime: entry.at,
+    status: entry.outcome === "declined" ? "declined" : "failed",
+    ...(entry.by ? { declinedBy: entry.by } : {}),
+    reason: entry.reason,
+    wasRegistered: Boolean((entry.response as { wasRegistered?: boolean } | undefined)?.wasRegistered),
+  };
+}
+
+/** `data` of the one-call scan route: the verdict and what the door needs to show. */
+export function scanJson(request: Request, result: ScanResult) {
+  const { verdict, participant, checkIn } = result;
+  return {
+    outcome: verdict.outcome,
+    reason: verdict.reason,
+    isLate: verdict.isLate,
+    wasRegistered: verdict.wasRegistered,
+    badge: verdict.badge,
+    replayed: result.replayed,
+    participant: participant && participantFor(request, briefParticipant(participant)),
+    checkIn: checkIn && {
+      _id: checkIn._id,
+      checkInTime: checkIn.checkInTime,
+      method: checkIn.method,
+      seat: checkIn.seat,
+    },
   };
 }

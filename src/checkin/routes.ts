@@ -8,7 +8,7 @@ import { participantsOf } from "../participants/repo";
 import type { Runtime } from "../runtime";
 import { sessionsOf } from "../sessions/repo";
 import { REASONS, reasonText } from "./decide";
-import { briefParticipant, briefSession, capacityInfo, verification } from "./present";
+import { attemptJson, briefParticipant, briefSession, capacityInfo, scanJson, verification } from "./present";
 import { type CheckInDoc, checkinsOf, type Method, type ScanLogDoc, scanlogOf } from "./repo";
 import type { CheckinService, ScanResult } from "./service";
 
@@ -365,37 +365,4 @@ export function checkinRoutes(rt: Runtime, svc: CheckinService) {
       const updated = await svc.checkout(id);
       return ok(request, updated, "Check-out recorded");
     });
-}
-
-function attemptJson(entry: ScanLogDoc) {
-  return {
-    _id: entry._id,
-    participantId: entry.participantId,
-    sessionId: entry.sessionId,
-    attemptTime: entry.at,
-    status: entry.outcome === "declined" ? "declined" : "failed",
-    ...(entry.by ? { declinedBy: entry.by } : {}),
-    reason: entry.reason,
-    wasRegistered: Boolean((entry.response as { wasRegistered?: boolean } | undefined)?.wasRegistered),
-  };
-}
-
-/** `data` of the one-call scan route: the verdict and what the door needs to show. */
-export function scanJson(request: Request, result: ScanResult) {
-  const { verdict, participant, checkIn } = result;
-  return {
-    outcome: verdict.outcome,
-    reason: verdict.reason,
-    isLate: verdict.isLate,
-    wasRegistered: verdict.wasRegistered,
-    badge: verdict.badge,
-    replayed: result.replayed,
-    participant: participant && participantFor(request, briefParticipant(participant)),
-    checkIn: checkIn && {
-      _id: checkIn._id,
-      checkInTime: checkIn.checkInTime,
-      method: checkIn.method,
-      seat: checkIn.seat,
-    },
-  };
 }

@@ -1,7 +1,6 @@
 import type Redis from "ioredis";
 import { BSON, type Db, ObjectId } from "mongodb";
 import type { LockMode } from "../config";
-import { AppError, unavailable } from "../http/errors";
 import { KEYS } from "../infra/keys";
 import type { Logger } from "../infra/log";
 import { isDuplicateKey } from "../infra/mongo";
@@ -9,7 +8,6 @@ import type { Activity } from "../live/activity";
 import type { Directory, ParticipantRef } from "../participants/directory";
 import type { ParticipantDoc } from "../participants/repo";
 import type { RegistrationStatus } from "../registrations/repo";
-import { registrationsOf } from "../registrations/repo";
 import type { SessionCache } from "../sessions/cache";
 import type { SessionDoc } from "../sessions/repo";
 import {
@@ -17,14 +15,14 @@ import {
   type DecisionInput,
   decide,
   finalVerdict,
-  type RegistrationState,
   type Verdict,
   type Written,
 } from "./decide";
-import { checkInOfEntry, type Door } from "./door";
+import type { Door } from "./door";
 import type { CheckinMetrics } from "./metrics";
 import { normaliseQrCode } from "./qr";
 import { type CheckInDoc, checkinsOf, type Method, newCheckIn } from "./repo";
+import { createRoom, enforced, type Facts, type Question } from "./room";
 import type { ScanLog } from "./scanlog";
 import { claimSeatFromDb } from "./seats";
 
@@ -36,9 +34,6 @@ import { claimSeatFromDb } from "./seats";
 
 const IDEMPOTENCY_TTL_MS = 24 * 3600_000;
 const SEAT_ATTEMPTS = 8;
-/** How long a scan waits for another door's claim on the same badge, or for a re-seat. */
-const WAIT_MS = 2000;
-const WAIT_STEP_MS = 10;
 
 export interface ScanRequest {
   sessionId: ObjectId;
@@ -64,16 +59,6 @@ export interface ScanResult {
   replayed: boolean;
 }
 
-/** What the room knows of this person, and the seat held for them when the rule admits. */
-interface Facts {
-  registration: RegistrationState;
-  existing: CheckInDoc | null;
-  count: number;
-  /** A claim to turn into the check-in: a seat number, or null where capacity is not enforced. */
-  claim: { seat: number | null } | null;
-  viaRedis: boolean;
-}
-
 export interface ScannerParts {
   db: Db;
   redis: Redis;
@@ -91,9 +76,6 @@ export interface ScannerParts {
 
 /** What makes two scans with one nonce the same request (the badge and session are in the key itself). */
 const fingerprint = (request: ScanRequest) => `${request.method}|${request.acceptUnregistered ? 1 : 0}`;
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const enforced = (s: SessionDoc) => (s.capacityEnforced && s.capacity > 0 ? s.capacity : 0);
 
 export function createScanner(parts: ScannerParts) {
   const { db, door, sessions, metrics } = parts;
@@ -125,130 +107,17 @@ export function createScanner(parts: ScannerParts) {
     defaultLateThresholdMinutes: parts.lateThresholdMinutes(),
   });
 
-  /** Without Redis: the same questions asked of MongoDB. */
-  async function factsFromMongo(session: SessionDoc, participant: ParticipantDoc | null): Promise<Facts> {
-    const [registration, existing, count] = await Promise.all([
-      participant
-        ? registrationsOf(db).findOne({ sessionId: session._id, participantId: participant._id })
-        : null,
-      participant ? checkinsOf(db).findOne({ sessionId: session._id, participantId: participant._id }) : null,
-      checkinsOf(db).countDocuments({ sessionId: session._id }),
-    ]);
-    return { registration: registration?.status ?? "none", existing, count, claim: null, viaRedis: false };
-  }
-
-  /**
-   * One round trip in the usual case. Returns the stored answer of a retry, or the facts
-   * (with the session as the room knows it: a stale copy is read again).
-   */
-  async function askRoom(
+  const room = createRoom(parts);
+  /** A preview asks without claiming (and without the retry key: it answers nothing to remember). */
+  const question = (
     request: ScanRequest,
-    asRead: SessionDoc,
     participant: ParticipantDoc | null,
     claiming: boolean,
-  ): Promise<{ replay: ScanResult } | { facts: Facts; session: SessionDoc }> {
-    let session = asRead;
-    let recounted = false;
-    const started = Date.now();
-    for (let round = 0; Date.now() - started < WAIT_MS * 5; round++) {
-      const admitting = claiming ? admittingStates(ruleFor(request, session, participant)) : [];
-      const claim = await door.claim({
-        sessionId: session._id,
-        participantId: participant?._id ?? null,
-        idemKey: claiming ? idemKey(request) : null,
-        admitting,
-        capacity: enforced(session),
-      });
-      const existing = (entry: string) =>
-        participant ? checkInOfEntry(entry, session._id, participant._id) : null;
-      switch (claim.kind) {
-        case "replay": {
-          const { request: asked, ...stored } = BSON.EJSON.parse(claim.stored, {
-            relaxed: false,
-          }) as ScanResult & {
-            request?: string;
-          };
-          if (asked !== undefined && asked !== fingerprint(request))
-            throw new AppError(
-              422,
-              "This nonce (Idempotency-Key) was already used for a different request on this badge; send a new one",
-            );
-          return { replay: { ...stored, replayed: true } };
-        }
-        case "facts":
-          return {
-            session,
-            facts: { ...claim, existing: existing(claim.entry), claim: null, viaRedis: true },
-          };
-        case "claimed":
-          return {
-            session,
-            facts: { ...claim, existing: null, claim: { seat: claim.seat }, viaRedis: true },
-          };
-        case "full":
-          // Seats lost by a request that died would make the room look full: ask MongoDB, at most once a second.
-          if (!recounted && (await mayRecount(session._id))) {
-            recounted = true;
-            if ((await checkinsOf(db).countDocuments({ sessionId: session._id })) < enforced(session)) {
-              await door.replace(session._id);
-              continue;
-            }
-          }
-          return {
-            session,
-            facts: {
-              ...claim,
-              count: Math.max(claim.count, session.capacity),
-              existing: null,
-              claim: null,
-              viaRedis: true,
-            },
-          };
-        case "cold":
-          if (round > 3) throw new Error("the door state could not be built");
-          await door.build(session._id);
-          break;
-        case "stale": {
-          const fresh = await sessions.refresh(session._id);
-          if (!fresh) throw new AppError(404, `Session with ID ${session._id} not found`);
-          if (enforced(fresh) === enforced(session)) await door.replace(session._id);
-          session = fresh;
-          break;
-        }
-        default:
-          // frozen (capacity being changed) or busy (another door is admitting this badge).
-          await sleep(claim.kind === "frozen" ? 50 : WAIT_STEP_MS);
-      }
-    }
-    throw unavailable("This badge or session is busy at another door; scan again in a moment.");
-  }
-
-  const mayRecount = async (sessionId: ObjectId) =>
-    (await parts.redis.set(KEYS.recount(sessionId), "1", "PX", 1000, "NX").catch(() => "OK")) === "OK";
-
-  /** Redis first; without it, strict mode pauses check-in and degraded mode asks MongoDB. */
-  async function ask(
-    request: ScanRequest,
-    session: SessionDoc,
-    participant: ParticipantDoc | null,
-    claiming: boolean,
-  ) {
-    try {
-      const answer = await askRoom(request, session, participant, claiming);
-      metrics.locks.inc({ result: "acquired" });
-      return answer;
-    } catch (error) {
-      if (error instanceof AppError) throw error;
-      metrics.locks.inc({ result: "unavailable" });
-      if (parts.lockMode === "strict") {
-        throw unavailable(
-          "Check-in is paused: the coordination service (Redis) is unavailable. Retry in a few seconds.",
-        );
-      }
-      parts.log.warn({ err: String(error) }, "Redis unavailable; relying on MongoDB guards (degraded mode)");
-      return { session, facts: await factsFromMongo(session, participant) };
-    }
-  }
+  ): Question => ({
+    idemKey: claiming ? idemKey(request) : null,
+    fingerprint: fingerprint(request),
+    admitting: (session) => (claiming ? admittingStates(ruleFor(request, session, participant)) : []),
+  });
 
   /** Writes the admission; the unique indexes settle every race the claim did not prevent. */
   async function write(
@@ -361,7 +230,7 @@ export function createScanner(parts: ScannerParts) {
     const asRead = await sessions.require(request.sessionId);
     const participant = await parts.directory.find(request.participant);
     // 2. The room: a retry's first answer, or the facts and (when the rule admits) a seat.
-    const asked = await ask(request, asRead, participant, true);
+    const asked = await room.ask(question(request, participant, true), asRead, participant);
     if ("replay" in asked) return asked.replay;
     const { session, facts } = asked;
     // 3. The decision, pure.
@@ -420,7 +289,7 @@ export function createScanner(parts: ScannerParts) {
     async preview(request: ScanRequest): Promise<ScanResult> {
       const asRead = await sessions.require(request.sessionId);
       const participant = await parts.directory.find(request.participant);
-      const asked = await ask(request, asRead, participant, false);
+      const asked = await room.ask(question(request, participant, false), asRead, participant);
       if ("replay" in asked) return asked.replay;
       const { session, facts } = asked;
       const registration = facts.registration === "none" ? null : { status: facts.registration };

@@ -1,0 +1,185 @@
+import type Redis from "ioredis";
+import { BSON, type Db, type ObjectId } from "mongodb";
+import type { LockMode } from "../config";
+import { AppError, unavailable } from "../http/errors";
+import { KEYS } from "../infra/keys";
+import type { Logger } from "../infra/log";
+import type { ParticipantDoc } from "../participants/repo";
+import { registrationsOf } from "../registrations/repo";
+import type { SessionCache } from "../sessions/cache";
+import type { SessionDoc } from "../sessions/repo";
+import type { RegistrationState } from "./decide";
+import { checkInOfEntry, type Door } from "./door";
+import type { CheckinMetrics } from "./metrics";
+import { type CheckInDoc, checkinsOf } from "./repo";
+import type { ScanResult } from "./scan";
+
+// Asking the room: the scan's questions in one Redis script (door.ts), with the usual
+// detours (a cold or stale door state, a re-seat in progress, another door on the same
+// badge, a room that only looks full) and, without Redis, MongoDB alone (degraded
+// mode) or a pause (strict mode).
+
+/** How long the room is asked before a scan gives up on a busy badge or session. */
+const WAIT_MS = 10_000;
+const WAIT_STEP_MS = 10;
+
+/** What the room knows of this person, and the seat held for them when the rule admits. */
+export interface Facts {
+  registration: RegistrationState;
+  existing: CheckInDoc | null;
+  count: number;
+  /** A claim to turn into the check-in: a seat number, or null where capacity is not enforced. */
+  claim: { seat: number | null } | null;
+  viaRedis: boolean;
+}
+
+/** One scan's question: its retry key and fingerprint, and which registrations the rule admits. */
+export interface Question {
+  idemKey: string | null;
+  fingerprint: string;
+  admitting: (session: SessionDoc) => RegistrationState[];
+}
+
+export type Answer = { replay: ScanResult } | { facts: Facts; session: SessionDoc };
+
+export interface RoomParts {
+  db: Db;
+  redis: Redis;
+  door: Door;
+  sessions: SessionCache;
+  metrics: CheckinMetrics;
+  lockMode: LockMode;
+  log: Logger;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+export const enforced = (s: SessionDoc) => (s.capacityEnforced && s.capacity > 0 ? s.capacity : 0);
+
+export function createRoom(parts: RoomParts) {
+  const { db, door, sessions, metrics } = parts;
+
+  /** Without Redis: the same questions asked of MongoDB. */
+  async function factsFromMongo(session: SessionDoc, participant: ParticipantDoc | null): Promise<Facts> {
+    const [registration, existing, count] = await Promise.all([
+      participant
+        ? registrationsOf(db).findOne({ sessionId: session._id, participantId: participant._id })
+        : null,
+      participant ? checkinsOf(db).findOne({ sessionId: session._id, participantId: participant._id }) : null,
+      checkinsOf(db).countDocuments({ sessionId: session._id }),
+    ]);
+    return { registration: registration?.status ?? "none", existing, count, claim: null, viaRedis: false };
+  }
+
+  /**
+   * One round trip in the usual case. Returns the stored answer of a retry, or the facts
+   * (with the session as the room knows it: a stale copy is read again).
+   */
+  async function askRoom(
+    question: Question,
+    asRead: SessionDoc,
+    participant: ParticipantDoc | null,
+  ): Promise<Answer> {
+    let session = asRead;
+    let recounted = false;
+    const started = Date.now();
+    for (let round = 0; Date.now() - started < WAIT_MS; round++) {
+      const admitting = question.admitting(session);
+      const claim = await door.claim({
+        sessionId: session._id,
+        participantId: participant?._id ?? null,
+        idemKey: question.idemKey,
+        admitting,
+        capacity: enforced(session),
+      });
+      const existing = (entry: string) =>
+        participant ? checkInOfEntry(entry, session._id, participant._id) : null;
+      switch (claim.kind) {
+        case "replay": {
+          const { request: asked, ...stored } = BSON.EJSON.parse(claim.stored, {
+            relaxed: false,
+          }) as ScanResult & {
+            request?: string;
+          };
+          if (asked !== undefined && asked !== question.fingerprint)
+            throw new AppError(
+              422,
+              "This nonce (Idempotency-Key) was already used for a different request on this badge; send a new one",
+            );
+          return { replay: { ...stored, replayed: true } };
+        }
+        case "facts":
+          return {
+            session,
+            facts: { ...claim, existing: existing(claim.entry), claim: null, viaRedis: true },
+          };
+        case "claimed":
+          return {
+            session,
+            facts: { ...claim, existing: null, claim: { seat: claim.seat }, viaRedis: true },
+          };
+        case "full":
+          // Seats lost by a request that died would make the room look full: ask MongoDB, at most once a second.
+          if (!recounted && (await mayRecount(session._id))) {
+            recounted = true;
+            if ((await checkinsOf(db).countDocuments({ sessionId: session._id })) < enforced(session)) {
+              await door.replace(session._id);
+              continue;
+            }
+          }
+          return {
+            session,
+            facts: {
+              ...claim,
+              count: Math.max(claim.count, session.capacity),
+              existing: null,
+              claim: null,
+              viaRedis: true,
+            },
+          };
+        case "cold":
+          if (round > 3) throw new Error("the door state could not be built");
+          await door.build(session._id);
+          break;
+        case "stale": {
+          const fresh = await sessions.refresh(session._id);
+          if (!fresh) throw new AppError(404, `Session with ID ${session._id} not found`);
+          if (enforced(fresh) === enforced(session)) await door.replace(session._id);
+          session = fresh;
+          break;
+        }
+        default:
+          // frozen (capacity being changed) or busy (another door is admitting this badge).
+          await sleep(claim.kind === "frozen" ? 50 : WAIT_STEP_MS);
+      }
+    }
+    throw unavailable("This badge or session is busy at another door; scan again in a moment.");
+  }
+
+  const mayRecount = async (sessionId: ObjectId) =>
+    (await parts.redis.set(KEYS.recount(sessionId), "1", "PX", 1000, "NX").catch(() => "OK")) === "OK";
+
+  /** Redis first; without it, strict mode pauses check-in and degraded mode asks MongoDB. */
+  async function ask(
+    question: Question,
+    session: SessionDoc,
+    participant: ParticipantDoc | null,
+  ): Promise<Answer> {
+    try {
+      const answer = await askRoom(question, session, participant);
+      metrics.locks.inc({ result: "acquired" });
+      return answer;
+    } catch (error) {
+      if (error instanceof AppError) throw error;
+      metrics.locks.inc({ result: "unavailable" });
+      if (parts.lockMode === "strict") {
+        throw unavailable(
+          "Check-in is paused: the coordination service (Redis) is unavailable. Retry in a few seconds.",
+        );
+      }
+      parts.log.warn({ err: String(error) }, "Redis unavailable; relying on MongoDB guards (degraded mode)");
+      return { session, facts: await factsFromMongo(session, participant) };
+    }
+  }
+
+  return { ask };
+}
