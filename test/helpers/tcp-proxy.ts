@@ -35,6 +35,8 @@ function flush(socket: Socket<Side>): void {
 export class TcpProxy {
   private listener: TCPSocketListener<Side> | undefined;
   private readonly sockets = new Set<Socket<Side>>();
+  /** Added to every answer of the dependency (a slow network or an overloaded server). */
+  latencyMs = 0;
 
   constructor(
     readonly port: number,
@@ -43,9 +45,16 @@ export class TcpProxy {
 
   start(): void {
     const { target, sockets } = this;
+    const proxy = this;
     const upstreamHandlers = {
       data(upstream: Socket<Side>, chunk: Uint8Array) {
-        if (upstream.data.peer) send(upstream.data.peer, chunk);
+        const peer = upstream.data.peer;
+        if (!peer) return;
+        // Timers of one delay fire in the order they were set, so the stream stays in order.
+        if (proxy.latencyMs > 0) {
+          const copy = new Uint8Array(chunk);
+          setTimeout(() => send(peer, copy), proxy.latencyMs);
+        } else send(peer, chunk);
       },
       drain: flush,
       close(upstream: Socket<Side>) {
