@@ -171,6 +171,12 @@ export function createRoom(parts: RoomParts) {
     } catch (error) {
       if (error instanceof AppError) throw error;
       metrics.locks.inc({ result: "unavailable" });
+      // Full (maxmemory with noeviction): it answers, but takes no writes; say so.
+      if (/\bOOM\b/.test(String(error)) && parts.lockMode === "strict") {
+        throw unavailable(
+          "Check-in is paused: the coordination service (Redis) is out of memory and takes no writes. Operators: raise maxmemory or free memory.",
+        );
+      }
       if (parts.lockMode === "strict") {
         throw unavailable(
           "Check-in is paused: the coordination service (Redis) is unavailable. Retry in a few seconds.",

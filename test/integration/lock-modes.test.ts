@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
+import Redis from "ioredis";
 import type { Db, MongoClient } from "mongodb";
 import { type Instance, spawnInstance, stopProcess } from "../../deploy/local/cluster";
 import { freePort, instanceEnv, stackEnv, TEST_LOGS } from "../helpers/env";
@@ -87,4 +88,31 @@ test("without Redis: strict refuses with 503, degraded admits exactly up to capa
   const after = await scan(strict, outsider);
   expect(after.status).toBe(200);
   expect(after.body.data.reason).toBe("session_full");
+});
+
+test("Redis full (maxmemory, noeviction): strict refuses with 503 saying so, nothing written; room again once it has space", async () => {
+  const raw = new Redis(stackEnv().REDIS_URL);
+  const [, policy] = (await raw.config("GET", "maxmemory-policy")) as string[];
+  const before = await db.collection("checkins").countDocuments({});
+  // A room with space, so an admission needs writes (a refusal needs none and still answers).
+  const roomy = sessionDoc({ capacity: 50 });
+  const newcomer = participantDoc(50);
+  await db.collection("sessions").insertOne(roomy);
+  await db.collection("participants").insertOne(newcomer);
+  await db.collection("registrations").insertOne(registrationDoc(newcomer._id, roomy._id));
+  const admit = () =>
+    postJson(`${strict.url}/api/v1/scan`, { qrCode: newcomer.qrCode, sessionId: String(roomy._id) }, auth);
+  try {
+    await raw.config("SET", "maxmemory-policy", "noeviction");
+    await raw.config("SET", "maxmemory", "1");
+    const refused = await admit();
+    expect(refused.status).toBe(503);
+    expect(refused.body.message).toContain("out of memory");
+    expect(await db.collection("checkins").countDocuments({})).toBe(before);
+  } finally {
+    await raw.config("SET", "maxmemory", "0");
+    await raw.config("SET", "maxmemory-policy", policy ?? "noeviction");
+    raw.disconnect();
+  }
+  expect((await admit()).body.data.outcome).toBe("accept");
 });
