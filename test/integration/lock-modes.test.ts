@@ -11,7 +11,7 @@ import {
   sessionDoc,
   tokenHeaders,
 } from "../helpers/fixtures";
-import { TcpProxy } from "../helpers/tcp-proxy";
+import { TcpProxy } from "../../deploy/local/tcp-proxy";
 
 // Redis goes away: strict mode refuses scans with a clear 503, degraded mode keeps
 // admitting on MongoDB guards alone, and neither oversells.

@@ -10,7 +10,7 @@ import {
   sessionDoc,
   tokenHeaders,
 } from "../helpers/fixtures";
-import { TcpProxy } from "../helpers/tcp-proxy";
+import { TcpProxy } from "../../deploy/local/tcp-proxy";
 
 // The MongoDB-wire server goes away while doors scan: readiness turns 503, scans answer
 // 503 in words (never 500) and leave nothing behind (no seat, no roster entry), and

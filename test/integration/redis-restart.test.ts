@@ -11,7 +11,7 @@ import {
   sessionDoc,
   tokenHeaders,
 } from "../helpers/fixtures";
-import { TcpProxy } from "../helpers/tcp-proxy";
+import { TcpProxy } from "../../deploy/local/tcp-proxy";
 
 // Redis goes away and comes back empty (a restart without persistence) while doors
 // scan, in strict mode: during the outage scans answer 503 in words, never 500; once

@@ -10,7 +10,7 @@ import {
   sessionDoc,
   tokenHeaders,
 } from "../helpers/fixtures";
-import { TcpProxy } from "../helpers/tcp-proxy";
+import { TcpProxy } from "../../deploy/local/tcp-proxy";
 
 // Both dependencies turn slow (200 ms added to every answer of Redis and of MongoDB):
 // scans still answer, correctly and well within the time-outs (no hang), and the room
