@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { type Instance, spawnInstance, stopProcess } from "../../deploy/local/cluster";
-import { eventually, freePort, instanceEnv, stackEnv, TEST_LOGS } from "../helpers/env";
 import { TcpProxy } from "../../deploy/local/tcp-proxy";
+import { eventually, freePort, instanceEnv, stackEnv, TEST_LOGS } from "../helpers/env";
 
 // The instance reaches the real Redis and MongoDB-wire server through relays the
 // test can cut, which is what a crashed or unreachable server looks like.

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import Redis from "ioredis";
 import type { Db, MongoClient } from "mongodb";
 import { type Instance, spawnInstance, stopProcess } from "../../deploy/local/cluster";
+import { TcpProxy } from "../../deploy/local/tcp-proxy";
 import { freePort, instanceEnv, stackEnv, TEST_LOGS } from "../helpers/env";
 import {
   openDb,
@@ -11,7 +12,6 @@ import {
   sessionDoc,
   tokenHeaders,
 } from "../helpers/fixtures";
-import { TcpProxy } from "../../deploy/local/tcp-proxy";
 
 // Redis goes away: strict mode refuses scans with a clear 503, degraded mode keeps
 // admitting on MongoDB guards alone, and neither oversells.

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { Db, MongoClient } from "mongodb";
 import { type Instance, spawnInstance, stopProcess } from "../../deploy/local/cluster";
+import { TcpProxy } from "../../deploy/local/tcp-proxy";
 import { eventually, freePort, instanceEnv, stackEnv, TEST_LOGS } from "../helpers/env";
 import {
   openDb,
@@ -10,7 +11,6 @@ import {
   sessionDoc,
   tokenHeaders,
 } from "../helpers/fixtures";
-import { TcpProxy } from "../../deploy/local/tcp-proxy";
 
 // The MongoDB-wire server goes away while doors scan: readiness turns 503, scans answer
 // 503 in words (never 500) and leave nothing behind (no seat, no roster entry), and

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import Redis from "ioredis";
 import type { Db, MongoClient } from "mongodb";
 import { type Instance, spawnInstance, stopProcess } from "../../deploy/local/cluster";
+import { TcpProxy } from "../../deploy/local/tcp-proxy";
 import { freePort, instanceEnv, stackEnv, TEST_LOGS } from "../helpers/env";
 import {
   openDb,
@@ -11,7 +12,6 @@ import {
   sessionDoc,
   tokenHeaders,
 } from "../helpers/fixtures";
-import { TcpProxy } from "../../deploy/local/tcp-proxy";
 
 // Redis goes away and comes back empty (a restart without persistence) while doors
 // scan, in strict mode: during the outage scans answer 503 in words, never 500; once

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { Db, MongoClient } from "mongodb";
 import { type Instance, spawnInstance, stopProcess } from "../../deploy/local/cluster";
+import { TcpProxy } from "../../deploy/local/tcp-proxy";
 import { freePort, instanceEnv, stackEnv, TEST_LOGS } from "../helpers/env";
 import {
   openDb,
@@ -10,7 +11,6 @@ import {
   sessionDoc,
   tokenHeaders,
 } from "../helpers/fixtures";
-import { TcpProxy } from "../../deploy/local/tcp-proxy";
 
 // Both dependencies turn slow (200 ms added to every answer of Redis and of MongoDB):
 // scans still answer, correctly and well within the time-outs (no hang), and the room
