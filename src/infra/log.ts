@@ -1,4 +1,5 @@
 import { createPinoLogger } from "@bogeychan/elysia-logger";
+import type { DestinationStream } from "pino";
 import type { LogLevel } from "../config";
 
 // Any key that could carry a credential is censored wherever it appears in a line.
@@ -17,8 +18,27 @@ const REDACT = [
   "redisUrl",
 ];
 
+/**
+ * Log lines go to stdout; when they cannot be written (the disk holding the journal or the
+ * log file is full, a closed pipe) they are dropped: an instance never stops serving doors
+ * because its logs cannot be stored.
+ */
+function stdoutThatNeverThrows(): DestinationStream {
+  process.stdout.on("error", () => undefined);
+  return {
+    write(line: string) {
+      try {
+        process.stdout.write(line);
+      } catch {
+        // Dropped, as above.
+      }
+    },
+  };
+}
+
 export function createLogger(level: LogLevel, instanceId: string) {
   return createPinoLogger({
+    stream: stdoutThatNeverThrows(),
     level,
     base: { instance: instanceId, pid: process.pid },
     redact: { paths: REDACT, censor: "[redacted]" },
