@@ -167,11 +167,16 @@ cmd_stop() {
   fi
 }
 
-# PostgreSQL alone, started again (with STACK_PG_DURABLE as now set); FerretDB reconnects by itself.
-cmd_restart_postgres() {
+# PostgreSQL alone, stopped (FerretDB stays up and answers errors), or started again (with
+# STACK_PG_DURABLE as now set); FerretDB reconnects by itself.
+cmd_stop_postgres() {
   [[ -f "$RUN/postgres.pid" ]] || die "PostgreSQL is not running under this stack"
   local bin
   bin="$(postgres_bin)" && as_pg_user "$bin/pg_ctl" -D "$LOCAL/pg" -m fast -w stop >/dev/null 2>&1 || true
+}
+
+cmd_restart_postgres() {
+  cmd_stop_postgres
   rm -f "$RUN/postgres.pid"
   start_postgres
 }
@@ -180,6 +185,7 @@ case "${1:-start}" in
 start) cmd_start ;;
 stop) cmd_stop ;;
 status) cmd_status ;;
+stop-postgres) cmd_stop_postgres ;;
 restart-postgres) cmd_restart_postgres ;;
-*) die "usage: stack.sh start|stop|status|restart-postgres" ;;
+*) die "usage: stack.sh start|stop|status|stop-postgres|restart-postgres" ;;
 esac

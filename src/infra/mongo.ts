@@ -100,9 +100,11 @@ const UNREACHABLE = new Set([
 /** The database could not be reached (down, restarting, cut off), as opposed to a refused request. */
 export function isDatabaseUnreachable(error: unknown): boolean {
   const { name, message } = (error ?? {}) as { name?: string; message?: string };
-  // FerretDB answers, but its PostgreSQL does not.
+  // FerretDB answers, but its PostgreSQL does not (refused, shutting down, starting up, cut).
   return (
     UNREACHABLE.has(name ?? "") ||
-    /connect(ion)? refused|failed to connect to .*postgres/i.test(message ?? "")
+    /connect(ion)? refused|failed to connect to|SQLSTATE (08|57P0)|database system is (shutting down|starting up)/i.test(
+      message ?? "",
+    )
   );
 }

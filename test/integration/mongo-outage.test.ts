@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import type { Db, MongoClient } from "mongodb";
 import { type Instance, spawnInstance, stopProcess } from "../../deploy/local/cluster";
 import { TcpProxy } from "../../deploy/local/tcp-proxy";
-import { eventually, freePort, instanceEnv, stackEnv, TEST_LOGS } from "../helpers/env";
+import { eventually, freePort, instanceEnv, ROOT, stackEnv, TEST_LOGS } from "../helpers/env";
 import {
   openDb,
   participantDoc,
@@ -80,3 +82,31 @@ test("MongoDB away: 503 in words, readiness 503, nothing half-written; back: rec
   )) as { data: { checkInsCount: number } };
   expect(count.data.checkInsCount).toBe(4);
 }, 120_000);
+
+// Under FerretDB, its PostgreSQL can go away on its own: FerretDB still answers, with errors.
+const managedPostgres = existsSync(join(ROOT, ".local/run/postgres.pid"));
+const stack = (command: string) => {
+  const result = Bun.spawnSync(["bash", join(ROOT, "deploy/local/stack.sh"), command], { env: process.env });
+  expect(result.exitCode).toBe(0);
+};
+
+test.skipIf(!managedPostgres)(
+  "PostgreSQL under FerretDB stopped: 503 in words, never 500; started again: the same badge gets in",
+  async () => {
+    stack("stop-postgres");
+    try {
+      const answer = await scan(4);
+      expect(answer.status).toBe(503);
+      expect(answer.body.message).toContain("database");
+    } finally {
+      stack("restart-postgres");
+    }
+    let admitted = "";
+    for (let i = 0; i < 50 && admitted !== "accept"; i++) {
+      admitted = (await scan(4)).body.data?.outcome ?? "";
+      if (admitted !== "accept") await Bun.sleep(200);
+    }
+    expect(admitted).toBe("accept");
+  },
+  120_000,
+);

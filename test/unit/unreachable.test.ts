@@ -1,0 +1,21 @@
+import { expect, test } from "bun:test";
+import { isDatabaseUnreachable } from "../../src/infra/mongo";
+
+test("the database being away is told apart from a refused request", () => {
+  const err = (name: string, message: string) => Object.assign(new Error(message), { name });
+  expect(
+    isDatabaseUnreachable(err("MongoServerSelectionError", "connect ECONNREFUSED 127.0.0.1:17017")),
+  ).toBe(true);
+  expect(isDatabaseUnreachable(err("MongoNetworkError", "connection closed"))).toBe(true);
+  // FerretDB's answers while its PostgreSQL is stopped, restarting or refusing connections.
+  for (const text of [
+    "[collection.go:109 postgresql.(*collection).Query] FATAL: terminating connection due to administrator command (SQLSTATE 57P01)",
+    "failed to connect to `user=postgres database=ferretdb`: dial tcp 127.0.0.1:15432: connect: connection refused",
+    "FATAL: the database system is starting up (SQLSTATE 57P03)",
+  ])
+    expect(isDatabaseUnreachable(err("MongoServerError", text))).toBe(true);
+  expect(isDatabaseUnreachable(err("MongoServerError", "E11000 duplicate key error"))).toBe(false);
+  expect(
+    isDatabaseUnreachable(err("MongoServerError", 'duplicate key value violates unique constraint "x"')),
+  ).toBe(false);
+});
