@@ -117,15 +117,22 @@ end
 recount(KEYS[1], KEYS[2], tonumber(ARGV[2]))
 return 1`;
 
-/** The session exactly as a snapshot says, keeping claims still in flight; lifts a freeze. */
+/**
+ * The session exactly as a snapshot says, keeping claims still in flight (a claim left by
+ * a request that died is dropped, so its seat is free again); lifts a freeze.
+ * ARGV: capacity, now (ms), then field/value pairs.
+ */
 export const REPLACE = `${RECOUNT}
 local all = redis.call("hgetall", KEYS[1])
 local v = tonumber(redis.call("hget", KEYS[1], "v") or "0") + 1
+local now = tonumber(ARGV[2])
 redis.call("del", KEYS[1])
-for i = 2, #ARGV, 2 do redis.call("hset", KEYS[1], ARGV[i], ARGV[i + 1]) end
+for i = 3, #ARGV, 2 do redis.call("hset", KEYS[1], ARGV[i], ARGV[i + 1]) end
 for i = 1, #all, 2 do
-  if string.sub(all[i], 1, 2) == "i:" and string.sub(all[i + 1], 1, 1) == "P" then
-    redis.call("hsetnx", KEYS[1], all[i], all[i + 1])
+  local value = all[i + 1]
+  if string.sub(all[i], 1, 2) == "i:" and string.sub(value, 1, 1) == "P"
+    and now - tonumber(string.match(value, "|(%d+)$")) < ${PENDING_STALE_MS} then
+    redis.call("hsetnx", KEYS[1], all[i], value)
   end
 end
 recount(KEYS[1], KEYS[2], tonumber(ARGV[1]))

@@ -240,6 +240,7 @@ export function createDoor(redis: Redis, db: Db) {
         door(sessionId),
         seats(sessionId),
         capacities.get(String(sessionId)) ?? 0,
+        Date.now(),
         ...fieldsOf(sessionId),
       );
     },

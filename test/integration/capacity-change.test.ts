@@ -88,3 +88,31 @@ test("lowering capacity during a burst: nothing lands above it once acknowledged
   redis.disconnect();
   expect(free).toEqual(truth);
 }, 120_000);
+
+test("a seat held by a request that died is given back when the room looks full", async () => {
+  const { instances, auth, db, env } = cluster;
+  const room = sessionDoc({ name: "Leaky room", capacity: 2 });
+  const guests = [participantDoc(900), participantDoc(901), participantDoc(902)];
+  await db.collection("sessions").insertOne(room);
+  await db.collection("participants").insertMany(guests);
+  await db.collection("registrations").insertMany(guests.map((p) => registrationDoc(p._id, room._id)));
+  const scanAt = (i: number) =>
+    postJson(
+      `${instances[0]?.url}/api/v1/scan`,
+      { qrCode: guests[i]?.qrCode, sessionId: String(room._id) },
+      auth,
+    );
+  expect((await scanAt(0)).body.data.outcome).toBe("accept");
+  // A claim whose request died before writing: its seat is out of the pool, its entry pending.
+  const redis = new Redis(stackEnv().REDIS_URL);
+  const key = `checkin:${env.MONGODB_DB}:door:${room._id}`;
+  const seat = await redis.spop(`${key}:seats`);
+  await redis.hset(key, `i:${guests[2]?._id}`, `P-|${seat}|${Date.now() - 60_000}`);
+  await redis.hincrby(key, "n", 1);
+  redis.disconnect();
+  // The room looks full (no free seat), MongoDB says one is free: the next person still gets in.
+  await Bun.sleep(1100);
+  expect((await scanAt(1)).body.data.outcome).toBe("accept");
+  expect(await db.collection("checkins").countDocuments({ sessionId: room._id })).toBe(2);
+  expect((await scanAt(2)).body.data.reason).toBe("session_full");
+});
