@@ -173,7 +173,7 @@ async function announceRestore(): Promise<void> {
       cursor = next;
       if (keys.length > 0) await redis.del(...keys);
     } while (cursor !== "0");
-    await redis.publish(busChannel(config.mongodbDbName), JSON.stringify({ kind: "resync" }));
+    await redis.publish(busChannel(config.mongodbDbName), JSON.stringify({ kind: "restored" }));
     console.log("import: running instances were told; they rebuild their state from the restored data");
   } catch (error) {
     console.log(

@@ -1,4 +1,5 @@
 import type { ScanResult } from "../src/checkin/scan";
+import type { Person } from "../src/participants/directory";
 import type { ParticipantDoc } from "../src/participants/repo";
 import type { SessionDoc } from "../src/sessions/repo";
 import { fmtTime } from "./components";
@@ -181,7 +182,7 @@ export function Verdict(props: { result: ScanResult; message: string; code: stri
   );
 }
 
-export function Declined(props: { participant: ParticipantDoc; reason: string }) {
+export function Declined(props: { participant: Person; reason: string }) {
   return (
     <div class="verdict red" data-outcome="declined">
       <p class="headline">Declined</p>

@@ -96,7 +96,7 @@ export function createAccounts(db: Db, bus: Bus) {
   const known = new Map<string, { principal: Principal | null; until: number }>();
   void bus.listen((event) => {
     if (event.kind === "account") known.delete(event.userId);
-    else if (event.kind === "resync") known.clear();
+    else if (event.kind === "resync" || event.kind === "restored") known.clear();
   });
   return {
     /** The account as it is now; null if it does not exist or is disabled. */
@@ -167,7 +167,7 @@ export function createTokens(db: Db, bus: Bus) {
   const known = new Map<string, { principal: Principal | null; until: number }>();
   void bus.listen((event) => {
     if (event.kind === "token") known.delete(event.hash);
-    else if (event.kind === "resync") known.clear();
+    else if (event.kind === "resync" || event.kind === "restored") known.clear();
   });
   return {
     async principalFor(token: string): Promise<Principal | null> {

@@ -102,18 +102,18 @@ export function createDoor(redis: Redis, db: Db) {
   const seats = (s: ObjectId) => KEYS.seats(s);
   const seatArg = (seat: number | string | null) => (typeof seat === "number" ? String(seat) : "");
 
-  /** `everything`: the sessions are all there are, so no filter (FerretDB reads a whole table faster than it matches $in). */
-  async function snapshot(sessionIds: ObjectId[], everything = false) {
-    const filter = everything ? {} : { sessionId: { $in: sessionIds } };
-    const fields = new Map<string, string[]>(sessionIds.map((id) => [String(id), []]));
-    // Streamed: the 10x conference's 80,000 registrations never sit in memory as documents at once.
-    const regs = registrationsOf(db)
-      .find(filter, { projection: { participantId: 1, sessionId: 1, status: 1, _id: 0 } })
-      .batchSize(5000);
-    for await (const r of regs) fields.get(String(r.sessionId))?.push(`r:${r.participantId}`, r.status);
-    for await (const c of checkinsOf(db).find(filter).batchSize(5000))
-      fields.get(String(c.sessionId))?.push(`i:${c.participantId}`, entryOf(c));
-    return (id: ObjectId) => fields.get(String(id)) ?? [];
+  /** One session as MongoDB holds it: its registrations and check-ins as hash fields. */
+  async function snapshot(sessionId: ObjectId): Promise<string[]> {
+    const [regs, ins] = await Promise.all([
+      registrationsOf(db)
+        .find({ sessionId }, { projection: { participantId: 1, status: 1, _id: 0 } })
+        .toArray(),
+      checkinsOf(db).find({ sessionId }).toArray(),
+    ]);
+    return [
+      ...regs.flatMap((r) => [`r:${r.participantId}`, r.status]),
+      ...ins.flatMap((c) => [`i:${c.participantId}`, entryOf(c)]),
+    ];
   }
 
   async function enforcedCapacities(sessionIds: ObjectId[]): Promise<Map<string, number>> {
@@ -135,21 +135,53 @@ export function createDoor(redis: Redis, db: Db) {
     const cold = sessionIds.filter((_, i) => !states[i]?.[1]?.[1]);
     if (cold.length === 0) return;
     const versions = new Map(cold.map((id) => [String(id), states[sessionIds.indexOf(id)]?.[1]?.[0] ?? ""]));
-    const [fieldsOf, capacities] = await Promise.all([
-      snapshot(cold, everything && cold.length === sessionIds.length),
-      enforcedCapacities(cold),
-    ]);
-    await Promise.all(
-      cold.map((id) =>
-        scripts.buildDoor(
-          door(id),
-          seats(id),
-          versions.get(String(id)) ?? "",
-          capacities.get(String(id)) ?? 0,
-          ...fieldsOf(id),
-        ),
-      ),
-    );
+    const byId = new Map(cold.map((id) => [String(id), id]));
+    const filter = everything && cold.length === sessionIds.length ? {} : { sessionId: { $in: cold } };
+    const capacities = await enforcedCapacities(cold);
+    const build = (key: string, fields: string[]) => {
+      const id = byId.get(key) as ObjectId;
+      return scripts.buildDoor(
+        door(id),
+        seats(id),
+        versions.get(key) ?? "",
+        capacities.get(key) ?? 0,
+        ...fields,
+      );
+    };
+    // Check-ins are few when instances start; registrations are many, so they come sorted by
+    // session and each session is built as soon as its last one is read: memory holds one
+    // session at a time, not the whole conference.
+    const checkIns = new Map<string, string[]>();
+    for await (const c of checkinsOf(db).find(filter).batchSize(5000)) {
+      const key = String(c.sessionId);
+      if (!byId.has(key)) continue;
+      const list = checkIns.get(key) ?? [];
+      list.push(`i:${c.participantId}`, entryOf(c));
+      checkIns.set(key, list);
+    }
+    const done = new Set<string>();
+    let current: string | null = null;
+    let fields: string[] = [];
+    const regs = registrationsOf(db)
+      .find(filter, { projection: { participantId: 1, sessionId: 1, status: 1, _id: 0 } })
+      .sort({ sessionId: 1 })
+      .batchSize(5000);
+    for await (const r of regs) {
+      const key = String(r.sessionId);
+      if (!byId.has(key)) continue;
+      if (current !== null && key !== current) {
+        await build(current, [...fields, ...(checkIns.get(current) ?? [])]);
+        done.add(current);
+        fields = [];
+      }
+      current = key;
+      fields.push(`r:${r.participantId}`, r.status);
+    }
+    if (current !== null) {
+      await build(current, [...fields, ...(checkIns.get(current) ?? [])]);
+      done.add(current);
+    }
+    for (const key of byId.keys()) if (!done.has(key)) await build(key, checkIns.get(key) ?? []);
   }
 
   const building = new Map<string, Promise<void>>();
@@ -232,16 +264,13 @@ export function createDoor(redis: Redis, db: Db) {
     },
     /** Rebuilt exactly from MongoDB now (after a re-seat, a restore or a direct change). */
     async replace(sessionId: ObjectId): Promise<void> {
-      const [fieldsOf, capacities] = await Promise.all([
-        snapshot([sessionId]),
-        enforcedCapacities([sessionId]),
-      ]);
+      const [fields, capacities] = await Promise.all([snapshot(sessionId), enforcedCapacities([sessionId])]);
       await scripts.replaceDoor(
         door(sessionId),
         seats(sessionId),
         capacities.get(String(sessionId)) ?? 0,
         Date.now(),
-        ...fieldsOf(sessionId),
+        ...fields,
       );
     },
     /** Dropped: the next scan builds it from MongoDB. */

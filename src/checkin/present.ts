@@ -1,5 +1,5 @@
 import { participantFor } from "../auth/plugin";
-import type { ParticipantDoc } from "../participants/repo";
+import type { Person } from "../participants/directory";
 import type { SessionDoc } from "../sessions/repo";
 import { DOOR_ACTIONS, isFull } from "./decide";
 import type { ScanLogDoc } from "./repo";
@@ -23,7 +23,7 @@ export function sessionJson(session: SessionDoc, count: number) {
   return { ...session, checkInsCount: count };
 }
 
-export function briefParticipant(p: ParticipantDoc) {
+export function briefParticipant(p: Person) {
   return { _id: p._id, name: p.name, email: p.email, organization: p.organization, qrCode: p.qrCode };
 }
 

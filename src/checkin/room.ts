@@ -4,7 +4,7 @@ import type { LockMode } from "../config";
 import { AppError, unavailable } from "../http/errors";
 import { KEYS } from "../infra/keys";
 import type { Logger } from "../infra/log";
-import type { ParticipantDoc } from "../participants/repo";
+import type { Person } from "../participants/directory";
 import { registrationsOf } from "../registrations/repo";
 import type { SessionCache } from "../sessions/cache";
 import type { SessionDoc } from "../sessions/repo";
@@ -59,7 +59,7 @@ export function createRoom(parts: RoomParts) {
   const { db, door, sessions, metrics } = parts;
 
   /** Without Redis: the same questions asked of MongoDB. */
-  async function factsFromMongo(session: SessionDoc, participant: ParticipantDoc | null): Promise<Facts> {
+  async function factsFromMongo(session: SessionDoc, participant: Person | null): Promise<Facts> {
     const [registration, existing, count] = await Promise.all([
       participant
         ? registrationsOf(db).findOne({ sessionId: session._id, participantId: participant._id })
@@ -77,7 +77,7 @@ export function createRoom(parts: RoomParts) {
   async function askRoom(
     question: Question,
     asRead: SessionDoc,
-    participant: ParticipantDoc | null,
+    participant: Person | null,
   ): Promise<Answer> {
     let session = asRead;
     let recounted = false;
@@ -159,11 +159,7 @@ export function createRoom(parts: RoomParts) {
     (await parts.redis.set(KEYS.recount(sessionId), "1", "PX", 1000, "NX").catch(() => "OK")) === "OK";
 
   /** Redis first; without it, strict mode pauses check-in and degraded mode asks MongoDB. */
-  async function ask(
-    question: Question,
-    session: SessionDoc,
-    participant: ParticipantDoc | null,
-  ): Promise<Answer> {
+  async function ask(question: Question, session: SessionDoc, participant: Person | null): Promise<Answer> {
     try {
       const answer = await askRoom(question, session, participant);
       metrics.locks.inc({ result: "acquired" });

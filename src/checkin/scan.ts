@@ -5,8 +5,7 @@ import { KEYS } from "../infra/keys";
 import type { Logger } from "../infra/log";
 import { isDuplicateKey } from "../infra/mongo";
 import type { Activity } from "../live/activity";
-import type { Directory, ParticipantRef } from "../participants/directory";
-import type { ParticipantDoc } from "../participants/repo";
+import type { Directory, ParticipantRef, Person } from "../participants/directory";
 import type { RegistrationStatus } from "../registrations/repo";
 import type { SessionCache } from "../sessions/cache";
 import type { SessionDoc } from "../sessions/repo";
@@ -51,7 +50,7 @@ export interface ScanRequest {
 export interface ScanResult {
   verdict: Verdict;
   session: SessionDoc;
-  participant: ParticipantDoc | null;
+  participant: Person | null;
   registration: { status: RegistrationStatus } | null;
   checkIn: CheckInDoc | null;
   /** Check-ins of the session after this scan. */
@@ -99,7 +98,7 @@ export function createScanner(parts: ScannerParts) {
         )
       : null;
 
-  const ruleFor = (request: ScanRequest, session: SessionDoc, participant: ParticipantDoc | null) => ({
+  const ruleFor = (request: ScanRequest, session: SessionDoc, participant: Person | null) => ({
     participant,
     session,
     now: new Date(),
@@ -109,11 +108,7 @@ export function createScanner(parts: ScannerParts) {
 
   const room = createRoom(parts);
   /** A preview asks without claiming (and without the retry key: it answers nothing to remember). */
-  const question = (
-    request: ScanRequest,
-    participant: ParticipantDoc | null,
-    claiming: boolean,
-  ): Question => ({
+  const question = (request: ScanRequest, participant: Person | null, claiming: boolean): Question => ({
     idemKey: claiming ? idemKey(request) : null,
     fingerprint: fingerprint(request),
     admitting: (session) => (claiming ? admittingStates(ruleFor(request, session, participant)) : []),
@@ -123,7 +118,7 @@ export function createScanner(parts: ScannerParts) {
   async function write(
     request: ScanRequest,
     session: SessionDoc,
-    participant: ParticipantDoc,
+    participant: Person,
     verdict: Verdict,
     facts: Facts,
   ): Promise<Written<CheckInDoc>> {

@@ -77,7 +77,7 @@ export function createCheckinService(rt: Runtime, live: LiveSink) {
 
   // Messages may have been missed, or a restore replaced the data: build what is not built.
   void live.bus.listen((event) => {
-    if (event.kind === "resync")
+    if (event.kind === "resync" || event.kind === "restored")
       void warmUp().catch((err) => rt.log.warn({ err: String(err) }, "rebuild after resync failed"));
   });
 

@@ -52,7 +52,7 @@ export function createActivity(db: Db, bus: Bus) {
   void bus.listen((event) => {
     if (event.kind === "scans") for (const notice of event.items) hear(notice);
     else if (event.kind === "timeline") timelines.delete(event.sessionId);
-    else if (event.kind === "resync") timelines.clear();
+    else if (event.kind === "resync" || event.kind === "restored") timelines.clear();
   });
 
   async function flush(): Promise<void> {

@@ -22,7 +22,9 @@ export type LiveEvent =
   | { kind: "token"; hash: string; tokenId: string }
   | { kind: "account"; userId: string }
   /** Local only: the subscription was re-established, so messages may have been missed. */
-  | { kind: "resync" };
+  | { kind: "resync" }
+  /** A restore replaced the data: everything derived from it is dropped and rebuilt. */
+  | { kind: "restored" };
 
 export interface Bus {
   /** Resolves once Redis has taken the message (every subscriber has it queued). */

@@ -84,7 +84,13 @@ export function createHub(rt: Runtime, source: LiveSource, bus: Bus) {
         changedAt.set(sessionId, Math.max(event.at, changedAt.get(sessionId) ?? 0));
       }
     } else if (event.kind === "session-doc" || event.kind === "timeline") dirty.add(event.sessionId);
-    else if (event.kind === "all" || event.kind === "settings" || event.kind === "resync") everything = true;
+    else if (
+      event.kind === "all" ||
+      event.kind === "settings" ||
+      event.kind === "resync" ||
+      event.kind === "restored"
+    )
+      everything = true;
     else return;
     if (!flushScheduled) {
       flushScheduled = true;

@@ -12,15 +12,42 @@ import { type ParticipantDoc, participantsOf } from "./repo";
 
 export type ParticipantRef = { qrCode: string } | { participantId: ObjectId };
 
+/** What a door needs of a person; the rest stays in MongoDB (20,000 whole documents cost too much memory). */
+export type Person = Pick<
+  ParticipantDoc,
+  "_id" | "name" | "email" | "organization" | "qrCode" | "isActive" | "status" | "updatedAt"
+>;
+const PERSON_FIELDS = {
+  _id: 1,
+  name: 1,
+  email: 1,
+  organization: 1,
+  qrCode: 1,
+  isActive: 1,
+  status: 1,
+  updatedAt: 1,
+};
+const slim = (p: Person): Person => ({
+  _id: p._id,
+  name: p.name,
+  email: p.email,
+  ...(p.organization ? { organization: p.organization } : {}),
+  qrCode: p.qrCode,
+  isActive: p.isActive,
+  status: p.status,
+  updatedAt: p.updatedAt,
+});
+
 const MISSING_MS = 2000;
 
 /** `observe` hears whether each look-up was answered from memory. */
 export function createDirectory(db: Db, bus: Bus, observe: (hit: boolean) => void = () => undefined) {
-  const byCode = new Map<string, ParticipantDoc>();
-  const byId = new Map<string, ParticipantDoc>();
+  const byCode = new Map<string, Person>();
+  const byId = new Map<string, Person>();
   const missing = new Map<string, number>();
 
-  function put(p: ParticipantDoc): void {
+  function put(full: Person): void {
+    const p = slim(full);
     const id = String(p._id);
     const known = byId.get(id);
     if (known && known.updatedAt.getTime() > p.updatedAt.getTime()) return;
@@ -37,23 +64,28 @@ export function createDirectory(db: Db, bus: Bus, observe: (hit: boolean) => voi
     byId.delete(id);
   }
 
-  async function fromDb(filter: Filter<ParticipantDoc>, missKey: string): Promise<ParticipantDoc | null> {
+  async function fromDb(filter: Filter<ParticipantDoc>, missKey: string): Promise<Person | null> {
     if ((missing.get(missKey) ?? 0) > Date.now()) return null;
-    const found = await participantsOf(db).findOne(filter);
+    const found = await participantsOf(db).findOne<Person>(filter, { projection: PERSON_FIELDS });
     if (found) put(found);
     else missing.set(missKey, Date.now() + MISSING_MS);
     return found;
   }
 
   async function reread(id: string): Promise<void> {
-    const found = await participantsOf(db).findOne({ _id: new ObjectId(id) });
+    const found = await participantsOf(db).findOne<Person>(
+      { _id: new ObjectId(id) },
+      { projection: PERSON_FIELDS },
+    );
     if (found) put(found);
     else drop(id);
   }
 
   async function reload(): Promise<number> {
     const present = new Set<string>();
-    for await (const p of participantsOf(db).find({}).batchSize(5000)) {
+    for await (const p of participantsOf(db)
+      .find<Person>({}, { projection: PERSON_FIELDS })
+      .batchSize(5000)) {
       put(p);
       present.add(String(p._id));
     }
@@ -69,12 +101,18 @@ export function createDirectory(db: Db, bus: Bus, observe: (hit: boolean) => voi
       missing.delete(event.qrCode);
       missing.delete(event.participantId);
       void reread(event.participantId).catch(() => undefined);
-    } else if (event.kind === "directory") void reload().catch(() => undefined); // a resync reloads it through the warm-up
+    } else if (event.kind === "directory") void reload().catch(() => undefined);
+    else if (event.kind === "restored") {
+      // Forgotten at once, so no look-up answers from before the restore; the warm-up reloads it.
+      byId.clear();
+      byCode.clear();
+      missing.clear();
+    }
   });
 
   return {
     /** The participant a badge or an ID names, or null when MongoDB does not know it either. */
-    async find(ref: ParticipantRef): Promise<ParticipantDoc | null> {
+    async find(ref: ParticipantRef): Promise<Person | null> {
       if ("participantId" in ref) {
         const id = String(ref.participantId);
         const known = byId.get(id);

@@ -92,12 +92,14 @@ export function participantRoutes(rt: Runtime, svc: CheckinService) {
       );
     })
     .get("/qr/:qrCode", async ({ params, request }) => {
-      const found = await svc.getParticipant({ qrCode: params.qrCode });
+      // The directory knows the code (exact, or upper-case); the whole document is in MongoDB.
+      const person = await svc.getParticipant({ qrCode: params.qrCode });
+      const found = person && (await participantsOf(db).findOne({ _id: person._id }));
       if (!found) throw notFound("Participant with this QR code not found");
       return ok(request, participantFor(request, found), "Participant retrieved");
     })
     .get("/:id", async ({ params, request }) => {
-      const found = await svc.getParticipant({ participantId: parseId(params.id) });
+      const found = await participantsOf(db).findOne({ _id: parseId(params.id) });
       if (!found) throw notFound(`Participant with ID ${params.id} not found`);
       return ok(request, found, "Participant retrieved");
     })

@@ -32,7 +32,7 @@ export function createSessionCache(db: Db, bus: Bus, ttlMs: number) {
 
   void bus.listen((event) => {
     if (event.kind === "session-doc") entries.delete(event.sessionId);
-    else if (event.kind === "resync") entries.clear();
+    else if (event.kind === "resync" || event.kind === "restored") entries.clear();
   });
 
   const get = (id: ObjectId): Promise<SessionDoc | null> => {
