@@ -10,6 +10,7 @@ import { ConfigError, loadConfig } from "./config";
 import { seedDemo } from "./demo/seed";
 import { INDEXES } from "./indexes";
 import { ensureIndexes } from "./infra/mongo";
+import { deleteMatching } from "./infra/redis";
 import { busChannel } from "./live/bus";
 import { exportArchive, importArchive } from "./ops/archive";
 import { serve } from "./server";
@@ -166,13 +167,7 @@ async function announceRestore(): Promise<void> {
   });
   try {
     await redis.connect();
-    const pattern = `checkin:${config.mongodbDbName}:door:*`;
-    let cursor = "0";
-    do {
-      const [next, keys] = await redis.scan(cursor, "MATCH", pattern, "COUNT", 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.del(...keys);
-    } while (cursor !== "0");
+    await deleteMatching(redis, `checkin:${config.mongodbDbName}:door:*`);
     await redis.publish(busChannel(config.mongodbDbName), JSON.stringify({ kind: "restored" }));
     console.log("import: running instances were told; they rebuild their state from the restored data");
   } catch (error) {

@@ -1,5 +1,6 @@
 import type { UserDoc } from "../src/auth/store";
 import type { SessionDoc } from "../src/sessions/repo";
+import { RoleAndSessions } from "./components";
 import { Layout } from "./layout";
 
 export type ShownAccount = Omit<UserDoc, "passwordHash">;
@@ -115,24 +116,7 @@ export function AccountsPage(props: { accounts: ShownAccount[]; sessions: Sessio
           Email
           <input name="email" type="email" required maxlength="254" />
         </label>
-        <label>
-          Role
-          <select name="role">
-            <option value="scanner">scanner</option>
-            <option value="viewer">viewer</option>
-            <option value="admin">admin</option>
-          </select>
-        </label>
-        <label for="account-sessions">
-          Sessions (a scanner; none chosen means all)
-          <select id="account-sessions" name="sessionIds" multiple="multiple" size="5">
-            {props.sessions.map((s) => (
-              <option value={String(s._id)} safe>
-                {`${s.name} (day ${s.day})`}
-              </option>
-            ))}
-          </select>
-        </label>
+        <RoleAndSessions id="account-sessions" sessions={props.sessions} />
         <button type="submit">Create account</button>
       </form>
       <AccountList accounts={props.accounts} />

@@ -1,4 +1,5 @@
 import type { FieldError } from "../src/http/errors";
+import type { SessionDoc } from "../src/sessions/repo";
 
 /** The message for one form field, shown next to it. */
 export function FieldErrors(props: { errors: FieldError[]; field: string }) {
@@ -90,5 +91,31 @@ export function ErrorPanel(props: { message: string }) {
         {props.message}
       </p>
     </div>
+  );
+}
+
+/** A role, and for a scanner the sessions it may work: the fields of a new account or token. */
+export function RoleAndSessions(props: { id: string; sessions: SessionDoc[] }) {
+  return (
+    <>
+      <label>
+        Role
+        <select name="role">
+          <option value="scanner">scanner</option>
+          <option value="viewer">viewer</option>
+          <option value="admin">admin</option>
+        </select>
+      </label>
+      <label for={props.id}>
+        Sessions (a scanner; none chosen means all)
+        <select id={props.id} name="sessionIds" multiple="multiple" size="5">
+          {props.sessions.map((s) => (
+            <option value={String(s._id)} safe>
+              {`${s.name} (day ${s.day})`}
+            </option>
+          ))}
+        </select>
+      </label>
+    </>
   );
 }

@@ -1,5 +1,6 @@
 import type { TokenDoc } from "../src/auth/store";
 import type { SessionDoc } from "../src/sessions/repo";
+import { RoleAndSessions } from "./components";
 import { Layout } from "./layout";
 
 export function TokenList(props: {
@@ -76,24 +77,7 @@ export function TokensPage(props: { tokens: Omit<TokenDoc, "hash">[]; sessions: 
           Name
           <input name="name" required maxlength="200" placeholder="Door 3 tablet" />
         </label>
-        <label>
-          Role
-          <select name="role">
-            <option value="scanner">scanner</option>
-            <option value="viewer">viewer</option>
-            <option value="admin">admin</option>
-          </select>
-        </label>
-        <label for="token-sessions">
-          Sessions (a scanner; none chosen means all)
-          <select id="token-sessions" name="sessionIds" multiple="multiple" size="5">
-            {props.sessions.map((s) => (
-              <option value={String(s._id)} safe>
-                {`${s.name} (day ${s.day})`}
-              </option>
-            ))}
-          </select>
-        </label>
+        <RoleAndSessions id="token-sessions" sessions={props.sessions} />
         <button type="submit">Create token</button>
       </form>
       <TokenList tokens={props.tokens} />

@@ -13,6 +13,7 @@ import type { Db } from "mongodb";
 import { seedDemo } from "../../src/demo/seed";
 import { INDEXES } from "../../src/indexes";
 import { ensureIndexes } from "../../src/infra/mongo";
+import { deleteMatching } from "../../src/infra/redis";
 import { benchDatabase, envNumber, ROOT, writeResult } from "./bench-common";
 import { cpuSeconds, difference, mongoOperations, redisCommands, rssMb, stackPids, sum } from "./bench-proc";
 import { type Cluster, startCluster } from "./cluster";
@@ -79,14 +80,8 @@ async function reset(db: Db, dbName: string) {
 }
 
 async function forgetDoors(dbName: string) {
-  for (const pattern of [`checkin:${dbName}:door:*`, `checkin:${dbName}:idem:*`]) {
-    let cursor = "0";
-    do {
-      const [next, keys] = await redis.scan(cursor, "MATCH", pattern, "COUNT", 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.del(...keys);
-    } while (cursor !== "0");
-  }
+  for (const pattern of [`checkin:${dbName}:door:*`, `checkin:${dbName}:idem:*`])
+    await deleteMatching(redis, pattern);
 }
 
 const percentile = (sorted: number[], p: number) =>

@@ -70,3 +70,13 @@ export class RedisConnections {
     this.sub.disconnect();
   }
 }
+
+/** Deletes every key matching `pattern` (full names: a connection without key prefix), a page at a time. */
+export async function deleteMatching(redis: Redis, pattern: string): Promise<void> {
+  let cursor = "0";
+  do {
+    const [next, keys] = await redis.scan(cursor, "MATCH", pattern, "COUNT", 1000);
+    cursor = next;
+    if (keys.length > 0) await redis.del(...keys);
+  } while (cursor !== "0");
+}

@@ -72,6 +72,13 @@ export function registrationDoc(
   };
 }
 
+/** A session, its people, each registered (confirmed): the room most door tests start from. */
+export async function seedRoom(db: Db, session: SessionDoc, people: ParticipantDoc[]): Promise<void> {
+  await db.collection("sessions").insertOne(session);
+  await db.collection("participants").insertMany(people);
+  await db.collection("registrations").insertMany(people.map((p) => registrationDoc(p._id, session._id)));
+}
+
 export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}) {
   const response = await fetch(url, {
     method: "POST",

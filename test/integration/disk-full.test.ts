@@ -5,14 +5,7 @@ import type { Subprocess } from "bun";
 import type { Db, MongoClient } from "mongodb";
 import { stopProcess, waitHealthy } from "../../deploy/local/cluster";
 import { freePort, instanceEnv, ROOT } from "../helpers/env";
-import {
-  openDb,
-  participantDoc,
-  postJson,
-  registrationDoc,
-  sessionDoc,
-  tokenHeaders,
-} from "../helpers/fixtures";
+import { openDb, participantDoc, postJson, seedRoom, sessionDoc, tokenHeaders } from "../helpers/fixtures";
 
 // The disk the logs go to is full (stdout is /dev/full: every write fails with ENOSPC):
 // the instance keeps answering, scans included, and does not crash-loop.
@@ -27,9 +20,7 @@ let db: Db;
 
 beforeAll(async () => {
   ({ client, db } = await openDb(String(env.MONGODB_DB)));
-  await db.collection("sessions").insertOne(session);
-  await db.collection("participants").insertMany(people);
-  await db.collection("registrations").insertMany(people.map((p) => registrationDoc(p._id, session._id)));
+  await seedRoom(db, session, people);
   const port = await freePort();
   url = `http://127.0.0.1:${port}`;
   const full = openSync("/dev/full", "w");

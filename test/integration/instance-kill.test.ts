@@ -3,7 +3,7 @@ import { join } from "node:path";
 import type { Db, MongoClient } from "mongodb";
 import { type Cluster, startCluster } from "../../deploy/local/cluster";
 import { freePort, instanceEnv, TEST_LOGS } from "../helpers/env";
-import { openDb, participantDoc, registrationDoc, sessionDoc, tokenHeaders } from "../helpers/fixtures";
+import { openDb, participantDoc, seedRoom, sessionDoc, tokenHeaders } from "../helpers/fixtures";
 
 // One of two instances is killed (-9) while doors scan through Nginx: Nginx sends the
 // scans caught on the dead instance to the other one (they are idempotent by nonce), so
@@ -21,9 +21,7 @@ let auth: Record<string, string>;
 
 beforeAll(async () => {
   ({ client, db } = await openDb(String(env.MONGODB_DB)));
-  await db.collection("sessions").insertOne(session);
-  await db.collection("participants").insertMany(people);
-  await db.collection("registrations").insertMany(people.map((p) => registrationDoc(p._id, session._id)));
+  await seedRoom(db, session, people);
   auth = await tokenHeaders(db, "scanner");
   cluster = await startCluster({
     ports: [await freePort(), await freePort()],

@@ -5,14 +5,7 @@ import type { Db, MongoClient } from "mongodb";
 import { type Instance, spawnInstance, stopProcess } from "../../deploy/local/cluster";
 import { TcpProxy } from "../../deploy/local/tcp-proxy";
 import { eventually, freePort, instanceEnv, ROOT, stackEnv, TEST_LOGS } from "../helpers/env";
-import {
-  openDb,
-  participantDoc,
-  postJson,
-  registrationDoc,
-  sessionDoc,
-  tokenHeaders,
-} from "../helpers/fixtures";
+import { openDb, participantDoc, postJson, seedRoom, sessionDoc, tokenHeaders } from "../helpers/fixtures";
 
 // The MongoDB-wire server goes away while doors scan: readiness turns 503, scans answer
 // 503 in words (never 500) and leave nothing behind (no seat, no roster entry), and
@@ -29,9 +22,7 @@ let auth: Record<string, string>;
 
 beforeAll(async () => {
   ({ client, db } = await openDb(String(env.MONGODB_DB)));
-  await db.collection("sessions").insertOne(session);
-  await db.collection("participants").insertMany(people);
-  await db.collection("registrations").insertMany(people.map((p) => registrationDoc(p._id, session._id)));
+  await seedRoom(db, session, people);
   auth = await tokenHeaders(db, "scanner");
   const mongo = new URL(stackEnv().MONGODB_URI);
   proxy = new TcpProxy(await freePort(), { host: mongo.hostname, port: Number(mongo.port) });

@@ -4,14 +4,7 @@ import type { Db, MongoClient } from "mongodb";
 import { type Instance, spawnInstance, stopProcess } from "../../deploy/local/cluster";
 import { TcpProxy } from "../../deploy/local/tcp-proxy";
 import { freePort, instanceEnv, stackEnv, TEST_LOGS } from "../helpers/env";
-import {
-  openDb,
-  participantDoc,
-  postJson,
-  registrationDoc,
-  sessionDoc,
-  tokenHeaders,
-} from "../helpers/fixtures";
+import { openDb, participantDoc, postJson, seedRoom, sessionDoc, tokenHeaders } from "../helpers/fixtures";
 
 // Redis goes away and comes back empty (a restart without persistence) while doors
 // scan, in strict mode: during the outage scans answer 503 in words, never 500; once
@@ -30,9 +23,7 @@ let auth: Record<string, string>;
 
 beforeAll(async () => {
   ({ client, db } = await openDb(String(env.MONGODB_DB)));
-  await db.collection("sessions").insertOne(session);
-  await db.collection("participants").insertMany(people);
-  await db.collection("registrations").insertMany(people.map((p) => registrationDoc(p._id, session._id)));
+  await seedRoom(db, session, people);
   auth = await tokenHeaders(db, "scanner");
   const redis = new URL(stackEnv().REDIS_URL);
   proxy = new TcpProxy(await freePort(), { host: redis.hostname, port: Number(redis.port) });

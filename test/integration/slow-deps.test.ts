@@ -3,14 +3,7 @@ import type { Db, MongoClient } from "mongodb";
 import { type Instance, spawnInstance, stopProcess } from "../../deploy/local/cluster";
 import { TcpProxy } from "../../deploy/local/tcp-proxy";
 import { freePort, instanceEnv, stackEnv, TEST_LOGS } from "../helpers/env";
-import {
-  openDb,
-  participantDoc,
-  postJson,
-  registrationDoc,
-  sessionDoc,
-  tokenHeaders,
-} from "../helpers/fixtures";
+import { openDb, participantDoc, postJson, seedRoom, sessionDoc, tokenHeaders } from "../helpers/fixtures";
 
 // Both dependencies turn slow (200 ms added to every answer of Redis and of MongoDB):
 // scans still answer, correctly and well within the time-outs (no hang), and the room
@@ -28,9 +21,7 @@ let auth: Record<string, string>;
 
 beforeAll(async () => {
   ({ client, db } = await openDb(String(env.MONGODB_DB)));
-  await db.collection("sessions").insertOne(session);
-  await db.collection("participants").insertMany(people);
-  await db.collection("registrations").insertMany(people.map((p) => registrationDoc(p._id, session._id)));
+  await seedRoom(db, session, people);
   auth = await tokenHeaders(db, "scanner");
   const redis = new URL(stackEnv().REDIS_URL);
   const mongo = new URL(stackEnv().MONGODB_URI);
