@@ -1,6 +1,6 @@
 import { Elysia, t } from "elysia";
 import type { Filter } from "mongodb";
-import { assertMaySession, participantFor } from "../auth/plugin";
+import { assertMaySession, participantFor, principalOf } from "../auth/plugin";
 import { ok, pageMeta, parseId } from "../http/envelope";
 import { AppError, notFound } from "../http/errors";
 import { IdSchema, pageQuery, pagination, sortFor } from "../http/query";
@@ -105,7 +105,7 @@ export function checkinRoutes(rt: Runtime, svc: CheckinService) {
       participant: { participantId: parseId(body.participantId) },
       method,
       acceptUnregistered: true,
-      by: body.checkedInBy ?? body.acceptedBy,
+      by: body.checkedInBy ?? body.acceptedBy ?? principalOf(request)?.name,
       notes: body.notes,
       nonce: nonceOf(body, headers),
     });
@@ -154,7 +154,7 @@ export function checkinRoutes(rt: Runtime, svc: CheckinService) {
         const { entry, session, participant } = await svc.decline({
           sessionId: parseId(body.sessionId),
           participantId: parseId(body.participantId),
-          by: body.declinedBy,
+          by: body.declinedBy ?? principalOf(request)?.name,
           reason: body.reason,
         });
         return ok(request, attemptJson(entry), "Check-in declined", {
@@ -177,7 +177,7 @@ export function checkinRoutes(rt: Runtime, svc: CheckinService) {
           participant: { qrCode: body.qrCode },
           method: "qr",
           acceptUnregistered: true,
-          by: body.checkedInBy ?? body.acceptedBy,
+          by: body.checkedInBy ?? body.acceptedBy ?? principalOf(request)?.name,
           device: body.device,
           nonce: nonceOf(body, headers),
         });
@@ -221,7 +221,7 @@ export function checkinRoutes(rt: Runtime, svc: CheckinService) {
           participant: { qrCode: body.qrCode },
           method: "qr",
           acceptUnregistered: body.acceptUnregistered ?? false,
-          by: body.by,
+          by: body.by ?? principalOf(request)?.name,
           device: body.device,
           nonce: nonceOf(body, headers),
         });
@@ -355,14 +355,14 @@ export function checkinRoutes(rt: Runtime, svc: CheckinService) {
       return ok(request, populated, "Check-in retrieved");
     })
     .delete("/checkin/:id", async ({ params, request }) => {
-      const removed = await svc.undo(parseId(params.id));
+      const removed = await svc.undo(parseId(params.id), principalOf(request)?.name);
       return ok(request, removed, "Check-in removed");
     })
     .post("/checkin/:id/checkout", async ({ params, request }) => {
       const id = parseId(params.id);
       const found = await checkinsOf(rt.mongo.db).findOne({ _id: id }, { projection: { sessionId: 1 } });
       if (found) assertMaySession(request, String(found.sessionId));
-      const updated = await svc.checkout(id);
+      const updated = await svc.checkout(id, principalOf(request)?.name);
       return ok(request, updated, "Check-out recorded");
     });
 }

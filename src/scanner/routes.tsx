@@ -45,7 +45,7 @@ export function scannerRoutes(rt: Runtime, svc: CheckinService) {
     )
     .post(
       "/scan/:sessionId",
-      async ({ params, body, headers }) => {
+      async ({ params, body, headers, request }) => {
         const code = body.code?.trim() ?? "";
         if (!code && !body.participantId)
           throw badRequest("Scan a badge, or choose a person from the search");
@@ -54,6 +54,8 @@ export function scannerRoutes(rt: Runtime, svc: CheckinService) {
           participant: body.participantId ? { participantId: parseId(body.participantId) } : { qrCode: code },
           method: (body.method ?? "qr") as Method,
           acceptUnregistered: body.acceptUnregistered === "1",
+          // Who scanned: the signed-in account (or token) working the door.
+          by: principalOf(request)?.name,
           device: headers["user-agent"]?.slice(0, 120),
           nonce: body.nonce ?? headers["idempotency-key"],
         });
@@ -77,12 +79,13 @@ export function scannerRoutes(rt: Runtime, svc: CheckinService) {
     )
     .post(
       "/scan/:sessionId/decline",
-      async ({ params, body }) => {
+      async ({ params, body, request }) => {
         const reason = body.reason?.trim() || "Declined at the door";
         const { participant } = await svc.decline({
           sessionId: parseId(params.sessionId),
           participantId: parseId(body.participantId),
           reason,
+          by: principalOf(request)?.name,
         });
         return html(<Declined participant={participant} reason={reason} />);
       },

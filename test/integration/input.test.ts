@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
+import { ObjectId } from "mongodb";
 import { type InProcess, inProcess } from "../helpers/instance";
 
 // Bad input at the edge: a control character is refused with a 400 that names the
@@ -65,4 +66,40 @@ test("a nonce reused for a different request answers 422 instead of another requ
   expect(different.status).toBe(422);
   expect(different.body.message).toContain("different request");
   expect(await inst.db.collection("checkins").countDocuments({})).toBe(0);
+});
+
+test("every door action records who did it: the account or token working the door", async () => {
+  const now = Date.now();
+  const session = await inst.call("POST", "/api/v1/sessions", {
+    name: "Who room",
+    startTime: new Date(now).toISOString(),
+    endTime: new Date(now + 3_600_000).toISOString(),
+    isOpen: true,
+  });
+  const person = await inst.call("POST", "/api/v1/participants", {
+    name: "Door Guest",
+    email: "door.guest@example.org",
+  });
+  const scanned = await inst.call(
+    "POST",
+    "/api/v1/scan",
+    { qrCode: person.body.data.qrCode, sessionId: session.body.data._id, acceptUnregistered: true },
+    { role: "scanner" },
+  );
+  expect(scanned.body.data.outcome).toBe("accept");
+  const stored = await inst.db
+    .collection("checkins")
+    .findOne({ sessionId: new ObjectId(session.body.data._id) });
+  expect(stored?.checkedInBy).toBe("scanner (test)");
+  const undone = await inst.call("DELETE", `/api/v1/checkin/${scanned.body.data.checkIn._id}`);
+  expect(undone.status).toBe(200);
+  const log = await inst.db
+    .collection("scanlog")
+    .find({ sessionId: new ObjectId(session.body.data._id) })
+    .sort({ at: 1 })
+    .toArray();
+  expect(log.map((e) => [e.action, e.by])).toEqual([
+    ["scan", "scanner (test)"],
+    ["undo", "admin (test)"],
+  ]);
 });
