@@ -118,8 +118,9 @@ recount(KEYS[1], KEYS[2], tonumber(ARGV[2]))
 return 1`;
 
 /**
- * The session exactly as a snapshot says, keeping claims still in flight (a claim left by
- * a request that died is dropped, so its seat is free again); lifts a freeze.
+ * The session as a snapshot says, keeping what it cannot know yet: claims still in flight
+ * (one left by a request that died is dropped, so its seat is free again) and check-ins
+ * settled after it was read (their entry answers their retries). Lifts a freeze.
  * ARGV: capacity, now (ms), then field/value pairs.
  */
 export const REPLACE = `${RECOUNT}
@@ -130,9 +131,11 @@ redis.call("del", KEYS[1])
 for i = 3, #ARGV, 2 do redis.call("hset", KEYS[1], ARGV[i], ARGV[i + 1]) end
 for i = 1, #all, 2 do
   local value = all[i + 1]
-  if string.sub(all[i], 1, 2) == "i:" and string.sub(value, 1, 1) == "P"
-    and now - tonumber(string.match(value, "|(%d+)$")) < ${PENDING_STALE_MS} then
-    redis.call("hsetnx", KEYS[1], all[i], value)
+  if string.sub(all[i], 1, 2) == "i:" then
+    local pending = string.sub(value, 1, 1) == "P"
+    if not pending or now - tonumber(string.match(value, "|(%d+)$")) < ${PENDING_STALE_MS} then
+      redis.call("hsetnx", KEYS[1], all[i], value)
+    end
   end
 end
 recount(KEYS[1], KEYS[2], tonumber(ARGV[1]))
