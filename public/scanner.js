@@ -1,80 +1,488 @@
-// Door scanner behaviour: keep the input focused, give each scan a nonce (reused for
-// a double tap of the same code), play a sound per verdict, and read QR codes with
-// the camera (BarcodeDetector where the browser has it, jsQR otherwise).
-(() => {
+// The door: scans go to the server while it answers, and into an IndexedDB queue (idb)
+// when it does not (no network, a timeout, a 5xx such as the 503 of a paused check-in).
+// Queued scans keep their nonce and the time they were scanned; they replay in order as
+// soon as the server answers again, and each gets the server's final verdict in the sync
+// report. While offline the device decides provisionally from a snapshot of the session
+// (keyed hashes of badge codes, never the codes). Also: device label, entry/exit switch,
+// undo window, sounds per verdict, camera scanning (BarcodeDetector, else jsQR).
+const door = () => {
+  const root = document.querySelector(".scanner");
+  if (!root) return;
+  const SESSION = root.dataset.session;
+  const STAFF = root.dataset.staff ?? "";
+  const UNDO_SECONDS = Number(root.dataset.undoSeconds ?? 60);
   const DOUBLE_TAP_MS = 3000;
-  let last = { code: "", nonce: "", at: 0 };
+  const SCAN_TIMEOUT_MS = 4000;
+  const PROBE_MS = 5000;
+  const SNAPSHOT_MS = 30_000;
+  const REPORT_KEPT = 200;
+  const $ = (selector) => document.querySelector(selector);
   const input = () => document.getElementById("code");
+  const slot = () => document.getElementById("verdict");
+  const csrf = () => decodeURIComponent(/(?:^|;\s*)checkin_csrf=([^;]+)/.exec(document.cookie)?.[1] ?? "");
 
-  const refocus = () => {
-    const el = input();
-    if (el && document.activeElement?.tagName !== "INPUT") el.focus();
+  // --- Device and door direction: set once per browser, kept locally. ---
+  const DEVICE_KEY = "checkin.device";
+  const DIRECTION_KEY = "checkin.direction";
+  const device = () => localStorage.getItem(DEVICE_KEY) ?? "";
+  const showDevice = () => {
+    const label = $("#device-label");
+    if (label) label.textContent = device() || "not named";
   };
+  document.addEventListener("click", (event) => {
+    if (event.target?.id !== "device-rename") return;
+    const name = prompt("Name this device (for example: Door A, left)", device());
+    if (name !== null) localStorage.setItem(DEVICE_KEY, name.trim().slice(0, 120));
+    showDevice();
+  });
+  const direction = () => document.querySelector("input[name=direction]:checked")?.value ?? "entry";
+  for (const radio of document.querySelectorAll("input[name=direction]")) {
+    if (radio.value === (localStorage.getItem(DIRECTION_KEY) ?? "entry")) radio.checked = true;
+    radio.addEventListener("change", () => localStorage.setItem(DIRECTION_KEY, direction()));
+  }
+  showDevice();
 
+  // Every door form htmx sends (accept anyway, decline, undo, search results) names the device.
+  let last = { code: "", nonce: "", at: 0 };
   document.addEventListener("htmx:config:request", (event) => {
     const request = event.detail?.ctx?.request;
     const body = request?.body;
-    // Only scans (by badge code, or of a person found by name) carry a nonce; other requests are left as they are.
-    const isScan = body && typeof body.get === "function" && (body.has("code") || body.has("participantId"));
-    if (request?.method !== "POST" || !isScan) return;
-    const code = String(body.get("code") ?? body.get("participantId") ?? "")
-      .trim()
-      .toUpperCase();
-    const now = Date.now();
-    const sameScan =
-      code !== "" && code === last.code && now - last.at < DOUBLE_TAP_MS && !body.get("acceptUnregistered");
-    const nonce = sameScan ? last.nonce : crypto.randomUUID();
-    body.set("nonce", nonce);
-    if (code) last = { code, nonce, at: now };
+    if (request?.method !== "POST" || !body || typeof body.set !== "function") return;
+    if (device()) body.set("device", device());
+    // A person chosen from the search, or accepted anyway, is a scan: it carries a nonce.
+    if (body.has("participantId") && !body.has("reason")) body.set("nonce", crypto.randomUUID());
   });
 
+  // --- Storage: the queue, the sync report and the session snapshot. ---
+  const dbReady = window.idb.openDB("checkin-door", 1, {
+    upgrade(db) {
+      db.createObjectStore("queue", { keyPath: "nonce" }).createIndex("seq", "seq");
+      db.createObjectStore("report", { keyPath: "nonce" }).createIndex("seq", "seq");
+      db.createObjectStore("snapshots", { keyPath: "sessionId" });
+    },
+  });
+  let seq = Date.now() * 1000;
+
+  // --- Connection state and the banner. ---
+  let state = navigator.onLine ? "online" : "offline";
+  async function banner() {
+    const el = $("#door-status");
+    if (!el) return;
+    const waiting = await (await dbReady).count("queue");
+    const words = {
+      online: "Online",
+      offline: "Offline: scans are queued on this device",
+      syncing: "Syncing…",
+      signin: "Signed out: sign in again to send the queued scans",
+    };
+    el.className = `door-status ${state}`;
+    el.querySelector(".state").textContent = words[state] ?? state;
+    el.querySelector(".waiting").textContent = `${waiting} waiting`;
+    el.dataset.waiting = String(waiting);
+  }
+  const setState = (next) => {
+    state = next;
+    void banner();
+  };
+
+  // --- The snapshot: what the device needs to decide on its own. ---
+  let snapshot = null;
+  let index = new Map();
+  let hmacKey = null;
+  async function useSnapshot(snap) {
+    snapshot = snap;
+    index = new Map(
+      snap.people.map(([hash, name, registration, where]) => [hash, { name, registration, where }]),
+    );
+    hmacKey = crypto.subtle
+      ? await crypto.subtle.importKey(
+          "raw",
+          Uint8Array.from(atob(snap.key.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0)),
+          { name: "HMAC", hash: "SHA-256" },
+          false,
+          ["sign"],
+        )
+      : null;
+  }
+  async function refreshSnapshot() {
+    try {
+      const response = await fetch(`/scan/${SESSION}/snapshot`, { signal: AbortSignal.timeout(10_000) });
+      if (!response.ok) return;
+      const snap = await response.json();
+      await (await dbReady).put("snapshots", snap);
+      await useSnapshot(snap);
+    } catch {
+      // Offline: the stored snapshot stands.
+    }
+  }
+  async function codeHash(code) {
+    if (!hmacKey) return null;
+    const mac = await crypto.subtle.sign("HMAC", hmacKey, new TextEncoder().encode(code));
+    return btoa(String.fromCharCode(...new Uint8Array(mac)))
+      .replace(/\+/g, "-")
+      .replace(/\//g, "_")
+      .replace(/=+$/, "")
+      .slice(0, 22);
+  }
+  const time = (iso) => new Date(iso).toTimeString().slice(0, 5);
+
+  /** The device's own verdict: as of the last snapshot, plus what it queued since. */
+  async function decideLocally(item, queued) {
+    if (!snapshot)
+      return { reason: "unknown", name: "", words: "No list of this session on this device yet" };
+    const asOf = `as of ${time(snapshot.at)}`;
+    const hash = (await codeHash(item.code)) ?? "";
+    const person = index.get(hash) ?? index.get((await codeHash(item.code.toUpperCase())) ?? "");
+    if (!person) return { reason: "unknown", name: "", words: `Badge not in this device's list (${asOf})` };
+    const mine = queued.filter((q) => q.code === item.code);
+    const where = mine.length ? (mine.at(-1).direction === "exit" ? "out" : "in") : person.where;
+    const name = person.name;
+    if (item.direction === "exit")
+      return where === "in"
+        ? { reason: "left", name, words: "Exit noted" }
+        : { reason: "not_in", name, words: `Not inside (${asOf})` };
+    const session = snapshot.session;
+    if (session.status !== "open") return { reason: "session_not_open", name, words: "Session is not open" };
+    if (where === "in") return { reason: "already_checked_in", name, words: `Already in (${asOf})` };
+    if (where === "out") return { reason: "reentry", name, words: "Re-entry" };
+    const admitted = snapshot.count + queued.filter((q) => q.provisional === "ok").length;
+    if (session.capacityEnforced && session.capacity > 0 && admitted >= session.capacity)
+      return { reason: "session_full", name, words: `Room looks full (${asOf})` };
+    if (person.registration === "confirmed") return { reason: "ok", name, words: `Registered (${asOf})` };
+    return { reason: "not_registered", name, words: `Not registered (${asOf})` };
+  }
+
+  // --- Verdicts on screen. ---
   let audio;
   const beep = (outcome) => {
     try {
       audio ??= new AudioContext();
       const tones = {
-        accept: [880, 0.12],
-        already: [520, 0.2],
-        decide: [660, 0.3],
-        refuse: [220, 0.45],
-        error: [180, 0.5],
+        accept: [[880, 0.12]],
+        already: [[520, 0.2]],
+        decide: [[660, 0.3]],
+        refuse: [[220, 0.45]],
+        queued: [
+          [700, 0.08],
+          [700, 0.08],
+        ],
+        error: [[180, 0.5]],
       };
-      const [freq, length] = tones[outcome] ?? tones.error;
-      const osc = audio.createOscillator();
-      const gain = audio.createGain();
-      osc.frequency.value = freq;
-      gain.gain.value = 0.15;
-      osc.connect(gain).connect(audio.destination);
-      osc.start();
-      osc.stop(audio.currentTime + length);
+      let at = audio.currentTime;
+      for (const [freq, length] of tones[outcome] ?? tones.error) {
+        const osc = audio.createOscillator();
+        const gain = audio.createGain();
+        osc.frequency.value = freq;
+        gain.gain.value = 0.15;
+        osc.connect(gain).connect(audio.destination);
+        osc.start(at);
+        osc.stop(at + length);
+        at += length + 0.06;
+      }
     } catch {
-      // No audio (autoplay policy or no device): the colours still tell.
+      // No audio (autoplay policy or no device): the colours, icons and words still tell.
     }
   };
 
-  document.addEventListener("htmx:after:swap", (event) => {
-    // React to verdicts only: typing in the search box must keep its focus.
-    if (event.detail?.ctx?.target?.id !== "verdict") return;
+  function afterVerdict() {
     const verdict = document.querySelector("#verdict .verdict");
     if (verdict) beep(verdict.dataset.outcome);
+    const undo = document.querySelector("#verdict .undo-form");
+    if (undo) setTimeout(() => undo.remove(), Number(undo.dataset.expiresIn ?? UNDO_SECONDS) * 1000);
     const el = input();
     if (el) {
       el.value = "";
       el.focus();
     }
+  }
+
+  /** Server HTML into the verdict slot; out-of-band parts (the count) replace their namesakes. */
+  function showHtml(text) {
+    const template = document.createElement("template");
+    template.innerHTML = text;
+    for (const part of template.content.querySelectorAll("[hx-swap-oob]")) {
+      part.removeAttribute("hx-swap-oob");
+      if (part.id) document.getElementById(part.id)?.replaceWith(part);
+    }
+    slot().replaceChildren(template.content);
+    window.htmx?.process(slot());
+    afterVerdict();
+  }
+
+  function showLocal(tone, outcome, headline, name, words) {
+    const box = document.createElement("div");
+    box.className = `verdict ${tone}`;
+    box.dataset.outcome = outcome;
+    for (const [cls, text] of [
+      ["headline", headline],
+      ["person", name],
+      ["reason", words],
+    ]) {
+      if (!text) continue;
+      const p = document.createElement("p");
+      p.className = cls;
+      p.textContent = text;
+      box.append(p);
+    }
+    slot().replaceChildren(box);
+    afterVerdict();
+  }
+
+  document.addEventListener("htmx:after:swap", (event) => {
+    // React to verdicts only: typing in the search box must keep its focus.
+    if (event.detail?.ctx?.target?.id === "verdict") afterVerdict();
   });
 
+  // --- Queueing and replay. ---
+  async function enqueue(item) {
+    const db = await dbReady;
+    const queued = await db.getAllFromIndex("queue", "seq");
+    if (queued.some((q) => q.nonce === item.nonce)) return showQueued(item, null);
+    const twin = queued.find((q) => q.code === item.code && q.direction === item.direction);
+    if (twin) {
+      showLocal(
+        "grey",
+        "already",
+        "= Already scanned here",
+        twin.name,
+        `Waiting to sync since ${time(twin.scannedAt)}`,
+      );
+      return;
+    }
+    const local = await decideLocally(item, queued);
+    const entry = { ...item, seq: seq++, provisional: local.reason, name: local.name, words: local.words };
+    try {
+      await db.put("queue", entry);
+    } catch (error) {
+      const full = error?.name === "QuotaExceededError";
+      showLocal(
+        "red",
+        "error",
+        "✕ NOT SAVED",
+        local.name,
+        full
+          ? "This device's storage is full: the scan was not queued. Note the badge and admit by hand."
+          : `The scan could not be stored on this device (${error?.message ?? error}). Note the badge.`,
+      );
+      return;
+    }
+    showQueued(entry, local);
+    void banner();
+  }
+
+  function showQueued(item, local) {
+    showLocal(
+      "queued",
+      "queued",
+      "⏳ Queued — offline",
+      local?.name || item.name || item.code,
+      local ? local.words : "Already queued",
+    );
+  }
+
+  async function report(item, status, body) {
+    const db = await dbReady;
+    const data = body?.data ?? {};
+    const finalOutcome = status < 300 ? data.outcome : "refused";
+    const letIn = item.provisional === "ok" || item.provisional === "reentry";
+    const differs =
+      item.direction === "entry" && item.provisional !== "unknown" && letIn !== (finalOutcome === "accept");
+    await db.put("report", {
+      ...item,
+      syncedAt: new Date().toISOString(),
+      status,
+      final: finalOutcome,
+      finalReason: data.reason ?? null,
+      message: body?.message ?? `HTTP ${status}`,
+      differs,
+    });
+    const all = await db.getAllKeysFromIndex("report", "seq");
+    for (const key of all.slice(0, Math.max(0, all.length - REPORT_KEPT))) await db.delete("report", key);
+  }
+
+  async function renderReport() {
+    const box = $("#sync-report");
+    if (!box) return;
+    const rows = (await (await dbReady).getAllFromIndex("report", "seq")).reverse();
+    box.hidden = rows.length === 0;
+    box.querySelector(".synced").textContent = String(rows.length);
+    box.querySelector(".conflicts").textContent = String(rows.filter((r) => r.differs).length);
+    const list = box.querySelector("ul");
+    list.replaceChildren(
+      ...rows.map((r) => {
+        const li = document.createElement("li");
+        li.className = r.differs ? "differs" : "";
+        li.dataset.final = r.final ?? "";
+        li.textContent = `${time(r.scannedAt)} ${r.name || r.code} (${r.direction}) · door said: ${r.words} · server: ${r.message}${r.differs ? " · DIFFERS" : ""}`;
+        return li;
+      }),
+    );
+  }
+
+  let syncing = null;
+  function sync() {
+    syncing ??= replay().finally(() => {
+      syncing = null;
+    });
+    return syncing;
+  }
+  async function replay() {
+    const db = await dbReady;
+    const queued = await db.getAllFromIndex("queue", "seq");
+    if (queued.length === 0) {
+      if (state !== "signin") setState("online");
+      return;
+    }
+    setState("syncing");
+    for (const item of queued) {
+      let response;
+      try {
+        response = await fetch("/api/v1/scan", {
+          method: "POST",
+          headers: { "content-type": "application/json", "x-csrf-token": csrf() },
+          body: JSON.stringify({
+            qrCode: item.code,
+            sessionId: item.sessionId,
+            nonce: item.nonce,
+            direction: item.direction,
+            scannedAt: item.scannedAt,
+            ...(item.device ? { device: item.device } : {}),
+            ...(item.direction === "entry" ? { provisional: item.provisional } : {}),
+          }),
+          signal: AbortSignal.timeout(SCAN_TIMEOUT_MS),
+        });
+      } catch {
+        return setState("offline");
+      }
+      // Not answered yet (server away, paused, busy): keep everything, in order, for the next try.
+      if (response.status >= 500 || response.status === 429 || response.status === 408)
+        return setState("offline");
+      if (response.status === 401) return setState("signin");
+      const body = await response.json().catch(() => null);
+      await report(item, response.status, body);
+      await db.delete("queue", item.nonce);
+      await renderReport();
+      void banner();
+    }
+    setState("online");
+    void refreshSnapshot();
+  }
+
+  async function probe() {
+    const waiting = await (await dbReady).count("queue");
+    if (waiting === 0 && state === "online") return;
+    try {
+      const ready = await fetch("/api/v1/health/ready", {
+        cache: "no-store",
+        signal: AbortSignal.timeout(3000),
+      });
+      if (ready.ok) await sync();
+      else setState("offline");
+    } catch {
+      setState("offline");
+    }
+  }
+
+  // --- A scan: live while the server answers, queued otherwise. ---
+  async function scan(code) {
+    const now = Date.now();
+    const item = {
+      code,
+      direction: direction(),
+      sessionId: SESSION,
+      device: device(),
+      staff: STAFF,
+      scannedAt: new Date(now).toISOString(),
+      // A double tap (the same badge again at once; a wedge may change its case) is the same scan.
+      nonce: code.toUpperCase() === last.code && now - last.at < DOUBLE_TAP_MS ? last.nonce : crypto.randomUUID(),
+    };
+    last = { code: code.toUpperCase(), nonce: item.nonce, at: now };
+    // Order holds: nothing goes live past scans still waiting.
+    if ((await (await dbReady).count("queue")) > 0) await sync();
+    if ((await (await dbReady).count("queue")) > 0 || state === "offline") return enqueue(item);
+    let response;
+    try {
+      response = await fetch(`/scan/${SESSION}`, {
+        method: "POST",
+        headers: { "x-csrf-token": csrf(), "hx-request": "true" },
+        body: new URLSearchParams({
+          code: item.code,
+          nonce: item.nonce,
+          direction: item.direction,
+          ...(item.device ? { device: item.device } : {}),
+        }),
+        signal: AbortSignal.timeout(SCAN_TIMEOUT_MS),
+      });
+    } catch {
+      setState("offline");
+      return enqueue(item);
+    }
+    if (response.status >= 500) {
+      setState("offline");
+      return enqueue(item);
+    }
+    if (response.status === 401) {
+      setState("signin");
+      return enqueue(item);
+    }
+    showHtml(await response.text());
+  }
+
+  document.addEventListener("submit", (event) => {
+    if (event.target?.id !== "scan-form") return;
+    event.preventDefault();
+    const code = input()?.value.trim() ?? "";
+    if (code) void scan(code);
+  });
+
+  window.addEventListener("online", () => void sync());
+  window.addEventListener("offline", () => setState("offline"));
+  setInterval(() => void probe(), PROBE_MS);
+  setInterval(() => {
+    if (state === "online") void refreshSnapshot();
+  }, SNAPSHOT_MS);
+
+  // Live changes of the session (scans at other doors) refresh the snapshot soon after.
+  let refreshTimer = null;
+  const listen = () => {
+    const ws = new WebSocket(
+      `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws?topics=session:${SESSION}`,
+    );
+    ws.onmessage = () => {
+      refreshTimer ??= setTimeout(() => {
+        refreshTimer = null;
+        void refreshSnapshot();
+      }, 5000);
+    };
+    ws.onclose = () => setTimeout(listen, 5000);
+  };
+
+  void (async () => {
+    const stored = await (await dbReady).get("snapshots", SESSION);
+    if (stored) await useSnapshot(stored);
+    await refreshSnapshot();
+    await renderReport();
+    await banner();
+    await probe();
+    listen();
+  })();
+  // Installable and reloadable offline: once the worker holds this page, the page says so.
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.register("/sw.js").catch(() => undefined);
+    void navigator.serviceWorker.ready.then(async () => {
+      for (let i = 0; i < 50 && !(await caches.match(location.pathname)); i++)
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      if (await caches.match(location.pathname)) root.dataset.offlineReady = "true";
+    });
+  }
+
+  // --- Keep the input focused; camera mode. ---
+  const refocus = () => {
+    const el = input();
+    if (el && document.activeElement?.tagName !== "INPUT") el.focus();
+  };
   document.addEventListener("click", () => setTimeout(refocus, 0));
   window.addEventListener("focus", refocus);
-
-  // Camera mode.
-  const submitCode = (code) => {
-    const el = input();
-    const form = document.getElementById("scan-form");
-    if (!el || !form) return;
-    el.value = code;
-    form.requestSubmit();
-  };
 
   let stream = null;
   let lastSeen = { code: "", at: 0 };
@@ -84,7 +492,6 @@
     const video = document.getElementById("camera");
     if (video) video.hidden = true;
   };
-
   const startCamera = async () => {
     const video = document.getElementById("camera");
     if (!video || !navigator.mediaDevices?.getUserMedia) return;
@@ -113,16 +520,18 @@
       const now = Date.now();
       if (code && (code !== lastSeen.code || now - lastSeen.at > DOUBLE_TAP_MS)) {
         lastSeen = { code, at: now };
-        submitCode(code);
+        void scan(code.trim());
       }
       setTimeout(tick, 150);
     };
     tick();
   };
-
   document.addEventListener("click", (event) => {
     if (event.target?.id !== "camera-toggle") return;
     if (stream) stopCamera();
     else startCamera().catch((error) => alert(`Camera unavailable: ${error.message}`));
   });
-})();
+};
+// Loaded in the head: the door is set up once the page below it exists.
+if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", door);
+else door();

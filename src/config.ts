@@ -23,6 +23,8 @@ export interface Config {
   trustedProxies: string[];
   jwtSecret: string;
   lateThresholdMinutes: number;
+  /** How long after a scan its scanner may undo it at the door. */
+  undoWindowSeconds: number;
   autoOpenMinutesBefore: number;
   autoEndGraceMinutes: number;
   sessionCheckIntervalMs: number;
@@ -213,6 +215,7 @@ export function loadConfig(env: Env, version = "0.0.0"): Config {
     trustedProxies: trustedProxies(env),
     jwtSecret: jwtSecret(env, nodeEnv === "production"),
     lateThresholdMinutes: int(env, "CHECKIN_LATE_THRESHOLD_MINUTES", 10, 0, 1440),
+    undoWindowSeconds: int(env, "UNDO_WINDOW_SECONDS", 60, 0, 3600),
     autoOpenMinutesBefore: int(env, "AUTO_OPEN_MINUTES_BEFORE", 10, 0, 1440),
     autoEndGraceMinutes: int(env, "AUTO_END_GRACE_MINUTES", 0, 0, 1440),
     sessionCheckIntervalMs: int(env, "SESSION_CHECK_INTERVAL_MS", 30_000, 1000, 3_600_000),

@@ -14,7 +14,13 @@ const NAV = [
   ["/admin/log", "Log"],
 ] as const;
 
-export function Layout(props: { title: string; children?: JSX.Element | JSX.Element[]; scripts?: string[] }) {
+export function Layout(props: {
+  title: string;
+  children?: JSX.Element | JSX.Element[];
+  scripts?: string[];
+  /** The door page is an installable web app. */
+  manifest?: boolean;
+}) {
   return (
     <>
       {"<!doctype html>"}
@@ -23,7 +29,9 @@ export function Layout(props: { title: string; children?: JSX.Element | JSX.Elem
           <meta charset="utf-8" />
           <meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover" />
           <title safe>{props.title}</title>
-          <link rel="icon" href="data:," />
+          <link rel="icon" href="/assets/icon.svg" type="image/svg+xml" />
+          {props.manifest ? <link rel="manifest" href="/manifest.webmanifest" /> : ""}
+          {props.manifest ? <meta name="theme-color" content="#1b5e20" /> : ""}
           <link rel="stylesheet" href="/assets/app.css" />
           {/* Not deferred: htmx must have its extensions before it processes the page. */}
           <script src="/assets/htmx.min.js"></script>

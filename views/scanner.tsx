@@ -1,6 +1,6 @@
+import { EXIT_TEXT, type ExitOutcome } from "../src/checkin/decide";
 import type { ScanResult } from "../src/checkin/scan";
 import type { Person } from "../src/participants/directory";
-import type { ParticipantDoc } from "../src/participants/repo";
 import type { SessionDoc } from "../src/sessions/repo";
 import { fmtTime } from "./components";
 import { Layout } from "./layout";
@@ -56,28 +56,55 @@ export function SessionPicker(props: { sessions: SessionSummary[] }) {
   );
 }
 
-export function ScannerPage(props: SessionSummary) {
-  const { session } = props;
+export interface DoorSettings {
+  /** Who works the door (shown, and recorded with queued scans). */
+  staff: string;
+  undoSeconds: number;
+}
+
+export function ScannerPage(props: SessionSummary & { door: DoorSettings }) {
+  const { session, door } = props;
   const id = String(session._id);
   return (
-    <Layout title={`Scan · ${session.name}`} scripts={["/assets/jsQR.js", "/assets/scanner.js"]}>
-      <section class="scanner" data-session={id}>
+    <Layout
+      title={`Scan · ${session.name}`}
+      scripts={["/assets/idb.js", "/assets/jsQR.js", "/assets/scanner.js"]}
+      manifest
+    >
+      <section
+        class="scanner"
+        data-session={id}
+        data-staff={door.staff}
+        data-undo-seconds={String(door.undoSeconds)}
+      >
+        <div id="door-status" class="door-status online" role="status" aria-live="polite">
+          <span class="state">Online</span> · <span class="waiting">0 waiting</span>
+        </div>
         <div class="scanner-head">
           <div>
             <h1 safe>{session.name}</h1>
             <p class="meta" safe>
               {`${session.location ?? ""} · ${fmtTime(session.startTime)}–${fmtTime(session.endTime)} UTC · ${session.status}`}
             </p>
+            <p class="meta">
+              <span safe>{door.staff}</span> · device <strong id="device-label">not named</strong>{" "}
+              <button type="button" id="device-rename" class="link">
+                name this device
+              </button>
+            </p>
           </div>
           <CountBadge {...props} />
         </div>
-        <form
-          id="scan-form"
-          class="scan-form"
-          hx-post={`/scan/${id}`}
-          hx-target="#verdict"
-          hx-swap="innerHTML"
-        >
+        <form id="scan-form" class="scan-form" action={`/scan/${id}`} method="post">
+          <fieldset class="direction">
+            <legend>Door</legend>
+            <label>
+              <input type="radio" name="direction" value="entry" checked /> Entry
+            </label>
+            <label>
+              <input type="radio" name="direction" value="exit" /> Exit
+            </label>
+          </fieldset>
           <label for="code">Badge code</label>
           <input
             id="code"
@@ -96,13 +123,20 @@ export function ScannerPage(props: SessionSummary) {
           </button>
         </form>
         <video id="camera" muted hidden></video>
-        <div id="verdict" class="verdict-slot" aria-live="assertive"></div>
+        <div id="verdict" class="verdict-slot" aria-live="assertive" aria-atomic="true"></div>
+        <details id="sync-report" class="sync-report" hidden>
+          <summary>
+            Sync report: <span class="synced">0</span> synced, <span class="conflicts">0</span> differ
+          </summary>
+          <ul></ul>
+        </details>
         <details class="search">
           <summary>Find by name or email</summary>
           <input
             type="search"
             name="q"
             placeholder="Name or email"
+            aria-label="Find by name or email"
             hx-get={`/scan/${id}/search`}
             hx-trigger="input changed delay:250ms, search"
             hx-target="#search-results"
@@ -117,31 +151,75 @@ export function ScannerPage(props: SessionSummary) {
 
 const HEADLINE: Record<string, string> = {
   accept: "Welcome",
+  reentry: "Welcome back",
   decide: "Needs a decision",
   already: "Already checked in",
   refuse: "Not admitted",
 };
 
+const ICON: Record<string, string> = { accept: "✓", decide: "?", already: "=", refuse: "✕" };
+
+/** Who the verdict is about: name, organization, status and the note for the door. */
+function PersonLines(props: { participant: Person }) {
+  const { participant } = props;
+  return (
+    <>
+      <p class="person" safe>
+        {participant.name}
+      </p>
+      <p class="org" safe>
+        {[
+          participant.organization,
+          participant.status !== "regular" ? participant.status.replace("_", " ") : "",
+        ]
+          .filter(Boolean)
+          .join(" · ")}
+      </p>
+      {participant.doorNote ? (
+        <p class="door-note" safe>
+          {`Note: ${participant.doorNote}`}
+        </p>
+      ) : (
+        ""
+      )}
+    </>
+  );
+}
+
+/** An Undo button for the admission just made, shown for the undo window. */
+function UndoButton(props: { sessionId: string; checkInId: string; seconds: number }) {
+  return (
+    <form
+      hx-post={`/scan/${props.sessionId}/undo`}
+      hx-target="#verdict"
+      class="undo-form"
+      data-expires-in={String(props.seconds)}
+    >
+      <input type="hidden" name="checkInId" value={props.checkInId} />
+      <button type="submit" class="secondary">
+        Undo
+      </button>
+    </form>
+  );
+}
+
 /** The verdict that fills the screen, plus the live count swapped out of band. */
-export function Verdict(props: { result: ScanResult; message: string; code: string }) {
+export function Verdict(props: { result: ScanResult; message: string; code: string; undoSeconds: number }) {
   const { verdict, participant, session, checkIn } = props.result;
   const tone = TONE[verdict.outcome] ?? "red";
   const id = String(session._id);
+  const headline = verdict.reason === "reentry" ? HEADLINE.reentry : HEADLINE[verdict.outcome];
   return (
     <>
       <div class={`verdict ${tone}`} data-outcome={verdict.outcome} data-reason={verdict.reason}>
-        <p class="headline" safe>
-          {HEADLINE[verdict.outcome] ?? ""}
+        <p class="headline">
+          <span class="icon" aria-hidden="true">
+            {ICON[verdict.outcome] ?? ""}
+          </span>{" "}
+          <span safe>{headline ?? ""}</span>
         </p>
         {participant ? (
-          <>
-            <p class="person" safe>
-              {participant.name}
-            </p>
-            <p class="org" safe>
-              {participant.organization ?? ""}
-            </p>
-          </>
+          <PersonLines participant={participant} />
         ) : (
           <p class="person" safe>
             {props.code}
@@ -151,6 +229,11 @@ export function Verdict(props: { result: ScanResult; message: string; code: stri
           {props.message}
         </p>
         {verdict.outcome === "accept" && verdict.isLate ? <p class="late">Late arrival</p> : ""}
+        {verdict.outcome === "accept" && checkIn && !props.result.replayed ? (
+          <UndoButton sessionId={id} checkInId={String(checkIn._id)} seconds={props.undoSeconds} />
+        ) : (
+          ""
+        )}
         {verdict.outcome === "already" && checkIn ? (
           <p class="meta" safe>{`In since ${fmtTime(checkIn.checkInTime)} UTC`}</p>
         ) : (
@@ -196,14 +279,69 @@ export function Declined(props: { participant: Person; reason: string }) {
   );
 }
 
-export function SearchResults(props: { sessionId: string; people: ParticipantDoc[]; query: string }) {
+/** What an exit scan found. */
+export function ExitVerdict(props: { outcome: ExitOutcome; participant: Person | null; code: string }) {
+  const tone = props.outcome === "left" ? "blue" : props.outcome === "unknown" ? "red" : "grey";
+  return (
+    <div class={`verdict ${tone}`} data-outcome={`exit-${props.outcome}`}>
+      <p class="headline">
+        <span class="icon" aria-hidden="true">
+          ←
+        </span>{" "}
+        {props.outcome === "left" ? "Goodbye" : "Exit"}
+      </p>
+      {props.participant ? (
+        <PersonLines participant={props.participant} />
+      ) : (
+        <p class="person" safe>
+          {props.code}
+        </p>
+      )}
+      <p class="reason" safe>
+        {EXIT_TEXT[props.outcome]}
+      </p>
+    </div>
+  );
+}
+
+export function Undone(props: { participant: Person | null; undid: "admission" | "reentry" }) {
+  return (
+    <div class="verdict grey" data-outcome="undone">
+      <p class="headline">
+        <span class="icon" aria-hidden="true">
+          ↶
+        </span>{" "}
+        Undone
+      </p>
+      <p class="person" safe>
+        {props.participant?.name ?? ""}
+      </p>
+      <p class="reason">
+        {props.undid === "reentry"
+          ? "The re-entry was taken back: the person counts as outside."
+          : "The check-in was taken back: the seat and the count are free again."}
+      </p>
+    </div>
+  );
+}
+
+export interface Found {
+  person: Person;
+  /** The person's registration for this session, if any. */
+  registration: string | null;
+}
+
+export function SearchResults(props: { sessionId: string; people: Found[]; query: string }) {
   if (props.query.length < 2) return <p class="meta">Type at least two characters.</p>;
   if (props.people.length === 0) return <p class="meta">Nobody matches.</p>;
   return (
     <ul class="results">
-      {props.people.map((p) => (
+      {props.people.map(({ person: p, registration }) => (
         <li>
           <span safe>{`${p.name}${p.organization ? ` · ${p.organization}` : ""}`}</span>
+          <span class={`reg reg-${registration ?? "none"}`} safe>
+            {registration ? `registered: ${registration}` : "not registered"}
+          </span>
           <form hx-post={`/scan/${props.sessionId}`} hx-target="#verdict">
             <input type="hidden" name="participantId" value={String(p._id)} />
             <input type="hidden" name="method" value="search" />

@@ -162,7 +162,9 @@ export function authPlugin(rt: Runtime, sessions: Sessions, tokens: Tokens, acco
           rt.config.trustedProxies,
         );
         const need = requirement(request.method, url.pathname);
-        const exempt = /^\/(api\/v1\/health|metrics|assets\/)/.test(url.pathname);
+        const exempt = /^\/(api\/v1\/health|metrics|assets\/|sw\.js$|manifest\.webmanifest$)/.test(
+          url.pathname,
+        );
         if (need === "public") {
           if (!exempt) await enforceRateLimit(rt.redis.cmd, `address:${address}`, rt.config.throttle);
           if (request.method === "POST" && crossSite(request))

@@ -21,6 +21,7 @@ const RULES: readonly Rule[] = [
   { methods: "*", path: /^\/api\/v1\/health(\/|$)/, need: "public" },
   { methods: READ, path: /^\/(metrics|favicon\.ico)$/, need: "public" },
   { methods: READ, path: /^\/assets\//, need: "public" },
+  { methods: READ, path: /^\/(sw\.js|manifest\.webmanifest)$/, need: "public" },
   { methods: "*", path: /^\/(login|logout)$/, need: "public" },
   // Door work.
   { methods: "*", path: /^\/scan(\/|$)/, need: "scanner" },

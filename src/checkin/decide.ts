@@ -1,10 +1,11 @@
 // The scan decision: pure, so every branch is unit-tested without servers.
 
 import { REGISTRATION_STATUSES, type RegistrationStatus } from "../registrations/repo";
-import type { SessionStatus } from "../sessions/repo";
+import type { CapacityMode, SessionStatus } from "../sessions/repo";
 
 export type Reason =
   | "ok"
+  | "reentry"
   | "already_checked_in"
   | "not_registered"
   | "registration_cancelled"
@@ -25,6 +26,7 @@ export interface DecisionSession {
   capacityEnforced: boolean;
   requiresRegistration: boolean;
   lateThresholdMinutes: number | null;
+  capacityMode?: CapacityMode;
 }
 
 export interface DecisionInput {
@@ -32,7 +34,12 @@ export interface DecisionInput {
   session: DecisionSession;
   registration: { status: RegistrationStatus } | null;
   alreadyCheckedIn: boolean;
-  /** Accepted check-ins so far; compared with capacity when it is enforced. */
+  /** The person was checked in and has left since: coming back is a re-entry. */
+  checkedOut: boolean;
+  /**
+   * Places taken under the session's rule (admissions so far, or people inside now);
+   * compared with capacity when it is enforced.
+   */
   checkedInCount: number;
   now: Date;
   /** Staff chose "accept anyway" for someone without a confirmed registration. */
@@ -54,6 +61,7 @@ export interface Verdict {
  */
 export const REASONS: Record<Reason, { text: string; status: number }> = {
   ok: { text: "Checked in", status: 201 },
+  reentry: { text: "Welcome back: re-entry recorded", status: 201 },
   already_checked_in: { text: "Participant is already checked in to this session", status: 409 },
   not_registered: { text: "Participant is not registered for this session", status: 400 },
   registration_cancelled: {
@@ -70,6 +78,16 @@ export const REASONS: Record<Reason, { text: string; status: number }> = {
   unknown_code: { text: "Badge code not found", status: 404 },
   inactive_participant: { text: "Participant's badge is deactivated", status: 400 },
 };
+
+/** What an exit scan found, in the words the door shows. */
+export const EXIT_TEXT = {
+  left: "Exit recorded",
+  already_out: "Already left: this exit was recorded before",
+  not_in: "Not checked in to this session: nothing to record",
+  unknown: "Badge code not found",
+} as const;
+
+export type ExitOutcome = keyof typeof EXIT_TEXT;
 
 /** What a door may do after each outcome: accept anyway, decline. */
 export const DOOR_ACTIONS: Record<Outcome, { canAccept: boolean; canDecline: boolean }> = {
@@ -123,7 +141,13 @@ export function decide(input: DecisionInput): Verdict {
   if (!input.participant.isActive) return verdict("refuse", "inactive_participant");
   if (session.status === "ended") return verdict("refuse", "session_ended");
   if (session.status !== "open") return verdict("refuse", "session_not_open");
-  if (input.alreadyCheckedIn) return verdict("already", "already_checked_in");
+  if (input.alreadyCheckedIn) {
+    if (!input.checkedOut) return verdict("already", "already_checked_in");
+    // Coming back counts once in attendance; only a room limited by people inside can be full.
+    if (session.capacityMode === "occupancy" && isFull(session, input.checkedInCount))
+      return verdict("refuse", "session_full");
+    return verdict("accept", "reentry");
+  }
   if (!wasRegistered && session.requiresRegistration) {
     return verdict("refuse", registration?.status === "cancelled" ? "registration_cancelled" : "invite_only");
   }
@@ -145,23 +169,34 @@ export type RegistrationState = RegistrationStatus | "none";
  * person is not inside yet with room to spare: the claim script in Redis takes a seat
  * for exactly these, so the rule stays written once, here.
  */
-export function admittingStates(
-  input: Omit<DecisionInput, "registration" | "alreadyCheckedIn" | "checkedInCount">,
-): RegistrationState[] {
+export function admittingStates(input: RuleInput): RegistrationState[] {
   return (["none", ...REGISTRATION_STATUSES] as const).filter(
     (state) =>
       decide({
         ...input,
         registration: state === "none" ? null : { status: state },
         alreadyCheckedIn: false,
+        checkedOut: false,
         checkedInCount: 0,
       }).outcome === "accept",
+  );
+}
+
+type RuleInput = Omit<DecisionInput, "registration" | "alreadyCheckedIn" | "checkedOut" | "checkedInCount">;
+
+/** Whether `decide` lets a person who has left come back in, with room to spare. */
+export function admitsReentry(input: RuleInput): boolean {
+  return (
+    decide({ ...input, registration: null, alreadyCheckedIn: true, checkedOut: true, checkedInCount: 0 })
+      .reason === "reentry"
   );
 }
 
 /** What an admission stored, as far as the answer needs it. */
 export interface Admission {
   nonce?: string;
+  /** The nonce of the last re-entry, so its retry is answered as it was. */
+  reentryNonce?: string;
   isLate: boolean;
   badge: "accepted" | "accepted_unregistered";
   wasRegistered: boolean;
@@ -170,6 +205,7 @@ export interface Admission {
 /** What the write found: its own check-in, someone else's for this person, no seat left, or no write. */
 export type Written<T extends Admission = Admission> =
   | { kind: "admitted"; doc: T }
+  | { kind: "reentered"; doc: T }
   | { kind: "duplicate"; existing: T }
   | { kind: "full" }
   | { kind: "none"; existing: T | null };
@@ -180,11 +216,11 @@ export type Written<T extends Admission = Admission> =
  */
 export function finalVerdict(decision: Verdict, written: Written, nonce?: string): Verdict {
   const original = written.kind === "duplicate" || written.kind === "none" ? written.existing : null;
-  if (nonce !== undefined && original?.nonce === nonce) {
+  if (nonce !== undefined && (original?.nonce === nonce || original?.reentryNonce === nonce)) {
     return {
       ...decision,
       outcome: "accept",
-      reason: "ok",
+      reason: original.nonce === nonce ? "ok" : "reentry",
       badge: original.badge,
       isLate: original.isLate,
       wasRegistered: original.wasRegistered,

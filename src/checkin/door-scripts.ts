@@ -5,9 +5,21 @@
 /** A claim older than this belongs to a request that died (claim to settle takes milliseconds); its person may be claimed again, the unique index still deciding. */
 export const PENDING_STALE_MS = 3000;
 
+/**
+ * The seat rule is "0" (capacity not enforced), "<capacity>" (a seat per admission, kept
+ * after an exit) or "<capacity>o" (occupancy: an exit gives the seat back). Each entry is
+ * "<I|O|P><L|->|<seat or ->|<payload>".
+ */
+const RULE = `
+local function capOf(rule) return tonumber(string.match(rule or "0", "%d+")) or 0 end
+local function seatOf(entry) return string.match(entry, "^..|([^|]*)|") end
+local function payloadOf(entry) return string.sub(entry, string.find(entry, "|", 4, true)) end
+`;
+
 /** Counts the roster and refills the free seats from the hash as it now is. */
-const RECOUNT = `
-local function recount(door, seats, cap)
+const RECOUNT = `${RULE}
+local function recount(door, seats, rule)
+  local cap = capOf(rule)
   local all = redis.call("hgetall", door)
   local n, taken = 0, {}
   for i = 1, #all, 2 do
@@ -26,46 +38,74 @@ local function recount(door, seats, cap)
     end
   end
   if #batch > 0 then redis.call("sadd", seats, unpack(batch)) end
-  redis.call("hset", door, "n", n, "cap", cap, "ready", "1")
+  redis.call("hset", door, "n", n, "cap", rule, "ready", "1")
 end
 `;
 
-export const CLAIM = `
+/**
+ * ARGV: participant, has a retry key, admitting registration states, seat rule, now (ms),
+ * "1" when a person who left may come back. Replies with the kind, the registration, the
+ * admissions, the places taken under the rule, then a seat and/or the person's entry.
+ */
+export const CLAIM = `${RULE}
 if ARGV[2] == "1" then
   local prior = redis.call("get", KEYS[3])
   if prior then return {"replay", prior} end
 end
-local pid, now, cap = ARGV[1], tonumber(ARGV[5]), tonumber(ARGV[4])
+local pid, rule, now = ARGV[1], ARGV[4], tonumber(ARGV[5])
+local cap, occupancy = capOf(rule), string.sub(rule, -1) == "o"
 local f = redis.call("hmget", KEYS[1], "r:" .. pid, "i:" .. pid, "n", "frozen", "cap", "ready")
 if not f[6] then return {"cold"} end
 if f[4] and tonumber(f[4]) > now then return {"frozen"} end
-if cap > 0 and tonumber(f[5] or "-1") ~= cap then return {"stale"} end
+if cap > 0 and (f[5] or "") ~= rule then return {"stale"} end
 local reg, n, entry, takeover = f[1] or "none", tonumber(f[3] or "0"), f[2], false
+local function taken()
+  if occupancy then return cap - redis.call("scard", KEYS[2]) end
+  return n
+end
 if entry and string.sub(entry, 1, 1) == "P" then
   if now - tonumber(string.match(entry, "|(%d+)$")) < ${PENDING_STALE_MS} then return {"busy"} end
   entry, takeover = nil, true
 end
-if entry then return {"facts", reg, n, entry} end
+if entry then
+  if string.sub(entry, 1, 1) ~= "O" or ARGV[6] ~= "1" then return {"facts", reg, n, taken(), "", entry} end
+  local seat = seatOf(entry)
+  if occupancy then
+    seat = redis.call("spop", KEYS[2])
+    if not seat then return {"full", reg, n, taken(), "", entry} end
+  end
+  redis.call("hset", KEYS[1], "i:" .. pid, "I" .. string.sub(entry, 2, 2) .. "|" .. seat .. payloadOf(entry))
+  return {"reentered", reg, n, taken(), seat, entry}
+end
 local admits = false
 for state in string.gmatch(ARGV[3], "[^,]+") do
   if state == reg then admits = true end
 end
-if not admits then return {"facts", reg, n, ""} end
+if not admits then return {"facts", reg, n, taken(), "", ""} end
 local seat = "-"
 if cap > 0 then
   seat = redis.call("spop", KEYS[2])
-  if not seat then return {"full", reg, n} end
+  if not seat then return {"full", reg, n, taken(), "", ""} end
 end
 redis.call("hset", KEYS[1], "i:" .. pid, "P-|" .. seat .. "|" .. ARGV[5])
 if not takeover then n = redis.call("hincrby", KEYS[1], "n", 1) end
-return {"claimed", reg, n, seat}`;
+return {"claimed", reg, n, taken(), seat, ""}`;
 
-/** Another seat for a claim whose seat MongoDB says is taken; nil (claim withdrawn) when none is left. */
-export const RECLAIM = `
+/**
+ * Another seat for a claim whose seat MongoDB says is taken; nil (claim withdrawn) when
+ * none is left. ARGV: participant, now, and for a re-entry the entry it came back from.
+ */
+export const RECLAIM = `${RULE}
 local seat = redis.call("spop", KEYS[2])
 if seat then
-  redis.call("hset", KEYS[1], "i:" .. ARGV[1], "P-|" .. seat .. "|" .. ARGV[2])
+  local entry = "P-|" .. seat .. "|" .. ARGV[2]
+  if ARGV[3] ~= "" then entry = "I" .. string.sub(ARGV[3], 2, 2) .. "|" .. seat .. payloadOf(ARGV[3]) end
+  redis.call("hset", KEYS[1], "i:" .. ARGV[1], entry)
   return seat
+end
+if ARGV[3] ~= "" then
+  redis.call("hset", KEYS[1], "i:" .. ARGV[1], ARGV[3])
+  return false
 end
 if redis.call("hdel", KEYS[1], "i:" .. ARGV[1]) == 1 then redis.call("hincrby", KEYS[1], "n", -1) end
 return false`;
@@ -74,7 +114,7 @@ return false`;
  * A claim that did not become this request's check-in: ARGV[2] is the entry of the
  * person's existing check-in (the claim's count now stands for it) or "" (withdrawn).
  */
-export const ROLLBACK = `
+export const ROLLBACK = `${RULE}
 local key = "i:" .. ARGV[1]
 local current = redis.call("hget", KEYS[1], key)
 if ARGV[2] ~= "" then
@@ -85,24 +125,29 @@ elseif current and string.sub(current, 1, 1) == "P" then
   redis.call("hincrby", KEYS[1], "n", -1)
 end
 local seat = tonumber(ARGV[3])
-if seat and seat < tonumber(redis.call("hget", KEYS[1], "cap") or "0") then redis.call("sadd", KEYS[2], seat) end
+if seat and seat < capOf(redis.call("hget", KEYS[1], "cap")) then redis.call("sadd", KEYS[2], seat) end
 return 1`;
 
 /** An undone check-in: entry, count and seat are given back. */
-export const UNDO = `
+export const UNDO = `${RULE}
 local removed = redis.call("hdel", KEYS[1], "i:" .. ARGV[1])
 if removed == 1 then redis.call("hincrby", KEYS[1], "n", -1) end
 local seat = tonumber(ARGV[2])
-if removed == 1 and seat and seat < tonumber(redis.call("hget", KEYS[1], "cap") or "0") then
+if removed == 1 and seat and seat < capOf(redis.call("hget", KEYS[1], "cap")) then
   redis.call("sadd", KEYS[2], seat)
 end
 redis.call("hincrby", KEYS[1], "v", 1)
 return removed`;
 
-export const LEAVE = `
+/** An exit: the entry as stored now; ARGV[3] is the seat it gave back (occupancy). */
+export const LEAVE = `${RULE}
 local key = "i:" .. ARGV[1]
 local current = redis.call("hget", KEYS[1], key)
-if current and string.sub(current, 1, 1) == "I" then redis.call("hset", KEYS[1], key, "O" .. string.sub(current, 2)) end
+if current and string.sub(current, 1, 1) == "I" then
+  redis.call("hset", KEYS[1], key, ARGV[2])
+  local seat = tonumber(ARGV[3])
+  if seat and seat < capOf(redis.call("hget", KEYS[1], "cap")) then redis.call("sadd", KEYS[2], seat) end
+end
 redis.call("hincrby", KEYS[1], "v", 1)
 return 1`;
 
@@ -114,14 +159,14 @@ for i = 3, #ARGV, 2 do
   if string.sub(ARGV[i], 1, 2) == "i:" then redis.call("hsetnx", KEYS[1], ARGV[i], ARGV[i + 1])
   else redis.call("hset", KEYS[1], ARGV[i], ARGV[i + 1]) end
 end
-recount(KEYS[1], KEYS[2], tonumber(ARGV[2]))
+recount(KEYS[1], KEYS[2], ARGV[2])
 return 1`;
 
 /**
  * The session as a snapshot says, keeping what it cannot know yet: claims still in flight
  * (one left by a request that died is dropped, so its seat is free again) and check-ins
  * settled after it was read (their entry answers their retries). Lifts a freeze.
- * ARGV: capacity, now (ms), then field/value pairs.
+ * ARGV: seat rule, now (ms), then field/value pairs.
  */
 export const REPLACE = `${RECOUNT}
 local all = redis.call("hgetall", KEYS[1])
@@ -138,7 +183,7 @@ for i = 1, #all, 2 do
     end
   end
 end
-recount(KEYS[1], KEYS[2], tonumber(ARGV[1]))
+recount(KEYS[1], KEYS[2], ARGV[1])
 redis.call("hset", KEYS[1], "v", v)
 return 1`;
 

@@ -2,6 +2,7 @@ import type Redis from "ioredis";
 import { BSON, type Db, type ObjectId } from "mongodb";
 import { KEYS } from "../infra/keys";
 import { registrationsOf } from "../registrations/repo";
+import { type SessionDoc, sessionsOf } from "../sessions/repo";
 import type { RegistrationState } from "./decide";
 import {
   BUILD,
@@ -23,7 +24,8 @@ import { type CheckInDoc, checkinsOf } from "./repo";
 //                    flight, payload = claim time), I (inside) or O (left); payload = the
 //                    check-in itself, so a retried admission is answered from here
 //   n                admissions, claims in flight included
-//   cap              the enforced capacity the free-seat set was built for (0: none)
+//   cap              the seat rule the free-seat set was built for: "0" (none), "<capacity>"
+//                    (a seat per admission) or "<capacity>o" (occupancy: exits free seats)
 //   frozen           claims wait until this time (ms): capacity is being changed
 //   v                bumped by every change a snapshot could miss (builds compare it)
 //   ready            set once the hash holds the whole session
@@ -50,7 +52,7 @@ function defineScripts(redis: Redis): Scripts {
     ["reclaimSeat", 2, RECLAIM],
     ["rollbackClaim", 2, ROLLBACK],
     ["undoEntry", 2, UNDO],
-    ["leaveEntry", 1, LEAVE],
+    ["leaveEntry", 2, LEAVE],
     ["buildDoor", 2, BUILD],
     ["replaceDoor", 2, REPLACE],
     ["replaceRegistrations", 1, REGISTRATIONS],
@@ -79,12 +81,26 @@ export function checkInOfEntry(
   return { ...(BSON.EJSON.parse(payload, { relaxed: false }) as CheckInDoc), sessionId, participantId };
 }
 
+/** What the room knows: the registration, admissions so far, places taken under the rule, the person's entry. */
+interface RoomFacts {
+  registration: RegistrationState;
+  count: number;
+  taken: number;
+  entry: string;
+}
+
 export type Claim =
   | { kind: "replay"; stored: string }
   | { kind: "cold" | "frozen" | "stale" | "busy" }
-  | { kind: "facts"; registration: RegistrationState; count: number; entry: string }
-  | { kind: "full"; registration: RegistrationState; count: number }
-  | { kind: "claimed"; registration: RegistrationState; count: number; seat: number | null };
+  | ({ kind: "facts" | "full" } & RoomFacts)
+  /** A seat (or none where capacity is not enforced) held for a new admission or, with an entry, a re-entry. */
+  | ({ kind: "claimed" | "reentered"; seat: number | null } & RoomFacts);
+
+/** The seat rule a door state is built for: see door-scripts.ts. */
+export function seatRule(s: Pick<SessionDoc, "capacity" | "capacityEnforced" | "capacityMode">): string {
+  if (!s.capacityEnforced || s.capacity <= 0) return "0";
+  return `${s.capacity}${s.capacityMode === "occupancy" ? "o" : ""}`;
+}
 
 export interface ClaimInput {
   sessionId: ObjectId;
@@ -92,8 +108,9 @@ export interface ClaimInput {
   /** The idempotency key of this scan's answer, when it carries a nonce. */
   idemKey: string | null;
   admitting: RegistrationState[];
-  /** Capacity enforced by seats (0: not enforced). */
-  capacity: number;
+  /** A person who left may come back in. */
+  reentry: boolean;
+  rule: string;
 }
 
 export function createDoor(redis: Redis, db: Db) {
@@ -116,14 +133,14 @@ export function createDoor(redis: Redis, db: Db) {
     ];
   }
 
-  async function enforcedCapacities(sessionIds: ObjectId[]): Promise<Map<string, number>> {
-    const docs = await db
-      .collection("sessions")
-      .find({ _id: { $in: sessionIds } }, { projection: { capacity: 1, capacityEnforced: 1 } })
+  async function seatRules(sessionIds: ObjectId[]): Promise<Map<string, string>> {
+    const docs = await sessionsOf(db)
+      .find(
+        { _id: { $in: sessionIds } },
+        { projection: { capacity: 1, capacityEnforced: 1, capacityMode: 1 } },
+      )
       .toArray();
-    return new Map(
-      docs.map((s) => [String(s._id), s.capacityEnforced && s.capacity > 0 ? Number(s.capacity) : 0]),
-    );
+    return new Map(docs.map((s) => [String(s._id), seatRule(s)]));
   }
 
   /** Builds the hashes of these sessions that are not built yet: two queries in all. */
@@ -137,14 +154,14 @@ export function createDoor(redis: Redis, db: Db) {
     const versions = new Map(cold.map((id) => [String(id), states[sessionIds.indexOf(id)]?.[1]?.[0] ?? ""]));
     const byId = new Map(cold.map((id) => [String(id), id]));
     const filter = everything && cold.length === sessionIds.length ? {} : { sessionId: { $in: cold } };
-    const capacities = await enforcedCapacities(cold);
+    const rules = await seatRules(cold);
     const build = (key: string, fields: string[]) => {
       const id = byId.get(key) as ObjectId;
       return scripts.buildDoor(
         door(id),
         seats(id),
         versions.get(key) ?? "",
-        capacities.get(key) ?? 0,
+        rules.get(key) ?? "0",
         ...fields,
       );
     };
@@ -195,29 +212,40 @@ export function createDoor(redis: Redis, db: Db) {
         input.participantId ? String(input.participantId) : "-",
         input.idemKey ? "1" : "0",
         input.participantId ? input.admitting.join(",") : "",
-        input.capacity,
+        input.rule,
         now,
+        input.reentry ? "1" : "0",
       )) as [string, ...(string | number | null)[]];
-      const [kind, a, b, c] = reply;
-      const registration = a as RegistrationState;
-      switch (kind) {
-        case "replay":
-          return { kind, stored: String(a) };
-        case "facts":
-          return { kind, registration, count: Number(b), entry: String(c ?? "") };
-        case "full":
-          return { kind, registration, count: Number(b) };
-        case "claimed":
-          return { kind, registration, count: Number(b), seat: c === "-" || c == null ? null : Number(c) };
-        default:
-          return { kind: kind as "cold" | "frozen" | "stale" | "busy" };
-      }
+      const [kind, a, count, taken, seat, entry] = reply;
+      if (kind === "replay") return { kind, stored: String(a) };
+      if (kind !== "facts" && kind !== "full" && kind !== "claimed" && kind !== "reentered")
+        return { kind: kind as "cold" | "frozen" | "stale" | "busy" };
+      const facts = {
+        registration: a as RegistrationState,
+        count: Number(count),
+        taken: Number(taken),
+        entry: String(entry ?? ""),
+      };
+      if (kind === "facts" || kind === "full") return { kind, ...facts };
+      return { kind, ...facts, seat: seat === "-" || seat === "" || seat == null ? null : Number(seat) };
     },
     /** A claim's check-in is stored: its entry becomes the stored one. */
     settle: (doc: CheckInDoc) =>
       redis.hset(door(doc.sessionId), `i:${doc.participantId}`, entryOf(doc)).then(() => undefined),
-    async reclaim(sessionId: ObjectId, participantId: ObjectId, now = Date.now()): Promise<number | null> {
-      const seat = await scripts.reclaimSeat(door(sessionId), seats(sessionId), String(participantId), now);
+    /** `reentryFrom`: the entry a re-entry came back from (restored when no seat is left). */
+    async reclaim(
+      sessionId: ObjectId,
+      participantId: ObjectId,
+      reentryFrom = "",
+      now = Date.now(),
+    ): Promise<number | null> {
+      const seat = await scripts.reclaimSeat(
+        door(sessionId),
+        seats(sessionId),
+        String(participantId),
+        now,
+        reentryFrom,
+      );
       return seat == null ? null : Number(seat);
     },
     /** Gives back a claim that did not become a check-in; `existing` takes its place when there is one. */
@@ -225,14 +253,14 @@ export function createDoor(redis: Redis, db: Db) {
       sessionId: ObjectId,
       participantId: ObjectId,
       seat: number | null,
-      existing: CheckInDoc | null,
+      existing: CheckInDoc | string | null,
     ) =>
       scripts
         .rollbackClaim(
           door(sessionId),
           seats(sessionId),
           String(participantId),
-          existing ? entryOf(existing) : "",
+          typeof existing === "string" ? existing : existing ? entryOf(existing) : "",
           seatArg(seat),
         )
         .then(() => undefined),
@@ -240,8 +268,17 @@ export function createDoor(redis: Redis, db: Db) {
       scripts
         .undoEntry(door(doc.sessionId), seats(doc.sessionId), String(doc.participantId), seatArg(doc.seat))
         .then(() => undefined),
-    leave: (doc: CheckInDoc) =>
-      scripts.leaveEntry(door(doc.sessionId), String(doc.participantId)).then(() => undefined),
+    /** An exit is stored (`freed`: the seat it gave back, in an occupancy room). */
+    leave: (doc: CheckInDoc, freed: number | null) =>
+      scripts
+        .leaveEntry(
+          door(doc.sessionId),
+          seats(doc.sessionId),
+          String(doc.participantId),
+          entryOf(doc),
+          seatArg(freed),
+        )
+        .then(() => undefined),
     /** A cold session is built once per instance at a time; concurrent scans share the build. */
     build(sessionId: ObjectId): Promise<void> {
       const id = String(sessionId);
@@ -264,11 +301,11 @@ export function createDoor(redis: Redis, db: Db) {
     },
     /** Rebuilt exactly from MongoDB now (after a re-seat, a restore or a direct change). */
     async replace(sessionId: ObjectId): Promise<void> {
-      const [fields, capacities] = await Promise.all([snapshot(sessionId), enforcedCapacities([sessionId])]);
+      const [fields, rules] = await Promise.all([snapshot(sessionId), seatRules([sessionId])]);
       await scripts.replaceDoor(
         door(sessionId),
         seats(sessionId),
-        capacities.get(String(sessionId)) ?? 0,
+        rules.get(String(sessionId)) ?? "0",
         Date.now(),
         ...fields,
       );

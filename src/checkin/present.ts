@@ -1,7 +1,7 @@
 import { participantFor } from "../auth/plugin";
 import type { Person } from "../participants/directory";
 import type { SessionDoc } from "../sessions/repo";
-import { DOOR_ACTIONS, isFull } from "./decide";
+import { DOOR_ACTIONS, type ExitOutcome, isFull } from "./decide";
 import type { ScanLogDoc } from "./repo";
 import type { ScanResult } from "./scan";
 
@@ -37,7 +37,7 @@ export function verification(result: ScanResult) {
   const full = isFull(session, count);
   const open = session.status === "open";
   // Whatever else is wrong (closed session, deactivated badge), someone inside is inside.
-  const already = checkIn !== null;
+  const already = checkIn !== null && !checkIn.checkedOutAt;
   const registered = registration?.status === "confirmed";
   const badge = already ? "ALREADY_CHECKED_IN" : registered ? "REGISTERED" : "NOT_REGISTERED";
   return {
@@ -110,5 +110,22 @@ export function scanJson(request: Request, result: ScanResult) {
       method: checkIn.method,
       seat: checkIn.seat,
     },
+  };
+}
+
+/** `data` of an exit scan. */
+export function exitJson(
+  request: Request,
+  left: {
+    outcome: ExitOutcome;
+    participant: Person | null;
+    checkIn: { _id: unknown; checkedOutAt: Date | null } | null;
+  },
+) {
+  return {
+    direction: "exit",
+    outcome: left.outcome,
+    participant: left.participant && participantFor(request, briefParticipant(left.participant)),
+    checkIn: left.checkIn && { _id: left.checkIn._id, checkedOutAt: left.checkIn.checkedOutAt },
   };
 }

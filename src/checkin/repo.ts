@@ -11,6 +11,7 @@ export interface CheckInDoc {
   checkInTime: Date;
   method: Method;
   checkedInBy?: string;
+  checkedInById?: string;
   device?: string;
   notes?: string;
   isLate: boolean;
@@ -24,6 +25,10 @@ export interface CheckInDoc {
   instance: string;
   nonce?: string;
   checkedOutAt: Date | null;
+  /** Times the person came back in after leaving; the last re-entry's time and nonce. */
+  reentries?: number;
+  lastEntryAt?: Date;
+  reentryNonce?: string;
   createdAt: Date;
   updatedAt: Date;
   __v: number;
@@ -47,6 +52,13 @@ export interface ScanLogDoc {
   checkInId?: ObjectId;
   /** Facts recorded with a staff decision (whether the person was registered). */
   response?: { wasRegistered: boolean };
+  /** A scan a door queued while offline: when it was scanned, synced, and what the door decided. */
+  offline?: true;
+  scannedAt?: Date;
+  syncedAt?: Date;
+  provisional?: string;
+  /** The door let the person in and the server did not, or the other way round. */
+  conflict?: true;
 }
 
 /** The check-in document for an admission, as the verdict and the seat claimed make it. */
@@ -55,21 +67,25 @@ export function newCheckIn(fields: {
   participantId: ObjectId;
   method: Method;
   by?: string;
+  byId?: string;
   device?: string;
   notes?: string;
   nonce?: string;
   verdict: Pick<Verdict, "isLate" | "wasRegistered">;
   seat: number | string;
   instance: string;
+  /** When the door scanned it (a queued offline scan), else now. */
+  checkInTime?: Date;
 }): CheckInDoc {
   const now = new Date();
   return {
     _id: new ObjectId(),
     participantId: fields.participantId,
     sessionId: fields.sessionId,
-    checkInTime: now,
+    checkInTime: fields.checkInTime ?? now,
     method: fields.method,
     ...(fields.by ? { checkedInBy: fields.by } : {}),
+    ...(fields.byId ? { checkedInById: fields.byId } : {}),
     ...(fields.device ? { device: fields.device } : {}),
     ...(fields.notes ? { notes: fields.notes } : {}),
     isLate: fields.verdict.isLate,

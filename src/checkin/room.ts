@@ -9,10 +9,11 @@ import { registrationsOf } from "../registrations/repo";
 import type { SessionCache } from "../sessions/cache";
 import type { SessionDoc } from "../sessions/repo";
 import type { RegistrationState } from "./decide";
-import { checkInOfEntry, type Door } from "./door";
+import { checkInOfEntry, type Door, seatRule } from "./door";
 import type { CheckinMetrics } from "./metrics";
 import { type CheckInDoc, checkinsOf } from "./repo";
 import type { ScanResult } from "./scan";
+import { freeSeatsInDb } from "./seats";
 
 // Asking the room: the scan's questions in one Redis script (door.ts), with the usual
 // detours (a cold or stale door state, a re-seat in progress, another door on the same
@@ -27,9 +28,15 @@ const WAIT_STEP_MS = 10;
 export interface Facts {
   registration: RegistrationState;
   existing: CheckInDoc | null;
+  /** Admissions so far. */
   count: number;
-  /** A claim to turn into the check-in: a seat number, or null where capacity is not enforced. */
-  claim: { seat: number | null } | null;
+  /** Places taken under the session's rule: admissions, or people inside now (occupancy). */
+  taken: number;
+  /**
+   * A claim to turn into the check-in: a seat number, or null where capacity is not
+   * enforced; for a re-entry, the roster entry the person came back from.
+   */
+  claim: { seat: number | null; reentryFrom?: string } | null;
   viaRedis: boolean;
 }
 
@@ -38,6 +45,8 @@ export interface Question {
   idemKey: string | null;
   fingerprint: string;
   admitting: (session: SessionDoc) => RegistrationState[];
+  /** Whether the rule lets a person who left come back in. */
+  reentry: (session: SessionDoc) => boolean;
 }
 
 export type Answer = { replay: ScanResult } | { facts: Facts; session: SessionDoc };
@@ -54,6 +63,7 @@ export interface RoomParts {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export const enforced = (s: SessionDoc) => (s.capacityEnforced && s.capacity > 0 ? s.capacity : 0);
+const occupancy = (s: SessionDoc) => s.capacityMode === "occupancy";
 
 export function createRoom(parts: RoomParts) {
   const { db, door, sessions, metrics } = parts;
@@ -67,7 +77,17 @@ export function createRoom(parts: RoomParts) {
       participant ? checkinsOf(db).findOne({ sessionId: session._id, participantId: participant._id }) : null,
       checkinsOf(db).countDocuments({ sessionId: session._id }),
     ]);
-    return { registration: registration?.status ?? "none", existing, count, claim: null, viaRedis: false };
+    const taken = occupancy(session)
+      ? await checkinsOf(db).countDocuments({ sessionId: session._id, checkedOutAt: null })
+      : count;
+    return {
+      registration: registration?.status ?? "none",
+      existing,
+      count,
+      taken,
+      claim: null,
+      viaRedis: false,
+    };
   }
 
   /**
@@ -89,7 +109,8 @@ export function createRoom(parts: RoomParts) {
         participantId: participant?._id ?? null,
         idemKey: question.idemKey,
         admitting,
-        capacity: enforced(session),
+        reentry: question.reentry(session),
+        rule: seatRule(session),
       });
       const existing = (entry: string) =>
         participant ? checkInOfEntry(entry, session._id, participant._id) : null;
@@ -117,11 +138,21 @@ export function createRoom(parts: RoomParts) {
             session,
             facts: { ...claim, existing: null, claim: { seat: claim.seat }, viaRedis: true },
           };
+        case "reentered":
+          return {
+            session,
+            facts: {
+              ...claim,
+              existing: existing(claim.entry),
+              claim: { seat: claim.seat, reentryFrom: claim.entry },
+              viaRedis: true,
+            },
+          };
         case "full":
           // Seats lost by a request that died would make the room look full: ask MongoDB, at most once a second.
           if (!recounted && (await mayRecount(session._id))) {
             recounted = true;
-            if ((await checkinsOf(db).countDocuments({ sessionId: session._id })) < enforced(session)) {
+            if ((await freeSeatsInDb(db, session._id)).length > 0) {
               await door.replace(session._id);
               continue;
             }
@@ -130,8 +161,8 @@ export function createRoom(parts: RoomParts) {
             session,
             facts: {
               ...claim,
-              count: Math.max(claim.count, session.capacity),
-              existing: null,
+              taken: Math.max(claim.taken, session.capacity),
+              existing: existing(claim.entry),
               claim: null,
               viaRedis: true,
             },

@@ -7,8 +7,17 @@ import { IdSchema, pageQuery, pagination, sortFor } from "../http/query";
 import { participantsOf } from "../participants/repo";
 import type { Runtime } from "../runtime";
 import { sessionsOf } from "../sessions/repo";
-import { REASONS, reasonText } from "./decide";
-import { attemptJson, briefParticipant, briefSession, capacityInfo, scanJson, verification } from "./present";
+import { EXIT_TEXT, REASONS, reasonText } from "./decide";
+import { offlineScan } from "./offline";
+import {
+  attemptJson,
+  briefParticipant,
+  briefSession,
+  capacityInfo,
+  exitJson,
+  scanJson,
+  verification,
+} from "./present";
 import { type CheckInDoc, checkinsOf, type Method, type ScanLogDoc, scanlogOf } from "./repo";
 import type { CheckinService, ScanResult } from "./service";
 
@@ -216,14 +225,26 @@ export function checkinRoutes(rt: Runtime, svc: CheckinService) {
     .post(
       "/scan",
       async ({ body, request, headers }) => {
+        const by = body.by ?? principalOf(request)?.name;
+        const offline = offlineScan(body);
+        if (body.direction === "exit") {
+          const left = await svc.exit({
+            sessionId: parseId(body.sessionId),
+            participant: { qrCode: body.qrCode },
+            by,
+            device: body.device,
+          });
+          return ok(request, exitJson(request, left), EXIT_TEXT[left.outcome]);
+        }
         const result = await svc.scan({
           sessionId: parseId(body.sessionId),
           participant: { qrCode: body.qrCode },
           method: "qr",
           acceptUnregistered: body.acceptUnregistered ?? false,
-          by: body.by ?? principalOf(request)?.name,
+          by,
           device: body.device,
           nonce: nonceOf(body, headers),
+          offline,
         });
         return ok(request, scanJson(request, result), reasonText(result.verdict, result.session), {
           capacityInfo: capacityInfo(result.session, result.count),
@@ -238,6 +259,9 @@ export function checkinRoutes(rt: Runtime, svc: CheckinService) {
             by: t.Optional(Name),
             device: t.Optional(Name),
             nonce: t.Optional(Nonce),
+            direction: t.Optional(t.Union([t.Literal("entry"), t.Literal("exit")])),
+            scannedAt: t.Optional(t.String({ format: "date-time" })),
+            provisional: t.Optional(t.Union([...Object.keys(REASONS), "unknown"].map((r) => t.Literal(r)))),
           },
           strict,
         ),

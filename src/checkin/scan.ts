@@ -10,10 +10,12 @@ import type { RegistrationStatus } from "../registrations/repo";
 import type { SessionCache } from "../sessions/cache";
 import type { SessionDoc } from "../sessions/repo";
 import {
+  admitsReentry,
   admittingStates,
   type DecisionInput,
   decide,
   finalVerdict,
+  type Reason,
   type Verdict,
   type Written,
 } from "./decide";
@@ -41,10 +43,44 @@ export interface ScanRequest {
   /** Staff accepted someone without a confirmed registration. */
   acceptUnregistered: boolean;
   by?: string;
+  /** The account or token behind `by`: a scanner may undo only their own admissions. */
+  byId?: string;
   device?: string;
   notes?: string;
   /** Client nonce or Idempotency-Key: the same key always gets the same answer. */
   nonce?: string;
+  /** A scan queued by a door while offline, replayed now. */
+  offline?: OfflineScan;
+}
+
+export interface OfflineScan {
+  /** When the door scanned it (checked against the bounds before it gets here). */
+  scannedAt: Date;
+  /** What the door decided on its own: a reason, or "unknown" when it could not tell. */
+  provisional: Reason | "unknown";
+}
+
+/** A queued scan is the same decision taken at the time it was scanned. */
+export function scanTime(request: Pick<ScanRequest, "offline">): Date {
+  return request.offline?.scannedAt ?? new Date();
+}
+
+/**
+ * A session that has ended since the offline door scanned someone in during it: that
+ * person was let in while it ran, so the scan is decided as if it were still open.
+ */
+function asAtScan(session: SessionDoc, request: ScanRequest): SessionDoc {
+  const at = request.offline?.scannedAt;
+  return at && session.status === "ended" && at <= session.endTime && at >= session.startTime
+    ? { ...session, status: "open" }
+    : session;
+}
+
+/** The door's own decision and the final one differ on whether the person got in. */
+export function isConflict(offline: OfflineScan | undefined, final: Verdict): boolean {
+  if (!offline || offline.provisional === "unknown") return false;
+  const doorLetIn = offline.provisional === "ok" || offline.provisional === "reentry";
+  return doorLetIn !== (final.outcome === "accept");
 }
 
 export interface ScanResult {
@@ -100,8 +136,8 @@ export function createScanner(parts: ScannerParts) {
 
   const ruleFor = (request: ScanRequest, session: SessionDoc, participant: Person | null) => ({
     participant,
-    session,
-    now: new Date(),
+    session: asAtScan(session, request),
+    now: scanTime(request),
     acceptUnregistered: request.acceptUnregistered,
     defaultLateThresholdMinutes: parts.lateThresholdMinutes(),
   });
@@ -112,7 +148,72 @@ export function createScanner(parts: ScannerParts) {
     idemKey: claiming ? idemKey(request) : null,
     fingerprint: fingerprint(request),
     admitting: (session) => (claiming ? admittingStates(ruleFor(request, session, participant)) : []),
+    reentry: (session) => claiming && admitsReentry(ruleFor(request, session, participant)),
   });
+
+  /**
+   * A person who left comes back: the same check-in, inside again (with a seat again in
+   * an occupancy room). Only one door can turn an exit back into an entry.
+   */
+  async function writeReentry(
+    request: ScanRequest,
+    session: SessionDoc,
+    left: CheckInDoc,
+    facts: Facts,
+  ): Promise<Written<CheckInDoc>> {
+    const { viaRedis } = facts;
+    const reentryFrom = facts.claim?.reentryFrom ?? "";
+    const needsSeat = session.capacityMode === "occupancy" && enforced(session) > 0;
+    let seat: number | null = !needsSeat
+      ? null
+      : viaRedis
+        ? (facts.claim?.seat ?? null)
+        : await claimSeatFromDb(db, session._id);
+    if (needsSeat && seat === null) return { kind: "full" };
+    const giveBack = async (existing: CheckInDoc | string | null) => {
+      if (viaRedis)
+        await door.rollback(session._id, left.participantId, seat, existing).catch(() => undefined);
+    };
+    for (let attempt = 0; attempt < SEAT_ATTEMPTS; attempt++) {
+      const now = new Date();
+      try {
+        const doc = await checkinsOf(db).findOneAndUpdate(
+          { _id: left._id, checkedOutAt: { $ne: null } },
+          {
+            $set: {
+              checkedOutAt: null,
+              lastEntryAt: scanTime(request),
+              updatedAt: now,
+              ...(seat !== null ? { seat } : {}),
+              ...(request.nonce ? { reentryNonce: request.nonce } : {}),
+            },
+            $inc: { reentries: 1, __v: 1 },
+          },
+          { returnDocument: "after" },
+        );
+        if (doc) {
+          if (viaRedis) await door.settle(doc).catch(() => writtenWithoutRedis.add(String(session._id)));
+          else writtenWithoutRedis.add(String(session._id));
+          return { kind: "reentered", doc };
+        }
+        // Another door let them back in first (or the check-in was undone).
+        const current = await checkinsOf(db).findOne({ _id: left._id });
+        await giveBack(current ?? "");
+        return current ? { kind: "duplicate", existing: current } : { kind: "none", existing: null };
+      } catch (error) {
+        if (!isDuplicateKey(error)) {
+          await giveBack(reentryFrom);
+          throw error;
+        }
+        seat = viaRedis
+          ? await door.reclaim(session._id, left.participantId, reentryFrom)
+          : await claimSeatFromDb(db, session._id);
+        if (seat === null) return { kind: "full" };
+      }
+    }
+    await giveBack(reentryFrom);
+    return { kind: "full" };
+  }
 
   /** Writes the admission; the unique indexes settle every race the claim did not prevent. */
   async function write(
@@ -139,6 +240,7 @@ export function createScanner(parts: ScannerParts) {
         verdict,
         seat: seat ?? `free:${participant._id}`,
         instance: parts.instanceId,
+        checkInTime: scanTime(request),
       });
       try {
         await checkinsOf(db).insertOne(doc);
@@ -172,7 +274,7 @@ export function createScanner(parts: ScannerParts) {
   /** The first answer wins: a later retry can never replace it (an admission is remembered by its check-in). */
   async function remember(request: ScanRequest, result: ScanResult): Promise<void> {
     const key = idemKey(request);
-    if (!key || result.verdict.outcome === "accept") return;
+    if (!key || result.verdict.reason === "ok") return;
     await parts.redis
       .set(
         key,
@@ -188,6 +290,8 @@ export function createScanner(parts: ScannerParts) {
   async function record(request: ScanRequest, result: ScanResult, admitted: boolean): Promise<void> {
     const { session, participant, verdict, checkIn } = result;
     const code = "qrCode" in request.participant ? normaliseQrCode(request.participant.qrCode) : undefined;
+    const { offline } = request;
+    const conflict = isConflict(offline, verdict);
     await parts.scanlog
       .write({
         _id: new ObjectId(),
@@ -204,6 +308,15 @@ export function createScanner(parts: ScannerParts) {
         ...(request.device ? { device: request.device } : {}),
         ...(request.nonce ? { nonce: request.nonce } : {}),
         ...(checkIn ? { checkInId: checkIn._id } : {}),
+        ...(offline
+          ? {
+              offline: true,
+              scannedAt: offline.scannedAt,
+              syncedAt: new Date(),
+              provisional: offline.provisional,
+              ...(conflict ? { conflict: true } : {}),
+            }
+          : {}),
       })
       .catch((err) => parts.log.error({ err: String(err) }, "scan log write failed"));
     parts.activity.record(
@@ -215,6 +328,7 @@ export function createScanner(parts: ScannerParts) {
         at: (admitted && checkIn ? checkIn.checkInTime : new Date()).toISOString(),
         ...(request.device ? { door: request.device } : {}),
         late: verdict.outcome === "accept" && verdict.isLate,
+        ...(conflict ? { conflict: offline?.provisional } : {}),
       },
       admitted,
     );
@@ -233,37 +347,48 @@ export function createScanner(parts: ScannerParts) {
       ...ruleFor(request, session, participant),
       registration: facts.registration === "none" ? null : { status: facts.registration },
       alreadyCheckedIn: facts.existing !== null,
-      // The count includes this scan's own claim.
-      checkedInCount: facts.claim ? facts.count - 1 : facts.count,
+      checkedOut: Boolean(facts.existing?.checkedOutAt),
+      // The places taken include this scan's own claim.
+      checkedInCount: facts.claim ? facts.taken - 1 : facts.taken,
     };
     const decision = decide(input);
     if (facts.claim && participant && decision.outcome !== "accept") {
       // The claim script and `decide` read the same rule, so this means the rule changed in between.
-      await door.rollback(session._id, participant._id, facts.claim.seat, null).catch(() => undefined);
+      await door
+        .rollback(session._id, participant._id, facts.claim.seat, facts.claim.reentryFrom ?? null)
+        .catch(() => undefined);
       facts.claim = null;
     }
-    // 4. Only an admission writes (and only it holds a claim).
-    const written: Written<CheckInDoc> =
-      decision.outcome === "accept" && participant && (facts.claim || !facts.viaRedis)
-        ? await write(request, session, participant, decision, facts)
-        : { kind: "none", existing: facts.existing };
+    // 4. Only an admission or a re-entry writes (and only it holds a claim).
+    const writes = decision.outcome === "accept" && participant && (facts.claim || !facts.viaRedis);
+    const written: Written<CheckInDoc> = !writes
+      ? { kind: "none", existing: facts.existing }
+      : decision.reason === "reentry" && facts.existing
+        ? await writeReentry(request, session, facts.existing, facts)
+        : await write(request, session, participant, decision, facts);
     // 5. The answer: a pure function of the decision and what the write found.
     const verdict = finalVerdict(decision, written, request.nonce);
     const checkIn =
-      written.kind === "admitted" ? written.doc : written.kind === "full" ? null : written.existing;
-    const admitted = written.kind === "admitted";
+      written.kind === "admitted" || written.kind === "reentered"
+        ? written.doc
+        : written.kind === "full"
+          ? null
+          : written.existing;
+    const admitted = written.kind === "admitted" || written.kind === "reentered";
     const result: ScanResult = {
       verdict,
       session,
       participant,
       registration: input.registration,
       checkIn,
-      count: written.kind === "full" && facts.claim ? facts.count - 1 : facts.count,
+      count:
+        written.kind === "full" && facts.claim && !facts.claim.reentryFrom ? facts.count - 1 : facts.count,
       replayed: verdict.outcome === "accept" && !admitted,
     };
     if (result.replayed) return result;
     await remember(request, result);
-    await record(request, result, admitted);
+    // The chart counts admissions; a re-entry changes who is inside, not the attendance.
+    await record(request, result, written.kind === "admitted");
     return result;
   }
 
@@ -292,7 +417,8 @@ export function createScanner(parts: ScannerParts) {
         ...ruleFor(request, session, participant),
         registration,
         alreadyCheckedIn: facts.existing !== null,
-        checkedInCount: facts.count,
+        checkedOut: Boolean(facts.existing?.checkedOutAt),
+        checkedInCount: facts.taken,
       });
       return {
         verdict,

@@ -43,7 +43,8 @@ export async function claimSeatFromDb(db: Db, sessionId: ObjectId): Promise<numb
  * Makes a change of capacity or enforcement: freeze claims, apply it, let the claims in
  * flight land, give every check-in a seat under the new rule (numbers in [0, capacity)
  * while there is room, "over:<participant>" beyond it when capacity was lowered below
- * the count, "free:<participant>" when capacity is not enforced), then rebuild the
+ * the count, "free:<participant>" when capacity is not enforced or, in an occupancy room,
+ * for those who left), then rebuild the
  * session's door state from MongoDB, which lifts the freeze.
  */
 export async function reseat<T>(
@@ -58,17 +59,24 @@ export async function reseat<T>(
     for (let ms = 0; ms < DRAIN_MS && (await door.inFlight(sessionId)) > 0; ms += WAIT_STEP_MS)
       await sleep(WAIT_STEP_MS);
     const capacity = await enforcedCapacity(db, sessionId);
+    const occupancy = (await sessionsOf(db).findOne({ _id: sessionId }))?.capacityMode === "occupancy";
     const docs = await checkinsOf(db)
-      .find({ sessionId }, { projection: { _id: 1, seat: 1, participantId: 1 } })
+      .find({ sessionId }, { projection: { _id: 1, seat: 1, participantId: 1, checkedOutAt: 1 } })
       .sort({ checkInTime: 1 })
       .toArray();
+    // In an occupancy room only the people inside hold a seat.
+    const holds = (doc: (typeof docs)[number]) => capacity > 0 && !(occupancy && doc.checkedOutAt);
     const fits = (seat: number | string) => typeof seat === "number" && seat < capacity;
-    const kept = new Set(docs.map((d) => d.seat).filter(fits));
+    const kept = new Set(
+      docs
+        .filter(holds)
+        .map((d) => d.seat)
+        .filter(fits),
+    );
     const free = Array.from({ length: capacity }, (_, i) => i).filter((i) => !kept.has(i));
     for (const doc of docs) {
-      if (fits(doc.seat)) continue;
-      const seat =
-        capacity === 0 ? `free:${doc.participantId}` : (free.shift() ?? `over:${doc.participantId}`);
+      if (holds(doc) && fits(doc.seat)) continue;
+      const seat = holds(doc) ? (free.shift() ?? `over:${doc.participantId}`) : `free:${doc.participantId}`;
       if (seat !== doc.seat) await checkinsOf(db).updateOne({ _id: doc._id }, { $set: { seat } });
     }
     return changed;

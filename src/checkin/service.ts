@@ -16,6 +16,7 @@ import { type CheckInDoc, checkinsOf, type ScanLogDoc } from "./repo";
 import { createScanner } from "./scan";
 import { createScanLog } from "./scanlog";
 import { reseat } from "./seats";
+import { doorSnapshot } from "./snapshot";
 
 /** Start-up waits up to a minute for another instance building the door state. */
 const WARM_LOCK = { ttlMs: 60_000, retries: 600, retryDelayMs: 100 };
@@ -82,7 +83,13 @@ export function createCheckinService(rt: Runtime, live: LiveSink) {
   });
 
   /** A staff action on a check-in (undo, exit): logged, and every dashboard told. */
-  const logDone = (action: "undo" | "checkout", doc: CheckInDoc, reason: string, by?: string) => {
+  const logDone = (
+    action: "undo" | "checkout",
+    doc: CheckInDoc,
+    reason: string,
+    by?: string,
+    device?: string,
+  ) => {
     activity.changed(doc.sessionId);
     return scanlog.write({
       _id: new ObjectId(),
@@ -95,6 +102,7 @@ export function createCheckinService(rt: Runtime, live: LiveSink) {
       reason,
       checkInId: doc._id,
       ...(by ? { by } : {}),
+      ...(device ? { device } : {}),
     });
   };
 
@@ -115,7 +123,7 @@ export function createCheckinService(rt: Runtime, live: LiveSink) {
     }
   };
 
-  async function undo(checkInId: ObjectId, by?: string): Promise<CheckInDoc> {
+  async function undo(checkInId: ObjectId, by?: string, device?: string): Promise<CheckInDoc> {
     const found = await checkinsOf(db).findOne({ _id: checkInId });
     if (!found) throw notFound(`CheckIn with ID ${checkInId} not found`);
     const { deletedCount } = await checkinsOf(db).deleteOne({ _id: checkInId });
@@ -124,18 +132,121 @@ export function createCheckinService(rt: Runtime, live: LiveSink) {
       door.undo(found).catch(() => door.forget(found.sessionId).catch(() => undefined)),
       activity.uncounted(found.sessionId),
     ]);
-    await logDone("undo", found, "check-in undone", by);
+    await logDone("undo", found, "check-in undone", by, device);
     return found;
   }
 
+  /**
+   * Exit: the person left the room. The check-in stays (attendance counts it once); in an
+   * occupancy room its seat is given back, so someone else may come in.
+   */
+  async function checkout(checkInId: ObjectId, by?: string, device?: string): Promise<CheckInDoc> {
+    const found = await checkinsOf(db).findOne({ _id: checkInId });
+    if (!found) throw notFound(`CheckIn with ID ${checkInId} not found`);
+    const session = await sessions.require(found.sessionId);
+    const now = new Date();
+    const frees = session.capacityMode === "occupancy" && typeof found.seat === "number";
+    const updated = await underBadgeLock(found, () =>
+      checkinsOf(db).findOneAndUpdate(
+        { _id: checkInId, checkedOutAt: null },
+        {
+          $set: {
+            checkedOutAt: now,
+            updatedAt: now,
+            ...(frees ? { seat: `free:${found.participantId}` } : {}),
+          },
+        },
+        { returnDocument: "after" },
+      ),
+    );
+    if (!updated) throw new AppError(409, "This participant has already left the session");
+    const freed = frees && typeof found.seat === "number" ? found.seat : null;
+    await door.leave(updated, freed).catch(() => door.forget(updated.sessionId).catch(() => undefined));
+    await logDone("checkout", updated, "left the session", by, device);
+    return updated;
+  }
+
+  /** An exit scanned at a door: the person's check-in for the session, if they are inside. */
+  async function exit(input: {
+    sessionId: ObjectId;
+    participant: ParticipantRef;
+    by?: string;
+    device?: string;
+  }) {
+    const session = await sessions.require(input.sessionId);
+    const participant = await directory.find(input.participant);
+    if (!participant) return { session, participant, checkIn: null, outcome: "unknown" as const };
+    const found = await checkinsOf(db).findOne({ sessionId: session._id, participantId: participant._id });
+    if (!found) return { session, participant, checkIn: null, outcome: "not_in" as const };
+    if (found.checkedOutAt) return { session, participant, checkIn: found, outcome: "already_out" as const };
+    try {
+      const checkIn = await checkout(found._id, input.by, input.device);
+      return { session, participant, checkIn, outcome: "left" as const };
+    } catch (error) {
+      if (error instanceof AppError && error.status === 409)
+        return { session, participant, checkIn: found, outcome: "already_out" as const };
+      throw error;
+    }
+  }
+
+  /**
+   * Undo at the door: a scanner takes back their own admission (or re-entry) within the
+   * window; an admin any. A re-entry undone leaves the person outside again.
+   */
+  async function undoAtDoor(input: {
+    sessionId: ObjectId;
+    checkInId: ObjectId;
+    principal: { id: string; kind: string; role: string; name: string };
+    windowMs: number;
+    device?: string;
+  }): Promise<{ checkIn: CheckInDoc; undid: "admission" | "reentry" }> {
+    const found = await checkinsOf(db).findOne({ _id: input.checkInId, sessionId: input.sessionId });
+    if (!found) throw notFound("This check-in was already undone, or belongs to another session");
+    const { principal } = input;
+    const last = found.lastEntryAt ?? found.checkInTime;
+    if (principal.role !== "admin") {
+      if (found.checkedInById !== `${principal.kind}:${principal.id}`)
+        throw new AppError(403, "Only the person who scanned this admission (or an admin) can undo it");
+      if (Date.now() - last.getTime() > input.windowMs)
+        throw new AppError(
+          409,
+          `Undo is possible for ${Math.round(input.windowMs / 1000)} s after a scan; ask an admin to undo this one`,
+        );
+    }
+    if (found.reentries && found.lastEntryAt && !found.checkedOutAt)
+      return { checkIn: await checkout(found._id, principal.name, input.device), undid: "reentry" };
+    return { checkIn: await undo(found._id, principal.name, input.device), undid: "admission" };
+  }
+
   return {
+    undoAtDoor,
+    searchPeople: (query: string, limit: number) => directory.search(query, limit),
+    /** What a door device keeps to decide on its own while offline (see snapshot.ts). */
+    async doorSnapshot(sessionId: ObjectId) {
+      const session = await sessions.require(sessionId);
+      const [regs, ins] = await Promise.all([
+        registrationsOf(db)
+          .find({ sessionId }, { projection: { participantId: 1, status: 1, _id: 0 } })
+          .toArray(),
+        checkinsOf(db)
+          .find({ sessionId }, { projection: { participantId: 1, checkedOutAt: 1, checkInTime: 1, _id: 0 } })
+          .toArray(),
+      ]);
+      return doorSnapshot(session, directory.people(), regs, ins);
+    },
     scan: scanner.scan,
     preview: scanner.preview,
     undo,
     requireSession: sessions.require,
     getParticipant: (ref: ParticipantRef) => directory.find(ref),
 
-    async decline(input: { sessionId: ObjectId; participantId: ObjectId; by?: string; reason?: string }) {
+    async decline(input: {
+      sessionId: ObjectId;
+      participantId: ObjectId;
+      by?: string;
+      device?: string;
+      reason?: string;
+    }) {
       const session = await sessions.require(input.sessionId);
       const participant = await directory.find({ participantId: input.participantId });
       if (!participant) throw notFound(`Participant with ID ${input.participantId} not found`);
@@ -153,6 +264,7 @@ export function createCheckinService(rt: Runtime, live: LiveSink) {
         outcome: "declined",
         reason: input.reason ?? "Declined by staff",
         ...(input.by ? { by: input.by } : {}),
+        ...(input.device ? { device: input.device } : {}),
         response: { wasRegistered: registration?.status === "confirmed" },
       };
       await scanlog.write(entry);
@@ -164,24 +276,8 @@ export function createCheckinService(rt: Runtime, live: LiveSink) {
       return { entry, session, participant };
     },
 
-    /** Exit: the person left the room; the check-in (and its seat) stays, "inside now" drops. */
-    async checkout(checkInId: ObjectId, by?: string): Promise<CheckInDoc> {
-      const found = await checkinsOf(db).findOne({ _id: checkInId });
-      if (!found) throw notFound(`CheckIn with ID ${checkInId} not found`);
-      const now = new Date();
-      const updated = await underBadgeLock(found, () =>
-        checkinsOf(db).findOneAndUpdate(
-          { _id: checkInId, checkedOutAt: null },
-          { $set: { checkedOutAt: now, updatedAt: now } },
-          { returnDocument: "after" },
-        ),
-      );
-      if (!updated) throw new AppError(409, "This participant has already left the session");
-      await door.leave(updated).catch(() => door.forget(updated.sessionId).catch(() => undefined));
-      await logDone("checkout", updated, "left the session", by);
-      return updated;
-    },
-
+    checkout,
+    exit,
     count: (sessionId: ObjectId) =>
       fromMongo(
         () => door.count(sessionId),

@@ -16,6 +16,8 @@ export interface ScanEntry {
   at: string;
   door?: string;
   late?: boolean;
+  /** An offline door's own decision, when the server's final one differs. */
+  conflict?: string;
 }
 
 export interface ScanNotice {

@@ -15,13 +15,14 @@ export type ParticipantRef = { qrCode: string } | { participantId: ObjectId };
 /** What a door needs of a person; the rest stays in MongoDB (20,000 whole documents cost too much memory). */
 export type Person = Pick<
   ParticipantDoc,
-  "_id" | "name" | "email" | "organization" | "qrCode" | "isActive" | "status" | "updatedAt"
+  "_id" | "name" | "email" | "organization" | "doorNote" | "qrCode" | "isActive" | "status" | "updatedAt"
 >;
 const PERSON_FIELDS = {
   _id: 1,
   name: 1,
   email: 1,
   organization: 1,
+  doorNote: 1,
   qrCode: 1,
   isActive: 1,
   status: 1,
@@ -32,6 +33,7 @@ const slim = (p: Person): Person => ({
   name: p.name,
   email: p.email,
   ...(p.organization ? { organization: p.organization } : {}),
+  ...(p.doorNote ? { doorNote: p.doorNote } : {}),
   qrCode: p.qrCode,
   isActive: p.isActive,
   status: p.status,
@@ -39,6 +41,13 @@ const slim = (p: Person): Person => ({
 });
 
 const MISSING_MS = 2000;
+
+/** Lower case without accents: "Hélène" and "helene" are one name at the door. */
+export const folded = (text: string) =>
+  text
+    .normalize("NFD")
+    .replace(/\p{Mn}/gu, "")
+    .toLowerCase();
 
 /** `observe` hears whether each look-up was answered from memory. */
 export function createDirectory(db: Db, bus: Bus, observe: (hit: boolean) => void = () => undefined) {
@@ -128,6 +137,19 @@ export function createDirectory(db: Db, bus: Bus, observe: (hit: boolean) => voi
         if (found) return found;
       }
       return null;
+    },
+    /** Everyone the directory holds. */
+    people: () => byId.values(),
+    /** People whose name, email or organization contains `query`, accents and case aside. */
+    search(query: string, limit: number): Person[] {
+      const wanted = folded(query.trim());
+      const found: Person[] = [];
+      if (wanted.length < 2) return found;
+      for (const p of byId.values()) {
+        if (folded(`${p.name}\u0000${p.email}\u0000${p.organization ?? ""}`).includes(wanted)) found.push(p);
+        if (found.length >= limit) break;
+      }
+      return found;
     },
     /** After a participant was created, changed or deleted: here at once, everywhere through the bus. */
     async changed(p: ParticipantDoc, change: { removed?: boolean } = {}): Promise<void> {

@@ -9,6 +9,8 @@ export interface ParticipantDoc {
   organization?: string;
   phone?: string;
   notes?: string;
+  /** What staff at the door must see (accessibility, dietary); shown on the verdict. */
+  doorNote?: string;
   qrCode: string;
   isActive: boolean;
   status: "regular" | "ambassador" | "travel_grant";

@@ -18,6 +18,7 @@ export const participantFields = {
   status: Status,
   isActive: t.Boolean(),
   notes: t.String({ maxLength: 500 }),
+  doorNote: t.String({ maxLength: 200 }),
   qrCode: t.String({ maxLength: 50 }),
 };
 const O = t.Optional;
@@ -30,6 +31,7 @@ export const CreateParticipant = t.Object(
     status: O(participantFields.status),
     isActive: O(participantFields.isActive),
     notes: O(participantFields.notes),
+    doorNote: O(participantFields.doorNote),
     qrCode: O(participantFields.qrCode),
   },
   { additionalProperties: false },

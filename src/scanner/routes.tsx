@@ -1,23 +1,44 @@
 import { Elysia, t } from "elysia";
 import { ObjectId } from "mongodb";
-import { Declined, ScannerPage, SearchResults, SessionPicker, Verdict } from "../../views/scanner";
+import {
+  Declined,
+  ExitVerdict,
+  type Found,
+  ScannerPage,
+  SearchResults,
+  SessionPicker,
+  Undone,
+  Verdict,
+} from "../../views/scanner";
 import { assertMaySession, principalOf } from "../auth/plugin";
 import { reasonText } from "../checkin/decide";
 import type { Method } from "../checkin/repo";
 import type { CheckinService } from "../checkin/service";
-import { containsPattern, parseId } from "../http/envelope";
-import { badRequest } from "../http/errors";
+import { parseId } from "../http/envelope";
+import { AppError, badRequest } from "../http/errors";
 import { IdSchema } from "../http/query";
-import { participantsOf } from "../participants/repo";
+import { registrationsOf } from "../registrations/repo";
 import type { Runtime } from "../runtime";
 import { sessionsInOrder } from "../sessions/repo";
 import { html } from "../web/html";
 
 const Id = IdSchema();
+const Device = t.Optional(t.String({ maxLength: 120 }));
+/** Matches looked at before the session's registrants are put first. */
+const SEARCH_POOL = 200;
+const SEARCH_SHOWN = 10;
 
-/** The door page: pick a session, scan, see the verdict, decide when asked. */
+/** The person working the door, as the request proves it. */
+function staffOf(request: Request) {
+  const principal = principalOf(request);
+  if (!principal) throw new AppError(401, "Sign in, or send an API token as Authorization: Bearer <token>");
+  return principal;
+}
+
+/** The door page: pick a session, scan entries and exits, see the verdict, decide or undo. */
 export function scannerRoutes(rt: Runtime, svc: CheckinService) {
   const db = rt.mongo.db;
+  const undoSeconds = rt.config.undoWindowSeconds;
   return new Elysia({ name: "scanner-pages" })
     .onBeforeHandle(({ request, params }) => {
       const sessionId = (params as { sessionId?: string } | undefined)?.sessionId;
@@ -37,9 +58,18 @@ export function scannerRoutes(rt: Runtime, svc: CheckinService) {
     })
     .get(
       "/scan/:sessionId",
-      async ({ params }) => {
+      async ({ params, request }) => {
         const session = await svc.requireSession(parseId(params.sessionId));
-        return html(<ScannerPage session={session} count={await svc.count(session._id)} />);
+        const door = { staff: staffOf(request).name, undoSeconds };
+        return html(<ScannerPage session={session} count={await svc.count(session._id)} door={door} />);
+      },
+      { params: t.Object({ sessionId: Id }) },
+    )
+    .get(
+      "/scan/:sessionId/snapshot",
+      async ({ params, set }) => {
+        set.headers["cache-control"] = "no-store";
+        return svc.doorSnapshot(parseId(params.sessionId));
       },
       { params: t.Object({ sessionId: Id }) },
     )
@@ -49,18 +79,33 @@ export function scannerRoutes(rt: Runtime, svc: CheckinService) {
         const code = body.code?.trim() ?? "";
         if (!code && !body.participantId)
           throw badRequest("Scan a badge, or choose a person from the search");
+        const staff = staffOf(request);
+        const sessionId = parseId(params.sessionId);
+        const participant = body.participantId
+          ? { participantId: parseId(body.participantId) }
+          : { qrCode: code };
+        const device = body.device || headers["user-agent"]?.slice(0, 120);
+        if (body.direction === "exit") {
+          const left = await svc.exit({ sessionId, participant, by: staff.name, device });
+          return html(<ExitVerdict outcome={left.outcome} participant={left.participant} code={code} />);
+        }
         const result = await svc.scan({
-          sessionId: parseId(params.sessionId),
-          participant: body.participantId ? { participantId: parseId(body.participantId) } : { qrCode: code },
+          sessionId,
+          participant,
           method: (body.method ?? "qr") as Method,
           acceptUnregistered: body.acceptUnregistered === "1",
-          // Who scanned: the signed-in account (or token) working the door.
-          by: principalOf(request)?.name,
-          device: headers["user-agent"]?.slice(0, 120),
+          by: staff.name,
+          byId: `${staff.kind}:${staff.id}`,
+          device,
           nonce: body.nonce ?? headers["idempotency-key"],
         });
         return html(
-          <Verdict result={result} message={reasonText(result.verdict, result.session)} code={code} />,
+          <Verdict
+            result={result}
+            message={reasonText(result.verdict, result.session)}
+            code={code}
+            undoSeconds={undoSeconds}
+          />,
         );
       },
       {
@@ -72,8 +117,34 @@ export function scannerRoutes(rt: Runtime, svc: CheckinService) {
             nonce: t.Optional(t.String({ minLength: 8, maxLength: 128 })),
             acceptUnregistered: t.Optional(t.Literal("1")),
             method: t.Optional(t.Union([t.Literal("qr"), t.Literal("search")])),
+            direction: t.Optional(t.Union([t.Literal("entry"), t.Literal("exit")])),
+            device: Device,
           },
           { additionalProperties: false },
+        ),
+      },
+    )
+    .post(
+      "/scan/:sessionId/undo",
+      async ({ params, body, request }) => {
+        const staff = staffOf(request);
+        const { checkIn, undid } = await svc.undoAtDoor({
+          sessionId: parseId(params.sessionId),
+          checkInId: parseId(body.checkInId),
+          principal: staff,
+          windowMs: undoSeconds * 1000,
+          device: body.device,
+        });
+        const participant = await svc.getParticipant({ participantId: checkIn.participantId });
+        return html(<Undone participant={participant} undid={undid} />);
+      },
+      {
+        params: t.Object({ sessionId: Id }),
+        body: t.Object(
+          { checkInId: Id, device: Device, nonce: t.Optional(t.String({ maxLength: 128 })) },
+          {
+            additionalProperties: false,
+          },
         ),
       },
     )
@@ -85,7 +156,8 @@ export function scannerRoutes(rt: Runtime, svc: CheckinService) {
           sessionId: parseId(params.sessionId),
           participantId: parseId(body.participantId),
           reason,
-          by: principalOf(request)?.name,
+          by: staffOf(request).name,
+          device: body.device,
         });
         return html(<Declined participant={participant} reason={reason} />);
       },
@@ -96,6 +168,7 @@ export function scannerRoutes(rt: Runtime, svc: CheckinService) {
             participantId: Id,
             reason: t.Optional(t.String({ maxLength: 500 })),
             nonce: t.Optional(t.String({ maxLength: 128 })),
+            device: Device,
           },
           { additionalProperties: false },
         ),
@@ -105,14 +178,20 @@ export function scannerRoutes(rt: Runtime, svc: CheckinService) {
       "/scan/:sessionId/search",
       async ({ params, query }) => {
         const q = (query.q ?? "").trim();
-        const pattern = containsPattern(q);
-        const people =
-          q.length < 2
-            ? []
-            : await participantsOf(db)
-                .find({ $or: [{ name: pattern }, { email: pattern }] })
-                .limit(10)
-                .toArray();
+        const sessionId = parseId(params.sessionId);
+        const matches = svc.searchPeople(q, SEARCH_POOL);
+        const regs = await registrationsOf(db)
+          .find(
+            { sessionId, participantId: { $in: matches.map((p) => p._id) } },
+            { projection: { participantId: 1, status: 1, _id: 0 } },
+          )
+          .toArray();
+        const status = new Map(regs.map((r) => [String(r.participantId), r.status]));
+        const rank = (f: Found) => (f.registration === "confirmed" ? 0 : f.registration ? 1 : 2);
+        const people = matches
+          .map((person) => ({ person, registration: status.get(String(person._id)) ?? null }))
+          .sort((a, b) => rank(a) - rank(b) || a.person.name.localeCompare(b.person.name))
+          .slice(0, SEARCH_SHOWN);
         return html(<SearchResults sessionId={params.sessionId} people={people} query={q} />);
       },
       {

@@ -4,6 +4,10 @@ import type { IndexSpec } from "../infra/mongo";
 export const SESSION_STATUSES = ["scheduled", "open", "ended", "closed", "cancelled"] as const;
 export type SessionStatus = (typeof SESSION_STATUSES)[number];
 
+export const CAPACITY_MODES = ["admissions", "occupancy"] as const;
+/** What capacity limits: distinct people admitted (the default) or people inside now (fire safety). */
+export type CapacityMode = (typeof CAPACITY_MODES)[number];
+
 export interface SessionDoc {
   _id: ObjectId;
   name: string;
@@ -14,6 +18,10 @@ export interface SessionDoc {
   endTime: Date;
   capacity: number;
   capacityEnforced: boolean;
+  /** Absent on sessions written before it existed: admissions, as they always meant. */
+  capacityMode?: CapacityMode;
+  /** Scanners may register walk-ins at the door. */
+  walkIns?: boolean;
   requiresRegistration: boolean;
   status: SessionStatus;
   /** Who set the status last: the scheduler never overrides a manual decision. */
@@ -43,6 +51,8 @@ export type SessionFields = Pick<SessionDoc, "name" | "startTime" | "endTime"> &
       | "day"
       | "capacity"
       | "capacityEnforced"
+      | "capacityMode"
+      | "walkIns"
       | "requiresRegistration"
       | "isOpen"
       | "status"

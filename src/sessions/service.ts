@@ -5,7 +5,7 @@ import { badRequest, notFound, unavailable } from "../http/errors";
 import { KEYS } from "../infra/keys";
 import { LockBusyError, LockUnavailableError, withLock } from "../infra/lock";
 import type { Runtime } from "../runtime";
-import { type SessionDoc, sessionRecord, sessionsOf } from "./repo";
+import { CAPACITY_MODES, type SessionDoc, sessionRecord, sessionsOf } from "./repo";
 import { statusForIsOpen, validTimes } from "./rules";
 
 // What the API, the admin pages and the scheduler do to sessions: one service all call.
@@ -20,6 +20,8 @@ const sessionFields = {
   isOpen: t.Boolean(),
   capacity: t.Integer({ minimum: 0, maximum: 1_000_000 }),
   capacityEnforced: t.Boolean(),
+  capacityMode: t.Union(CAPACITY_MODES.map((mode) => t.Literal(mode))),
+  walkIns: t.Boolean(),
   requiresRegistration: t.Boolean(),
   day: t.Integer({ minimum: 1, maximum: 366 }),
   autoOpenMinutesBefore: t.Union([Minutes, t.Null()]),
@@ -37,6 +39,8 @@ export const CreateSession = t.Object(
     isOpen: O(sessionFields.isOpen),
     capacity: O(sessionFields.capacity),
     capacityEnforced: O(sessionFields.capacityEnforced),
+    capacityMode: O(sessionFields.capacityMode),
+    walkIns: O(sessionFields.walkIns),
     requiresRegistration: O(sessionFields.requiresRegistration),
     day: O(sessionFields.day),
     autoOpenMinutesBefore: O(sessionFields.autoOpenMinutesBefore),
@@ -141,7 +145,10 @@ export function sessionActions(rt: Runtime, svc: CheckinService) {
           statusSource: "manual",
         };
       },
-      { reason: "manual", reseat: patch.capacity !== undefined || patch.capacityEnforced !== undefined },
+      {
+        reason: "manual",
+        reseat: ["capacity", "capacityEnforced", "capacityMode"].some((field) => field in patch),
+      },
     ).catch((error) => {
       // The same lock as the scheduler's: a manual open/close is never lost to a concurrent tick.
       if (error instanceof LockUnavailableError || error instanceof LockBusyError) {

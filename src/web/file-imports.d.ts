@@ -29,3 +29,16 @@ declare module "*.tmpl" {
   const text: string;
   export default text;
 }
+
+declare module "*/sw.js" {
+  const path: string;
+  export default path;
+}
+declare module "*.svg" {
+  const path: string;
+  export default path;
+}
+declare module "idb/build/umd.js" {
+  const path: string;
+  export default path;
+}

@@ -14,6 +14,7 @@ const base: DecisionInput = {
   },
   registration: { status: "confirmed" },
   alreadyCheckedIn: false,
+  checkedOut: false,
   checkedInCount: 3,
   now: new Date("2026-11-22T09:05:00Z"),
   acceptUnregistered: false,
@@ -56,6 +57,21 @@ describe("decide", () => {
       outcome: "already",
       reason: "already_checked_in",
     });
+  });
+  test("someone who left comes back: a re-entry, whatever their registration says now", () => {
+    const back = { alreadyCheckedIn: true, checkedOut: true, registration: null };
+    expect(run(back)).toMatchObject({ outcome: "accept", reason: "reentry" });
+    // Admissions: they were counted once already, so a full room still lets them back in.
+    expect(run({ ...back, checkedInCount: 10 })).toMatchObject({ outcome: "accept", reason: "reentry" });
+    // Occupancy: the room is full of people inside now.
+    expect(run({ ...back, checkedInCount: 10 }, { capacityMode: "occupancy" })).toMatchObject({
+      outcome: "refuse",
+      reason: "session_full",
+    });
+    expect(run({ ...back, checkedInCount: 9 }, { capacityMode: "occupancy" })).toMatchObject({
+      reason: "reentry",
+    });
+    expect(run(back, { status: "closed" })).toMatchObject({ reason: "session_not_open" });
   });
   test("not registered: staff decide, or accept anyway", () => {
     expect(run({ registration: null })).toMatchObject({
