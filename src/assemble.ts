@@ -79,5 +79,5 @@ export function assemble(config: Config) {
         rt.state.warm = true;
         scheduler.start();
       });
-  return { rt, app, hub, sockets, scheduler, start };
+  return { rt, app, hub, sockets, scheduler, checkins, start };
 }

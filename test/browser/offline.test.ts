@@ -1,0 +1,134 @@
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import type { Db } from "mongodb";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Instance } from "../../deploy/local/cluster";
+import { launchChromium, signIn } from "../helpers/browser";
+import {
+  createUser,
+  participantDoc,
+  registrationDoc,
+  seededInstances,
+  sessionDoc,
+} from "../helpers/fixtures";
+
+// The door without a network, in a real Chromium: the page reloads from the service
+// worker's cache, scans queue in IndexedDB with a provisional verdict, and replay when
+// the network is back: exactly the right check-ins, conflicts reported.
+
+let instance: Instance;
+let browser: Browser;
+let cluster: Awaited<ReturnType<typeof seededInstances>>;
+let db: Db;
+let door: { email: string; password: string };
+const session = sessionDoc({ name: "Offline room", capacity: 10 });
+const single = sessionDoc({ name: "One seat", capacity: 1 });
+const people = [1, 2, 3, 4].map((i) => participantDoc(i, { name: `Guest ${i}` }));
+
+beforeAll(async () => {
+  cluster = await seededInstances("offline", 1, {
+    sessions: [session, single],
+    participants: people,
+    registrations: [
+      ...people.map((p) => registrationDoc(p._id, session._id)),
+      ...people.map((p) => registrationDoc(p._id, single._id)),
+    ],
+  });
+  ({ db } = cluster);
+  [instance] = cluster.instances as [Instance];
+  door = await createUser(db, "scanner");
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await cluster.stop();
+});
+
+async function openDoor(sessionId: string): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+  const page = await context.newPage();
+  await signIn(page, instance.url, door, `/scan/${sessionId}`);
+  // The worker holds the page and the door has its snapshot: ready for the network to go.
+  await page.waitForSelector(".scanner[data-offline-ready=true]", { timeout: 20_000 });
+  await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+  return { context, page };
+}
+
+const waiting = (page: Page) => page.getAttribute("#door-status", "data-waiting");
+
+async function scanCode(page: Page, code: string) {
+  await page.fill("#code", code);
+  await page.press("#code", "Enter");
+}
+
+test("offline: reload still gives a scanner; three scans queue (one twice); online: synced exactly", async () => {
+  const { context, page } = await openDoor(String(session._id));
+  await context.setOffline(true);
+  await page.reload();
+  await page.waitForSelector("#code");
+  expect(await page.textContent("h1")).toBe("Offline room");
+
+  const [a, b] = people as [(typeof people)[0], (typeof people)[0]];
+  await scanCode(page, a.qrCode);
+  const queued = page.locator('#verdict .verdict[data-outcome="queued"]');
+  await queued.waitFor();
+  expect(await queued.textContent()).toContain("Queued");
+  expect(await queued.textContent()).toContain("Guest 1");
+  await page.waitForTimeout(3100);
+  await scanCode(page, b.qrCode);
+  await page.waitForFunction(() => document.querySelector("#verdict")?.textContent?.includes("Guest 2"));
+  await scanCode(page, a.qrCode);
+  await page.locator('#verdict .verdict[data-outcome="already"]').waitFor();
+  expect(await waiting(page)).toBe("2");
+  expect(await page.textContent("#door-status")).toContain("Offline");
+  expect(await db.collection("checkins").countDocuments({ sessionId: session._id })).toBe(0);
+
+  await context.setOffline(false);
+  await page.waitForFunction(
+    () => document.querySelector("#door-status")?.getAttribute("data-waiting") === "0",
+    null,
+    {
+      timeout: 15_000,
+    },
+  );
+  const docs = await db.collection("checkins").find({ sessionId: session._id }).toArray();
+  expect(docs.map((d) => String(d.participantId)).sort()).toEqual([String(a._id), String(b._id)].sort());
+  expect(await page.textContent("#sync-report summary")).toContain("2 synced");
+  const log = await db.collection("scanlog").find({ sessionId: session._id, offline: true }).toArray();
+  expect(log).toHaveLength(2);
+  await context.close();
+});
+
+test("two offline doors admit the same badge: one check-in, and a conflict on a report and the log", async () => {
+  const one = await openDoor(String(single._id));
+  const two = await openDoor(String(single._id));
+  const [, , c, d] = people as [unknown, unknown, (typeof people)[0], (typeof people)[0]];
+  await one.context.setOffline(true);
+  await two.context.setOffline(true);
+  await scanCode(one.page, c.qrCode);
+  await scanCode(two.page, d.qrCode);
+  await one.page.locator('#verdict .verdict[data-outcome="queued"]').waitFor();
+  await two.page.locator('#verdict .verdict[data-outcome="queued"]').waitFor();
+  await one.context.setOffline(false);
+  await one.page.waitForFunction(
+    () => document.querySelector("#door-status")?.getAttribute("data-waiting") === "0",
+    null,
+    {
+      timeout: 15_000,
+    },
+  );
+  await two.context.setOffline(false);
+  await two.page.waitForFunction(
+    () => document.querySelector("#door-status")?.getAttribute("data-waiting") === "0",
+    null,
+    {
+      timeout: 15_000,
+    },
+  );
+  expect(await db.collection("checkins").countDocuments({ sessionId: single._id })).toBe(1);
+  expect(await two.page.textContent("#sync-report summary")).toContain("1 differ");
+  expect(await two.page.textContent("#sync-report")).toContain("DIFFERS");
+  expect(await db.collection("scanlog").countDocuments({ sessionId: single._id, conflict: true })).toBe(1);
+  await one.context.close();
+  await two.context.close();
+});
