@@ -394,7 +394,8 @@ const door = () => {
       staff: STAFF,
       scannedAt: new Date(now).toISOString(),
       // A double tap (the same badge again at once; a wedge may change its case) is the same scan.
-      nonce: code.toUpperCase() === last.code && now - last.at < DOUBLE_TAP_MS ? last.nonce : crypto.randomUUID(),
+      nonce:
+        code.toUpperCase() === last.code && now - last.at < DOUBLE_TAP_MS ? last.nonce : crypto.randomUUID(),
     };
     last = { code: code.toUpperCase(), nonce: item.nonce, at: now };
     // Order holds: nothing goes live past scans still waiting.

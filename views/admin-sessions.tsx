@@ -80,6 +80,46 @@ export function SessionForm(props: { id?: string; errors?: FieldError[]; values?
         Capacity (0 = unlimited) <input type="number" name="capacity" min="0" value={v.capacity ?? "0"} />
         <FieldErrors errors={errors} field="capacity" />
       </label>
+      <Choice
+        label="Capacity counts"
+        name="capacityMode"
+        value={v.capacityMode ?? "admissions"}
+        options={[
+          ["admissions", "people admitted (an exit keeps the place)"],
+          ["occupancy", "people inside now (an exit frees a place)"],
+        ]}
+      />
+      <Choice
+        label="Capacity enforced"
+        name="capacityEnforced"
+        value={v.capacityEnforced ?? "yes"}
+        options={[
+          ["yes", "yes: the door refuses when full"],
+          ["no", "no: overflow is allowed"],
+        ]}
+      />
+      <Choice
+        label="Invite-only"
+        name="requiresRegistration"
+        value={v.requiresRegistration ?? "no"}
+        options={[
+          ["no", "no: staff may accept anyone"],
+          ["yes", "yes: only confirmed registrations"],
+        ]}
+      />
+      {(
+        [
+          ["lateThresholdMinutes", "Late after (minutes; empty = event default)"],
+          ["autoOpenMinutesBefore", "Opens this many minutes before start (empty = default)"],
+          ["autoEndGraceMinutes", "Ends this many minutes after end (empty = default)"],
+        ] as const
+      ).map(([name, label]) => (
+        <label>
+          <span>{label}</span>
+          <input type="number" name={name} min="0" max="1440" value={v[name] ?? ""} />
+          <FieldErrors errors={errors} field={name} />
+        </label>
+      ))}
       <button type="submit">{editing ? "Save" : "Create"}</button>
       {editing ? (
         <a href="/admin/sessions" class="secondary">
@@ -99,7 +139,23 @@ export function SessionForm(props: { id?: string; errors?: FieldError[]; values?
   );
 }
 
+function Choice(props: { label: string; name: string; value: string; options: [string, string][] }) {
+  return (
+    <label>
+      <span safe>{props.label}</span>
+      <select name={props.name}>
+        {props.options.map(([value, text]) => (
+          <option value={value} selected={value === props.value} safe>
+            {text}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
 const localTime = (date: Date) => date.toISOString().slice(0, 16);
+const minutes = (value: number | null) => (value === null ? "" : String(value));
 
 export const sessionFormValues = (s: SessionDoc): Record<string, string> => ({
   name: s.name,
@@ -107,6 +163,12 @@ export const sessionFormValues = (s: SessionDoc): Record<string, string> => ({
   startTime: localTime(s.startTime),
   endTime: localTime(s.endTime),
   capacity: String(s.capacity),
+  capacityMode: s.capacityMode ?? "admissions",
+  capacityEnforced: s.capacityEnforced ? "yes" : "no",
+  requiresRegistration: s.requiresRegistration ? "yes" : "no",
+  lateThresholdMinutes: minutes(s.lateThresholdMinutes),
+  autoOpenMinutesBefore: minutes(s.autoOpenMinutesBefore),
+  autoEndGraceMinutes: minutes(s.autoEndGraceMinutes),
 });
 
 export interface SessionFilters {

@@ -184,7 +184,7 @@ export function Feed(props: { state: LiveSession; oob?: boolean }) {
   return (
     <ol id={`feed-${session._id}`} class="feed" hx-swap-oob={oob(Boolean(props.oob))}>
       {recent.map((entry) => (
-        <li class={TONE[entry.outcome] ?? "grey"}>
+        <li class={`${TONE[entry.outcome] ?? "grey"}${entry.conflict ? " conflict" : ""}`}>
           <span class="time" safe>
             {fmtTime(new Date(entry.at))}
           </span>
@@ -194,6 +194,13 @@ export function Feed(props: { state: LiveSession; oob?: boolean }) {
           <span class="what" safe>
             {`${entry.reason.replaceAll("_", " ")}${entry.late ? " · late" : ""}`}
           </span>
+          {entry.conflict ? (
+            <span class="conflict-note" safe>
+              {`Conflict: an offline door said ${entry.conflict.replaceAll("_", " ")}`}
+            </span>
+          ) : (
+            ""
+          )}
           <span class="door" safe>
             {entry.door ?? ""}
           </span>

@@ -213,7 +213,7 @@ export function Verdict(props: { result: ScanResult; message: string; code: stri
     <>
       <div class={`verdict ${tone}`} data-outcome={verdict.outcome} data-reason={verdict.reason}>
         <p class="headline">
-          <span class="icon" aria-hidden="true">
+          <span class="icon" aria-hidden="true" safe>
             {ICON[verdict.outcome] ?? ""}
           </span>{" "}
           <span safe>{headline ?? ""}</span>
@@ -297,9 +297,7 @@ export function ExitVerdict(props: { outcome: ExitOutcome; participant: Person |
           {props.code}
         </p>
       )}
-      <p class="reason" safe>
-        {EXIT_TEXT[props.outcome]}
-      </p>
+      <p class="reason">{EXIT_TEXT[props.outcome]}</p>
     </div>
   );
 }
@@ -339,7 +337,7 @@ export function SearchResults(props: { sessionId: string; people: Found[]; query
       {props.people.map(({ person: p, registration }) => (
         <li>
           <span safe>{`${p.name}${p.organization ? ` · ${p.organization}` : ""}`}</span>
-          <span class={`reg reg-${registration ?? "none"}`} safe>
+          <span class={`reg reg-${registration ?? "none"}`}>
             {registration ? `registered: ${registration}` : "not registered"}
           </span>
           <form hx-post={`/scan/${props.sessionId}`} hx-target="#verdict">

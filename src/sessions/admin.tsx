@@ -7,9 +7,10 @@ import { badRequest, formErrors } from "../http/errors";
 import type { Runtime } from "../runtime";
 import { html } from "../web/html";
 import { dropEmpty, pageOf } from "../web/paging";
-import { SESSION_STATUSES, type SessionDoc, sessionsOf } from "./repo";
+import { CAPACITY_MODES, SESSION_STATUSES, type SessionDoc, sessionsOf } from "./repo";
 import { sessionActions } from "./service";
 
+const YesNo = t.Union([t.Literal("yes"), t.Literal("no")]);
 const Form = t.Object(
   {
     name: t.String({ minLength: 1, maxLength: 200 }),
@@ -17,9 +18,16 @@ const Form = t.Object(
     startTime: t.String({ minLength: 16, maxLength: 25 }),
     endTime: t.String({ minLength: 16, maxLength: 25 }),
     capacity: t.Optional(t.Numeric({ minimum: 0, maximum: 1_000_000 })),
+    capacityMode: t.Optional(t.Union(CAPACITY_MODES.map((mode) => t.Literal(mode)))),
+    capacityEnforced: t.Optional(YesNo),
+    requiresRegistration: t.Optional(YesNo),
+    lateThresholdMinutes: t.Optional(t.String({ maxLength: 5 })),
+    autoOpenMinutesBefore: t.Optional(t.String({ maxLength: 5 })),
+    autoEndGraceMinutes: t.Optional(t.String({ maxLength: 5 })),
   },
   { additionalProperties: false },
 );
+const MINUTE_FIELDS = ["lateThresholdMinutes", "autoOpenMinutesBefore", "autoEndGraceMinutes"] as const;
 type FormBody = typeof Form.static;
 
 /** The form's UTC wall-clock times as instants; a value that is not a date is a field error. */
@@ -33,12 +41,29 @@ function fields(body: FormBody) {
     }
     return date.toISOString();
   };
+  /** Empty: the event's default; otherwise whole minutes, at most a day. */
+  const minutes = (field: (typeof MINUTE_FIELDS)[number]) => {
+    const raw = body[field]?.trim() ?? "";
+    if (raw === "") return null;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < 0 || value > 1440)
+      throw badRequest("Validation failed", [
+        { field, message: "Whole minutes from 0 to 1440, or empty for the event's default" },
+      ]);
+    return value;
+  };
   return {
     name: body.name,
     location: body.location ?? "",
     startTime: instant("startTime"),
     endTime: instant("endTime"),
     capacity: body.capacity ?? 0,
+    capacityMode: body.capacityMode ?? "admissions",
+    capacityEnforced: body.capacityEnforced !== "no",
+    requiresRegistration: body.requiresRegistration === "yes",
+    lateThresholdMinutes: minutes("lateThresholdMinutes"),
+    autoOpenMinutesBefore: minutes("autoOpenMinutesBefore"),
+    autoEndGraceMinutes: minutes("autoEndGraceMinutes"),
   };
 }
 
@@ -54,6 +79,10 @@ function changes(current: SessionDoc, next: ReturnType<typeof fields>) {
     if (next[key].slice(0, 16) !== current[key].toISOString().slice(0, 16)) patch[key] = next[key];
   }
   if (next.capacity !== current.capacity) patch.capacity = next.capacity;
+  if (next.capacityMode !== (current.capacityMode ?? "admissions")) patch.capacityMode = next.capacityMode;
+  for (const key of ["capacityEnforced", "requiresRegistration", ...MINUTE_FIELDS] as const) {
+    if (next[key] !== current[key]) (patch as Record<string, unknown>)[key] = next[key];
+  }
   return patch;
 }
 
