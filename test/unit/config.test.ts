@@ -50,6 +50,7 @@ describe("loadConfig", () => {
       THROTTLE_LIMIT: "50",
       CORS_ORIGIN: "https://a.example.org, https://b.example.org",
       CHECKIN_LATE_THRESHOLD_MINUTES: "15",
+      UNDO_WINDOW_SECONDS: "90",
       AUTO_OPEN_MINUTES_BEFORE: "20",
       AUTO_END_GRACE_MINUTES: "5",
       SESSION_CHECK_INTERVAL_MS: "10000",
@@ -63,6 +64,7 @@ describe("loadConfig", () => {
     expect(config.throttle.limit).toBe(50);
     expect(config.corsOrigins).toEqual(["https://a.example.org", "https://b.example.org"]);
     expect(config.lateThresholdMinutes).toBe(15);
+    expect(config.undoWindowSeconds).toBe(90);
     expect(config.autoOpenMinutesBefore).toBe(20);
     expect(config.autoEndGraceMinutes).toBe(5);
     expect(config.sessionCheckIntervalMs).toBe(10_000);
