@@ -49,8 +49,14 @@ const door = () => {
     const body = request?.body;
     if (request?.method !== "POST" || !body || typeof body.set !== "function") return;
     if (device()) body.set("device", device());
-    // A person chosen from the search, or accepted anyway, is a scan: it carries a nonce.
+    // A person chosen from the search, accepted anyway, or a walk-in is a scan: it carries a nonce
+    // (a walk-in form keeps its own until it is answered, so a retried submit is the same person).
     if (body.has("participantId") && !body.has("reason")) body.set("nonce", crypto.randomUUID());
+    const form = event.detail?.ctx?.sourceElement?.closest?.("form") ?? event.target?.closest?.("form");
+    if (body.has("email") && form) {
+      form.dataset.nonce ??= crypto.randomUUID();
+      body.set("nonce", form.dataset.nonce);
+    }
   });
 
   // --- Storage: the queue, the sync report and the session snapshot. ---
@@ -230,7 +236,14 @@ const door = () => {
 
   document.addEventListener("htmx:after:swap", (event) => {
     // React to verdicts only: typing in the search box must keep its focus.
-    if (event.detail?.ctx?.target?.id === "verdict") afterVerdict();
+    if (event.detail?.ctx?.target?.id !== "verdict") return;
+    // A walk-in answered: the next one is another person.
+    const walkIn = document.querySelector(".walk-in form");
+    if (walkIn && document.querySelector("#verdict .walk-in-badge")) {
+      walkIn.reset();
+      delete walkIn.dataset.nonce;
+    }
+    afterVerdict();
   });
 
   // --- Queueing and replay. ---

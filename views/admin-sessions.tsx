@@ -99,6 +99,15 @@ export function SessionForm(props: { id?: string; errors?: FieldError[]; values?
         ]}
       />
       <Choice
+        label="Walk-ins at the door"
+        name="walkIns"
+        value={v.walkIns ?? "no"}
+        options={[
+          ["no", "no"],
+          ["yes", "yes: scanners may register and admit walk-ins"],
+        ]}
+      />
+      <Choice
         label="Invite-only"
         name="requiresRegistration"
         value={v.requiresRegistration ?? "no"}
@@ -166,6 +175,7 @@ export const sessionFormValues = (s: SessionDoc): Record<string, string> => ({
   capacityMode: s.capacityMode ?? "admissions",
   capacityEnforced: s.capacityEnforced ? "yes" : "no",
   requiresRegistration: s.requiresRegistration ? "yes" : "no",
+  walkIns: s.walkIns ? "yes" : "no",
   lateThresholdMinutes: minutes(s.lateThresholdMinutes),
   autoOpenMinutesBefore: minutes(s.autoOpenMinutesBefore),
   autoEndGraceMinutes: minutes(s.autoEndGraceMinutes),

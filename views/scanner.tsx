@@ -130,6 +130,25 @@ export function ScannerPage(props: SessionSummary & { door: DoorSettings }) {
           </summary>
           <ul></ul>
         </details>
+        {session.walkIns ? (
+          <details class="walk-in">
+            <summary>Register a walk-in</summary>
+            <form hx-post={`/scan/${id}/walk-in`} hx-target="#verdict" class="settings">
+              <label>
+                Name <input name="name" required maxlength="200" autocomplete="off" />
+              </label>
+              <label>
+                E-mail <input name="email" type="email" required maxlength="254" autocomplete="off" />
+              </label>
+              <label>
+                Organization <input name="organization" maxlength="200" autocomplete="off" />
+              </label>
+              <button type="submit">Register and check in</button>
+            </form>
+          </details>
+        ) : (
+          ""
+        )}
         <details class="search">
           <summary>Find by name or email</summary>
           <input
@@ -275,6 +294,17 @@ export function Declined(props: { participant: Person; reason: string }) {
       <p class="reason" safe>
         {props.reason}
       </p>
+    </div>
+  );
+}
+
+/** A walk-in's new badge, to photograph or print at once. */
+export function WalkInBadge(props: { qrSvg: string }) {
+  return (
+    <div class="walk-in-badge">
+      {/* The SVG comes from the QR library, drawn from a generated code: no user text in it. */}
+      <div class="qr">{props.qrSvg as "safe"}</div>
+      <p>New badge: photograph or print this code.</p>
     </div>
   );
 }

@@ -82,6 +82,7 @@ start_redis() {
     redis-server --bind 127.0.0.1 --port "$REDIS_LOCAL_PORT" --dir "$LOCAL/redis" \
       --save "" --appendonly no --daemonize yes --pidfile "$RUN/redis.pid" \
       --logfile "$LOGS/redis.log" >/dev/null
+    STARTED+=(redis)
     wait_port "$REDIS_LOCAL_PORT" 10 redis
     log "redis on 127.0.0.1:$REDIS_LOCAL_PORT"
   fi
@@ -92,27 +93,49 @@ as_pg_user() {
   if [[ "$(id -u)" == 0 ]]; then runuser -u "$PG_USER" -- "$@"; else "$@"; fi
 }
 
+# Where PostgreSQL keeps its data and log. As root, initdb and the server run as the
+# PostgreSQL user, who may not be able to enter this checkout (a clone under /root or any
+# folder of mode 700): then they live in a folder of their own under /var/lib, one per
+# checkout, and the user's folders keep their permissions. PG_DATA and PG_LOG are set.
+pg_paths() {
+  PG_DATA="$LOCAL/pg"
+  PG_LOG="$LOGS/postgres.log"
+  [[ "$(id -u)" == 0 ]] || return 0
+  id "$PG_USER" >/dev/null 2>&1 || useradd --system --no-create-home "$PG_USER"
+  mkdir -p "$LOCAL" "$LOGS"
+  # `test -x` on the folder fails unless every folder above it can be entered too.
+  if ! runuser -u "$PG_USER" -- test -x "$LOCAL" 2>/dev/null; then
+    local home
+    home="/var/lib/checkin-stack/$(printf '%s' "$ROOT" | sha256sum | cut -c1-12)"
+    mkdir -p "$home" && chmod 755 "$home"
+    PG_DATA="$home/pg"
+    PG_LOG="$home/postgres.log"
+    ln -sfn "$PG_LOG" "$LOGS/postgres.log"
+  fi
+}
+
 start_postgres() {
-  local bin data="$LOCAL/pg"
+  local bin
   bin="$(postgres_bin)" || { apt_ensure pg_ctlcluster postgresql; bin="$(postgres_bin)"; } || die "PostgreSQL not found after install"
+  pg_paths
+  local data="$PG_DATA"
   if [[ "$(id -u)" == 0 ]]; then
-    id "$PG_USER" >/dev/null 2>&1 || useradd --system --no-create-home "$PG_USER"
-    mkdir -p "$data" && chown "$PG_USER" "$data"
-    chmod o+x "$LOCAL" "$ROOT" 2>/dev/null || true
+    mkdir -p "$data" && chown "$PG_USER" "$data" && chmod 700 "$data"
   fi
   if [[ ! -f "$data/PG_VERSION" ]]; then
     as_pg_user "$bin/initdb" -D "$data" -U postgres --auth=trust -E UTF8 >"$LOGS/initdb.log" 2>&1 ||
       die "initdb failed (see $LOGS/initdb.log)"
   fi
   if ! as_pg_user "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1; then
-    touch "$LOGS/postgres.log" && chown "$PG_USER" "$LOGS/postgres.log" 2>/dev/null || true
+    touch "$PG_LOG" && chown "$PG_USER" "$PG_LOG" 2>/dev/null || true
     # Local data is disposable, so durability is off unless STACK_PG_DURABLE=1 asks (the benchmark measures both).
     local durability="-c fsync=off -c synchronous_commit=off"
     [[ "${STACK_PG_DURABLE:-0}" == 1 ]] && durability="-c fsync=on -c synchronous_commit=on"
-    as_pg_user "$bin/pg_ctl" -D "$data" -l "$LOGS/postgres.log" -w -t 60 start \
+    as_pg_user "$bin/pg_ctl" -D "$data" -l "$PG_LOG" -w -t 60 start \
       -o "-c listen_addresses=127.0.0.1 -p $PG_LOCAL_PORT -k $data $durability -c max_connections=200" \
-      >/dev/null || die "PostgreSQL did not start (see $LOGS/postgres.log)"
+      >/dev/null || die "PostgreSQL did not start (see $PG_LOG)"
     log "postgresql on 127.0.0.1:$PG_LOCAL_PORT (${durability})"
+    STARTED+=(postgres)
   fi
   head -1 "$data/postmaster.pid" >"$RUN/postgres.pid"
   as_pg_user "$bin/psql" -h 127.0.0.1 -p "$PG_LOCAL_PORT" -U postgres -tAc \
@@ -137,16 +160,43 @@ start_mongo() {
         >"$LOGS/ferretdb.log" 2>&1 &
       echo $! >"$RUN/mongo.pid"
     fi
+    STARTED+=(mongo)
     wait_port "$MONGO_LOCAL_PORT" 30 "MongoDB-wire server"
     log "mongodb-wire server on 127.0.0.1:$MONGO_LOCAL_PORT"
   fi
   echo "MONGODB_URI=mongodb://127.0.0.1:$MONGO_LOCAL_PORT/checkin"
 }
 
+# What this start launched; a start that fails half-way stops them again.
+STARTED=()
+undo_start() {
+  local rc=$? i
+  ((rc == 0)) && return 0
+  for ((i = ${#STARTED[@]} - 1; i >= 0; i--)); do
+    case "${STARTED[i]}" in
+    mongo) stop_pidfile "$RUN/mongo.pid" "mongodb-wire server" ;;
+    redis) stop_pidfile "$RUN/redis.pid" redis ;;
+    postgres) stop_postgres ;;
+    esac
+  done
+  ((${#STARTED[@]} == 0)) || log "the start failed: stopped what it had started (${STARTED[*]})"
+  return "$rc"
+}
+
 cmd_start() {
   mkdir -p "$RUN" "$LOGS"
+  trap undo_start EXIT
   start_redis
   start_mongo
+  trap - EXIT
+}
+
+stop_postgres() {
+  [[ -f "$RUN/postgres.pid" ]] || return 0
+  local bin
+  pg_paths
+  bin="$(postgres_bin)" && as_pg_user "$bin/pg_ctl" -D "$PG_DATA" -m fast -w stop >/dev/null 2>&1 || true
+  stop_pidfile "$RUN/postgres.pid" postgresql
 }
 
 cmd_status() {
@@ -160,11 +210,7 @@ cmd_status() {
 cmd_stop() {
   stop_pidfile "$RUN/mongo.pid" "mongodb-wire server"
   stop_pidfile "$RUN/redis.pid" redis
-  if [[ -f "$RUN/postgres.pid" ]]; then
-    local bin
-    bin="$(postgres_bin)" && as_pg_user "$bin/pg_ctl" -D "$LOCAL/pg" -m fast -w stop >/dev/null 2>&1 || true
-    stop_pidfile "$RUN/postgres.pid" postgresql
-  fi
+  stop_postgres
 }
 
 # PostgreSQL alone, stopped (FerretDB stays up and answers errors), or started again (with
@@ -172,7 +218,8 @@ cmd_stop() {
 cmd_stop_postgres() {
   [[ -f "$RUN/postgres.pid" ]] || die "PostgreSQL is not running under this stack"
   local bin
-  bin="$(postgres_bin)" && as_pg_user "$bin/pg_ctl" -D "$LOCAL/pg" -m fast -w stop >/dev/null 2>&1 || true
+  pg_paths
+  bin="$(postgres_bin)" && as_pg_user "$bin/pg_ctl" -D "$PG_DATA" -m fast -w stop >/dev/null 2>&1 || true
 }
 
 cmd_restart_postgres() {

@@ -12,6 +12,8 @@ export interface ParticipantDoc {
   /** What staff at the door must see (accessibility, dietary); shown on the verdict. */
   doorNote?: string;
   qrCode: string;
+  /** Registered at a door: the form's nonce, so a retried submit is the same person. */
+  walkInNonce?: string;
   isActive: boolean;
   status: "regular" | "ambassador" | "travel_grant";
   ambassadorPoints: number;
@@ -27,6 +29,7 @@ export const PARTICIPANT_INDEXES: IndexSpec[] = [
   { collection: "participants", key: { email: 1 }, options: { unique: true, name: "email_unique" } },
   { collection: "participants", key: { qrCode: 1 }, options: { unique: true, name: "qrCode_unique" } },
   { collection: "participants", key: { name: 1 } },
+  { collection: "participants", key: { walkInNonce: 1 } },
 ];
 
 export const participantsOf = (db: Db): Collection<ParticipantDoc> =>
@@ -42,7 +45,9 @@ export interface ParticipantFields {
   organization?: string;
   phone?: string;
   notes?: string;
+  doorNote?: string;
   qrCode?: string;
+  walkInNonce?: string;
   isActive?: boolean;
   status?: ParticipantDoc["status"];
 }
@@ -56,7 +61,9 @@ export function participantRecord(fields: ParticipantFields, now = new Date()): 
     ...(fields.organization ? { organization: fields.organization } : {}),
     ...(fields.phone ? { phone: fields.phone } : {}),
     ...(fields.notes ? { notes: fields.notes } : {}),
+    ...(fields.doorNote ? { doorNote: fields.doorNote } : {}),
     qrCode: fields.qrCode ?? generateQrCode(),
+    ...(fields.walkInNonce ? { walkInNonce: fields.walkInNonce } : {}),
     isActive: fields.isActive ?? true,
     status: fields.status ?? "regular",
     ambassadorPoints: 0,

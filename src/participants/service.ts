@@ -68,7 +68,10 @@ async function rejectDuplicate(
   throw error;
 }
 
-export function newParticipant(body: typeof CreateParticipant.static): ParticipantDoc {
+/** A walk-in also carries the door form's nonce (never from the API). */
+type NewParticipant = typeof CreateParticipant.static & { walkInNonce?: string };
+
+export function newParticipant(body: NewParticipant): ParticipantDoc {
   return participantRecord({ ...body, qrCode: body.qrCode ? checkedQr(body.qrCode) : undefined });
 }
 
@@ -76,7 +79,7 @@ export function newParticipant(body: typeof CreateParticipant.static): Participa
 export function participantActions(rt: Runtime, svc: CheckinService) {
   const db = rt.mongo.db;
   return {
-    async create(body: typeof CreateParticipant.static): Promise<ParticipantDoc> {
+    async create(body: NewParticipant): Promise<ParticipantDoc> {
       const doc = newParticipant(body);
       await participantsOf(db)
         .insertOne(doc)

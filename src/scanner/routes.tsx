@@ -9,6 +9,7 @@ import {
   SessionPicker,
   Undone,
   Verdict,
+  WalkInBadge,
 } from "../../views/scanner";
 import { assertMaySession, principalOf } from "../auth/plugin";
 import { reasonText } from "../checkin/decide";
@@ -21,6 +22,7 @@ import { registrationsOf } from "../registrations/repo";
 import type { Runtime } from "../runtime";
 import { sessionsInOrder } from "../sessions/repo";
 import { html } from "../web/html";
+import { walkIns } from "./walkin";
 
 const Id = IdSchema();
 const Device = t.Optional(t.String({ maxLength: 120 }));
@@ -39,6 +41,7 @@ function staffOf(request: Request) {
 export function scannerRoutes(rt: Runtime, svc: CheckinService) {
   const db = rt.mongo.db;
   const undoSeconds = rt.config.undoWindowSeconds;
+  const walkIn = walkIns(rt, svc);
   return new Elysia({ name: "scanner-pages" })
     .onBeforeHandle(({ request, params }) => {
       const sessionId = (params as { sessionId?: string } | undefined)?.sessionId;
@@ -118,6 +121,46 @@ export function scannerRoutes(rt: Runtime, svc: CheckinService) {
             acceptUnregistered: t.Optional(t.Literal("1")),
             method: t.Optional(t.Union([t.Literal("qr"), t.Literal("search")])),
             direction: t.Optional(t.Union([t.Literal("entry"), t.Literal("exit")])),
+            device: Device,
+          },
+          { additionalProperties: false },
+        ),
+      },
+    )
+    .post(
+      "/scan/:sessionId/walk-in",
+      async ({ params, body, request }) => {
+        const staff = staffOf(request);
+        const { result, qrSvg } = await walkIn.register({
+          sessionId: parseId(params.sessionId),
+          name: body.name.trim(),
+          email: body.email,
+          organization: body.organization?.trim() || undefined,
+          nonce: body.nonce,
+          by: staff.name,
+          byId: `${staff.kind}:${staff.id}`,
+          device: body.device,
+        });
+        return html(
+          <>
+            <Verdict
+              result={result}
+              message={reasonText(result.verdict, result.session)}
+              code=""
+              undoSeconds={undoSeconds}
+            />
+            <WalkInBadge qrSvg={qrSvg} />
+          </>,
+        );
+      },
+      {
+        params: t.Object({ sessionId: Id }),
+        body: t.Object(
+          {
+            name: t.String({ minLength: 1, maxLength: 200 }),
+            email: t.String({ format: "email", maxLength: 254 }),
+            organization: t.Optional(t.String({ maxLength: 200 })),
+            nonce: t.String({ minLength: 8, maxLength: 128 }),
             device: Device,
           },
           { additionalProperties: false },

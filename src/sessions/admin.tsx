@@ -21,6 +21,7 @@ const Form = t.Object(
     capacityMode: t.Optional(t.Union(CAPACITY_MODES.map((mode) => t.Literal(mode)))),
     capacityEnforced: t.Optional(YesNo),
     requiresRegistration: t.Optional(YesNo),
+    walkIns: t.Optional(YesNo),
     lateThresholdMinutes: t.Optional(t.String({ maxLength: 5 })),
     autoOpenMinutesBefore: t.Optional(t.String({ maxLength: 5 })),
     autoEndGraceMinutes: t.Optional(t.String({ maxLength: 5 })),
@@ -61,6 +62,7 @@ function fields(body: FormBody) {
     capacityMode: body.capacityMode ?? "admissions",
     capacityEnforced: body.capacityEnforced !== "no",
     requiresRegistration: body.requiresRegistration === "yes",
+    walkIns: body.walkIns === "yes",
     lateThresholdMinutes: minutes("lateThresholdMinutes"),
     autoOpenMinutesBefore: minutes("autoOpenMinutesBefore"),
     autoEndGraceMinutes: minutes("autoEndGraceMinutes"),
@@ -83,6 +85,7 @@ function changes(current: SessionDoc, next: ReturnType<typeof fields>) {
   for (const key of ["capacityEnforced", "requiresRegistration", ...MINUTE_FIELDS] as const) {
     if (next[key] !== current[key]) (patch as Record<string, unknown>)[key] = next[key];
   }
+  if (next.walkIns !== Boolean(current.walkIns)) patch.walkIns = next.walkIns;
   return patch;
 }
 

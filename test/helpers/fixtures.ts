@@ -75,6 +75,7 @@ export function registrationDoc(
 /** A session, its people, each registered (confirmed): the room most door tests start from. */
 export async function seedRoom(db: Db, session: SessionDoc, people: ParticipantDoc[]): Promise<void> {
   await db.collection("sessions").insertOne(session);
+  if (people.length === 0) return;
   await db.collection("participants").insertMany(people);
   await db.collection("registrations").insertMany(people.map((p) => registrationDoc(p._id, session._id)));
 }

@@ -189,3 +189,35 @@ test("search at the door ignores accents and case and puts the room's registrant
   expect(text.indexOf("Hélène Dupont")).toBeLessThan(text.indexOf("Helene Autre"));
   expect(text).toContain("registered: confirmed");
 });
+
+test("a walk-in is registered and checked in once, with a badge to photograph; only where allowed", async () => {
+  const open = sessionDoc({ name: "Walk-in room", walkIns: true, capacity: 5 });
+  const closed = sessionDoc({ name: "No walk-ins" });
+  await seedRoom(inst.db, open, []);
+  await seedRoom(inst.db, closed, []);
+  const fields = {
+    name: "Wanda Walker",
+    email: "wanda@example.org",
+    organization: "Street",
+    nonce: "walkin-0001",
+  };
+  const first = await form(`/scan/${open._id}/walk-in`, fields);
+  expect(first.status).toBe(200);
+  expect(first.text).toContain('data-outcome="accept"');
+  expect(first.text).toContain("<svg");
+  // A retried submit (same nonce) is the same person, admitted once.
+  const again = await form(`/scan/${open._id}/walk-in`, fields);
+  expect(again.status).toBe(200);
+  expect(await inst.db.collection("participants").countDocuments({ email: "wanda@example.org" })).toBe(1);
+  expect(await inst.db.collection("checkins").countDocuments({ sessionId: open._id })).toBe(1);
+  const twin = await form(`/scan/${open._id}/walk-in`, { ...fields, nonce: "walkin-0002" });
+  expect(twin.status).toBe(409);
+  expect(twin.text).toContain("already has a badge");
+  const refused = await form(`/scan/${closed._id}/walk-in`, {
+    ...fields,
+    email: "x@example.org",
+    nonce: "walkin-0003",
+  });
+  expect(refused.status).toBe(403);
+  expect(refused.text).toContain("Walk-ins are not allowed");
+});
