@@ -1,3 +1,4 @@
+import type { CheckInDoc } from "../src/checkin/repo";
 import type { FieldError } from "../src/http/errors";
 import type { ParticipantDoc } from "../src/participants/repo";
 import type { PageOf } from "../src/web/paging";
@@ -27,6 +28,7 @@ export function ParticipantRow(props: { p: ParticipantDoc }) {
       <td class="row-actions">
         <EditButton url={`/admin/participants/${id}/edit`} row={rowId(id)} />
         <a href={`/admin/registrations?participantId=${id}`}>Sessions</a>
+        <a href={`/admin/participants/${id}/checkins`}>Check-ins</a>
         <DeleteButton
           url={`/admin/participants/${id}`}
           row={rowId(id)}
@@ -69,6 +71,10 @@ export function ParticipantForm(props: {
       <label>
         Phone <input name="phone" maxlength="50" value={v.phone ?? ""} />
       </label>
+      <label>
+        Note for the door (shown on the verdict: accessibility, dietary)
+        <input name="doorNote" maxlength="200" value={v.doorNote ?? ""} />
+      </label>
       {editing ? (
         <label>
           <input type="checkbox" name="isActive" value="on" checked={v.isActive === "on"} /> Active (a
@@ -101,8 +107,77 @@ export const formValues = (p: ParticipantDoc): Record<string, string> => ({
   email: p.email,
   organization: p.organization ?? "",
   phone: p.phone ?? "",
+  doorNote: p.doorNote ?? "",
   isActive: p.isActive ? "on" : "",
 });
+
+export interface CheckInRow {
+  doc: CheckInDoc;
+  session: string;
+}
+
+/** A person's check-ins; an admin may undo any of them. */
+export function CheckInTable(props: { participantId: string; rows: CheckInRow[] }) {
+  return (
+    <table class="overview" id="participant-checkins">
+      <thead>
+        <tr>
+          <th>Session</th>
+          <th>Checked in</th>
+          <th>Now</th>
+          <th>By, device</th>
+          <th></th>
+        </tr>
+      </thead>
+      <tbody>
+        {props.rows.length === 0 ? (
+          <tr>
+            <td colspan="5">No check-ins.</td>
+          </tr>
+        ) : (
+          props.rows.map(({ doc, session }) => (
+            <tr>
+              <td safe>{session}</td>
+              <td
+                safe
+              >{`${doc.checkInTime.toISOString().slice(0, 16).replace("T", " ")} UTC${doc.isLate ? " · late" : ""}`}</td>
+              <td>{doc.checkedOutAt ? "left" : "inside"}</td>
+              <td safe>{[doc.checkedInBy, doc.device].filter(Boolean).join(" · ")}</td>
+              <td>
+                <button
+                  type="button"
+                  class="decline"
+                  hx-post={`/admin/participants/${props.participantId}/checkins/${doc._id}/undo`}
+                  hx-target="#participant-checkins"
+                  hx-swap="outerHTML"
+                  hx-confirm={`Undo this check-in to ${session}? The seat and the count are freed.`}
+                >
+                  Undo
+                </button>
+              </td>
+            </tr>
+          ))
+        )}
+      </tbody>
+    </table>
+  );
+}
+
+export function ParticipantCheckIns(props: { participant: ParticipantDoc; rows: CheckInRow[] }) {
+  const { participant } = props;
+  return (
+    <Layout title={`Check-ins · ${participant.name}`}>
+      <h1 safe>{participant.name}</h1>
+      <p class="meta" safe>
+        {[participant.organization, participant.email].filter(Boolean).join(" · ")}
+      </p>
+      <CheckInTable participantId={String(participant._id)} rows={props.rows} />
+      <p>
+        <a href="/admin/participants">All participants</a>
+      </p>
+    </Layout>
+  );
+}
 
 export function AdminParticipantsPage(props: { list: PageOf<ParticipantDoc>; search: string }) {
   const href = listLink("/admin/participants", { search: props.search });

@@ -202,7 +202,7 @@ export function Feed(props: { state: LiveSession; oob?: boolean }) {
             ""
           )}
           <span class="door" safe>
-            {entry.door ?? ""}
+            {[entry.by, entry.door].filter(Boolean).join(" · ")}
           </span>
         </li>
       ))}

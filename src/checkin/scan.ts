@@ -327,6 +327,7 @@ export function createScanner(parts: ScannerParts) {
         reason: verdict.reason,
         at: (admitted && checkIn ? checkIn.checkInTime : new Date()).toISOString(),
         ...(request.device ? { door: request.device } : {}),
+        ...(request.by ? { by: request.by } : {}),
         late: verdict.outcome === "accept" && verdict.isLate,
         ...(conflict ? { conflict: offline?.provisional } : {}),
       },

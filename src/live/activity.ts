@@ -15,6 +15,8 @@ export interface ScanEntry {
   reason: string;
   at: string;
   door?: string;
+  /** Who scanned (account or token name). */
+  by?: string;
   late?: boolean;
   /** An offline door's own decision, when the server's final one differs. */
   conflict?: string;

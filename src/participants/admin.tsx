@@ -1,15 +1,20 @@
 import { Elysia, t } from "elysia";
-import type { Filter } from "mongodb";
+import type { Db, Filter, ObjectId } from "mongodb";
 import {
   AdminParticipantsPage,
+  CheckInTable,
   formValues,
+  ParticipantCheckIns,
   ParticipantForm,
   ParticipantRow,
 } from "../../views/admin-participants";
+import { principalOf } from "../auth/plugin";
+import { checkinsOf } from "../checkin/repo";
 import type { CheckinService } from "../checkin/service";
 import { containsPattern, parseId } from "../http/envelope";
 import { formErrors, notFound } from "../http/errors";
 import type { Runtime } from "../runtime";
+import { sessionsOf } from "../sessions/repo";
 import { html } from "../web/html";
 import { pageOf } from "../web/paging";
 import { type ParticipantDoc, participantsOf } from "./repo";
@@ -22,6 +27,7 @@ const Form = t.Object(
     email: t.String({ minLength: 3, maxLength: 254 }),
     organization: t.Optional(t.String({ maxLength: 200 })),
     phone: t.Optional(t.String({ maxLength: 50 })),
+    doorNote: t.Optional(t.String({ maxLength: 200 })),
     isActive: t.Optional(t.Literal("on")),
   },
   { additionalProperties: false },
@@ -33,7 +39,18 @@ const fields = (body: FormBody) => ({
   email: body.email,
   organization: body.organization ?? "",
   phone: body.phone ?? "",
+  doorNote: body.doorNote?.trim() ?? "",
 });
+
+/** A person's check-ins with their sessions' names, newest first. */
+async function checkInRows(db: Db, participantId: ObjectId) {
+  const docs = await checkinsOf(db).find({ participantId }).sort({ checkInTime: -1 }).toArray();
+  const sessions = await sessionsOf(db)
+    .find({ _id: { $in: docs.map((d) => d.sessionId) } }, { projection: { name: 1 } })
+    .toArray();
+  const names = new Map(sessions.map((s) => [String(s._id), s.name]));
+  return docs.map((doc) => ({ doc, session: names.get(String(doc.sessionId)) ?? "(deleted session)" }));
+}
 
 /** The organisers' participant page: search, pages, create, edit in place, delete. */
 export function participantAdmin(rt: Runtime, svc: CheckinService) {
@@ -107,6 +124,17 @@ export function participantAdmin(rt: Runtime, svc: CheckinService) {
       },
       { body: Form },
     )
+    .get("/admin/participants/:id/checkins", async ({ params }) => {
+      const participantId = parseId(params.id);
+      const p = await participantsOf(db).findOne({ _id: participantId });
+      if (!p) throw notFound(`Participant with ID ${params.id} not found; reload the page`);
+      return html(<ParticipantCheckIns participant={p} rows={await checkInRows(db, participantId)} />);
+    })
+    .post("/admin/participants/:id/checkins/:checkInId/undo", async ({ params, request }) => {
+      const participantId = parseId(params.id);
+      await svc.undo(parseId(params.checkInId), principalOf(request)?.name);
+      return html(<CheckInTable participantId={params.id} rows={await checkInRows(db, participantId)} />);
+    })
     .delete("/admin/participants/:id", async ({ params }) => {
       await actions.remove(parseId(params.id));
       return html("");

@@ -52,7 +52,10 @@ export function walkIns(rt: Runtime, svc: CheckinService) {
     async register(input: WalkIn): Promise<{ result: ScanResult; qrSvg: string }> {
       const session = await svc.requireSession(input.sessionId);
       if (!session.walkIns)
-        throw new AppError(403, "Walk-ins are not allowed for this session; an organiser can allow them on the session form");
+        throw new AppError(
+          403,
+          "Walk-ins are not allowed for this session; an organiser can allow them on the session form",
+        );
       const person = await personFor(input);
       const result = await svc.scan({
         sessionId: session._id,
@@ -65,7 +68,11 @@ export function walkIns(rt: Runtime, svc: CheckinService) {
         nonce: input.nonce,
         notes: "walk-in",
       });
-      const qrSvg = await QRCode.toString(person.qrCode, { type: "svg", margin: 1, errorCorrectionLevel: "M" });
+      const qrSvg = await QRCode.toString(person.qrCode, {
+        type: "svg",
+        margin: 1,
+        errorCorrectionLevel: "M",
+      });
       return { result, qrSvg };
     },
   };

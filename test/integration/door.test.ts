@@ -221,3 +221,27 @@ test("a walk-in is registered and checked in once, with a badge to photograph; o
   expect(refused.status).toBe(403);
   expect(refused.text).toContain("Walk-ins are not allowed");
 });
+
+test("an admin undoes any check-in from the participant's page; the door note shows on the verdict", async () => {
+  const session = sessionDoc({ name: "Admin undo room" });
+  const person = participantDoc(61, { doorNote: "Wheelchair: use the side door" });
+  await seedRoom(inst.db, session, [person]);
+  await inst.checkins.reloadDirectory();
+  const verdict = await form(`/scan/${session._id}`, { code: person.qrCode });
+  expect(verdict.text).toContain("Note: Wheelchair: use the side door");
+  const checkIn = await inst.db.collection("checkins").findOne({ participantId: person._id });
+  const page = await inst.app.handle(
+    new Request(`http://test.local/admin/participants/${person._id}/checkins`, {
+      headers: { authorization: `Bearer ${await inst.tokenFor("admin")}` },
+    }),
+  );
+  expect(await page.text()).toContain("Admin undo room");
+  const undone = await form(`/admin/participants/${person._id}/checkins/${checkIn?._id}/undo`, {}, "admin");
+  expect(undone.status).toBe(200);
+  expect(undone.text).toContain("No check-ins.");
+  expect(await inst.db.collection("checkins").countDocuments({ participantId: person._id })).toBe(0);
+  // A scanner cannot reach the admin page.
+  expect((await form(`/admin/participants/${person._id}/checkins/${checkIn?._id}/undo`, {})).status).toBe(
+    403,
+  );
+});
