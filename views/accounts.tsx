@@ -22,7 +22,7 @@ export function AccountList(props: {
         ""
       )}
       <div class="table-scroll">
-        <table class="overview">
+        <table class="overview" tabindex="0">
           <thead>
             <tr>
               <th>Name</th>

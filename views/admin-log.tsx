@@ -50,7 +50,7 @@ export function AdminLogPage(props: {
       </form>
       <p class="meta" safe>{`${props.total} changes`}</p>
       <div class="table-scroll">
-        <table class="overview">
+        <table class="overview" tabindex="0">
           <thead>
             <tr>
               <th>When (UTC)</th>

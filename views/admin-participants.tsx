@@ -119,7 +119,7 @@ export interface CheckInRow {
 /** A person's check-ins; an admin may undo any of them. */
 export function CheckInTable(props: { participantId: string; rows: CheckInRow[] }) {
   return (
-    <table class="overview" id="participant-checkins">
+    <table class="overview" tabindex="0" id="participant-checkins">
       <thead>
         <tr>
           <th>Session</th>
@@ -190,7 +190,7 @@ export function AdminParticipantsPage(props: { list: PageOf<ParticipantDoc>; sea
         </label>
         <button type="submit">Search</button>
       </form>
-      <table class="overview">
+      <table class="overview" tabindex="0">
         <thead>
           <tr>
             <th>Name</th>

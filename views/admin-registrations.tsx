@@ -129,7 +129,7 @@ export function AdminRegistrationsPage(props: {
         </label>
         <button type="submit">Filter</button>
       </form>
-      <table class="overview">
+      <table class="overview" tabindex="0">
         <thead>
           <tr>
             <th>Participant</th>

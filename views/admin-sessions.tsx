@@ -218,7 +218,7 @@ export function AdminSessionsPage(props: {
         </label>
         <button type="submit">Filter</button>
       </form>
-      <table class="overview">
+      <table class="overview" tabindex="0">
         <thead>
           <tr>
             <th>Session</th>

@@ -84,7 +84,7 @@ export function OverviewPage(props: { rows: LiveSession[] }) {
     <Layout title="Event overview" scripts={["/assets/hx-ws.js"]}>
       <h1>Event overview</h1>
       <div hx-ws:connect="/ws?topics=overview">
-        <table class="overview">
+        <table class="overview" tabindex="0">
           <thead>
             <tr>
               <th>Session</th>

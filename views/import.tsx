@@ -36,7 +36,10 @@ export function UploadForm(props: { action: string; target: string; children?: J
       enctype="multipart/form-data"
       data-upload={props.target}
     >
-      <input type="file" name="file" accept=".csv,text/csv" required />
+      <label>
+        CSV file
+        <input type="file" name="file" accept=".csv,text/csv" required />
+      </label>
       {(props.children ?? "") as "safe"}
       <button type="submit">Import</button>
       <progress class="upload-progress" max="100" value="0" hidden aria-label="Upload progress"></progress>

@@ -20,6 +20,8 @@ export function Layout(props: {
   scripts?: string[];
   /** The door page is an installable web app. */
   manifest?: boolean;
+  /** The sign-in page: nothing a signed-out person cannot use. */
+  signedOut?: boolean;
 }) {
   return (
     <>
@@ -45,18 +47,36 @@ export function Layout(props: {
             <a href="/" class="brand">
               Check-in
             </a>
-            <nav>
-              {NAV.map(([href, label]) => (
-                <a class="navlink" href={href}>
-                  {label}
-                </a>
-              ))}
-            </nav>
-            <form method="post" action="/logout" class="logout">
-              <button type="submit" class="secondary">
-                Sign out
-              </button>
-            </form>
+            {props.signedOut ? (
+              ""
+            ) : (
+              <>
+                <nav class="quick" aria-label="Door and dashboards">
+                  <a class="navlink" href="/scan">
+                    Scan
+                  </a>
+                  <a class="navlink" href="/live">
+                    Live
+                  </a>
+                </nav>
+                {/* Works without script: a disclosure that holds the rest, sized for thumbs. */}
+                <details class="menu">
+                  <summary>Menu</summary>
+                  <nav aria-label="All pages">
+                    {NAV.map(([href, label]) => (
+                      <a class="navlink" href={href}>
+                        {label}
+                      </a>
+                    ))}
+                    <form method="post" action="/logout" class="logout">
+                      <button type="submit" class="secondary">
+                        Sign out
+                      </button>
+                    </form>
+                  </nav>
+                </details>
+              </>
+            )}
           </header>
           <main>{props.children as "safe"}</main>
         </body>

@@ -2,7 +2,7 @@ import { Layout } from "./layout";
 
 export function LoginPage(props: { next: string; error?: string; email?: string }) {
   return (
-    <Layout title="Sign in">
+    <Layout title="Sign in" signedOut>
       <h1>Sign in</h1>
       <form method="post" action="/login" class="settings login">
         <input type="hidden" name="next" value={props.next} />

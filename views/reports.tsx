@@ -85,7 +85,7 @@ export function ReportsPage(props: Props) {
         <dd safe>{`${all.latePercent}%`}</dd>
       </dl>
       <OverTime series={props.series} />
-      <table class="overview">
+      <table class="overview" tabindex="0">
         <thead>
           <tr>
             <th>Session</th>

@@ -20,7 +20,7 @@ export function TokenList(props: {
       ) : (
         ""
       )}
-      <table class="overview">
+      <table class="overview" tabindex="0">
         <thead>
           <tr>
             <th>Name</th>

@@ -1,0 +1,138 @@
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { join } from "node:path";
+import type { Browser, Page } from "playwright-core";
+import type { Instance } from "../../deploy/local/cluster";
+import { launchChromium, signIn } from "../helpers/browser";
+import {
+  createUser,
+  participantDoc,
+  registrationDoc,
+  seededInstances,
+  sessionDoc,
+} from "../helpers/fixtures";
+
+// Every page as staff use it standing up: a 360-pixel phone, no horizontal scroll, and no
+// serious or critical accessibility violation found by axe-core (WCAG 2.2 AA rules).
+
+const AXE = join(import.meta.dir, "../../node_modules/axe-core/axe.min.js");
+let instance: Instance;
+let browser: Browser;
+let cluster: Awaited<ReturnType<typeof seededInstances>>;
+let admin: { email: string; password: string };
+const session = sessionDoc({ name: "Phone room", capacity: 20, walkIns: true });
+const person = participantDoc(1, { name: "Zoë Phone", organization: "Small Screens" });
+
+beforeAll(async () => {
+  cluster = await seededInstances("pages", 1, {
+    sessions: [session],
+    participants: [person],
+    registrations: [registrationDoc(person._id, session._id)],
+  });
+  [instance] = cluster.instances as [Instance];
+  admin = await createUser(cluster.db, "admin");
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await cluster.stop();
+});
+
+const PAGES = () => [
+  "/scan",
+  `/scan/${session._id}`,
+  "/live",
+  `/live/${session._id}`,
+  "/reports",
+  "/admin/sessions",
+  "/admin/participants",
+  `/admin/participants/${person._id}/checkins`,
+  "/admin/registrations",
+  "/admin/import",
+  "/settings",
+  "/admin/accounts",
+  "/admin/tokens",
+  "/admin/log",
+];
+
+interface Problem {
+  page: string;
+  problem: string;
+}
+
+async function inspect(page: Page, path: string): Promise<Problem[]> {
+  const problems: Problem[] = [];
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  if (width > 360) {
+    // Name the outermost elements that stick out, so the message says what to fix.
+    const culprits = await page.evaluate(() =>
+      [...document.querySelectorAll("body *")]
+        .filter((el) => el.getBoundingClientRect().right > 361 && !el.parentElement?.closest("table, svg"))
+        .filter((el) => !(el.parentElement && el.parentElement.getBoundingClientRect().right > 361))
+        .slice(0, 4)
+        .map((el) => `${el.tagName.toLowerCase()}.${el.className}`),
+    );
+    problems.push({ page: path, problem: `scrolls sideways: ${width} px wide (${culprits.join(", ")})` });
+  }
+  await page.addScriptTag({ path: AXE });
+  const violations = await page.evaluate(async () => {
+    // biome-ignore lint/suspicious/noExplicitAny: axe is injected into the page
+    const result = await (window as any).axe.run(document, {
+      runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"] },
+    });
+    return result.violations
+      .filter((v: { impact: string }) => v.impact === "serious" || v.impact === "critical")
+      .map(
+        (v: { id: string; help: string; nodes: { target: string[] }[] }) =>
+          `${v.id}: ${v.help} (${v.nodes
+            .slice(0, 3)
+            .map((n) => n.target.join(" "))
+            .join(", ")})`,
+      );
+  });
+  for (const v of violations) problems.push({ page: path, problem: v });
+  return problems;
+}
+
+test("every page at 360 px: no sideways scroll, no serious accessibility violation", async () => {
+  // axe is injected as a script of the test, which the pages' CSP would rightly refuse.
+  const context = await browser.newContext({ viewport: { width: 360, height: 740 }, bypassCSP: true });
+  const page = await context.newPage();
+  const signedOut = await context.newPage();
+  await signedOut.goto(`${instance.url}/login`);
+  const problems = await inspect(signedOut, "/login");
+  // The sign-in page offers only what a signed-out person can use.
+  expect(await signedOut.locator("text=Sign out").count()).toBe(0);
+  expect(await signedOut.locator(".menu").count()).toBe(0);
+  await signIn(page, instance.url, admin, "/scan");
+  for (const path of PAGES()) {
+    await page.goto(`${instance.url}${path}`);
+    await page.waitForLoadState("networkidle").catch(() => undefined);
+    problems.push(...(await inspect(page, path)));
+  }
+  expect(problems).toEqual([]);
+  await context.close();
+}, 180_000);
+
+test("the door's verdicts at 360 px: each announced, readable, and not told by colour alone", async () => {
+  const context = await browser.newContext({ viewport: { width: 360, height: 740 }, bypassCSP: true });
+  const page = await context.newPage();
+  await signIn(page, instance.url, admin, `/scan/${session._id}`);
+  expect(await page.getAttribute("#verdict", "aria-live")).toBe("assertive");
+  const problems: Problem[] = [];
+  for (const [code, outcome] of [
+    [person.qrCode, "accept"],
+    [person.qrCode, "already"],
+    ["QR-NOBODY-360", "refuse"],
+  ] as const) {
+    await page.waitForTimeout(3100);
+    await page.fill("#code", code);
+    await page.press("#code", "Enter");
+    await page.locator(`#verdict .verdict[data-outcome="${outcome}"]`).waitFor();
+    // An icon and words, not only a colour.
+    expect((await page.textContent("#verdict .headline"))?.trim().length).toBeGreaterThan(2);
+    problems.push(...(await inspect(page, `/scan (${outcome})`)));
+  }
+  expect(problems).toEqual([]);
+  await context.close();
+}, 120_000);
