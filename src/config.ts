@@ -1,3 +1,4 @@
+import { isTimeZone } from "./time/zone";
 // Configuration comes only from the environment; this module turns a plain
 // record into a typed, validated Config, so it stays pure and testable.
 
@@ -25,6 +26,8 @@ export interface Config {
   lateThresholdMinutes: number;
   /** How long after a scan its scanner may undo it at the door. */
   undoWindowSeconds: number;
+  /** The event's IANA time zone: every time shown and typed, every "day". */
+  eventTimeZone: string;
   autoOpenMinutesBefore: number;
   autoEndGraceMinutes: number;
   sessionCheckIntervalMs: number;
@@ -63,6 +66,16 @@ function int(env: Env, name: string, fallback: number, min: number, max: number)
     throw new ConfigError(name, `expected a whole number from ${min} to ${max}, got "${value}"`);
   }
   return Number(value);
+}
+
+function timeZone(env: Env): string {
+  const value = raw(env, "EVENT_TIMEZONE") ?? "UTC";
+  if (!isTimeZone(value))
+    throw new ConfigError(
+      "EVENT_TIMEZONE",
+      `expected an IANA time zone such as Africa/Tunis, got "${value}"`,
+    );
+  return value;
 }
 
 function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
@@ -216,6 +229,7 @@ export function loadConfig(env: Env, version = "0.0.0"): Config {
     jwtSecret: jwtSecret(env, nodeEnv === "production"),
     lateThresholdMinutes: int(env, "CHECKIN_LATE_THRESHOLD_MINUTES", 10, 0, 1440),
     undoWindowSeconds: int(env, "UNDO_WINDOW_SECONDS", 60, 0, 3600),
+    eventTimeZone: timeZone(env),
     autoOpenMinutesBefore: int(env, "AUTO_OPEN_MINUTES_BEFORE", 10, 0, 1440),
     autoEndGraceMinutes: int(env, "AUTO_END_GRACE_MINUTES", 0, 0, 1440),
     sessionCheckIntervalMs: int(env, "SESSION_CHECK_INTERVAL_MS", 30_000, 1000, 3_600_000),

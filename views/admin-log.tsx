@@ -1,4 +1,6 @@
 import type { AdminLogDoc } from "../src/audit/log";
+import { wallClock } from "../src/time/zone";
+import { zoneName } from "./components";
 import { Layout } from "./layout";
 
 const summary = (doc: unknown) => (doc ? JSON.stringify(doc).slice(0, 300) : "—");
@@ -53,7 +55,7 @@ export function AdminLogPage(props: {
         <table class="overview" tabindex="0">
           <thead>
             <tr>
-              <th>When (UTC)</th>
+              <th safe>{`When (${zoneName()})`}</th>
               <th>Who</th>
               <th>What</th>
               <th>Before</th>
@@ -63,7 +65,7 @@ export function AdminLogPage(props: {
           <tbody>
             {props.entries.map((e) => (
               <tr>
-                <td safe>{e.at.toISOString().slice(0, 19).replace("T", " ")}</td>
+                <td safe>{wallClock(e.at).replace("T", " ")}</td>
                 <td safe>{`${e.by.name} (${e.by.kind})`}</td>
                 <td safe>{`${e.method} ${e.path}`}</td>
                 <td>

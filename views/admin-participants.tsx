@@ -2,7 +2,7 @@ import type { CheckInDoc } from "../src/checkin/repo";
 import type { FieldError } from "../src/http/errors";
 import type { ParticipantDoc } from "../src/participants/repo";
 import type { PageOf } from "../src/web/paging";
-import { DeleteButton, EditButton, EditRow, FieldErrors, listLink, Pager } from "./components";
+import { DeleteButton, EditButton, EditRow, FieldErrors, fmtDateTime, listLink, Pager } from "./components";
 import { Layout } from "./layout";
 
 const rowId = (id: string) => `admin-participant-${id}`;
@@ -138,9 +138,7 @@ export function CheckInTable(props: { participantId: string; rows: CheckInRow[] 
           props.rows.map(({ doc, session }) => (
             <tr>
               <td safe>{session}</td>
-              <td
-                safe
-              >{`${doc.checkInTime.toISOString().slice(0, 16).replace("T", " ")} UTC${doc.isLate ? " · late" : ""}`}</td>
+              <td safe>{`${fmtDateTime(doc.checkInTime)}${doc.isLate ? " · late" : ""}`}</td>
               <td>{doc.checkedOutAt ? "left" : "inside"}</td>
               <td safe>{[doc.checkedInBy, doc.device].filter(Boolean).join(" · ")}</td>
               <td>

@@ -3,7 +3,7 @@ import type { RegistrationDoc } from "../src/registrations/repo";
 import { REGISTRATION_STATUSES } from "../src/registrations/repo";
 import type { SessionDoc } from "../src/sessions/repo";
 import type { PageOf } from "../src/web/paging";
-import { DeleteButton, listLink, Pager } from "./components";
+import { DeleteButton, fmtDateTime, listLink, Pager, zoneName } from "./components";
 import { UploadForm } from "./import";
 import { Layout } from "./layout";
 
@@ -88,7 +88,7 @@ export function RegistrationRow(props: RegistrationView) {
           }}
         />
       </td>
-      <td safe>{r.registrationDate.toISOString().slice(0, 16).replace("T", " ")}</td>
+      <td safe>{fmtDateTime(r.registrationDate)}</td>
       <td>
         <DeleteButton
           url={`/admin/registrations/${id}`}
@@ -135,7 +135,7 @@ export function AdminRegistrationsPage(props: {
             <th>Participant</th>
             <th>Session</th>
             <th>Status</th>
-            <th>Registered (UTC)</th>
+            <th safe>{`Registered (${zoneName()})`}</th>
             <th></th>
           </tr>
         </thead>

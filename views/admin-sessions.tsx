@@ -1,8 +1,18 @@
 import type { FieldError } from "../src/http/errors";
 import type { SessionDoc } from "../src/sessions/repo";
 import { SESSION_STATUSES } from "../src/sessions/repo";
+import { wallClock } from "../src/time/zone";
 import type { PageOf } from "../src/web/paging";
-import { DeleteButton, EditButton, EditRow, FieldErrors, fmtTime, listLink, Pager } from "./components";
+import {
+  DeleteButton,
+  EditButton,
+  EditRow,
+  FieldErrors,
+  fmtTime,
+  listLink,
+  Pager,
+  zoneName,
+} from "./components";
 import { Layout } from "./layout";
 
 const rowId = (id: string) => `admin-session-${id}`;
@@ -69,11 +79,13 @@ export function SessionForm(props: { id?: string; errors?: FieldError[]; values?
         Room <input name="location" maxlength="200" value={v.location ?? ""} />
       </label>
       <label>
-        Starts (UTC) <input type="datetime-local" name="startTime" required value={v.startTime ?? ""} />
+        <span safe>{`Starts (${zoneName()})`}</span>{" "}
+        <input type="datetime-local" name="startTime" required value={v.startTime ?? ""} />
         <FieldErrors errors={errors} field="startTime" />
       </label>
       <label>
-        Ends (UTC) <input type="datetime-local" name="endTime" required value={v.endTime ?? ""} />
+        <span safe>{`Ends (${zoneName()})`}</span>{" "}
+        <input type="datetime-local" name="endTime" required value={v.endTime ?? ""} />
         <FieldErrors errors={errors} field="endTime" />
       </label>
       <label>
@@ -163,7 +175,7 @@ function Choice(props: { label: string; name: string; value: string; options: [s
   );
 }
 
-const localTime = (date: Date) => date.toISOString().slice(0, 16);
+const localTime = (date: Date) => wallClock(date).slice(0, 16);
 const minutes = (value: number | null) => (value === null ? "" : String(value));
 
 export const sessionFormValues = (s: SessionDoc): Record<string, string> => ({

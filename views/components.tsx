@@ -1,5 +1,6 @@
 import type { FieldError } from "../src/http/errors";
 import type { SessionDoc } from "../src/sessions/repo";
+import { clockDateTime, clockTime, eventTimeZone } from "../src/time/zone";
 
 /** The message for one form field, shown next to it. */
 export function FieldErrors(props: { errors: FieldError[]; field: string }) {
@@ -77,10 +78,12 @@ export const listLink =
     return `${path}?${query}`;
   };
 
-/** Times as staff read them (HH:MM). */
-export function fmtTime(date: Date): string {
-  return date.toISOString().slice(11, 16);
-}
+/** Times as staff read them (HH:MM), on the event's clock. */
+export const fmtTime = clockTime;
+/** Date and time (YYYY-MM-DD HH:MM), on the event's clock. */
+export const fmtDateTime = clockDateTime;
+/** The event's time zone, named where times are shown. */
+export const zoneName = eventTimeZone;
 
 /** An error a person can read, where a verdict or a form answer would go. */
 export function ErrorPanel(props: { message: string }) {

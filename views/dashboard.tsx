@@ -1,6 +1,6 @@
 import type { ScanEntry } from "../src/live/activity";
 import type { SessionDoc } from "../src/sessions/repo";
-import { fmtTime } from "./components";
+import { fmtTime, zoneName } from "./components";
 import { Layout } from "./layout";
 
 export interface LiveSession {
@@ -227,7 +227,7 @@ export function SessionDashboard(props: { state: LiveSession }) {
     <Layout title={`Live · ${session.name}`} scripts={["/assets/hx-ws.js"]}>
       <h1 safe>{session.name}</h1>
       <p class="meta" safe>
-        {`${session.location ?? ""} · ${fmtTime(session.startTime)}–${fmtTime(session.endTime)} UTC`}
+        {`${session.location ?? ""} · ${fmtTime(session.startTime)}–${fmtTime(session.endTime)} ${zoneName()}`}
       </p>
       <div hx-ws:connect={`/ws?topics=session:${session._id}`} class="dashboard">
         <SessionLive state={props.state} />

@@ -1,4 +1,5 @@
 import type { SessionReport, totals } from "../src/reports/attendance";
+import { fmtDateTime, zoneName } from "./components";
 import { Layout } from "./layout";
 
 interface Props {
@@ -27,12 +28,12 @@ function OverTime(props: { series: [Date, number][] }) {
               height={String(h)}
               class="bar-rect"
             >
-              <title safe>{`${at.toISOString().slice(0, 16).replace("T", " ")} UTC: ${n}`}</title>
+              <title safe>{`${fmtDateTime(at)}: ${n}`}</title>
             </rect>
           );
         })}
       </svg>
-      <figcaption>Check-ins per 15 minutes (UTC)</figcaption>
+      <figcaption safe>{`Check-ins per 15 minutes (${zoneName()})`}</figcaption>
     </figure>
   );
 }

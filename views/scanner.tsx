@@ -2,7 +2,7 @@ import { EXIT_TEXT, type ExitOutcome } from "../src/checkin/decide";
 import type { ScanResult } from "../src/checkin/scan";
 import type { Person } from "../src/participants/directory";
 import type { SessionDoc } from "../src/sessions/repo";
-import { fmtTime } from "./components";
+import { fmtTime, zoneName } from "./components";
 import { Layout } from "./layout";
 
 export interface SessionSummary {
@@ -84,7 +84,7 @@ export function ScannerPage(props: SessionSummary & { door: DoorSettings }) {
           <div>
             <h1 safe>{session.name}</h1>
             <p class="meta" safe>
-              {`${session.location ?? ""} · ${fmtTime(session.startTime)}–${fmtTime(session.endTime)} UTC · ${session.status}`}
+              {`${session.location ?? ""} · ${fmtTime(session.startTime)}–${fmtTime(session.endTime)} ${zoneName()} · ${session.status}`}
             </p>
             <p class="meta">
               <span safe>{door.staff}</span> · device <strong id="device-label">not named</strong>{" "}
@@ -254,7 +254,7 @@ export function Verdict(props: { result: ScanResult; message: string; code: stri
           ""
         )}
         {verdict.outcome === "already" && checkIn ? (
-          <p class="meta" safe>{`In since ${fmtTime(checkIn.checkInTime)} UTC`}</p>
+          <p class="meta" safe>{`In since ${fmtTime(checkIn.checkInTime)}`}</p>
         ) : (
           ""
         )}

@@ -1,7 +1,7 @@
 import type { Timing } from "../src/settings/settings";
 import { Layout } from "./layout";
 
-export function SettingsForm(props: { timing: Timing; saved?: boolean }) {
+export function SettingsForm(props: { timing: Timing; saved?: boolean; error?: string }) {
   const { timing } = props;
   return (
     <form id="settings-form" class="settings" hx-post="/settings" hx-target="this" hx-swap="outerHTML">
@@ -53,8 +53,19 @@ export function SettingsForm(props: { timing: Timing; saved?: boolean }) {
           value={String(Math.round(timing.schedulerIntervalMs / 1000))}
         />
       </label>
+      <label>
+        Event time zone (IANA name, e.g. Africa/Tunis): every time shown and typed
+        <input name="timeZone" required maxlength="64" value={timing.timeZone} />
+      </label>
       <button type="submit">Save</button>
       {props.saved ? <p class="saved">Saved: every instance uses these values now.</p> : ""}
+      {props.error ? (
+        <p class="error" role="alert" safe>
+          {props.error}
+        </p>
+      ) : (
+        ""
+      )}
     </form>
   );
 }

@@ -1,6 +1,6 @@
 import type { TokenDoc } from "../src/auth/store";
 import type { SessionDoc } from "../src/sessions/repo";
-import { RoleAndSessions } from "./components";
+import { fmtDateTime, RoleAndSessions } from "./components";
 import { Layout } from "./layout";
 
 export function TokenList(props: {
@@ -40,7 +40,7 @@ export function TokenList(props: {
               <td>
                 <code safe>{token.prefix}</code>
               </td>
-              <td safe>{token.createdAt.toISOString().slice(0, 16).replace("T", " ")}</td>
+              <td safe>{fmtDateTime(token.createdAt)}</td>
               <td>
                 {token.revokedAt ? (
                   "revoked"

@@ -5,6 +5,7 @@ import type { RegistrationDoc } from "../registrations/repo";
 import { registrationsOf } from "../registrations/repo";
 import type { SessionDoc } from "../sessions/repo";
 import { sessionRecord, sessionsOf } from "../sessions/repo";
+import { startOfEventDay } from "../time/zone";
 
 const ROOMS = ["Main Hall", "Room A", "Room B", "Room C", "Workshop 1", "Workshop 2"];
 const TOPICS = [
@@ -75,7 +76,8 @@ export interface DemoSummary {
  */
 export function buildDemo(now: Date, size: { participants?: number; tracks?: number } = {}) {
   const participantsCount = size.participants ?? 2000;
-  const day0 = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
+  // Later days start at 08:00 on the event's own clock.
+  const day0 = startOfEventDay(now);
   const sessions: SessionDoc[] = [];
   for (let day = 0; day < 3; day++) {
     for (let slot = 0; slot < 10; slot++)

@@ -9,6 +9,7 @@ import { isDuplicateKey } from "../infra/mongo";
 import { participantsOf } from "../participants/repo";
 import type { Runtime } from "../runtime";
 import { sessionsOf } from "../sessions/repo";
+import { startOfEventDay } from "../time/zone";
 import { csvResponse } from "../web/html";
 import { importRegistrationCsv } from "./assign";
 import { REGISTRATION_STATUSES, type RegistrationDoc, registrationsOf, withPeopleAndSessions } from "./repo";
@@ -59,7 +60,7 @@ export function registrationRoutes(rt: Runtime, svc: CheckinService) {
       },
     )
     .get("/stats/overview", async ({ request }) => {
-      const startOfDay = new Date(new Date().toISOString().slice(0, 10));
+      const startOfDay = startOfEventDay(new Date());
       const [total, confirmed, pending, cancelled, todayRegistrations] = await Promise.all([
         registrationsOf(db).countDocuments({}),
         registrationsOf(db).countDocuments({ status: "confirmed" }),

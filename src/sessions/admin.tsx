@@ -5,6 +5,7 @@ import type { CheckinService } from "../checkin/service";
 import { containsPattern, parseId } from "../http/envelope";
 import { badRequest, formErrors } from "../http/errors";
 import type { Runtime } from "../runtime";
+import { fromWallClock } from "../time/zone";
 import { html } from "../web/html";
 import { dropEmpty, pageOf } from "../web/paging";
 import { CAPACITY_MODES, SESSION_STATUSES, type SessionDoc, sessionsOf } from "./repo";
@@ -31,11 +32,11 @@ const Form = t.Object(
 const MINUTE_FIELDS = ["lateThresholdMinutes", "autoOpenMinutesBefore", "autoEndGraceMinutes"] as const;
 type FormBody = typeof Form.static;
 
-/** The form's UTC wall-clock times as instants; a value that is not a date is a field error. */
+/** The form's times, on the event's clock, as instants; a value that is not a date is a field error. */
 function fields(body: FormBody) {
   const instant = (field: "startTime" | "endTime") => {
-    const date = new Date(`${body[field]}Z`);
-    if (Number.isNaN(date.getTime())) {
+    const date = fromWallClock(body[field]);
+    if (!date) {
       throw badRequest("Validation failed", [
         { field, message: `${field === "startTime" ? "The start" : "The end"} is not a date` },
       ]);

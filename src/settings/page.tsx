@@ -1,5 +1,6 @@
 import { Elysia, t } from "elysia";
 import { SettingsForm, SettingsPage } from "../../views/settings";
+import { AppError } from "../http/errors";
 import { html } from "../web/html";
 import type { Settings } from "./settings";
 
@@ -11,14 +12,21 @@ export function settingsPage(settings: Settings) {
     .post(
       "/settings",
       async ({ body }) => {
-        const timing = await settings.update({
+        const asked = {
           autoOpenMinutesBefore: body.autoOpenMinutesBefore,
           autoEndEnabled: body.autoEndEnabled === "on",
           autoEndGraceMinutes: body.autoEndGraceMinutes,
           lateThresholdMinutes: body.lateThresholdMinutes,
           schedulerIntervalMs: body.schedulerIntervalSeconds * 1000,
-        });
-        return html(<SettingsForm timing={timing} saved />);
+          timeZone: body.timeZone.trim(),
+        };
+        try {
+          return html(<SettingsForm timing={await settings.update(asked)} saved />);
+        } catch (error) {
+          if (!(error instanceof AppError)) throw error;
+          const message = error.errors?.[0]?.message ?? error.message;
+          return html(<SettingsForm timing={asked} error={message} />, 422);
+        }
       },
       {
         body: t.Object(
@@ -28,6 +36,7 @@ export function settingsPage(settings: Settings) {
             autoEndGraceMinutes: Minutes,
             lateThresholdMinutes: Minutes,
             schedulerIntervalSeconds: t.Numeric({ minimum: 1, maximum: 3600 }),
+            timeZone: t.String({ minLength: 1, maxLength: 64 }),
           },
           { additionalProperties: false },
         ),

@@ -1,8 +1,10 @@
 import { Elysia, t } from "elysia";
 import type { Config } from "../config";
 import { ok } from "../http/envelope";
+import { badRequest } from "../http/errors";
 import type { Bus } from "../live/bus";
 import type { Runtime } from "../runtime";
+import { isTimeZone, setEventTimeZone } from "../time/zone";
 
 export interface Timing {
   autoOpenMinutesBefore: number;
@@ -10,6 +12,8 @@ export interface Timing {
   autoEndGraceMinutes: number;
   lateThresholdMinutes: number;
   schedulerIntervalMs: number;
+  /** The event's time zone (EVENT_TIMEZONE first). */
+  timeZone: string;
 }
 
 interface SettingsDoc extends Timing {
@@ -25,6 +29,7 @@ export function defaultTiming(config: Config): Timing {
     autoEndGraceMinutes: config.autoEndGraceMinutes,
     lateThresholdMinutes: config.lateThresholdMinutes,
     schedulerIntervalMs: config.sessionCheckIntervalMs,
+    timeZone: config.eventTimeZone,
   };
 }
 
@@ -33,12 +38,14 @@ export function defaultTiming(config: Config): Timing {
 export function createSettings(rt: Runtime, bus: Bus) {
   const collection = rt.mongo.db.collection<SettingsDoc>("settings");
   let current: Timing = defaultTiming(rt.config);
+  setEventTimeZone(current.timeZone);
 
   async function reload(): Promise<Timing> {
     const stored = await collection.findOne({ _id: "timing" });
     if (stored) {
       const { _id, updatedAt, ...timing } = stored;
       current = { ...defaultTiming(rt.config), ...timing };
+      setEventTimeZone(current.timeZone);
     }
     return current;
   }
@@ -53,9 +60,17 @@ export function createSettings(rt: Runtime, bus: Bus) {
       await reload();
     },
     async update(patch: Partial<Timing>): Promise<Timing> {
+      if (patch.timeZone !== undefined && !isTimeZone(patch.timeZone))
+        throw badRequest("Validation failed", [
+          {
+            field: "timeZone",
+            message: `"${patch.timeZone}" is not a time zone; use an IANA name such as Africa/Tunis`,
+          },
+        ]);
       const next = { ...(await reload()), ...patch };
       await collection.replaceOne({ _id: "timing" }, { ...next, updatedAt: new Date() }, { upsert: true });
       current = next;
+      setEventTimeZone(next.timeZone);
       await bus.publish({ kind: "settings" });
       return next;
     },
@@ -72,6 +87,7 @@ export const TimingPatch = t.Object(
     autoEndGraceMinutes: t.Optional(Minutes),
     lateThresholdMinutes: t.Optional(Minutes),
     schedulerIntervalMs: t.Optional(t.Integer({ minimum: 1000, maximum: 3_600_000 })),
+    timeZone: t.Optional(t.String({ minLength: 1, maxLength: 64 })),
   },
   { additionalProperties: false },
 );

@@ -51,6 +51,7 @@ describe("loadConfig", () => {
       CORS_ORIGIN: "https://a.example.org, https://b.example.org",
       CHECKIN_LATE_THRESHOLD_MINUTES: "15",
       UNDO_WINDOW_SECONDS: "90",
+      EVENT_TIMEZONE: "Africa/Tunis",
       AUTO_OPEN_MINUTES_BEFORE: "20",
       AUTO_END_GRACE_MINUTES: "5",
       SESSION_CHECK_INTERVAL_MS: "10000",
@@ -65,6 +66,7 @@ describe("loadConfig", () => {
     expect(config.corsOrigins).toEqual(["https://a.example.org", "https://b.example.org"]);
     expect(config.lateThresholdMinutes).toBe(15);
     expect(config.undoWindowSeconds).toBe(90);
+    expect(config.eventTimeZone).toBe("Africa/Tunis");
     expect(config.autoOpenMinutesBefore).toBe(20);
     expect(config.autoEndGraceMinutes).toBe(5);
     expect(config.sessionCheckIntervalMs).toBe(10_000);
@@ -95,6 +97,7 @@ describe("loadConfig", () => {
     [{ CHECKIN_LATE_THRESHOLD_MINUTES: "ten" }, "CHECKIN_LATE_THRESHOLD_MINUTES", "whole number"],
     [{ CORS_ORIGIN: "not a url" }, "CORS_ORIGIN", "comma-separated origins"],
     [{ INSTANCE_ID: "a b" }, "INSTANCE_ID", "letters, digits"],
+    [{ EVENT_TIMEZONE: "Mars/Olympus" }, "EVENT_TIMEZONE", "IANA time zone"],
     [{ JWT_SECRET: "short" }, "JWT_SECRET", "at least 32"],
     [{ NODE_ENV: "production" }, "JWT_SECRET", "required in production"],
     [

@@ -1,0 +1,69 @@
+// The event's own time zone: every time people read, every "day" and every time typed
+// into a form is the event's wall clock; stored and exchanged times stay UTC instants.
+// One zone per process (the event's), set from EVENT_TIMEZONE and then the settings.
+
+/** Whether `zone` is an IANA time zone this runtime knows ("Africa/Tunis", "UTC"). */
+export function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: zone });
+    return zone.length > 0;
+  } catch {
+    return false;
+  }
+}
+
+let zone = "UTC";
+let parts = partsFormat(zone);
+
+function partsFormat(timeZone: string) {
+  return new Intl.DateTimeFormat("en-GB", {
+    timeZone,
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+    hour: "2-digit",
+    minute: "2-digit",
+    second: "2-digit",
+    hourCycle: "h23",
+  });
+}
+
+export function setEventTimeZone(next: string): void {
+  if (!isTimeZone(next) || next === zone) return;
+  zone = next;
+  parts = partsFormat(next);
+}
+
+export const eventTimeZone = (): string => zone;
+
+/** The event's wall clock at `date`: "YYYY-MM-DDTHH:MM:SS". */
+export function wallClock(date: Date): string {
+  const p = Object.fromEntries(parts.formatToParts(date).map((x) => [x.type, x.value]));
+  return `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}:${p.second}`;
+}
+
+/** "HH:MM" on the event's clock. */
+export const clockTime = (date: Date): string => wallClock(date).slice(11, 16);
+/** "YYYY-MM-DD HH:MM" on the event's clock. */
+export const clockDateTime = (date: Date): string => wallClock(date).slice(0, 16).replace("T", " ");
+
+/** The instant the event's clock shows `wall` ("YYYY-MM-DDTHH:MM[:SS]"), or null when it is not a time. */
+export function fromWallClock(wall: string): Date | null {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/.exec(wall);
+  if (!m) return null;
+  const [y, mo, d, h, mi, s] = m.slice(1).map((v) => Number(v ?? 0)) as number[];
+  const asUtc = Date.UTC(y as number, (mo as number) - 1, d, h, mi, s ?? 0);
+  if (Number.isNaN(asUtc)) return null;
+  // The zone's offset at that moment, found by reading the guess back (twice across a DST change).
+  let guess = asUtc;
+  for (let i = 0; i < 2; i++) {
+    const shown = Date.parse(`${wallClock(new Date(guess))}Z`);
+    guess -= shown - asUtc;
+  }
+  return new Date(guess);
+}
+
+/** Midnight of the event's day that contains `date`. */
+export function startOfEventDay(date: Date): Date {
+  return fromWallClock(`${wallClock(date).slice(0, 10)}T00:00`) as Date;
+}
