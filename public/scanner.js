@@ -251,8 +251,9 @@ const door = () => {
     const db = await dbReady;
     const queued = await db.getAllFromIndex("queue", "seq");
     if (queued.some((q) => q.nonce === item.nonce)) return showQueued(item, null);
-    const twin = queued.find((q) => q.code === item.code && q.direction === item.direction);
-    if (twin) {
+    // The same badge the same way as its last queued scan is a repeat; entry, exit, entry is not.
+    const twin = queued.filter((q) => q.code === item.code).at(-1);
+    if (twin && twin.direction === item.direction) {
       showLocal(
         "grey",
         "already",
@@ -263,7 +264,7 @@ const door = () => {
       return;
     }
     const local = await decideLocally(item, queued);
-    const entry = { ...item, seq: seq++, provisional: local.reason, name: local.name, words: local.words };
+    const entry = { ...item, provisional: local.reason, name: local.name, words: local.words };
     try {
       await db.put("queue", entry);
     } catch (error) {
@@ -400,6 +401,8 @@ const door = () => {
   async function scan(code) {
     const now = Date.now();
     const item = {
+      // Ordered as scanned, whichever answer (or timeout) comes first.
+      seq: seq++,
       code,
       direction: direction(),
       sessionId: SESSION,
@@ -431,7 +434,8 @@ const door = () => {
       setState("offline");
       return enqueue(item);
     }
-    if (response.status >= 500) {
+    // Not answered (server away or paused, too busy, too slow): kept for the replay.
+    if (response.status >= 500 || response.status === 408 || response.status === 429) {
       setState("offline");
       return enqueue(item);
     }

@@ -84,6 +84,7 @@ export const EXIT_TEXT = {
   left: "Exit recorded",
   already_out: "Already left: this exit was recorded before",
   not_in: "Not checked in to this session: nothing to record",
+  superseded: "They came back in after this exit was scanned: nothing to record",
   unknown: "Badge code not found",
 } as const;
 

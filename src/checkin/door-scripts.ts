@@ -45,7 +45,9 @@ end
 /**
  * ARGV: participant, has a retry key, admitting registration states, seat rule, now (ms),
  * "1" when a person who left may come back. Replies with the kind, the registration, the
- * admissions, the places taken under the rule, then a seat and/or the person's entry.
+ * admissions, the places taken under the rule, a seat, the person's entry, and the claim
+ * entry written (what settling or rolling back must find still there). A re-entry in
+ * flight is an "I" entry plus a "q:<participant>" field holding its claim time.
  */
 export const CLAIM = `${RULE}
 if ARGV[2] == "1" then
@@ -54,7 +56,7 @@ if ARGV[2] == "1" then
 end
 local pid, rule, now = ARGV[1], ARGV[4], tonumber(ARGV[5])
 local cap, occupancy = capOf(rule), string.sub(rule, -1) == "o"
-local f = redis.call("hmget", KEYS[1], "r:" .. pid, "i:" .. pid, "n", "frozen", "cap", "ready")
+local f = redis.call("hmget", KEYS[1], "r:" .. pid, "i:" .. pid, "n", "frozen", "cap", "ready", "q:" .. pid)
 if not f[6] then return {"cold"} end
 if f[4] and tonumber(f[4]) > now then return {"frozen"} end
 if cap > 0 and (f[5] or "") ~= rule then return {"stale"} end
@@ -67,60 +69,90 @@ if entry and string.sub(entry, 1, 1) == "P" then
   if now - tonumber(string.match(entry, "|(%d+)$")) < ${PENDING_STALE_MS} then return {"busy"} end
   entry, takeover = nil, true
 end
+-- A re-entry in flight: wait for it; left by a request that died, MongoDB must say how it ended.
+if f[7] then
+  if now - tonumber(f[7]) < ${PENDING_STALE_MS} then return {"busy"} end
+  return {"stale"}
+end
 if entry then
-  if string.sub(entry, 1, 1) ~= "O" or ARGV[6] ~= "1" then return {"facts", reg, n, taken(), "", entry} end
-  local seat = seatOf(entry)
+  if string.sub(entry, 1, 1) ~= "O" or ARGV[6] ~= "1" then return {"facts", reg, n, taken(), "", entry, ""} end
+  -- Admissions: the person kept their seat (it is theirs, not this claim's to give back).
+  local seat, kept = "-", seatOf(entry)
   if occupancy then
     seat = redis.call("spop", KEYS[2])
-    if not seat then return {"full", reg, n, taken(), "", entry} end
+    if not seat then return {"full", reg, n, taken(), "", entry, ""} end
+    kept = seat
   end
-  redis.call("hset", KEYS[1], "i:" .. pid, "I" .. string.sub(entry, 2, 2) .. "|" .. seat .. payloadOf(entry))
-  return {"reentered", reg, n, taken(), seat, entry}
+  local claim = "I" .. string.sub(entry, 2, 2) .. "|" .. kept .. payloadOf(entry)
+  redis.call("hset", KEYS[1], "i:" .. pid, claim, "q:" .. pid, ARGV[5])
+  return {"reentered", reg, n, taken(), seat, entry, claim}
 end
 local admits = false
 for state in string.gmatch(ARGV[3], "[^,]+") do
   if state == reg then admits = true end
 end
-if not admits then return {"facts", reg, n, taken(), "", ""} end
+if not admits then return {"facts", reg, n, taken(), "", "", ""} end
 local seat = "-"
 if cap > 0 then
   seat = redis.call("spop", KEYS[2])
-  if not seat then return {"full", reg, n, taken(), "", ""} end
+  if not seat then return {"full", reg, n, taken(), "", "", ""} end
 end
-redis.call("hset", KEYS[1], "i:" .. pid, "P-|" .. seat .. "|" .. ARGV[5])
+local claim = "P-|" .. seat .. "|" .. ARGV[5]
+redis.call("hset", KEYS[1], "i:" .. pid, claim)
 if not takeover then n = redis.call("hincrby", KEYS[1], "n", 1) end
-return {"claimed", reg, n, taken(), seat, ""}`;
+return {"claimed", reg, n, taken(), seat, "", claim}`;
 
 /**
- * Another seat for a claim whose seat MongoDB says is taken; nil (claim withdrawn) when
- * none is left. ARGV: participant, now, and for a re-entry the entry it came back from.
+ * A claim's check-in is stored: its entry becomes the stored one, if the claim is still
+ * there. 0 when something else (an exit, an undo, a rebuild) changed the entry meanwhile:
+ * then MongoDB has the last word and the caller rebuilds the session's state from it.
+ * ARGV: participant, the claim entry, the stored entry.
+ */
+export const SETTLE = `
+local key = "i:" .. ARGV[1]
+redis.call("hdel", KEYS[1], "q:" .. ARGV[1])
+if redis.call("hget", KEYS[1], key) ~= ARGV[2] then return 0 end
+redis.call("hset", KEYS[1], key, ARGV[3])
+return 1`;
+
+/**
+ * Another seat for a claim whose seat MongoDB says is taken: {seat, new claim entry}, or
+ * {} (claim withdrawn) when none is left. ARGV: participant, now, and for a re-entry the
+ * entry it came back from.
  */
 export const RECLAIM = `${RULE}
 local seat = redis.call("spop", KEYS[2])
 if seat then
   local entry = "P-|" .. seat .. "|" .. ARGV[2]
-  if ARGV[3] ~= "" then entry = "I" .. string.sub(ARGV[3], 2, 2) .. "|" .. seat .. payloadOf(ARGV[3]) end
+  if ARGV[3] ~= "" then
+    entry = "I" .. string.sub(ARGV[3], 2, 2) .. "|" .. seat .. payloadOf(ARGV[3])
+    redis.call("hset", KEYS[1], "q:" .. ARGV[1], ARGV[2])
+  end
   redis.call("hset", KEYS[1], "i:" .. ARGV[1], entry)
-  return seat
+  return {seat, entry}
 end
 if ARGV[3] ~= "" then
   redis.call("hset", KEYS[1], "i:" .. ARGV[1], ARGV[3])
-  return false
+  redis.call("hdel", KEYS[1], "q:" .. ARGV[1])
+  return {}
 end
 if redis.call("hdel", KEYS[1], "i:" .. ARGV[1]) == 1 then redis.call("hincrby", KEYS[1], "n", -1) end
-return false`;
+return {}`;
 
 /**
  * A claim that did not become this request's check-in: ARGV[2] is the entry of the
- * person's existing check-in (the claim's count now stands for it) or "" (withdrawn).
+ * person's existing check-in (the claim's count now stands for it; for a re-entry, the
+ * entry it came back from) or "" (withdrawn), ARGV[3] the seat the claim took, ARGV[4]
+ * the claim entry. 0 when the claim is no longer there (an exit, an undo, a rebuild came
+ * in between): the caller rebuilds the session from MongoDB instead of guessing.
  */
 export const ROLLBACK = `${RULE}
 local key = "i:" .. ARGV[1]
-local current = redis.call("hget", KEYS[1], key)
+redis.call("hdel", KEYS[1], "q:" .. ARGV[1])
+if redis.call("hget", KEYS[1], key) ~= ARGV[4] then return 0 end
 if ARGV[2] ~= "" then
   redis.call("hset", KEYS[1], key, ARGV[2])
-  if not current then redis.call("hincrby", KEYS[1], "n", 1) end
-elseif current and string.sub(current, 1, 1) == "P" then
+else
   redis.call("hdel", KEYS[1], key)
   redis.call("hincrby", KEYS[1], "n", -1)
 end
@@ -130,6 +162,7 @@ return 1`;
 
 /** An undone check-in: entry, count and seat are given back. */
 export const UNDO = `${RULE}
+redis.call("hdel", KEYS[1], "q:" .. ARGV[1])
 local removed = redis.call("hdel", KEYS[1], "i:" .. ARGV[1])
 if removed == 1 then redis.call("hincrby", KEYS[1], "n", -1) end
 local seat = tonumber(ARGV[2])
@@ -139,11 +172,15 @@ end
 redis.call("hincrby", KEYS[1], "v", 1)
 return removed`;
 
-/** An exit: the entry as stored now; ARGV[3] is the seat it gave back (occupancy). */
+/**
+ * An exit: the entry as stored now; ARGV[3] is the seat it gave back (occupancy). An
+ * admission or re-entry still settling is overtaken too (its settle then finds its claim
+ * gone and leaves the exit standing).
+ */
 export const LEAVE = `${RULE}
 local key = "i:" .. ARGV[1]
 local current = redis.call("hget", KEYS[1], key)
-if current and string.sub(current, 1, 1) == "I" then
+if current and string.sub(current, 1, 1) ~= "O" then
   redis.call("hset", KEYS[1], key, ARGV[2])
   local seat = tonumber(ARGV[3])
   if seat and seat < capOf(redis.call("hget", KEYS[1], "cap")) then redis.call("sadd", KEYS[2], seat) end

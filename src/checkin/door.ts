@@ -13,6 +13,7 @@ import {
   REGISTRATIONS,
   REPLACE,
   ROLLBACK,
+  SETTLE,
   UNDO,
 } from "./door-scripts";
 import { type CheckInDoc, checkinsOf } from "./repo";
@@ -42,7 +43,8 @@ type Scripts = Record<
   | "leaveEntry"
   | "buildDoor"
   | "replaceDoor"
-  | "replaceRegistrations",
+  | "replaceRegistrations"
+  | "settleClaim",
   Script
 >;
 
@@ -56,6 +58,7 @@ function defineScripts(redis: Redis): Scripts {
     ["buildDoor", 2, BUILD],
     ["replaceDoor", 2, REPLACE],
     ["replaceRegistrations", 1, REGISTRATIONS],
+    ["settleClaim", 1, SETTLE],
   ];
   for (const [name, numberOfKeys, lua] of scripts) {
     if (!(name in redis)) redis.defineCommand(name, { numberOfKeys, lua });
@@ -93,8 +96,11 @@ export type Claim =
   | { kind: "replay"; stored: string }
   | { kind: "cold" | "frozen" | "stale" | "busy" }
   | ({ kind: "facts" | "full" } & RoomFacts)
-  /** A seat (or none where capacity is not enforced) held for a new admission or, with an entry, a re-entry. */
-  | ({ kind: "claimed" | "reentered"; seat: number | null } & RoomFacts);
+  /**
+   * A seat (or none where capacity is not enforced or the person keeps theirs) held for a
+   * new admission or, with an entry, a re-entry; `claim` is the entry the claim wrote.
+   */
+  | ({ kind: "claimed" | "reentered"; seat: number | null; claim: string } & RoomFacts);
 
 /** The seat rule a door state is built for: see door-scripts.ts. */
 export function seatRule(s: Pick<SessionDoc, "capacity" | "capacityEnforced" | "capacityMode">): string {
@@ -216,7 +222,7 @@ export function createDoor(redis: Redis, db: Db) {
         now,
         input.reentry ? "1" : "0",
       )) as [string, ...(string | number | null)[]];
-      const [kind, a, count, taken, seat, entry] = reply;
+      const [kind, a, count, taken, seat, entry, claim] = reply;
       if (kind === "replay") return { kind, stored: String(a) };
       if (kind !== "facts" && kind !== "full" && kind !== "claimed" && kind !== "reentered")
         return { kind: kind as "cold" | "frozen" | "stale" | "busy" };
@@ -227,43 +233,62 @@ export function createDoor(redis: Redis, db: Db) {
         entry: String(entry ?? ""),
       };
       if (kind === "facts" || kind === "full") return { kind, ...facts };
-      return { kind, ...facts, seat: seat === "-" || seat === "" || seat == null ? null : Number(seat) };
+      return {
+        kind,
+        ...facts,
+        seat: seat === "-" || seat === "" || seat == null ? null : Number(seat),
+        claim: String(claim ?? ""),
+      };
     },
-    /** A claim's check-in is stored: its entry becomes the stored one. */
-    settle: (doc: CheckInDoc) =>
-      redis.hset(door(doc.sessionId), `i:${doc.participantId}`, entryOf(doc)).then(() => undefined),
+    /**
+     * A claim's check-in is stored: its entry becomes the stored one. When the claim was
+     * overtaken meanwhile (an exit, an undo), MongoDB decides: the session is rebuilt.
+     */
+    async settle(doc: CheckInDoc, claim: string): Promise<void> {
+      const settled = await scripts.settleClaim(
+        door(doc.sessionId),
+        String(doc.participantId),
+        claim,
+        entryOf(doc),
+      );
+      if (Number(settled) !== 1) await this.replace(doc.sessionId);
+    },
     /** `reentryFrom`: the entry a re-entry came back from (restored when no seat is left). */
     async reclaim(
       sessionId: ObjectId,
       participantId: ObjectId,
       reentryFrom = "",
       now = Date.now(),
-    ): Promise<number | null> {
-      const seat = await scripts.reclaimSeat(
+    ): Promise<{ seat: number; claim: string } | null> {
+      const [seat, claim] = (await scripts.reclaimSeat(
         door(sessionId),
         seats(sessionId),
         String(participantId),
         now,
         reentryFrom,
-      );
-      return seat == null ? null : Number(seat);
+      )) as [string?, string?];
+      return seat == null ? null : { seat: Number(seat), claim: String(claim) };
     },
-    /** Gives back a claim that did not become a check-in; `existing` takes its place when there is one. */
-    rollback: (
+    /**
+     * Gives back a claim that did not become a check-in; `existing` takes its place when
+     * there is one. A claim overtaken meanwhile leaves MongoDB to decide: the session is rebuilt.
+     */
+    async rollback(
       sessionId: ObjectId,
       participantId: ObjectId,
-      seat: number | null,
+      taken: { seat: number | null; claim: string },
       existing: CheckInDoc | string | null,
-    ) =>
-      scripts
-        .rollbackClaim(
-          door(sessionId),
-          seats(sessionId),
-          String(participantId),
-          typeof existing === "string" ? existing : existing ? entryOf(existing) : "",
-          seatArg(seat),
-        )
-        .then(() => undefined),
+    ): Promise<void> {
+      const done = await scripts.rollbackClaim(
+        door(sessionId),
+        seats(sessionId),
+        String(participantId),
+        typeof existing === "string" ? existing : existing ? entryOf(existing) : "",
+        seatArg(taken.seat),
+        taken.claim,
+      );
+      if (Number(done) !== 1) await this.replace(sessionId);
+    },
     undo: (doc: CheckInDoc) =>
       scripts
         .undoEntry(door(doc.sessionId), seats(doc.sessionId), String(doc.participantId), seatArg(doc.seat))
@@ -322,11 +347,13 @@ export function createDoor(redis: Redis, db: Db) {
     /** Claims in flight (not stale) for the session. */
     async inFlight(sessionId: ObjectId, now = Date.now()): Promise<number> {
       const all = await redis.hgetall(door(sessionId));
-      return Object.entries(all).filter(
-        ([field, value]) =>
-          field.startsWith("i:") &&
-          value.startsWith("P") &&
-          now - Number(value.slice(value.lastIndexOf("|") + 1)) < PENDING_STALE_MS,
+      // Admissions in flight are "P" entries; re-entries in flight, "q:" fields (their claim time).
+      return Object.entries(all).filter(([field, value]) =>
+        field.startsWith("q:")
+          ? now - Number(value) < PENDING_STALE_MS
+          : field.startsWith("i:") &&
+            value.startsWith("P") &&
+            now - Number(value.slice(value.lastIndexOf("|") + 1)) < PENDING_STALE_MS,
       ).length;
     },
     /** Whole-session figures for dashboards and pages, from one read. */

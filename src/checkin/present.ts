@@ -2,7 +2,7 @@ import { participantFor } from "../auth/plugin";
 import type { Person } from "../participants/directory";
 import type { SessionDoc } from "../sessions/repo";
 import { DOOR_ACTIONS, type ExitOutcome, isFull } from "./decide";
-import type { ScanLogDoc } from "./repo";
+import type { CheckInDoc, ScanLogDoc } from "./repo";
 import type { ScanResult } from "./scan";
 
 // Shapes the API contract's clients read, built from scan results.
@@ -17,6 +17,12 @@ export function capacityInfo(session: Pick<SessionDoc, "capacity">, count: numbe
     percentFull,
     isNearCapacity: !unlimited && percentFull >= 80,
   };
+}
+
+/** A check-in as the API shows it: retry keys and who-did-it ids stay the server's (a nonce would let its holder replay the scan). */
+export function shownCheckIn(doc: CheckInDoc) {
+  const { nonce: _n, reentryNonce: _r, exitNonce: _x, checkedInById: _c, lastEntryById: _l, ...shown } = doc;
+  return shown;
 }
 
 export function sessionJson(session: SessionDoc, count: number) {

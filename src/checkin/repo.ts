@@ -29,6 +29,9 @@ export interface CheckInDoc {
   reentries?: number;
   lastEntryAt?: Date;
   reentryNonce?: string;
+  lastEntryById?: string;
+  /** The nonce of the exit that checked the person out, so its retry is answered as it was. */
+  exitNonce?: string;
   createdAt: Date;
   updatedAt: Date;
   __v: number;

@@ -4,6 +4,7 @@ import type { LockMode } from "../config";
 import { AppError, unavailable } from "../http/errors";
 import { KEYS } from "../infra/keys";
 import type { Logger } from "../infra/log";
+import { isDatabaseUnreachable } from "../infra/mongo";
 import type { Person } from "../participants/directory";
 import { registrationsOf } from "../registrations/repo";
 import type { SessionCache } from "../sessions/cache";
@@ -36,7 +37,7 @@ export interface Facts {
    * A claim to turn into the check-in: a seat number, or null where capacity is not
    * enforced; for a re-entry, the roster entry the person came back from.
    */
-  claim: { seat: number | null; reentryFrom?: string } | null;
+  claim: { seat: number | null; entry: string; reentryFrom?: string } | null;
   viaRedis: boolean;
 }
 
@@ -136,7 +137,12 @@ export function createRoom(parts: RoomParts) {
         case "claimed":
           return {
             session,
-            facts: { ...claim, existing: null, claim: { seat: claim.seat }, viaRedis: true },
+            facts: {
+              ...claim,
+              existing: null,
+              claim: { seat: claim.seat, entry: claim.claim },
+              viaRedis: true,
+            },
           };
         case "reentered":
           return {
@@ -144,7 +150,7 @@ export function createRoom(parts: RoomParts) {
             facts: {
               ...claim,
               existing: existing(claim.entry),
-              claim: { seat: claim.seat, reentryFrom: claim.entry },
+              claim: { seat: claim.seat, entry: claim.claim, reentryFrom: claim.entry },
               viaRedis: true,
             },
           };
@@ -196,7 +202,8 @@ export function createRoom(parts: RoomParts) {
       metrics.locks.inc({ result: "acquired" });
       return answer;
     } catch (error) {
-      if (error instanceof AppError) throw error;
+      // Not Redis: the room's state is being rebuilt from a database that is away (said as such).
+      if (error instanceof AppError || isDatabaseUnreachable(error)) throw error;
       metrics.locks.inc({ result: "unavailable" });
       // Full (maxmemory with noeviction): it answers, but takes no writes; say so.
       if (/\bOOM\b/.test(String(error)) && parts.lockMode === "strict") {

@@ -16,6 +16,7 @@ import {
   capacityInfo,
   exitJson,
   scanJson,
+  shownCheckIn,
   verification,
 } from "./present";
 import { type CheckInDoc, checkinsOf, type Method, type ScanLogDoc, scanlogOf } from "./repo";
@@ -43,6 +44,12 @@ type ByIdBody = {
   notes?: string;
   nonce?: string;
 };
+
+/** The account or token behind a request, as check-ins record it (for undo at the door). */
+function callerId(request: Request): string | undefined {
+  const principal = principalOf(request);
+  return principal ? `${principal.kind}:${principal.id}` : undefined;
+}
 
 function nonceOf(body: { nonce?: string }, headers: Record<string, string | undefined>): string | undefined {
   return body.nonce ?? headers["idempotency-key"] ?? undefined;
@@ -80,7 +87,7 @@ async function withPopulation(rt: Runtime, request: Request, docs: CheckInDoc[],
     const participant = p.get(String(doc.participantId));
     const session = s.get(String(doc.sessionId));
     return {
-      ...doc,
+      ...shownCheckIn(doc),
       participantId: participant
         ? participantFor(request, mode === "brief" ? briefParticipant(participant) : participant)
         : null,
@@ -233,6 +240,8 @@ export function checkinRoutes(rt: Runtime, svc: CheckinService) {
             participant: { qrCode: body.qrCode },
             by,
             device: body.device,
+            nonce: nonceOf(body, headers),
+            scannedAt: offline?.scannedAt,
           });
           return ok(request, exitJson(request, left), EXIT_TEXT[left.outcome]);
         }
@@ -242,6 +251,7 @@ export function checkinRoutes(rt: Runtime, svc: CheckinService) {
           method: "qr",
           acceptUnregistered: body.acceptUnregistered ?? false,
           by,
+          ...(body.by ? {} : { byId: callerId(request) }),
           device: body.device,
           nonce: nonceOf(body, headers),
           offline,
@@ -380,13 +390,13 @@ export function checkinRoutes(rt: Runtime, svc: CheckinService) {
     })
     .delete("/checkin/:id", async ({ params, request }) => {
       const removed = await svc.undo(parseId(params.id), principalOf(request)?.name);
-      return ok(request, removed, "Check-in removed");
+      return ok(request, shownCheckIn(removed), "Check-in removed");
     })
     .post("/checkin/:id/checkout", async ({ params, request }) => {
       const id = parseId(params.id);
       const found = await checkinsOf(rt.mongo.db).findOne({ _id: id }, { projection: { sessionId: 1 } });
       if (found) assertMaySession(request, String(found.sessionId));
       const updated = await svc.checkout(id, principalOf(request)?.name);
-      return ok(request, updated, "Check-out recorded");
+      return ok(request, shownCheckIn(updated), "Check-out recorded");
     });
 }

@@ -151,6 +151,10 @@ export function createScanner(parts: ScannerParts) {
     reentry: (session) => claiming && admitsReentry(ruleFor(request, session, participant)),
   });
 
+  /** Where a write's outcome is unknown (MongoDB failed mid-way), MongoDB decides: the state is rebuilt from it. */
+  const unsure = (sessionId: ObjectId) =>
+    door.forget(sessionId).catch(() => writtenWithoutRedis.add(String(sessionId)));
+
   /**
    * A person who left comes back: the same check-in, inside again (with a seat again in
    * an occupancy room). Only one door can turn an exit back into an entry.
@@ -164,15 +168,16 @@ export function createScanner(parts: ScannerParts) {
     const { viaRedis } = facts;
     const reentryFrom = facts.claim?.reentryFrom ?? "";
     const needsSeat = session.capacityMode === "occupancy" && enforced(session) > 0;
+    let held = facts.claim ? { seat: facts.claim.seat, claim: facts.claim.entry } : null;
     let seat: number | null = !needsSeat
       ? null
       : viaRedis
-        ? (facts.claim?.seat ?? null)
+        ? (held?.seat ?? null)
         : await claimSeatFromDb(db, session._id);
     if (needsSeat && seat === null) return { kind: "full" };
-    const giveBack = async (existing: CheckInDoc | string | null) => {
-      if (viaRedis)
-        await door.rollback(session._id, left.participantId, seat, existing).catch(() => undefined);
+    const giveBack = async (existing: CheckInDoc | string) => {
+      if (held)
+        await door.rollback(session._id, left.participantId, held, existing).catch(() => unsure(session._id));
     };
     for (let attempt = 0; attempt < SEAT_ATTEMPTS; attempt++) {
       const now = new Date();
@@ -186,13 +191,14 @@ export function createScanner(parts: ScannerParts) {
               updatedAt: now,
               ...(seat !== null ? { seat } : {}),
               ...(request.nonce ? { reentryNonce: request.nonce } : {}),
+              ...(request.byId ? { lastEntryById: request.byId } : {}),
             },
             $inc: { reentries: 1, __v: 1 },
           },
           { returnDocument: "after" },
         );
         if (doc) {
-          if (viaRedis) await door.settle(doc).catch(() => writtenWithoutRedis.add(String(session._id)));
+          if (held) await door.settle(doc, held.claim).catch(() => unsure(session._id));
           else writtenWithoutRedis.add(String(session._id));
           return { kind: "reentered", doc };
         }
@@ -202,12 +208,13 @@ export function createScanner(parts: ScannerParts) {
         return current ? { kind: "duplicate", existing: current } : { kind: "none", existing: null };
       } catch (error) {
         if (!isDuplicateKey(error)) {
-          await giveBack(reentryFrom);
+          await unsure(session._id);
           throw error;
         }
-        seat = viaRedis
-          ? await door.reclaim(session._id, left.participantId, reentryFrom)
-          : await claimSeatFromDb(db, session._id);
+        if (viaRedis) {
+          held = await door.reclaim(session._id, left.participantId, reentryFrom);
+          seat = held?.seat ?? null;
+        } else seat = await claimSeatFromDb(db, session._id);
         if (seat === null) return { kind: "full" };
       }
     }
@@ -225,13 +232,18 @@ export function createScanner(parts: ScannerParts) {
   ): Promise<Written<CheckInDoc>> {
     const { viaRedis } = facts;
     const capacity = enforced(session);
+    let held = facts.claim ? { seat: facts.claim.seat, claim: facts.claim.entry } : null;
     let seat: number | null = viaRedis
-      ? (facts.claim?.seat ?? null)
+      ? (held?.seat ?? null)
       : capacity > 0
         ? await claimSeatFromDb(db, session._id)
         : null;
     if (capacity > 0 && seat === null) return { kind: "full" };
     if (!viaRedis) writtenWithoutRedis.add(String(session._id));
+    const giveBack = async (existing: CheckInDoc | null) => {
+      if (held)
+        await door.rollback(session._id, participant._id, held, existing).catch(() => unsure(session._id));
+    };
     for (let attempt = 0; attempt < SEAT_ATTEMPTS; attempt++) {
       const doc = newCheckIn({
         ...request,
@@ -244,11 +256,11 @@ export function createScanner(parts: ScannerParts) {
       });
       try {
         await checkinsOf(db).insertOne(doc);
-        if (viaRedis) await door.settle(doc).catch(() => writtenWithoutRedis.add(String(session._id)));
+        if (held) await door.settle(doc, held.claim).catch(() => unsure(session._id));
         return { kind: "admitted", doc };
       } catch (error) {
         if (!isDuplicateKey(error)) {
-          if (viaRedis) await door.rollback(session._id, participant._id, seat, null).catch(() => undefined);
+          await unsure(session._id);
           throw error;
         }
         const existing = await checkinsOf(db).findOne({
@@ -256,18 +268,18 @@ export function createScanner(parts: ScannerParts) {
           participantId: participant._id,
         });
         if (existing) {
-          if (viaRedis)
-            await door.rollback(session._id, participant._id, seat, existing).catch(() => undefined);
+          await giveBack(existing);
           return { kind: "duplicate", existing };
         }
         // The seat was taken after all (written while Redis was away): another one.
-        seat = viaRedis
-          ? await door.reclaim(session._id, participant._id)
-          : await claimSeatFromDb(db, session._id);
+        if (viaRedis) {
+          held = await door.reclaim(session._id, participant._id);
+          seat = held?.seat ?? null;
+        } else seat = await claimSeatFromDb(db, session._id);
         if (seat === null) return { kind: "full" };
       }
     }
-    if (viaRedis) await door.rollback(session._id, participant._id, null, null).catch(() => undefined);
+    await giveBack(null);
     return { kind: "full" };
   }
 
@@ -353,15 +365,25 @@ export function createScanner(parts: ScannerParts) {
       checkedInCount: facts.claim ? facts.taken - 1 : facts.taken,
     };
     const decision = decide(input);
-    if (facts.claim && participant && decision.outcome !== "accept") {
-      // The claim script and `decide` read the same rule, so this means the rule changed in between.
+    // A retry of the scan that made this check-in (its admission or its last re-entry), whatever
+    // happened since (the person may have left): answered as the original, never written again.
+    const retry =
+      request.nonce !== undefined &&
+      (facts.existing?.nonce === request.nonce || facts.existing?.reentryNonce === request.nonce);
+    if (facts.claim && participant && (decision.outcome !== "accept" || retry)) {
+      // Otherwise the claim script and `decide` read the same rule: the rule changed in between.
       await door
-        .rollback(session._id, participant._id, facts.claim.seat, facts.claim.reentryFrom ?? null)
-        .catch(() => undefined);
+        .rollback(
+          session._id,
+          participant._id,
+          { seat: facts.claim.seat, claim: facts.claim.entry },
+          facts.claim.reentryFrom ?? null,
+        )
+        .catch(() => unsure(session._id));
       facts.claim = null;
     }
     // 4. Only an admission or a re-entry writes (and only it holds a claim).
-    const writes = decision.outcome === "accept" && participant && (facts.claim || !facts.viaRedis);
+    const writes = decision.outcome === "accept" && participant && !retry && (facts.claim || !facts.viaRedis);
     const written: Written<CheckInDoc> = !writes
       ? { kind: "none", existing: facts.existing }
       : decision.reason === "reentry" && facts.existing

@@ -10,6 +10,7 @@ import { registrationsOf } from "../registrations/repo";
 import type { Runtime } from "../runtime";
 import { createSessionCache } from "../sessions/cache";
 import { type SessionDoc, sessionsOf } from "../sessions/repo";
+import type { ExitOutcome } from "./decide";
 import { createDoor } from "./door";
 import { createCheckinMetrics } from "./metrics";
 import { type CheckInDoc, checkinsOf, type ScanLogDoc } from "./repo";
@@ -138,53 +139,77 @@ export function createCheckinService(rt: Runtime, live: LiveSink) {
 
   /**
    * Exit: the person left the room. The check-in stays (attendance counts it once); in an
-   * occupancy room its seat is given back, so someone else may come in.
+   * occupancy room its seat is given back, so someone else may come in. `at`: when the
+   * door scanned it (a queued offline exit), else now.
    */
-  async function checkout(checkInId: ObjectId, by?: string, device?: string): Promise<CheckInDoc> {
+  async function checkout(
+    checkInId: ObjectId,
+    by?: string,
+    device?: string,
+    scan: { nonce?: string; at?: Date } = {},
+  ): Promise<CheckInDoc> {
     const found = await checkinsOf(db).findOne({ _id: checkInId });
     if (!found) throw notFound(`CheckIn with ID ${checkInId} not found`);
     const session = await sessions.require(found.sessionId);
+    const occupancy = session.capacityMode === "occupancy";
     const now = new Date();
-    const frees = session.capacityMode === "occupancy" && typeof found.seat === "number";
-    const updated = await underBadgeLock(found, () =>
+    const change = {
+      checkedOutAt: scan.at ?? now,
+      updatedAt: now,
+      ...(occupancy ? { seat: `free:${found.participantId}` } : {}),
+      ...(scan.nonce ? { exitNonce: scan.nonce } : {}),
+    };
+    // The document as it was when the exit landed: its seat is the one given back.
+    const before = await underBadgeLock(found, () =>
       checkinsOf(db).findOneAndUpdate(
         { _id: checkInId, checkedOutAt: null },
-        {
-          $set: {
-            checkedOutAt: now,
-            updatedAt: now,
-            ...(frees ? { seat: `free:${found.participantId}` } : {}),
-          },
-        },
-        { returnDocument: "after" },
+        { $set: change },
+        { returnDocument: "before" },
       ),
     );
-    if (!updated) throw new AppError(409, "This participant has already left the session");
-    const freed = frees && typeof found.seat === "number" ? found.seat : null;
+    if (!before) throw new AppError(409, "This participant has already left the session");
+    const updated: CheckInDoc = { ...before, ...change };
+    const freed = occupancy && typeof before.seat === "number" ? before.seat : null;
     await door.leave(updated, freed).catch(() => door.forget(updated.sessionId).catch(() => undefined));
     await logDone("checkout", updated, "left the session", by, device);
     return updated;
   }
 
-  /** An exit scanned at a door: the person's check-in for the session, if they are inside. */
+  /**
+   * An exit scanned at a door: the person's check-in for the session, if they are inside.
+   * A retried exit (its nonce) is answered as it was; a queued offline exit scanned before
+   * the person's last entry records nothing (they came back in after it).
+   */
   async function exit(input: {
     sessionId: ObjectId;
     participant: ParticipantRef;
     by?: string;
     device?: string;
+    nonce?: string;
+    scannedAt?: Date;
   }) {
     const session = await sessions.require(input.sessionId);
     const participant = await directory.find(input.participant);
-    if (!participant) return { session, participant, checkIn: null, outcome: "unknown" as const };
+    const answer = (outcome: ExitOutcome, checkIn: CheckInDoc | null) => ({
+      session,
+      participant,
+      checkIn,
+      outcome,
+    });
+    if (!participant) return answer("unknown", null);
     const found = await checkinsOf(db).findOne({ sessionId: session._id, participantId: participant._id });
-    if (!found) return { session, participant, checkIn: null, outcome: "not_in" as const };
-    if (found.checkedOutAt) return { session, participant, checkIn: found, outcome: "already_out" as const };
+    if (!found) return answer("not_in", null);
+    if (input.nonce && found.exitNonce === input.nonce) return answer("left", found);
+    if (input.scannedAt && input.scannedAt < (found.lastEntryAt ?? found.checkInTime))
+      return answer("superseded", found);
+    if (found.checkedOutAt) return answer("already_out", found);
     try {
-      const checkIn = await checkout(found._id, input.by, input.device);
-      return { session, participant, checkIn, outcome: "left" as const };
+      return answer(
+        "left",
+        await checkout(found._id, input.by, input.device, { nonce: input.nonce, at: input.scannedAt }),
+      );
     } catch (error) {
-      if (error instanceof AppError && error.status === 409)
-        return { session, participant, checkIn: found, outcome: "already_out" as const };
+      if (error instanceof AppError && error.status === 409) return answer("already_out", found);
       throw error;
     }
   }
@@ -203,9 +228,11 @@ export function createCheckinService(rt: Runtime, live: LiveSink) {
     const found = await checkinsOf(db).findOne({ _id: input.checkInId, sessionId: input.sessionId });
     if (!found) throw notFound("This check-in was already undone, or belongs to another session");
     const { principal } = input;
-    const last = found.lastEntryAt ?? found.checkInTime;
+    // What the door last did to this person: a re-entry (undone, they are outside again) or the admission.
+    const reentered = Boolean(found.reentries && found.lastEntryAt && !found.checkedOutAt);
+    const last = (reentered ? found.lastEntryAt : found.checkInTime) ?? found.checkInTime;
     if (principal.role !== "admin") {
-      if (found.checkedInById !== `${principal.kind}:${principal.id}`)
+      if ((reentered ? found.lastEntryById : found.checkedInById) !== `${principal.kind}:${principal.id}`)
         throw new AppError(403, "Only the person who scanned this admission (or an admin) can undo it");
       if (Date.now() - last.getTime() > input.windowMs)
         throw new AppError(
@@ -213,7 +240,7 @@ export function createCheckinService(rt: Runtime, live: LiveSink) {
           `Undo is possible for ${Math.round(input.windowMs / 1000)} s after a scan; ask an admin to undo this one`,
         );
     }
-    if (found.reentries && found.lastEntryAt && !found.checkedOutAt)
+    if (reentered)
       return { checkIn: await checkout(found._id, principal.name, input.device), undid: "reentry" };
     return { checkIn: await undo(found._id, principal.name, input.device), undid: "admission" };
   }

@@ -9,6 +9,12 @@ import type { SessionDoc } from "../sessions/repo";
 // are the credentials that open doors), the registration and whether the person is
 // inside. Names travel only for the session's own registrants and attendees. The key
 // is new in each snapshot, so a stolen device's copy is worth one session, one sync.
+// A hash is only as strong as the code behind it: short (imported) codes could be found
+// from theirs by trying them all, so they are left out (offline, such a badge is
+// "unknown" and waits for the server). Invite-only sessions carry only their own people.
+
+/** Generated codes have 23 characters (100 random bits); anything shorter stays off devices. */
+export const MIN_OFFLINE_CODE_LENGTH = 20;
 
 export interface DoorSnapshot {
   sessionId: string;
@@ -48,6 +54,7 @@ export function doorSnapshot(
     const status = reg.get(id) ?? "";
     const where = state.get(id) ?? "";
     const known = status !== "" || where !== "";
+    if (p.qrCode.length < MIN_OFFLINE_CODE_LENGTH || (session.requiresRegistration && !known)) continue;
     rows.push([codeHash(key, p.qrCode), known ? p.name : "", status, where]);
   }
   return {

@@ -89,7 +89,7 @@ export function scannerRoutes(rt: Runtime, svc: CheckinService) {
           : { qrCode: code };
         const device = body.device || headers["user-agent"]?.slice(0, 120);
         if (body.direction === "exit") {
-          const left = await svc.exit({ sessionId, participant, by: staff.name, device });
+          const left = await svc.exit({ sessionId, participant, by: staff.name, device, nonce: body.nonce });
           return html(<ExitVerdict outcome={left.outcome} participant={left.participant} code={code} />);
         }
         const result = await svc.scan({

@@ -2,7 +2,7 @@ import type { ObjectId } from "mongodb";
 import QRCode from "qrcode";
 import type { CheckinService, ScanResult } from "../checkin/service";
 import { AppError } from "../http/errors";
-import { participantsOf } from "../participants/repo";
+import { normaliseEmail, participantsOf } from "../participants/repo";
 import { participantActions } from "../participants/service";
 import type { Runtime } from "../runtime";
 
@@ -26,7 +26,11 @@ export function walkIns(rt: Runtime, svc: CheckinService) {
   const db = rt.mongo.db;
 
   async function personFor(input: WalkIn) {
-    const again = await participantsOf(db).findOne({ walkInNonce: input.nonce });
+    // The nonce alone proves nothing (it travels with the check-in): the same person's retry has both.
+    const again = await participantsOf(db).findOne({
+      walkInNonce: input.nonce,
+      email: normaliseEmail(input.email),
+    });
     if (again) return again;
     try {
       return await people.create({
@@ -37,7 +41,10 @@ export function walkIns(rt: Runtime, svc: CheckinService) {
       });
     } catch (error) {
       // The same submit racing itself: the one that got in is this walk-in.
-      const raced = await participantsOf(db).findOne({ walkInNonce: input.nonce });
+      const raced = await participantsOf(db).findOne({
+        walkInNonce: input.nonce,
+        email: normaliseEmail(input.email),
+      });
       if (raced) return raced;
       if (error instanceof AppError && error.status === 409)
         throw new AppError(

@@ -245,3 +245,43 @@ test("an admin undoes any check-in from the participant's page; the door note sh
     403,
   );
 });
+
+test("retries stay what they were: an admission retried after an exit is not a re-entry; a stale exit is not replayed", async () => {
+  const session = sessionDoc({ name: "Retry room", capacity: 5, capacityMode: "occupancy" });
+  const a = participantDoc(71);
+  await seedRoom(inst.db, session, [a]);
+  expect((await scan(session, a.qrCode, { nonce: "first-entry-71" })).body.data.reason).toBe("ok");
+  expect(
+    (await scan(session, a.qrCode, { direction: "exit", nonce: "first-exit-71" })).body.data.outcome,
+  ).toBe("left");
+  // The admission's retry (the door never saw its answer) is answered as the admission; nobody walks back in.
+  const retried = await scan(session, a.qrCode, { nonce: "first-entry-71" });
+  expect(retried.body.data).toMatchObject({ outcome: "accept", reason: "ok", replayed: true });
+  expect(
+    (await inst.db.collection("checkins").findOne({ participantId: a._id }))?.checkedOutAt,
+  ).not.toBeNull();
+  // The exit's retry is the same exit.
+  expect(
+    (await scan(session, a.qrCode, { direction: "exit", nonce: "first-exit-71" })).body.data.outcome,
+  ).toBe("left");
+  // Back in; then a queued exit scanned before that re-entry arrives: it records nothing.
+  const before = new Date(Date.now() - 5000).toISOString();
+  expect((await scan(session, a.qrCode, { nonce: "reentry-71" })).body.data.reason).toBe("reentry");
+  const stale = await scan(session, a.qrCode, {
+    direction: "exit",
+    nonce: "late-exit-71",
+    scannedAt: before,
+  });
+  expect(stale.body.data.outcome).toBe("superseded");
+  expect((await inst.db.collection("checkins").findOne({ participantId: a._id }))?.checkedOutAt).toBeNull();
+  // The re-entry's scanner may undo it (the person is outside again); the seat is free.
+  const doc = await inst.db.collection("checkins").findOne({ participantId: a._id });
+  const undone = await form(`/scan/${session._id}/undo`, { checkInId: String(doc?._id) });
+  expect(undone.text).toContain("re-entry was taken back");
+  const after = await inst.db.collection("checkins").findOne({ participantId: a._id });
+  expect(after?.checkedOutAt).not.toBeNull();
+  expect(String(after?.seat)).toStartWith("free:");
+  // The API never shows retry keys.
+  const listed = await inst.call("GET", `/api/v1/checkin?sessionId=${session._id}`);
+  expect(JSON.stringify(listed.body)).not.toContain("first-entry-71");
+});
