@@ -8,6 +8,7 @@ import { ROLES, type Role } from "./auth/policy";
 import { assignableSessions, createToken, createUser, usersOf } from "./auth/store";
 import { ConfigError, loadConfig } from "./config";
 import { seedDemo } from "./demo/seed";
+import { simulateDoors } from "./demo/simulate";
 import { INDEXES } from "./indexes";
 import { ensureIndexes } from "./infra/mongo";
 import { deleteMatching } from "./infra/redis";
@@ -19,11 +20,13 @@ import { serve } from "./server";
 declare const CHECKIN_BUILD: string | undefined;
 const VERSION = typeof CHECKIN_BUILD === "string" ? `${pkg.version}+${CHECKIN_BUILD}` : pkg.version;
 
-const USAGE = `usage: checkin [serve|migrate|healthcheck|seed-demo|export|import|create-admin|create-token|nginx|--version|--help]
+const USAGE = `usage: checkin [serve|migrate|healthcheck|seed-demo|simulate-doors|export|import|create-admin|create-token|nginx|--version|--help]
   serve        run one instance configured from the environment (default)
   migrate      create every MongoDB index (idempotent) and exit
   healthcheck  exit 0 when this instance's /api/v1/health/ready answers 200 (PORT), else 1
-  seed-demo    load the demo conference into MONGODB_URI unless it holds sessions; print badge codes to try
+  seed-demo    load the demo conference (with a morning of check-in history) into MONGODB_URI unless it holds sessions; print badge codes to try
+  simulate-doors RATE URL
+               keep about RATE scans per second arriving at URL's open sessions (demo; Ctrl-C stops)
   export FILE  write every collection to FILE (gzip JSON lines): a backup without mongodump
   import FILE [--replace]
                restore an export into empty collections (or replace them); restart instances after
@@ -231,6 +234,17 @@ async function createApiToken(argv: string[]): Promise<void> {
   console.log(token);
 }
 
+async function simulate(argv: string[]): Promise<void> {
+  const rate = Number(argv[0]);
+  const url = argv[1] ?? process.env.PUBLIC_URL;
+  if (!(rate > 0 && rate <= 1000) || !url)
+    throw new Error("usage: checkin simulate-doors RATE URL (RATE: scans per second, 0 to 1000)");
+  const stop = new AbortController();
+  for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => stop.abort());
+  console.log(`simulate-doors: about ${rate} scans/s at ${url} (Ctrl-C stops)`);
+  await withDb((db) => simulateDoors(db, url, rate, stop.signal));
+}
+
 function main(argv: string[]): void {
   const command = argv[0] ?? "serve";
   switch (command) {
@@ -265,6 +279,9 @@ function main(argv: string[]): void {
       return;
     case "import":
       importData(argv[1], argv.slice(2)).catch(failed("import"));
+      return;
+    case "simulate-doors":
+      simulate(argv.slice(1)).catch(failed("simulate-doors"));
       return;
     case "nginx":
       Promise.resolve()

@@ -18,5 +18,12 @@ PUBLIC_URL="http://127.0.0.1:${NGINX_PORT:-8080}" bun "$ROOT/src/main.ts" seed-d
 # A background job of a script ignores SIGINT, so Ctrl-C is forwarded as SIGTERM.
 bun "$ROOT/deploy/local/cluster.ts" &
 cluster_pid=$!
-trap 'kill -TERM "$cluster_pid" 2>/dev/null; wait "$cluster_pid" || true; exit 130' INT TERM
+pids=("$cluster_pid")
+# SIMULATE_DOORS=RATE keeps about RATE scans per second arriving, so the dashboards move.
+if [[ -n "${SIMULATE_DOORS:-}" ]]; then
+  # Scans sent before the cluster is up are simply lost; the doors keep going.
+  bun "$ROOT/src/main.ts" simulate-doors "$SIMULATE_DOORS" "http://127.0.0.1:${NGINX_PORT:-8080}" &
+  pids+=("$!")
+fi
+trap 'kill -TERM "${pids[@]}" 2>/dev/null; wait "${pids[@]}" || true; exit 130' INT TERM
 wait "$cluster_pid"

@@ -1,4 +1,5 @@
 import { type Db, ObjectId } from "mongodb";
+import { checkinsOf, scanlogOf } from "../checkin/repo";
 import type { ParticipantDoc } from "../participants/repo";
 import { participantRecord, participantsOf } from "../participants/repo";
 import type { RegistrationDoc } from "../registrations/repo";
@@ -6,6 +7,7 @@ import { registrationsOf } from "../registrations/repo";
 import type { SessionDoc } from "../sessions/repo";
 import { sessionRecord, sessionsOf } from "../sessions/repo";
 import { startOfEventDay } from "../time/zone";
+import { buildHistory } from "./history";
 
 const ROOMS = ["Main Hall", "Room A", "Room B", "Room C", "Workshop 1", "Workshop 2"];
 const TOPICS = [
@@ -148,10 +150,11 @@ export function buildDemo(now: Date, size: { participants?: number; tracks?: num
   return { sessions, participants, registrations: [...unique.values()] };
 }
 
+/** `history`: a morning of check-ins, exits and declines (the benchmark starts without one). */
 export async function seedDemo(
   db: Db,
   now = new Date(),
-  size: { participants?: number; tracks?: number } = {},
+  size: { participants?: number; tracks?: number; history?: boolean } = {},
 ): Promise<DemoSummary> {
   const existing = await sessionsOf(db).countDocuments({});
   const created = existing === 0;
@@ -161,6 +164,11 @@ export async function seedDemo(
     await participantsOf(db).insertMany(demo.participants);
     for (let i = 0; i < demo.registrations.length; i += 1000) {
       await registrationsOf(db).insertMany(demo.registrations.slice(i, i + 1000));
+    }
+    if (size.history !== false) {
+      const history = buildHistory(demo, now);
+      if (history.checkIns.length > 0) await checkinsOf(db).insertMany(history.checkIns);
+      if (history.scanlog.length > 0) await scanlogOf(db).insertMany(history.scanlog);
     }
   }
   const open = await sessionsOf(db).findOne(
