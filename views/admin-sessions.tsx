@@ -92,42 +92,9 @@ export function SessionForm(props: { id?: string; errors?: FieldError[]; values?
         Capacity (0 = unlimited) <input type="number" name="capacity" min="0" value={v.capacity ?? "0"} />
         <FieldErrors errors={errors} field="capacity" />
       </label>
-      <Choice
-        label="Capacity counts"
-        name="capacityMode"
-        value={v.capacityMode ?? "admissions"}
-        options={[
-          ["admissions", "people admitted (an exit keeps the place)"],
-          ["occupancy", "people inside now (an exit frees a place)"],
-        ]}
-      />
-      <Choice
-        label="Capacity enforced"
-        name="capacityEnforced"
-        value={v.capacityEnforced ?? "yes"}
-        options={[
-          ["yes", "yes: the door refuses when full"],
-          ["no", "no: overflow is allowed"],
-        ]}
-      />
-      <Choice
-        label="Walk-ins at the door"
-        name="walkIns"
-        value={v.walkIns ?? "no"}
-        options={[
-          ["no", "no"],
-          ["yes", "yes: scanners may register and admit walk-ins"],
-        ]}
-      />
-      <Choice
-        label="Invite-only"
-        name="requiresRegistration"
-        value={v.requiresRegistration ?? "no"}
-        options={[
-          ["no", "no: staff may accept anyone"],
-          ["yes", "yes: only confirmed registrations"],
-        ]}
-      />
+      {CHOICES.map(([name, label, fallback, options]) => (
+        <Choice label={label} name={name} value={v[name] ?? fallback} options={options} />
+      ))}
       {(
         [
           ["lateThresholdMinutes", "Late after (minutes; empty = event default)"],
@@ -159,6 +126,46 @@ export function SessionForm(props: { id?: string; errors?: FieldError[]; values?
     form
   );
 }
+
+/** The session's rules as choices: field, label, default, then each value with what it means. */
+const CHOICES: [string, string, string, [string, string][]][] = [
+  [
+    "capacityMode",
+    "Capacity counts",
+    "admissions",
+    [
+      ["admissions", "people admitted (an exit keeps the place)"],
+      ["occupancy", "people inside now (an exit frees a place)"],
+    ],
+  ],
+  [
+    "capacityEnforced",
+    "Capacity enforced",
+    "yes",
+    [
+      ["yes", "yes: the door refuses when full"],
+      ["no", "no: overflow is allowed"],
+    ],
+  ],
+  [
+    "walkIns",
+    "Walk-ins at the door",
+    "no",
+    [
+      ["no", "no"],
+      ["yes", "yes: scanners may register and admit walk-ins"],
+    ],
+  ],
+  [
+    "requiresRegistration",
+    "Invite-only",
+    "no",
+    [
+      ["no", "no: staff may accept anyone"],
+      ["yes", "yes: only confirmed registrations"],
+    ],
+  ],
+];
 
 function Choice(props: { label: string; name: string; value: string; options: [string, string][] }) {
   return (

@@ -1,12 +1,10 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import type { Db, MongoClient } from "mongodb";
-import { type Instance, spawnInstance, stopProcess } from "../../deploy/local/cluster";
-import { freePort, instanceEnv, TEST_LOGS } from "../helpers/env";
+import type { Instance } from "../../deploy/local/cluster";
 import {
-  openDb,
   participantDoc,
   postJson,
   registrationDoc,
+  seededInstances,
   sessionDoc,
   tokenHeaders,
 } from "../helpers/fixtures";
@@ -22,30 +20,22 @@ const PEOPLE = 300;
 const DOORS = 6;
 const STEPS_PER_DOOR = 160;
 
+let cluster: Awaited<ReturnType<typeof seededInstances>>;
 let instances: Instance[] = [];
-let client: MongoClient;
-let db: Db;
 let auth: Record<string, string>;
-const env = instanceEnv("occupancy");
 const session = sessionDoc({ name: "Fire-safety room", capacity: CAPACITY, capacityMode: "occupancy" });
 const people = Array.from({ length: PEOPLE }, (_, i) => participantDoc(i));
 
 beforeAll(async () => {
-  ({ client, db } = await openDb(String(env.MONGODB_DB)));
-  auth = await tokenHeaders(db, "scanner");
-  await db.collection("sessions").insertOne(session);
-  await db.collection("participants").insertMany(people);
-  await db.collection("registrations").insertMany(people.map((p) => registrationDoc(p._id, session._id)));
-  instances = await Promise.all(
-    [0, 1, 2].map(async () => spawnInstance({ port: await freePort(), logDir: TEST_LOGS, env })),
-  );
+  cluster = await seededInstances("occupancy", 3, {
+    sessions: [session],
+    participants: people,
+    registrations: people.map((p) => registrationDoc(p._id, session._id)),
+  });
+  instances = cluster.instances;
+  auth = await tokenHeaders(cluster.db, "scanner");
 });
-
-afterAll(async () => {
-  await Promise.all(instances.map((i) => stopProcess(i.proc)));
-  await db.dropDatabase();
-  await client.close();
-});
+afterAll(() => cluster.stop());
 
 interface Step {
   person: number;
@@ -124,7 +114,7 @@ test("occupancy holds from six doors on three instances; the record equals the d
   }
   expect(peak).toBeLessThanOrEqual(CAPACITY);
 
-  const docs = await db.collection("checkins").find({ sessionId: session._id }).toArray();
+  const docs = await cluster.db.collection("checkins").find({ sessionId: session._id }).toArray();
   const insideDocs = docs.filter((d) => d.checkedOutAt === null);
   expect(insideDocs.length).toBe(inside);
   expect(insideDocs.length).toBeLessThanOrEqual(CAPACITY);
