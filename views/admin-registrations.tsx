@@ -2,16 +2,13 @@ import type { ParticipantDoc } from "../src/participants/repo";
 import type { RegistrationDoc } from "../src/registrations/repo";
 import { REGISTRATION_STATUSES } from "../src/registrations/repo";
 import type { SessionDoc } from "../src/sessions/repo";
+import type { Joined } from "../src/web/join";
 import type { PageOf } from "../src/web/paging";
 import { DeleteButton, fmtDateTime, listLink, Pager, zoneName } from "./components";
 import { UploadForm } from "./import";
 import { Layout } from "./layout";
 
-export interface RegistrationView {
-  registration: RegistrationDoc;
-  participant?: ParticipantDoc;
-  session?: SessionDoc;
-}
+export type RegistrationView = Joined<RegistrationDoc>;
 
 export interface RegistrationFilters {
   session?: string;
@@ -64,7 +61,7 @@ function SessionSelect(props: {
 }
 
 export function RegistrationRow(props: RegistrationView) {
-  const { registration: r, participant: p, session: s } = props;
+  const { doc: r, participant: p, session: s } = props;
   const id = String(r._id);
   return (
     <tr id={rowId(id)}>

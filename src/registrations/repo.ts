@@ -30,21 +30,3 @@ export const REGISTRATION_INDEXES: IndexSpec[] = [
 export const registrationsOf = (db: Db): Collection<RegistrationDoc> =>
   db.collection<RegistrationDoc>("registrations");
 
-/** Registrations with their participant and session (either may have been deleted). */
-export async function withPeopleAndSessions(db: Db, registrations: RegistrationDoc[]) {
-  const [people, sessions] = await Promise.all([
-    participantsOf(db)
-      .find({ _id: { $in: registrations.map((r) => r.participantId) } })
-      .toArray(),
-    sessionsOf(db)
-      .find({ _id: { $in: registrations.map((r) => r.sessionId) } })
-      .toArray(),
-  ]);
-  const p = new Map(people.map((x) => [String(x._id), x]));
-  const s = new Map(sessions.map((x) => [String(x._id), x]));
-  return registrations.map((registration) => ({
-    registration,
-    participant: p.get(String(registration.participantId)),
-    session: s.get(String(registration.sessionId)),
-  }));
-}

@@ -12,7 +12,8 @@ import { sessionsOf } from "../sessions/repo";
 import { startOfEventDay } from "../time/zone";
 import { csvResponse } from "../web/html";
 import { importRegistrationCsv } from "./assign";
-import { REGISTRATION_STATUSES, type RegistrationDoc, registrationsOf, withPeopleAndSessions } from "./repo";
+import { withPeopleAndSessions } from "../web/join";
+import { REGISTRATION_STATUSES, type RegistrationDoc, registrationsOf } from "./repo";
 import { REGISTRATION_TEMPLATE } from "./rows";
 import { registrationActions } from "./service";
 
@@ -41,7 +42,7 @@ export function registrationRoutes(rt: Runtime, svc: CheckinService) {
           registrationsOf(db).countDocuments(filter),
         ]);
         const data = (await withPeopleAndSessions(db, docs)).map((d) => ({
-          ...d.registration,
+          ...d.doc,
           participantId: d.participant ?? null,
           sessionId: d.session ?? null,
         }));
