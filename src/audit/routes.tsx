@@ -6,7 +6,7 @@ import { pageQuery, pagination } from "../http/query";
 import { toCsv } from "../imports/csv";
 import type { Runtime } from "../runtime";
 import { csvResponse, html } from "../web/html";
-import { pageOf } from "../web/paging";
+import { findPage, pageOf } from "../web/paging";
 import { type AdminLogDoc, adminLogOf } from "./log";
 
 const Filters = {
@@ -47,15 +47,7 @@ export function adminLogRoutes(rt: Runtime) {
       async ({ query, request }) => {
         const page = pagination(query);
         const filter = filterOf(query);
-        const [entries, total] = await Promise.all([
-          log
-            .find(filter)
-            .sort({ at: -1, _id: -1 })
-            .skip((page.page - 1) * page.limit)
-            .limit(page.limit)
-            .toArray(),
-          log.countDocuments(filter),
-        ]);
+        const { items: entries, total } = await findPage(log, filter, { at: -1, _id: -1 }, page);
         return ok(request, entries, "Admin log", { meta: pageMeta(page, total) });
       },
       { query: t.Object({ ...pageQuery, ...Filters }) },

@@ -2,31 +2,34 @@ import type Redis from "ioredis";
 import { AppError } from "../http/errors";
 import { KEYS } from "../infra/keys";
 
-// A sliding window per caller, shared by every instance through Redis in one round trip:
-// this window's count plus the previous window's, weighted by how much of it still
-// overlaps the last TTL. A fixed window would let a caller send twice the limit across a
-// boundary (and let a burst through just because the clock turned a minute). The caller
-// is the API token or the signed-in user first and the address last, so a whole venue
-// behind one NAT is not blocked because one device misbehaves. Without Redis the limit
-// is not enforced rather than refusing every door.
+// A sliding window per caller, shared by every instance through Redis: this window's
+// count plus the previous window's, weighted by how much of it still overlaps the last
+// TTL. A fixed window would let a caller send twice the limit across a boundary (and let
+// a burst through just because the clock turned a minute). One INCR per request: the
+// previous window is final once it has ended, so each instance reads it once per caller
+// and window and keeps it. The caller is the API token or the signed-in user first and
+// the address last, so a whole venue behind one NAT is not blocked because one device
+// misbehaves. Without Redis the limit is not enforced rather than refusing every door.
 
 export interface Limits {
   ttlMs: number;
   limit: number;
 }
 
-const COUNT = `
-local current = redis.call('INCR', KEYS[1])
-if current == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-return {current, tonumber(redis.call('GET', KEYS[2]) or '0')}`;
+/** Per Redis connection (one per instance): the previous window's counts, for the current window. */
+const previousCounts = new WeakMap<Redis, { window: number; counts: Map<string, number> }>();
 
-type Counting = Redis & {
-  rateCount(current: string, previous: string, ttlMs: number): Promise<[number, number]>;
-};
-
-function counting(redis: Redis): Counting {
-  if (!("rateCount" in redis)) redis.defineCommand("rateCount", { numberOfKeys: 2, lua: COUNT });
-  return redis as Counting;
+async function previousCount(redis: Redis, caller: string, window: number): Promise<number> {
+  let cache = previousCounts.get(redis);
+  if (!cache || cache.window !== window) {
+    cache = { window, counts: new Map() };
+    previousCounts.set(redis, cache);
+  }
+  const known = cache.counts.get(caller);
+  if (known !== undefined) return known;
+  const count = Number((await redis.get(KEYS.rateWindow(caller, window - 1))) ?? 0);
+  cache.counts.set(caller, count);
+  return count;
 }
 
 /**
@@ -56,17 +59,17 @@ export async function enforceRateLimit(
 ): Promise<void> {
   const window = Math.floor(now / limits.ttlMs);
   const elapsed = (now - window * limits.ttlMs) / limits.ttlMs;
-  let counts: [number, number];
+  let current: number;
+  let previous: number;
   try {
-    counts = await counting(redis).rateCount(
-      KEYS.rateWindow(caller, window),
-      KEYS.rateWindow(caller, window - 1),
-      limits.ttlMs * 2,
-    );
+    const key = KEYS.rateWindow(caller, window);
+    current = await redis.incr(key);
+    if (current === 1) await redis.pexpire(key, limits.ttlMs * 2);
+    previous = await previousCount(redis, caller, window);
   } catch {
     return;
   }
-  const verdict = assessWindow(...counts, elapsed, limits);
+  const verdict = assessWindow(current, previous, elapsed, limits);
   if (!verdict.limited) return;
   const { retryAfter } = verdict;
   throw new AppError(

@@ -103,17 +103,21 @@ if not takeover then n = redis.call("hincrby", KEYS[1], "n", 1) end
 return {"claimed", reg, n, taken(), seat, "", claim}`;
 
 /**
- * A claim's check-in is stored: its entry becomes the stored one, if the claim is still
- * there. 0 when something else (an exit, an undo, a rebuild) changed the entry meanwhile:
- * then MongoDB has the last word and the caller rebuilds the session's state from it.
- * ARGV: participant, the claim entry, the stored entry.
+ * Whether a person's admission or re-entry is still settling (a fresh "P" entry or "q:"
+ * field): an exit or an undo waits for it, so the settle (a plain HSET of what MongoDB
+ * now holds) can never land after them and bring the person back in. A claim older than
+ * PENDING_STALE_MS belongs to a request that died and is overtaken.
  */
-export const SETTLE = `
-local key = "i:" .. ARGV[1]
-redis.call("hdel", KEYS[1], "q:" .. ARGV[1])
-if redis.call("hget", KEYS[1], key) ~= ARGV[2] then return 0 end
-redis.call("hset", KEYS[1], key, ARGV[3])
-return 1`;
+const SETTLING = `
+local function settling(door, pid, now)
+  local f = redis.call("hmget", door, "i:" .. pid, "q:" .. pid)
+  if f[2] and now - tonumber(f[2]) < ${PENDING_STALE_MS} then return true end
+  if f[1] and string.sub(f[1], 1, 1) == "P" then
+    return now - tonumber(string.match(f[1], "|(%d+)$")) < ${PENDING_STALE_MS}
+  end
+  return false
+end
+`;
 
 /**
  * Another seat for a claim whose seat MongoDB says is taken: {seat, new claim entry}, or
@@ -160,8 +164,9 @@ local seat = tonumber(ARGV[3])
 if seat and seat < capOf(redis.call("hget", KEYS[1], "cap")) then redis.call("sadd", KEYS[2], seat) end
 return 1`;
 
-/** An undone check-in: entry, count and seat are given back. */
-export const UNDO = `${RULE}
+/** An undone check-in: entry, count and seat are given back (-1: wait, it is still settling). ARGV: participant, seat, now. */
+export const UNDO = `${RULE}${SETTLING}
+if settling(KEYS[1], ARGV[1], tonumber(ARGV[3])) then return -1 end
 redis.call("hdel", KEYS[1], "q:" .. ARGV[1])
 local removed = redis.call("hdel", KEYS[1], "i:" .. ARGV[1])
 if removed == 1 then redis.call("hincrby", KEYS[1], "n", -1) end
@@ -173,11 +178,12 @@ redis.call("hincrby", KEYS[1], "v", 1)
 return removed`;
 
 /**
- * An exit: the entry as stored now; ARGV[3] is the seat it gave back (occupancy). An
- * admission or re-entry still settling is overtaken too (its settle then finds its claim
- * gone and leaves the exit standing).
+ * An exit: the entry as stored now; ARGV[3] is the seat it gave back (occupancy), ARGV[4]
+ * now. -1: wait, the person's admission or re-entry is still settling.
  */
-export const LEAVE = `${RULE}
+export const LEAVE = `${RULE}${SETTLING}
+if settling(KEYS[1], ARGV[1], tonumber(ARGV[4])) then return -1 end
+redis.call("hdel", KEYS[1], "q:" .. ARGV[1])
 local key = "i:" .. ARGV[1]
 local current = redis.call("hget", KEYS[1], key)
 if current and string.sub(current, 1, 1) ~= "O" then

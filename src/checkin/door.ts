@@ -13,7 +13,6 @@ import {
   REGISTRATIONS,
   REPLACE,
   ROLLBACK,
-  SETTLE,
   UNDO,
 } from "./door-scripts";
 import { type CheckInDoc, checkinsOf } from "./repo";
@@ -43,8 +42,7 @@ type Scripts = Record<
   | "leaveEntry"
   | "buildDoor"
   | "replaceDoor"
-  | "replaceRegistrations"
-  | "settleClaim",
+  | "replaceRegistrations",
   Script
 >;
 
@@ -58,7 +56,6 @@ function defineScripts(redis: Redis): Scripts {
     ["buildDoor", 2, BUILD],
     ["replaceDoor", 2, REPLACE],
     ["replaceRegistrations", 1, REGISTRATIONS],
-    ["settleClaim", 1, SETTLE],
   ];
   for (const [name, numberOfKeys, lua] of scripts) {
     if (!(name in redis)) redis.defineCommand(name, { numberOfKeys, lua });
@@ -117,6 +114,16 @@ export interface ClaimInput {
   /** A person who left may come back in. */
   reentry: boolean;
   rule: string;
+}
+
+const SETTLE_WAIT_MS = 10;
+
+/** Runs an exit or undo script again while the person's admission or re-entry is still settling (-1). */
+async function untilSettled(run: () => Promise<unknown>): Promise<void> {
+  for (let waited = 0; Number(await run()) === -1; waited += SETTLE_WAIT_MS) {
+    if (waited > PENDING_STALE_MS * 2) throw new Error("a check-in stayed in flight too long");
+    await new Promise((resolve) => setTimeout(resolve, SETTLE_WAIT_MS));
+  }
 }
 
 export function createDoor(redis: Redis, db: Db) {
@@ -241,17 +248,12 @@ export function createDoor(redis: Redis, db: Db) {
       };
     },
     /**
-     * A claim's check-in is stored: its entry becomes the stored one. When the claim was
-     * overtaken meanwhile (an exit, an undo), MongoDB decides: the session is rebuilt.
+     * A claim's check-in is stored: its entry becomes the stored one (one HSET; exits and
+     * undos wait for it, see SETTLING). A re-entry also drops its in-flight mark.
      */
-    async settle(doc: CheckInDoc, claim: string): Promise<void> {
-      const settled = await scripts.settleClaim(
-        door(doc.sessionId),
-        String(doc.participantId),
-        claim,
-        entryOf(doc),
-      );
-      if (Number(settled) !== 1) await this.replace(doc.sessionId);
+    async settle(doc: CheckInDoc, reentry: boolean): Promise<void> {
+      await redis.hset(door(doc.sessionId), `i:${doc.participantId}`, entryOf(doc));
+      if (reentry) await redis.hdel(door(doc.sessionId), `q:${doc.participantId}`);
     },
     /** `reentryFrom`: the entry a re-entry came back from (restored when no seat is left). */
     async reclaim(
@@ -290,20 +292,27 @@ export function createDoor(redis: Redis, db: Db) {
       if (Number(done) !== 1) await this.replace(sessionId);
     },
     undo: (doc: CheckInDoc) =>
-      scripts
-        .undoEntry(door(doc.sessionId), seats(doc.sessionId), String(doc.participantId), seatArg(doc.seat))
-        .then(() => undefined),
+      untilSettled(() =>
+        scripts.undoEntry(
+          door(doc.sessionId),
+          seats(doc.sessionId),
+          String(doc.participantId),
+          seatArg(doc.seat),
+          Date.now(),
+        ),
+      ),
     /** An exit is stored (`freed`: the seat it gave back, in an occupancy room). */
     leave: (doc: CheckInDoc, freed: number | null) =>
-      scripts
-        .leaveEntry(
+      untilSettled(() =>
+        scripts.leaveEntry(
           door(doc.sessionId),
           seats(doc.sessionId),
           String(doc.participantId),
           entryOf(doc),
           seatArg(freed),
-        )
-        .then(() => undefined),
+          Date.now(),
+        ),
+      ),
     /** A cold session is built once per instance at a time; concurrent scans share the build. */
     build(sessionId: ObjectId): Promise<void> {
       const id = String(sessionId);

@@ -7,6 +7,8 @@ import { IdSchema, pageQuery, pagination, sortFor } from "../http/query";
 import { participantsOf } from "../participants/repo";
 import type { Runtime } from "../runtime";
 import { sessionsOf } from "../sessions/repo";
+import { withPeopleAndSessions } from "../web/join";
+import { findPage } from "../web/paging";
 import { EXIT_TEXT, REASONS, reasonText } from "./decide";
 import { offlineScan } from "./offline";
 import {
@@ -72,20 +74,7 @@ function requireAdmitted(result: ScanResult) {
 }
 
 async function withPopulation(rt: Runtime, request: Request, docs: CheckInDoc[], mode: "brief" | "full") {
-  const db = rt.mongo.db;
-  const [participants, sessions] = await Promise.all([
-    participantsOf(db)
-      .find({ _id: { $in: [...new Set(docs.map((d) => d.participantId))] } })
-      .toArray(),
-    sessionsOf(db)
-      .find({ _id: { $in: [...new Set(docs.map((d) => d.sessionId))] } })
-      .toArray(),
-  ]);
-  const p = new Map(participants.map((x) => [String(x._id), x]));
-  const s = new Map(sessions.map((x) => [String(x._id), x]));
-  return docs.map((doc) => {
-    const participant = p.get(String(doc.participantId));
-    const session = s.get(String(doc.sessionId));
+  return (await withPeopleAndSessions(rt.mongo.db, docs)).map(({ doc, participant, session }) => {
     return {
       ...shownCheckIn(doc),
       participantId: participant
@@ -291,15 +280,12 @@ export function checkinRoutes(rt: Runtime, svc: CheckinService) {
           };
         }
         const page = pagination(query);
-        const [docs, total] = await Promise.all([
-          checkinsOf(db)
-            .find(filter)
-            .sort(sortFor(query, ["checkInTime", "method", "isLate", "participantId", "sessionId"]))
-            .skip((page.page - 1) * page.limit)
-            .limit(page.limit)
-            .toArray(),
-          checkinsOf(db).countDocuments(filter),
-        ]);
+        const { items: docs, total } = await findPage(
+          checkinsOf(db),
+          filter,
+          sortFor(query, ["checkInTime", "method", "isLate", "participantId", "sessionId"]),
+          page,
+        );
         return ok(request, await withPopulation(rt, request, docs, "brief"), "Check-ins retrieved", {
           meta: pageMeta(page, total),
         });
@@ -344,15 +330,7 @@ export function checkinRoutes(rt: Runtime, svc: CheckinService) {
         if (query.status === "declined") filter.outcome = "declined";
         if (query.status === "failed") filter.outcome = { $in: ["refuse", "decide"] };
         const page = pagination(query);
-        const [docs, total] = await Promise.all([
-          scanlogOf(db)
-            .find(filter)
-            .sort({ at: -1 })
-            .skip((page.page - 1) * page.limit)
-            .limit(page.limit)
-            .toArray(),
-          scanlogOf(db).countDocuments(filter),
-        ]);
+        const { items: docs, total } = await findPage(scanlogOf(db), filter, { at: -1 }, page);
         return ok(request, docs.map(attemptJson), "Check-in attempts", { meta: pageMeta(page, total) });
       },
       {

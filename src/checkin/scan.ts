@@ -198,7 +198,7 @@ export function createScanner(parts: ScannerParts) {
           { returnDocument: "after" },
         );
         if (doc) {
-          if (held) await door.settle(doc, held.claim).catch(() => unsure(session._id));
+          if (held) await door.settle(doc, true).catch(() => unsure(session._id));
           else writtenWithoutRedis.add(String(session._id));
           return { kind: "reentered", doc };
         }
@@ -256,7 +256,7 @@ export function createScanner(parts: ScannerParts) {
       });
       try {
         await checkinsOf(db).insertOne(doc);
-        if (held) await door.settle(doc, held.claim).catch(() => unsure(session._id));
+        if (held) await door.settle(doc, false).catch(() => unsure(session._id));
         return { kind: "admitted", doc };
       } catch (error) {
         if (!isDuplicateKey(error)) {

@@ -68,7 +68,11 @@ export function createCheckinService(rt: Runtime, live: LiveSink) {
     const all = await sessionsOf(db)
       .find({}, { projection: { _id: 1 } })
       .toArray();
-    const buildDoors = () => door.warm(all.map((s) => s._id), true);
+    const buildDoors = () =>
+      door.warm(
+        all.map((s) => s._id),
+        true,
+      );
     await withLock(redis.cmd, KEYS.lock("warm-doors"), WARM_LOCK, buildDoors).catch((error: unknown) => {
       if (error instanceof LockBusyError || error instanceof LockUnavailableError) return buildDoors();
       throw error;
@@ -84,7 +88,9 @@ export function createCheckinService(rt: Runtime, live: LiveSink) {
    */
   async function warmUp(): Promise<void> {
     await directory.reload();
-    void warmDoors().catch((err) => rt.log.warn({ err: String(err) }, "door state warm-up incomplete; built on demand"));
+    void warmDoors().catch((err) =>
+      rt.log.warn({ err: String(err) }, "door state warm-up incomplete; built on demand"),
+    );
   }
 
   // Messages may have been missed, or a restore replaced the data: build what is not built.

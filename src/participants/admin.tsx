@@ -14,8 +14,8 @@ import type { CheckinService } from "../checkin/service";
 import { containsPattern, parseId } from "../http/envelope";
 import { formErrors, notFound } from "../http/errors";
 import type { Runtime } from "../runtime";
-import { sessionsOf } from "../sessions/repo";
 import { html } from "../web/html";
+import { withPeopleAndSessions } from "../web/join";
 import { pageOf } from "../web/paging";
 import { type ParticipantDoc, participantsOf } from "./repo";
 import { participantActions } from "./service";
@@ -45,11 +45,10 @@ const fields = (body: FormBody) => ({
 /** A person's check-ins with their sessions' names, newest first. */
 async function checkInRows(db: Db, participantId: ObjectId) {
   const docs = await checkinsOf(db).find({ participantId }).sort({ checkInTime: -1 }).toArray();
-  const sessions = await sessionsOf(db)
-    .find({ _id: { $in: docs.map((d) => d.sessionId) } }, { projection: { name: 1 } })
-    .toArray();
-  const names = new Map(sessions.map((s) => [String(s._id), s.name]));
-  return docs.map((doc) => ({ doc, session: names.get(String(doc.sessionId)) ?? "(deleted session)" }));
+  return (await withPeopleAndSessions(db, docs)).map(({ doc, session }) => ({
+    doc,
+    session: session?.name ?? "(deleted session)",
+  }));
 }
 
 /** The organisers' participant page: search, pages, create, edit in place, delete. */

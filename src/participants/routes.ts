@@ -10,6 +10,7 @@ import { AppError, notFound } from "../http/errors";
 import { pageQuery, pagination, sortFor } from "../http/query";
 import { registrationsOf } from "../registrations/repo";
 import type { Runtime } from "../runtime";
+import { findPage } from "../web/paging";
 import { normaliseEmail, type ParticipantDoc, participantsOf } from "./repo";
 import {
   CreateParticipant,
@@ -36,15 +37,12 @@ export function participantRoutes(rt: Runtime, svc: CheckinService) {
           filter.$or = [{ name: pattern }, { email: pattern }, { organization: pattern }];
         }
         const page = pagination(query);
-        const [docs, total] = await Promise.all([
-          participantsOf(db)
-            .find(filter)
-            .sort(sortFor(query, ["name", "email", "organization"]))
-            .skip((page.page - 1) * page.limit)
-            .limit(page.limit)
-            .toArray(),
-          participantsOf(db).countDocuments(filter),
-        ]);
+        const { items: docs, total } = await findPage(
+          participantsOf(db),
+          filter,
+          sortFor(query, ["name", "email", "organization"]),
+          page,
+        );
         return ok(request, docs, "Participants retrieved", { meta: pageMeta(page, total) });
       },
       {

@@ -29,4 +29,3 @@ export const REGISTRATION_INDEXES: IndexSpec[] = [
 
 export const registrationsOf = (db: Db): Collection<RegistrationDoc> =>
   db.collection<RegistrationDoc>("registrations");
-

@@ -11,8 +11,9 @@ import type { Runtime } from "../runtime";
 import { sessionsOf } from "../sessions/repo";
 import { startOfEventDay } from "../time/zone";
 import { csvResponse } from "../web/html";
-import { importRegistrationCsv } from "./assign";
 import { withPeopleAndSessions } from "../web/join";
+import { findPage } from "../web/paging";
+import { importRegistrationCsv } from "./assign";
 import { REGISTRATION_STATUSES, type RegistrationDoc, registrationsOf } from "./repo";
 import { REGISTRATION_TEMPLATE } from "./rows";
 import { registrationActions } from "./service";
@@ -32,15 +33,12 @@ export function registrationRoutes(rt: Runtime, svc: CheckinService) {
         if (query.participantId) filter.participantId = parseId(query.participantId);
         if (query.sessionId) filter.sessionId = parseId(query.sessionId);
         const page = pagination(query);
-        const [docs, total] = await Promise.all([
-          registrationsOf(db)
-            .find(filter)
-            .sort(sortFor(query, ["status", "registrationDate", "participantId", "sessionId"]))
-            .skip((page.page - 1) * page.limit)
-            .limit(page.limit)
-            .toArray(),
-          registrationsOf(db).countDocuments(filter),
-        ]);
+        const { items: docs, total } = await findPage(
+          registrationsOf(db),
+          filter,
+          sortFor(query, ["status", "registrationDate", "participantId", "sessionId"]),
+          page,
+        );
         const data = (await withPeopleAndSessions(db, docs)).map((d) => ({
           ...d.doc,
           participantId: d.participant ?? null,

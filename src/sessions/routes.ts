@@ -1,7 +1,7 @@
 import { Elysia, t } from "elysia";
 import type { Filter, ObjectId } from "mongodb";
 import { participantFor } from "../auth/plugin";
-import { sessionJson } from "../checkin/present";
+import { sessionJson, shownCheckIn } from "../checkin/present";
 import { checkinsOf } from "../checkin/repo";
 import type { CheckinService } from "../checkin/service";
 import { containsPattern, ok, pageMeta, parseId } from "../http/envelope";
@@ -10,6 +10,8 @@ import { pageQuery, pagination, sortFor } from "../http/query";
 import { participantsOf } from "../participants/repo";
 import { registrationsOf } from "../registrations/repo";
 import type { Runtime } from "../runtime";
+import { withPeopleAndSessions } from "../web/join";
+import { findPage } from "../web/paging";
 import { type SessionDoc, sessionsOf } from "./repo";
 import { CreateSession, PatchSession, sessionActions } from "./service";
 
@@ -38,15 +40,12 @@ export function sessionRoutes(rt: Runtime, svc: CheckinService) {
           filter.$or = [{ name: pattern }, { description: pattern }, { location: pattern }];
         }
         const page = pagination(query);
-        const [docs, total] = await Promise.all([
-          sessionsOf(db)
-            .find(filter)
-            .sort(sortFor(query, ["startTime", "endTime", "name", "day"]))
-            .skip((page.page - 1) * page.limit)
-            .limit(page.limit)
-            .toArray(),
-          sessionsOf(db).countDocuments(filter),
-        ]);
+        const { items: docs, total } = await findPage(
+          sessionsOf(db),
+          filter,
+          sortFor(query, ["startTime", "endTime", "name", "day"]),
+          page,
+        );
         return ok(request, await withCounts(docs), "Sessions retrieved", { meta: pageMeta(page, total) });
       },
       {
@@ -160,19 +159,12 @@ export function sessionRoutes(rt: Runtime, svc: CheckinService) {
     .get("/:id/checkins", async ({ params, request }) => {
       const session = await svc.requireSession(parseId(params.id));
       const docs = await checkinsOf(db).find({ sessionId: session._id }).sort({ checkInTime: -1 }).toArray();
-      const people = new Map(
-        (
-          await participantsOf(db)
-            .find({ _id: { $in: docs.map((d) => d.participantId) } })
-            .toArray()
-        ).map((p) => [String(p._id), p]),
-      );
       return ok(
         request,
-        docs.map((d) => {
-          const person = people.get(String(d.participantId));
-          return { ...d, participantId: person ? participantFor(request, person) : null };
-        }),
+        (await withPeopleAndSessions(db, docs)).map(({ doc, participant }) => ({
+          ...shownCheckIn(doc),
+          participantId: participant ? participantFor(request, participant) : null,
+        })),
         "Session check-ins",
       );
     });

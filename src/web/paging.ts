@@ -9,6 +9,25 @@ export interface PageOf<T> {
   total: number;
 }
 
+/** One page of any list and the total it is a page of (the API's lists and the admin pages). */
+export async function findPage<T extends Document>(
+  collection: Collection<T>,
+  filter: Filter<T>,
+  sort: Sort,
+  page: { page: number; limit: number },
+): Promise<{ items: WithId<T>[]; total: number }> {
+  const [items, total] = await Promise.all([
+    collection
+      .find(filter)
+      .sort(sort)
+      .skip((page.page - 1) * page.limit)
+      .limit(page.limit)
+      .toArray(),
+    collection.countDocuments(filter),
+  ]);
+  return { items, total };
+}
+
 /** One page of an admin list; a page past the end shows the last one. */
 export async function pageOf<T extends Document>(
   collection: Collection<T>,
@@ -19,12 +38,7 @@ export async function pageOf<T extends Document>(
   const total = await collection.countDocuments(filter);
   const pages = Math.max(1, Math.ceil(total / ADMIN_PAGE_SIZE));
   const page = Math.min(requested ?? 1, pages);
-  const items = await collection
-    .find(filter)
-    .sort(sort)
-    .skip((page - 1) * ADMIN_PAGE_SIZE)
-    .limit(ADMIN_PAGE_SIZE)
-    .toArray();
+  const { items } = await findPage(collection, filter, sort, { page, limit: ADMIN_PAGE_SIZE });
   return { items, page, pages, total };
 }
 
