@@ -1,3 +1,4 @@
+import { AUTH_PAGES } from "../src/auth/paths";
 import type { UserDoc } from "../src/auth/store";
 import type { SessionDoc } from "../src/sessions/repo";
 import { RoleAndSessions } from "./components";
@@ -40,7 +41,7 @@ export function AccountList(props: {
                 <td safe>{a.email}</td>
                 <td>
                   <form
-                    hx-post={`/admin/accounts/${a._id}`}
+                    hx-post={AUTH_PAGES.account({ id: String(a._id) })}
                     hx-target="#accounts"
                     hx-swap="outerHTML"
                     class="inline"
@@ -63,7 +64,7 @@ export function AccountList(props: {
                   <button
                     type="button"
                     class={a.disabled ? "accept" : "decline"}
-                    hx-post={`/admin/accounts/${a._id}`}
+                    hx-post={AUTH_PAGES.account({ id: String(a._id) })}
                     hx-vals={JSON.stringify({ disabled: a.disabled ? "false" : "true" })}
                     hx-target="#accounts"
                     hx-swap="outerHTML"
@@ -73,7 +74,7 @@ export function AccountList(props: {
                   <button
                     type="button"
                     class="secondary"
-                    hx-post={`/admin/accounts/${a._id}/reset-password`}
+                    hx-post={AUTH_PAGES.resetPassword({ id: String(a._id) })}
                     hx-target="#accounts"
                     hx-swap="outerHTML"
                     hx-confirm={`Give ${a.email} a new password? Their sessions end everywhere.`}
@@ -83,7 +84,7 @@ export function AccountList(props: {
                   <button
                     type="button"
                     class="secondary"
-                    hx-post={`/admin/accounts/${a._id}/sign-out-everywhere`}
+                    hx-post={AUTH_PAGES.signOutEverywhere({ id: String(a._id) })}
                     hx-target="#accounts"
                     hx-swap="outerHTML"
                   >
@@ -107,7 +108,7 @@ export function AccountsPage(props: { accounts: ShownAccount[]; sessions: Sessio
         Changes apply on every instance at once; a disabled or signed-out account loses its pages and
         dashboards.
       </p>
-      <form class="settings" hx-post="/admin/accounts" hx-target="#accounts" hx-swap="outerHTML">
+      <form class="settings" hx-post={AUTH_PAGES.accounts()} hx-target="#accounts" hx-swap="outerHTML">
         <label>
           Name
           <input name="name" required maxlength="200" />

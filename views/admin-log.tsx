@@ -1,5 +1,7 @@
 import type { AdminLogDoc } from "../src/audit/log";
+import { ADMIN_LOG } from "../src/audit/paths";
 import { wallClock } from "../src/time/zone";
+import { withQuery } from "../src/web/paths";
 import { zoneName } from "./components";
 import { Layout } from "./layout";
 
@@ -19,7 +21,7 @@ export function AdminLogPage(props: {
   return (
     <Layout title="Admin log">
       <h1>Admin log</h1>
-      <form method="get" action="/admin/log" class="filters">
+      <form method="get" action={ADMIN_LOG.page()} class="filters">
         <label>
           Who
           <input name="who" value={props.who} maxlength="200" />
@@ -44,11 +46,7 @@ export function AdminLogPage(props: {
           </select>
         </label>
         <button type="submit">Filter</button>
-        <a
-          href={`/api/v1/admin-log.csv?${new URLSearchParams({ who: props.who, collection: props.collection })}`}
-        >
-          CSV
-        </a>
+        <a href={withQuery(ADMIN_LOG.csv(), { who: props.who, collection: props.collection })}>CSV</a>
       </form>
       <p class="meta" safe>{`${props.total} changes`}</p>
       <div class="table-scroll">

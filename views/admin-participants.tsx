@@ -1,7 +1,11 @@
+import { BADGES } from "../src/badges/paths";
 import type { CheckInDoc } from "../src/checkin/repo";
 import type { FieldError } from "../src/http/errors";
+import { PARTICIPANT_PAGES } from "../src/participants/paths";
 import type { ParticipantDoc } from "../src/participants/repo";
+import { REGISTRATION_PAGES } from "../src/registrations/paths";
 import type { PageOf } from "../src/web/paging";
+import { withQuery } from "../src/web/paths";
 import { DeleteButton, EditButton, EditRow, FieldErrors, fmtDateTime, listLink, Pager } from "./components";
 import { Layout } from "./layout";
 
@@ -20,17 +24,17 @@ export function ParticipantRow(props: { p: ParticipantDoc }) {
       </td>
       <td safe>{p.organization ?? ""}</td>
       <td>
-        <a href={`/badges?ids=${id}`}>
+        <a href={withQuery(BADGES.sheet(), { ids: id })}>
           <code safe>{p.qrCode}</code>
         </a>
       </td>
       <td>{p.isActive ? "active" : "deactivated"}</td>
       <td class="row-actions">
-        <EditButton url={`/admin/participants/${id}/edit`} row={rowId(id)} />
-        <a href={`/admin/registrations?participantId=${id}`}>Sessions</a>
-        <a href={`/admin/participants/${id}/checkins`}>Check-ins</a>
+        <EditButton url={PARTICIPANT_PAGES.edit({ id })} row={rowId(id)} />
+        <a href={withQuery(REGISTRATION_PAGES.list(), { participantId: id })}>Sessions</a>
+        <a href={PARTICIPANT_PAGES.checkIns({ id })}>Check-ins</a>
         <DeleteButton
-          url={`/admin/participants/${id}`}
+          url={PARTICIPANT_PAGES.one({ id })}
           row={rowId(id)}
           confirm={`Delete ${p.name} with their registrations and check-ins?`}
         />
@@ -52,7 +56,7 @@ export function ParticipantForm(props: {
     <form
       id={editing ? undefined : "new-participant"}
       class="settings"
-      hx-post={editing ? `/admin/participants/${props.id}` : "/admin/participants"}
+      hx-post={editing ? PARTICIPANT_PAGES.one({ id: props.id as string }) : PARTICIPANT_PAGES.list()}
       hx-target={editing ? `#${rowId(props.id as string)}` : "#new-participant"}
       hx-swap="outerHTML"
     >
@@ -85,7 +89,7 @@ export function ParticipantForm(props: {
       )}
       <button type="submit">{editing ? "Save" : "Create"}</button>
       {editing ? (
-        <a href="/admin/participants" class="secondary">
+        <a href={PARTICIPANT_PAGES.list()} class="secondary">
           Cancel
         </a>
       ) : (
@@ -145,7 +149,10 @@ export function CheckInTable(props: { participantId: string; rows: CheckInRow[] 
                 <button
                   type="button"
                   class="decline"
-                  hx-post={`/admin/participants/${props.participantId}/checkins/${doc._id}/undo`}
+                  hx-post={PARTICIPANT_PAGES.undoCheckIn({
+                    id: props.participantId,
+                    checkInId: String(doc._id),
+                  })}
                   hx-target="#participant-checkins"
                   hx-swap="outerHTML"
                   hx-confirm={`Undo this check-in to ${session}? The seat and the count are freed.`}
@@ -171,7 +178,7 @@ export function ParticipantCheckIns(props: { participant: ParticipantDoc; rows: 
       </p>
       <CheckInTable participantId={String(participant._id)} rows={props.rows} />
       <p>
-        <a href="/admin/participants">All participants</a>
+        <a href={PARTICIPANT_PAGES.list()}>All participants</a>
       </p>
     </Layout>
   );
@@ -182,7 +189,7 @@ export function AdminParticipantsPage(props: { list: PageOf<ParticipantDoc>; sea
   return (
     <Layout title="Participants">
       <h1>Participants</h1>
-      <form method="get" action="/admin/participants" class="filters">
+      <form method="get" action={PARTICIPANT_PAGES.list()} class="filters">
         <label>
           Search <input type="search" name="search" value={props.search} maxlength="200" />
         </label>

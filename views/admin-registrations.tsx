@@ -1,4 +1,5 @@
 import type { ParticipantDoc } from "../src/participants/repo";
+import { REGISTRATION_PAGES } from "../src/registrations/paths";
 import type { RegistrationDoc } from "../src/registrations/repo";
 import { REGISTRATION_STATUSES } from "../src/registrations/repo";
 import type { SessionDoc } from "../src/sessions/repo";
@@ -88,7 +89,7 @@ export function RegistrationRow(props: RegistrationView) {
       <td safe>{fmtDateTime(r.registrationDate)}</td>
       <td>
         <DeleteButton
-          url={`/admin/registrations/${id}`}
+          url={REGISTRATION_PAGES.one({ id })}
           row={rowId(id)}
           confirm={`Remove ${p?.name ?? "this person"} from "${s?.name ?? "this session"}"?`}
         />
@@ -108,7 +109,7 @@ export function AdminRegistrationsPage(props: {
   return (
     <Layout title="Registrations">
       <h1>Registrations</h1>
-      <form method="get" action="/admin/registrations" class="filters">
+      <form method="get" action={REGISTRATION_PAGES.list()} class="filters">
         <label>
           Participant <input type="search" name="participant" value={filters.participant} maxlength="254" />
         </label>
@@ -145,7 +146,7 @@ export function AdminRegistrationsPage(props: {
       <Pager {...props.list} href={href} />
       <form
         class="settings"
-        hx-post="/admin/registrations/assign"
+        hx-post={REGISTRATION_PAGES.assign()}
         hx-target="#assign-result"
         hx-swap="innerHTML"
       >
@@ -176,7 +177,7 @@ export function AdminRegistrationsPage(props: {
         cancelled; confirmed when empty). Choose a session to import a file without a session column.
         Importing again only changes statuses. <a href="/api/v1/registrations/import/template">Template</a>
       </p>
-      <UploadForm action="/admin/registrations/import" target="#registrations-import-result">
+      <UploadForm action={REGISTRATION_PAGES.import()} target="#registrations-import-result">
         <label for="import-session">
           For one session{" "}
           <SessionSelect id="import-session" sessions={props.sessions} empty="the file's session column" />

@@ -1,8 +1,13 @@
+import { BADGES } from "../src/badges/paths";
 import type { FieldError } from "../src/http/errors";
+import { LIVE } from "../src/live/paths";
+import { REGISTRATION_PAGES } from "../src/registrations/paths";
+import { SESSION_PAGES } from "../src/sessions/paths";
 import type { SessionDoc } from "../src/sessions/repo";
 import { SESSION_STATUSES } from "../src/sessions/repo";
 import { wallClock } from "../src/time/zone";
 import type { PageOf } from "../src/web/paging";
+import { withQuery } from "../src/web/paths";
 import {
   DeleteButton,
   EditButton,
@@ -38,17 +43,18 @@ export function SessionRow(props: { session: SessionDoc; count: number }) {
         <button
           type="button"
           class={open ? "decline" : "accept"}
-          hx-post={`/admin/sessions/${id}/${open ? "close" : "open"}`}
+          hx-post={(open ? SESSION_PAGES.close : SESSION_PAGES.open)({ id })}
           hx-target={`#${rowId(id)}`}
           hx-swap="outerHTML"
         >
           {open ? "Close" : "Open"}
         </button>
-        <EditButton url={`/admin/sessions/${id}/edit`} row={rowId(id)} />
-        <a href={`/live/${id}`}>Live</a> <a href={`/admin/registrations?session=${id}`}>Registrations</a>{" "}
-        <a href={`/badges/sessions/${id}`}>Badges</a>
+        <EditButton url={SESSION_PAGES.edit({ id })} row={rowId(id)} />
+        <a href={LIVE.session({ sessionId: id })}>Live</a>{" "}
+        <a href={withQuery(REGISTRATION_PAGES.list(), { session: id })}>Registrations</a>{" "}
+        <a href={BADGES.session({ id })}>Badges</a>
         <DeleteButton
-          url={`/admin/sessions/${id}`}
+          url={SESSION_PAGES.one({ id })}
           row={rowId(id)}
           confirm={`Delete "${session.name}" with its registrations and check-ins?`}
         />
@@ -66,7 +72,7 @@ export function SessionForm(props: { id?: string; errors?: FieldError[]; values?
     <form
       id={editing ? undefined : "new-session"}
       class="settings"
-      hx-post={editing ? `/admin/sessions/${props.id}` : "/admin/sessions"}
+      hx-post={editing ? SESSION_PAGES.one({ id: props.id as string }) : SESSION_PAGES.list()}
       hx-target={editing ? `#${rowId(props.id as string)}` : "#new-session"}
       hx-swap="outerHTML"
     >
@@ -110,7 +116,7 @@ export function SessionForm(props: { id?: string; errors?: FieldError[]; values?
       ))}
       <button type="submit">{editing ? "Save" : "Create"}</button>
       {editing ? (
-        <a href="/admin/sessions" class="secondary">
+        <a href={SESSION_PAGES.list()} class="secondary">
           Cancel
         </a>
       ) : (
@@ -216,7 +222,7 @@ export function AdminSessionsPage(props: {
   return (
     <Layout title="Sessions">
       <h1>Sessions</h1>
-      <form method="get" action="/admin/sessions" class="filters">
+      <form method="get" action={SESSION_PAGES.list()} class="filters">
         <label>
           Search <input type="search" name="search" value={filters.search} maxlength="200" />
         </label>

@@ -1,5 +1,8 @@
 import type { ScanEntry } from "../src/live/activity";
+import { LIVE } from "../src/live/paths";
+import { DOOR } from "../src/scanner/paths";
 import type { SessionDoc } from "../src/sessions/repo";
+import { withQuery } from "../src/web/paths";
 import { fmtTime, zoneName } from "./components";
 import { Layout } from "./layout";
 
@@ -45,7 +48,7 @@ export function OverviewRow(props: { state: LiveSession; oob?: boolean }) {
       hx-swap-oob={oob(Boolean(props.oob))}
     >
       <td>
-        <a href={`/live/${session._id}`} safe>
+        <a href={LIVE.session({ sessionId: String(session._id) })} safe>
           {session.name}
         </a>
         <div class="meta" safe>
@@ -83,7 +86,7 @@ export function OverviewPage(props: { rows: LiveSession[] }) {
   return (
     <Layout title="Event overview" scripts={["/assets/hx-ws.js"]}>
       <h1>Event overview</h1>
-      <div hx-ws:connect="/ws?topics=overview">
+      <div hx-ws:connect={withQuery(LIVE.socket(), { topics: "overview" })}>
         <table class="overview" tabindex="0">
           <thead>
             <tr>
@@ -229,11 +232,12 @@ export function SessionDashboard(props: { state: LiveSession }) {
       <p class="meta" safe>
         {`${session.location ?? ""} · ${fmtTime(session.startTime)}–${fmtTime(session.endTime)} ${zoneName()}`}
       </p>
-      <div hx-ws:connect={`/ws?topics=session:${session._id}`} class="dashboard">
+      <div hx-ws:connect={withQuery(LIVE.socket(), { topics: `session:${session._id}` })} class="dashboard">
         <SessionLive state={props.state} />
       </div>
       <p>
-        <a href={`/scan/${session._id}`}>Open the door scanner</a> · <a href="/live">Event overview</a>
+        <a href={DOOR.page({ sessionId: String(session._id) })}>Open the door scanner</a> ·{" "}
+        <a href={LIVE.overview()}>Event overview</a>
       </p>
     </Layout>
   );

@@ -1,4 +1,6 @@
+import { IMPORT_PAGE } from "../src/imports/paths";
 import type { ImportSummary } from "../src/imports/summary";
+import { REGISTRATION_PAGES } from "../src/registrations/paths";
 import { Layout } from "./layout";
 
 export function ImportReport(props: { report: ImportSummary }) {
@@ -56,9 +58,9 @@ export function ImportPage() {
         A CSV with the columns name, email, organization, phone (and qrCode to keep existing badge codes).
         Email is the key: importing again updates people and keeps their badges.{" "}
         <a href="/api/v1/participants/import/template">Template</a> · Registrations are imported on the{" "}
-        <a href="/admin/registrations">registrations page</a>.
+        <a href={REGISTRATION_PAGES.list()}>registrations page</a>.
       </p>
-      <UploadForm action="/admin/import" target="#import-result" />
+      <UploadForm action={IMPORT_PAGE()} target="#import-result" />
       <div id="import-result"></div>
     </Layout>
   );

@@ -1,17 +1,27 @@
 import Html from "@kitajs/html";
+import { ADMIN_LOG } from "../src/audit/paths";
+import { AUTH_PAGES } from "../src/auth/paths";
+import { IMPORT_PAGE } from "../src/imports/paths";
+import { LIVE } from "../src/live/paths";
+import { PARTICIPANT_PAGES } from "../src/participants/paths";
+import { REGISTRATION_PAGES } from "../src/registrations/paths";
+import { REPORTS } from "../src/reports/paths";
+import { DOOR } from "../src/scanner/paths";
+import { SESSION_PAGES } from "../src/sessions/paths";
+import { SETTINGS_PAGE } from "../src/settings/paths";
 
 const NAV = [
-  ["/scan", "Scan"],
-  ["/live", "Live"],
-  ["/reports", "Reports"],
-  ["/admin/sessions", "Sessions"],
-  ["/admin/participants", "People"],
-  ["/admin/registrations", "Registrations"],
-  ["/admin/import", "Import"],
-  ["/settings", "Settings"],
-  ["/admin/accounts", "Staff"],
-  ["/admin/tokens", "Tokens"],
-  ["/admin/log", "Log"],
+  [DOOR.picker(), "Scan"],
+  [LIVE.overview(), "Live"],
+  [REPORTS.page(), "Reports"],
+  [SESSION_PAGES.list(), "Sessions"],
+  [PARTICIPANT_PAGES.list(), "People"],
+  [REGISTRATION_PAGES.list(), "Registrations"],
+  [IMPORT_PAGE(), "Import"],
+  [SETTINGS_PAGE(), "Settings"],
+  [AUTH_PAGES.accounts(), "Staff"],
+  [AUTH_PAGES.tokens(), "Tokens"],
+  [ADMIN_LOG.page(), "Log"],
 ] as const;
 
 export function Layout(props: {
@@ -52,10 +62,10 @@ export function Layout(props: {
             ) : (
               <>
                 <nav class="quick" aria-label="Door and dashboards">
-                  <a class="navlink" href="/scan">
+                  <a class="navlink" href={DOOR.picker()}>
                     Scan
                   </a>
-                  <a class="navlink" href="/live">
+                  <a class="navlink" href={LIVE.overview()}>
                     Live
                   </a>
                 </nav>
@@ -68,7 +78,7 @@ export function Layout(props: {
                         {label}
                       </a>
                     ))}
-                    <form method="post" action="/logout" class="logout">
+                    <form method="post" action={AUTH_PAGES.logout()} class="logout">
                       <button type="submit" class="secondary">
                         Sign out
                       </button>

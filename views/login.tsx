@@ -1,10 +1,11 @@
+import { AUTH_PAGES } from "../src/auth/paths";
 import { Layout } from "./layout";
 
 export function LoginPage(props: { next: string; error?: string; email?: string }) {
   return (
     <Layout title="Sign in" signedOut>
       <h1>Sign in</h1>
-      <form method="post" action="/login" class="settings login">
+      <form method="post" action={AUTH_PAGES.login()} class="settings login">
         <input type="hidden" name="next" value={props.next} />
         <label>
           Email

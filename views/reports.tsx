@@ -1,4 +1,5 @@
 import type { SessionReport, totals } from "../src/reports/attendance";
+import { REPORTS } from "../src/reports/paths";
 import { fmtDateTime, zoneName } from "./components";
 import { Layout } from "./layout";
 
@@ -47,7 +48,7 @@ export function ReportsPage(props: Props) {
   return (
     <Layout title="Attendance report">
       <h1>Attendance</h1>
-      <form method="get" action="/reports" class="filters">
+      <form method="get" action={REPORTS.page()} class="filters">
         <label>
           Day
           <select name="day">
@@ -69,7 +70,7 @@ export function ReportsPage(props: Props) {
           </select>
         </label>
         <button type="submit">Filter</button>
-        <a href={`/api/v1/reports/attendance.csv${query ? `?${query}` : ""}`}>Download CSV</a>
+        <a href={`${REPORTS.attendanceCsv()}${query ? `?${query}` : ""}`}>Download CSV</a>
       </form>
       <dl class="totals">
         <dt>Registered</dt>

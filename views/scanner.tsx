@@ -1,6 +1,7 @@
 import { EXIT_TEXT, type ExitOutcome } from "../src/checkin/decide";
 import type { ScanResult } from "../src/checkin/scan";
 import type { Person } from "../src/participants/directory";
+import { DOOR } from "../src/scanner/paths";
 import type { SessionDoc } from "../src/sessions/repo";
 import { fmtTime, zoneName } from "./components";
 import { Layout } from "./layout";
@@ -38,7 +39,7 @@ export function SessionPicker(props: { sessions: SessionSummary[] }) {
       <ul class="sessions">
         {props.sessions.map(({ session, count }) => (
           <li class={`status-${session.status}`}>
-            <a href={`/scan/${session._id}`}>
+            <a href={DOOR.page({ sessionId: String(session._id) })}>
               <span class="name" safe>
                 {session.name}
               </span>
@@ -95,7 +96,7 @@ export function ScannerPage(props: SessionSummary & { door: DoorSettings }) {
           </div>
           <CountBadge {...props} />
         </div>
-        <form id="scan-form" class="scan-form" action={`/scan/${id}`} method="post">
+        <form id="scan-form" class="scan-form" action={DOOR.page({ sessionId: id })} method="post">
           <fieldset class="direction">
             <legend>Door</legend>
             <label>
@@ -133,7 +134,7 @@ export function ScannerPage(props: SessionSummary & { door: DoorSettings }) {
         {session.walkIns ? (
           <details class="walk-in">
             <summary>Register a walk-in</summary>
-            <form hx-post={`/scan/${id}/walk-in`} hx-target="#verdict" class="settings">
+            <form hx-post={DOOR.walkIn({ sessionId: id })} hx-target="#verdict" class="settings">
               <label>
                 Name <input name="name" required maxlength="200" autocomplete="off" />
               </label>
@@ -156,7 +157,7 @@ export function ScannerPage(props: SessionSummary & { door: DoorSettings }) {
             name="q"
             placeholder="Name or email"
             aria-label="Find by name or email"
-            hx-get={`/scan/${id}/search`}
+            hx-get={DOOR.search({ sessionId: id })}
             hx-trigger="input changed delay:250ms, search"
             hx-target="#search-results"
             maxlength="100"
@@ -209,7 +210,7 @@ function PersonLines(props: { participant: Person }) {
 function UndoButton(props: { sessionId: string; checkInId: string; seconds: number }) {
   return (
     <form
-      hx-post={`/scan/${props.sessionId}/undo`}
+      hx-post={DOOR.undo({ sessionId: props.sessionId })}
       hx-target="#verdict"
       class="undo-form"
       data-expires-in={String(props.seconds)}
@@ -260,14 +261,14 @@ export function Verdict(props: { result: ScanResult; message: string; code: stri
         )}
         {verdict.outcome === "decide" && participant ? (
           <div class="actions">
-            <form hx-post={`/scan/${id}`} hx-target="#verdict">
+            <form hx-post={DOOR.page({ sessionId: id })} hx-target="#verdict">
               <input type="hidden" name="participantId" value={String(participant._id)} />
               <input type="hidden" name="acceptUnregistered" value="1" />
               <button type="submit" class="accept">
                 Accept anyway
               </button>
             </form>
-            <form hx-post={`/scan/${id}/decline`} hx-target="#verdict" class="decline-form">
+            <form hx-post={DOOR.decline({ sessionId: id })} hx-target="#verdict" class="decline-form">
               <input type="hidden" name="participantId" value={String(participant._id)} />
               <input name="reason" maxlength="500" placeholder="Reason (optional)" />
               <button type="submit" class="decline">
@@ -370,7 +371,7 @@ export function SearchResults(props: { sessionId: string; people: Found[]; query
           <span class={`reg reg-${registration ?? "none"}`}>
             {registration ? `registered: ${registration}` : "not registered"}
           </span>
-          <form hx-post={`/scan/${props.sessionId}`} hx-target="#verdict">
+          <form hx-post={DOOR.page({ sessionId: props.sessionId })} hx-target="#verdict">
             <input type="hidden" name="participantId" value={String(p._id)} />
             <input type="hidden" name="method" value="search" />
             <button type="submit">Check in</button>

@@ -1,10 +1,11 @@
+import { SETTINGS_PAGE } from "../src/settings/paths";
 import type { Timing } from "../src/settings/settings";
 import { Layout } from "./layout";
 
 export function SettingsForm(props: { timing: Timing; saved?: boolean; error?: string }) {
   const { timing } = props;
   return (
-    <form id="settings-form" class="settings" hx-post="/settings" hx-target="this" hx-swap="outerHTML">
+    <form id="settings-form" class="settings" hx-post={SETTINGS_PAGE()} hx-target="this" hx-swap="outerHTML">
       <label>
         Open sessions this many minutes before they start
         <input

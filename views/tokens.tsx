@@ -1,3 +1,4 @@
+import { AUTH_PAGES } from "../src/auth/paths";
 import type { TokenDoc } from "../src/auth/store";
 import type { SessionDoc } from "../src/sessions/repo";
 import { fmtDateTime, RoleAndSessions } from "./components";
@@ -48,7 +49,7 @@ export function TokenList(props: {
                   <button
                     type="button"
                     class="decline"
-                    hx-post={`/admin/tokens/${token._id}/revoke`}
+                    hx-post={AUTH_PAGES.revokeToken({ id: String(token._id) })}
                     hx-target="#tokens"
                     hx-swap="outerHTML"
                     hx-confirm={`Revoke "${token.name}"? Devices using it stop at once.`}
@@ -72,7 +73,7 @@ export function TokensPage(props: { tokens: Omit<TokenDoc, "hash">[]; sessions: 
       <p class="meta">
         For door tablets, the mobile scanner and scripts. A token is shown once and stored hashed.
       </p>
-      <form class="settings" hx-post="/admin/tokens" hx-target="#tokens" hx-swap="outerHTML">
+      <form class="settings" hx-post={AUTH_PAGES.tokens()} hx-target="#tokens" hx-swap="outerHTML">
         <label>
           Name
           <input name="name" required maxlength="200" placeholder="Door 3 tablet" />

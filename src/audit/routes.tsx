@@ -8,6 +8,7 @@ import type { Runtime } from "../runtime";
 import { csvResponse, html } from "../web/html";
 import { findPage, pageOf } from "../web/paging";
 import { type AdminLogDoc, adminLogOf } from "./log";
+import { ADMIN_LOG } from "./paths";
 
 const Filters = {
   who: t.Optional(t.String({ maxLength: 200 })),
@@ -26,7 +27,7 @@ export function adminLogRoutes(rt: Runtime) {
   const log = adminLogOf(rt.mongo.db);
   return new Elysia({ name: "admin-log" })
     .get(
-      "/admin/log",
+      ADMIN_LOG.page.pattern,
       async ({ query }) => {
         const list = await pageOf(log, filterOf(query), { at: -1, _id: -1 }, query.page);
         return html(
@@ -53,7 +54,7 @@ export function adminLogRoutes(rt: Runtime) {
       { query: t.Object({ ...pageQuery, ...Filters }) },
     )
     .get(
-      "/api/v1/admin-log.csv",
+      ADMIN_LOG.csv.pattern,
       async ({ query }) => {
         const entries = await log.find(filterOf(query)).sort({ at: -1, _id: -1 }).toArray();
         const rows = entries.map((e) => ({

@@ -9,6 +9,7 @@ import type { Runtime } from "../runtime";
 import { sessionsInOrder } from "../sessions/repo";
 import { html } from "../web/html";
 import { hashPassword, randomSecret } from "./password";
+import { AUTH_PAGES } from "./paths";
 import { ROLES, type Role } from "./policy";
 import { type Accounts, assignableSessions, createUser, type UserDoc, usersOf } from "./store";
 
@@ -158,11 +159,11 @@ export function accountRoutes(rt: Runtime, accounts: Accounts) {
         ),
       )
       // The page: the same actions, answering with the list (and a password shown once).
-      .get("/admin/accounts", async () =>
+      .get(AUTH_PAGES.accounts.pattern, async () =>
         html(<AccountsPage accounts={await actions.list()} sessions={await sessionsInOrder(db)} />),
       )
       .post(
-        "/admin/accounts",
+        AUTH_PAGES.accounts.pattern,
         async ({ body }) => {
           const created = await actions.create(body);
           return list({ email: created.account.email, password: created.password });
@@ -170,7 +171,7 @@ export function accountRoutes(rt: Runtime, accounts: Accounts) {
         { body: CreateBody },
       )
       .post(
-        "/admin/accounts/:id",
+        AUTH_PAGES.account.pattern,
         async ({ params, body }) => {
           await actions.update(parseId(params.id), {
             ...(body.role ? { role: body.role } : {}),
@@ -190,7 +191,7 @@ export function accountRoutes(rt: Runtime, accounts: Accounts) {
         },
       )
       .post(
-        "/admin/accounts/:id/reset-password",
+        AUTH_PAGES.resetPassword.pattern,
         async ({ params }) => {
           const reset = await actions.resetPassword(parseId(params.id));
           return list({ email: reset.account.email, password: reset.password });
@@ -198,7 +199,7 @@ export function accountRoutes(rt: Runtime, accounts: Accounts) {
         { params: IdParams },
       )
       .post(
-        "/admin/accounts/:id/sign-out-everywhere",
+        AUTH_PAGES.signOutEverywhere.pattern,
         async ({ params }) => {
           await actions.signOutEverywhere(parseId(params.id));
           return list();

@@ -6,9 +6,11 @@ import { notFound } from "../http/errors";
 import { IdSchema } from "../http/query";
 import { KEYS } from "../infra/keys";
 import type { Runtime } from "../runtime";
+import { DOOR } from "../scanner/paths";
 import { sessionsInOrder } from "../sessions/repo";
 import { html } from "../web/html";
 import { verifyPassword } from "./password";
+import { AUTH_PAGES } from "./paths";
 import type { Sessions } from "./plugin";
 import { ROLES } from "./policy";
 import { assignableSessions, createToken, type Tokens, tokensOf, userPrincipal, usersOf } from "./store";
@@ -28,10 +30,10 @@ const TokenBody = t.Object(
 /** Where to go after signing in: a path on this site only, never an open redirect (browsers read "/\\evil.example" as another host). */
 export function safeNext(next: string | undefined): string {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: a backslash or a control character makes a path ambiguous
-  if (!next?.startsWith("/") || /[\\\u0000-\u001f]/.test(next)) return "/scan";
+  if (!next?.startsWith("/") || /[\\\u0000-\u001f]/.test(next)) return DOOR.picker();
   const base = "http://this.site.invalid";
   const url = new URL(next, base);
-  return url.origin === base ? url.pathname + url.search + url.hash : "/scan";
+  return url.origin === base ? url.pathname + url.search + url.hash : DOOR.picker();
 }
 
 const LOCKOUT_AFTER = 5;
@@ -78,11 +80,11 @@ export function authRoutes(rt: Runtime, sessions: Sessions, tokens: Tokens) {
       .toArray();
   const failures = loginFailures(rt);
   return new Elysia({ name: "auth-routes" })
-    .get("/login", ({ query }) => html(<LoginPage next={safeNext(query.next)} />), {
+    .get(AUTH_PAGES.login.pattern, ({ query }) => html(<LoginPage next={safeNext(query.next)} />), {
       query: t.Object({ next: t.Optional(t.String({ maxLength: 500 })) }),
     })
     .post(
-      "/login",
+      AUTH_PAGES.login.pattern,
       async ({ body }) => {
         const next = safeNext(body.next);
         const email = body.email.trim().toLowerCase();
@@ -125,18 +127,18 @@ export function authRoutes(rt: Runtime, sessions: Sessions, tokens: Tokens) {
         ),
       },
     )
-    .post("/logout", () => {
+    .post(AUTH_PAGES.logout.pattern, () => {
       const headers = new Headers({ location: "/login" });
       for (const cookie of sessions.cleared()) headers.append("set-cookie", cookie);
       return new Response(null, { status: 303, headers });
     })
     .get("/api/v1/auth/tokens", async ({ request }) => ok(request, await listTokens(), "API tokens"))
-    .get("/admin/tokens", async () => {
+    .get(AUTH_PAGES.tokens.pattern, async () => {
       const sessions = await sessionsInOrder(db);
       return html(<TokensPage tokens={await listTokens()} sessions={sessions} />);
     })
     .post(
-      "/admin/tokens",
+      AUTH_PAGES.tokens.pattern,
       async ({ body }) => {
         const { token } = await createToken(
           db,
@@ -148,7 +150,7 @@ export function authRoutes(rt: Runtime, sessions: Sessions, tokens: Tokens) {
       },
       { body: TokenBody },
     )
-    .post("/admin/tokens/:id/revoke", async ({ params }) => {
+    .post(AUTH_PAGES.revokeToken.pattern, async ({ params }) => {
       await tokens.revoke(parseId(params.id));
       return html(<TokenList tokens={await listTokens()} />);
     })

@@ -9,6 +9,7 @@ import { registrationsOf } from "../registrations/repo";
 import type { Runtime } from "../runtime";
 import { sessionsOf } from "../sessions/repo";
 import { html } from "../web/html";
+import { BADGES } from "./paths";
 
 const MAX_SHEET = 1000;
 
@@ -57,7 +58,7 @@ export function badgeRoutes(rt: Runtime) {
       });
       return new Response(new Uint8Array(png), { headers: { "content-type": "image/png" } });
     })
-    .get("/badges/sessions/:id", async ({ params }) => {
+    .get(BADGES.session.pattern, async ({ params }) => {
       const session = await sessionsOf(db).findOne({ _id: parseId(params.id) });
       if (!session) throw notFound(`Session with ID ${params.id} not found`);
       const regs = await registrationsOf(db).find({ sessionId: session._id, status: "confirmed" }).toArray();
@@ -67,7 +68,7 @@ export function badgeRoutes(rt: Runtime) {
       );
     })
     .get(
-      "/badges",
+      BADGES.sheet.pattern,
       ({ query }) => sheet("Badges", query.ids ? query.ids.split(",").filter(Boolean).map(parseId) : null),
       { query: t.Object({ ids: t.Optional(t.String({ maxLength: 25_000 })) }) },
     );

@@ -80,17 +80,13 @@ export function createCheckinService(rt: Runtime, live: LiveSink) {
   }
 
   /**
-   * Start-up: the badge directory before the instance reports ready (every badge resolves
-   * from memory from the first scan), the door state after it, in the background. A scan
-   * of a session not built yet builds that one session first (one indexed read), so
-   * readiness does not wait for the whole conference to be read (80,000 registrations
-   * take FerretDB about 4 s here).
+   * Start-up: the badge directory and every session's door state, both before the instance
+   * reports ready. Not later, on demand: FerretDB reads a session's registrations by
+   * scanning them all, so a burst of first scans building their sessions one by one
+   * would ask it for the whole conference once per session.
    */
   async function warmUp(): Promise<void> {
-    await directory.reload();
-    void warmDoors().catch((err) =>
-      rt.log.warn({ err: String(err) }, "door state warm-up incomplete; built on demand"),
-    );
+    await Promise.all([directory.reload(), warmDoors()]);
   }
 
   // Messages may have been missed, or a restore replaced the data: build what is not built.

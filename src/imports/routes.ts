@@ -10,6 +10,7 @@ import type { Runtime } from "../runtime";
 import { sessionsOf } from "../sessions/repo";
 import { csvResponse, html } from "../web/html";
 import { type ParticipantRow, parseParticipants, TEMPLATE, toCsv } from "./csv";
+import { IMPORT_PAGE } from "./paths";
 import type { ImportSummary } from "./summary";
 import { importFailed, importSummary, type Progress, streamedImport, uploadBytes } from "./upload";
 
@@ -110,9 +111,9 @@ export function importRoutes(rt: Runtime, svc: CheckinService) {
       },
       { body: t.Object({ file: t.File() }) },
     )
-    .get("/admin/import", () => html(ImportPage()))
+    .get(IMPORT_PAGE.pattern, () => html(ImportPage()))
     .post(
-      "/admin/import",
+      IMPORT_PAGE.pattern,
       async ({ body }) => {
         const bytes = await uploadBytes(body.file, maxBytes);
         return streamedImport(

@@ -6,6 +6,7 @@ import { notFound } from "../http/errors";
 import { html } from "../web/html";
 import type { Bus } from "./bus";
 import { type Hub, isTopic } from "./hub";
+import { LIVE } from "./paths";
 import type { LiveSource } from "./state";
 
 const MAX_TOPICS = 5;
@@ -30,13 +31,13 @@ export function liveRoutes(hub: Hub, source: LiveSource, sockets: Set<Closable>,
       if (open.owner === owner) open.socket.close(1008, "signed out or changed; reconnect");
   });
   return new Elysia({ name: "live" })
-    .get("/live", async () => {
+    .get(LIVE.overview.pattern, async () => {
       const ids = await source.activeSessionIds();
       const rows = (await Promise.all(ids.map((id) => source.session(id)))).filter((s) => s !== null);
       return html(<OverviewPage rows={rows} />);
     })
     .get(
-      "/live/:sessionId",
+      LIVE.session.pattern,
       async ({ params }) => {
         const state = await source.session(String(parseId(params.sessionId)));
         if (!state) throw notFound(`Session with ID ${params.sessionId} not found`);
@@ -44,7 +45,7 @@ export function liveRoutes(hub: Hub, source: LiveSource, sockets: Set<Closable>,
       },
       { params: t.Object({ sessionId: t.String({ maxLength: 24 }) }) },
     )
-    .ws("/ws", {
+    .ws(LIVE.socket.pattern, {
       query: t.Object({ topics: t.String({ minLength: 1, maxLength: 200 }) }),
       async open(ws) {
         const topics = ws.data.query.topics.split(",").filter(isTopic).slice(0, MAX_TOPICS);

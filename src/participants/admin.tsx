@@ -17,6 +17,8 @@ import type { Runtime } from "../runtime";
 import { html } from "../web/html";
 import { withPeopleAndSessions } from "../web/join";
 import { pageOf } from "../web/paging";
+import { withQuery } from "../web/paths";
+import { PARTICIPANT_PAGES } from "./paths";
 import { type ParticipantDoc, participantsOf } from "./repo";
 import { participantActions } from "./service";
 
@@ -61,7 +63,7 @@ export function participantAdmin(rt: Runtime, svc: CheckinService) {
 
   return new Elysia({ name: "participants-admin" })
     .get(
-      "/admin/participants",
+      PARTICIPANT_PAGES.list.pattern,
       async ({ query }) => {
         const search = query.search?.trim() ?? "";
         const filter: Filter<ParticipantDoc> = search
@@ -84,7 +86,7 @@ export function participantAdmin(rt: Runtime, svc: CheckinService) {
       },
     )
     .post(
-      "/admin/participants",
+      PARTICIPANT_PAGES.list.pattern,
       async ({ body }) => {
         let errors = badEmail(body);
         if (errors.length === 0) {
@@ -96,18 +98,18 @@ export function participantAdmin(rt: Runtime, svc: CheckinService) {
         if (errors.length > 0) return html(<ParticipantForm values={values(body)} errors={errors} />, 422);
         return new Response(null, {
           status: 200,
-          headers: { "HX-Redirect": `/admin/participants?search=${encodeURIComponent(body.email)}` },
+          headers: { "HX-Redirect": withQuery(PARTICIPANT_PAGES.list(), { search: body.email }) },
         });
       },
       { body: Form },
     )
-    .get("/admin/participants/:id/edit", async ({ params }) => {
+    .get(PARTICIPANT_PAGES.edit.pattern, async ({ params }) => {
       const p = await participantsOf(db).findOne({ _id: parseId(params.id) });
       if (!p) throw notFound(`Participant with ID ${params.id} not found; reload the page`);
       return html(<ParticipantForm id={params.id} values={formValues(p)} />);
     })
     .post(
-      "/admin/participants/:id",
+      PARTICIPANT_PAGES.one.pattern,
       async ({ params, body }) => {
         const id = parseId(params.id);
         const errors = badEmail(body);
@@ -123,18 +125,18 @@ export function participantAdmin(rt: Runtime, svc: CheckinService) {
       },
       { body: Form },
     )
-    .get("/admin/participants/:id/checkins", async ({ params }) => {
+    .get(PARTICIPANT_PAGES.checkIns.pattern, async ({ params }) => {
       const participantId = parseId(params.id);
       const p = await participantsOf(db).findOne({ _id: participantId });
       if (!p) throw notFound(`Participant with ID ${params.id} not found; reload the page`);
       return html(<ParticipantCheckIns participant={p} rows={await checkInRows(db, participantId)} />);
     })
-    .post("/admin/participants/:id/checkins/:checkInId/undo", async ({ params, request }) => {
+    .post(PARTICIPANT_PAGES.undoCheckIn.pattern, async ({ params, request }) => {
       const participantId = parseId(params.id);
       await svc.undo(parseId(params.checkInId), principalOf(request)?.name);
       return html(<CheckInTable participantId={params.id} rows={await checkInRows(db, participantId)} />);
     })
-    .delete("/admin/participants/:id", async ({ params }) => {
+    .delete(PARTICIPANT_PAGES.one.pattern, async ({ params }) => {
       await actions.remove(parseId(params.id));
       return html("");
     });

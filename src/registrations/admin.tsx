@@ -17,6 +17,7 @@ import { html } from "../web/html";
 import { withPeopleAndSessions } from "../web/join";
 import { dropEmpty, pageOf } from "../web/paging";
 import { assign, importRegistrationCsv, loadLookups } from "./assign";
+import { REGISTRATION_PAGES } from "./paths";
 import { type RegistrationDoc, registrationsOf } from "./repo";
 import { Status } from "./routes";
 import { listRecords, resolveRegistrations } from "./rows";
@@ -34,7 +35,7 @@ export function registrationAdmin(rt: Runtime, svc: CheckinService) {
 
   return new Elysia({ name: "registrations-admin" })
     .get(
-      "/admin/registrations",
+      REGISTRATION_PAGES.list.pattern,
       async ({ query }) => {
         const participant = query.participant?.trim() ?? "";
         const filter: Filter<RegistrationDoc> = {};
@@ -81,7 +82,7 @@ export function registrationAdmin(rt: Runtime, svc: CheckinService) {
       },
     )
     .post(
-      "/admin/registrations/:id/status",
+      REGISTRATION_PAGES.status.pattern,
       async ({ params, body }) => {
         const updated = await actions.update(parseId(params.id), { status: body.status });
         const [view] = await views([updated]);
@@ -89,12 +90,12 @@ export function registrationAdmin(rt: Runtime, svc: CheckinService) {
       },
       { body: t.Object({ status: Status }, { additionalProperties: false }) },
     )
-    .delete("/admin/registrations/:id", async ({ params }) => {
+    .delete(REGISTRATION_PAGES.one.pattern, async ({ params }) => {
       await actions.remove(parseId(params.id));
       return html("");
     })
     .post(
-      "/admin/registrations/assign",
+      REGISTRATION_PAGES.assign.pattern,
       async ({ body }) => {
         const sessionId: ObjectId = parseId(body.session);
         await svc.requireSession(sessionId);
@@ -116,7 +117,7 @@ export function registrationAdmin(rt: Runtime, svc: CheckinService) {
       },
     )
     .post(
-      "/admin/registrations/import",
+      REGISTRATION_PAGES.import.pattern,
       async ({ body }) => {
         const fixed = body.session ? parseId(body.session) : undefined;
         if (fixed) await svc.requireSession(fixed);

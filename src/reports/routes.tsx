@@ -8,6 +8,7 @@ import type { Runtime } from "../runtime";
 import { type SessionDoc, sessionsOf } from "../sessions/repo";
 import { csvResponse, html } from "../web/html";
 import { overTime, type SessionFacts, sessionReport, totals } from "./attendance";
+import { REPORTS } from "./paths";
 
 const Filters = t.Object({
   day: t.Optional(t.Union([t.Literal(""), t.Numeric({ minimum: 1, maximum: 366 })])),
@@ -84,14 +85,14 @@ export function reportRoutes(rt: Runtime) {
   const day = (value: number | "" | undefined) => (value === "" || value === undefined ? undefined : value);
   return new Elysia({ name: "reports" })
     .get(
-      "/reports",
+      REPORTS.page.pattern,
       async ({ query }) => html(<ReportsPage {...(await build(day(query.day), query.room || undefined))} />),
       {
         query: Filters,
       },
     )
     .get(
-      "/api/v1/reports/attendance.csv",
+      REPORTS.attendanceCsv.pattern,
       async ({ query }) => {
         const { reports } = await build(day(query.day), query.room || undefined);
         return csvResponse(

@@ -22,6 +22,7 @@ import { registrationsOf } from "../registrations/repo";
 import type { Runtime } from "../runtime";
 import { sessionsInOrder } from "../sessions/repo";
 import { html } from "../web/html";
+import { DOOR } from "./paths";
 import { walkIns } from "./walkin";
 
 const Id = IdSchema();
@@ -47,8 +48,8 @@ export function scannerRoutes(rt: Runtime, svc: CheckinService) {
       const sessionId = (params as { sessionId?: string } | undefined)?.sessionId;
       if (sessionId) assertMaySession(request, sessionId);
     })
-    .get("/", ({ redirect }) => redirect("/scan", 302))
-    .get("/scan", async ({ request }) => {
+    .get("/", ({ redirect }) => redirect(DOOR.picker(), 302))
+    .get(DOOR.picker.pattern, async ({ request }) => {
       const assigned = principalOf(request)?.sessions;
       const sessions = await sessionsInOrder(
         db,
@@ -60,7 +61,7 @@ export function scannerRoutes(rt: Runtime, svc: CheckinService) {
       return html(<SessionPicker sessions={summaries} />);
     })
     .get(
-      "/scan/:sessionId",
+      DOOR.page.pattern,
       async ({ params, request }) => {
         const session = await svc.requireSession(parseId(params.sessionId));
         const door = { staff: staffOf(request).name, undoSeconds };
@@ -69,7 +70,7 @@ export function scannerRoutes(rt: Runtime, svc: CheckinService) {
       { params: t.Object({ sessionId: Id }) },
     )
     .get(
-      "/scan/:sessionId/snapshot",
+      DOOR.snapshot.pattern,
       async ({ params, set }) => {
         set.headers["cache-control"] = "no-store";
         return svc.doorSnapshot(parseId(params.sessionId));
@@ -77,7 +78,7 @@ export function scannerRoutes(rt: Runtime, svc: CheckinService) {
       { params: t.Object({ sessionId: Id }) },
     )
     .post(
-      "/scan/:sessionId",
+      DOOR.page.pattern,
       async ({ params, body, headers, request }) => {
         const code = body.code?.trim() ?? "";
         if (!code && !body.participantId)
@@ -128,7 +129,7 @@ export function scannerRoutes(rt: Runtime, svc: CheckinService) {
       },
     )
     .post(
-      "/scan/:sessionId/walk-in",
+      DOOR.walkIn.pattern,
       async ({ params, body, request }) => {
         const staff = staffOf(request);
         const { result, qrSvg } = await walkIn.register({
@@ -168,7 +169,7 @@ export function scannerRoutes(rt: Runtime, svc: CheckinService) {
       },
     )
     .post(
-      "/scan/:sessionId/undo",
+      DOOR.undo.pattern,
       async ({ params, body, request }) => {
         const staff = staffOf(request);
         const { checkIn, undid } = await svc.undoAtDoor({
@@ -192,7 +193,7 @@ export function scannerRoutes(rt: Runtime, svc: CheckinService) {
       },
     )
     .post(
-      "/scan/:sessionId/decline",
+      DOOR.decline.pattern,
       async ({ params, body, request }) => {
         const reason = body.reason?.trim() || "Declined at the door";
         const { participant } = await svc.decline({
@@ -218,7 +219,7 @@ export function scannerRoutes(rt: Runtime, svc: CheckinService) {
       },
     )
     .get(
-      "/scan/:sessionId/search",
+      DOOR.search.pattern,
       async ({ params, query }) => {
         const q = (query.q ?? "").trim();
         const sessionId = parseId(params.sessionId);

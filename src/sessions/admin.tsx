@@ -8,6 +8,7 @@ import type { Runtime } from "../runtime";
 import { fromWallClock } from "../time/zone";
 import { html } from "../web/html";
 import { dropEmpty, pageOf } from "../web/paging";
+import { SESSION_PAGES } from "./paths";
 import { CAPACITY_MODES, SESSION_STATUSES, type SessionDoc, sessionsOf } from "./repo";
 import { sessionActions } from "./service";
 
@@ -109,7 +110,7 @@ export function sessionAdmin(rt: Runtime, svc: CheckinService) {
 
   return new Elysia({ name: "sessions-admin" })
     .get(
-      "/admin/sessions",
+      SESSION_PAGES.list.pattern,
       async ({ query }) => {
         const search = query.search?.trim() ?? "";
         const filter: Filter<SessionDoc> = {};
@@ -137,20 +138,20 @@ export function sessionAdmin(rt: Runtime, svc: CheckinService) {
       },
     )
     .post(
-      "/admin/sessions",
+      SESSION_PAGES.list.pattern,
       async ({ body }) => {
         const errors = await attempt(() => actions.create(fields(body)));
         if (errors.length > 0) return html(<SessionForm errors={errors} values={values(body)} />, 422);
-        return new Response(null, { status: 200, headers: { "HX-Redirect": "/admin/sessions" } });
+        return new Response(null, { status: 200, headers: { "HX-Redirect": SESSION_PAGES.list() } });
       },
       { body: Form },
     )
-    .get("/admin/sessions/:id/edit", async ({ params }) => {
+    .get(SESSION_PAGES.edit.pattern, async ({ params }) => {
       const session = await svc.requireSession(parseId(params.id));
       return html(<SessionForm id={params.id} values={sessionFormValues(session)} />);
     })
     .post(
-      "/admin/sessions/:id",
+      SESSION_PAGES.one.pattern,
       async ({ params, body }) => {
         const id = parseId(params.id);
         let updated: SessionDoc | undefined;
@@ -162,13 +163,13 @@ export function sessionAdmin(rt: Runtime, svc: CheckinService) {
       },
       { body: Form },
     )
-    .post("/admin/sessions/:id/open", async ({ params }) =>
+    .post(SESSION_PAGES.open.pattern, async ({ params }) =>
       row(await actions.applyPatch(parseId(params.id), { isOpen: true })),
     )
-    .post("/admin/sessions/:id/close", async ({ params }) =>
+    .post(SESSION_PAGES.close.pattern, async ({ params }) =>
       row(await actions.applyPatch(parseId(params.id), { isOpen: false })),
     )
-    .delete("/admin/sessions/:id", async ({ params }) => {
+    .delete(SESSION_PAGES.one.pattern, async ({ params }) => {
       await actions.remove(parseId(params.id));
       return html("");
     });

@@ -2,15 +2,16 @@ import { Elysia, t } from "elysia";
 import { SettingsForm, SettingsPage } from "../../views/settings";
 import { AppError } from "../http/errors";
 import { html } from "../web/html";
+import { SETTINGS_PAGE } from "./paths";
 import type { Settings } from "./settings";
 
 const Minutes = t.Numeric({ minimum: 0, maximum: 1440 });
 
 export function settingsPage(settings: Settings) {
   return new Elysia({ name: "settings-page" })
-    .get("/settings", () => html(<SettingsPage timing={settings.get()} />))
+    .get(SETTINGS_PAGE.pattern, () => html(<SettingsPage timing={settings.get()} />))
     .post(
-      "/settings",
+      SETTINGS_PAGE.pattern,
       async ({ body }) => {
         const asked = {
           autoOpenMinutesBefore: body.autoOpenMinutesBefore,

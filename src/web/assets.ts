@@ -10,6 +10,7 @@ import iconSvg from "../../public/icon.svg" with { type: "file" };
 import scannerJs from "../../public/scanner.js" with { type: "file" };
 import serviceWorker from "../../public/sw.js" with { type: "file" };
 import { notFound } from "../http/errors";
+import { DOOR } from "../scanner/paths";
 
 const ASSETS: Record<string, { path: string; type: string }> = {
   "htmx.min.js": { path: htmx, type: "text/javascript; charset=utf-8" },
@@ -26,7 +27,7 @@ const ASSETS: Record<string, { path: string; type: string }> = {
 const MANIFEST = JSON.stringify({
   name: "Check-in door",
   short_name: "Door",
-  start_url: "/scan",
+  start_url: DOOR.picker(),
   scope: "/",
   display: "standalone",
   background_color: "#ffffff",

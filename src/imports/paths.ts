@@ -1,0 +1,3 @@
+import { path } from "../web/paths";
+
+export const IMPORT_PAGE = path("/admin/import");

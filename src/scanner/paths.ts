@@ -1,0 +1,12 @@
+import { path } from "../web/paths";
+
+/** The door: pick a session, its page and what the page asks of the server. */
+export const DOOR = {
+  picker: path("/scan"),
+  page: path("/scan/:sessionId"),
+  snapshot: path("/scan/:sessionId/snapshot"),
+  undo: path("/scan/:sessionId/undo"),
+  walkIn: path("/scan/:sessionId/walk-in"),
+  decline: path("/scan/:sessionId/decline"),
+  search: path("/scan/:sessionId/search"),
+};

@@ -1,0 +1,3 @@
+import { path } from "../web/paths";
+
+export const SETTINGS_PAGE = path("/settings");
