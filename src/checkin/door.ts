@@ -215,6 +215,8 @@ export function createDoor(redis: Redis, db: Db) {
   }
 
   const building = new Map<string, Promise<void>>();
+  /** This instance's build of the whole conference, while it runs. */
+  let warmingAll: Promise<void> | null = null;
   return {
     /** The scan's questions in one round trip; takes a seat when `admitting` says the rule admits. */
     async claim(input: ClaimInput, now = Date.now()): Promise<Claim> {
@@ -314,13 +316,27 @@ export function createDoor(redis: Redis, db: Db) {
         ),
       ),
     /** A cold session is built once per instance at a time; concurrent scans share the build. */
-    build(sessionId: ObjectId): Promise<void> {
+    async build(sessionId: ObjectId): Promise<void> {
+      // FerretDB reads a whole collection for one session's query: a scan during the
+      // conference-wide build waits for it rather than adding a read of its own.
+      if (warmingAll) await warmingAll.catch(() => undefined);
       const id = String(sessionId);
       const running = building.get(id) ?? warm([sessionId]).finally(() => building.delete(id));
       building.set(id, running);
       return running;
     },
     warm,
+    /**
+     * Runs the conference-wide build (`work`, which may first wait for another instance's);
+     * while it runs, scans of sessions not built yet wait for it instead of reading their own.
+     */
+    warmingAll(work: () => Promise<void>): Promise<void> {
+      const running = work().finally(() => {
+        if (warmingAll === running) warmingAll = null;
+      });
+      warmingAll = running;
+      return running;
+    },
     /** Registrations of a session changed in MongoDB: the hash follows (a snapshot changed under us is read again). */
     async registrationsChanged(sessionId: ObjectId): Promise<void> {
       for (let attempt = 0; attempt < 5; attempt++) {

@@ -73,10 +73,12 @@ export function createCheckinService(rt: Runtime, live: LiveSink) {
         all.map((s) => s._id),
         true,
       );
-    await withLock(redis.cmd, KEYS.lock("warm-doors"), WARM_LOCK, buildDoors).catch((error: unknown) => {
-      if (error instanceof LockBusyError || error instanceof LockUnavailableError) return buildDoors();
-      throw error;
-    });
+    await door.warmingAll(() =>
+      withLock(redis.cmd, KEYS.lock("warm-doors"), WARM_LOCK, buildDoors).catch((error: unknown) => {
+        if (error instanceof LockBusyError || error instanceof LockUnavailableError) return buildDoors();
+        throw error;
+      }),
+    );
   }
 
   /**
@@ -351,7 +353,7 @@ export function createCheckinService(rt: Runtime, live: LiveSink) {
       activity.changed(sessionId);
     },
     warmUp,
-    warmSession: (sessionId: ObjectId) => door.warm([sessionId]),
+    warmSession: (sessionId: ObjectId) => door.build(sessionId),
     /** A deleted participant leaves nothing behind: check-ins undone (seats and counts freed), registrations gone. */
     async removeParticipantRecords(participantId: ObjectId): Promise<void> {
       for (const checkIn of await checkinsOf(db).find({ participantId }).toArray()) {
