@@ -14,31 +14,45 @@ const RULE = `
 local function capOf(rule) return tonumber(string.match(rule or "0", "%d+")) or 0 end
 local function seatOf(entry) return string.match(entry, "^..|([^|]*)|") end
 local function payloadOf(entry) return string.sub(entry, string.find(entry, "|", 4, true)) end
+-- Free seats are never listed in full (a room of 100,000 would be 100,000 set members):
+-- seats below the high-water mark "hw" that were given back ("holes", counted in "nh")
+-- sit in the seat set, and every seat from hw up to the capacity is free.
+local function giveSeat(door, seats, seat)
+  if not seat then return end
+  local f = redis.call("hmget", door, "cap", "hw")
+  if seat < capOf(f[1]) and seat < tonumber(f[2] or "0") and redis.call("sadd", seats, seat) == 1 then
+    redis.call("hincrby", door, "nh", 1)
+  end
+end
 `;
 
-/** Counts the roster and refills the free seats from the hash as it now is. */
+/** Counts the roster and finds the free seats (the holes below the highest seat taken) from the hash as it now is. */
 const RECOUNT = `${RULE}
 local function recount(door, seats, rule)
   local cap = capOf(rule)
   local all = redis.call("hgetall", door)
-  local n, taken = 0, {}
+  local n, taken, hw = 0, {}, 0
   for i = 1, #all, 2 do
     if string.sub(all[i], 1, 2) == "i:" then
       n = n + 1
-      local seat = string.match(all[i + 1], "^..|(%d+)|")
-      if seat then taken[seat] = true end
+      local seat = tonumber(string.match(all[i + 1], "^..|(%d+)|"))
+      if seat and seat < cap then
+        taken[seat] = true
+        if seat + 1 > hw then hw = seat + 1 end
+      end
     end
   end
   redis.call("del", seats)
-  local batch = {}
-  for s = 0, cap - 1 do
-    if not taken[tostring(s)] then
+  local batch, holes = {}, 0
+  for s = 0, hw - 1 do
+    if not taken[s] then
       batch[#batch + 1] = s
+      holes = holes + 1
       if #batch == 1000 then redis.call("sadd", seats, unpack(batch)); batch = {} end
     end
   end
   if #batch > 0 then redis.call("sadd", seats, unpack(batch)) end
-  redis.call("hset", door, "n", n, "cap", rule, "ready", "1")
+  redis.call("hset", door, "n", n, "cap", rule, "ready", "1", "hw", hw, "nh", holes)
 end
 `;
 
@@ -56,14 +70,32 @@ if ARGV[2] == "1" then
 end
 local pid, rule, now = ARGV[1], ARGV[4], tonumber(ARGV[5])
 local cap, occupancy = capOf(rule), string.sub(rule, -1) == "o"
-local f = redis.call("hmget", KEYS[1], "r:" .. pid, "i:" .. pid, "n", "frozen", "cap", "ready", "q:" .. pid)
+local f = redis.call("hmget", KEYS[1], "r:" .. pid, "i:" .. pid, "n", "frozen", "cap", "ready", "q:" .. pid, "hw", "nh")
 if not f[6] then return {"cold"} end
 if f[4] and tonumber(f[4]) > now then return {"frozen"} end
 if cap > 0 and (f[5] or "") ~= rule then return {"stale"} end
 local reg, n, entry, takeover = f[1] or "none", tonumber(f[3] or "0"), f[2], false
+local hw, holes = tonumber(f[8] or "0"), tonumber(f[9] or "0")
 local function taken()
-  if occupancy then return cap - redis.call("scard", KEYS[2]) end
+  if occupancy then return hw - holes end
   return n
+end
+-- A free seat: a hole first, else the next one above the high-water mark (nil: full).
+-- The new mark is written with the claim itself, in the same HSET.
+local function takeSeat()
+  if holes > 0 then
+    local seat = redis.call("spop", KEYS[2])
+    if seat then
+      holes = holes - 1
+      redis.call("hincrby", KEYS[1], "nh", -1)
+      return seat, nil
+    end
+  end
+  if hw < cap then
+    hw = hw + 1
+    return tostring(hw - 1), hw
+  end
+  return nil, nil
 end
 if entry and string.sub(entry, 1, 1) == "P" then
   if now - tonumber(string.match(entry, "|(%d+)$")) < ${PENDING_STALE_MS} then return {"busy"} end
@@ -77,14 +109,14 @@ end
 if entry then
   if string.sub(entry, 1, 1) ~= "O" or ARGV[6] ~= "1" then return {"facts", reg, n, taken(), "", entry, ""} end
   -- Admissions: the person kept their seat (it is theirs, not this claim's to give back).
-  local seat, kept = "-", seatOf(entry)
+  local seat, kept, mark = "-", seatOf(entry), nil
   if occupancy then
-    seat = redis.call("spop", KEYS[2])
+    seat, mark = takeSeat()
     if not seat then return {"full", reg, n, taken(), "", entry, ""} end
     kept = seat
   end
   local claim = "I" .. string.sub(entry, 2, 2) .. "|" .. kept .. payloadOf(entry)
-  redis.call("hset", KEYS[1], "i:" .. pid, claim, "q:" .. pid, ARGV[5])
+  redis.call("hset", KEYS[1], "i:" .. pid, claim, "q:" .. pid, ARGV[5], "hw", mark or hw)
   return {"reentered", reg, n, taken(), seat, entry, claim}
 end
 local admits = false
@@ -92,13 +124,14 @@ for state in string.gmatch(ARGV[3], "[^,]+") do
   if state == reg then admits = true end
 end
 if not admits then return {"facts", reg, n, taken(), "", "", ""} end
-local seat = "-"
+local seat, mark = "-", nil
 if cap > 0 then
-  seat = redis.call("spop", KEYS[2])
+  seat, mark = takeSeat()
   if not seat then return {"full", reg, n, taken(), "", "", ""} end
 end
 local claim = "P-|" .. seat .. "|" .. ARGV[5]
-redis.call("hset", KEYS[1], "i:" .. pid, claim)
+if mark then redis.call("hset", KEYS[1], "i:" .. pid, claim, "hw", mark)
+else redis.call("hset", KEYS[1], "i:" .. pid, claim) end
 if not takeover then n = redis.call("hincrby", KEYS[1], "n", 1) end
 return {"claimed", reg, n, taken(), seat, "", claim}`;
 
@@ -126,6 +159,15 @@ end
  */
 export const RECLAIM = `${RULE}
 local seat = redis.call("spop", KEYS[2])
+if seat then redis.call("hincrby", KEYS[1], "nh", -1)
+else
+  local f = redis.call("hmget", KEYS[1], "hw", "cap")
+  local hw = tonumber(f[1] or "0")
+  if hw < capOf(f[2]) then
+    seat = tostring(hw)
+    redis.call("hset", KEYS[1], "hw", hw + 1)
+  end
+end
 if seat then
   local entry = "P-|" .. seat .. "|" .. ARGV[2]
   if ARGV[3] ~= "" then
@@ -160,8 +202,7 @@ else
   redis.call("hdel", KEYS[1], key)
   redis.call("hincrby", KEYS[1], "n", -1)
 end
-local seat = tonumber(ARGV[3])
-if seat and seat < capOf(redis.call("hget", KEYS[1], "cap")) then redis.call("sadd", KEYS[2], seat) end
+giveSeat(KEYS[1], KEYS[2], tonumber(ARGV[3]))
 return 1`;
 
 /** An undone check-in: entry, count and seat are given back (-1: wait, it is still settling). ARGV: participant, seat, now. */
@@ -170,10 +211,7 @@ if settling(KEYS[1], ARGV[1], tonumber(ARGV[3])) then return -1 end
 redis.call("hdel", KEYS[1], "q:" .. ARGV[1])
 local removed = redis.call("hdel", KEYS[1], "i:" .. ARGV[1])
 if removed == 1 then redis.call("hincrby", KEYS[1], "n", -1) end
-local seat = tonumber(ARGV[2])
-if removed == 1 and seat and seat < capOf(redis.call("hget", KEYS[1], "cap")) then
-  redis.call("sadd", KEYS[2], seat)
-end
+if removed == 1 then giveSeat(KEYS[1], KEYS[2], tonumber(ARGV[2])) end
 redis.call("hincrby", KEYS[1], "v", 1)
 return removed`;
 
@@ -188,8 +226,7 @@ local key = "i:" .. ARGV[1]
 local current = redis.call("hget", KEYS[1], key)
 if current and string.sub(current, 1, 1) ~= "O" then
   redis.call("hset", KEYS[1], key, ARGV[2])
-  local seat = tonumber(ARGV[3])
-  if seat and seat < capOf(redis.call("hget", KEYS[1], "cap")) then redis.call("sadd", KEYS[2], seat) end
+  giveSeat(KEYS[1], KEYS[2], tonumber(ARGV[3]))
 end
 redis.call("hincrby", KEYS[1], "v", 1)
 return 1`;

@@ -24,12 +24,14 @@ import { type CheckInDoc, checkinsOf } from "./repo";
 //                    flight, payload = claim time), I (inside) or O (left); payload = the
 //                    check-in itself, so a retried admission is answered from here
 //   n                admissions, claims in flight included
-//   cap              the seat rule the free-seat set was built for: "0" (none), "<capacity>"
+//   cap              the seat rule the free seats were counted for: "0" (none), "<capacity>"
 //                    (a seat per admission) or "<capacity>o" (occupancy: exits free seats)
+//   hw, nh           free seats: every seat from hw up to the capacity, and nh seats below it
+//                    given back (the set beside the hash holds those)
 //   frozen           claims wait until this time (ms): capacity is being changed
 //   v                bumped by every change a snapshot could miss (builds compare it)
 //   ready            set once the hash holds the whole session
-// Free seat numbers are a set beside it. One script answers a scan's questions and
+// Seats given back below hw are a set beside it. One script answers a scan's questions and
 // takes its seat (idempotency, registration, roster, count, claim); a second command
 // settles the entry. MongoDB's unique indexes remain the final word on every race.
 

@@ -129,6 +129,10 @@ test("two offline doors admit the same badge: one check-in, and a conflict on a 
   expect(await two.page.textContent("#sync-report summary")).toContain("1 differ");
   expect(await two.page.textContent("#sync-report")).toContain("DIFFERS");
   expect(await db.collection("scanlog").countDocuments({ sessionId: single._id, conflict: true })).toBe(1);
+  // The session's live dashboard shows the conflict too.
+  await one.page.goto(`${instance.url}/live/${single._id}`);
+  await one.page.locator(".feed li.conflict").first().waitFor();
+  expect(await one.page.textContent(".feed li.conflict")).toContain("Conflict: an offline door said ok");
   await one.context.close();
   await two.context.close();
 });
