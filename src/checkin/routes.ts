@@ -2,27 +2,16 @@ import { Elysia, t } from "elysia";
 import type { Filter } from "mongodb";
 import { assertMaySession, participantFor, principalOf } from "../auth/plugin";
 import { ok, pageMeta, parseId } from "../http/envelope";
-import { AppError, notFound } from "../http/errors";
+import { notFound } from "../http/errors";
 import { IdSchema, pageQuery, pagination, sortFor } from "../http/query";
-import { participantsOf } from "../participants/repo";
 import type { Runtime } from "../runtime";
-import { sessionsOf } from "../sessions/repo";
-import { withPeopleAndSessions } from "../web/join";
 import { findPage } from "../web/paging";
+import { admittedResponse, callerId, checkInById, nonceOf, withPopulation } from "./answers";
 import { EXIT_TEXT, REASONS, reasonText } from "./decide";
 import { offlineScan } from "./offline";
-import {
-  attemptJson,
-  briefParticipant,
-  briefSession,
-  capacityInfo,
-  exitJson,
-  scanJson,
-  shownCheckIn,
-  verification,
-} from "./present";
+import { attemptJson, capacityInfo, exitJson, scanJson, shownCheckIn, verification } from "./present";
 import { type CheckInDoc, checkinsOf, type Method, type ScanLogDoc, scanlogOf } from "./repo";
-import type { CheckinService, ScanResult } from "./service";
+import type { CheckinService } from "./service";
 
 const Id = IdSchema();
 const Name = t.String({ maxLength: 200 });
@@ -38,96 +27,20 @@ const byIdFields = {
   notes: t.Optional(Note),
   nonce: t.Optional(Nonce),
 };
-type ByIdBody = {
-  participantId: string;
-  sessionId: string;
-  checkedInBy?: string;
-  acceptedBy?: string;
-  notes?: string;
-  nonce?: string;
-};
 
-/** The account or token behind a request, as check-ins record it (for undo at the door). */
-function callerId(request: Request): string | undefined {
-  const principal = principalOf(request);
-  return principal ? `${principal.kind}:${principal.id}` : undefined;
+/** Door routes name their session (in the body or the path): a scanner may be limited to some. */
+function guardSessions({ request, body, params }: { request: Request; body: unknown; params: unknown }) {
+  const sessionId =
+    (body as { sessionId?: unknown } | undefined)?.sessionId ??
+    (params as { sessionId?: string } | undefined)?.sessionId;
+  if (typeof sessionId === "string") assertMaySession(request, sessionId);
 }
 
-function nonceOf(body: { nonce?: string }, headers: Record<string, string | undefined>): string | undefined {
-  return body.nonce ?? headers["idempotency-key"] ?? undefined;
-}
+const guarded = (name: string) => new Elysia({ name, prefix: "/api/v1" }).onBeforeHandle(guardSessions);
 
-/** The JSON routes answer anything but an admission with the status and words the clients expect. */
-function requireAdmitted(result: ScanResult) {
-  const { verdict, session, participant } = result;
-  if (verdict.outcome === "accept" && result.checkIn) return result.checkIn;
-  const { status } = REASONS[verdict.reason];
-  if (verdict.reason === "unknown_code") throw notFound("Participant with this QR code not found");
-  if (verdict.reason === "already_checked_in")
-    throw new AppError(
-      status,
-      `Participant ${participant?.name ?? ""} is already checked in to this session`.replace("  ", " "),
-    );
-  throw new AppError(status, "Validation failed", [
-    { field: verdict.reason, message: reasonText(verdict, session) },
-  ]);
-}
-
-async function withPopulation(rt: Runtime, request: Request, docs: CheckInDoc[], mode: "brief" | "full") {
-  return (await withPeopleAndSessions(rt.mongo.db, docs)).map(({ doc, participant, session }) => {
-    return {
-      ...shownCheckIn(doc),
-      participantId: participant
-        ? participantFor(request, mode === "brief" ? briefParticipant(participant) : participant)
-        : null,
-      sessionId: session ? (mode === "brief" ? briefSession(session) : session) : null,
-    };
-  });
-}
-
-export function checkinRoutes(rt: Runtime, svc: CheckinService) {
-  const db = rt.mongo.db;
-
-  const admittedResponse = (request: Request, result: ScanResult, message: string) => {
-    const checkIn = requireAdmitted(result);
-    return ok(request, checkIn, result.replayed ? `${message} (repeated request)` : message, {
-      capacityInfo: capacityInfo(result.session, result.count),
-      wasRegistered: result.verdict.wasRegistered,
-    });
-  };
-
-  /** Manual check-in and "accept anyway" by participant id: rule for rule the same path. */
-  const checkInById = async (
-    body: ByIdBody,
-    method: Method,
-    headers: Record<string, string | undefined>,
-    request: Request,
-    set: { status?: number | string },
-    message: string,
-  ) => {
-    const result = await svc.scan({
-      sessionId: parseId(body.sessionId),
-      participant: { participantId: parseId(body.participantId) },
-      method,
-      acceptUnregistered: true,
-      by: body.checkedInBy ?? body.acceptedBy ?? principalOf(request)?.name,
-      notes: body.notes,
-      nonce: nonceOf(body, headers),
-    });
-    if (result.verdict.reason === "unknown_code")
-      throw notFound(`Participant with ID ${body.participantId} not found`);
-    const response = admittedResponse(request, result, message);
-    set.status = 201;
-    return response;
-  };
-
-  return new Elysia({ name: "checkin-api", prefix: "/api/v1" })
-    .onBeforeHandle(({ request, body, params }) => {
-      const sessionId =
-        (body as { sessionId?: unknown } | undefined)?.sessionId ??
-        (params as { sessionId?: string } | undefined)?.sessionId;
-      if (typeof sessionId === "string") assertMaySession(request, sessionId);
-    })
+/** Check-ins by badge or by participant id: verify, accept anyway, check in. */
+function admitRoutes(svc: CheckinService) {
+  return guarded("checkin-admit")
     .post(
       "/checkin/verify-qr",
       async ({ body, request }) => {
@@ -150,29 +63,8 @@ export function checkinRoutes(rt: Runtime, svc: CheckinService) {
     .post(
       "/checkin/accept",
       ({ body, request, headers, set }) =>
-        checkInById(body, "qr", headers, request, set, "Participant accepted and checked in"),
+        checkInById(svc, body, "qr", headers, request, set, "Participant accepted and checked in"),
       { body: t.Object(byIdFields, strict) },
-    )
-    .post(
-      "/checkin/decline",
-      async ({ body, request }) => {
-        const { entry, session, participant } = await svc.decline({
-          sessionId: parseId(body.sessionId),
-          participantId: parseId(body.participantId),
-          by: body.declinedBy ?? principalOf(request)?.name,
-          reason: body.reason,
-        });
-        return ok(request, attemptJson(entry), "Check-in declined", {
-          participant: { _id: participant._id, name: participant.name, email: participant.email },
-          session: { _id: session._id, name: session.name },
-        });
-      },
-      {
-        body: t.Object(
-          { participantId: Id, sessionId: Id, declinedBy: t.Optional(Name), reason: t.Optional(Note) },
-          strict,
-        ),
-      },
     )
     .post(
       "/checkin/qr",
@@ -207,13 +99,47 @@ export function checkinRoutes(rt: Runtime, svc: CheckinService) {
     .post(
       "/checkin",
       ({ body, request, headers, set }) =>
-        checkInById(body, (body.method ?? "manual") as Method, headers, request, set, "Check-in successful"),
+        checkInById(
+          svc,
+          body,
+          (body.method ?? "manual") as Method,
+          headers,
+          request,
+          set,
+          "Check-in successful",
+        ),
       {
         body: t.Object(
           {
             ...byIdFields,
             method: t.Optional(t.Union([t.Literal("qr"), t.Literal("manual"), t.Literal("search")])),
           },
+          strict,
+        ),
+      },
+    );
+}
+
+/** What a door decides: the one-call scan (entries and exits) and a decline. */
+function doorRoutes(svc: CheckinService) {
+  return guarded("checkin-door")
+    .post(
+      "/checkin/decline",
+      async ({ body, request }) => {
+        const { entry, session, participant } = await svc.decline({
+          sessionId: parseId(body.sessionId),
+          participantId: parseId(body.participantId),
+          by: body.declinedBy ?? principalOf(request)?.name,
+          reason: body.reason,
+        });
+        return ok(request, attemptJson(entry), "Check-in declined", {
+          participant: { _id: participant._id, name: participant.name, email: participant.email },
+          session: { _id: session._id, name: session.name },
+        });
+      },
+      {
+        body: t.Object(
+          { participantId: Id, sessionId: Id, declinedBy: t.Optional(Name), reason: t.Optional(Note) },
           strict,
         ),
       },
@@ -265,7 +191,13 @@ export function checkinRoutes(rt: Runtime, svc: CheckinService) {
           strict,
         ),
       },
-    )
+    );
+}
+
+/** The lists: check-ins and attempts, paged and filtered. */
+function listRoutes(rt: Runtime) {
+  const db = rt.mongo.db;
+  return guarded("checkin-lists")
     .get(
       "/checkin",
       async ({ query, request }) => {
@@ -304,23 +236,6 @@ export function checkinRoutes(rt: Runtime, svc: CheckinService) {
         ),
       },
     )
-    .get("/checkin/stats", async ({ query, request }) => {
-      const filter = query.sessionId ? { sessionId: parseId(query.sessionId) } : {};
-      const [total, qr, manual, search] = await Promise.all([
-        checkinsOf(db).countDocuments(filter),
-        checkinsOf(db).countDocuments({ ...filter, method: "qr" }),
-        checkinsOf(db).countDocuments({ ...filter, method: "manual" }),
-        checkinsOf(db).countDocuments({ ...filter, method: "search" }),
-      ]);
-      // "search" (found by name at the door) is reported apart, so total = qr + manual + search.
-      return ok(request, { total, qr, manual, search }, "Check-in statistics");
-    })
-    .get("/checkin/recent", async ({ query, request }) => {
-      const limit = Math.min(Math.max(Number.parseInt(query.limit ?? "10", 10) || 10, 1), 1000);
-      const filter = query.sessionId ? { sessionId: parseId(query.sessionId) } : {};
-      const docs = await checkinsOf(db).find(filter).sort({ checkInTime: -1 }).limit(limit).toArray();
-      return ok(request, await withPopulation(rt, request, docs, "full"), "Recent check-ins");
-    })
     .get(
       "/checkin/attempts",
       async ({ query, request }) => {
@@ -344,7 +259,30 @@ export function checkinRoutes(rt: Runtime, svc: CheckinService) {
           strict,
         ),
       },
-    )
+    );
+}
+
+/** One check-in (read, undo, exit), a person's state for a session, and the figures. */
+function recordRoutes(rt: Runtime, svc: CheckinService) {
+  const db = rt.mongo.db;
+  return guarded("checkin-one")
+    .get("/checkin/stats", async ({ query, request }) => {
+      const filter = query.sessionId ? { sessionId: parseId(query.sessionId) } : {};
+      const [total, qr, manual, search] = await Promise.all([
+        checkinsOf(db).countDocuments(filter),
+        checkinsOf(db).countDocuments({ ...filter, method: "qr" }),
+        checkinsOf(db).countDocuments({ ...filter, method: "manual" }),
+        checkinsOf(db).countDocuments({ ...filter, method: "search" }),
+      ]);
+      // "search" (found by name at the door) is reported apart, so total = qr + manual + search.
+      return ok(request, { total, qr, manual, search }, "Check-in statistics");
+    })
+    .get("/checkin/recent", async ({ query, request }) => {
+      const limit = Math.min(Math.max(Number.parseInt(query.limit ?? "10", 10) || 10, 1), 1000);
+      const filter = query.sessionId ? { sessionId: parseId(query.sessionId) } : {};
+      const docs = await checkinsOf(db).find(filter).sort({ checkInTime: -1 }).limit(limit).toArray();
+      return ok(request, await withPopulation(rt, request, docs, "full"), "Recent check-ins");
+    })
     .get("/checkin/attempts/stats", async ({ query, request }) => {
       const filter: Filter<ScanLogDoc> = query.sessionId ? { sessionId: parseId(query.sessionId) } : {};
       const [declined, failed] = await Promise.all([
@@ -377,4 +315,13 @@ export function checkinRoutes(rt: Runtime, svc: CheckinService) {
       const updated = await svc.checkout(id, principalOf(request)?.name);
       return ok(request, shownCheckIn(updated), "Check-out recorded");
     });
+}
+
+/** The check-in API of the contract, by concern. */
+export function checkinRoutes(rt: Runtime, svc: CheckinService) {
+  return new Elysia({ name: "checkin-api" })
+    .use(admitRoutes(svc))
+    .use(doorRoutes(svc))
+    .use(listRoutes(rt))
+    .use(recordRoutes(rt, svc));
 }

@@ -1,7 +1,5 @@
 import type { Collection, Db, ObjectId } from "mongodb";
 import type { IndexSpec } from "../infra/mongo";
-import { participantsOf } from "../participants/repo";
-import { sessionsOf } from "../sessions/repo";
 
 export const REGISTRATION_STATUSES = ["confirmed", "pending", "cancelled"] as const;
 export type RegistrationStatus = (typeof REGISTRATION_STATUSES)[number];

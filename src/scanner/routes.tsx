@@ -38,16 +38,18 @@ function staffOf(request: Request) {
   return principal;
 }
 
-/** The door page: pick a session, scan entries and exits, see the verdict, decide or undo. */
-export function scannerRoutes(rt: Runtime, svc: CheckinService) {
+/** Every door route names its session: a scanner may be assigned to others. */
+function guardSession({ request, params }: { request: Request; params: unknown }) {
+  const sessionId = (params as { sessionId?: string } | undefined)?.sessionId;
+  if (sessionId) assertMaySession(request, sessionId);
+}
+
+/** The pages: pick a session, the door page, its snapshot for offline work, the search. */
+function doorPages(rt: Runtime, svc: CheckinService) {
   const db = rt.mongo.db;
   const undoSeconds = rt.config.undoWindowSeconds;
-  const walkIn = walkIns(rt, svc);
-  return new Elysia({ name: "scanner-pages" })
-    .onBeforeHandle(({ request, params }) => {
-      const sessionId = (params as { sessionId?: string } | undefined)?.sessionId;
-      if (sessionId) assertMaySession(request, sessionId);
-    })
+  return new Elysia({ name: "door-pages" })
+    .onBeforeHandle(guardSession)
     .get("/", ({ redirect }) => redirect(DOOR.picker(), 302))
     .get(DOOR.picker.pattern, async ({ request }) => {
       const assigned = principalOf(request)?.sessions;
@@ -77,6 +79,39 @@ export function scannerRoutes(rt: Runtime, svc: CheckinService) {
       },
       { params: t.Object({ sessionId: Id }) },
     )
+    .get(
+      DOOR.search.pattern,
+      async ({ params, query }) => {
+        const q = (query.q ?? "").trim();
+        const sessionId = parseId(params.sessionId);
+        const matches = svc.searchPeople(q, SEARCH_POOL);
+        const regs = await registrationsOf(db)
+          .find(
+            { sessionId, participantId: { $in: matches.map((p) => p._id) } },
+            { projection: { participantId: 1, status: 1, _id: 0 } },
+          )
+          .toArray();
+        const status = new Map(regs.map((r) => [String(r.participantId), r.status]));
+        const rank = (f: Found) => (f.registration === "confirmed" ? 0 : f.registration ? 1 : 2);
+        const people = matches
+          .map((person) => ({ person, registration: status.get(String(person._id)) ?? null }))
+          .sort((a, b) => rank(a) - rank(b) || a.person.name.localeCompare(b.person.name))
+          .slice(0, SEARCH_SHOWN);
+        return html(<SearchResults sessionId={params.sessionId} people={people} query={q} />);
+      },
+      {
+        params: t.Object({ sessionId: Id }),
+        query: t.Object({ q: t.Optional(t.String({ maxLength: 100 })) }),
+      },
+    );
+}
+
+/** Scans at the door: entries and exits, and walk-ins registered on the spot. */
+function doorScans(rt: Runtime, svc: CheckinService) {
+  const undoSeconds = rt.config.undoWindowSeconds;
+  const walkIn = walkIns(rt, svc);
+  return new Elysia({ name: "door-scans" })
+    .onBeforeHandle(guardSession)
     .post(
       DOOR.page.pattern,
       async ({ params, body, headers, request }) => {
@@ -167,7 +202,14 @@ export function scannerRoutes(rt: Runtime, svc: CheckinService) {
           { additionalProperties: false },
         ),
       },
-    )
+    );
+}
+
+/** Staff decisions after a verdict: undo within the window, decline with a reason. */
+function doorDecisions(rt: Runtime, svc: CheckinService) {
+  const undoSeconds = rt.config.undoWindowSeconds;
+  return new Elysia({ name: "door-decisions" })
+    .onBeforeHandle(guardSession)
     .post(
       DOOR.undo.pattern,
       async ({ params, body, request }) => {
@@ -217,30 +259,13 @@ export function scannerRoutes(rt: Runtime, svc: CheckinService) {
           { additionalProperties: false },
         ),
       },
-    )
-    .get(
-      DOOR.search.pattern,
-      async ({ params, query }) => {
-        const q = (query.q ?? "").trim();
-        const sessionId = parseId(params.sessionId);
-        const matches = svc.searchPeople(q, SEARCH_POOL);
-        const regs = await registrationsOf(db)
-          .find(
-            { sessionId, participantId: { $in: matches.map((p) => p._id) } },
-            { projection: { participantId: 1, status: 1, _id: 0 } },
-          )
-          .toArray();
-        const status = new Map(regs.map((r) => [String(r.participantId), r.status]));
-        const rank = (f: Found) => (f.registration === "confirmed" ? 0 : f.registration ? 1 : 2);
-        const people = matches
-          .map((person) => ({ person, registration: status.get(String(person._id)) ?? null }))
-          .sort((a, b) => rank(a) - rank(b) || a.person.name.localeCompare(b.person.name))
-          .slice(0, SEARCH_SHOWN);
-        return html(<SearchResults sessionId={params.sessionId} people={people} query={q} />);
-      },
-      {
-        params: t.Object({ sessionId: Id }),
-        query: t.Object({ q: t.Optional(t.String({ maxLength: 100 })) }),
-      },
     );
+}
+
+/** The door page: pick a session, scan entries and exits, see the verdict, decide or undo. */
+export function scannerRoutes(rt: Runtime, svc: CheckinService) {
+  return new Elysia({ name: "scanner-pages" })
+    .use(doorPages(rt, svc))
+    .use(doorScans(rt, svc))
+    .use(doorDecisions(rt, svc));
 }
