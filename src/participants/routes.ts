@@ -21,10 +21,10 @@ import {
   Status,
 } from "./service";
 
-export function participantRoutes(rt: Runtime, svc: CheckinService) {
+/** Reading participants: the list, figures, one person, a badge look-up. */
+function participantReads(rt: Runtime, svc: CheckinService) {
   const db = rt.mongo.db;
-  const actions = participantActions(rt, svc);
-  return new Elysia({ name: "participants-api", prefix: "/api/v1/participants" })
+  return new Elysia({ name: "participants-api-1", prefix: "/api/v1/participants" })
     .get(
       "/",
       async ({ query, request }) => {
@@ -100,7 +100,14 @@ export function participantRoutes(rt: Runtime, svc: CheckinService) {
       const found = await participantsOf(db).findOne({ _id: parseId(params.id) });
       if (!found) throw notFound(`Participant with ID ${params.id} not found`);
       return ok(request, found, "Participant retrieved");
-    })
+    });
+}
+
+/** Changing participants: create, bulk create, edit, delete. */
+function participantChanges(rt: Runtime, svc: CheckinService) {
+  const db = rt.mongo.db;
+  const actions = participantActions(rt, svc);
+  return new Elysia({ name: "participants-api-2", prefix: "/api/v1/participants" })
     .post(
       "/",
       async ({ body, request, set }) => {
@@ -187,4 +194,10 @@ export function participantRoutes(rt: Runtime, svc: CheckinService) {
       const removed = await actions.remove(parseId(params.id));
       return ok(request, removed, "Participant deleted with their registrations and check-ins");
     });
+}
+
+export function participantRoutes(rt: Runtime, svc: CheckinService) {
+  return new Elysia({ name: "participants-api" })
+    .use(participantReads(rt, svc))
+    .use(participantChanges(rt, svc));
 }

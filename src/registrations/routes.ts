@@ -21,10 +21,10 @@ import { registrationActions } from "./service";
 const Id = IdSchema();
 export const Status = t.Union(REGISTRATION_STATUSES.map((s) => t.Literal(s)));
 
-export function registrationRoutes(rt: Runtime, svc: CheckinService) {
+/** Reading registrations: the list, the overview figures, one registration. */
+function registrationReads(rt: Runtime) {
   const db = rt.mongo.db;
-  const actions = registrationActions(rt, svc);
-  return new Elysia({ name: "registrations-api", prefix: "/api/v1/registrations" })
+  return new Elysia({ name: "registrations-api-1", prefix: "/api/v1/registrations" })
     .get(
       "/",
       async ({ query, request }) => {
@@ -73,6 +73,18 @@ export function registrationRoutes(rt: Runtime, svc: CheckinService) {
         "Registration statistics",
       );
     })
+    .get("/:id", async ({ params, request }) => {
+      const found = await registrationsOf(db).findOne({ _id: parseId(params.id) });
+      if (!found) throw notFound(`Registration with ID ${params.id} not found`);
+      return ok(request, found, "Registration retrieved");
+    });
+}
+
+/** Changing registrations: the CSV template and import, register, change a status, remove. */
+function registrationChanges(rt: Runtime, svc: CheckinService) {
+  const db = rt.mongo.db;
+  const actions = registrationActions(rt, svc);
+  return new Elysia({ name: "registrations-api-2", prefix: "/api/v1/registrations" })
     .get("/import/template", () => csvResponse(REGISTRATION_TEMPLATE, "registrations-template.csv"))
     .post(
       "/import",
@@ -86,11 +98,6 @@ export function registrationRoutes(rt: Runtime, svc: CheckinService) {
       },
       { body: t.Object({ file: t.File(), sessionId: t.Optional(Id) }) },
     )
-    .get("/:id", async ({ params, request }) => {
-      const found = await registrationsOf(db).findOne({ _id: parseId(params.id) });
-      if (!found) throw notFound(`Registration with ID ${params.id} not found`);
-      return ok(request, found, "Registration retrieved");
-    })
     .post(
       "/",
       async ({ body, request, set }) => {
@@ -158,4 +165,10 @@ export function registrationRoutes(rt: Runtime, svc: CheckinService) {
       const removed = await actions.remove(parseId(params.id));
       return ok(request, removed, "Registration deleted");
     });
+}
+
+export function registrationRoutes(rt: Runtime, svc: CheckinService) {
+  return new Elysia({ name: "registrations-api" })
+    .use(registrationReads(rt))
+    .use(registrationChanges(rt, svc));
 }

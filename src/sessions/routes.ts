@@ -15,14 +15,13 @@ import { findPage } from "../web/paging";
 import { type SessionDoc, sessionsOf } from "./repo";
 import { CreateSession, PatchSession, sessionActions } from "./service";
 
-export function sessionRoutes(rt: Runtime, svc: CheckinService) {
+/** Reading sessions: the list, figures, upcoming ones, one session, its people and check-ins. */
+function sessionReads(rt: Runtime, svc: CheckinService) {
   const db = rt.mongo.db;
   const withCounts = (sessions: SessionDoc[]) =>
     Promise.all(sessions.map(async (s) => sessionJson(s, await svc.count(s._id))));
 
-  const { applyPatch, create, remove } = sessionActions(rt, svc);
-
-  return new Elysia({ name: "sessions-api", prefix: "/api/v1/sessions" })
+  return new Elysia({ name: "sessions-api-1", prefix: "/api/v1/sessions" })
     .get(
       "/",
       async ({ query, request }) => {
@@ -84,6 +83,37 @@ export function sessionRoutes(rt: Runtime, svc: CheckinService) {
       const session = await svc.requireSession(parseId(params.id));
       return ok(request, sessionJson(session, await svc.count(session._id)), "Session retrieved");
     })
+    .get("/:id/participants", async ({ params, request }) => {
+      const session = await svc.requireSession(parseId(params.id));
+      const regs = await registrationsOf(db).find({ sessionId: session._id }).toArray();
+      const people = await participantsOf(db)
+        .find({ _id: { $in: regs.map((r) => r.participantId) } })
+        .toArray();
+      return ok(
+        request,
+        people.map((p) => participantFor(request, p)),
+        "Session participants",
+      );
+    })
+    .get("/:id/checkins", async ({ params, request }) => {
+      const session = await svc.requireSession(parseId(params.id));
+      const docs = await checkinsOf(db).find({ sessionId: session._id }).sort({ checkInTime: -1 }).toArray();
+      return ok(
+        request,
+        (await withPeopleAndSessions(db, docs)).map(({ doc, participant }) => ({
+          ...shownCheckIn(doc),
+          participantId: participant ? participantFor(request, participant) : null,
+        })),
+        "Session check-ins",
+      );
+    });
+}
+
+/** Changing sessions: create, edit, open or close, delete. */
+function sessionChanges(rt: Runtime, svc: CheckinService) {
+  const { applyPatch, create, remove } = sessionActions(rt, svc);
+
+  return new Elysia({ name: "sessions-api-2", prefix: "/api/v1/sessions" })
     .post(
       "/",
       async ({ body, request, set }) => {
@@ -143,29 +173,9 @@ export function sessionRoutes(rt: Runtime, svc: CheckinService) {
     .delete("/:id", async ({ params, request }) => {
       const removed = await remove(parseId(params.id));
       return ok(request, removed, "Session deleted with its registrations and check-ins");
-    })
-    .get("/:id/participants", async ({ params, request }) => {
-      const session = await svc.requireSession(parseId(params.id));
-      const regs = await registrationsOf(db).find({ sessionId: session._id }).toArray();
-      const people = await participantsOf(db)
-        .find({ _id: { $in: regs.map((r) => r.participantId) } })
-        .toArray();
-      return ok(
-        request,
-        people.map((p) => participantFor(request, p)),
-        "Session participants",
-      );
-    })
-    .get("/:id/checkins", async ({ params, request }) => {
-      const session = await svc.requireSession(parseId(params.id));
-      const docs = await checkinsOf(db).find({ sessionId: session._id }).sort({ checkInTime: -1 }).toArray();
-      return ok(
-        request,
-        (await withPeopleAndSessions(db, docs)).map(({ doc, participant }) => ({
-          ...shownCheckIn(doc),
-          participantId: participant ? participantFor(request, participant) : null,
-        })),
-        "Session check-ins",
-      );
     });
+}
+
+export function sessionRoutes(rt: Runtime, svc: CheckinService) {
+  return new Elysia({ name: "sessions-api" }).use(sessionReads(rt, svc)).use(sessionChanges(rt, svc));
 }
