@@ -98,22 +98,23 @@ export function accountActions(db: Db, accounts: Accounts) {
   };
 }
 
+const CreateBody = t.Object(
+  {
+    email: t.String({ format: "email", maxLength: 254 }),
+    name: t.String({ minLength: 1, maxLength: 200 }),
+    role: RoleSchema,
+    sessionIds: SessionIds,
+    password: t.Optional(t.String({ minLength: 12, maxLength: 200 })),
+  },
+  { additionalProperties: false },
+);
+const IdParams = t.Object({ id: IdSchema("account ID") });
+
 export function accountRoutes(rt: Runtime, accounts: Accounts) {
   const db = rt.mongo.db;
   const actions = accountActions(db, accounts);
   const list = async (shownOnce?: { email: string; password: string }) =>
     html(<AccountList accounts={await actions.list()} {...(shownOnce ? { shown: shownOnce } : {})} />);
-  const CreateBody = t.Object(
-    {
-      email: t.String({ format: "email", maxLength: 254 }),
-      name: t.String({ minLength: 1, maxLength: 200 }),
-      role: RoleSchema,
-      sessionIds: SessionIds,
-      password: t.Optional(t.String({ minLength: 12, maxLength: 200 })),
-    },
-    { additionalProperties: false },
-  );
-  const IdParams = t.Object({ id: IdSchema("account ID") });
   return (
     new Elysia({ name: "account-routes" })
       .get("/api/v1/auth/accounts", async ({ request }) =>

@@ -71,15 +71,11 @@ function loginFailures(rt: Runtime) {
   };
 }
 
-export function authRoutes(rt: Runtime, sessions: Sessions, tokens: Tokens) {
+/** Signing in and out (pages): the login form, the attempt with its limits, sign-out. */
+function signInRoutes(rt: Runtime, sessions: Sessions) {
   const db = rt.mongo.db;
-  const listTokens = () =>
-    tokensOf(db)
-      .find({}, { projection: { hash: 0 } })
-      .sort({ createdAt: -1 })
-      .toArray();
   const failures = loginFailures(rt);
-  return new Elysia({ name: "auth-routes" })
+  return new Elysia({ name: "auth-routes-1" })
     .get(AUTH_PAGES.login.pattern, ({ query }) => html(<LoginPage next={safeNext(query.next)} />), {
       query: t.Object({ next: t.Optional(t.String({ maxLength: 500 })) }),
     })
@@ -131,7 +127,18 @@ export function authRoutes(rt: Runtime, sessions: Sessions, tokens: Tokens) {
       const headers = new Headers({ location: "/login" });
       for (const cookie of sessions.cleared()) headers.append("set-cookie", cookie);
       return new Response(null, { status: 303, headers });
-    })
+    });
+}
+
+/** API tokens for scanner devices and scripts: the page and the JSON routes. */
+function tokenRoutes(rt: Runtime, tokens: Tokens) {
+  const db = rt.mongo.db;
+  const listTokens = () =>
+    tokensOf(db)
+      .find({}, { projection: { hash: 0 } })
+      .sort({ createdAt: -1 })
+      .toArray();
+  return new Elysia({ name: "auth-routes-2" })
     .get("/api/v1/auth/tokens", async ({ request }) => ok(request, await listTokens(), "API tokens"))
     .get(AUTH_PAGES.tokens.pattern, async () => {
       const sessions = await sessionsInOrder(db);
@@ -175,4 +182,8 @@ export function authRoutes(rt: Runtime, sessions: Sessions, tokens: Tokens) {
       const { hash, ...shown } = revoked;
       return ok(request, shown, "Token revoked on every instance");
     });
+}
+
+export function authRoutes(rt: Runtime, sessions: Sessions, tokens: Tokens) {
+  return new Elysia({ name: "auth-routes" }).use(signInRoutes(rt, sessions)).use(tokenRoutes(rt, tokens));
 }

@@ -25,15 +25,15 @@ import { registrationActions } from "./service";
 
 const SessionId = IdSchema("session (choose one)");
 
-/** The organisers' registrations page: filters, pages, status, removal, bulk registration, CSV import. */
-export function registrationAdmin(rt: Runtime, svc: CheckinService) {
+/** The registrations page: filters and pages, a status changed in place, a removal. */
+function registrationListPage(rt: Runtime, svc: CheckinService) {
   const db = rt.mongo.db;
   const actions = registrationActions(rt, svc);
 
   const views = (registrations: RegistrationDoc[]): Promise<RegistrationView[]> =>
     withPeopleAndSessions(db, registrations);
 
-  return new Elysia({ name: "registrations-admin" })
+  return new Elysia({ name: "registrations-admin-1" })
     .get(
       REGISTRATION_PAGES.list.pattern,
       async ({ query }) => {
@@ -93,7 +93,13 @@ export function registrationAdmin(rt: Runtime, svc: CheckinService) {
     .delete(REGISTRATION_PAGES.one.pattern, async ({ params }) => {
       await actions.remove(parseId(params.id));
       return html("");
-    })
+    });
+}
+
+/** Registering many at once on the page: by selection, or from a CSV file. */
+function bulkRegistrationPage(rt: Runtime, svc: CheckinService) {
+  const db = rt.mongo.db;
+  return new Elysia({ name: "registrations-admin-2" })
     .post(
       REGISTRATION_PAGES.assign.pattern,
       async ({ body }) => {
@@ -134,4 +140,11 @@ export function registrationAdmin(rt: Runtime, svc: CheckinService) {
         body: t.Object({ file: t.File(), session: t.Optional(t.Union([SessionId, t.Literal("")])) }),
       },
     );
+}
+
+/** The organisers' registrations page: filters, pages, status, removal, bulk registration, CSV import. */
+export function registrationAdmin(rt: Runtime, svc: CheckinService) {
+  return new Elysia({ name: "registrations-admin" })
+    .use(registrationListPage(rt, svc))
+    .use(bulkRegistrationPage(rt, svc));
 }

@@ -1,5 +1,5 @@
 import { Elysia, t } from "elysia";
-import type { Filter } from "mongodb";
+import type { Db, Filter } from "mongodb";
 import { ReportsPage } from "../../views/reports";
 import { checkinsOf } from "../checkin/repo";
 import { toCsv } from "../imports/csv";
@@ -15,78 +15,75 @@ const Filters = t.Object({
   room: t.Optional(t.String({ maxLength: 200 })),
 });
 
+/** The attendance report: four queries in all, whatever the number of sessions (FerretDB scans tables). */
+async function buildReport(db: Db, day?: number, room?: string) {
+  const filter: Filter<SessionDoc> = {};
+  if (day) filter.day = day;
+  if (room) filter.location = room;
+  const [sessions, everything] = await Promise.all([
+    sessionsOf(db).find(filter).sort({ startTime: 1 }).toArray(),
+    sessionsOf(db)
+      .find({}, { projection: { day: 1, location: 1 } })
+      .toArray(),
+  ]);
+  // Every session: no $in (FerretDB matches a long $in slowly); grouped in one pass either way.
+  const bySession =
+    sessions.length === everything.length ? {} : { sessionId: { $in: sessions.map((s) => s._id) } };
+  const [regs, checkins] = await Promise.all([
+    registrationsOf(db)
+      .find({ ...bySession, status: "confirmed" }, { projection: { sessionId: 1, participantId: 1, _id: 0 } })
+      .toArray(),
+    checkinsOf(db)
+      .find(bySession, {
+        projection: { sessionId: 1, participantId: 1, checkInTime: 1, checkedOutAt: 1, isLate: 1, _id: 0 },
+      })
+      .toArray(),
+  ]);
+  const facts = new Map<string, SessionFacts>(
+    sessions.map((s) => [
+      String(s._id),
+      {
+        id: String(s._id),
+        name: s.name,
+        day: s.day,
+        location: s.location ?? "",
+        capacity: s.capacity,
+        registered: new Set<string>(),
+        checkIns: [],
+      },
+    ]),
+  );
+  for (const r of regs) facts.get(String(r.sessionId))?.registered.add(String(r.participantId));
+  for (const c of checkins) {
+    facts.get(String(c.sessionId))?.checkIns.push({
+      participantId: String(c.participantId),
+      at: c.checkInTime,
+      leftAt: c.checkedOutAt,
+      isLate: c.isLate,
+    });
+  }
+  const reports = [...facts.values()].map(sessionReport);
+  return {
+    reports,
+    all: totals(reports),
+    series: overTime([...facts.values()].flatMap((f) => f.checkIns)),
+    filters: {
+      ...(day ? { day } : {}),
+      ...(room ? { room } : {}),
+      days: [...new Set(everything.map((s) => s.day))].sort((x, y) => x - y),
+      rooms: [...new Set(everything.map((s) => s.location ?? "").filter(Boolean))].sort(),
+    },
+  };
+}
+
 export function reportRoutes(rt: Runtime) {
   const db = rt.mongo.db;
-
-  /** Four queries in all, whatever the number of sessions (FerretDB scans tables). */
-  async function build(day?: number, room?: string) {
-    const filter: Filter<SessionDoc> = {};
-    if (day) filter.day = day;
-    if (room) filter.location = room;
-    const [sessions, everything] = await Promise.all([
-      sessionsOf(db).find(filter).sort({ startTime: 1 }).toArray(),
-      sessionsOf(db)
-        .find({}, { projection: { day: 1, location: 1 } })
-        .toArray(),
-    ]);
-    // Every session: no $in (FerretDB matches a long $in slowly); grouped in one pass either way.
-    const bySession =
-      sessions.length === everything.length ? {} : { sessionId: { $in: sessions.map((s) => s._id) } };
-    const [regs, checkins] = await Promise.all([
-      registrationsOf(db)
-        .find(
-          { ...bySession, status: "confirmed" },
-          { projection: { sessionId: 1, participantId: 1, _id: 0 } },
-        )
-        .toArray(),
-      checkinsOf(db)
-        .find(bySession, {
-          projection: { sessionId: 1, participantId: 1, checkInTime: 1, checkedOutAt: 1, isLate: 1, _id: 0 },
-        })
-        .toArray(),
-    ]);
-    const facts = new Map<string, SessionFacts>(
-      sessions.map((s) => [
-        String(s._id),
-        {
-          id: String(s._id),
-          name: s.name,
-          day: s.day,
-          location: s.location ?? "",
-          capacity: s.capacity,
-          registered: new Set<string>(),
-          checkIns: [],
-        },
-      ]),
-    );
-    for (const r of regs) facts.get(String(r.sessionId))?.registered.add(String(r.participantId));
-    for (const c of checkins) {
-      facts.get(String(c.sessionId))?.checkIns.push({
-        participantId: String(c.participantId),
-        at: c.checkInTime,
-        leftAt: c.checkedOutAt,
-        isLate: c.isLate,
-      });
-    }
-    const reports = [...facts.values()].map(sessionReport);
-    return {
-      reports,
-      all: totals(reports),
-      series: overTime([...facts.values()].flatMap((f) => f.checkIns)),
-      filters: {
-        ...(day ? { day } : {}),
-        ...(room ? { room } : {}),
-        days: [...new Set(everything.map((s) => s.day))].sort((x, y) => x - y),
-        rooms: [...new Set(everything.map((s) => s.location ?? "").filter(Boolean))].sort(),
-      },
-    };
-  }
-
   const day = (value: number | "" | undefined) => (value === "" || value === undefined ? undefined : value);
   return new Elysia({ name: "reports" })
     .get(
       REPORTS.page.pattern,
-      async ({ query }) => html(<ReportsPage {...(await build(day(query.day), query.room || undefined))} />),
+      async ({ query }) =>
+        html(<ReportsPage {...(await buildReport(db, day(query.day), query.room || undefined))} />),
       {
         query: Filters,
       },
@@ -94,7 +91,7 @@ export function reportRoutes(rt: Runtime) {
     .get(
       REPORTS.attendanceCsv.pattern,
       async ({ query }) => {
-        const { reports } = await build(day(query.day), query.room || undefined);
+        const { reports } = await buildReport(db, day(query.day), query.room || undefined);
         return csvResponse(
           toCsv(reports as unknown as Record<string, unknown>[], [
             "name",
