@@ -57,6 +57,47 @@ export function SessionPicker(props: { sessions: SessionSummary[] }) {
   );
 }
 
+/** Registering a walk-in at the door (where the session allows it). */
+function WalkInForm(props: { sessionId: string }) {
+  return (
+    <details class="walk-in">
+      <summary>Register a walk-in</summary>
+      <form hx-post={DOOR.walkIn({ sessionId: props.sessionId })} hx-target="#verdict" class="settings">
+        <label>
+          Name <input name="name" required maxlength="200" autocomplete="off" />
+        </label>
+        <label>
+          E-mail <input name="email" type="email" required maxlength="254" autocomplete="off" />
+        </label>
+        <label>
+          Organization <input name="organization" maxlength="200" autocomplete="off" />
+        </label>
+        <button type="submit">Register and check in</button>
+      </form>
+    </details>
+  );
+}
+
+/** Finding someone by name or e-mail, accents and case aside. */
+function DoorSearch(props: { sessionId: string }) {
+  return (
+    <details class="search">
+      <summary>Find by name or email</summary>
+      <input
+        type="search"
+        name="q"
+        placeholder="Name or email"
+        aria-label="Find by name or email"
+        hx-get={DOOR.search({ sessionId: props.sessionId })}
+        hx-trigger="input changed delay:250ms, search"
+        hx-target="#search-results"
+        maxlength="100"
+      />
+      <div id="search-results"></div>
+    </details>
+  );
+}
+
 export interface DoorSettings {
   /** Who works the door (shown, and recorded with queued scans). */
   staff: string;
@@ -131,39 +172,8 @@ export function ScannerPage(props: SessionSummary & { door: DoorSettings }) {
           </summary>
           <ul></ul>
         </details>
-        {session.walkIns ? (
-          <details class="walk-in">
-            <summary>Register a walk-in</summary>
-            <form hx-post={DOOR.walkIn({ sessionId: id })} hx-target="#verdict" class="settings">
-              <label>
-                Name <input name="name" required maxlength="200" autocomplete="off" />
-              </label>
-              <label>
-                E-mail <input name="email" type="email" required maxlength="254" autocomplete="off" />
-              </label>
-              <label>
-                Organization <input name="organization" maxlength="200" autocomplete="off" />
-              </label>
-              <button type="submit">Register and check in</button>
-            </form>
-          </details>
-        ) : (
-          ""
-        )}
-        <details class="search">
-          <summary>Find by name or email</summary>
-          <input
-            type="search"
-            name="q"
-            placeholder="Name or email"
-            aria-label="Find by name or email"
-            hx-get={DOOR.search({ sessionId: id })}
-            hx-trigger="input changed delay:250ms, search"
-            hx-target="#search-results"
-            maxlength="100"
-          />
-          <div id="search-results"></div>
-        </details>
+        {session.walkIns ? <WalkInForm sessionId={id} /> : ""}
+        <DoorSearch sessionId={id} />
       </section>
     </Layout>
   );

@@ -20,6 +20,69 @@ function seeded(seed: number) {
   };
 }
 
+/** One admission of the morning, with its scan and, for some, the exit later on. */
+function admission(
+  session: SessionDoc,
+  person: { p: ParticipantDoc; walkIn: boolean; at: number },
+  seat: number,
+  context: { until: number; limit: number; random: () => number },
+  out: { checkIns: CheckInDoc[]; scanlog: ScanLogDoc[] },
+): void {
+  const { p, walkIn, at } = person;
+  const { until, limit, random } = context;
+  const { checkIns, scanlog } = out;
+  const checkInTime = new Date(at);
+  const left = random() < 0.12 ? new Date(at + random() * (until - at)) : null;
+  const isLate = at > session.startTime.getTime() + LATE_AFTER_MINUTES * 60_000;
+  const doc: CheckInDoc = {
+    _id: new ObjectId(),
+    participantId: p._id,
+    sessionId: session._id,
+    checkInTime,
+    method: random() < 0.9 ? "qr" : "search",
+    checkedInBy: "Demo door",
+    device: `Door ${1 + Math.floor(random() * 3)}`,
+    isLate,
+    badge: walkIn ? "accepted_unregistered" : "accepted",
+    wasRegistered: !walkIn,
+    seat: Number.isFinite(limit) && !(session.capacityMode === "occupancy" && left) ? seat : `free:${p._id}`,
+    instance: "demo",
+    checkedOutAt: left,
+    createdAt: checkInTime,
+    updatedAt: left ?? checkInTime,
+    __v: 0,
+  };
+  checkIns.push(doc);
+  scanlog.push({
+    _id: new ObjectId(),
+    at: checkInTime,
+    sessionId: session._id,
+    participantId: p._id,
+    qrCode: p.qrCode,
+    action: walkIn ? "accept" : "scan",
+    outcome: "accept",
+    reason: "ok",
+    method: doc.method,
+    by: doc.checkedInBy,
+    device: doc.device,
+    instance: "demo",
+    checkInId: doc._id,
+  });
+  if (left)
+    scanlog.push({
+      _id: new ObjectId(),
+      at: left,
+      sessionId: session._id,
+      participantId: p._id,
+      action: "checkout",
+      outcome: "done",
+      reason: "left the session",
+      by: doc.checkedInBy,
+      instance: "demo",
+      checkInId: doc._id,
+    });
+}
+
 export function buildHistory(
   demo: { sessions: SessionDoc[]; participants: ParticipantDoc[]; registrations: RegistrationDoc[] },
   now: Date,
@@ -55,59 +118,8 @@ export function buildHistory(
       // Most arrive around the start; the rest trickle in.
       .map(({ p, walkIn }) => ({ p, walkIn, at: from + Math.min(random(), random()) * (until - from) }))
       .sort((a, b) => a.at - b.at);
-    admitted.forEach(({ p, walkIn, at }, seat) => {
-      const checkInTime = new Date(at);
-      const left = random() < 0.12 ? new Date(at + random() * (until - at)) : null;
-      const isLate = at > session.startTime.getTime() + LATE_AFTER_MINUTES * 60_000;
-      const doc: CheckInDoc = {
-        _id: new ObjectId(),
-        participantId: p._id,
-        sessionId: session._id,
-        checkInTime,
-        method: random() < 0.9 ? "qr" : "search",
-        checkedInBy: "Demo door",
-        device: `Door ${1 + Math.floor(random() * 3)}`,
-        isLate,
-        badge: walkIn ? "accepted_unregistered" : "accepted",
-        wasRegistered: !walkIn,
-        seat:
-          Number.isFinite(limit) && !(session.capacityMode === "occupancy" && left) ? seat : `free:${p._id}`,
-        instance: "demo",
-        checkedOutAt: left,
-        createdAt: checkInTime,
-        updatedAt: left ?? checkInTime,
-        __v: 0,
-      };
-      checkIns.push(doc);
-      scanlog.push({
-        _id: new ObjectId(),
-        at: checkInTime,
-        sessionId: session._id,
-        participantId: p._id,
-        qrCode: p.qrCode,
-        action: walkIn ? "accept" : "scan",
-        outcome: "accept",
-        reason: "ok",
-        method: doc.method,
-        by: doc.checkedInBy,
-        device: doc.device,
-        instance: "demo",
-        checkInId: doc._id,
-      });
-      if (left)
-        scanlog.push({
-          _id: new ObjectId(),
-          at: left,
-          sessionId: session._id,
-          participantId: p._id,
-          action: "checkout",
-          outcome: "done",
-          reason: "left the session",
-          by: doc.checkedInBy,
-          instance: "demo",
-          checkInId: doc._id,
-        });
-    });
+    for (const [seat, person] of admitted.entries())
+      admission(session, person, seat, { until, limit, random }, { checkIns, scanlog });
     // A few turned away at the door.
     const turnedAway = Math.floor(random() * Math.max(1, others.length - 5));
     for (const p of others.slice(turnedAway, turnedAway + Math.floor(random() * 4))) {
