@@ -78,6 +78,62 @@ export interface AppParts {
   bus: Bus;
 }
 
+/**
+ * Every error as the person reading it needs it: the API's envelope with the status and
+ * words, or a panel for pages and htmx fragments. The database being away is a 503 to
+ * retry; anything unforeseen is logged and said to be ours.
+ */
+function answerError(
+  rt: Runtime,
+  requests: WeakMap<Request, RequestInfo>,
+  {
+    code,
+    error,
+    request,
+    set,
+  }: {
+    code: unknown;
+    error: unknown;
+    request: Request;
+    set: { status?: number | string; headers: Record<string, string | number> };
+  },
+) {
+  let status: number;
+  let message: string;
+  let errors: FieldError[] | undefined;
+  if (error instanceof AppError) {
+    status = error.status;
+    message = error.message;
+    errors = error.errors;
+    Object.assign(set.headers, error.headers ?? {});
+  } else if (code === "VALIDATION" && error instanceof ValidationError) {
+    status = 400;
+    message = "Validation failed";
+    errors = fieldErrors(error);
+  } else if (isDatabaseUnreachable(error)) {
+    status = 503;
+    message = "The database cannot be reached right now; nothing was recorded. Try again in a few seconds.";
+    Object.assign(set.headers, { "Retry-After": "2" });
+    rt.log.warn({ err: String(error), reqId: requests.get(request)?.id }, "database unreachable");
+  } else if (code === "NOT_FOUND") {
+    status = 404;
+    message = `No route for ${request.method} ${new URL(request.url).pathname}`;
+  } else if (code === "PARSE") {
+    status = 400;
+    message = "The request body could not be read: send valid JSON or form data";
+  } else {
+    status = 500;
+    message = "Something went wrong on our side; the error was logged";
+    rt.log.error({ err: error, reqId: requests.get(request)?.id }, "unhandled error");
+  }
+  set.status = status;
+  const path = new URL(request.url).pathname;
+  if (path.startsWith("/api/") || path === "/metrics") return errorEnvelope(request, status, message, errors);
+  // Pages and htmx fragments get a panel a person can read (htmx 4 swaps error responses).
+  const detail = errors?.map((e) => e.message).join("; ");
+  return html(ErrorPanel({ message: detail ? `${message}: ${detail}` : message }) as string, status);
+}
+
 export function createApp(rt: Runtime, parts: AppParts) {
   const { checkins } = parts;
   const requests = new WeakMap<Request, RequestInfo>();
@@ -109,44 +165,7 @@ export function createApp(rt: Runtime, parts: AppParts) {
         // While draining, make the proxy open fresh connections to the other instances.
         if (rt.state.draining) set.headers.connection = "close";
       })
-      .onError(({ code, error, request, set }) => {
-        let status: number;
-        let message: string;
-        let errors: FieldError[] | undefined;
-        if (error instanceof AppError) {
-          status = error.status;
-          message = error.message;
-          errors = error.errors;
-          Object.assign(set.headers, error.headers ?? {});
-        } else if (code === "VALIDATION" && error instanceof ValidationError) {
-          status = 400;
-          message = "Validation failed";
-          errors = fieldErrors(error);
-        } else if (isDatabaseUnreachable(error)) {
-          status = 503;
-          message =
-            "The database cannot be reached right now; nothing was recorded. Try again in a few seconds.";
-          Object.assign(set.headers, { "Retry-After": "2" });
-          rt.log.warn({ err: String(error), reqId: requests.get(request)?.id }, "database unreachable");
-        } else if (code === "NOT_FOUND") {
-          status = 404;
-          message = `No route for ${request.method} ${new URL(request.url).pathname}`;
-        } else if (code === "PARSE") {
-          status = 400;
-          message = "The request body could not be read: send valid JSON or form data";
-        } else {
-          status = 500;
-          message = "Something went wrong on our side; the error was logged";
-          rt.log.error({ err: error, reqId: requests.get(request)?.id }, "unhandled error");
-        }
-        set.status = status;
-        const path = new URL(request.url).pathname;
-        if (path.startsWith("/api/") || path === "/metrics")
-          return errorEnvelope(request, status, message, errors);
-        // Pages and htmx fragments get a panel a person can read (htmx 4 swaps error responses).
-        const detail = errors?.map((e) => e.message).join("; ");
-        return html(ErrorPanel({ message: detail ? `${message}: ${detail}` : message }) as string, status);
-      })
+      .onError((context) => answerError(rt, requests, context))
       .onTransform({ as: "global" }, ({ body, request }) =>
         refuseControlCharacters({
           body,

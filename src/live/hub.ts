@@ -10,6 +10,50 @@ export const COALESCE_MS = 200;
 
 export const isTopic = (topic: string) => topic === "overview" || /^session:[0-9a-f]{24}$/.test(topic);
 
+/** What the hub reports to Prometheus. */
+function hubMetrics(rt: Runtime) {
+  const connections = new Gauge({
+    name: "ws_connections",
+    help: "Open WebSocket connections on this instance.",
+    registers: [rt.metrics.registry],
+  });
+  const sent = new Counter({
+    name: "ws_messages_sent_total",
+    help: "WebSocket messages published to local subscribers, by topic kind.",
+    labelNames: ["topic"] as const,
+    registers: [rt.metrics.registry],
+  });
+  const received = new Counter({
+    name: "live_events_total",
+    help: "State-change events received from the Redis bus.",
+    registers: [rt.metrics.registry],
+  });
+  return { connections, sent, received };
+}
+
+/**
+ * Which sessions an event changes (with the change time, where it has one), or all of them;
+ * null for events dashboards do not show.
+ */
+export function changedBy(event: LiveEvent): { sessions: { id: string; at?: number }[] } | "all" | null {
+  switch (event.kind) {
+    case "session":
+      return { sessions: [{ id: event.sessionId, ...(event.at ? { at: event.at } : {}) }] };
+    case "scans":
+      return { sessions: event.items.map(({ sessionId }) => ({ id: sessionId, at: event.at })) };
+    case "session-doc":
+    case "timeline":
+      return { sessions: [{ id: event.sessionId }] };
+    case "all":
+    case "settings":
+    case "resync":
+    case "restored":
+      return "all";
+    default:
+      return null;
+  }
+}
+
 // Events from the bus mark sessions dirty; a flush (at once when idle, then at most every COALESCE_MS) renders
 // the *current* state of each dirty session and publishes it to the local sockets
 // subscribed to it. However many events arrive, the last flush shows the final count.
@@ -30,22 +74,7 @@ export function createHub(rt: Runtime, source: LiveSource, bus: Bus) {
   let lastFlush = 0;
   let server: Server<unknown> | null = null;
 
-  const connections = new Gauge({
-    name: "ws_connections",
-    help: "Open WebSocket connections on this instance.",
-    registers: [rt.metrics.registry],
-  });
-  const sent = new Counter({
-    name: "ws_messages_sent_total",
-    help: "WebSocket messages published to local subscribers, by topic kind.",
-    labelNames: ["topic"] as const,
-    registers: [rt.metrics.registry],
-  });
-  const received = new Counter({
-    name: "live_events_total",
-    help: "State-change events received from the Redis bus.",
-    registers: [rt.metrics.registry],
-  });
+  const { connections, sent, received } = hubMetrics(rt);
 
   const publish = (topic: string, html: string) => {
     if (!server || html === "") return;
@@ -75,23 +104,14 @@ export function createHub(rt: Runtime, source: LiveSource, bus: Bus) {
   }
 
   function markDirty(event: LiveEvent) {
-    if (event.kind === "session") {
-      dirty.add(event.sessionId);
-      if (event.at) changedAt.set(event.sessionId, Math.max(event.at, changedAt.get(event.sessionId) ?? 0));
-    } else if (event.kind === "scans") {
-      for (const { sessionId } of event.items) {
-        dirty.add(sessionId);
-        changedAt.set(sessionId, Math.max(event.at, changedAt.get(sessionId) ?? 0));
+    const changed = changedBy(event);
+    if (changed === null) return;
+    if (changed === "all") everything = true;
+    else
+      for (const { id, at } of changed.sessions) {
+        dirty.add(id);
+        if (at) changedAt.set(id, Math.max(at, changedAt.get(id) ?? 0));
       }
-    } else if (event.kind === "session-doc" || event.kind === "timeline") dirty.add(event.sessionId);
-    else if (
-      event.kind === "all" ||
-      event.kind === "settings" ||
-      event.kind === "resync" ||
-      event.kind === "restored"
-    )
-      everything = true;
-    else return;
     if (!flushScheduled) {
       flushScheduled = true;
       const wait = Math.max(0, lastFlush + COALESCE_MS - Date.now());

@@ -49,8 +49,8 @@ export const folded = (text: string) =>
     .replace(/\p{Mn}/gu, "")
     .toLowerCase();
 
-/** `observe` hears whether each look-up was answered from memory. */
-export function createDirectory(db: Db, bus: Bus, observe: (hit: boolean) => void = () => undefined) {
+/** The people in memory, by badge code and by id, and the recent "no such badge" answers. */
+function personIndex() {
   const byCode = new Map<string, Person>();
   const byId = new Map<string, Person>();
   const missing = new Map<string, number>();
@@ -72,6 +72,30 @@ export function createDirectory(db: Db, bus: Bus, observe: (hit: boolean) => voi
     if (known) byCode.delete(known.qrCode);
     byId.delete(id);
   }
+
+  function clear(): void {
+    byId.clear();
+    byCode.clear();
+    missing.clear();
+  }
+  return { byCode, byId, missing, put, drop, clear };
+}
+
+/** People whose name, email or organization contains `query`, accents and case aside. */
+export function searchPeople(people: Iterable<Person>, query: string, limit: number): Person[] {
+  const wanted = folded(query.trim());
+  const found: Person[] = [];
+  if (wanted.length < 2) return found;
+  for (const p of people) {
+    if (folded(`${p.name}\u0000${p.email}\u0000${p.organization ?? ""}`).includes(wanted)) found.push(p);
+    if (found.length >= limit) break;
+  }
+  return found;
+}
+
+/** `observe` hears whether each look-up was answered from memory. */
+export function createDirectory(db: Db, bus: Bus, observe: (hit: boolean) => void = () => undefined) {
+  const { byCode, byId, missing, put, drop, clear } = personIndex();
 
   async function fromDb(filter: Filter<ParticipantDoc>, missKey: string): Promise<Person | null> {
     if ((missing.get(missKey) ?? 0) > Date.now()) return null;
@@ -113,9 +137,7 @@ export function createDirectory(db: Db, bus: Bus, observe: (hit: boolean) => voi
     } else if (event.kind === "directory") void reload().catch(() => undefined);
     else if (event.kind === "restored") {
       // Forgotten at once, so no look-up answers from before the restore; the warm-up reloads it.
-      byId.clear();
-      byCode.clear();
-      missing.clear();
+      clear();
     }
   });
 
@@ -141,16 +163,7 @@ export function createDirectory(db: Db, bus: Bus, observe: (hit: boolean) => voi
     /** Everyone the directory holds. */
     people: () => byId.values(),
     /** People whose name, email or organization contains `query`, accents and case aside. */
-    search(query: string, limit: number): Person[] {
-      const wanted = folded(query.trim());
-      const found: Person[] = [];
-      if (wanted.length < 2) return found;
-      for (const p of byId.values()) {
-        if (folded(`${p.name}\u0000${p.email}\u0000${p.organization ?? ""}`).includes(wanted)) found.push(p);
-        if (found.length >= limit) break;
-      }
-      return found;
-    },
+    search: (query: string, limit: number) => searchPeople(byId.values(), query, limit),
     /** After a participant was created, changed or deleted: here at once, everywhere through the bus. */
     async changed(p: ParticipantDoc, change: { removed?: boolean } = {}): Promise<void> {
       if (change.removed) drop(String(p._id));
