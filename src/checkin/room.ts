@@ -66,160 +66,169 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export const enforced = (s: SessionDoc) => (s.capacityEnforced && s.capacity > 0 ? s.capacity : 0);
 const occupancy = (s: SessionDoc) => s.capacityMode === "occupancy";
 
-export function createRoom(parts: RoomParts) {
-  const { db, door, sessions, metrics } = parts;
+/** Without Redis: the same questions asked of MongoDB. */
+async function factsFromMongo(db: Db, session: SessionDoc, participant: Person | null): Promise<Facts> {
+  const [registration, existing, count] = await Promise.all([
+    participant
+      ? registrationsOf(db).findOne({ sessionId: session._id, participantId: participant._id })
+      : null,
+    participant ? checkinsOf(db).findOne({ sessionId: session._id, participantId: participant._id }) : null,
+    checkinsOf(db).countDocuments({ sessionId: session._id }),
+  ]);
+  const taken = occupancy(session)
+    ? await checkinsOf(db).countDocuments({ sessionId: session._id, checkedOutAt: null })
+    : count;
+  return {
+    registration: registration?.status ?? "none",
+    existing,
+    count,
+    taken,
+    claim: null,
+    viaRedis: false,
+  };
+}
 
-  /** Without Redis: the same questions asked of MongoDB. */
-  async function factsFromMongo(session: SessionDoc, participant: Person | null): Promise<Facts> {
-    const [registration, existing, count] = await Promise.all([
-      participant
-        ? registrationsOf(db).findOne({ sessionId: session._id, participantId: participant._id })
-        : null,
-      participant ? checkinsOf(db).findOne({ sessionId: session._id, participantId: participant._id }) : null,
-      checkinsOf(db).countDocuments({ sessionId: session._id }),
-    ]);
-    const taken = occupancy(session)
-      ? await checkinsOf(db).countDocuments({ sessionId: session._id, checkedOutAt: null })
-      : count;
-    return {
-      registration: registration?.status ?? "none",
-      existing,
-      count,
-      taken,
-      claim: null,
-      viaRedis: false,
-    };
-  }
-
-  /**
-   * One round trip in the usual case. Returns the stored answer of a retry, or the facts
-   * (with the session as the room knows it: a stale copy is read again).
-   */
-  async function askRoom(
-    question: Question,
-    asRead: SessionDoc,
-    participant: Person | null,
-  ): Promise<Answer> {
-    let session = asRead;
-    let recounted = false;
-    const started = Date.now();
-    for (let round = 0; Date.now() - started < WAIT_MS; round++) {
-      const admitting = question.admitting(session);
-      const claim = await door.claim({
-        sessionId: session._id,
-        participantId: participant?._id ?? null,
-        idemKey: question.idemKey,
-        admitting,
-        reentry: question.reentry(session),
-        rule: seatRule(session),
-      });
-      const existing = (entry: string) =>
-        participant ? checkInOfEntry(entry, session._id, participant._id) : null;
-      switch (claim.kind) {
-        case "replay": {
-          const { request: asked, ...stored } = BSON.EJSON.parse(claim.stored, {
-            relaxed: false,
-          }) as ScanResult & {
-            request?: string;
-          };
-          if (asked !== undefined && asked !== question.fingerprint)
-            throw new AppError(
-              422,
-              "This nonce (Idempotency-Key) was already used for a different request on this badge; send a new one",
-            );
-          return { replay: { ...stored, replayed: true } };
-        }
-        case "facts":
-          return {
-            session,
-            facts: { ...claim, existing: existing(claim.entry), claim: null, viaRedis: true },
-          };
-        case "claimed":
-          return {
-            session,
-            facts: {
-              ...claim,
-              existing: null,
-              claim: { seat: claim.seat, entry: claim.claim },
-              viaRedis: true,
-            },
-          };
-        case "reentered":
-          return {
-            session,
-            facts: {
-              ...claim,
-              existing: existing(claim.entry),
-              claim: { seat: claim.seat, entry: claim.claim, reentryFrom: claim.entry },
-              viaRedis: true,
-            },
-          };
-        case "full":
-          // Seats lost by a request that died would make the room look full: ask MongoDB, at most once a second.
-          if (!recounted && (await mayRecount(session._id))) {
-            recounted = true;
-            if ((await freeSeatsInDb(db, session._id)).length > 0) {
-              await door.replace(session._id);
-              continue;
-            }
+/**
+ * One round trip in the usual case. Returns the stored answer of a retry, or the facts
+ * (with the session as the room knows it: a stale copy is read again).
+ */
+async function askRoom(
+  parts: RoomParts,
+  question: Question,
+  asRead: SessionDoc,
+  participant: Person | null,
+): Promise<Answer> {
+  const { db, door, sessions } = parts;
+  let session = asRead;
+  let recounted = false;
+  const started = Date.now();
+  for (let round = 0; Date.now() - started < WAIT_MS; round++) {
+    const admitting = question.admitting(session);
+    const claim = await door.claim({
+      sessionId: session._id,
+      participantId: participant?._id ?? null,
+      idemKey: question.idemKey,
+      admitting,
+      reentry: question.reentry(session),
+      rule: seatRule(session),
+    });
+    const existing = (entry: string) =>
+      participant ? checkInOfEntry(entry, session._id, participant._id) : null;
+    switch (claim.kind) {
+      case "replay": {
+        const { request: asked, ...stored } = BSON.EJSON.parse(claim.stored, {
+          relaxed: false,
+        }) as ScanResult & {
+          request?: string;
+        };
+        if (asked !== undefined && asked !== question.fingerprint)
+          throw new AppError(
+            422,
+            "This nonce (Idempotency-Key) was already used for a different request on this badge; send a new one",
+          );
+        return { replay: { ...stored, replayed: true } };
+      }
+      case "facts":
+        return {
+          session,
+          facts: { ...claim, existing: existing(claim.entry), claim: null, viaRedis: true },
+        };
+      case "claimed":
+        return {
+          session,
+          facts: {
+            ...claim,
+            existing: null,
+            claim: { seat: claim.seat, entry: claim.claim },
+            viaRedis: true,
+          },
+        };
+      case "reentered":
+        return {
+          session,
+          facts: {
+            ...claim,
+            existing: existing(claim.entry),
+            claim: { seat: claim.seat, entry: claim.claim, reentryFrom: claim.entry },
+            viaRedis: true,
+          },
+        };
+      case "full":
+        // Seats lost by a request that died would make the room look full: ask MongoDB, at most once a second.
+        if (!recounted && (await mayRecount(parts, session._id))) {
+          recounted = true;
+          if ((await freeSeatsInDb(db, session._id)).length > 0) {
+            await door.replace(session._id);
+            continue;
           }
-          return {
-            session,
-            facts: {
-              ...claim,
-              taken: Math.max(claim.taken, session.capacity),
-              existing: existing(claim.entry),
-              claim: null,
-              viaRedis: true,
-            },
-          };
-        case "cold":
-          if (round > 3) throw new Error("the door state could not be built");
-          await door.build(session._id);
-          break;
-        case "stale": {
-          const fresh = await sessions.refresh(session._id);
-          if (!fresh) throw new AppError(404, `Session with ID ${session._id} not found`);
-          if (enforced(fresh) === enforced(session)) await door.replace(session._id);
-          session = fresh;
-          break;
         }
-        default:
-          // frozen (capacity being changed) or busy (another door is admitting this badge).
-          await sleep(claim.kind === "frozen" ? 50 : WAIT_STEP_MS);
+        return {
+          session,
+          facts: {
+            ...claim,
+            taken: Math.max(claim.taken, session.capacity),
+            existing: existing(claim.entry),
+            claim: null,
+            viaRedis: true,
+          },
+        };
+      case "cold":
+        if (round > 3) throw new Error("the door state could not be built");
+        await door.build(session._id);
+        break;
+      case "stale": {
+        const fresh = await sessions.refresh(session._id);
+        if (!fresh) throw new AppError(404, `Session with ID ${session._id} not found`);
+        if (enforced(fresh) === enforced(session)) await door.replace(session._id);
+        session = fresh;
+        break;
       }
-    }
-    throw unavailable("This badge or session is busy at another door; scan again in a moment.");
-  }
-
-  const mayRecount = async (sessionId: ObjectId) =>
-    (await parts.redis.set(KEYS.recount(sessionId), "1", "PX", 1000, "NX").catch(() => "OK")) === "OK";
-
-  /** Redis first; without it, strict mode pauses check-in and degraded mode asks MongoDB. */
-  async function ask(question: Question, session: SessionDoc, participant: Person | null): Promise<Answer> {
-    try {
-      const answer = await askRoom(question, session, participant);
-      metrics.locks.inc({ result: "acquired" });
-      return answer;
-    } catch (error) {
-      // Not Redis: the room's state is being rebuilt from a database that is away (said as such).
-      if (error instanceof AppError || isDatabaseUnreachable(error)) throw error;
-      metrics.locks.inc({ result: "unavailable" });
-      // Full (maxmemory with noeviction): it answers, but takes no writes; say so.
-      if (/\bOOM\b/.test(String(error)) && parts.lockMode === "strict") {
-        throw unavailable(
-          "Check-in is paused: the coordination service (Redis) is out of memory and takes no writes. Operators: raise maxmemory or free memory.",
-        );
-      }
-      if (parts.lockMode === "strict") {
-        throw unavailable(
-          "Check-in is paused: the coordination service (Redis) is unavailable. Retry in a few seconds.",
-        );
-      }
-      parts.log.warn({ err: String(error) }, "Redis unavailable; relying on MongoDB guards (degraded mode)");
-      return { session, facts: await factsFromMongo(session, participant) };
+      default:
+        // frozen (capacity being changed) or busy (another door is admitting this badge).
+        await sleep(claim.kind === "frozen" ? 50 : WAIT_STEP_MS);
     }
   }
+  throw unavailable("This badge or session is busy at another door; scan again in a moment.");
+}
 
-  return { ask };
+const mayRecount = async (parts: RoomParts, sessionId: ObjectId) =>
+  (await parts.redis.set(KEYS.recount(sessionId), "1", "PX", 1000, "NX").catch(() => "OK")) === "OK";
+
+/** Redis first; without it, strict mode pauses check-in and degraded mode asks MongoDB. */
+async function ask(
+  parts: RoomParts,
+  question: Question,
+  session: SessionDoc,
+  participant: Person | null,
+): Promise<Answer> {
+  const { metrics } = parts;
+  try {
+    const answer = await askRoom(parts, question, session, participant);
+    metrics.locks.inc({ result: "acquired" });
+    return answer;
+  } catch (error) {
+    // Not Redis: the room's state is being rebuilt from a database that is away (said as such).
+    if (error instanceof AppError || isDatabaseUnreachable(error)) throw error;
+    metrics.locks.inc({ result: "unavailable" });
+    // Full (maxmemory with noeviction): it answers, but takes no writes; say so.
+    if (/\bOOM\b/.test(String(error)) && parts.lockMode === "strict") {
+      throw unavailable(
+        "Check-in is paused: the coordination service (Redis) is out of memory and takes no writes. Operators: raise maxmemory or free memory.",
+      );
+    }
+    if (parts.lockMode === "strict") {
+      throw unavailable(
+        "Check-in is paused: the coordination service (Redis) is unavailable. Retry in a few seconds.",
+      );
+    }
+    parts.log.warn({ err: String(error) }, "Redis unavailable; relying on MongoDB guards (degraded mode)");
+    return { session, facts: await factsFromMongo(parts.db, session, participant) };
+  }
+}
+
+export function createRoom(parts: RoomParts) {
+  return {
+    ask: (question: Question, session: SessionDoc, participant: Person | null) =>
+      ask(parts, question, session, participant),
+  };
 }

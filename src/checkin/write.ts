@@ -38,133 +38,155 @@ export function createWriter(parts: WriterParts) {
   const unsure = (sessionId: ObjectId) =>
     door.forget(sessionId).catch(() => writtenWithoutRedis.add(String(sessionId)));
 
-  /**
-   * A person who left comes back: the same check-in, inside again (with a seat again in
-   * an occupancy room). Only one door can turn an exit back into an entry.
-   */
-  async function writeReentry(
-    request: ScanRequest,
-    session: SessionDoc,
-    left: CheckInDoc,
-    facts: Facts,
-  ): Promise<Written<CheckInDoc>> {
-    const { viaRedis } = facts;
-    const reentryFrom = facts.claim?.reentryFrom ?? "";
-    const needsSeat = session.capacityMode === "occupancy" && enforced(session) > 0;
-    let held = facts.claim ? { seat: facts.claim.seat, claim: facts.claim.entry } : null;
-    let seat: number | null = !needsSeat
-      ? null
-      : viaRedis
-        ? (held?.seat ?? null)
-        : await claimSeatFromDb(db, session._id);
-    if (needsSeat && seat === null) return { kind: "full" };
-    const giveBack = async (existing: CheckInDoc | string) => {
-      if (held)
-        await door.rollback(session._id, left.participantId, held, existing).catch(() => unsure(session._id));
-    };
-    for (let attempt = 0; attempt < SEAT_ATTEMPTS; attempt++) {
-      const now = new Date();
-      try {
-        const doc = await checkinsOf(db).findOneAndUpdate(
-          { _id: left._id, checkedOutAt: { $ne: null } },
-          {
-            $set: {
-              checkedOutAt: null,
-              lastEntryAt: scanTime(request),
-              updatedAt: now,
-              ...(seat !== null ? { seat } : {}),
-              ...(request.nonce ? { reentryNonce: request.nonce } : {}),
-              ...(request.byId ? { lastEntryById: request.byId } : {}),
-            },
-            $inc: { reentries: 1, __v: 1 },
-          },
-          { returnDocument: "after" },
-        );
-        if (doc) {
-          if (held) await door.settle(doc, true).catch(() => unsure(session._id));
-          else writtenWithoutRedis.add(String(session._id));
-          return { kind: "reentered", doc };
-        }
-        // Another door let them back in first (or the check-in was undone).
-        const current = await checkinsOf(db).findOne({ _id: left._id });
-        await giveBack(current ?? "");
-        return current ? { kind: "duplicate", existing: current } : { kind: "none", existing: null };
-      } catch (error) {
-        if (!isDuplicateKey(error)) {
-          await unsure(session._id);
-          throw error;
-        }
-        if (viaRedis) {
-          held = await door.reclaim(session._id, left.participantId, reentryFrom);
-          seat = held?.seat ?? null;
-        } else seat = await claimSeatFromDb(db, session._id);
-        if (seat === null) return { kind: "full" };
-      }
-    }
-    await giveBack(reentryFrom);
-    return { kind: "full" };
-  }
+  const ctx: WriteContext = { db, door, instanceId: parts.instanceId, writtenWithoutRedis, unsure };
+  return {
+    write: (request: ScanRequest, session: SessionDoc, participant: Person, verdict: Verdict, facts: Facts) =>
+      write(ctx, request, session, participant, verdict, facts),
+    writeReentry: (request: ScanRequest, session: SessionDoc, left: CheckInDoc, facts: Facts) =>
+      writeReentry(ctx, request, session, left, facts),
+    unsure,
+  };
+}
 
-  /** Writes the admission; the unique indexes settle every race the claim did not prevent. */
-  async function write(
-    request: ScanRequest,
-    session: SessionDoc,
-    participant: Person,
-    verdict: Verdict,
-    facts: Facts,
-  ): Promise<Written<CheckInDoc>> {
-    const { viaRedis } = facts;
-    const capacity = enforced(session);
-    let held = facts.claim ? { seat: facts.claim.seat, claim: facts.claim.entry } : null;
-    let seat: number | null = viaRedis
+/** What both writes use: the database, the door state, and how to leave a session to MongoDB. */
+interface WriteContext {
+  db: Db;
+  door: Door;
+  instanceId: string;
+  /** Sessions written while Redis was away (rebuilt when it is back). */
+  writtenWithoutRedis: Set<string>;
+  /** A write whose outcome is unknown: the session's door state is rebuilt from MongoDB. */
+  unsure: (sessionId: ObjectId) => Promise<unknown>;
+}
+
+/**
+ * A person who left comes back: the same check-in, inside again (with a seat again in
+ * an occupancy room). Only one door can turn an exit back into an entry.
+ */
+async function writeReentry(
+  ctx: WriteContext,
+  request: ScanRequest,
+  session: SessionDoc,
+  left: CheckInDoc,
+  facts: Facts,
+): Promise<Written<CheckInDoc>> {
+  const { db, door, unsure, writtenWithoutRedis } = ctx;
+  const { viaRedis } = facts;
+  const reentryFrom = facts.claim?.reentryFrom ?? "";
+  const needsSeat = session.capacityMode === "occupancy" && enforced(session) > 0;
+  let held = facts.claim ? { seat: facts.claim.seat, claim: facts.claim.entry } : null;
+  let seat: number | null = !needsSeat
+    ? null
+    : viaRedis
       ? (held?.seat ?? null)
-      : capacity > 0
-        ? await claimSeatFromDb(db, session._id)
-        : null;
-    if (capacity > 0 && seat === null) return { kind: "full" };
-    if (!viaRedis) writtenWithoutRedis.add(String(session._id));
-    const giveBack = async (existing: CheckInDoc | null) => {
-      if (held)
-        await door.rollback(session._id, participant._id, held, existing).catch(() => unsure(session._id));
-    };
-    for (let attempt = 0; attempt < SEAT_ATTEMPTS; attempt++) {
-      const doc = newCheckIn({
-        ...request,
+      : await claimSeatFromDb(db, session._id);
+  if (needsSeat && seat === null) return { kind: "full" };
+  const giveBack = async (existing: CheckInDoc | string) => {
+    if (held)
+      await door.rollback(session._id, left.participantId, held, existing).catch(() => unsure(session._id));
+  };
+  for (let attempt = 0; attempt < SEAT_ATTEMPTS; attempt++) {
+    const now = new Date();
+    try {
+      const doc = await checkinsOf(db).findOneAndUpdate(
+        { _id: left._id, checkedOutAt: { $ne: null } },
+        {
+          $set: {
+            checkedOutAt: null,
+            lastEntryAt: scanTime(request),
+            updatedAt: now,
+            ...(seat !== null ? { seat } : {}),
+            ...(request.nonce ? { reentryNonce: request.nonce } : {}),
+            ...(request.byId ? { lastEntryById: request.byId } : {}),
+          },
+          $inc: { reentries: 1, __v: 1 },
+        },
+        { returnDocument: "after" },
+      );
+      if (doc) {
+        if (held) await door.settle(doc, true).catch(() => unsure(session._id));
+        else writtenWithoutRedis.add(String(session._id));
+        return { kind: "reentered", doc };
+      }
+      // Another door let them back in first (or the check-in was undone).
+      const current = await checkinsOf(db).findOne({ _id: left._id });
+      await giveBack(current ?? "");
+      return current ? { kind: "duplicate", existing: current } : { kind: "none", existing: null };
+    } catch (error) {
+      if (!isDuplicateKey(error)) {
+        await unsure(session._id);
+        throw error;
+      }
+      if (viaRedis) {
+        held = await door.reclaim(session._id, left.participantId, reentryFrom);
+        seat = held?.seat ?? null;
+      } else seat = await claimSeatFromDb(db, session._id);
+      if (seat === null) return { kind: "full" };
+    }
+  }
+  await giveBack(reentryFrom);
+  return { kind: "full" };
+}
+
+/** Writes the admission; the unique indexes settle every race the claim did not prevent. */
+async function write(
+  ctx: WriteContext,
+  request: ScanRequest,
+  session: SessionDoc,
+  participant: Person,
+  verdict: Verdict,
+  facts: Facts,
+): Promise<Written<CheckInDoc>> {
+  const { db, door, unsure, writtenWithoutRedis } = ctx;
+  const { viaRedis } = facts;
+  const capacity = enforced(session);
+  let held = facts.claim ? { seat: facts.claim.seat, claim: facts.claim.entry } : null;
+  let seat: number | null = viaRedis
+    ? (held?.seat ?? null)
+    : capacity > 0
+      ? await claimSeatFromDb(db, session._id)
+      : null;
+  if (capacity > 0 && seat === null) return { kind: "full" };
+  if (!viaRedis) writtenWithoutRedis.add(String(session._id));
+  const giveBack = async (existing: CheckInDoc | null) => {
+    if (held)
+      await door.rollback(session._id, participant._id, held, existing).catch(() => unsure(session._id));
+  };
+  for (let attempt = 0; attempt < SEAT_ATTEMPTS; attempt++) {
+    const doc = newCheckIn({
+      ...request,
+      sessionId: session._id,
+      participantId: participant._id,
+      verdict,
+      seat: seat ?? `free:${participant._id}`,
+      instance: ctx.instanceId,
+      checkInTime: scanTime(request),
+    });
+    try {
+      await checkinsOf(db).insertOne(doc);
+      if (held) await door.settle(doc, false).catch(() => unsure(session._id));
+      return { kind: "admitted", doc };
+    } catch (error) {
+      if (!isDuplicateKey(error)) {
+        await unsure(session._id);
+        throw error;
+      }
+      const existing = await checkinsOf(db).findOne({
         sessionId: session._id,
         participantId: participant._id,
-        verdict,
-        seat: seat ?? `free:${participant._id}`,
-        instance: parts.instanceId,
-        checkInTime: scanTime(request),
       });
-      try {
-        await checkinsOf(db).insertOne(doc);
-        if (held) await door.settle(doc, false).catch(() => unsure(session._id));
-        return { kind: "admitted", doc };
-      } catch (error) {
-        if (!isDuplicateKey(error)) {
-          await unsure(session._id);
-          throw error;
-        }
-        const existing = await checkinsOf(db).findOne({
-          sessionId: session._id,
-          participantId: participant._id,
-        });
-        if (existing) {
-          await giveBack(existing);
-          return { kind: "duplicate", existing };
-        }
-        // The seat was taken after all (written while Redis was away): another one.
-        if (viaRedis) {
-          held = await door.reclaim(session._id, participant._id);
-          seat = held?.seat ?? null;
-        } else seat = await claimSeatFromDb(db, session._id);
-        if (seat === null) return { kind: "full" };
+      if (existing) {
+        await giveBack(existing);
+        return { kind: "duplicate", existing };
       }
+      // The seat was taken after all (written while Redis was away): another one.
+      if (viaRedis) {
+        held = await door.reclaim(session._id, participant._id);
+        seat = held?.seat ?? null;
+      } else seat = await claimSeatFromDb(db, session._id);
+      if (seat === null) return { kind: "full" };
     }
-    await giveBack(null);
-    return { kind: "full" };
   }
-
-  return { write, writeReentry, unsure };
+  await giveBack(null);
+  return { kind: "full" };
 }
