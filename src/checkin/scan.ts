@@ -111,213 +111,245 @@ export interface ScannerParts {
 /** What makes two scans with one nonce the same request (the badge and session are in the key itself). */
 const fingerprint = (request: ScanRequest) => `${request.method}|${request.acceptUnregistered ? 1 : 0}`;
 
-export function createScanner(parts: ScannerParts) {
-  const { db, door, sessions, metrics } = parts;
-  const { write, writeReentry, unsure } = createWriter({
-    db,
-    door,
-    redis: parts.redis,
-    instanceId: parts.instanceId,
-  });
-
-  const idemKey = (request: ScanRequest) =>
-    request.nonce
-      ? KEYS.idem(
-          request.sessionId,
-          "qrCode" in request.participant
-            ? normaliseQrCode(request.participant.qrCode)
-            : String(request.participant.participantId),
-          request.nonce,
-        )
-      : null;
-
-  const ruleFor = (request: ScanRequest, session: SessionDoc, participant: Person | null) => ({
-    participant,
-    session: asAtScan(session, request),
-    now: scanTime(request),
-    acceptUnregistered: request.acceptUnregistered,
-    defaultLateThresholdMinutes: parts.lateThresholdMinutes(),
-  });
-
-  const room = createRoom(parts);
-  /** A preview asks without claiming (and without the retry key: it answers nothing to remember). */
-  const question = (request: ScanRequest, participant: Person | null, claiming: boolean): Question => ({
-    idemKey: claiming ? idemKey(request) : null,
-    fingerprint: fingerprint(request),
-    admitting: (session) => (claiming ? admittingStates(ruleFor(request, session, participant)) : []),
-    reentry: (session) => claiming && admitsReentry(ruleFor(request, session, participant)),
-  });
-
-  /** The first answer wins: a later retry can never replace it (an admission is remembered by its check-in). */
-  async function remember(request: ScanRequest, result: ScanResult): Promise<void> {
-    const key = idemKey(request);
-    if (!key || result.verdict.reason === "ok") return;
-    await parts.redis
-      .set(
-        key,
-        BSON.EJSON.stringify({ ...result, request: fingerprint(request) }, { relaxed: false }),
-        "PX",
-        IDEMPOTENCY_TTL_MS,
-        "NX",
+/** Where a retry finds its first answer: per session, badge and nonce. */
+const idemKey = (request: ScanRequest) =>
+  request.nonce
+    ? KEYS.idem(
+        request.sessionId,
+        "qrCode" in request.participant
+          ? normaliseQrCode(request.participant.qrCode)
+          : String(request.participant.participantId),
+        request.nonce,
       )
-      .catch(() => undefined);
-  }
+    : null;
 
-  /** The audit (stored before the answer leaves) and the dashboards (queued). */
-  async function record(request: ScanRequest, result: ScanResult, admitted: boolean): Promise<void> {
-    const { session, participant, verdict, checkIn } = result;
-    const code = "qrCode" in request.participant ? normaliseQrCode(request.participant.qrCode) : undefined;
-    const { offline } = request;
-    const conflict = isConflict(offline, verdict);
-    await parts.scanlog
-      .write({
-        _id: new ObjectId(),
-        at: new Date(),
-        instance: parts.instanceId,
-        action: "scan",
-        sessionId: session._id,
-        participantId: participant?._id ?? null,
-        ...(code ? { qrCode: code } : {}),
-        outcome: verdict.outcome,
-        reason: verdict.reason,
-        method: request.method,
-        ...(request.by ? { by: request.by } : {}),
-        ...(request.device ? { device: request.device } : {}),
-        ...(request.nonce ? { nonce: request.nonce } : {}),
-        ...(checkIn ? { checkInId: checkIn._id } : {}),
-        ...(offline
-          ? {
-              offline: true,
-              scannedAt: offline.scannedAt,
-              syncedAt: new Date(),
-              provisional: offline.provisional,
-              ...(conflict ? { conflict: true } : {}),
-            }
-          : {}),
-      })
-      .catch((err) => parts.log.error({ err: String(err) }, "scan log write failed"));
-    parts.activity.record(
-      session._id,
-      {
-        name: participant?.name ?? "Unknown badge",
-        outcome: verdict.outcome,
-        reason: verdict.reason,
-        at: (admitted && checkIn ? checkIn.checkInTime : new Date()).toISOString(),
-        ...(request.device ? { door: request.device } : {}),
-        ...(request.by ? { by: request.by } : {}),
-        late: verdict.outcome === "accept" && verdict.isLate,
-        ...(conflict ? { conflict: offline?.provisional } : {}),
-      },
-      admitted,
-    );
-  }
+/** The rule as it applies to this scan: at its own time, with the late threshold in force. */
+const ruleFor = (
+  parts: ScannerParts,
+  request: ScanRequest,
+  session: SessionDoc,
+  participant: Person | null,
+) => ({
+  participant,
+  session: asAtScan(session, request),
+  now: scanTime(request),
+  acceptUnregistered: request.acceptUnregistered,
+  defaultLateThresholdMinutes: parts.lateThresholdMinutes(),
+});
 
-  async function decideAndWrite(request: ScanRequest): Promise<ScanResult> {
-    // 1. The badge and the session, from this instance's memory.
-    const asRead = await sessions.require(request.sessionId);
-    const participant = await parts.directory.find(request.participant);
-    // 2. The room: a retry's first answer, or the facts and (when the rule admits) a seat.
-    const asked = await room.ask(question(request, participant, true), asRead, participant);
-    if ("replay" in asked) return asked.replay;
-    const { session, facts } = asked;
-    // 3. The decision, pure.
-    const input: DecisionInput = {
-      ...ruleFor(request, session, participant),
-      registration: facts.registration === "none" ? null : { status: facts.registration },
-      alreadyCheckedIn: facts.existing !== null,
-      checkedOut: Boolean(facts.existing?.checkedOutAt),
-      // The places taken include this scan's own claim.
-      checkedInCount: facts.claim ? facts.taken - 1 : facts.taken,
-    };
-    const decision = decide(input);
-    // A retry of the scan that made this check-in (its admission or its last re-entry), whatever
-    // happened since (the person may have left): answered as the original, never written again.
-    const retry =
-      request.nonce !== undefined &&
-      (facts.existing?.nonce === request.nonce || facts.existing?.reentryNonce === request.nonce);
-    if (facts.claim && participant && (decision.outcome !== "accept" || retry)) {
-      // Otherwise the claim script and `decide` read the same rule: the rule changed in between.
-      await door
-        .rollback(
-          session._id,
-          participant._id,
-          { seat: facts.claim.seat, claim: facts.claim.entry },
-          facts.claim.reentryFrom ?? null,
-        )
-        .catch(() => unsure(session._id));
-      facts.claim = null;
-    }
-    // 4. Only an admission or a re-entry writes (and only it holds a claim).
-    const writes = decision.outcome === "accept" && participant && !retry && (facts.claim || !facts.viaRedis);
-    const written: Written<CheckInDoc> = !writes
-      ? { kind: "none", existing: facts.existing }
-      : decision.reason === "reentry" && facts.existing
-        ? await writeReentry(request, session, facts.existing, facts)
-        : await write(request, session, participant, decision, facts);
-    // 5. The answer: a pure function of the decision and what the write found.
-    const verdict = finalVerdict(decision, written, request.nonce);
-    const checkIn =
-      written.kind === "admitted" || written.kind === "reentered"
-        ? written.doc
-        : written.kind === "full"
-          ? null
-          : written.existing;
-    const admitted = written.kind === "admitted" || written.kind === "reentered";
-    const result: ScanResult = {
-      verdict,
-      session,
-      participant,
-      registration: input.registration,
-      checkIn,
-      count:
-        written.kind === "full" && facts.claim && !facts.claim.reentryFrom ? facts.count - 1 : facts.count,
-      replayed: verdict.outcome === "accept" && !admitted,
-    };
-    if (result.replayed) return result;
-    await remember(request, result);
-    // The chart counts admissions; a re-entry changes who is inside, not the attendance.
-    await record(request, result, written.kind === "admitted");
-    return result;
-  }
+/** A preview asks without claiming (and without the retry key: it answers nothing to remember). */
+const question = (
+  parts: ScannerParts,
+  request: ScanRequest,
+  participant: Person | null,
+  claiming: boolean,
+): Question => ({
+  idemKey: claiming ? idemKey(request) : null,
+  fingerprint: fingerprint(request),
+  admitting: (session) => (claiming ? admittingStates(ruleFor(parts, request, session, participant)) : []),
+  reentry: (session) => claiming && admitsReentry(ruleFor(parts, request, session, participant)),
+});
 
+/** The first answer wins: a later retry can never replace it (an admission is remembered by its check-in). */
+async function remember(parts: ScannerParts, request: ScanRequest, result: ScanResult): Promise<void> {
+  const key = idemKey(request);
+  if (!key || result.verdict.reason === "ok") return;
+  await parts.redis
+    .set(
+      key,
+      BSON.EJSON.stringify({ ...result, request: fingerprint(request) }, { relaxed: false }),
+      "PX",
+      IDEMPOTENCY_TTL_MS,
+      "NX",
+    )
+    .catch(() => undefined);
+}
+
+/** The audit (stored before the answer leaves) and the dashboards (queued). */
+async function record(
+  parts: ScannerParts,
+  request: ScanRequest,
+  result: ScanResult,
+  admitted: boolean,
+): Promise<void> {
+  const { session, participant, verdict, checkIn } = result;
+  const code = "qrCode" in request.participant ? normaliseQrCode(request.participant.qrCode) : undefined;
+  const { offline } = request;
+  const conflict = isConflict(offline, verdict);
+  await parts.scanlog
+    .write({
+      _id: new ObjectId(),
+      at: new Date(),
+      instance: parts.instanceId,
+      action: "scan",
+      sessionId: session._id,
+      participantId: participant?._id ?? null,
+      ...(code ? { qrCode: code } : {}),
+      outcome: verdict.outcome,
+      reason: verdict.reason,
+      method: request.method,
+      ...(request.by ? { by: request.by } : {}),
+      ...(request.device ? { device: request.device } : {}),
+      ...(request.nonce ? { nonce: request.nonce } : {}),
+      ...(checkIn ? { checkInId: checkIn._id } : {}),
+      ...(offline
+        ? {
+            offline: true,
+            scannedAt: offline.scannedAt,
+            syncedAt: new Date(),
+            provisional: offline.provisional,
+            ...(conflict ? { conflict: true } : {}),
+          }
+        : {}),
+    })
+    .catch((err) => parts.log.error({ err: String(err) }, "scan log write failed"));
+  parts.activity.record(
+    session._id,
+    {
+      name: participant?.name ?? "Unknown badge",
+      outcome: verdict.outcome,
+      reason: verdict.reason,
+      at: (admitted && checkIn ? checkIn.checkInTime : new Date()).toISOString(),
+      ...(request.device ? { door: request.device } : {}),
+      ...(request.by ? { by: request.by } : {}),
+      late: verdict.outcome === "accept" && verdict.isLate,
+      ...(conflict ? { conflict: offline?.provisional } : {}),
+    },
+    admitted,
+  );
+}
+
+interface ScanContext {
+  parts: ScannerParts;
+  room: ReturnType<typeof createRoom>;
+  writer: ReturnType<typeof createWriter>;
+}
+
+async function decideAndWrite(ctx: ScanContext, request: ScanRequest): Promise<ScanResult> {
+  const { parts, room } = ctx;
+  const { door } = parts;
+  const { write, writeReentry, unsure } = ctx.writer;
+  // 1. The badge and the session, from this instance's memory.
+  const asRead = await parts.sessions.require(request.sessionId);
+  const participant = await parts.directory.find(request.participant);
+  // 2. The room: a retry's first answer, or the facts and (when the rule admits) a seat.
+  const asked = await room.ask(question(parts, request, participant, true), asRead, participant);
+  if ("replay" in asked) return asked.replay;
+  const { session, facts } = asked;
+  // 3. The decision, pure.
+  const input: DecisionInput = {
+    ...ruleFor(parts, request, session, participant),
+    registration: facts.registration === "none" ? null : { status: facts.registration },
+    alreadyCheckedIn: facts.existing !== null,
+    checkedOut: Boolean(facts.existing?.checkedOutAt),
+    // The places taken include this scan's own claim.
+    checkedInCount: facts.claim ? facts.taken - 1 : facts.taken,
+  };
+  const decision = decide(input);
+  // A retry of the scan that made this check-in (its admission or its last re-entry), whatever
+  // happened since (the person may have left): answered as the original, never written again.
+  const retry =
+    request.nonce !== undefined &&
+    (facts.existing?.nonce === request.nonce || facts.existing?.reentryNonce === request.nonce);
+  if (facts.claim && participant && (decision.outcome !== "accept" || retry)) {
+    // Otherwise the claim script and `decide` read the same rule: the rule changed in between.
+    await door
+      .rollback(
+        session._id,
+        participant._id,
+        { seat: facts.claim.seat, claim: facts.claim.entry },
+        facts.claim.reentryFrom ?? null,
+      )
+      .catch(() => unsure(session._id));
+    facts.claim = null;
+  }
+  // 4. Only an admission or a re-entry writes (and only it holds a claim).
+  const writes = decision.outcome === "accept" && participant && !retry && (facts.claim || !facts.viaRedis);
+  const written: Written<CheckInDoc> = !writes
+    ? { kind: "none", existing: facts.existing }
+    : decision.reason === "reentry" && facts.existing
+      ? await writeReentry(request, session, facts.existing, facts)
+      : await write(request, session, participant, decision, facts);
+  // 5. The answer: a pure function of the decision and what the write found.
+  const verdict = finalVerdict(decision, written, request.nonce);
+  const checkIn =
+    written.kind === "admitted" || written.kind === "reentered"
+      ? written.doc
+      : written.kind === "full"
+        ? null
+        : written.existing;
+  const admitted = written.kind === "admitted" || written.kind === "reentered";
+  const result: ScanResult = {
+    verdict,
+    session,
+    participant,
+    registration: input.registration,
+    checkIn,
+    count: written.kind === "full" && facts.claim && !facts.claim.reentryFrom ? facts.count - 1 : facts.count,
+    replayed: verdict.outcome === "accept" && !admitted,
+  };
+  if (result.replayed) return result;
+  await remember(parts, request, result);
+  // The chart counts admissions; a re-entry changes who is inside, not the attendance.
+  await record(parts, request, result, written.kind === "admitted");
+  return result;
+}
+
+/** Decides a scan and, when the verdict is accept, checks the participant in, exactly once. */
+async function scan(ctx: ScanContext, request: ScanRequest): Promise<ScanResult> {
+  const { metrics } = ctx.parts;
+  const stopTimer = metrics.decision.startTimer();
+  const result = await decideAndWrite(ctx, request);
+  stopTimer();
+  metrics.scans.inc({
+    session_id: String(request.sessionId),
+    outcome: result.verdict.outcome,
+    reason: result.verdict.reason,
+  });
+  return result;
+}
+
+/** Decides a scan without writing anything (verify-qr and the scanner's preview). */
+async function preview(ctx: ScanContext, request: ScanRequest): Promise<ScanResult> {
+  const { parts, room } = ctx;
+  const asRead = await parts.sessions.require(request.sessionId);
+  const participant = await parts.directory.find(request.participant);
+  const asked = await room.ask(question(parts, request, participant, false), asRead, participant);
+  if ("replay" in asked) return asked.replay;
+  const { session, facts } = asked;
+  const registration = facts.registration === "none" ? null : { status: facts.registration };
+  const verdict = decide({
+    ...ruleFor(parts, request, session, participant),
+    registration,
+    alreadyCheckedIn: facts.existing !== null,
+    checkedOut: Boolean(facts.existing?.checkedOutAt),
+    checkedInCount: facts.taken,
+  });
   return {
-    /** Decides a scan and, when the verdict is accept, checks the participant in, exactly once. */
-    async scan(request: ScanRequest): Promise<ScanResult> {
-      const stopTimer = metrics.decision.startTimer();
-      const result = await decideAndWrite(request);
-      stopTimer();
-      metrics.scans.inc({
-        session_id: String(request.sessionId),
-        outcome: result.verdict.outcome,
-        reason: result.verdict.reason,
-      });
-      return result;
-    },
-    /** Decides a scan without writing anything (verify-qr and the scanner's preview). */
-    async preview(request: ScanRequest): Promise<ScanResult> {
-      const asRead = await sessions.require(request.sessionId);
-      const participant = await parts.directory.find(request.participant);
-      const asked = await room.ask(question(request, participant, false), asRead, participant);
-      if ("replay" in asked) return asked.replay;
-      const { session, facts } = asked;
-      const registration = facts.registration === "none" ? null : { status: facts.registration };
-      const verdict = decide({
-        ...ruleFor(request, session, participant),
-        registration,
-        alreadyCheckedIn: facts.existing !== null,
-        checkedOut: Boolean(facts.existing?.checkedOutAt),
-        checkedInCount: facts.taken,
-      });
-      return {
-        verdict,
-        session,
-        participant,
-        registration,
-        checkIn: facts.existing,
-        count: facts.count,
-        replayed: false,
-      };
-    },
+    verdict,
+    session,
+    participant,
+    registration,
+    checkIn: facts.existing,
+    count: facts.count,
+    replayed: false,
+  };
+}
+
+export function createScanner(parts: ScannerParts) {
+  const ctx: ScanContext = {
+    parts,
+    room: createRoom(parts),
+    writer: createWriter({
+      db: parts.db,
+      door: parts.door,
+      redis: parts.redis,
+      instanceId: parts.instanceId,
+    }),
+  };
+  return {
+    scan: (request: ScanRequest) => scan(ctx, request),
+    preview: (request: ScanRequest) => preview(ctx, request),
   };
 }
 
