@@ -129,17 +129,48 @@ async function untilSettled(run: () => Promise<unknown>): Promise<void> {
   }
 }
 
-export function createDoor(redis: Redis, db: Db) {
-  const scripts = defineScripts(redis);
+/** The claim script's reply, read. */
+function claimOf(reply: [string, ...(string | number | null)[]]): Claim {
+  const [kind, a, count, taken, seat, entry, claim] = reply;
+  if (kind === "replay") return { kind, stored: String(a) };
+  if (kind !== "facts" && kind !== "full" && kind !== "claimed" && kind !== "reentered")
+    return { kind: kind as "cold" | "frozen" | "stale" | "busy" };
+  const facts = {
+    registration: a as RegistrationState,
+    count: Number(count),
+    taken: Number(taken),
+    entry: String(entry ?? ""),
+  };
+  if (kind === "facts" || kind === "full") return { kind, ...facts };
+  return {
+    kind,
+    ...facts,
+    seat: seat === "-" || seat === "" || seat == null ? null : Number(seat),
+    claim: String(claim ?? ""),
+  };
+}
+
+/** Whole-session figures from the hash: admissions, inside now, late, registered. */
+function figuresOf(all: Record<string, string>) {
+  let inside = 0;
+  let late = 0;
+  let registered = 0;
+  for (const [field, value] of Object.entries(all)) {
+    if (field.startsWith("r:")) registered += value === "confirmed" ? 1 : 0;
+    else if (field.startsWith("i:")) {
+      inside += value[0] === "I" || value[0] === "P" ? 1 : 0;
+      late += value[1] === "L" ? 1 : 0;
+    }
+  }
+  return { count: Number(all.n ?? 0), inside, late, registered };
+}
+
+const seatArg = (seat: number | string | null) => (typeof seat === "number" ? String(seat) : "");
+
+/** The door state as scans change it: claims, settles, rollbacks, undo and exits. */
+function doorClaims(redis: Redis, scripts: Scripts, replace: (sessionId: ObjectId) => Promise<void>) {
   const door = (s: ObjectId) => KEYS.door(s);
   const seats = (s: ObjectId) => KEYS.seats(s);
-  const seatArg = (seat: number | string | null) => (typeof seat === "number" ? String(seat) : "");
-
-  const { snapshot, seatRules, warm } = createDoorBuilder(redis, db, scripts);
-
-  const building = new Map<string, Promise<void>>();
-  /** This instance's build of the whole conference, while it runs. */
-  let warmingAll: Promise<void> | null = null;
   return {
     /** The scan's questions in one round trip; takes a seat when `admitting` says the rule admits. */
     async claim(input: ClaimInput, now = Date.now()): Promise<Claim> {
@@ -154,23 +185,7 @@ export function createDoor(redis: Redis, db: Db) {
         now,
         input.reentry ? "1" : "0",
       )) as [string, ...(string | number | null)[]];
-      const [kind, a, count, taken, seat, entry, claim] = reply;
-      if (kind === "replay") return { kind, stored: String(a) };
-      if (kind !== "facts" && kind !== "full" && kind !== "claimed" && kind !== "reentered")
-        return { kind: kind as "cold" | "frozen" | "stale" | "busy" };
-      const facts = {
-        registration: a as RegistrationState,
-        count: Number(count),
-        taken: Number(taken),
-        entry: String(entry ?? ""),
-      };
-      if (kind === "facts" || kind === "full") return { kind, ...facts };
-      return {
-        kind,
-        ...facts,
-        seat: seat === "-" || seat === "" || seat == null ? null : Number(seat),
-        claim: String(claim ?? ""),
-      };
+      return claimOf(reply);
     },
     /**
      * A claim's check-in is stored: its entry becomes the stored one (one HSET; exits and
@@ -214,7 +229,7 @@ export function createDoor(redis: Redis, db: Db) {
         seatArg(taken.seat),
         taken.claim,
       );
-      if (Number(done) !== 1) await this.replace(sessionId);
+      if (Number(done) !== 1) await replace(sessionId);
     },
     undo: (doc: CheckInDoc) =>
       untilSettled(() =>
@@ -238,6 +253,18 @@ export function createDoor(redis: Redis, db: Db) {
           Date.now(),
         ),
       ),
+  };
+}
+
+/** The door state's upkeep: builds, rebuilds, freezes, and the figures read from it. */
+function doorUpkeep(redis: Redis, db: Db, scripts: Scripts) {
+  const door = (s: ObjectId) => KEYS.door(s);
+  const seats = (s: ObjectId) => KEYS.seats(s);
+  const { snapshot, seatRules, warm } = createDoorBuilder(redis, db, scripts);
+  const building = new Map<string, Promise<void>>();
+  /** This instance's build of the whole conference, while it runs. */
+  let warmingAll: Promise<void> | null = null;
+  const api = {
     /** A cold session is built once per instance at a time; concurrent scans share the build. */
     async build(sessionId: ObjectId): Promise<void> {
       // FerretDB reads a whole collection for one session's query: a scan during the
@@ -270,7 +297,7 @@ export function createDoor(redis: Redis, db: Db) {
         const fields = regs.flatMap((r) => [`r:${r.participantId}`, r.status]);
         if (Number(await scripts.replaceRegistrations(door(sessionId), version, ...fields)) === 1) return;
       }
-      await this.forget(sessionId);
+      await api.forget(sessionId);
     },
     /** Rebuilt exactly from MongoDB now (after a re-seat, a restore or a direct change). */
     async replace(sessionId: ObjectId): Promise<void> {
@@ -308,28 +335,25 @@ export function createDoor(redis: Redis, db: Db) {
     async stats(sessionId: ObjectId) {
       let all = await redis.hgetall(door(sessionId));
       if (!all.ready) {
-        await this.build(sessionId);
+        await api.build(sessionId);
         all = await redis.hgetall(door(sessionId));
       }
-      let inside = 0;
-      let late = 0;
-      let registered = 0;
-      for (const [field, value] of Object.entries(all)) {
-        if (field.startsWith("r:")) registered += value === "confirmed" ? 1 : 0;
-        else if (field.startsWith("i:")) {
-          inside += value[0] === "I" || value[0] === "P" ? 1 : 0;
-          late += value[1] === "L" ? 1 : 0;
-        }
-      }
-      return { count: Number(all.n ?? 0), inside, late, registered };
+      return figuresOf(all);
     },
     async count(sessionId: ObjectId): Promise<number> {
       const [n, ready] = await redis.hmget(door(sessionId), "n", "ready");
       if (ready) return Number(n ?? 0);
-      await this.build(sessionId);
+      await api.build(sessionId);
       return Number((await redis.hget(door(sessionId), "n")) ?? 0);
     },
   };
+  return api;
+}
+
+export function createDoor(redis: Redis, db: Db) {
+  const scripts = defineScripts(redis);
+  const upkeep = doorUpkeep(redis, db, scripts);
+  return { ...doorClaims(redis, scripts, upkeep.replace), ...upkeep };
 }
 
 export type Door = ReturnType<typeof createDoor>;
