@@ -1,8 +1,9 @@
 import { createHmac, randomBytes } from "node:crypto";
-import type { ObjectId } from "mongodb";
+import type { Db, ObjectId } from "mongodb";
 import type { Person } from "../participants/directory";
-import type { RegistrationStatus } from "../registrations/repo";
+import { type RegistrationStatus, registrationsOf } from "../registrations/repo";
 import type { SessionDoc } from "../sessions/repo";
+import { checkinsOf } from "./repo";
 
 // What a door device keeps so it can decide on its own while the network is away: the
 // session's rule, and for every badge a keyed hash of its code (never the code: codes
@@ -75,4 +76,21 @@ export function doorSnapshot(
     inside: checkIns.filter((c) => !c.checkedOutAt).length,
     people: rows,
   };
+}
+
+/** The snapshot of one session as MongoDB and the badge directory hold it now. */
+export async function readDoorSnapshot(
+  db: Db,
+  session: SessionDoc,
+  people: Iterable<Person>,
+): Promise<DoorSnapshot> {
+  const [regs, ins] = await Promise.all([
+    registrationsOf(db)
+      .find({ sessionId: session._id }, { projection: { participantId: 1, status: 1, _id: 0 } })
+      .toArray(),
+    checkinsOf(db)
+      .find({ sessionId: session._id }, { projection: { participantId: 1, checkedOutAt: 1, _id: 0 } })
+      .toArray(),
+  ]);
+  return doorSnapshot(session, people, regs, ins);
 }

@@ -1,0 +1,255 @@
+import type Redis from "ioredis";
+import { type Db, ObjectId } from "mongodb";
+import type { Config } from "../config";
+import { AppError, notFound } from "../http/errors";
+import { KEYS } from "../infra/keys";
+import { LockUnavailableError, withLock } from "../infra/lock";
+import type { Activity } from "../live/activity";
+import type { Directory, ParticipantRef } from "../participants/directory";
+import { registrationsOf } from "../registrations/repo";
+import type { SessionCache } from "../sessions/cache";
+import type { ExitOutcome } from "./decide";
+import type { Door } from "./door";
+import { type CheckInDoc, checkinsOf, type ScanLogDoc } from "./repo";
+import type { ScanLog } from "./scanlog";
+
+// What staff do at the door besides scanning in: exits, undo (by the scanner within the
+// window, by an admin any time) and declines. Each is logged with who and which device,
+// and every dashboard is told.
+
+export interface StaffContext {
+  db: Db;
+  redis: Redis;
+  config: Pick<Config, "instanceId" | "lock">;
+  door: Door;
+  sessions: SessionCache;
+  directory: Directory;
+  scanlog: ScanLog;
+  activity: Activity;
+}
+
+/** A staff action on a check-in (undo, exit): logged, and every dashboard told. */
+const logDone = (
+  ctx: StaffContext,
+  action: "undo" | "checkout",
+  doc: CheckInDoc,
+  reason: string,
+  by?: string,
+  device?: string,
+) => {
+  const { activity, scanlog, config } = ctx;
+  activity.changed(doc.sessionId);
+  return scanlog.write({
+    _id: new ObjectId(),
+    at: new Date(),
+    instance: config.instanceId,
+    action,
+    sessionId: doc.sessionId,
+    participantId: doc.participantId,
+    outcome: "done",
+    reason,
+    checkInId: doc._id,
+    ...(by ? { by } : {}),
+    ...(device ? { device } : {}),
+  });
+};
+
+/** Two doors recording the same exit write it once; without Redis the update alone decides. */
+const underBadgeLock = <T>(ctx: StaffContext, doc: CheckInDoc, work: () => Promise<T>) =>
+  withLock(
+    ctx.redis,
+    KEYS.lock(`checkin:${doc.sessionId}:${doc.participantId}`),
+    ctx.config.lock,
+    work,
+  ).catch((error: unknown) => {
+    if (error instanceof LockUnavailableError) return work();
+    throw error;
+  });
+
+async function undo(
+  ctx: StaffContext,
+  checkInId: ObjectId,
+  by?: string,
+  device?: string,
+): Promise<CheckInDoc> {
+  const { db, door, activity } = ctx;
+  const found = await checkinsOf(db).findOne({ _id: checkInId });
+  if (!found) throw notFound(`CheckIn with ID ${checkInId} not found`);
+  const { deletedCount } = await checkinsOf(db).deleteOne({ _id: checkInId });
+  if (deletedCount !== 1) throw notFound(`CheckIn with ID ${checkInId} not found`);
+  await Promise.all([
+    door.undo(found).catch(() => door.forget(found.sessionId).catch(() => undefined)),
+    activity.uncounted(found.sessionId),
+  ]);
+  await logDone(ctx, "undo", found, "check-in undone", by, device);
+  return found;
+}
+
+/**
+ * Exit: the person left the room. The check-in stays (attendance counts it once); in an
+ * occupancy room its seat is given back, so someone else may come in. `at`: when the
+ * door scanned it (a queued offline exit), else now.
+ */
+async function checkout(
+  ctx: StaffContext,
+  checkInId: ObjectId,
+  by?: string,
+  device?: string,
+  scan: { nonce?: string; at?: Date } = {},
+): Promise<CheckInDoc> {
+  const { db, door, sessions } = ctx;
+  const found = await checkinsOf(db).findOne({ _id: checkInId });
+  if (!found) throw notFound(`CheckIn with ID ${checkInId} not found`);
+  const session = await sessions.require(found.sessionId);
+  const occupancy = session.capacityMode === "occupancy";
+  const now = new Date();
+  const change = {
+    checkedOutAt: scan.at ?? now,
+    updatedAt: now,
+    ...(occupancy ? { seat: `free:${found.participantId}` } : {}),
+    ...(scan.nonce ? { exitNonce: scan.nonce } : {}),
+  };
+  // The document as it was when the exit landed: its seat is the one given back.
+  const before = await underBadgeLock(ctx, found, () =>
+    checkinsOf(db).findOneAndUpdate(
+      { _id: checkInId, checkedOutAt: null },
+      { $set: change },
+      { returnDocument: "before" },
+    ),
+  );
+  if (!before) throw new AppError(409, "This participant has already left the session");
+  const updated: CheckInDoc = { ...before, ...change };
+  const freed = occupancy && typeof before.seat === "number" ? before.seat : null;
+  await door.leave(updated, freed).catch(() => door.forget(updated.sessionId).catch(() => undefined));
+  await logDone(ctx, "checkout", updated, "left the session", by, device);
+  return updated;
+}
+
+/**
+ * An exit scanned at a door: the person's check-in for the session, if they are inside.
+ * A retried exit (its nonce) is answered as it was; a queued offline exit scanned before
+ * the person's last entry records nothing (they came back in after it).
+ */
+async function exit(
+  ctx: StaffContext,
+  input: {
+    sessionId: ObjectId;
+    participant: ParticipantRef;
+    by?: string;
+    device?: string;
+    nonce?: string;
+    scannedAt?: Date;
+  },
+) {
+  const { db, sessions, directory } = ctx;
+  const session = await sessions.require(input.sessionId);
+  const participant = await directory.find(input.participant);
+  const answer = (outcome: ExitOutcome, checkIn: CheckInDoc | null) => ({
+    session,
+    participant,
+    checkIn,
+    outcome,
+  });
+  if (!participant) return answer("unknown", null);
+  const found = await checkinsOf(db).findOne({ sessionId: session._id, participantId: participant._id });
+  if (!found) return answer("not_in", null);
+  if (input.nonce && found.exitNonce === input.nonce) return answer("left", found);
+  if (input.scannedAt && input.scannedAt < (found.lastEntryAt ?? found.checkInTime))
+    return answer("superseded", found);
+  if (found.checkedOutAt) return answer("already_out", found);
+  try {
+    return answer(
+      "left",
+      await checkout(ctx, found._id, input.by, input.device, { nonce: input.nonce, at: input.scannedAt }),
+    );
+  } catch (error) {
+    if (error instanceof AppError && error.status === 409) return answer("already_out", found);
+    throw error;
+  }
+}
+
+/**
+ * Undo at the door: a scanner takes back their own admission (or re-entry) within the
+ * window; an admin any. A re-entry undone leaves the person outside again.
+ */
+async function undoAtDoor(
+  ctx: StaffContext,
+  input: {
+    sessionId: ObjectId;
+    checkInId: ObjectId;
+    principal: { id: string; kind: string; role: string; name: string };
+    windowMs: number;
+    device?: string;
+  },
+): Promise<{ checkIn: CheckInDoc; undid: "admission" | "reentry" }> {
+  const { db } = ctx;
+  const found = await checkinsOf(db).findOne({ _id: input.checkInId, sessionId: input.sessionId });
+  if (!found) throw notFound("This check-in was already undone, or belongs to another session");
+  const { principal } = input;
+  // What the door last did to this person: a re-entry (undone, they are outside again) or the admission.
+  const reentered = Boolean(found.reentries && found.lastEntryAt && !found.checkedOutAt);
+  const last = (reentered ? found.lastEntryAt : found.checkInTime) ?? found.checkInTime;
+  if (principal.role !== "admin") {
+    if ((reentered ? found.lastEntryById : found.checkedInById) !== `${principal.kind}:${principal.id}`)
+      throw new AppError(403, "Only the person who scanned this admission (or an admin) can undo it");
+    if (Date.now() - last.getTime() > input.windowMs)
+      throw new AppError(
+        409,
+        `Undo is possible for ${Math.round(input.windowMs / 1000)} s after a scan; ask an admin to undo this one`,
+      );
+  }
+  if (reentered)
+    return { checkIn: await checkout(ctx, found._id, principal.name, input.device), undid: "reentry" };
+  return { checkIn: await undo(ctx, found._id, principal.name, input.device), undid: "admission" };
+}
+
+async function decline(
+  ctx: StaffContext,
+  input: {
+    sessionId: ObjectId;
+    participantId: ObjectId;
+    by?: string;
+    device?: string;
+    reason?: string;
+  },
+) {
+  const { db, config, sessions, directory, scanlog, activity } = ctx;
+  const session = await sessions.require(input.sessionId);
+  const participant = await directory.find({ participantId: input.participantId });
+  if (!participant) throw notFound(`Participant with ID ${input.participantId} not found`);
+  const registration = await registrationsOf(db).findOne({
+    participantId: participant._id,
+    sessionId: session._id,
+  });
+  const entry: ScanLogDoc = {
+    _id: new ObjectId(),
+    at: new Date(),
+    instance: config.instanceId,
+    action: "decline",
+    sessionId: session._id,
+    participantId: participant._id,
+    outcome: "declined",
+    reason: input.reason ?? "Declined by staff",
+    ...(input.by ? { by: input.by } : {}),
+    ...(input.device ? { device: input.device } : {}),
+    response: { wasRegistered: registration?.status === "confirmed" },
+  };
+  await scanlog.write(entry);
+  activity.record(
+    session._id,
+    { name: participant.name, outcome: "declined", reason: entry.reason, at: entry.at.toISOString() },
+    false,
+  );
+  return { entry, session, participant };
+}
+
+export function createStaffActions(ctx: StaffContext) {
+  return {
+    undo: (checkInId: ObjectId, by?: string, device?: string) => undo(ctx, checkInId, by, device),
+    checkout: (checkInId: ObjectId, by?: string, device?: string, scan?: { nonce?: string; at?: Date }) =>
+      checkout(ctx, checkInId, by, device, scan),
+    exit: (input: Parameters<typeof exit>[1]) => exit(ctx, input),
+    undoAtDoor: (input: Parameters<typeof undoAtDoor>[1]) => undoAtDoor(ctx, input),
+    decline: (input: Parameters<typeof decline>[1]) => decline(ctx, input),
+  };
+}
