@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { Browser } from "playwright-core";
-import type { Instance } from "../../deploy/local/cluster";
 import { launchChromium, signIn } from "../helpers/browser";
 import { eventually } from "../helpers/env";
 import {
@@ -8,9 +7,10 @@ import {
   participantDoc,
   postJson,
   registrationDoc,
-  seededInstances,
+  seededInProcess,
   sessionDoc,
 } from "../helpers/fixtures";
+import type { Served as Instance } from "../helpers/instance";
 
 // A wall screen on instance A; scans go through the API of instance B; the counter
 // moves without a reload, and comes back right after the socket is cut.
@@ -18,13 +18,13 @@ import {
 let a: Instance;
 let b: Instance;
 let browser: Browser;
-let cluster: Awaited<ReturnType<typeof seededInstances>>;
+let cluster: Awaited<ReturnType<typeof seededInProcess>>;
 let viewer: { email: string; password: string };
 const session = sessionDoc({ name: "Wall screen room", capacity: 20 });
 const people = Array.from({ length: 3 }, (_, i) => participantDoc(i));
 
 beforeAll(async () => {
-  cluster = await seededInstances("dashboard", 2, {
+  cluster = await seededInProcess("dashboard", 2, {
     sessions: [session],
     participants: people,
     registrations: people.map((p) => registrationDoc(p._id, session._id)),

@@ -1,15 +1,15 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { Db } from "mongodb";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import type { Instance } from "../../deploy/local/cluster";
 import { launchChromium, signIn } from "../helpers/browser";
 import {
   createUser,
   participantDoc,
   registrationDoc,
-  seededInstances,
+  seededInProcess,
   sessionDoc,
 } from "../helpers/fixtures";
+import type { Served as Instance } from "../helpers/instance";
 
 // The door without a network, in a real Chromium: the page reloads from the service
 // worker's cache, scans queue in IndexedDB with a provisional verdict, and replay when
@@ -17,7 +17,7 @@ import {
 
 let instance: Instance;
 let browser: Browser;
-let cluster: Awaited<ReturnType<typeof seededInstances>>;
+let cluster: Awaited<ReturnType<typeof seededInProcess>>;
 let db: Db;
 let door: { email: string; password: string };
 const session = sessionDoc({ name: "Offline room", capacity: 10 });
@@ -25,7 +25,7 @@ const single = sessionDoc({ name: "One seat", capacity: 1 });
 const people = [1, 2, 3, 4].map((i) => participantDoc(i, { name: `Guest ${i}` }));
 
 beforeAll(async () => {
-  cluster = await seededInstances("offline", 1, {
+  cluster = await seededInProcess("offline", 1, {
     sessions: [session, single],
     participants: people,
     registrations: [

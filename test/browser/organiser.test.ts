@@ -1,20 +1,20 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { Browser } from "playwright-core";
-import type { Instance } from "../../deploy/local/cluster";
 import { launchChromium, signIn } from "../helpers/browser";
-import { createUser, seededInstances, sessionDoc } from "../helpers/fixtures";
+import { createUser, seededInProcess, sessionDoc } from "../helpers/fixtures";
+import type { Served as Instance } from "../helpers/instance";
 
 // An organiser's morning in Chromium: sign in, import the attendee list, scan one of
 // them at the door, read the report.
 
-let cluster: Awaited<ReturnType<typeof seededInstances>>;
+let cluster: Awaited<ReturnType<typeof seededInProcess>>;
 let a: Instance;
 let browser: Browser;
 let admin: { email: string; password: string };
 const session = sessionDoc({ name: "Organiser room", location: "Hall 9", capacity: 50 });
 
 beforeAll(async () => {
-  cluster = await seededInstances("organiser", 1, { sessions: [session] });
+  cluster = await seededInProcess("organiser", 1, { sessions: [session] });
   [a] = cluster.instances as [Instance];
   admin = await createUser(cluster.db, "admin");
   browser = await launchChromium();

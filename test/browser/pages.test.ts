@@ -1,15 +1,15 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
-import type { Instance } from "../../deploy/local/cluster";
 import { launchChromium, signIn } from "../helpers/browser";
 import {
   createUser,
   participantDoc,
   registrationDoc,
-  seededInstances,
+  seededInProcess,
   sessionDoc,
 } from "../helpers/fixtures";
+import type { Served as Instance } from "../helpers/instance";
 
 // Every page as staff use it standing up: a 360-pixel phone, no horizontal scroll, and no
 // serious or critical accessibility violation found by axe-core (WCAG 2.2 AA rules).
@@ -17,13 +17,13 @@ import {
 const AXE = join(import.meta.dir, "../../node_modules/axe-core/axe.min.js");
 let instance: Instance;
 let browser: Browser;
-let cluster: Awaited<ReturnType<typeof seededInstances>>;
+let cluster: Awaited<ReturnType<typeof seededInProcess>>;
 let admin: { email: string; password: string };
 const session = sessionDoc({ name: "Phone room", capacity: 20, walkIns: true });
 const person = participantDoc(1, { name: "Zoë Phone", organization: "Small Screens" });
 
 beforeAll(async () => {
-  cluster = await seededInstances("pages", 1, {
+  cluster = await seededInProcess("pages", 1, {
     sessions: [session],
     participants: [person],
     registrations: [registrationDoc(person._id, session._id)],

@@ -1,21 +1,21 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { Db } from "mongodb";
 import type { Browser } from "playwright-core";
-import type { Instance } from "../../deploy/local/cluster";
 import { launchChromium, signIn } from "../helpers/browser";
 import {
   createUser,
   participantDoc,
   registrationDoc,
-  seededInstances,
+  seededInProcess,
   sessionDoc,
 } from "../helpers/fixtures";
+import type { Served as Instance } from "../helpers/instance";
 
 // A person at the door: Chromium drives the real scanner page served by a real instance.
 
 let instance: Instance;
 let browser: Browser;
-let cluster: Awaited<ReturnType<typeof seededInstances>>;
+let cluster: Awaited<ReturnType<typeof seededInProcess>>;
 let db: Db;
 let door: { email: string; password: string };
 const session = sessionDoc({ name: "Browser <b>room</b>", capacity: 10 });
@@ -23,7 +23,7 @@ const guest = participantDoc(1, { name: "Grace <script>alert(1)</script> Hopper"
 const stranger = participantDoc(2, { name: "Walk In" });
 
 beforeAll(async () => {
-  cluster = await seededInstances("browser", 1, {
+  cluster = await seededInProcess("browser", 1, {
     sessions: [session],
     participants: [guest, stranger],
     registrations: [registrationDoc(guest._id, session._id)],

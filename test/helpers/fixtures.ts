@@ -6,6 +6,7 @@ import { type ParticipantDoc, type ParticipantFields, participantRecord } from "
 import type { RegistrationDoc } from "../../src/registrations/repo";
 import { type SessionDoc, type SessionFields, sessionRecord } from "../../src/sessions/repo";
 import { freePort, instanceEnv, stackEnv, TEST_LOGS } from "./env";
+import { servedInProcess } from "./instance";
 
 /** An API token of `role` stored in the test database, as an Authorization header. */
 export async function tokenHeaders(db: Db, role: Role = "admin"): Promise<Record<string, string>> {
@@ -90,6 +91,40 @@ export async function postJson(url: string, body: unknown, headers: Record<strin
   return { status: response.status, body: (await response.json()) as Record<string, any> };
 }
 
+/**
+ * `count` instances in this test process on a private database seeded with `seed`, each
+ * served on a port: what API, page and browser suites start from. Cluster behaviour
+ * (kill, SIGTERM, logs, Nginx) keeps real processes: `seededInstances`.
+ */
+export async function seededInProcess(
+  label: string,
+  count: number,
+  seed: Seed = {},
+  extraEnv: Record<string, string> = {},
+) {
+  const env = instanceEnv(label, extraEnv);
+  const { client, db } = await openDb(String(env.MONGODB_DB));
+  await seedInto(db, seed);
+  const running = await Promise.all(Array.from({ length: count }, () => servedInProcess(env)));
+  return {
+    env,
+    db,
+    instances: running.map((r) => r.served),
+    auth: await tokenHeaders(db),
+    async stop() {
+      await Promise.all(running.map((r) => r.stop()));
+      await db.dropDatabase();
+      await client.close();
+    },
+  };
+}
+
+async function seedInto(db: Db, seed: Seed): Promise<void> {
+  if (seed.sessions?.length) await db.collection("sessions").insertMany(seed.sessions);
+  if (seed.participants?.length) await db.collection("participants").insertMany(seed.participants);
+  if (seed.registrations?.length) await db.collection("registrations").insertMany(seed.registrations);
+}
+
 export interface Seed {
   sessions?: SessionDoc[];
   participants?: ParticipantDoc[];
@@ -108,9 +143,7 @@ export async function seededInstances(
 ) {
   const env = instanceEnv(label, extraEnv);
   const { client, db } = await openDb(String(env.MONGODB_DB));
-  if (seed.sessions?.length) await db.collection("sessions").insertMany(seed.sessions);
-  if (seed.participants?.length) await db.collection("participants").insertMany(seed.participants);
-  if (seed.registrations?.length) await db.collection("registrations").insertMany(seed.registrations);
+  await seedInto(db, seed);
   const instances = await Promise.all(
     Array.from({ length: count }, async () =>
       spawnInstance({ port: await freePort(), logDir: TEST_LOGS, env }),

@@ -3,7 +3,8 @@ import { assemble } from "../../src/assemble";
 import type { Role } from "../../src/auth/policy";
 import { createToken } from "../../src/auth/store";
 import { loadConfig } from "../../src/config";
-import { instanceEnv } from "./env";
+import { assetRoutes } from "../../src/web/assets";
+import { freePort, instanceEnv } from "./env";
 
 /**
  * A whole instance inside the test process, wired by assemble() against the real Redis
@@ -11,8 +12,12 @@ import { instanceEnv } from "./env";
  * rules and routes; cluster behaviour (several instances, Nginx, kill) keeps real processes.
  */
 export async function inProcess(label: string, extra: Record<string, string> = {}) {
-  const env = instanceEnv(label, extra);
-  const parts = assemble(loadConfig(env, `test-${label}`));
+  return inProcessOn(instanceEnv(label, extra), `test-${label}`);
+}
+
+/** The same on a given environment (several instances on one database share it). */
+export async function inProcessOn(env: Record<string, string | undefined>, version: string) {
+  const parts = assemble(loadConfig(env, version));
   await parts.start();
   const db: Db = parts.rt.mongo.db;
   const tokens = new Map<Role, string>();
@@ -56,9 +61,9 @@ export async function inProcess(label: string, extra: Record<string, string> = {
       }
       return { status: response.status, body: json };
     },
-    async stop() {
+    async stop(options: { keepDatabase?: boolean } = {}) {
       await parts.scheduler.stop();
-      await db.dropDatabase();
+      if (!options.keepDatabase) await db.dropDatabase();
       await parts.rt.redis.cmd.quit().catch(() => undefined);
       await parts.rt.redis.sub.quit().catch(() => undefined);
       await parts.rt.mongo.close();
@@ -67,3 +72,30 @@ export async function inProcess(label: string, extra: Record<string, string> = {
 }
 
 export type InProcess = Awaited<ReturnType<typeof inProcess>>;
+
+/** An in-process instance listening on a port, for tests that speak HTTP and WebSocket to it. */
+export interface Served {
+  port: number;
+  id: string;
+  url: string;
+}
+
+/**
+ * An instance in this process, served on a free port as server.ts serves one (assets and
+ * the live hub included): fast to start, while the requests still cross a real socket.
+ */
+export async function servedInProcess(env: Record<string, string | undefined>) {
+  const port = await freePort();
+  const id = `in-process-${port}`;
+  const inst = await inProcessOn({ ...env, PORT: String(port), INSTANCE_ID: id }, "test-served");
+  const app = inst.app.use(assetRoutes()).listen({ hostname: "127.0.0.1", port });
+  if (app.server) await inst.hub.start(app.server);
+  const served: Served = { port, id, url: `http://127.0.0.1:${port}` };
+  return {
+    served,
+    async stop() {
+      await app.server?.stop(true);
+      await inst.stop({ keepDatabase: true });
+    },
+  };
+}

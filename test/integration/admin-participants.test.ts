@@ -1,17 +1,17 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import type { Instance } from "../../deploy/local/cluster";
-import { participantDoc, seededInstances, sessionDoc } from "../helpers/fixtures";
+import { participantDoc, seededInProcess, sessionDoc } from "../helpers/fixtures";
+import type { Served as Instance } from "../helpers/instance";
 
 // The organisers' participant page: search, pages, create with errors next to the field, delete.
 
-let cluster: Awaited<ReturnType<typeof seededInstances>>;
+let cluster: Awaited<ReturnType<typeof seededInProcess>>;
 let a: Instance;
 const people = Array.from({ length: 30 }, (_, i) =>
   participantDoc(i, { name: `Person ${String(i).padStart(2, "0")}` }),
 );
 
 beforeAll(async () => {
-  cluster = await seededInstances("adminpeople", 1, {
+  cluster = await seededInProcess("adminpeople", 1, {
     participants: [...people, participantDoc(99, { name: "Élodie <i>" })],
     sessions: [sessionDoc()],
   });

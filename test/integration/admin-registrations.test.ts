@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import type { Instance } from "../../deploy/local/cluster";
-import { participantDoc, registrationDoc, seededInstances, sessionDoc } from "../helpers/fixtures";
+import { participantDoc, registrationDoc, seededInProcess, sessionDoc } from "../helpers/fixtures";
+import type { Served as Instance } from "../helpers/instance";
 
 // The registrations page: filters and pages, status changes and removal that the door
 // sees at once, bulk registration from a pasted list, and CSV import of registrations.
 
-let cluster: Awaited<ReturnType<typeof seededInstances>>;
+let cluster: Awaited<ReturnType<typeof seededInProcess>>;
 let a: Instance;
 let b: Instance;
 const people = Array.from({ length: 40 }, (_, i) => participantDoc(i));
@@ -16,7 +16,7 @@ const twinB = sessionDoc({ name: "Workshop" });
 const person = (i: number) => people[i] as (typeof people)[number];
 
 beforeAll(async () => {
-  cluster = await seededInstances("adminregs", 2, {
+  cluster = await seededInProcess("adminregs", 2, {
     participants: people,
     sessions: [inviteOnly, open, twinA, twinB],
     registrations: people.slice(0, 30).map((p) => registrationDoc(p._id, open._id)),

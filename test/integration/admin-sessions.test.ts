@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import type { Instance } from "../../deploy/local/cluster";
-import { seededInstances, sessionDoc } from "../helpers/fixtures";
+import { seededInProcess, sessionDoc } from "../helpers/fixtures";
+import type { Served as Instance } from "../helpers/instance";
 
 // The organisers' session page: list, search, create with errors next to the field,
 // open and close by hand, delete.
 
-let cluster: Awaited<ReturnType<typeof seededInstances>>;
+let cluster: Awaited<ReturnType<typeof seededInProcess>>;
 let a: Instance;
 const session = sessionDoc({ name: "Plenary <one>", status: "scheduled", location: "Hall A" });
 // Two days ahead, so the scheduler leaves it scheduled.
@@ -19,7 +19,7 @@ const editable = sessionDoc({
 });
 
 beforeAll(async () => {
-  cluster = await seededInstances("adminsessions", 1, {
+  cluster = await seededInProcess("adminsessions", 1, {
     sessions: [session, editable, sessionDoc({ name: "Other", location: "Hall B" })],
   });
   [a] = cluster.instances as [Instance];

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { type Db, type MongoClient, ObjectId } from "mongodb";
-import { type Instance, spawnInstance, stopProcess } from "../../deploy/local/cluster";
-import { freePort, instanceEnv, TEST_LOGS } from "../helpers/env";
+import { instanceEnv } from "../helpers/env";
 import { openDb, postJson, tokenHeaders } from "../helpers/fixtures";
+import { type Served as Instance, servedInProcess } from "../helpers/instance";
 
 // The JSON API on two real instances sharing Redis and the MongoDB-wire server.
 
@@ -44,17 +44,16 @@ async function createParticipant(name: string, extra: Record<string, unknown> = 
   return body.data as { _id: string; qrCode: string; email: string };
 }
 
+let running: Awaited<ReturnType<typeof servedInProcess>>[] = [];
 beforeAll(async () => {
   ({ client, db } = await openDb(String(env.MONGODB_DB)));
   auth = await tokenHeaders(db);
-  [a, b] = await Promise.all([
-    spawnInstance({ port: await freePort(), logDir: TEST_LOGS, env }),
-    spawnInstance({ port: await freePort(), logDir: TEST_LOGS, env }),
-  ]);
+  running = await Promise.all([servedInProcess(env), servedInProcess(env)]);
+  [a, b] = running.map((r) => r.served) as [Instance, Instance];
 });
 
 afterAll(async () => {
-  await Promise.all([stopProcess(a.proc), stopProcess(b.proc)]);
+  await Promise.all(running.map((r) => r.stop()));
   await db.dropDatabase();
   await client.close();
 });

@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { SignJWT } from "jose";
-import type { Instance } from "../../deploy/local/cluster";
 import type { Role } from "../../src/auth/policy";
 import { loadConfig } from "../../src/config";
-import { createUser, seededInstances, sessionDoc, tokenHeaders } from "../helpers/fixtures";
+import { createUser, seededInProcess, sessionDoc, tokenHeaders } from "../helpers/fixtures";
+import type { Served as Instance } from "../helpers/instance";
 
 // Every route × every role, on real instances: anonymous 401 (pages redirect to the
 // login), too small a role 403, the right role gets through. CSRF and token revoke too.
 
-let cluster: Awaited<ReturnType<typeof seededInstances>>;
+let cluster: Awaited<ReturnType<typeof seededInProcess>>;
 let a: Instance;
 let b: Instance;
 const headers: Partial<Record<Role, Record<string, string>>> = {};
@@ -17,7 +17,7 @@ const otherRoom = sessionDoc({ name: "Other room" });
 const ID = "0123456789abcdef01234567";
 
 beforeAll(async () => {
-  cluster = await seededInstances("auth", 2, { sessions: [session, otherRoom] });
+  cluster = await seededInProcess("auth", 2, { sessions: [session, otherRoom] });
   [a, b] = cluster.instances as [Instance, Instance];
   for (const role of ["viewer", "scanner", "admin"] as const)
     headers[role] = await tokenHeaders(cluster.db, role);

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import jsQR from "jsqr";
 import { PNG } from "pngjs";
-import type { Instance } from "../../deploy/local/cluster";
-import { participantDoc, registrationDoc, seededInstances, sessionDoc } from "../helpers/fixtures";
+import { participantDoc, registrationDoc, seededInProcess, sessionDoc } from "../helpers/fixtures";
+import type { Served as Instance } from "../helpers/instance";
 
 // Badges: the PNG decodes back to the participant's code; sheets escape names.
 
-let cluster: Awaited<ReturnType<typeof seededInstances>>;
+let cluster: Awaited<ReturnType<typeof seededInProcess>>;
 let a: Instance;
 const session = sessionDoc({ name: "Badge room" });
 const people = [
@@ -16,7 +16,7 @@ const people = [
 ];
 
 beforeAll(async () => {
-  cluster = await seededInstances("badges", 1, {
+  cluster = await seededInProcess("badges", 1, {
     sessions: [session],
     participants: people,
     registrations: people.slice(0, 2).map((p) => registrationDoc(p._id, session._id)),

@@ -1,16 +1,16 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import type { Instance } from "../../deploy/local/cluster";
 import { seedDemo } from "../../src/demo/seed";
 import { simulateDoors } from "../../src/demo/simulate";
-import { seededInstances } from "../helpers/fixtures";
+import { seededInProcess } from "../helpers/fixtures";
+import type { Served as Instance } from "../helpers/instance";
 
 // What a newcomer sees after `npm start`: a demo with a morning of history, and doors
 // that keep scanning when SIMULATE_DOORS asks for them.
 
-let cluster: Awaited<ReturnType<typeof seededInstances>>;
+let cluster: Awaited<ReturnType<typeof seededInProcess>>;
 let instance: Instance;
 beforeAll(async () => {
-  cluster = await seededInstances("demo", 1);
+  cluster = await seededInProcess("demo", 1);
   [instance] = cluster.instances as [Instance];
 });
 afterAll(() => cluster.stop());

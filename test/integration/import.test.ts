@@ -1,18 +1,18 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import Papa from "papaparse";
-import type { Instance } from "../../deploy/local/cluster";
-import { seededInstances, sessionDoc } from "../helpers/fixtures";
+import { seededInProcess, sessionDoc } from "../helpers/fixtures";
+import type { Served as Instance } from "../helpers/instance";
 
 // 10,000 rows of an organiser's spreadsheet through the real API: the exact per-row
 // report, idempotent re-import, badges scannable at once, and the export round trip.
 
-let cluster: Awaited<ReturnType<typeof seededInstances>>;
+let cluster: Awaited<ReturnType<typeof seededInProcess>>;
 let a: Instance;
 let b: Instance;
 const session = sessionDoc({ name: "Import room" });
 
 beforeAll(async () => {
-  cluster = await seededInstances("import", 2, { sessions: [session] }, { UPLOAD_MAX_FILE_SIZE: "2000000" });
+  cluster = await seededInProcess("import", 2, { sessions: [session] }, { UPLOAD_MAX_FILE_SIZE: "2000000" });
   [a, b] = cluster.instances as [Instance, Instance];
 });
 afterAll(() => cluster.stop());

@@ -1,19 +1,21 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { type Instance, spawnInstance, stopProcess } from "../../deploy/local/cluster";
-import { freePort, instanceEnv, TEST_LOGS } from "../helpers/env";
+import { instanceEnv } from "../helpers/env";
 import { openDb, tokenHeaders } from "../helpers/fixtures";
+import { type Served as Instance, servedInProcess } from "../helpers/instance";
 
 let instance: Instance;
+let running: Awaited<ReturnType<typeof servedInProcess>>;
 let json: Record<string, string>;
 const env = instanceEnv("metrics");
 
 beforeAll(async () => {
-  instance = await spawnInstance({ port: await freePort(), logDir: TEST_LOGS, env });
+  running = await servedInProcess(env);
+  instance = running.served;
   const { client, db } = await openDb(String(env.MONGODB_DB));
   json = { "content-type": "application/json", ...(await tokenHeaders(db)) };
   await client.close();
 });
-afterAll(() => stopProcess(instance.proc));
+afterAll(() => running.stop());
 
 test("/metrics is valid Prometheus text with request series labelled by instance", async () => {
   await fetch(`${instance.url}/api/v1/health/live`);

@@ -1,16 +1,16 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import type { Instance } from "../../deploy/local/cluster";
-import { seededInstances, tokenHeaders } from "../helpers/fixtures";
+import { seededInProcess, tokenHeaders } from "../helpers/fixtures";
+import type { Served as Instance } from "../helpers/instance";
 
 // One limit per caller shared by two instances through Redis: a token is counted
 // wherever its requests land; another token, or health checks, are not affected.
 
-let cluster: Awaited<ReturnType<typeof seededInstances>>;
+let cluster: Awaited<ReturnType<typeof seededInProcess>>;
 let a: Instance;
 let b: Instance;
 
 beforeAll(async () => {
-  cluster = await seededInstances("ratelimit", 2, {}, { THROTTLE_LIMIT: "5", THROTTLE_TTL: "60000" });
+  cluster = await seededInProcess("ratelimit", 2, {}, { THROTTLE_LIMIT: "5", THROTTLE_TTL: "60000" });
   [a, b] = cluster.instances as [Instance, Instance];
 });
 afterAll(() => cluster.stop());
