@@ -1,6 +1,6 @@
 // The core under Deno: the same modules as the Bun server (decision logic, data access,
 // HTTP handling through app.handle(Request)) against the real MongoDB and Redis. Prints
-// one JSON line of what it saw; test/integration/deno.test.ts runs it and checks.
+// one JSON line of what it saw; test/integration/ops/deno.test.ts runs it and checks.
 import { assemble } from "../../src/assemble.ts";
 import { createToken } from "../../src/auth/store.ts";
 import { loadConfig } from "../../src/config.ts";

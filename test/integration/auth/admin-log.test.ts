@@ -1,0 +1,72 @@
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { eventually } from "../../helpers/env";
+import { type InProcess, inProcess } from "../../helpers/instance";
+
+// Every administrative change lands in the admin log with who, what, before and after;
+// secrets never do. The log is a page, JSON and CSV, for admins only.
+
+let inst: InProcess;
+beforeAll(async () => {
+  inst = await inProcess("adminlog");
+});
+afterAll(async () => {
+  await inst.stop();
+});
+
+const logged = (path: string) =>
+  eventually(async () => (await inst.db.collection("admin_log").countDocuments({ path })) > 0, 3000, 25);
+
+test("a session edit is logged with who, before and after; a token's secret is not", async () => {
+  const now = Date.now();
+  const created = await inst.call("POST", "/api/v1/sessions", {
+    name: "Before name",
+    startTime: new Date(now).toISOString(),
+    endTime: new Date(now + 3_600_000).toISOString(),
+  });
+  const id = created.body.data._id as string;
+  expect(
+    (await inst.call("PATCH", `/api/v1/sessions/${id}`, { name: "After name", capacity: 40 })).status,
+  ).toBe(200);
+  expect(await logged(`/api/v1/sessions/${id}`)).toBe(true);
+  const entry = await inst.db.collection("admin_log").findOne({ path: `/api/v1/sessions/${id}` });
+  expect(entry).toMatchObject({
+    method: "PATCH",
+    by: { kind: "token", name: "admin (test)" },
+    target: { collection: "sessions", id },
+    before: { name: "Before name", capacity: 0 },
+    after: { name: "After name", capacity: 40 },
+  });
+
+  const token = await inst.call("POST", "/api/v1/auth/tokens", { name: "door 7", role: "scanner" });
+  expect(token.status).toBe(201);
+  expect(await logged("/api/v1/auth/tokens")).toBe(true);
+  const everything = JSON.stringify(await inst.db.collection("admin_log").find({}).toArray());
+  expect(everything).not.toContain(token.body.data.token);
+  expect(everything).toContain("(not recorded)");
+
+  const csv = await inst.app.handle(
+    new Request("http://test.local/api/v1/admin-log.csv?collection=sessions", {
+      headers: { authorization: `Bearer ${await inst.tokenFor("admin")}` },
+    }),
+  );
+  const text = await csv.text();
+  expect(text.split("\n")[0]).toContain("at,who,kind,method,path");
+  expect(text).toContain("After name");
+  const viewer = await inst.call("GET", "/api/v1/admin-log", undefined, { role: "viewer" });
+  expect(viewer.status).toBe(403);
+  const page = await inst.app.handle(
+    new Request("http://test.local/admin/log?who=admin", {
+      headers: { authorization: `Bearer ${await inst.tokenFor("admin")}` },
+    }),
+  );
+  expect(await page.text()).toContain("/api/v1/sessions/");
+});
+
+test("a failed change is not logged as one", async () => {
+  const missing = "0123456789abcdef01234567";
+  expect((await inst.call("PATCH", `/api/v1/sessions/${missing}`, { name: "Nope" })).status).toBe(404);
+  await Bun.sleep(200);
+  expect(await inst.db.collection("admin_log").countDocuments({ path: `/api/v1/sessions/${missing}` })).toBe(
+    0,
+  );
+});

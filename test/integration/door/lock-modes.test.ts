@@ -1,0 +1,118 @@
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import Redis from "ioredis";
+import type { Db, MongoClient } from "mongodb";
+import { type Instance, spawnInstance, stopProcess } from "../../../deploy/local/cluster";
+import { TcpProxy } from "../../../deploy/local/tcp-proxy";
+import { freePort, instanceEnv, stackEnv, TEST_LOGS } from "../../helpers/env";
+import {
+  openDb,
+  participantDoc,
+  postJson,
+  registrationDoc,
+  sessionDoc,
+  tokenHeaders,
+} from "../../helpers/fixtures";
+
+// Redis goes away: strict mode refuses scans with a clear 503, degraded mode keeps
+// admitting on MongoDB guards alone, and neither oversells.
+
+const env = instanceEnv("lockmodes");
+let proxy: TcpProxy;
+let strict: Instance;
+let degraded: Instance;
+let client: MongoClient;
+let db: Db;
+let auth: Record<string, string>;
+const session = sessionDoc({ capacity: 5 });
+const people = Array.from({ length: 12 }, (_, i) => participantDoc(i));
+
+beforeAll(async () => {
+  ({ client, db } = await openDb(String(env.MONGODB_DB)));
+  auth = await tokenHeaders(db, "scanner");
+  await db.collection("sessions").insertOne(session);
+  await db.collection("participants").insertMany(people);
+  await db.collection("registrations").insertMany(people.map((p) => registrationDoc(p._id, session._id)));
+  const redis = new URL(stackEnv().REDIS_URL);
+  proxy = new TcpProxy(await freePort(), { host: redis.hostname, port: Number(redis.port) });
+  proxy.start();
+  const viaProxy = { REDIS_URL: `redis://127.0.0.1:${proxy.port}` };
+  [strict, degraded] = await Promise.all([
+    spawnInstance({
+      port: await freePort(),
+      logDir: TEST_LOGS,
+      env: { ...env, ...viaProxy, DISTRIBUTED_LOCK_MODE: "strict" },
+    }),
+    spawnInstance({
+      port: await freePort(),
+      logDir: TEST_LOGS,
+      env: { ...env, ...viaProxy, DISTRIBUTED_LOCK_MODE: "degraded" },
+    }),
+  ]);
+});
+
+afterAll(async () => {
+  await Promise.all([stopProcess(strict.proc), stopProcess(degraded.proc)]);
+  proxy.stop();
+  await db.dropDatabase();
+  await client.close();
+});
+
+const scan = (instance: Instance, qrCode: string) =>
+  postJson(`${instance.url}/api/v1/scan`, { qrCode, sessionId: String(session._id) }, auth);
+
+test("without Redis: strict refuses with 503, degraded admits exactly up to capacity", async () => {
+  proxy.stop();
+  const refused = await scan(strict, people[0]?.qrCode as string);
+  expect(refused.status).toBe(503);
+  expect(refused.body.message).toContain("Redis");
+  expect(await db.collection("checkins").countDocuments({})).toBe(0);
+
+  const answers = await Promise.all(people.map((p) => scan(degraded, p.qrCode)));
+  for (const answer of answers) expect(answer.status).toBe(200);
+  const outcomes = answers.map((a) => a.body.data.outcome);
+  expect(outcomes.filter((o) => o === "accept").length).toBe(5);
+  expect(outcomes.filter((o) => o === "refuse").length).toBe(7);
+  const docs = await db.collection("checkins").find({ sessionId: session._id }).toArray();
+  expect(docs.length).toBe(5);
+  expect(new Set(docs.map((d) => d.seat)).size).toBe(5);
+
+  // Someone degraded mode turned away (which five got in depends on the race).
+  const outsider = people[outcomes.indexOf("refuse")]?.qrCode as string;
+  proxy.start();
+  // Back online, the seat list is rebuilt from MongoDB: still no sixth seat.
+  let status = 0;
+  for (let i = 0; i < 50 && status !== 200; i++) {
+    status = (await scan(strict, outsider)).status;
+    if (status !== 200) await Bun.sleep(200);
+  }
+  const after = await scan(strict, outsider);
+  expect(after.status).toBe(200);
+  expect(after.body.data.reason).toBe("session_full");
+});
+
+test("Redis full (maxmemory, noeviction): strict refuses with 503 saying so, nothing written; room again once it has space", async () => {
+  const raw = new Redis(stackEnv().REDIS_URL);
+  const [, policy] = (await raw.config("GET", "maxmemory-policy")) as string[];
+  const before = await db.collection("checkins").countDocuments({});
+  // A room with space, so an admission needs writes (a refusal needs none and still answers).
+  const roomy = sessionDoc({ capacity: 50 });
+  const newcomer = participantDoc(50);
+  await db.collection("sessions").insertOne(roomy);
+  await db.collection("participants").insertOne(newcomer);
+  await db.collection("registrations").insertOne(registrationDoc(newcomer._id, roomy._id));
+  const admit = () =>
+    postJson(`${strict.url}/api/v1/scan`, { qrCode: newcomer.qrCode, sessionId: String(roomy._id) }, auth);
+  try {
+    await raw.config("SET", "maxmemory-policy", "noeviction");
+    await raw.config("SET", "maxmemory", "1");
+    const refused = await admit();
+    expect(refused.status).toBe(503);
+    expect(refused.body.message).toContain("out of memory");
+    expect(await db.collection("checkins").countDocuments({})).toBe(before);
+  } finally {
+    await raw.config("SET", "maxmemory", "0");
+    await raw.config("SET", "maxmemory-policy", policy ?? "noeviction");
+    raw.disconnect();
+  }
+  expect((await admit()).body.data.outcome).toBe("accept");
+});

@@ -1,0 +1,170 @@
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Db, MongoClient } from "mongodb";
+import { spawnInstance, stopProcess } from "../../../deploy/local/cluster";
+import { freePort, instanceEnv, ROOT, TEST_LOGS } from "../../helpers/env";
+import {
+  openDb,
+  participantDoc,
+  postJson,
+  registrationDoc,
+  sessionDoc,
+  tokenHeaders,
+} from "../../helpers/fixtures";
+
+// Backup and restore with the project's own scripts and the binary's export/import,
+// against the real MongoDB-wire server: export then import gives the same data.
+
+const dir = mkdtempSync(join(tmpdir(), "checkin-backup-"));
+const source = instanceEnv("backupsrc");
+const target = instanceEnv("backupdst");
+const checkinBin = `${process.execPath} ${join(ROOT, "src/main.ts")}`;
+let src: { client: MongoClient; db: Db };
+let dst: { client: MongoClient; db: Db };
+
+beforeAll(async () => {
+  src = await openDb(String(source.MONGODB_DB));
+  dst = await openDb(String(target.MONGODB_DB));
+  const session = sessionDoc({ name: "Backed up", capacity: 3 });
+  const people = Array.from({ length: 25 }, (_, i) => participantDoc(i, { name: `Person ${i} « é »` }));
+  await src.db.collection("sessions").insertOne(session);
+  await src.db.collection("participants").insertMany(people);
+  await src.db.collection("registrations").insertMany(people.map((p) => registrationDoc(p._id, session._id)));
+});
+
+afterAll(async () => {
+  for (const side of [src, dst]) {
+    await side.db.dropDatabase();
+    await side.client.close();
+  }
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const script = (name: string, args: string[], env: Record<string, string | undefined>) => {
+  const result = Bun.spawnSync(["bash", join(ROOT, "deploy", name), ...args], {
+    env: { ...env, CHECKIN_BIN: checkinBin, BACKUP_DIR: dir },
+  });
+  return { code: result.exitCode, out: result.stdout.toString(), err: result.stderr.toString() };
+};
+
+const sorted = async (db: Db, name: string) =>
+  JSON.stringify(await db.collection(name).find({}).sort({ _id: 1 }).toArray());
+
+test("backup, then restore into an empty database, gives the same data", async () => {
+  const backup = script("backup.sh", ["--keep", "3"], source);
+  expect(backup.err).toBe("");
+  expect(backup.code).toBe(0);
+  const file = /backup: (\S+\.ndjson\.gz)/.exec(backup.out)?.[1];
+  expect(file).toBeDefined();
+
+  const restore = script("restore.sh", [file as string], target);
+  expect(restore.code).toBe(0);
+  for (const name of ["sessions", "participants", "registrations"]) {
+    expect(await sorted(dst.db, name)).toBe(await sorted(src.db, name));
+  }
+  expect(await dst.db.collection("participants").countDocuments({})).toBe(25);
+
+  // A second restore without --replace refuses to mix data; with it, it replaces.
+  const again = script("restore.sh", [file as string], target);
+  expect(again.code).not.toBe(0);
+  expect(again.err).toContain("already holds 1 documents; restore with --replace");
+  expect(script("restore.sh", [file as string, "--replace"], target).code).toBe(0);
+  expect(await dst.db.collection("participants").countDocuments({})).toBe(25);
+});
+
+test("retention keeps the newest backups; dry-run changes nothing; bad input is refused in words", async () => {
+  for (const old of [
+    "checkin-20200101T000000Z.ndjson.gz",
+    "checkin-20200102T000000Z.ndjson.gz",
+    "checkin-20200103T000000Z.ndjson.gz",
+  ]) {
+    writeFileSync(join(dir, old), "old");
+    await Bun.sleep(20);
+  }
+  const before = readdirSync(dir).length;
+  const dry = script("backup.sh", ["--keep", "2", "--dry-run"], source);
+  expect(dry.out).toContain("dry-run:");
+  expect(readdirSync(dir).length).toBe(before);
+  expect(script("backup.sh", ["--keep", "2"], source).code).toBe(0);
+  expect(readdirSync(dir).filter((f) => f.startsWith("checkin-")).length).toBe(2);
+  expect(script("backup.sh", ["--keep", "none"], source).err).toContain(
+    "--keep must be a positive whole number",
+  );
+  const missing = script("restore.sh", [join(dir, "nope.ndjson.gz")], target);
+  expect(missing.err).toContain("cannot read");
+  writeFileSync(join(dir, "bad.ndjson.gz"), "not gzip");
+  expect(script("restore.sh", [join(dir, "bad.ndjson.gz")], target).code).not.toBe(0);
+});
+
+test("a damaged archive is refused before anything changes, even with --replace", async () => {
+  const before = await Promise.all(
+    ["sessions", "participants", "registrations"].map((n) => sorted(dst.db, n)),
+  );
+  const header = JSON.stringify({
+    format: "checkin-archive",
+    version: 1,
+    exportedAt: new Date().toISOString(),
+    database: "x",
+    counts: { participants: 2 },
+  });
+  const damaged = join(dir, "damaged.ndjson.gz");
+  writeFileSync(damaged, Bun.gzipSync(`${header}\n{"c":"participants","d":{"name":"A"}}\n{not json\n`));
+  const refused = script("restore.sh", [damaged, "--replace"], target);
+  expect(refused.code).not.toBe(0);
+  expect(refused.err).toContain("line 3: not a readable record");
+  const after = await Promise.all(
+    ["sessions", "participants", "registrations"].map((n) => sorted(dst.db, n)),
+  );
+  expect(after).toEqual(before);
+  const collections = (await dst.db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name);
+  expect(collections.some((name) => name.startsWith("restore_"))).toBe(false);
+});
+
+test("running instances follow a restore at once: a removed badge stops, a restored one scans", async () => {
+  const instances = [
+    await spawnInstance({ port: await freePort(), logDir: TEST_LOGS, env: target }),
+    await spawnInstance({ port: await freePort(), logDir: TEST_LOGS, env: target }),
+  ];
+  const [instance, other] = instances as [(typeof instances)[0], (typeof instances)[0]];
+  try {
+    const auth = await tokenHeaders(dst.db, "scanner");
+    const session = await dst.db.collection("sessions").findOne({});
+    const [gone] = await dst.db.collection("participants").find({}).sort({ _id: 1 }).limit(1).toArray();
+    const scanAt = (at: typeof instance, qrCode: string) =>
+      postJson(
+        `${at.url}/api/v1/scan`,
+        { qrCode, sessionId: String(session?._id), acceptUnregistered: true },
+        auth,
+      );
+    const scan = (qrCode: string) => scanAt(instance, qrCode);
+    expect((await scan(gone?.qrCode)).body.data.outcome).toBe("accept");
+    // The source loses that person and gains another; its backup is restored over the target.
+    await src.db.collection("participants").deleteOne({ qrCode: gone?.qrCode });
+    const fresh = participantDoc(99, { name: "Restored newcomer" });
+    await src.db.collection("participants").insertOne(fresh);
+    const backup = script("backup.sh", ["--keep", "5"], source);
+    const file = /backup: (\S+\.ndjson\.gz)/.exec(backup.out)?.[1] as string;
+    const restore = script("restore.sh", [file, "--replace"], target);
+    expect(restore.code).toBe(0);
+    expect(restore.out + restore.err).toContain("running instances were told");
+    const answered = async (qrCode: string, reason: string) => {
+      for (let i = 0; i < 50; i++) {
+        if ((await scan(qrCode)).body.data.reason === reason) return true;
+        await Bun.sleep(100);
+      }
+      return false;
+    };
+    expect(await answered(gone?.qrCode, "unknown_code")).toBe(true);
+    // The other instance too, without a restart: it heard the same announcement.
+    expect((await scanAt(other, gone?.qrCode)).body.data.reason).toBe("unknown_code");
+    expect(await answered(fresh.qrCode, "ok")).toBe(true);
+    const count = await fetch(`${instance.url}/api/v1/sessions/${session?._id}`, { headers: auth }).then(
+      (r) => r.json(),
+    );
+    expect((count as { data: { checkInsCount: number } }).data.checkInsCount).toBe(1);
+  } finally {
+    await Promise.all(instances.map((i) => stopProcess(i.proc)));
+  }
+});

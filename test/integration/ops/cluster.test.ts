@@ -1,0 +1,77 @@
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { join } from "node:path";
+import { type Cluster, startCluster } from "../../../deploy/local/cluster";
+import { freePort, instanceEnv, TEST_LOGS } from "../../helpers/env";
+
+let cluster: Cluster;
+
+beforeAll(async () => {
+  cluster = await startCluster({
+    ports: [await freePort(), await freePort()],
+    nginxPort: await freePort(),
+    dir: join(TEST_LOGS, "cluster"),
+    env: instanceEnv("cluster"),
+  });
+});
+afterAll(() => cluster.stop());
+
+test("Nginx spreads requests over both instances and passes the request id through", async () => {
+  const seen = new Set<string>();
+  for (let i = 0; i < 20; i++) {
+    const response = await fetch(`${cluster.url}/api/v1/health/ready`, {
+      headers: { "X-Request-Id": `req-${i}` },
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("x-request-id")).toBe(`req-${i}`);
+    seen.add(String(response.headers.get("x-instance-id")));
+    await response.arrayBuffer();
+  }
+  expect([...seen].sort()).toEqual(cluster.instances.map((instance) => instance.id).sort());
+});
+
+test("metrics are not served through Nginx, only by each instance on loopback", async () => {
+  expect((await fetch(`${cluster.url}/metrics`)).status).toBe(404);
+  const direct = await fetch(`${cluster.instances[0]?.url}/metrics`);
+  expect(direct.status).toBe(200);
+  expect(await direct.text()).toContain("http_requests_total");
+});
+
+test("SIGTERM to one instance during a request stream loses no request, and it exits 0", async () => {
+  const victim = cluster.instances[0];
+  if (!victim) throw new Error("no instance");
+  const failures: string[] = [];
+  const served = new Map<string, number>();
+  let stop = false;
+  const worker = async () => {
+    while (!stop) {
+      try {
+        const response = await fetch(`${cluster.url}/api/v1/health/live`);
+        await response.arrayBuffer();
+        if (response.status !== 200) failures.push(`status ${response.status}`);
+        const id = String(response.headers.get("x-instance-id"));
+        served.set(id, (served.get(id) ?? 0) + 1);
+      } catch (error) {
+        failures.push(String(error));
+      }
+    }
+  };
+  const workers = Array.from({ length: 8 }, worker);
+  await Bun.sleep(500);
+  victim.proc.kill("SIGTERM");
+  const code = await victim.proc.exited;
+  await Bun.sleep(1000);
+  stop = true;
+  await Promise.all(workers);
+
+  expect(code).toBe(0);
+  expect(failures).toEqual([]);
+  const total = [...served.values()].reduce((a, b) => a + b, 0);
+  expect(total).toBeGreaterThan(100);
+  // The survivor carried the traffic after the victim left.
+  expect(served.get(cluster.instances[1]?.id ?? "")).toBeGreaterThan(0);
+
+  // The instance comes back on the same port and takes traffic again.
+  await cluster.startInstance(victim.port);
+  const status = await fetch(`${cluster.url}/api/v1/health/ready`).then((r) => r.status);
+  expect(status).toBe(200);
+});

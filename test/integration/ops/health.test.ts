@@ -1,0 +1,103 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { type Instance, spawnInstance, stopProcess } from "../../../deploy/local/cluster";
+import { TcpProxy } from "../../../deploy/local/tcp-proxy";
+import { eventually, freePort, instanceEnv, stackEnv, TEST_LOGS } from "../../helpers/env";
+
+// The instance reaches the real Redis and MongoDB-wire server through relays the
+// test can cut, which is what a crashed or unreachable server looks like.
+let instance: Instance;
+let redisProxy: TcpProxy;
+let mongoProxy: TcpProxy;
+
+async function get(path: string) {
+  const response = await fetch(`${instance.url}/api/v1/health${path}`);
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+beforeAll(async () => {
+  const { MONGODB_URI, REDIS_URL } = stackEnv();
+  const redis = new URL(REDIS_URL);
+  const mongo = new URL(MONGODB_URI);
+  redisProxy = new TcpProxy(await freePort(), { host: redis.hostname, port: Number(redis.port) });
+  mongoProxy = new TcpProxy(await freePort(), { host: mongo.hostname, port: Number(mongo.port) });
+  redisProxy.start();
+  mongoProxy.start();
+  instance = await spawnInstance({
+    port: await freePort(),
+    logDir: TEST_LOGS,
+    env: instanceEnv("health", {
+      REDIS_URL: `redis://127.0.0.1:${redisProxy.port}`,
+      MONGODB_URI: `mongodb://127.0.0.1:${mongoProxy.port}/?directConnection=true`,
+    }),
+  });
+});
+
+afterAll(async () => {
+  await stopProcess(instance.proc);
+  redisProxy.stop();
+  mongoProxy.stop();
+});
+
+describe("health with both dependencies up", () => {
+  test("live answers without dependency calls", async () => {
+    const { status, body } = await get("/live");
+    expect(status).toBe(200);
+    expect(body.status).toBe("ok");
+  });
+
+  test("ready is 200 and says why not when not", async () => {
+    const { status, body } = await get("/ready");
+    expect(status).toBe(200);
+    expect(body).toMatchObject({
+      status: "ok",
+      database: "connected",
+      redis: "connected",
+      details: { reasons: [] },
+    });
+  });
+
+  test("detailed health reports each dependency, memory, instance, uptime and version", async () => {
+    const { status, body } = await get("");
+    expect(status).toBe(200);
+    expect(body.status).toBe("healthy");
+    expect(body.instance).toBe(instance.id);
+    expect(body.version).toMatch(/^\d+\.\d+\.\d+/);
+    expect(typeof body.uptime).toBe("number");
+    expect(body.database).toMatchObject({ status: "connected", level: "ok", indexesReady: true });
+    expect(body.redis).toMatchObject({ status: "connected", level: "ok" });
+    expect((body.memory as Record<string, string>).rss).toMatch(/^\d+\.\d{2} MB$/);
+  });
+});
+
+describe("losing and regaining a dependency, without restarting the instance", () => {
+  test("Redis", async () => {
+    redisProxy.stop();
+    const { status, body } = await get("/ready");
+    expect(status).toBe(503);
+    expect(body.redis).toBe("disconnected");
+    expect((body.details as { reasons: string[] }).reasons.join(" ")).toContain("redis:");
+    const detailed = await get("");
+    expect(detailed.status).toBe(503);
+    expect(detailed.body.status).toBe("unhealthy");
+    expect(await get("/live").then((r) => r.status)).toBe(200);
+
+    redisProxy.start();
+    expect(await eventually(async () => (await get("/ready")).status === 200, 15_000)).toBe(true);
+    expect((await get("")).body.status).toBe("healthy");
+  });
+
+  test("MongoDB-wire server", async () => {
+    mongoProxy.stop();
+    const { status, body } = await get("/ready");
+    expect(status).toBe(503);
+    expect(body.database).toBe("disconnected");
+    expect((body.details as { reasons: string[] }).reasons.join(" ")).toContain("mongodb:");
+    const detailed = await get("");
+    expect(detailed.status).toBe(503);
+    expect(detailed.body.status).toBe("unhealthy");
+    expect((detailed.body.database as { status: string }).status).toBe("disconnected");
+
+    mongoProxy.start();
+    expect(await eventually(async () => (await get("/ready")).status === 200, 20_000)).toBe(true);
+  });
+});

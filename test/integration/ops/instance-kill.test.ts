@@ -1,0 +1,86 @@
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { join } from "node:path";
+import type { Db, MongoClient } from "mongodb";
+import { type Cluster, startCluster } from "../../../deploy/local/cluster";
+import { freePort, instanceEnv, TEST_LOGS } from "../../helpers/env";
+import { openDb, participantDoc, seedRoom, sessionDoc, tokenHeaders } from "../../helpers/fixtures";
+
+// One of two instances is killed (-9) while doors scan through Nginx: Nginx sends the
+// scans caught on the dead instance to the other one (they are idempotent by nonce), so
+// no door sees a failure; every admission acknowledged is in MongoDB, nobody twice.
+
+const PEOPLE = 400;
+const DOORS = 8;
+const env = instanceEnv("kill");
+const session = sessionDoc({ name: "Kill room", capacity: 1000 });
+const people = Array.from({ length: PEOPLE }, (_, i) => participantDoc(i));
+let cluster: Cluster;
+let client: MongoClient;
+let db: Db;
+let auth: Record<string, string>;
+
+beforeAll(async () => {
+  ({ client, db } = await openDb(String(env.MONGODB_DB)));
+  await seedRoom(db, session, people);
+  auth = await tokenHeaders(db, "scanner");
+  cluster = await startCluster({
+    ports: [await freePort(), await freePort()],
+    nginxPort: await freePort(),
+    dir: join(TEST_LOGS, "kill-cluster"),
+    env,
+  });
+});
+
+afterAll(async () => {
+  await cluster.stop();
+  await db.dropDatabase();
+  await client.close();
+});
+
+test("kill -9 of one instance mid-burst: zero failed scans, nothing acknowledged lost, nobody twice", async () => {
+  const answers: { status: number; outcome?: string; checkInId?: string }[] = [];
+  let next = 0;
+  const door = async (n: number) => {
+    while (next < PEOPLE) {
+      const person = people[next++];
+      if (!person) return;
+      const response = await fetch(`${cluster.url}/api/v1/scan`, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...auth },
+        body: JSON.stringify({
+          qrCode: person.qrCode,
+          sessionId: String(session._id),
+          nonce: `kill-${person._id}`,
+          device: `door-${n}`,
+        }),
+      });
+      const body = (await response.json().catch(() => ({}))) as {
+        data?: { outcome?: string; checkIn?: { _id: string } };
+      };
+      answers.push({
+        status: response.status,
+        outcome: body.data?.outcome,
+        checkInId: body.data?.checkIn?._id,
+      });
+      await Bun.sleep(5);
+    }
+  };
+  const victim = cluster.instances[0];
+  if (!victim) throw new Error("no instance");
+  const killer = (async () => {
+    while (answers.length < PEOPLE / 4) await Bun.sleep(5);
+    victim.proc.kill("SIGKILL");
+    await victim.proc.exited;
+  })();
+  await Promise.all([killer, ...Array.from({ length: DOORS }, (_, n) => door(n))]);
+
+  expect(answers.length).toBe(PEOPLE);
+  expect(answers.filter((a) => a.status !== 200)).toEqual([]);
+  const accepted = answers.filter((a) => a.outcome === "accept");
+  expect(accepted.length).toBe(PEOPLE);
+  const docs = await db.collection("checkins").find({ sessionId: session._id }).toArray();
+  const stored = new Set(docs.map((d) => String(d._id)));
+  for (const a of accepted) expect(stored.has(String(a.checkInId))).toBe(true);
+  expect(new Set(docs.map((d) => String(d.participantId))).size).toBe(docs.length);
+  expect(docs.length).toBe(PEOPLE);
+}, 120_000);

@@ -1,0 +1,78 @@
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import type { Db, MongoClient } from "mongodb";
+import { type Instance, spawnInstance, stopProcess } from "../../../deploy/local/cluster";
+import { TcpProxy } from "../../../deploy/local/tcp-proxy";
+import { freePort, instanceEnv, stackEnv, TEST_LOGS } from "../../helpers/env";
+import { openDb, participantDoc, postJson, seedRoom, sessionDoc, tokenHeaders } from "../../helpers/fixtures";
+
+// Both dependencies turn slow (200 ms added to every answer of Redis and of MongoDB):
+// scans still answer, correctly and well within the time-outs (no hang), and the room
+// stays exact; when the latency goes, so does the delay.
+
+const env = instanceEnv("slowdeps");
+const session = sessionDoc({ name: "Slow room", capacity: 5 });
+const people = Array.from({ length: 8 }, (_, i) => participantDoc(i));
+let redisProxy: TcpProxy;
+let mongoProxy: TcpProxy;
+let instance: Instance;
+let client: MongoClient;
+let db: Db;
+let auth: Record<string, string>;
+
+beforeAll(async () => {
+  ({ client, db } = await openDb(String(env.MONGODB_DB)));
+  await seedRoom(db, session, people);
+  auth = await tokenHeaders(db, "scanner");
+  const redis = new URL(stackEnv().REDIS_URL);
+  const mongo = new URL(stackEnv().MONGODB_URI);
+  redisProxy = new TcpProxy(await freePort(), { host: redis.hostname, port: Number(redis.port) });
+  mongoProxy = new TcpProxy(await freePort(), { host: mongo.hostname, port: Number(mongo.port) });
+  redisProxy.start();
+  mongoProxy.start();
+  instance = await spawnInstance({
+    port: await freePort(),
+    logDir: TEST_LOGS,
+    env: {
+      ...env,
+      REDIS_URL: `redis://127.0.0.1:${redisProxy.port}`,
+      MONGODB_URI: `mongodb://127.0.0.1:${mongoProxy.port}/${env.MONGODB_DB}`,
+    },
+  });
+});
+
+afterAll(async () => {
+  await stopProcess(instance.proc);
+  redisProxy.stop();
+  mongoProxy.stop();
+  await db.dropDatabase();
+  await client.close();
+});
+
+const scan = async (i: number) => {
+  const started = Date.now();
+  const answer = await postJson(
+    `${instance.url}/api/v1/scan`,
+    { qrCode: people[i]?.qrCode, sessionId: String(session._id), nonce: `slowdeps-${i}` },
+    auth,
+  );
+  return { ...answer, ms: Date.now() - started };
+};
+
+test("200 ms on every Redis and MongoDB answer: right answers, no hang, exact room", async () => {
+  expect((await scan(0)).body.data.outcome).toBe("accept");
+  redisProxy.latencyMs = 200;
+  mongoProxy.latencyMs = 200;
+  const slow = await Promise.all([1, 2, 3, 4, 5, 6, 7].map(scan));
+  for (const answer of slow) {
+    expect(answer.status).toBe(200);
+    // Far below any time-out a door would notice as a hang (the HTTP proxy gives up at 10 s).
+    expect(answer.ms).toBeLessThan(8000);
+  }
+  expect(slow.filter((a) => a.body.data.outcome === "accept").length).toBe(4);
+  expect(slow.filter((a) => a.body.data.reason === "session_full").length).toBe(3);
+  redisProxy.latencyMs = 0;
+  mongoProxy.latencyMs = 0;
+  const again = await scan(0);
+  expect(again.body.data.replayed).toBe(true);
+  expect(await db.collection("checkins").countDocuments({})).toBe(5);
+}, 120_000);
