@@ -16,6 +16,7 @@ import { registerSessionMetrics } from "./live/metrics";
 import { createLiveSource } from "./live/state";
 import type { Runtime } from "./runtime";
 import { createScheduler } from "./scheduler/scheduler";
+import { createSessionCache } from "./sessions/cache";
 import { createSettings } from "./settings/settings";
 
 /**
@@ -44,11 +45,11 @@ export function assemble(config: Config) {
   const bus = createBus(rt);
   const activity = createActivity(rt.mongo.db, bus);
   const settings = createSettings(rt, bus);
-  const checkins = createCheckinService(rt, {
-    activity,
-    bus,
-    lateThresholdMinutes: () => settings.get().lateThresholdMinutes,
-  });
+  const checkins = createCheckinService(
+    rt,
+    { activity, bus, lateThresholdMinutes: () => settings.get().lateThresholdMinutes },
+    createSessionCache(rt.mongo.db, bus, config.ttl.sessionMs),
+  );
   const scheduler = createScheduler(rt, settings, checkins);
   registerHealthMetrics(rt);
   registerSessionMetrics(rt, checkins);

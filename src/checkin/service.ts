@@ -8,8 +8,8 @@ import { createDirectory, type ParticipantRef } from "../participants/directory"
 import type { ParticipantDoc } from "../participants/repo";
 import { registrationsOf } from "../registrations/repo";
 import type { Runtime } from "../runtime";
-import { createSessionCache } from "../sessions/cache";
-import { type SessionDoc, sessionsOf } from "../sessions/repo";
+import type { SessionCache } from "../sessions/cache";
+import { sessionsOf } from "../sessions/repo";
 import { createDoor, type Door } from "./door";
 import { createCheckinMetrics } from "./metrics";
 import { checkinsOf } from "./repo";
@@ -97,11 +97,10 @@ async function removeParticipantRecords(
  * The check-in feature as the rest of the product uses it: the scan path (scan.ts),
  * the staff actions at the door (decline, undo, exit) and the door state's upkeep.
  */
-export function createCheckinService(rt: Runtime, live: LiveSink) {
+export function createCheckinService(rt: Runtime, live: LiveSink, sessions: SessionCache) {
   const { config, redis, mongo } = rt;
   const db = mongo.db;
   const metrics = createCheckinMetrics(rt.metrics.registry);
-  const sessions = createSessionCache(db, live.bus, config.ttl.sessionMs);
   const directory = createDirectory(db, live.bus, (hit) =>
     metrics.cache.inc({ cache: "directory", result: hit ? "hit" : "miss" }),
   );
@@ -147,6 +146,8 @@ export function createCheckinService(rt: Runtime, live: LiveSink) {
     preview: scanner.preview,
     undo,
     requireSession: sessions.require,
+    /** The sessions feature's cache, which the door state reads: one per instance. */
+    sessionCache: sessions,
     getParticipant: (ref: ParticipantRef) => directory.find(ref),
 
     decline: staff.decline,
@@ -164,8 +165,6 @@ export function createCheckinService(rt: Runtime, live: LiveSink) {
         () => statsFromMongo(db, sessionId),
       ),
 
-    /** After a session was created, changed or deleted: caches and dashboards, on every instance. */
-    sessionChanged: (id: ObjectId, doc: SessionDoc | null) => sessions.changed(id, doc),
     /** Capacity or enforcement changed: every check-in gets a seat under the new rule. */
     reseat: <T>(sessionId: ObjectId, change: () => Promise<T>) => reseat(door, db, sessionId, change),
     async registrationsChanged(sessionId: ObjectId): Promise<void> {

@@ -2,7 +2,7 @@ import type { ObjectId } from "mongodb";
 import type { CheckinService } from "../checkin/service";
 import type { Runtime } from "../runtime";
 import { sessionsOf } from "../sessions/repo";
-import { writeSession } from "../sessions/service";
+import { sessionParts, writeSession } from "../sessions/service";
 import type { Settings } from "../settings/settings";
 import { planTransition } from "./plan";
 
@@ -32,7 +32,7 @@ export function createScheduler(rt: Runtime, settings: Settings, svc: CheckinSer
     let from = "";
     await writeSession(
       rt,
-      svc,
+      sessionParts(svc),
       sessionId,
       (session) => {
         planned = planTransition(session, new Date(), settings.get());

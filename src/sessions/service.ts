@@ -5,6 +5,7 @@ import { badRequest, notFound, unavailable } from "../http/errors";
 import { KEYS } from "../infra/keys";
 import { LockBusyError, LockUnavailableError, withLock } from "../infra/lock";
 import type { Runtime } from "../runtime";
+import type { SessionCache } from "./cache";
 import { CAPACITY_MODES, type SessionDoc, sessionRecord, sessionsOf } from "./repo";
 import { statusForIsOpen, validTimes } from "./rules";
 
@@ -83,7 +84,7 @@ export const sessionEventsOf = (rt: Runtime) =>
  */
 export async function writeSession(
   rt: Runtime,
-  svc: CheckinService,
+  parts: SessionParts,
   id: ObjectId,
   change: (current: SessionDoc) => Partial<SessionDoc> | null,
   options: { reason: string | (() => string); reseat?: boolean },
@@ -111,18 +112,31 @@ export async function writeSession(
       });
     }
     // Announced inside the lock, so no scan can keep the old version afterwards.
-    await svc.sessionChanged(id, after);
+    await parts.cache.changed(id, after);
     return after;
   };
   const updated = await withLock(rt.redis.cmd, sessionLockKey(id), rt.config.lock, () =>
-    options.reseat ? svc.reseat(id, write) : write(),
+    options.reseat ? parts.door.reseat(id, write) : write(),
   );
-  if (updated?.status === "open") await svc.warmSession(id);
+  if (updated?.status === "open") await parts.door.warmSession(id);
   return updated;
 }
 
+/**
+ * What a session change needs besides MongoDB: this feature's cache (every instance hears
+ * of it), and the door state's hooks (the check-in feature's): re-seat on a capacity change,
+ * build on opening, clear on deletion.
+ */
+export interface SessionParts {
+  cache: SessionCache;
+  door: Pick<CheckinService, "reseat" | "warmSession" | "removeSessionRecords">;
+}
+
+export const sessionParts = (svc: CheckinService): SessionParts => ({ cache: svc.sessionCache, door: svc });
+
 /** What the API and the admin pages do to sessions, in one place. */
 export function sessionActions(rt: Runtime, svc: CheckinService) {
+  const parts = sessionParts(svc);
   const db = rt.mongo.db;
   async function applyPatch(id: ObjectId, patch: Partial<Record<keyof typeof sessionFields, unknown>>) {
     const set: Partial<SessionDoc> = {};
@@ -132,7 +146,7 @@ export function sessionActions(rt: Runtime, svc: CheckinService) {
     }
     const updated = await writeSession(
       rt,
-      svc,
+      parts,
       id,
       (current) => {
         const endTime = set.endTime ?? current.endTime;
@@ -163,15 +177,15 @@ export function sessionActions(rt: Runtime, svc: CheckinService) {
   async function create(body: CreateBody): Promise<SessionDoc> {
     const doc = newSession(body);
     await sessionsOf(db).insertOne(doc);
-    await svc.sessionChanged(doc._id, doc);
+    await parts.cache.changed(doc._id, doc);
     return doc;
   }
 
   async function remove(id: ObjectId): Promise<SessionDoc> {
     const removed = await sessionsOf(db).findOneAndDelete({ _id: id });
     if (!removed) throw notFound(`Session with ID ${id} not found`);
-    await svc.sessionChanged(id, null);
-    await svc.removeSessionRecords(id);
+    await parts.cache.changed(id, null);
+    await parts.door.removeSessionRecords(id);
     return removed;
   }
 
