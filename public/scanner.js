@@ -288,7 +288,7 @@ const door = () => {
     showLocal(
       "queued",
       "queued",
-      "⏳ Queued — offline",
+      "◷ Queued — offline",
       local?.name || item.name || item.code,
       local ? local.words : "Already queued",
     );
