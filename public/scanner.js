@@ -460,7 +460,8 @@ const door = () => {
     if (state === "online") void refreshSnapshot();
   }, SNAPSHOT_MS);
 
-  // Live changes of the session (scans at other doors) refresh the snapshot soon after.
+  // Live changes of the session (scans at other doors) refresh the snapshot soon after, at most
+  // every 15 s: a snapshot holds every badge of the event, and the venue's Wi-Fi is shared.
   let refreshTimer = null;
   const listen = () => {
     const ws = new WebSocket(

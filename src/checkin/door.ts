@@ -1,7 +1,7 @@
 import type Redis from "ioredis";
 import { BSON, type Db, type ObjectId } from "mongodb";
 import { KEYS } from "../infra/keys";
-import { registrationsOf } from "../registrations/repo";
+import { type RegistrationStatus, registrationsOf } from "../registrations/repo";
 import type { SessionDoc } from "../sessions/repo";
 import type { RegistrationState } from "./decide";
 import { createDoorBuilder } from "./door-build";
@@ -17,6 +17,7 @@ import {
   UNDO,
 } from "./door-scripts";
 import type { CheckInDoc } from "./repo";
+import type { Roster } from "./snapshot";
 
 // What a door must know about a session, in one Redis hash per session, kept exact by
 // write-through (no lifetime, so no scan ever waits for a rebuild when one expires):
@@ -148,6 +149,17 @@ function claimOf(reply: [string, ...(string | number | null)[]]): Claim {
     seat: seat === "-" || seat === "" || seat == null ? null : Number(seat),
     claim: String(claim ?? ""),
   };
+}
+
+/** Registrations and who has come (a claim in flight counts as in) from the hash. */
+function rosterOf(all: Record<string, string>): Roster {
+  const registrations = new Map<string, RegistrationStatus>();
+  const where = new Map<string, "in" | "out">();
+  for (const [field, value] of Object.entries(all)) {
+    if (field.startsWith("r:")) registrations.set(field.slice(2), value as RegistrationStatus);
+    else if (field.startsWith("i:")) where.set(field.slice(2), value[0] === "O" ? "out" : "in");
+  }
+  return { registrations, where };
 }
 
 /** Whole-session figures from the hash: admissions, inside now, late, registered. */
@@ -331,15 +343,17 @@ function doorUpkeep(redis: Redis, db: Db, scripts: Scripts) {
             now - Number(value.slice(value.lastIndexOf("|") + 1)) < PENDING_STALE_MS,
       ).length;
     },
-    /** Whole-session figures for dashboards and pages, from one read. */
-    async stats(sessionId: ObjectId) {
-      let all = await redis.hgetall(door(sessionId));
-      if (!all.ready) {
-        await api.build(sessionId);
-        all = await redis.hgetall(door(sessionId));
-      }
-      return figuresOf(all);
+    /** The whole hash of a session, built first when it is cold. */
+    async read(sessionId: ObjectId): Promise<Record<string, string>> {
+      const all = await redis.hgetall(door(sessionId));
+      if (all.ready) return all;
+      await api.build(sessionId);
+      return redis.hgetall(door(sessionId));
     },
+    /** Whole-session figures for dashboards and pages, from one read. */
+    stats: async (sessionId: ObjectId) => figuresOf(await api.read(sessionId)),
+    /** Registrations and who has come, from one read (what a door device keeps offline). */
+    roster: async (sessionId: ObjectId) => rosterOf(await api.read(sessionId)),
     async count(sessionId: ObjectId): Promise<number> {
       const [n, ready] = await redis.hmget(door(sessionId), "n", "ready");
       if (ready) return Number(n ?? 0);

@@ -16,7 +16,7 @@ import { checkinsOf } from "./repo";
 import { createScanner } from "./scan";
 import { createScanLog } from "./scanlog";
 import { reseat } from "./seats";
-import { readDoorSnapshot } from "./snapshot";
+import { createSnapshots } from "./snapshot";
 import { createStaffActions } from "./staff";
 
 /** Start-up waits up to a minute for another instance building the door state. */
@@ -134,14 +134,14 @@ export function createCheckinService(rt: Runtime, live: LiveSink, sessions: Sess
   });
 
   const staff = createStaffActions({ ...shared, config });
+  const snapshots = createSnapshots({ door, sessions, people: () => directory.people() });
   const { undo, checkout, exit, undoAtDoor } = staff;
 
   return {
     undoAtDoor,
     searchPeople: (query: string, limit: number) => directory.search(query, limit),
     /** What a door device keeps to decide on its own while offline (see snapshot.ts). */
-    doorSnapshot: async (sessionId: ObjectId) =>
-      readDoorSnapshot(db, await sessions.require(sessionId), directory.people()),
+    doorSnapshot: (sessionId: ObjectId) => snapshots.get(sessionId),
     scan: scanner.scan,
     preview: scanner.preview,
     undo,

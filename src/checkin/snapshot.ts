@@ -1,9 +1,8 @@
 import { createHmac, randomBytes } from "node:crypto";
-import type { Db, ObjectId } from "mongodb";
+import type { ObjectId } from "mongodb";
 import type { Person } from "../participants/directory";
-import { type RegistrationStatus, registrationsOf } from "../registrations/repo";
+import type { RegistrationStatus } from "../registrations/repo";
 import type { SessionDoc } from "../sessions/repo";
-import { checkinsOf } from "./repo";
 
 // What a door device keeps so it can decide on its own while the network is away: the
 // session's rule, and for every badge a keyed hash of its code (never the code: codes
@@ -38,15 +37,20 @@ export function codeHash(key: Buffer, code: string): string {
   return createHmac("sha256", key).update(code).digest("base64url").slice(0, 22);
 }
 
+/** A session's registrations and who has come (inside or left), by participant id. */
+export interface Roster {
+  registrations: Map<string, RegistrationStatus>;
+  where: Map<string, "in" | "out">;
+}
+
 export function doorSnapshot(
   session: SessionDoc,
   people: Iterable<Person>,
-  registrations: { participantId: ObjectId; status: RegistrationStatus }[],
-  checkIns: { participantId: ObjectId; checkedOutAt: Date | null }[],
+  roster: Roster,
   key: Buffer = randomBytes(32),
 ): DoorSnapshot {
-  const reg = new Map(registrations.map((r) => [String(r.participantId), r.status]));
-  const state = new Map(checkIns.map((c) => [String(c.participantId), c.checkedOutAt ? "out" : "in"]));
+  const reg = roster.registrations;
+  const state = roster.where;
   const rows: DoorSnapshot["people"] = [];
   for (const p of people) {
     // A deactivated badge is unknown to the device: offline, it is not let in.
@@ -72,25 +76,37 @@ export function doorSnapshot(
       requiresRegistration: session.requiresRegistration,
       capacityMode: session.capacityMode ?? "admissions",
     },
-    count: checkIns.length,
-    inside: checkIns.filter((c) => !c.checkedOutAt).length,
+    count: state.size,
+    inside: [...state.values()].filter((w) => w === "in").length,
     people: rows,
   };
 }
 
-/** The snapshot of one session as MongoDB and the badge directory hold it now. */
-export async function readDoorSnapshot(
-  db: Db,
-  session: SessionDoc,
-  people: Iterable<Person>,
-): Promise<DoorSnapshot> {
-  const [regs, ins] = await Promise.all([
-    registrationsOf(db)
-      .find({ sessionId: session._id }, { projection: { participantId: 1, status: 1, _id: 0 } })
-      .toArray(),
-    checkinsOf(db)
-      .find({ sessionId: session._id }, { projection: { participantId: 1, checkedOutAt: 1, _id: 0 } })
-      .toArray(),
-  ]);
-  return doorSnapshot(session, people, regs, ins);
+/** A snapshot is shared by a session's door devices for this long (each costs an HMAC per badge). */
+const SNAPSHOT_REUSE_MS = 5000;
+
+/**
+ * Snapshots for the door devices, read from the door state in Redis (one read, not two
+ * collection scans of FerretDB) and reused for a few seconds by every device of a session.
+ */
+export function createSnapshots(parts: {
+  door: { roster(sessionId: ObjectId): Promise<Roster> };
+  sessions: { require(sessionId: ObjectId): Promise<SessionDoc> };
+  people: () => Iterable<Person>;
+}) {
+  const recent = new Map<string, { at: number; snapshot: Promise<DoorSnapshot> }>();
+  return {
+    get(sessionId: ObjectId): Promise<DoorSnapshot> {
+      const key = String(sessionId);
+      const known = recent.get(key);
+      if (known && Date.now() - known.at < SNAPSHOT_REUSE_MS) return known.snapshot;
+      const snapshot = Promise.all([parts.sessions.require(sessionId), parts.door.roster(sessionId)]).then(
+        ([session, roster]) => doorSnapshot(session, parts.people(), roster),
+      );
+      snapshot.catch(() => recent.delete(key));
+      recent.set(key, { at: Date.now(), snapshot });
+      for (const [id, entry] of recent) if (Date.now() - entry.at >= SNAPSHOT_REUSE_MS) recent.delete(id);
+      return snapshot;
+    },
+  };
 }

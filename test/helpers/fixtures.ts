@@ -91,34 +91,6 @@ export async function postJson(url: string, body: unknown, headers: Record<strin
   return { status: response.status, body: (await response.json()) as Record<string, any> };
 }
 
-/**
- * `count` instances in this test process on a private database seeded with `seed`, each
- * served on a port: what API, page and browser suites start from. Cluster behaviour
- * (kill, SIGTERM, logs, Nginx) keeps real processes: `seededInstances`.
- */
-export async function seededInProcess(
-  label: string,
-  count: number,
-  seed: Seed = {},
-  extraEnv: Record<string, string> = {},
-) {
-  const env = instanceEnv(label, extraEnv);
-  const { client, db } = await openDb(String(env.MONGODB_DB));
-  await seedInto(db, seed);
-  const running = await Promise.all(Array.from({ length: count }, () => servedInProcess(env)));
-  return {
-    env,
-    db,
-    instances: running.map((r) => r.served),
-    auth: await tokenHeaders(db),
-    async stop() {
-      await Promise.all(running.map((r) => r.stop()));
-      await db.dropDatabase();
-      await client.close();
-    },
-  };
-}
-
 async function seedInto(db: Db, seed: Seed): Promise<void> {
   if (seed.sessions?.length) await db.collection("sessions").insertMany(seed.sessions);
   if (seed.participants?.length) await db.collection("participants").insertMany(seed.participants);
@@ -132,33 +104,57 @@ export interface Seed {
 }
 
 /**
- * A private database seeded with `seed`, and `count` real instances on it: what most
- * suites start from. `stop()` ends the instances and drops the database.
+ * A private database seeded with `seed`, and `count` instances on it started by `start`;
+ * `stop()` ends them and drops the database.
  */
-export async function seededInstances(
+async function seeded<T extends { url: string }>(
   label: string,
   count: number,
-  seed: Seed = {},
-  extraEnv: Record<string, string> = {},
+  seed: Seed,
+  extraEnv: Record<string, string>,
+  start: (env: Record<string, string | undefined>) => Promise<{ instance: T; stop: () => Promise<unknown> }>,
 ) {
   const env = instanceEnv(label, extraEnv);
   const { client, db } = await openDb(String(env.MONGODB_DB));
   await seedInto(db, seed);
-  const instances = await Promise.all(
-    Array.from({ length: count }, async () =>
-      spawnInstance({ port: await freePort(), logDir: TEST_LOGS, env }),
-    ),
-  );
+  const running = await Promise.all(Array.from({ length: count }, () => start(env)));
   return {
     env,
     db,
-    instances,
+    instances: running.map((r) => r.instance),
     /** An admin token's Authorization header for this database. */
     auth: await tokenHeaders(db),
     async stop() {
-      await Promise.all(instances.map((instance) => stopProcess(instance.proc)));
+      await Promise.all(running.map((r) => r.stop()));
       await db.dropDatabase();
       await client.close();
     },
   };
 }
+
+/**
+ * Instances in this test process, each served on a port: what API, page and browser
+ * suites start from. Cluster behaviour (kill, SIGTERM, logs, Nginx) keeps real processes.
+ */
+export const seededInProcess = (
+  label: string,
+  count: number,
+  seed: Seed = {},
+  extraEnv: Record<string, string> = {},
+) =>
+  seeded(label, count, seed, extraEnv, async (env) => {
+    const running = await servedInProcess(env);
+    return { instance: running.served, stop: running.stop };
+  });
+
+/** Real server processes: for suites about processes (kill, SIGTERM, logs) and the cluster. */
+export const seededInstances = (
+  label: string,
+  count: number,
+  seed: Seed = {},
+  extraEnv: Record<string, string> = {},
+) =>
+  seeded(label, count, seed, extraEnv, async (env) => {
+    const instance = await spawnInstance({ port: await freePort(), logDir: TEST_LOGS, env });
+    return { instance, stop: () => stopProcess(instance.proc) };
+  });
