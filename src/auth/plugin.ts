@@ -104,7 +104,11 @@ export function assertMaySession(request: Request, sessionId: string): void {
  * cannot choose its own rate-limit bucket.
  */
 export function clientAddress(peer: string | undefined, headers: Headers, trusted: string[]): string {
-  const forwarded = headers.get("x-real-ip") ?? headers.get("x-forwarded-for")?.split(",")[0]?.trim();
+  // Each proxy appends the address it heard from: the last one not ours is the client
+  // (entries before it are whatever the client wrote).
+  const hops = (headers.get("x-forwarded-for") ?? "").split(",").map((hop) => hop.trim());
+  const forwarded =
+    headers.get("x-real-ip") ?? hops.reverse().find((hop) => hop && !trusted.includes(hop)) ?? undefined;
   if (peer === undefined) return forwarded ?? "local";
   return trusted.includes(peer) && forwarded ? forwarded : peer;
 }
@@ -205,6 +209,20 @@ export function authPlugin(rt: Runtime, sessions: Sessions, tokens: Tokens, acco
               "This form is stale or did not come from this site (CSRF check failed); reload the page",
             );
           }
+        }
+      })
+      // Once routed, the route's own pattern is checked too: whatever spelling reached it,
+      // it needs what its pattern needs.
+      .onBeforeHandle({ as: "global" }, ({ request, route }) => {
+        // A parameter stands for any value of it; the table's ID rules want 24 hex digits.
+        const need = requirement(request.method, route.replace(/:\w+/g, "0".repeat(24)));
+        if (need === "public") return;
+        const role = principals.get(request)?.role ?? null;
+        if (!allows(role, need)) {
+          throw new AppError(
+            403,
+            `A ${role ?? "signed-out"} caller cannot do this; it needs the ${need} role`,
+          );
         }
       })
   );

@@ -40,10 +40,27 @@ const RULES: readonly Rule[] = [
   { methods: READ, path: /^\/api\/v1\/registrations\/stats\/overview$/, need: "viewer" },
 ];
 
+/**
+ * A path as the router may still match it: percent-escapes decoded, repeated and trailing
+ * slashes dropped ("/a//b.csv/" and "/a/b%2Ecsv" are "/a/b.csv"), so no spelling of an
+ * admin's route reads as a viewer's.
+ */
+export function canonicalPath(path: string): string {
+  let decoded = path;
+  try {
+    decoded = decodeURIComponent(path);
+  } catch {
+    // A malformed escape matches no route; the policy reads it as written.
+  }
+  return decoded.replace(/\/{2,}/g, "/").replace(/(.)\/+$/, "$1");
+}
+
 /** What a request needs; anything not listed is for admins. */
 export function requirement(method: string, path: string): Requirement {
+  const canonical = canonicalPath(path);
   for (const rule of RULES) {
-    if ((rule.methods === "*" || rule.methods.includes(method)) && rule.path.test(path)) return rule.need;
+    if ((rule.methods === "*" || rule.methods.includes(method)) && rule.path.test(canonical))
+      return rule.need;
   }
   return "admin";
 }
@@ -69,7 +86,7 @@ export function allows(role: Role | null, need: Requirement): boolean {
  */
 const PARTICIPANT_FIELDS: Record<Role, readonly string[] | "all"> = {
   admin: "all",
-  scanner: ["_id", "name", "organization", "status", "isActive"],
+  scanner: ["_id", "name", "organization", "status", "doorNote", "isActive"],
   viewer: ["_id", "name"],
 };
 

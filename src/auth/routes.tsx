@@ -33,7 +33,9 @@ export function safeNext(next: string | undefined): string {
   if (!next?.startsWith("/") || /[\\\u0000-\u001f]/.test(next)) return DOOR.picker();
   const base = "http://this.site.invalid";
   const url = new URL(next, base);
-  return url.origin === base ? url.pathname + url.search + url.hash : DOOR.picker();
+  const local = url.pathname + url.search + url.hash;
+  // "/.//evil.example" resolves to the path "//evil.example", which a browser reads as another host.
+  return url.origin === base && !/^\/[/\\]/.test(local) ? local : DOOR.picker();
 }
 
 const LOCKOUT_AFTER = 5;

@@ -28,11 +28,12 @@ const byIdFields = {
   nonce: t.Optional(Nonce),
 };
 
-/** Door routes name their session (in the body or the path): a scanner may be limited to some. */
-function guardSessions({ request, body, params }: { request: Request; body: unknown; params: unknown }) {
-  const sessionId =
-    (body as { sessionId?: unknown } | undefined)?.sessionId ??
-    (params as { sessionId?: string } | undefined)?.sessionId;
+/** Door routes name their session (in the body, the path or the query): a scanner may be limited to some. */
+function guardSessions(context: { request: Request; body: unknown; params: unknown; query: unknown }) {
+  const sessionId = [context.body, context.params, context.query]
+    .map((part) => (part as { sessionId?: unknown } | undefined)?.sessionId)
+    .find((id) => id !== undefined);
+  const { request } = context;
   if (typeof sessionId === "string") assertMaySession(request, sessionId);
 }
 
@@ -133,7 +134,11 @@ function doorRoutes(svc: CheckinService) {
           reason: body.reason,
         });
         return ok(request, attemptJson(entry), "Check-in declined", {
-          participant: { _id: participant._id, name: participant.name, email: participant.email },
+          participant: participantFor(request, {
+            _id: participant._id,
+            name: participant.name,
+            email: participant.email,
+          }),
           session: { _id: session._id, name: session.name },
         });
       },

@@ -17,7 +17,9 @@ export function controlCharacterField(value: unknown, path = ""): string | null 
     }
     return null;
   }
-  if (value && typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
+  // Plain objects, and the prototype-less ones form bodies are parsed into.
+  const prototype = value && typeof value === "object" ? Object.getPrototypeOf(value) : undefined;
+  if (value && (prototype === Object.prototype || prototype === null)) {
     for (const [key, item] of Object.entries(value)) {
       const found = controlCharacterField(item, path ? `${path}.${key}` : key);
       if (found) return found;

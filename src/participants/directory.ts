@@ -81,13 +81,17 @@ function personIndex() {
   return { byCode, byId, missing, put, drop, clear };
 }
 
-/** People whose name, email or organization contains `query`, accents and case aside. */
+/**
+ * People whose name or organization contains `query`, accents and case aside, or whose
+ * whole e-mail address it is (a part of one would let the door spell addresses out).
+ */
 export function searchPeople(people: Iterable<Person>, query: string, limit: number): Person[] {
   const wanted = folded(query.trim());
   const found: Person[] = [];
   if (wanted.length < 2) return found;
   for (const p of people) {
-    if (folded(`${p.name}\u0000${p.email}\u0000${p.organization ?? ""}`).includes(wanted)) found.push(p);
+    if (folded(`${p.name}\u0000${p.organization ?? ""}`).includes(wanted) || folded(p.email) === wanted)
+      found.push(p);
     if (found.length >= limit) break;
   }
   return found;

@@ -9,4 +9,6 @@ test("control characters are found by field, tabs and newlines are not", () => {
   expect(controlCharacterField({ notes: "line one\nline two\tindented\r\n" })).toBeNull();
   expect(controlCharacterField("x\u007f")).toBe("body");
   expect(controlCharacterField({ count: 3, flag: true, none: null })).toBeNull();
+  // Form bodies are parsed into objects without a prototype.
+  expect(controlCharacterField(Object.assign(Object.create(null), { name: "a\u0000b" }))).toBe("name");
 });

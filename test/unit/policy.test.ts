@@ -12,8 +12,12 @@ test("only a scanner with a non-empty assignment is limited to its sessions", ()
 
 describe("the client's address", () => {
   const headers = new Headers({ "x-forwarded-for": "203.0.113.9, 10.0.0.1" });
-  test("a trusted proxy's forwarded address is believed", () => {
-    expect(clientAddress("127.0.0.1", headers, ["127.0.0.1"])).toBe("203.0.113.9");
+  test("a trusted proxy's forwarded address is believed: the last hop it heard from", () => {
+    expect(clientAddress("127.0.0.1", headers, ["127.0.0.1"])).toBe("10.0.0.1");
+    expect(clientAddress("127.0.0.1", headers, ["127.0.0.1", "10.0.0.1"])).toBe("203.0.113.9");
+    expect(clientAddress("127.0.0.1", new Headers({ "x-real-ip": "192.0.2.4" }), ["127.0.0.1"])).toBe(
+      "192.0.2.4",
+    );
   });
   test("anyone else's is ignored: the peer is the client", () => {
     expect(clientAddress("198.51.100.7", headers, ["127.0.0.1"])).toBe("198.51.100.7");

@@ -47,29 +47,74 @@ function fill(path: string): string {
 const routes = () =>
   (inst.app.routes as { method: string; path: string }[]).filter((r) => !r.path.includes("*"));
 
+const secrets = [person.qrCode, person.email, person.phone as string, person.notes as string];
+
+/** Fails when the answer names a seeded secret the caller did not send itself. */
+function assertNoSecret(text: string, sent: string, what: string) {
+  // What the caller sent (a code in the path, echoed in an error) is not a leak.
+  for (const secret of secrets.filter((s) => !sent.includes(s))) {
+    if (text.includes(secret)) throw new Error(`${what} answered with "${secret}"`);
+  }
+}
+
+/** The same route spelled the ways a router may still match it. */
+const spellings = (path: string) => {
+  const [bare = "", query] = path.split("?");
+  const q = query ? `?${query}` : "";
+  return [path, `${bare}/${q}`, `/${bare}${q}`, `${bare.replace(/\.csv$/, "%2Ecsv")}${q}`];
+};
+
 test("no answer to a viewer or a scanner carries a badge code, an e-mail or a phone", async () => {
-  const secrets = [person.qrCode, person.email, person.phone as string, person.notes as string];
   const reads = routes().filter((r) => r.method === "GET");
   expect(reads.length).toBeGreaterThan(30);
   for (const role of ["viewer", "scanner"] as const) {
     let answered = 0;
     for (const route of reads) {
-      const path = fill(route.path);
-      const response = await inst.app.handle(
-        new Request(`http://test.local${path}`, {
-          headers: { authorization: `Bearer ${await inst.tokenFor(role)}` },
-        }),
-      );
-      const text = await response.text();
-      if (response.status === 200) answered++;
-      // What the caller sent (a code in the path, echoed in an error) is not a leak.
-      for (const secret of secrets.filter((s) => !path.includes(s))) {
-        if (text.includes(secret)) throw new Error(`${role} GET ${route.path} answered with "${secret}"`);
+      for (const path of spellings(fill(route.path))) {
+        const response = await inst.app.handle(
+          new Request(`http://test.local${path}`, {
+            headers: { authorization: `Bearer ${await inst.tokenFor(role)}` },
+          }),
+        );
+        if (response.status === 200 && path === fill(route.path)) answered++;
+        assertNoSecret(await response.text(), path, `${role} GET ${path}`);
       }
     }
     // The walk reads real data, not a wall of refusals.
     expect(answered).toBeGreaterThan(role === "viewer" ? 15 : 20);
   }
+});
+
+test("the door's own answers to a scanner name the person without their contact data", async () => {
+  const token = await inst.tokenFor("scanner");
+  const sessionId = ids.sessionId as string;
+  const asks: [string, string, Record<string, unknown>][] = [
+    ["POST", "/api/v1/scan", { qrCode: person.qrCode, sessionId }],
+    ["POST", "/api/v1/checkin/verify-qr", { qrCode: person.qrCode, sessionId }],
+    ["POST", "/api/v1/checkin/decline", { participantId: ids.participantId, sessionId, reason: "test" }],
+    ["POST", "/api/v1/checkin/accept", { participantId: ids.participantId, sessionId }],
+  ];
+  for (const [method, path, body] of asks) {
+    const response = await inst.app.handle(
+      new Request(`http://test.local${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        body: JSON.stringify(body),
+      }),
+    );
+    const text = await response.text();
+    expect(response.status).toBeLessThan(500);
+    expect(text).toContain(person.name);
+    assertNoSecret(text, JSON.stringify(body), `scanner ${method} ${path}`);
+  }
+  const search = await inst.app.handle(
+    new Request(`http://test.local/scan/${sessionId}/search?q=${encodeURIComponent(person.name)}`, {
+      headers: { authorization: `Bearer ${token}` },
+    }),
+  );
+  const found = await search.text();
+  expect(found).toContain(person.name);
+  assertNoSecret(found, "", "scanner door search");
 });
 
 test("every write refuses a viewer, and those not at the door refuse a scanner", async () => {

@@ -2,15 +2,17 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { join } from "node:path";
 import { type Cluster, startCluster } from "../../../deploy/local/cluster";
 import { freePort, instanceEnv, TEST_LOGS } from "../../helpers/env";
+import { createUser, openDb } from "../../helpers/fixtures";
 
 let cluster: Cluster;
+const env = instanceEnv("cluster");
 
 beforeAll(async () => {
   cluster = await startCluster({
     ports: [await freePort(), await freePort()],
     nginxPort: await freePort(),
     dir: join(TEST_LOGS, "cluster"),
-    env: instanceEnv("cluster"),
+    env,
   });
 });
 afterAll(() => cluster.stop());
@@ -34,6 +36,21 @@ test("metrics are not served through Nginx, only by each instance on loopback", 
   const direct = await fetch(`${cluster.instances[0]?.url}/metrics`);
   expect(direct.status).toBe(200);
   expect(await direct.text()).toContain("http_requests_total");
+});
+
+test("a browser signs in through Nginx on its own port (the Host it sent reaches the instance)", async () => {
+  const { client, db } = await openDb(env.MONGODB_DB as string);
+  const account = await createUser(db, "viewer", "nginx-signin@example.org");
+  await client.close();
+  const response = await fetch(`${cluster.url}/login`, {
+    method: "POST",
+    redirect: "manual",
+    headers: { "content-type": "application/x-www-form-urlencoded", origin: cluster.url },
+    body: new URLSearchParams({ ...account, next: "/live" }),
+  });
+  expect(response.status).toBe(303);
+  expect(response.headers.get("location")).toBe("/live");
+  expect(response.headers.get("set-cookie")).toContain("checkin_session=");
 });
 
 test("SIGTERM to one instance during a request stream loses no request, and it exits 0", async () => {
