@@ -1,6 +1,16 @@
 // Every htmx request made with the session cookie carries the CSRF token (double
 // submit: the server compares this header with the checkin_csrf cookie).
 (() => {
+  // What scripts write themselves, in the page's language: the server puts the words in a
+  // data block (#script-words), and say() looks an English text up in them (the door script too).
+  let words;
+  const say = (text, params = {}) => {
+    words ??= JSON.parse(document.getElementById("script-words")?.textContent ?? "{}");
+    return (words[text] ?? text).replace(/\{(\w+)\}/g, (whole, name) =>
+      name in params ? String(params[name]) : whole,
+    );
+  };
+  window.checkinSay = say;
   const csrf = () => /(?:^|;\s*)checkin_csrf=([^;]+)/.exec(document.cookie)?.[1];
   document.addEventListener("htmx:config:request", (event) => {
     const request = event.detail?.ctx?.request;
@@ -30,12 +40,12 @@
       if (!e.lengthComputable || !bar) return;
       const percent = Math.round((e.loaded / e.total) * 100);
       bar.value = percent;
-      show(`Uploading… ${percent}%`);
+      show(say("Uploading… {percent}%", { percent }));
     });
     // Once the bytes are sent the server imports them: the bar has no figure to show then.
     xhr.upload.addEventListener("load", () => {
       bar?.removeAttribute("value");
-      show("Importing…");
+      show(say("Importing…"));
     });
     const finish = (text) => {
       if (bar) bar.hidden = true;
@@ -49,22 +59,24 @@
       if (!last || !bar) return;
       const [done, total] = [Number(last[1]), Number(last[2])];
       bar.value = total > 0 ? Math.round((done / total) * 100) : 100;
-      show(`Importing… ${done} of ${total} rows written`);
+      show(say("Importing… {done} of {total} rows written", { done, total }));
     });
     xhr.addEventListener("load", () => {
       if (target) target.innerHTML = xhr.responseText.replace(MARK, "");
-      finish(xhr.status < 400 ? "Done" : `Refused (HTTP ${xhr.status})`);
+      finish(xhr.status < 400 ? say("Done") : say("Refused (HTTP {status})", { status: xhr.status }));
     });
-    xhr.addEventListener("error", () => finish("The upload failed: the server could not be reached"));
-    xhr.addEventListener("abort", () => finish("The upload was cancelled"));
-    xhr.addEventListener("timeout", () => finish("The upload took too long; try again or split the file"));
+    xhr.addEventListener("error", () => finish(say("The upload failed: the server could not be reached")));
+    xhr.addEventListener("abort", () => finish(say("The upload was cancelled")));
+    xhr.addEventListener("timeout", () =>
+      finish(say("The upload took too long; try again or split the file")),
+    );
     xhr.timeout = 300000;
     if (bar) {
       bar.hidden = false;
       bar.value = 0;
     }
     if (button) button.disabled = true;
-    show("Uploading… 0%");
+    show(say("Uploading… {percent}%", { percent: 0 }));
     xhr.send(new FormData(form));
   });
 })();

@@ -9,6 +9,14 @@ const door = () => {
   const root = document.querySelector(".scanner");
   if (!root) return;
   const SESSION = root.dataset.session;
+  // What this script writes, in the page's language (app.js reads the page's words).
+  const say = window.checkinSay;
+  const clock = new Intl.DateTimeFormat(document.documentElement.lang === "fr" ? "fr-FR" : "en-GB", {
+    hour: "2-digit",
+    minute: "2-digit",
+    hourCycle: "h23",
+    ...(root.dataset.zone ? { timeZone: root.dataset.zone } : {}),
+  });
   const STAFF = root.dataset.staff ?? "";
   const UNDO_SECONDS = Number(root.dataset.undoSeconds ?? 60);
   const DOUBLE_TAP_MS = 3000;
@@ -27,11 +35,11 @@ const door = () => {
   const device = () => localStorage.getItem(DEVICE_KEY) ?? "";
   const showDevice = () => {
     const label = $("#device-label");
-    if (label) label.textContent = device() || "not named";
+    if (label) label.textContent = device() || say("not named");
   };
   document.addEventListener("click", (event) => {
     if (event.target?.id !== "device-rename") return;
-    const name = prompt("Name this device (for example: Door A, left)", device());
+    const name = prompt(say("Name this device (for example: Door A, left)"), device());
     if (name !== null) localStorage.setItem(DEVICE_KEY, name.trim().slice(0, 120));
     showDevice();
   });
@@ -76,14 +84,14 @@ const door = () => {
     if (!el) return;
     const waiting = await (await dbReady).count("queue");
     const words = {
-      online: "Online",
-      offline: "Offline: scans are queued on this device",
-      syncing: "Syncing…",
-      signin: "Signed out: sign in again to send the queued scans",
+      online: say("Online"),
+      offline: say("Offline: scans are queued on this device"),
+      syncing: say("Syncing…"),
+      signin: say("Signed out: sign in again to send the queued scans"),
     };
     el.className = `door-status ${state}`;
     el.querySelector(".state").textContent = words[state] ?? state;
-    el.querySelector(".waiting").textContent = `${waiting} waiting`;
+    el.querySelector(".waiting").textContent = say("{n} waiting", { n: waiting });
     el.dataset.waiting = String(waiting);
   }
   const setState = (next) => {
@@ -130,32 +138,41 @@ const door = () => {
       .replace(/=+$/, "")
       .slice(0, 22);
   }
-  const time = (iso) => new Date(iso).toTimeString().slice(0, 5);
+  /** A time on the event's clock, as the page's language writes it. */
+  const time = (iso) => clock.format(new Date(iso));
 
   /** The device's own verdict: as of the last snapshot, plus what it queued since. */
   async function decideLocally(item, queued) {
     if (!snapshot)
-      return { reason: "unknown", name: "", words: "No list of this session on this device yet" };
-    const asOf = `as of ${time(snapshot.at)}`;
+      return { reason: "unknown", name: "", words: say("No list of this session on this device yet") };
+    const asOf = { time: time(snapshot.at) };
     const hash = (await codeHash(item.code)) ?? "";
     const person = index.get(hash) ?? index.get((await codeHash(item.code.toUpperCase())) ?? "");
-    if (!person) return { reason: "unknown", name: "", words: `Badge not in this device's list (${asOf})` };
+    if (!person)
+      return {
+        reason: "unknown",
+        name: "",
+        words: say("Badge not in this device's list (as of {time})", asOf),
+      };
     const mine = queued.filter((q) => q.code === item.code);
     const where = mine.length ? (mine.at(-1).direction === "exit" ? "out" : "in") : person.where;
     const name = person.name;
     if (item.direction === "exit")
       return where === "in"
-        ? { reason: "left", name, words: "Exit noted" }
-        : { reason: "not_in", name, words: `Not inside (${asOf})` };
+        ? { reason: "left", name, words: say("Exit noted") }
+        : { reason: "not_in", name, words: say("Not inside (as of {time})", asOf) };
     const session = snapshot.session;
-    if (session.status !== "open") return { reason: "session_not_open", name, words: "Session is not open" };
-    if (where === "in") return { reason: "already_checked_in", name, words: `Already in (${asOf})` };
-    if (where === "out") return { reason: "reentry", name, words: "Re-entry" };
+    if (session.status !== "open")
+      return { reason: "session_not_open", name, words: say("Session is not open") };
+    if (where === "in")
+      return { reason: "already_checked_in", name, words: say("Already in (as of {time})", asOf) };
+    if (where === "out") return { reason: "reentry", name, words: say("Re-entry") };
     const admitted = snapshot.count + queued.filter((q) => q.provisional === "ok").length;
     if (session.capacityEnforced && session.capacity > 0 && admitted >= session.capacity)
-      return { reason: "session_full", name, words: `Room looks full (${asOf})` };
-    if (person.registration === "confirmed") return { reason: "ok", name, words: `Registered (${asOf})` };
-    return { reason: "not_registered", name, words: `Not registered (${asOf})` };
+      return { reason: "session_full", name, words: say("Room looks full (as of {time})", asOf) };
+    if (person.registration === "confirmed")
+      return { reason: "ok", name, words: say("Registered (as of {time})", asOf) };
+    return { reason: "not_registered", name, words: say("Not registered (as of {time})", asOf) };
   }
 
   // --- Verdicts on screen. ---
@@ -257,9 +274,9 @@ const door = () => {
       showLocal(
         "grey",
         "already",
-        "= Already scanned here",
+        `= ${say("Already scanned here")}`,
         twin.name,
-        `Waiting to sync since ${time(twin.scannedAt)}`,
+        say("Waiting to sync since {time}", { time: time(twin.scannedAt) }),
       );
       return;
     }
@@ -272,11 +289,13 @@ const door = () => {
       showLocal(
         "red",
         "error",
-        "✕ NOT SAVED",
+        `✕ ${say("NOT SAVED")}`,
         local.name,
         full
-          ? "This device's storage is full: the scan was not queued. Note the badge and admit by hand."
-          : `The scan could not be stored on this device (${error?.message ?? error}). Note the badge.`,
+          ? say("This device's storage is full: the scan was not queued. Note the badge and admit by hand.")
+          : say("The scan could not be stored on this device ({error}). Note the badge.", {
+              error: error?.message ?? error,
+            }),
       );
       return;
     }
@@ -288,9 +307,9 @@ const door = () => {
     showLocal(
       "queued",
       "queued",
-      "◷ Queued — offline",
+      `◷ ${say("Queued — offline")}`,
       local?.name || item.name || item.code,
-      local ? local.words : "Already queued",
+      local ? local.words : say("Already queued"),
     );
   }
 
@@ -327,7 +346,14 @@ const door = () => {
         const li = document.createElement("li");
         li.className = r.differs ? "differs" : "";
         li.dataset.final = r.final ?? "";
-        li.textContent = `${time(r.scannedAt)} ${r.name || r.code} (${r.direction}) · door said: ${r.words} · server: ${r.message}${r.differs ? " · DIFFERS" : ""}`;
+        const line = say("{time} {who} ({direction}) · door said: {words} · server: {answer}", {
+          time: time(r.scannedAt),
+          who: r.name || r.code,
+          direction: r.direction === "exit" ? say("exit") : say("entry"),
+          words: r.words,
+          answer: r.message,
+        });
+        li.textContent = r.differs ? `${line} · ${say("DIFFERS")}` : line;
         return li;
       }),
     );
@@ -548,7 +574,7 @@ const door = () => {
   document.addEventListener("click", (event) => {
     if (event.target?.id !== "camera-toggle") return;
     if (stream) stopCamera();
-    else startCamera().catch((error) => alert(`Camera unavailable: ${error.message}`));
+    else startCamera().catch((error) => alert(say("Camera unavailable: {error}", { error: error.message })));
   });
 };
 // Loaded in the head: the door is set up once the page below it exists.

@@ -11,8 +11,10 @@ import { badgeRoutes } from "./badges/routes";
 import { checkinRoutes } from "./checkin/routes";
 import type { CheckinService } from "./checkin/service";
 import { healthRoutes } from "./health/routes";
-import { AppError, errorEnvelope, type FieldError } from "./http/errors";
+import { AppError, asPhrase, errorEnvelope, type FieldError, type Words } from "./http/errors";
 import { refuseControlCharacters } from "./http/input";
+import { type Phrase, phrase, say } from "./i18n/locale";
+import { languageRoutes } from "./i18n/routes";
 import { importRoutes } from "./imports/routes";
 import { isDatabaseUnreachable } from "./infra/mongo";
 import type { Bus } from "./live/bus";
@@ -31,6 +33,7 @@ import { sessionRoutes } from "./sessions/routes";
 import { settingsPage } from "./settings/page";
 import { type Settings, settingsApi } from "./settings/settings";
 import { html } from "./web/html";
+import { localeOf } from "./web/reader";
 
 interface RequestInfo {
   id: string;
@@ -53,14 +56,15 @@ const SECURITY_HEADERS = {
 
 /** Validation messages name the field first, as existing clients expect (`field` is the first word). */
 function fieldErrors(error: ValidationError): FieldError[] {
-  const byField = new Map<string, string>();
+  const byField = new Map<string, Phrase>();
   for (const issue of error.all) {
     const path = "path" in issue && issue.path ? issue.path.replace(/^\//, "").replaceAll("/", ".") : "";
     const field = path || "body";
     const summary = "summary" in issue && issue.summary ? issue.summary : issue.message;
+    // The validator's own words stay English (clients match them); the frame is translated.
     const text = /should not be provided/.test(summary)
-      ? `property ${field} should not exist`
-      : `${field} ${summary.replace(/^Property '[^']*' /, "")}`;
+      ? phrase("property {field} should not exist", { field })
+      : phrase("{field} {problem}", { field, problem: summary.replace(/^Property '[^']*' /, "") });
     if (!byField.has(field)) byField.set(field, text);
   }
   return [...byField].map(([field, message]) => ({ field, message }));
@@ -99,39 +103,45 @@ function answerError(
   },
 ) {
   let status: number;
-  let message: string;
+  let words: Words;
   let errors: FieldError[] | undefined;
   if (error instanceof AppError) {
     status = error.status;
-    message = error.message;
+    words = error.phrase;
     errors = error.errors;
     Object.assign(set.headers, error.headers ?? {});
   } else if (code === "VALIDATION" && error instanceof ValidationError) {
     status = 400;
-    message = "Validation failed";
+    words = "Validation failed";
     errors = fieldErrors(error);
   } else if (isDatabaseUnreachable(error)) {
     status = 503;
-    message = "The database cannot be reached right now; nothing was recorded. Try again in a few seconds.";
+    words = "The database cannot be reached right now; nothing was recorded. Try again in a few seconds.";
     Object.assign(set.headers, { "Retry-After": "2" });
     rt.log.warn({ err: String(error), reqId: requests.get(request)?.id }, "database unreachable");
   } else if (code === "NOT_FOUND") {
     status = 404;
-    message = `No route for ${request.method} ${new URL(request.url).pathname}`;
+    words = phrase("No route for {method} {path}", {
+      method: request.method,
+      path: new URL(request.url).pathname,
+    });
   } else if (code === "PARSE") {
     status = 400;
-    message = "The request body could not be read: send valid JSON or form data";
+    words = "The request body could not be read: send valid JSON or form data";
   } else {
     status = 500;
-    message = "Something went wrong on our side; the error was logged";
+    words = "Something went wrong on our side; the error was logged";
     rt.log.error({ err: error, reqId: requests.get(request)?.id }, "unhandled error");
   }
   set.status = status;
+  const locale = localeOf(request);
+  const message = say(locale, asPhrase(words));
   const path = new URL(request.url).pathname;
-  if (path.startsWith("/api/") || path === "/metrics") return errorEnvelope(request, status, message, errors);
+  if (path.startsWith("/api/") || path === "/metrics")
+    return errorEnvelope(request, status, message, errors, locale);
   // Pages and htmx fragments get a panel a person can read (htmx 4 swaps error responses).
-  const detail = errors?.map((e) => e.message).join("; ");
-  return html(ErrorPanel({ message: detail ? `${message}: ${detail}` : message }) as string, status);
+  const detail = errors?.map((e) => say(locale, e.message)).join("; ");
+  return html(request, () => ErrorPanel({ message: detail ? `${message}: ${detail}` : message }), status);
 }
 
 export function createApp(rt: Runtime, parts: AppParts) {
@@ -201,6 +211,7 @@ export function createApp(rt: Runtime, parts: AppParts) {
       .use(auditPlugin(rt))
       .use(authPlugin(rt, parts.sessions, parts.tokens, parts.accounts))
       .use(authRoutes(rt, parts.sessions, parts.tokens))
+      .use(languageRoutes)
       .use(accountRoutes(rt, parts.accounts))
       .use(adminLogRoutes(rt))
       .use(healthRoutes(rt))

@@ -1,11 +1,24 @@
 import type { AdminLogDoc } from "../src/audit/log";
 import { ADMIN_LOG } from "../src/audit/paths";
-import { wallClock } from "../src/time/zone";
+import type { Text } from "../src/i18n/locale";
 import { withQuery } from "../src/web/paths";
-import { zoneName } from "./components";
+import { t, tAttr } from "../src/web/reader";
+import { fmtDateTime, zoneName } from "./components";
 import { Layout } from "./layout";
 
 const summary = (doc: unknown) => (doc ? JSON.stringify(doc).slice(0, 300) : "—");
+
+/** What a change was made to, as the filter offers it ("" for anything). */
+const COLLECTIONS: [string, Text][] = [
+  ["", "anything"],
+  ["sessions", "sessions"],
+  ["participants", "participants"],
+  ["registrations", "registrations"],
+  ["checkins", "check-ins"],
+  ["users", "staff accounts"],
+  ["api_tokens", "API tokens"],
+  ["settings", "settings"],
+];
 
 /** The audit of staff changes: newest first, filtered by who and by what. */
 export function AdminLogPage(props: {
@@ -19,53 +32,48 @@ export function AdminLogPage(props: {
   const query = (page: number) =>
     `/admin/log?${new URLSearchParams({ who: props.who, collection: props.collection, page: String(page) })}`;
   return (
-    <Layout title="Admin log">
-      <h1>Admin log</h1>
+    <Layout title={tAttr("Admin log")}>
+      <h1>{t("Admin log")}</h1>
       <form method="get" action={ADMIN_LOG.page()} class="filters">
         <label>
-          Who
+          {t("Who")}
           <input name="who" value={props.who} maxlength="200" />
         </label>
         <label>
-          What
+          {t("What")}
           <select name="collection">
-            {[
-              "",
-              "sessions",
-              "participants",
-              "registrations",
-              "checkins",
-              "users",
-              "api_tokens",
-              "settings",
-            ].map((name) => (
-              <option value={name} selected={props.collection === name} safe>
-                {name || "anything"}
+            {COLLECTIONS.map(([name, label]) => (
+              <option value={name} selected={props.collection === name}>
+                {t(label)}
               </option>
             ))}
           </select>
         </label>
-        <button type="submit">Filter</button>
-        <a href={withQuery(ADMIN_LOG.csv(), { who: props.who, collection: props.collection })}>CSV</a>
+        <button type="submit">{t("Filter")}</button>
+        <a href={withQuery(ADMIN_LOG.csv(), { who: props.who, collection: props.collection })}>
+          {t("Download CSV")}
+        </a>
       </form>
-      <p class="meta" safe>{`${props.total} changes`}</p>
+      <p class="meta">{t("{n} {n|change|changes}", { n: props.total })}</p>
       <div class="table-scroll">
         <table class="overview" tabindex="0">
           <thead>
             <tr>
-              <th safe>{`When (${zoneName()})`}</th>
-              <th>Who</th>
-              <th>What</th>
-              <th>Before</th>
-              <th>After</th>
+              <th>{t("When ({zone})", { zone: zoneName() })}</th>
+              <th>{t("Who")}</th>
+              <th>{t("What")}</th>
+              <th>{t("Before")}</th>
+              <th>{t("After")}</th>
             </tr>
           </thead>
           <tbody>
             {props.entries.map((e) => (
               <tr>
-                <td safe>{wallClock(e.at).replace("T", " ")}</td>
-                <td safe>{`${e.by.name} (${e.by.kind})`}</td>
-                <td safe>{`${e.method} ${e.path}`}</td>
+                <td safe>{fmtDateTime(e.at)}</td>
+                <td safe>{`${e.by.name} (${e.by.kind === "token" ? tAttr("token") : tAttr("account")})`}</td>
+                <td>
+                  <code safe>{`${e.method} ${e.path}`}</code>
+                </td>
                 <td>
                   <code safe>{summary(e.before)}</code>
                 </td>
@@ -78,9 +86,9 @@ export function AdminLogPage(props: {
         </table>
       </div>
       <nav class="pager">
-        {props.page > 1 ? <a href={query(props.page - 1)}>Newer</a> : ""}
-        <span safe>{`Page ${props.page} of ${props.pages}`}</span>
-        {props.page < props.pages ? <a href={query(props.page + 1)}>Older</a> : ""}
+        {props.page > 1 ? <a href={query(props.page - 1)}>{t("Newer")}</a> : ""}
+        <span>{t("Page {page} of {pages}", { page: props.page, pages: props.pages })}</span>
+        {props.page < props.pages ? <a href={query(props.page + 1)}>{t("Older")}</a> : ""}
       </nav>
     </Layout>
   );

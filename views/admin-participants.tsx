@@ -6,6 +6,7 @@ import type { ParticipantDoc } from "../src/participants/repo";
 import { REGISTRATION_PAGES } from "../src/registrations/paths";
 import type { PageOf } from "../src/web/paging";
 import { withQuery } from "../src/web/paths";
+import { t, tAttr } from "../src/web/reader";
 import { DeleteButton, EditButton, EditRow, FieldErrors, fmtDateTime, listLink, Pager } from "./components";
 import { Layout } from "./layout";
 
@@ -28,15 +29,15 @@ export function ParticipantRow(props: { p: ParticipantDoc }) {
           <code safe>{p.qrCode}</code>
         </a>
       </td>
-      <td>{p.isActive ? "active" : "deactivated"}</td>
+      <td>{p.isActive ? t("active") : t("deactivated")}</td>
       <td class="row-actions">
         <EditButton url={PARTICIPANT_PAGES.edit({ id })} row={rowId(id)} />
-        <a href={withQuery(REGISTRATION_PAGES.list(), { participantId: id })}>Sessions</a>
-        <a href={PARTICIPANT_PAGES.checkIns({ id })}>Check-ins</a>
+        <a href={withQuery(REGISTRATION_PAGES.list(), { participantId: id })}>{t("Sessions")}</a>
+        <a href={PARTICIPANT_PAGES.checkIns({ id })}>{t("Check-ins")}</a>
         <DeleteButton
           url={PARTICIPANT_PAGES.one({ id })}
           row={rowId(id)}
-          confirm={`Delete ${p.name} with their registrations and check-ins?`}
+          confirm={tAttr("Delete {name} with their registrations and check-ins?", { name: p.name })}
         />
       </td>
     </tr>
@@ -60,37 +61,37 @@ export function ParticipantForm(props: {
       hx-target={editing ? `#${rowId(props.id as string)}` : "#new-participant"}
       hx-swap="outerHTML"
     >
-      {editing ? "" : <h2>New participant</h2>}
+      {editing ? "" : <h2>{t("New participant")}</h2>}
       <label>
-        Name <input name="name" required maxlength="200" value={v.name ?? ""} />
+        {t("Name")} <input name="name" required maxlength="200" value={v.name ?? ""} />
         <FieldErrors errors={errors} field="name" />
       </label>
       <label>
-        Email <input type="email" name="email" required maxlength="254" value={v.email ?? ""} />
+        {t("Email")} <input type="email" name="email" required maxlength="254" value={v.email ?? ""} />
         <FieldErrors errors={errors} field="email" />
       </label>
       <label>
-        Organization <input name="organization" maxlength="200" value={v.organization ?? ""} />
+        {t("Organization")} <input name="organization" maxlength="200" value={v.organization ?? ""} />
       </label>
       <label>
-        Phone <input name="phone" maxlength="50" value={v.phone ?? ""} />
+        {t("Phone")} <input name="phone" maxlength="50" value={v.phone ?? ""} />
       </label>
       <label>
-        Note for the door (shown on the verdict: accessibility, dietary)
+        {t("Note for the door (shown on the verdict: accessibility, dietary)")}
         <input name="doorNote" maxlength="200" value={v.doorNote ?? ""} />
       </label>
       {editing ? (
         <label>
-          <input type="checkbox" name="isActive" value="on" checked={v.isActive === "on"} /> Active (a
-          deactivated badge is declined at the door)
+          <input type="checkbox" name="isActive" value="on" checked={v.isActive === "on"} />{" "}
+          {t("Active (a deactivated badge is declined at the door)")}
         </label>
       ) : (
         ""
       )}
-      <button type="submit">{editing ? "Save" : "Create"}</button>
+      <button type="submit">{editing ? t("Save") : t("Create")}</button>
       {editing ? (
         <a href={PARTICIPANT_PAGES.list()} class="secondary">
-          Cancel
+          {t("Cancel")}
         </a>
       ) : (
         ""
@@ -126,24 +127,24 @@ export function CheckInTable(props: { participantId: string; rows: CheckInRow[] 
     <table class="overview" tabindex="0" id="participant-checkins">
       <thead>
         <tr>
-          <th>Session</th>
-          <th>Checked in</th>
-          <th>Now</th>
-          <th>By, device</th>
+          <th>{t("Session")}</th>
+          <th>{t("Checked in")}</th>
+          <th>{t("Now")}</th>
+          <th>{t("By, device")}</th>
           <th></th>
         </tr>
       </thead>
       <tbody>
         {props.rows.length === 0 ? (
           <tr>
-            <td colspan="5">No check-ins.</td>
+            <td colspan="5">{t("No check-ins.")}</td>
           </tr>
         ) : (
           props.rows.map(({ doc, session }) => (
             <tr>
               <td safe>{session}</td>
-              <td safe>{`${fmtDateTime(doc.checkInTime)}${doc.isLate ? " · late" : ""}`}</td>
-              <td>{doc.checkedOutAt ? "left" : "inside"}</td>
+              <td safe>{`${fmtDateTime(doc.checkInTime)}${doc.isLate ? ` · ${tAttr("late")}` : ""}`}</td>
+              <td>{doc.checkedOutAt ? t("left") : t("inside")}</td>
               <td safe>{[doc.checkedInBy, doc.device].filter(Boolean).join(" · ")}</td>
               <td>
                 <button
@@ -155,9 +156,11 @@ export function CheckInTable(props: { participantId: string; rows: CheckInRow[] 
                   })}
                   hx-target="#participant-checkins"
                   hx-swap="outerHTML"
-                  hx-confirm={`Undo this check-in to ${session}? The seat and the count are freed.`}
+                  hx-confirm={tAttr("Undo this check-in to {session}? The seat and the count are freed.", {
+                    session,
+                  })}
                 >
-                  Undo
+                  {t("Undo")}
                 </button>
               </td>
             </tr>
@@ -171,14 +174,14 @@ export function CheckInTable(props: { participantId: string; rows: CheckInRow[] 
 export function ParticipantCheckIns(props: { participant: ParticipantDoc; rows: CheckInRow[] }) {
   const { participant } = props;
   return (
-    <Layout title={`Check-ins · ${participant.name}`}>
+    <Layout title={tAttr("Check-ins · {name}", { name: participant.name })}>
       <h1 safe>{participant.name}</h1>
       <p class="meta" safe>
         {[participant.organization, participant.email].filter(Boolean).join(" · ")}
       </p>
       <CheckInTable participantId={String(participant._id)} rows={props.rows} />
       <p>
-        <a href={PARTICIPANT_PAGES.list()}>All participants</a>
+        <a href={PARTICIPANT_PAGES.list()}>{t("All participants")}</a>
       </p>
     </Layout>
   );
@@ -187,21 +190,21 @@ export function ParticipantCheckIns(props: { participant: ParticipantDoc; rows: 
 export function AdminParticipantsPage(props: { list: PageOf<ParticipantDoc>; search: string }) {
   const href = listLink("/admin/participants", { search: props.search });
   return (
-    <Layout title="Participants">
-      <h1>Participants</h1>
+    <Layout title={tAttr("Participants")}>
+      <h1>{t("Participants")}</h1>
       <form method="get" action={PARTICIPANT_PAGES.list()} class="filters">
         <label>
-          Search <input type="search" name="search" value={props.search} maxlength="200" />
+          {t("Search")} <input type="search" name="search" value={props.search} maxlength="200" />
         </label>
-        <button type="submit">Search</button>
+        <button type="submit">{t("Search")}</button>
       </form>
       <table class="overview" tabindex="0">
         <thead>
           <tr>
-            <th>Name</th>
-            <th>Organization</th>
-            <th>Badge</th>
-            <th>State</th>
+            <th>{t("Name")}</th>
+            <th>{t("Organization")}</th>
+            <th>{t("Badge")}</th>
+            <th>{t("State")}</th>
             <th></th>
           </tr>
         </thead>

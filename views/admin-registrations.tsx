@@ -1,11 +1,12 @@
-import type { ParticipantDoc } from "../src/participants/repo";
+import type { Text } from "../src/i18n/locale";
 import { REGISTRATION_PAGES } from "../src/registrations/paths";
 import type { RegistrationDoc } from "../src/registrations/repo";
 import { REGISTRATION_STATUSES } from "../src/registrations/repo";
 import type { SessionDoc } from "../src/sessions/repo";
 import type { Joined } from "../src/web/join";
 import type { PageOf } from "../src/web/paging";
-import { DeleteButton, fmtDateTime, listLink, Pager, zoneName } from "./components";
+import { t, tAttr } from "../src/web/reader";
+import { DeleteButton, fmtDateTime, listLink, Pager, registrationWord, zoneName } from "./components";
 import { UploadForm } from "./import";
 import { Layout } from "./layout";
 
@@ -30,10 +31,10 @@ function StatusSelect(props: {
 }) {
   return (
     <select name={props.name} id={props.id} {...(props.attrs ?? {})}>
-      {props.any ? <option value="">any</option> : ""}
+      {props.any ? <option value="">{t("any")}</option> : ""}
       {REGISTRATION_STATUSES.map((status) => (
-        <option value={status} selected={props.selected === status}>
-          {status}
+        <option value={status} selected={props.selected === status} safe>
+          {registrationWord(status)}
         </option>
       ))}
     </select>
@@ -44,17 +45,15 @@ function SessionSelect(props: {
   id: string;
   sessions: SessionDoc[];
   selected?: string;
-  empty: string;
+  empty: Text;
   required?: boolean;
 }) {
   return (
     <select name="session" id={props.id} required={props.required}>
-      <option value="" safe>
-        {props.empty}
-      </option>
+      <option value="">{t(props.empty)}</option>
       {props.sessions.map((s) => (
         <option value={String(s._id)} selected={props.selected === String(s._id)} safe>
-          {`${s.name} (day ${s.day}${s.location ? `, ${s.location}` : ""})`}
+          {`${s.name} (${tAttr("day {day}", { day: s.day })}${s.location ? `, ${s.location}` : ""})`}
         </option>
       ))}
     </select>
@@ -67,12 +66,12 @@ export function RegistrationRow(props: RegistrationView) {
   return (
     <tr id={rowId(id)}>
       <td>
-        <span safe>{p?.name ?? "(deleted participant)"}</span>
+        <span safe>{p?.name ?? tAttr("(deleted participant)")}</span>
         <div class="meta" safe>
           {p?.email ?? ""}
         </div>
       </td>
-      <td safe>{s?.name ?? "(deleted session)"}</td>
+      <td safe>{s?.name ?? tAttr("(deleted session)")}</td>
       <td>
         <StatusSelect
           name="status"
@@ -82,7 +81,7 @@ export function RegistrationRow(props: RegistrationView) {
             "hx-trigger": "change",
             "hx-target": `#${rowId(id)}`,
             "hx-swap": "outerHTML",
-            "aria-label": "Status",
+            "aria-label": tAttr("Status"),
           }}
         />
       </td>
@@ -91,7 +90,10 @@ export function RegistrationRow(props: RegistrationView) {
         <DeleteButton
           url={REGISTRATION_PAGES.one({ id })}
           row={rowId(id)}
-          confirm={`Remove ${p?.name ?? "this person"} from "${s?.name ?? "this session"}"?`}
+          confirm={tAttr('Remove {name} from "{session}"?', {
+            name: p?.name ?? tAttr("this person"),
+            session: s?.name ?? tAttr("this session"),
+          })}
         />
       </td>
     </tr>
@@ -107,14 +109,15 @@ export function AdminRegistrationsPage(props: {
   const { filters } = props;
   const href = listLink("/admin/registrations", { ...filters });
   return (
-    <Layout title="Registrations">
-      <h1>Registrations</h1>
+    <Layout title={tAttr("Registrations")}>
+      <h1>{t("Registrations")}</h1>
       <form method="get" action={REGISTRATION_PAGES.list()} class="filters">
         <label>
-          Participant <input type="search" name="participant" value={filters.participant} maxlength="254" />
+          {t("Participant")}{" "}
+          <input type="search" name="participant" value={filters.participant} maxlength="254" />
         </label>
         <label for="filter-session">
-          Session{" "}
+          {t("Session")}{" "}
           <SessionSelect
             id="filter-session"
             sessions={props.sessions}
@@ -123,17 +126,17 @@ export function AdminRegistrationsPage(props: {
           />
         </label>
         <label for="filter-status">
-          Status <StatusSelect name="status" id="filter-status" selected={filters.status} any />
+          {t("Status")} <StatusSelect name="status" id="filter-status" selected={filters.status} any />
         </label>
-        <button type="submit">Filter</button>
+        <button type="submit">{t("Filter")}</button>
       </form>
       <table class="overview" tabindex="0">
         <thead>
           <tr>
-            <th>Participant</th>
-            <th>Session</th>
-            <th>Status</th>
-            <th safe>{`Registered (${zoneName()})`}</th>
+            <th>{t("Participant")}</th>
+            <th>{t("Session")}</th>
+            <th>{t("Status")}</th>
+            <th>{t("Registered ({zone})", { zone: zoneName() })}</th>
             <th></th>
           </tr>
         </thead>
@@ -150,9 +153,9 @@ export function AdminRegistrationsPage(props: {
         hx-target="#assign-result"
         hx-swap="innerHTML"
       >
-        <h2>Register people in bulk</h2>
+        <h2>{t("Register people in bulk")}</h2>
         <label for="assign-session">
-          Session{" "}
+          {t("Session")}{" "}
           <SessionSelect
             id="assign-session"
             sessions={props.sessions}
@@ -162,24 +165,25 @@ export function AdminRegistrationsPage(props: {
           />
         </label>
         <label for="assign-status">
-          Status <StatusSelect name="status" id="assign-status" selected="confirmed" />
+          {t("Status")} <StatusSelect name="status" id="assign-status" selected="confirmed" />
         </label>
         <label>
-          Emails or badge codes, one per line
+          {t("Emails or badge codes, one per line")}
           <textarea name="people" rows="6" required maxlength="200000"></textarea>
         </label>
-        <button type="submit">Register</button>
+        <button type="submit">{t("Register")}</button>
       </form>
       <div id="assign-result"></div>
-      <h2>Import registrations</h2>
+      <h2>{t("Import registrations")}</h2>
       <p class="meta">
-        A CSV with the columns email (or qrCode), session (its name or ID) and status (confirmed, pending or
-        cancelled; confirmed when empty). Choose a session to import a file without a session column.
-        Importing again only changes statuses. <a href="/api/v1/registrations/import/template">Template</a>
+        {t(
+          "A CSV with the columns email (or qrCode), session (its name or ID) and status (confirmed, pending or cancelled; confirmed when empty). Choose a session to import a file without a session column. Importing again only changes statuses.",
+        )}{" "}
+        <a href="/api/v1/registrations/import/template">{t("Template")}</a>
       </p>
       <UploadForm action={REGISTRATION_PAGES.import()} target="#registrations-import-result">
         <label for="import-session">
-          For one session{" "}
+          {t("For one session")}{" "}
           <SessionSelect id="import-session" sessions={props.sessions} empty="the file's session column" />
         </label>
       </UploadForm>

@@ -1,5 +1,6 @@
 import { BADGES } from "../src/badges/paths";
 import type { FieldError } from "../src/http/errors";
+import type { Text } from "../src/i18n/locale";
 import { LIVE } from "../src/live/paths";
 import { REGISTRATION_PAGES } from "../src/registrations/paths";
 import { SESSION_PAGES } from "../src/sessions/paths";
@@ -8,6 +9,7 @@ import { SESSION_STATUSES } from "../src/sessions/repo";
 import { wallClock } from "../src/time/zone";
 import type { PageOf } from "../src/web/paging";
 import { withQuery } from "../src/web/paths";
+import { t, tAttr } from "../src/web/reader";
 import {
   DeleteButton,
   EditButton,
@@ -16,6 +18,7 @@ import {
   fmtTime,
   listLink,
   Pager,
+  statusWord,
   zoneName,
 } from "./components";
 import { Layout } from "./layout";
@@ -33,9 +36,11 @@ export function SessionRow(props: { session: SessionDoc; count: number }) {
         <div
           class="meta"
           safe
-        >{`day ${session.day} · ${session.location ?? ""} · ${fmtTime(session.startTime)}–${fmtTime(session.endTime)}`}</div>
+        >{`${tAttr("day {day}", { day: session.day })} · ${session.location ?? ""} · ${fmtTime(session.startTime)}–${fmtTime(session.endTime)}`}</div>
       </td>
-      <td safe>{`${session.status}${session.statusSource === "manual" ? " (by hand)" : ""}`}</td>
+      <td
+        safe
+      >{`${statusWord(session.status)}${session.statusSource === "manual" ? ` ${tAttr("(by hand)")}` : ""}`}</td>
       <td class="num" safe>
         {session.capacity > 0 ? `${props.count} / ${session.capacity}` : String(props.count)}
       </td>
@@ -47,16 +52,16 @@ export function SessionRow(props: { session: SessionDoc; count: number }) {
           hx-target={`#${rowId(id)}`}
           hx-swap="outerHTML"
         >
-          {open ? "Close" : "Open"}
+          {open ? t("Close") : t("Open")}
         </button>
         <EditButton url={SESSION_PAGES.edit({ id })} row={rowId(id)} />
-        <a href={LIVE.session({ sessionId: id })}>Live</a>{" "}
-        <a href={withQuery(REGISTRATION_PAGES.list(), { session: id })}>Registrations</a>{" "}
-        <a href={BADGES.session({ id })}>Badges</a>
+        <a href={LIVE.session({ sessionId: id })}>{t("Live")}</a>{" "}
+        <a href={withQuery(REGISTRATION_PAGES.list(), { session: id })}>{t("Registrations")}</a>{" "}
+        <a href={BADGES.session({ id })}>{t("Badges")}</a>
         <DeleteButton
           url={SESSION_PAGES.one({ id })}
           row={rowId(id)}
-          confirm={`Delete "${session.name}" with its registrations and check-ins?`}
+          confirm={tAttr('Delete "{name}" with its registrations and check-ins?', { name: session.name })}
         />
       </td>
     </tr>
@@ -76,26 +81,27 @@ export function SessionForm(props: { id?: string; errors?: FieldError[]; values?
       hx-target={editing ? `#${rowId(props.id as string)}` : "#new-session"}
       hx-swap="outerHTML"
     >
-      {editing ? "" : <h2>New session</h2>}
+      {editing ? "" : <h2>{t("New session")}</h2>}
       <label>
-        Name <input name="name" required maxlength="200" value={v.name ?? ""} />
+        {t("Name")} <input name="name" required maxlength="200" value={v.name ?? ""} />
         <FieldErrors errors={errors} field="name" />
       </label>
       <label>
-        Room <input name="location" maxlength="200" value={v.location ?? ""} />
+        {t("Room")} <input name="location" maxlength="200" value={v.location ?? ""} />
       </label>
       <label>
-        <span safe>{`Starts (${zoneName()})`}</span>{" "}
+        <span>{t("Starts ({zone})", { zone: zoneName() })}</span>{" "}
         <input type="datetime-local" name="startTime" required value={v.startTime ?? ""} />
         <FieldErrors errors={errors} field="startTime" />
       </label>
       <label>
-        <span safe>{`Ends (${zoneName()})`}</span>{" "}
+        <span>{t("Ends ({zone})", { zone: zoneName() })}</span>{" "}
         <input type="datetime-local" name="endTime" required value={v.endTime ?? ""} />
         <FieldErrors errors={errors} field="endTime" />
       </label>
       <label>
-        Capacity (0 = unlimited) <input type="number" name="capacity" min="0" value={v.capacity ?? "0"} />
+        {t("Capacity (0 = unlimited)")}{" "}
+        <input type="number" name="capacity" min="0" value={v.capacity ?? "0"} />
         <FieldErrors errors={errors} field="capacity" />
       </label>
       {CHOICES.map(([name, label, fallback, options]) => (
@@ -109,15 +115,15 @@ export function SessionForm(props: { id?: string; errors?: FieldError[]; values?
         ] as const
       ).map(([name, label]) => (
         <label>
-          <span>{label}</span>
+          <span>{t(label)}</span>
           <input type="number" name={name} min="0" max="1440" value={v[name] ?? ""} />
           <FieldErrors errors={errors} field={name} />
         </label>
       ))}
-      <button type="submit">{editing ? "Save" : "Create"}</button>
+      <button type="submit">{editing ? t("Save") : t("Create")}</button>
       {editing ? (
         <a href={SESSION_PAGES.list()} class="secondary">
-          Cancel
+          {t("Cancel")}
         </a>
       ) : (
         ""
@@ -134,7 +140,7 @@ export function SessionForm(props: { id?: string; errors?: FieldError[]; values?
 }
 
 /** The session's rules as choices: field, label, default, then each value with what it means. */
-const CHOICES: [string, string, string, [string, string][]][] = [
+const CHOICES: [string, Text, string, [string, Text][]][] = [
   [
     "capacityMode",
     "Capacity counts",
@@ -173,14 +179,14 @@ const CHOICES: [string, string, string, [string, string][]][] = [
   ],
 ];
 
-function Choice(props: { label: string; name: string; value: string; options: [string, string][] }) {
+function Choice(props: { label: Text; name: string; value: string; options: [string, Text][] }) {
   return (
     <label>
-      <span safe>{props.label}</span>
+      <span>{t(props.label)}</span>
       <select name={props.name}>
         {props.options.map(([value, text]) => (
-          <option value={value} selected={value === props.value} safe>
-            {text}
+          <option value={value} selected={value === props.value}>
+            {t(text)}
           </option>
         ))}
       </select>
@@ -220,36 +226,36 @@ export function AdminSessionsPage(props: {
   const { filters } = props;
   const href = listLink("/admin/sessions", { ...filters });
   return (
-    <Layout title="Sessions">
-      <h1>Sessions</h1>
+    <Layout title={tAttr("Sessions")}>
+      <h1>{t("Sessions")}</h1>
       <form method="get" action={SESSION_PAGES.list()} class="filters">
         <label>
-          Search <input type="search" name="search" value={filters.search} maxlength="200" />
+          {t("Search")} <input type="search" name="search" value={filters.search} maxlength="200" />
         </label>
         <label>
-          Day{" "}
+          {t("Day")}{" "}
           <input type="number" name="day" min="1" max="366" value={filters.day ? String(filters.day) : ""} />
         </label>
         <label>
-          Status
+          {t("Status")}
           <select name="status">
-            <option value="">any</option>
+            <option value="">{t("any")}</option>
             {SESSION_STATUSES.map((status) => (
-              <option value={status} selected={filters.status === status}>
-                {status}
+              <option value={status} selected={filters.status === status} safe>
+                {statusWord(status)}
               </option>
             ))}
           </select>
         </label>
-        <button type="submit">Filter</button>
+        <button type="submit">{t("Filter")}</button>
       </form>
       <table class="overview" tabindex="0">
         <thead>
           <tr>
-            <th>Session</th>
-            <th>Status</th>
-            <th>Checked in</th>
-            <th>Actions</th>
+            <th>{t("Session")}</th>
+            <th>{t("Status")}</th>
+            <th>{t("Checked in")}</th>
+            <th>{t("Actions")}</th>
           </tr>
         </thead>
         <tbody>

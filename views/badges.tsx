@@ -1,14 +1,19 @@
+import type { Phrase } from "../src/i18n/locale";
 import type { ParticipantDoc } from "../src/participants/repo";
+import { sayHere, t } from "../src/web/reader";
 import { Layout } from "./layout";
 
 /** A4 sheet, eight badges a page: name, organization and the QR code (SVG, printed sharp). */
-export function BadgeSheet(props: { title: string; badges: { participant: ParticipantDoc; svg: string }[] }) {
+export function BadgeSheet(props: { title: Phrase; badges: { participant: ParticipantDoc; svg: string }[] }) {
+  const title = sayHere(props.title);
   return (
-    <Layout title={props.title}>
+    <Layout title={title}>
       <h1 class="no-print" safe>
-        {props.title}
+        {title}
       </h1>
-      <p class="no-print meta" safe>{`${props.badges.length} badges · print on A4, 8 per page`}</p>
+      <p class="no-print meta">
+        {t("{n} {n|badge|badges} · print on A4, 8 per page", { n: props.badges.length })}
+      </p>
       <div class="badge-sheet">
         {props.badges.map(({ participant, svg }) => (
           <article class="badge">

@@ -1,6 +1,11 @@
+import type { Role } from "../src/auth/policy";
 import type { FieldError } from "../src/http/errors";
-import type { SessionDoc } from "../src/sessions/repo";
-import { clockDateTime, clockTime, eventTimeZone } from "../src/time/zone";
+import type { Text } from "../src/i18n/locale";
+import type { ParticipantDoc } from "../src/participants/repo";
+import type { RegistrationStatus } from "../src/registrations/repo";
+import type { SessionDoc, SessionStatus } from "../src/sessions/repo";
+import { eventTimeZone, formatInstant } from "../src/time/zone";
+import { reader, sayHere, t, tAttr } from "../src/web/reader";
 
 /** The message for one form field, shown next to it. */
 export function FieldErrors(props: { errors: FieldError[]; field: string }) {
@@ -10,7 +15,7 @@ export function FieldErrors(props: { errors: FieldError[]; field: string }) {
         .filter((e) => e.field === props.field)
         .map((e) => (
           <span class="field-error" safe>
-            {e.message}
+            {sayHere(e.message)}
           </span>
         ))}
     </>
@@ -28,7 +33,7 @@ export function DeleteButton(props: { url: string; row: string; confirm: string 
       hx-swap="outerHTML"
       hx-confirm={props.confirm}
     >
-      Delete
+      {t("Delete")}
     </button>
   );
 }
@@ -37,9 +42,15 @@ export function DeleteButton(props: { url: string; row: string; confirm: string 
 export function Pager(props: { page: number; pages: number; total: number; href: (page: number) => string }) {
   return (
     <nav class="pager">
-      <span class="meta" safe>{`${props.total} found · page ${props.page} of ${props.pages}`}</span>
-      {props.page > 1 ? <a href={props.href(props.page - 1)}>Previous</a> : ""}
-      {props.page < props.pages ? <a href={props.href(props.page + 1)}>Next</a> : ""}
+      <span class="meta">
+        {t("{total} found · page {page} of {pages}", {
+          total: props.total,
+          page: props.page,
+          pages: props.pages,
+        })}
+      </span>
+      {props.page > 1 ? <a href={props.href(props.page - 1)}>{t("Previous")}</a> : ""}
+      {props.page < props.pages ? <a href={props.href(props.page + 1)}>{t("Next")}</a> : ""}
     </nav>
   );
 }
@@ -63,7 +74,7 @@ export function EditButton(props: { url: string; row: string }) {
       hx-target={`#${props.row}`}
       hx-swap="outerHTML"
     >
-      Edit
+      {t("Edit")}
     </button>
   );
 }
@@ -78,18 +89,49 @@ export const listLink =
     return `${path}?${query}`;
   };
 
-/** Times as staff read them (HH:MM), on the event's clock. */
-export const fmtTime = clockTime;
-/** Date and time (YYYY-MM-DD HH:MM), on the event's clock. */
-export const fmtDateTime = clockDateTime;
+/** Times as staff read them (08:35), on the event's clock. */
+export const fmtTime = (date: Date): string => formatInstant(reader().locale, "time", date);
+/** Date and time in the page's language, on the event's clock. */
+export const fmtDateTime = (date: Date): string => formatInstant(reader().locale, "dateTime", date);
 /** The event's time zone, named where times are shown. */
 export const zoneName = eventTimeZone;
+
+const STATUS_WORDS: Record<SessionStatus, Text> = {
+  scheduled: "scheduled",
+  open: "open",
+  ended: "ended",
+  closed: "closed",
+  cancelled: "cancelled",
+};
+/** A session's status as staff read it. */
+export const statusWord = (status: SessionStatus): string => tAttr(STATUS_WORDS[status]);
+
+const PERSON_STATUS_WORDS: Record<ParticipantDoc["status"], Text> = {
+  regular: "regular",
+  ambassador: "ambassador",
+  travel_grant: "travel grant",
+};
+/** A participant's status as staff read it. */
+export const personStatusWord = (status: ParticipantDoc["status"]): string =>
+  tAttr(PERSON_STATUS_WORDS[status]);
+
+const REGISTRATION_WORDS: Record<RegistrationStatus, Text> = {
+  confirmed: "confirmed",
+  pending: "pending",
+  cancelled: "cancelled",
+};
+/** A registration's status as staff read it. */
+export const registrationWord = (status: RegistrationStatus): string => tAttr(REGISTRATION_WORDS[status]);
+
+const ROLE_WORDS: Record<Role, Text> = { scanner: "scanner", viewer: "viewer", admin: "admin" };
+/** A role as staff read it. */
+export const roleWord = (role: Role): string => tAttr(ROLE_WORDS[role]);
 
 /** An error a person can read, where a verdict or a form answer would go. */
 export function ErrorPanel(props: { message: string }) {
   return (
     <div class="verdict red" data-outcome="error">
-      <p class="headline">Could not check</p>
+      <p class="headline">{t("Could not check")}</p>
       <p class="reason" safe>
         {props.message}
       </p>
@@ -97,24 +139,29 @@ export function ErrorPanel(props: { message: string }) {
   );
 }
 
+/** Scanner first: most accounts and tokens are for doors. */
+const ROLES_OFFERED: readonly Role[] = ["scanner", "viewer", "admin"];
+
 /** A role, and for a scanner the sessions it may work: the fields of a new account or token. */
 export function RoleAndSessions(props: { id: string; sessions: SessionDoc[] }) {
   return (
     <>
       <label>
-        Role
+        {t("Role")}
         <select name="role">
-          <option value="scanner">scanner</option>
-          <option value="viewer">viewer</option>
-          <option value="admin">admin</option>
+          {ROLES_OFFERED.map((role) => (
+            <option value={role} safe>
+              {roleWord(role)}
+            </option>
+          ))}
         </select>
       </label>
       <label for={props.id}>
-        Sessions (a scanner; none chosen means all)
+        {t("Sessions (a scanner; none chosen means all)")}
         <select id={props.id} name="sessionIds" multiple="multiple" size="5">
           {props.sessions.map((s) => (
             <option value={String(s._id)} safe>
-              {`${s.name} (day ${s.day})`}
+              {tAttr("{name} (day {day})", { name: s.name, day: s.day })}
             </option>
           ))}
         </select>

@@ -1,9 +1,12 @@
+import type { Reason } from "../src/checkin/decide";
+import type { Text } from "../src/i18n/locale";
 import type { ScanEntry } from "../src/live/activity";
 import { LIVE } from "../src/live/paths";
 import { DOOR } from "../src/scanner/paths";
 import type { SessionDoc } from "../src/sessions/repo";
 import { withQuery } from "../src/web/paths";
-import { fmtTime, zoneName } from "./components";
+import { t, tAttr } from "../src/web/reader";
+import { fmtTime, statusWord, zoneName } from "./components";
 import { Layout } from "./layout";
 
 export interface LiveSession {
@@ -38,6 +41,29 @@ function fill(state: Pick<LiveSession, "session" | "count">) {
 
 const oob = (on: boolean) => (on ? "true" : undefined);
 
+/** What a scan in the feed came to, in a word or two. */
+const REASON_WORDS: Record<string, Text> = {
+  ok: "admitted",
+  reentry: "re-entry",
+  already_checked_in: "already in",
+  not_registered: "not registered",
+  registration_cancelled: "registration cancelled",
+  invite_only: "invite only",
+  session_full: "full",
+  session_not_open: "not open",
+  session_ended: "ended",
+  unknown_code: "unknown badge",
+  inactive_participant: "badge deactivated",
+  declined: "declined",
+  left: "left",
+  undone: "undone",
+} satisfies Partial<Record<Reason | "declined" | "left" | "undone", Text>>;
+/** A known reason in the reader's language; anything else is what staff typed when declining. */
+const reasonWord = (reason: string): string => {
+  const word = REASON_WORDS[reason];
+  return word ? tAttr(word) : `${tAttr("declined")}: ${reason}`;
+};
+
 export function OverviewRow(props: { state: LiveSession; oob?: boolean }) {
   const { session, inside, late, registered, scansPerMinute, count } = props.state;
   const f = fill(props.state);
@@ -55,7 +81,9 @@ export function OverviewRow(props: { state: LiveSession; oob?: boolean }) {
           {`${session.location ?? ""} · ${fmtTime(session.startTime)}–${fmtTime(session.endTime)}`}
         </div>
       </td>
-      <td class="status">{session.status}</td>
+      <td class="status" safe>
+        {statusWord(session.status)}
+      </td>
       <td>
         <div class="cap" safe>
           {f.label}
@@ -84,19 +112,19 @@ export function OverviewRow(props: { state: LiveSession; oob?: boolean }) {
 
 export function OverviewPage(props: { rows: LiveSession[] }) {
   return (
-    <Layout title="Event overview" scripts={["/assets/hx-ws.js"]}>
-      <h1>Event overview</h1>
+    <Layout title={tAttr("Event overview")} scripts={["/assets/hx-ws.js"]}>
+      <h1>{t("Event overview")}</h1>
       <div hx-ws:connect={withQuery(LIVE.socket(), { topics: "overview" })}>
         <table class="overview" tabindex="0">
           <thead>
             <tr>
-              <th>Session</th>
-              <th>Status</th>
-              <th>Checked in</th>
-              <th>Inside</th>
-              <th>Late</th>
-              <th>Registered / attended</th>
-              <th>Scans/min</th>
+              <th>{t("Session")}</th>
+              <th>{t("Status")}</th>
+              <th>{t("Checked in")}</th>
+              <th>{t("Inside")}</th>
+              <th>{t("Late")}</th>
+              <th>{t("Registered / attended")}</th>
+              <th>{t("Scans/min")}</th>
             </tr>
           </thead>
           <tbody>
@@ -128,7 +156,11 @@ export function Chart(props: { state: LiveSession; oob?: boolean }) {
   const path = points.map(([t, n], i) => `${i === 0 ? "M" : "L"}${x(t)},${y(n)}`).join(" ");
   return (
     <figure id={`chart-${session._id}`} class="chart" hx-swap-oob={oob(Boolean(props.oob))}>
-      <svg viewBox={`0 0 ${width} ${height}`} role="img" aria-label={`Check-ins over time: ${total}`}>
+      <svg
+        viewBox={`0 0 ${width} ${height}`}
+        role="img"
+        aria-label={tAttr("Check-ins over time: {total}", { total })}
+      >
         {session.capacity > 0 ? (
           <line
             x1="10"
@@ -142,7 +174,7 @@ export function Chart(props: { state: LiveSession; oob?: boolean }) {
         )}
         <path d={path || `M10,${height - 10}`} class="series" />
       </svg>
-      <figcaption safe>{`Check-ins over time (${total})`}</figcaption>
+      <figcaption>{t("Check-ins over time ({total})", { total })}</figcaption>
     </figure>
   );
 }
@@ -159,7 +191,7 @@ export function Counters(props: { state: LiveSession; oob?: boolean; changedAt?:
     >
       <div class="big">
         <strong safe>{f.label}</strong>
-        <span>checked in · {session.status}</span>
+        <span safe>{`${tAttr("checked in")} · ${statusWord(session.status)}`}</span>
       </div>
       {session.capacity > 0 ? (
         <div class={`bar ${f.level}`}>
@@ -169,13 +201,13 @@ export function Counters(props: { state: LiveSession; oob?: boolean; changedAt?:
         ""
       )}
       <dl>
-        <dt>Inside now</dt>
+        <dt>{t("Inside now")}</dt>
         <dd safe>{String(inside)}</dd>
-        <dt>Late</dt>
+        <dt>{t("Late")}</dt>
         <dd safe>{String(late)}</dd>
-        <dt>Registered</dt>
+        <dt>{t("Registered")}</dt>
         <dd safe>{String(registered)}</dd>
-        <dt>Scans/min</dt>
+        <dt>{t("Scans/min")}</dt>
         <dd safe>{String(scansPerMinute)}</dd>
       </dl>
     </section>
@@ -195,11 +227,11 @@ export function Feed(props: { state: LiveSession; oob?: boolean }) {
             {entry.name}
           </span>
           <span class="what" safe>
-            {`${entry.reason.replaceAll("_", " ")}${entry.late ? " · late" : ""}`}
+            {`${reasonWord(entry.reason)}${entry.late ? ` · ${tAttr("late")}` : ""}`}
           </span>
           {entry.conflict ? (
             <span class="conflict-note" safe>
-              {`Conflict: an offline door said ${entry.conflict.replaceAll("_", " ")}`}
+              {tAttr("Conflict: an offline door said {verdict}", { verdict: reasonWord(entry.conflict) })}
             </span>
           ) : (
             ""
@@ -227,7 +259,7 @@ export function SessionLive(props: { state: LiveSession; oob?: boolean; changedA
 export function SessionDashboard(props: { state: LiveSession }) {
   const { session } = props.state;
   return (
-    <Layout title={`Live · ${session.name}`} scripts={["/assets/hx-ws.js"]}>
+    <Layout title={tAttr("Live · {session}", { session: session.name })} scripts={["/assets/hx-ws.js"]}>
       <h1 safe>{session.name}</h1>
       <p class="meta" safe>
         {`${session.location ?? ""} · ${fmtTime(session.startTime)}–${fmtTime(session.endTime)} ${zoneName()}`}
@@ -236,8 +268,8 @@ export function SessionDashboard(props: { state: LiveSession }) {
         <SessionLive state={props.state} />
       </div>
       <p>
-        <a href={DOOR.page({ sessionId: String(session._id) })}>Open the door scanner</a> ·{" "}
-        <a href={LIVE.overview()}>Event overview</a>
+        <a href={DOOR.page({ sessionId: String(session._id) })}>{t("Open the door scanner")}</a> ·{" "}
+        <a href={LIVE.overview()}>{t("Event overview")}</a>
       </p>
     </Layout>
   );

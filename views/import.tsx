@@ -1,21 +1,32 @@
 import { IMPORT_PAGE } from "../src/imports/paths";
 import type { ImportSummary } from "../src/imports/summary";
+import { sayRow } from "../src/imports/summary";
 import { REGISTRATION_PAGES } from "../src/registrations/paths";
+import { reader, t, tAttr } from "../src/web/reader";
 import { Layout } from "./layout";
 
 export function ImportReport(props: { report: ImportSummary }) {
   const { report } = props;
   return (
     <section id="import-report" class={`verdict ${report.failed > 0 ? "amber" : "green"} import-report`}>
-      <p
-        class="headline"
-        safe
-      >{`${report.created} created · ${report.updated} updated · ${report.unchanged} unchanged`}</p>
-      <p class="reason" safe>{`${report.rows} rows read (${report.encoding}), ${report.failed} refused`}</p>
+      <p class="headline">
+        {t("{created} created · {updated} updated · {unchanged} unchanged", {
+          created: report.created,
+          updated: report.updated,
+          unchanged: report.unchanged,
+        })}
+      </p>
+      <p class="reason">
+        {t("{rows} {rows|row|rows} read ({encoding}), {failed} refused", {
+          rows: report.rows,
+          encoding: report.encoding,
+          failed: report.failed,
+        })}
+      </p>
       {report.errors.length > 0 ? (
         <ol class="row-errors">
           {report.errors.slice(0, 500).map((error) => (
-            <li safe>{error}</li>
+            <li safe>{sayRow(reader().locale, error)}</li>
           ))}
         </ol>
       ) : (
@@ -39,12 +50,18 @@ export function UploadForm(props: { action: string; target: string; children?: J
       data-upload={props.target}
     >
       <label>
-        CSV file
+        {t("CSV file")}
         <input type="file" name="file" accept=".csv,text/csv" required />
       </label>
       {(props.children ?? "") as "safe"}
-      <button type="submit">Import</button>
-      <progress class="upload-progress" max="100" value="0" hidden aria-label="Upload progress"></progress>
+      <button type="submit">{t("Import")}</button>
+      <progress
+        class="upload-progress"
+        max="100"
+        value="0"
+        hidden
+        aria-label={tAttr("Upload progress")}
+      ></progress>
       <span class="upload-state meta" role="status"></span>
     </form>
   );
@@ -52,13 +69,14 @@ export function UploadForm(props: { action: string; target: string; children?: J
 
 export function ImportPage() {
   return (
-    <Layout title="Import participants">
-      <h1>Import participants</h1>
+    <Layout title={tAttr("Import participants")}>
+      <h1>{t("Import participants")}</h1>
       <p class="meta">
-        A CSV with the columns name, email, organization, phone (and qrCode to keep existing badge codes).
-        Email is the key: importing again updates people and keeps their badges.{" "}
-        <a href="/api/v1/participants/import/template">Template</a> · Registrations are imported on the{" "}
-        <a href={REGISTRATION_PAGES.list()}>registrations page</a>.
+        {t(
+          "A CSV with the columns name, email, organization, phone (and qrCode to keep existing badge codes). Email is the key: importing again updates people and keeps their badges.",
+        )}{" "}
+        <a href="/api/v1/participants/import/template">{t("Template")}</a> ·{" "}
+        <a href={REGISTRATION_PAGES.list()}>{t("Registrations are imported on the registrations page.")}</a>
       </p>
       <UploadForm action={IMPORT_PAGE()} target="#import-result" />
       <div id="import-result"></div>

@@ -1,14 +1,16 @@
 import { AUTH_PAGES } from "../src/auth/paths";
+import type { Phrase } from "../src/i18n/locale";
+import { sayHere, t, tAttr } from "../src/web/reader";
 import { Layout } from "./layout";
 
-export function LoginPage(props: { next: string; error?: string; email?: string }) {
+export function LoginPage(props: { next: string; error?: Phrase; email?: string }) {
   return (
-    <Layout title="Sign in" signedOut>
-      <h1>Sign in</h1>
+    <Layout title={tAttr("Sign in")} signedOut>
+      <h1>{t("Sign in")}</h1>
       <form method="post" action={AUTH_PAGES.login()} class="settings login">
         <input type="hidden" name="next" value={props.next} />
         <label>
-          Email
+          {t("Email")}
           <input
             type="email"
             name="email"
@@ -19,17 +21,17 @@ export function LoginPage(props: { next: string; error?: string; email?: string 
           />
         </label>
         <label>
-          Password
+          {t("Password")}
           <input type="password" name="password" required autocomplete="current-password" />
         </label>
         {props.error ? (
           <p class="error" role="alert" safe>
-            {props.error}
+            {sayHere(props.error)}
           </p>
         ) : (
           ""
         )}
-        <button type="submit">Sign in</button>
+        <button type="submit">{t("Sign in")}</button>
       </form>
     </Layout>
   );

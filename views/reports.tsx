@@ -1,6 +1,12 @@
+import { formatNumber } from "../src/i18n/locale";
 import type { SessionReport, totals } from "../src/reports/attendance";
 import { REPORTS } from "../src/reports/paths";
+import { reader, t, tAttr } from "../src/web/reader";
 import { fmtDateTime, zoneName } from "./components";
+
+/** A count or a rate as the page's language writes it. */
+const num = (n: number) => formatNumber(reader().locale, n);
+
 import { Layout } from "./layout";
 
 interface Props {
@@ -18,7 +24,7 @@ function OverTime(props: { series: [Date, number][] }) {
   const bar = props.series.length === 0 ? 0 : (width - 20) / props.series.length;
   return (
     <figure class="chart">
-      <svg viewBox={`0 0 ${width} ${height}`} role="img" aria-label="Check-ins per 15 minutes">
+      <svg viewBox={`0 0 ${width} ${height}`} role="img" aria-label={tAttr("Check-ins per 15 minutes")}>
         {props.series.map(([at, n], i) => {
           const h = Math.round((n / top) * (height - 30));
           return (
@@ -34,7 +40,7 @@ function OverTime(props: { series: [Date, number][] }) {
           );
         })}
       </svg>
-      <figcaption safe>{`Check-ins per 15 minutes (${zoneName()})`}</figcaption>
+      <figcaption>{t("Check-ins per 15 minutes ({zone})", { zone: zoneName() })}</figcaption>
     </figure>
   );
 }
@@ -46,22 +52,24 @@ export function ReportsPage(props: Props) {
     ...(filters.room ? { room: filters.room } : {}),
   }).toString();
   return (
-    <Layout title="Attendance report">
-      <h1>Attendance</h1>
+    <Layout title={tAttr("Attendance report")}>
+      <h1>{t("Attendance")}</h1>
       <form method="get" action={REPORTS.page()} class="filters">
         <label>
-          Day
+          {t("Day")}
           <select name="day">
-            <option value="">all</option>
+            <option value="">{t("all")}</option>
             {filters.days.map((d) => (
-              <option value={String(d)} selected={d === filters.day} safe>{`day ${d}`}</option>
+              <option value={String(d)} selected={d === filters.day}>
+                {t("day {day}", { day: d })}
+              </option>
             ))}
           </select>
         </label>
         <label>
-          Room
+          {t("Room")}
           <select name="room">
-            <option value="">all</option>
+            <option value="">{t("all")}</option>
             {filters.rooms.map((r) => (
               <option value={r} selected={r === filters.room} safe>
                 {r}
@@ -69,35 +77,35 @@ export function ReportsPage(props: Props) {
             ))}
           </select>
         </label>
-        <button type="submit">Filter</button>
-        <a href={`${REPORTS.attendanceCsv()}${query ? `?${query}` : ""}`}>Download CSV</a>
+        <button type="submit">{t("Filter")}</button>
+        <a href={`${REPORTS.attendanceCsv()}${query ? `?${query}` : ""}`}>{t("Download CSV")}</a>
       </form>
       <dl class="totals">
-        <dt>Registered</dt>
-        <dd safe>{String(all.registered)}</dd>
-        <dt>Attended</dt>
-        <dd safe>{String(all.attended)}</dd>
-        <dt>Walk-ins</dt>
-        <dd safe>{String(all.walkIns)}</dd>
-        <dt>No-shows</dt>
-        <dd safe>{String(all.noShows)}</dd>
-        <dt>Attendance</dt>
-        <dd safe>{`${all.attendanceRate}%`}</dd>
-        <dt>Late</dt>
-        <dd safe>{`${all.latePercent}%`}</dd>
+        <dt>{t("Registered")}</dt>
+        <dd safe>{num(all.registered)}</dd>
+        <dt>{t("Attended")}</dt>
+        <dd safe>{num(all.attended)}</dd>
+        <dt>{t("Walk-ins")}</dt>
+        <dd safe>{num(all.walkIns)}</dd>
+        <dt>{t("No-shows")}</dt>
+        <dd safe>{num(all.noShows)}</dd>
+        <dt>{t("Attendance")}</dt>
+        <dd safe>{`${num(all.attendanceRate)} %`}</dd>
+        <dt>{t("Late")}</dt>
+        <dd safe>{`${num(all.latePercent)} %`}</dd>
       </dl>
       <OverTime series={props.series} />
       <table class="overview" tabindex="0">
         <thead>
           <tr>
-            <th>Session</th>
-            <th>Registered</th>
-            <th>Attended</th>
-            <th>Walk-ins</th>
-            <th>No-shows</th>
-            <th>Rate</th>
-            <th>Late</th>
-            <th>Peak inside</th>
+            <th>{t("Session")}</th>
+            <th>{t("Registered")}</th>
+            <th>{t("Attended")}</th>
+            <th>{t("Walk-ins")}</th>
+            <th>{t("No-shows")}</th>
+            <th>{t("Rate")}</th>
+            <th>{t("Late")}</th>
+            <th>{t("Peak inside")}</th>
           </tr>
         </thead>
         <tbody>
@@ -105,7 +113,7 @@ export function ReportsPage(props: Props) {
             <tr>
               <td>
                 <span safe>{r.name}</span>
-                <div class="meta" safe>{`day ${r.day} · ${r.location}`}</div>
+                <div class="meta" safe>{`${tAttr("day {day}", { day: r.day })} · ${r.location}`}</div>
               </td>
               <td class="num" safe>
                 {String(r.registered)}
@@ -119,8 +127,8 @@ export function ReportsPage(props: Props) {
               <td class="num" safe>
                 {String(r.noShows)}
               </td>
-              <td class="num" safe>{`${r.attendanceRate}%`}</td>
-              <td class="num" safe>{`${r.latePercent}%`}</td>
+              <td class="num" safe>{`${num(r.attendanceRate)} %`}</td>
+              <td class="num" safe>{`${num(r.latePercent)} %`}</td>
               <td class="num" safe>
                 {r.capacity > 0 ? `${r.peakInside} / ${r.capacity}` : String(r.peakInside)}
               </td>

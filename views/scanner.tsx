@@ -1,9 +1,13 @@
 import { EXIT_TEXT, type ExitOutcome } from "../src/checkin/decide";
 import type { ScanResult } from "../src/checkin/scan";
+import type { Phrase, Text } from "../src/i18n/locale";
 import type { Person } from "../src/participants/directory";
+import type { RegistrationStatus } from "../src/registrations/repo";
 import { DOOR } from "../src/scanner/paths";
+import { DOOR_WORDS } from "../src/scanner/words";
 import type { SessionDoc } from "../src/sessions/repo";
-import { fmtTime, zoneName } from "./components";
+import { sayHere, t, tAttr } from "../src/web/reader";
+import { fmtTime, personStatusWord, registrationWord, statusWord, zoneName } from "./components";
 import { Layout } from "./layout";
 
 export interface SessionSummary {
@@ -20,7 +24,7 @@ export function CountBadge(props: SessionSummary & { oob?: boolean }) {
   return (
     <div id="count" class="count" hx-swap-oob={props.oob ? "true" : undefined}>
       <strong safe>{String(count)}</strong>
-      {limited ? <span safe>/ {String(session.capacity)}</span> : <span>checked in</span>}
+      {limited ? <span safe>/ {String(session.capacity)}</span> : <span>{t("checked in")}</span>}
       {limited ? (
         <div class={`bar ${pct >= 100 ? "full" : pct >= 80 ? "near" : ""}`}>
           <div style={`width:${pct}%`}></div>
@@ -34,8 +38,8 @@ export function CountBadge(props: SessionSummary & { oob?: boolean }) {
 
 export function SessionPicker(props: { sessions: SessionSummary[] }) {
   return (
-    <Layout title="Choose a session">
-      <h1>Choose the session at your door</h1>
+    <Layout title={tAttr("Choose a session")}>
+      <h1>{t("Choose the session at your door")}</h1>
       <ul class="sessions">
         {props.sessions.map(({ session, count }) => (
           <li class={`status-${session.status}`}>
@@ -44,10 +48,12 @@ export function SessionPicker(props: { sessions: SessionSummary[] }) {
                 {session.name}
               </span>
               <span class="meta" safe>
-                {`${session.location ?? ""} · day ${session.day} · ${fmtTime(session.startTime)}–${fmtTime(session.endTime)} · ${session.status}`}
+                {`${session.location ?? ""} · ${tAttr("day {day}", { day: session.day })} · ${fmtTime(session.startTime)}–${fmtTime(session.endTime)} · ${statusWord(session.status)}`}
               </span>
-              <span class="meta" safe>
-                {session.capacity > 0 ? `${count} / ${session.capacity}` : `${count} in`}
+              <span class="meta">
+                {session.capacity > 0
+                  ? t("{count} / {capacity}", { count, capacity: session.capacity })
+                  : t("{count} in", { count })}
               </span>
             </a>
           </li>
@@ -61,33 +67,33 @@ export function SessionPicker(props: { sessions: SessionSummary[] }) {
 function WalkInForm(props: { sessionId: string }) {
   return (
     <details class="walk-in">
-      <summary>Register a walk-in</summary>
+      <summary>{t("Register a walk-in")}</summary>
       <form hx-post={DOOR.walkIn({ sessionId: props.sessionId })} hx-target="#verdict" class="settings">
         <label>
-          Name <input name="name" required maxlength="200" autocomplete="off" />
+          {t("Name")} <input name="name" required maxlength="200" autocomplete="off" />
         </label>
         <label>
-          E-mail <input name="email" type="email" required maxlength="254" autocomplete="off" />
+          {t("Email")} <input name="email" type="email" required maxlength="254" autocomplete="off" />
         </label>
         <label>
-          Organization <input name="organization" maxlength="200" autocomplete="off" />
+          {t("Organization")} <input name="organization" maxlength="200" autocomplete="off" />
         </label>
-        <button type="submit">Register and check in</button>
+        <button type="submit">{t("Register and check in")}</button>
       </form>
     </details>
   );
 }
 
-/** Finding someone by name or e-mail, accents and case aside. */
+/** Finding someone by name, organisation or whole e-mail, accents and case aside. */
 function DoorSearch(props: { sessionId: string }) {
   return (
     <details class="search">
-      <summary>Find by name or email</summary>
+      <summary>{t("Find by name or email")}</summary>
       <input
         type="search"
         name="q"
-        placeholder="Name or email"
-        aria-label="Find by name or email"
+        placeholder={tAttr("Name or email")}
+        aria-label={tAttr("Find by name or email")}
         hx-get={DOOR.search({ sessionId: props.sessionId })}
         hx-trigger="input changed delay:250ms, search"
         hx-target="#search-results"
@@ -109,8 +115,9 @@ export function ScannerPage(props: SessionSummary & { door: DoorSettings }) {
   const id = String(session._id);
   return (
     <Layout
-      title={`Scan · ${session.name}`}
+      title={tAttr("Scan · {session}", { session: session.name })}
       scripts={["/assets/idb.js", "/assets/jsQR.js", "/assets/scanner.js"]}
+      words={DOOR_WORDS}
       manifest
     >
       <section
@@ -118,20 +125,22 @@ export function ScannerPage(props: SessionSummary & { door: DoorSettings }) {
         data-session={id}
         data-staff={door.staff}
         data-undo-seconds={String(door.undoSeconds)}
+        data-zone={zoneName()}
       >
         <div id="door-status" class="door-status online" role="status" aria-live="polite">
-          <span class="state">Online</span> · <span class="waiting">0 waiting</span>
+          <span class="state">{t("Online")}</span> · <span class="waiting">{t("{n} waiting", { n: 0 })}</span>
         </div>
         <div class="scanner-head">
           <div>
             <h1 safe>{session.name}</h1>
             <p class="meta" safe>
-              {`${session.location ?? ""} · ${fmtTime(session.startTime)}–${fmtTime(session.endTime)} ${zoneName()} · ${session.status}`}
+              {`${session.location ?? ""} · ${fmtTime(session.startTime)}–${fmtTime(session.endTime)} ${zoneName()} · ${statusWord(session.status)}`}
             </p>
             <p class="meta">
-              <span safe>{door.staff}</span> · device <strong id="device-label">not named</strong>{" "}
+              <span safe>{door.staff}</span> · {t("device")}{" "}
+              <strong id="device-label">{t("not named")}</strong>{" "}
               <button type="button" id="device-rename" class="link">
-                name this device
+                {t("name this device")}
               </button>
             </p>
           </div>
@@ -139,15 +148,15 @@ export function ScannerPage(props: SessionSummary & { door: DoorSettings }) {
         </div>
         <form id="scan-form" class="scan-form" action={DOOR.page({ sessionId: id })} method="post">
           <fieldset class="direction">
-            <legend>Door</legend>
+            <legend>{t("Door")}</legend>
             <label>
-              <input type="radio" name="direction" value="entry" checked /> Entry
+              <input type="radio" name="direction" value="entry" checked /> {t("Entry")}
             </label>
             <label>
-              <input type="radio" name="direction" value="exit" /> Exit
+              <input type="radio" name="direction" value="exit" /> {t("Exit")}
             </label>
           </fieldset>
-          <label for="code">Badge code</label>
+          <label for="code">{t("Badge code")}</label>
           <input
             id="code"
             name="code"
@@ -157,18 +166,19 @@ export function ScannerPage(props: SessionSummary & { door: DoorSettings }) {
             autofocus
             required
             maxlength="64"
-            placeholder="Scan or type a badge code, then Enter"
+            placeholder={tAttr("Scan or type a badge code, then Enter")}
           />
-          <button type="submit">Check</button>
+          <button type="submit">{t("Check")}</button>
           <button type="button" id="camera-toggle" class="secondary">
-            Camera
+            {t("Camera")}
           </button>
         </form>
         <video id="camera" muted hidden></video>
         <div id="verdict" class="verdict-slot" aria-live="assertive" aria-atomic="true"></div>
         <details id="sync-report" class="sync-report" hidden>
           <summary>
-            Sync report: <span class="synced">0</span> synced, <span class="conflicts">0</span> differ
+            {t("Sync report:")} <span class="synced">0</span> {t("synced,")} <span class="conflicts">0</span>{" "}
+            {t("differ")}
           </summary>
           <ul></ul>
         </details>
@@ -179,7 +189,7 @@ export function ScannerPage(props: SessionSummary & { door: DoorSettings }) {
   );
 }
 
-const HEADLINE: Record<string, string> = {
+const HEADLINE: Record<string, Text> = {
   accept: "Welcome",
   reentry: "Welcome back",
   decide: "Needs a decision",
@@ -200,14 +210,14 @@ function PersonLines(props: { participant: Person }) {
       <p class="org" safe>
         {[
           participant.organization,
-          participant.status !== "regular" ? participant.status.replace("_", " ") : "",
+          participant.status !== "regular" ? personStatusWord(participant.status) : "",
         ]
           .filter(Boolean)
           .join(" · ")}
       </p>
       {participant.doorNote ? (
         <p class="door-note" safe>
-          {`Note: ${participant.doorNote}`}
+          {tAttr("Note: {note}", { note: participant.doorNote })}
         </p>
       ) : (
         ""
@@ -227,14 +237,14 @@ function UndoButton(props: { sessionId: string; checkInId: string; seconds: numb
     >
       <input type="hidden" name="checkInId" value={props.checkInId} />
       <button type="submit" class="secondary">
-        Undo
+        {t("Undo")}
       </button>
     </form>
   );
 }
 
 /** The verdict that fills the screen, plus the live count swapped out of band. */
-export function Verdict(props: { result: ScanResult; message: string; code: string; undoSeconds: number }) {
+export function Verdict(props: { result: ScanResult; message: Phrase; code: string; undoSeconds: number }) {
   const { verdict, participant, session, checkIn } = props.result;
   const tone = TONE[verdict.outcome] ?? "red";
   const id = String(session._id);
@@ -246,7 +256,7 @@ export function Verdict(props: { result: ScanResult; message: string; code: stri
           <span class="icon" aria-hidden="true" safe>
             {ICON[verdict.outcome] ?? ""}
           </span>{" "}
-          <span safe>{headline ?? ""}</span>
+          <span>{headline ? t(headline) : ""}</span>
         </p>
         {participant ? (
           <PersonLines participant={participant} />
@@ -256,16 +266,16 @@ export function Verdict(props: { result: ScanResult; message: string; code: stri
           </p>
         )}
         <p class="reason" safe>
-          {props.message}
+          {sayHere(props.message)}
         </p>
-        {verdict.outcome === "accept" && verdict.isLate ? <p class="late">Late arrival</p> : ""}
+        {verdict.outcome === "accept" && verdict.isLate ? <p class="late">{t("Late arrival")}</p> : ""}
         {verdict.outcome === "accept" && checkIn && !props.result.replayed ? (
           <UndoButton sessionId={id} checkInId={String(checkIn._id)} seconds={props.undoSeconds} />
         ) : (
           ""
         )}
         {verdict.outcome === "already" && checkIn ? (
-          <p class="meta" safe>{`In since ${fmtTime(checkIn.checkInTime)}`}</p>
+          <p class="meta">{t("In since {time}", { time: fmtTime(checkIn.checkInTime) })}</p>
         ) : (
           ""
         )}
@@ -275,14 +285,19 @@ export function Verdict(props: { result: ScanResult; message: string; code: stri
               <input type="hidden" name="participantId" value={String(participant._id)} />
               <input type="hidden" name="acceptUnregistered" value="1" />
               <button type="submit" class="accept">
-                Accept anyway
+                {t("Accept anyway")}
               </button>
             </form>
             <form hx-post={DOOR.decline({ sessionId: id })} hx-target="#verdict" class="decline-form">
               <input type="hidden" name="participantId" value={String(participant._id)} />
-              <input name="reason" maxlength="500" placeholder="Reason (optional)" />
+              <input
+                name="reason"
+                maxlength="500"
+                placeholder={tAttr("Reason (optional)")}
+                aria-label={tAttr("Reason (optional)")}
+              />
               <button type="submit" class="decline">
-                Decline
+                {t("Decline")}
               </button>
             </form>
           </div>
@@ -298,7 +313,7 @@ export function Verdict(props: { result: ScanResult; message: string; code: stri
 export function Declined(props: { participant: Person; reason: string }) {
   return (
     <div class="verdict red" data-outcome="declined">
-      <p class="headline">Declined</p>
+      <p class="headline">{t("Declined")}</p>
       <p class="person" safe>
         {props.participant.name}
       </p>
@@ -315,7 +330,7 @@ export function WalkInBadge(props: { qrSvg: string }) {
     <div class="walk-in-badge">
       {/* The SVG comes from the QR library, drawn from a generated code: no user text in it. */}
       <div class="qr">{props.qrSvg as "safe"}</div>
-      <p>New badge: photograph or print this code.</p>
+      <p>{t("New badge: photograph or print this code.")}</p>
     </div>
   );
 }
@@ -329,7 +344,7 @@ export function ExitVerdict(props: { outcome: ExitOutcome; participant: Person |
         <span class="icon" aria-hidden="true">
           ←
         </span>{" "}
-        {props.outcome === "left" ? "Goodbye" : "Exit"}
+        {props.outcome === "left" ? t("Goodbye") : t("Exit")}
       </p>
       {props.participant ? (
         <PersonLines participant={props.participant} />
@@ -338,7 +353,7 @@ export function ExitVerdict(props: { outcome: ExitOutcome; participant: Person |
           {props.code}
         </p>
       )}
-      <p class="reason">{EXIT_TEXT[props.outcome]}</p>
+      <p class="reason">{t(EXIT_TEXT[props.outcome])}</p>
     </div>
   );
 }
@@ -350,15 +365,15 @@ export function Undone(props: { participant: Person | null; undid: "admission" |
         <span class="icon" aria-hidden="true">
           ↶
         </span>{" "}
-        Undone
+        {t("Undone")}
       </p>
       <p class="person" safe>
         {props.participant?.name ?? ""}
       </p>
       <p class="reason">
         {props.undid === "reentry"
-          ? "The re-entry was taken back: the person counts as outside."
-          : "The check-in was taken back: the seat and the count are free again."}
+          ? t("The re-entry was taken back: the person counts as outside.")
+          : t("The check-in was taken back: the seat and the count are free again.")}
       </p>
     </div>
   );
@@ -367,24 +382,26 @@ export function Undone(props: { participant: Person | null; undid: "admission" |
 export interface Found {
   person: Person;
   /** The person's registration for this session, if any. */
-  registration: string | null;
+  registration: RegistrationStatus | null;
 }
 
 export function SearchResults(props: { sessionId: string; people: Found[]; query: string }) {
-  if (props.query.length < 2) return <p class="meta">Type at least two characters.</p>;
-  if (props.people.length === 0) return <p class="meta">Nobody matches.</p>;
+  if (props.query.length < 2) return <p class="meta">{t("Type at least two characters.")}</p>;
+  if (props.people.length === 0) return <p class="meta">{t("Nobody matches.")}</p>;
   return (
     <ul class="results">
       {props.people.map(({ person: p, registration }) => (
         <li>
           <span safe>{`${p.name}${p.organization ? ` · ${p.organization}` : ""}`}</span>
           <span class={`reg reg-${registration ?? "none"}`}>
-            {registration ? `registered: ${registration}` : "not registered"}
+            {registration
+              ? t("registered: {status}", { status: registrationWord(registration) })
+              : t("not registered")}
           </span>
           <form hx-post={DOOR.page({ sessionId: props.sessionId })} hx-target="#verdict">
             <input type="hidden" name="participantId" value={String(p._id)} />
             <input type="hidden" name="method" value="search" />
-            <button type="submit">Check in</button>
+            <button type="submit">{t("Check in")}</button>
           </form>
         </li>
       ))}

@@ -1,13 +1,15 @@
+import type { Phrase } from "../src/i18n/locale";
 import { SETTINGS_PAGE } from "../src/settings/paths";
 import type { Timing } from "../src/settings/settings";
+import { sayHere, t, tAttr } from "../src/web/reader";
 import { Layout } from "./layout";
 
-export function SettingsForm(props: { timing: Timing; saved?: boolean; error?: string }) {
+export function SettingsForm(props: { timing: Timing; saved?: boolean; error?: Phrase }) {
   const { timing } = props;
   return (
     <form id="settings-form" class="settings" hx-post={SETTINGS_PAGE()} hx-target="this" hx-swap="outerHTML">
       <label>
-        Open sessions this many minutes before they start
+        {t("Open sessions this many minutes before they start")}
         <input
           type="number"
           name="autoOpenMinutesBefore"
@@ -18,11 +20,11 @@ export function SettingsForm(props: { timing: Timing; saved?: boolean; error?: s
         />
       </label>
       <label class="check">
-        <input type="checkbox" name="autoEndEnabled" checked={timing.autoEndEnabled} /> End sessions
-        automatically
+        <input type="checkbox" name="autoEndEnabled" checked={timing.autoEndEnabled} />{" "}
+        {t("End sessions automatically")}
       </label>
       <label>
-        …this many minutes after they end
+        {t("…this many minutes after they end")}
         <input
           type="number"
           name="autoEndGraceMinutes"
@@ -33,7 +35,7 @@ export function SettingsForm(props: { timing: Timing; saved?: boolean; error?: s
         />
       </label>
       <label>
-        Late after the start, in minutes (sessions may override)
+        {t("Late after the start, in minutes (sessions may override)")}
         <input
           type="number"
           name="lateThresholdMinutes"
@@ -44,7 +46,7 @@ export function SettingsForm(props: { timing: Timing; saved?: boolean; error?: s
         />
       </label>
       <label>
-        Scheduler interval, in seconds
+        {t("Scheduler interval, in seconds")}
         <input
           type="number"
           name="schedulerIntervalSeconds"
@@ -55,14 +57,14 @@ export function SettingsForm(props: { timing: Timing; saved?: boolean; error?: s
         />
       </label>
       <label>
-        Event time zone (IANA name, e.g. Africa/Tunis): every time shown and typed
+        {t("Event time zone (IANA name, e.g. Africa/Tunis): every time shown and typed")}
         <input name="timeZone" required maxlength="64" value={timing.timeZone} />
       </label>
-      <button type="submit">Save</button>
-      {props.saved ? <p class="saved">Saved: every instance uses these values now.</p> : ""}
+      <button type="submit">{t("Save")}</button>
+      {props.saved ? <p class="saved">{t("Saved: every instance uses these values now.")}</p> : ""}
       {props.error ? (
         <p class="error" role="alert" safe>
-          {props.error}
+          {sayHere(props.error)}
         </p>
       ) : (
         ""
@@ -73,8 +75,8 @@ export function SettingsForm(props: { timing: Timing; saved?: boolean; error?: s
 
 export function SettingsPage(props: { timing: Timing }) {
   return (
-    <Layout title="Timing settings">
-      <h1>Timing settings</h1>
+    <Layout title={tAttr("Timing settings")}>
+      <h1>{t("Timing settings")}</h1>
       <SettingsForm timing={props.timing} />
     </Layout>
   );

@@ -1,7 +1,8 @@
 import { AUTH_PAGES } from "../src/auth/paths";
 import type { TokenDoc } from "../src/auth/store";
 import type { SessionDoc } from "../src/sessions/repo";
-import { fmtDateTime, RoleAndSessions } from "./components";
+import { t, tAttr } from "../src/web/reader";
+import { fmtDateTime, RoleAndSessions, roleWord } from "./components";
 import { Layout } from "./layout";
 
 export function TokenList(props: {
@@ -12,9 +13,9 @@ export function TokenList(props: {
     <section id="tokens">
       {props.created ? (
         <div class="verdict green created-token" role="status">
-          <p class="headline">Token created</p>
-          <p class="reason" safe>
-            {`Copy it now for "${props.created.name}"; it is not shown again:`}
+          <p class="headline">{t("Token created")}</p>
+          <p class="reason">
+            {t('Copy it now for "{name}"; it is not shown again:', { name: props.created.name })}
           </p>
           <code safe>{props.created.token}</code>
         </div>
@@ -24,27 +25,29 @@ export function TokenList(props: {
       <table class="overview" tabindex="0">
         <thead>
           <tr>
-            <th>Name</th>
-            <th>Role</th>
-            <th>Sessions</th>
-            <th>Starts with</th>
-            <th>Created</th>
-            <th>State</th>
+            <th>{t("Name")}</th>
+            <th>{t("Role")}</th>
+            <th>{t("Sessions")}</th>
+            <th>{t("Starts with")}</th>
+            <th>{t("Created")}</th>
+            <th>{t("State")}</th>
           </tr>
         </thead>
         <tbody>
           {props.tokens.map((token) => (
             <tr>
               <td safe>{token.name}</td>
-              <td>{token.role}</td>
-              <td>{token.sessionIds?.length ? `${token.sessionIds.length} assigned` : "all"}</td>
+              <td safe>{roleWord(token.role)}</td>
+              <td>
+                {token.sessionIds?.length ? t("{n} assigned", { n: token.sessionIds.length }) : t("all")}
+              </td>
               <td>
                 <code safe>{token.prefix}</code>
               </td>
               <td safe>{fmtDateTime(token.createdAt)}</td>
               <td>
                 {token.revokedAt ? (
-                  "revoked"
+                  t("revoked")
                 ) : (
                   <button
                     type="button"
@@ -52,9 +55,11 @@ export function TokenList(props: {
                     hx-post={AUTH_PAGES.revokeToken({ id: String(token._id) })}
                     hx-target="#tokens"
                     hx-swap="outerHTML"
-                    hx-confirm={`Revoke "${token.name}"? Devices using it stop at once.`}
+                    hx-confirm={tAttr('Revoke "{name}"? Devices using it stop at once.', {
+                      name: token.name,
+                    })}
                   >
-                    Revoke
+                    {t("Revoke")}
                   </button>
                 )}
               </td>
@@ -68,18 +73,18 @@ export function TokenList(props: {
 
 export function TokensPage(props: { tokens: Omit<TokenDoc, "hash">[]; sessions: SessionDoc[] }) {
   return (
-    <Layout title="API tokens">
-      <h1>API tokens</h1>
+    <Layout title={tAttr("API tokens")}>
+      <h1>{t("API tokens")}</h1>
       <p class="meta">
-        For door tablets, the mobile scanner and scripts. A token is shown once and stored hashed.
+        {t("For door tablets, the mobile scanner and scripts. A token is shown once and stored hashed.")}
       </p>
       <form class="settings" hx-post={AUTH_PAGES.tokens()} hx-target="#tokens" hx-swap="outerHTML">
         <label>
-          Name
-          <input name="name" required maxlength="200" placeholder="Door 3 tablet" />
+          {t("Name")}
+          <input name="name" required maxlength="200" placeholder={tAttr("Door 3 tablet")} />
         </label>
         <RoleAndSessions id="token-sessions" sessions={props.sessions} />
-        <button type="submit">Create token</button>
+        <button type="submit">{t("Create token")}</button>
       </form>
       <TokenList tokens={props.tokens} />
     </Layout>

@@ -28,9 +28,9 @@ export function adminLogRoutes(rt: Runtime) {
   return new Elysia({ name: "admin-log" })
     .get(
       ADMIN_LOG.page.pattern,
-      async ({ query }) => {
+      async ({ query, request }) => {
         const list = await pageOf(log, filterOf(query), { at: -1, _id: -1 }, query.page);
-        return html(
+        return html(request, () => (
           <AdminLogPage
             entries={list.items}
             who={query.who ?? ""}
@@ -38,8 +38,8 @@ export function adminLogRoutes(rt: Runtime) {
             page={list.page}
             pages={list.pages}
             total={list.total}
-          />,
-        );
+          />
+        ));
       },
       { query: t.Object({ ...Filters, page: t.Optional(t.Integer({ minimum: 1 })) }) },
     )

@@ -4,6 +4,7 @@ import { AccountList, AccountsPage } from "../../views/accounts";
 import { ok, parseId } from "../http/envelope";
 import { AppError, notFound } from "../http/errors";
 import { IdSchema } from "../http/query";
+import { LOCALES, type Locale, phrase } from "../i18n/locale";
 import { isDuplicateKey } from "../infra/mongo";
 import type { Runtime } from "../runtime";
 import { sessionsInOrder } from "../sessions/repo";
@@ -19,6 +20,8 @@ import { type Accounts, assignableSessions, createUser, type UserDoc, usersOf } 
 // account is checked on each request), and the account's open dashboards close.
 
 const RoleSchema = t.Union(ROLES.map((role) => t.Literal(role)));
+/** A language, or "" for the browser's. */
+const LanguageSchema = t.Union([t.Literal(""), ...LOCALES.map((l) => t.Literal(l))]);
 const SessionId = IdSchema("session ID");
 /** A form sends one value or several; JSON sends a list. */
 const SessionIds = t.Optional(t.Union([SessionId, t.Array(SessionId, { maxItems: 500 })]));
@@ -28,16 +31,23 @@ const shown = ({ passwordHash: _hash, ...account }: UserDoc) => account;
 export function accountActions(db: Db, accounts: Accounts) {
   async function existing(id: ObjectId): Promise<UserDoc> {
     const current = await usersOf(db).findOne({ _id: id });
-    if (!current) throw notFound(`Account with ID ${id} not found`);
+    if (!current) throw notFound(phrase("Account with ID {id} not found", { id: String(id) }));
     return current;
   }
-  async function set(id: ObjectId, fields: Partial<UserDoc>): Promise<UserDoc> {
+  async function set(
+    id: ObjectId,
+    fields: Partial<UserDoc>,
+    unset: (keyof UserDoc)[] = [],
+  ): Promise<UserDoc> {
     const updated = await usersOf(db).findOneAndUpdate(
       { _id: id },
-      { $set: fields },
+      {
+        $set: fields,
+        ...(unset.length > 0 ? { $unset: Object.fromEntries(unset.map((k) => [k, ""])) } : {}),
+      },
       { returnDocument: "after" },
     );
-    if (!updated) throw notFound(`Account with ID ${id} not found`);
+    if (!updated) throw notFound(phrase("Account with ID {id} not found", { id: String(id) }));
     await accounts.changed(String(id));
     return updated;
   }
@@ -50,19 +60,34 @@ export function accountActions(db: Db, accounts: Accounts) {
       role: Role;
       sessionIds?: string | string[];
       password?: string;
+      language?: Locale | "";
     }) {
       const password = fields.password ?? randomSecret(12);
       const sessionIds = await assignableSessions(db, fields.role, fields.sessionIds);
-      const doc = await createUser(db, { ...fields, password, sessionIds }).catch((error: unknown) => {
-        if (isDuplicateKey(error))
-          throw new AppError(409, `An account with email ${fields.email} already exists`);
-        throw error;
-      });
+      const { language, ...rest } = fields;
+      const chosen = language ? { language } : {};
+      const doc = await createUser(db, { ...rest, ...chosen, password, sessionIds }).catch(
+        (error: unknown) => {
+          if (isDuplicateKey(error))
+            throw new AppError(
+              409,
+              phrase("An account with email {email} already exists", { email: fields.email }),
+            );
+          throw error;
+        },
+      );
       return { account: shown(doc), password };
     },
     async update(
       id: ObjectId,
-      patch: { name?: string; role?: Role; disabled?: boolean; sessionIds?: string | string[] },
+      patch: {
+        name?: string;
+        role?: Role;
+        disabled?: boolean;
+        sessionIds?: string | string[];
+        /** "" for the browser's language. */
+        language?: Locale | "";
+      },
     ) {
       const current = await existing(id);
       const role = patch.role ?? current.role;
@@ -73,12 +98,17 @@ export function accountActions(db: Db, accounts: Accounts) {
             : []
           : await assignableSessions(db, role, patch.sessionIds);
       return shown(
-        await set(id, {
-          role,
-          sessionIds,
-          ...(patch.name !== undefined ? { name: patch.name.trim() } : {}),
-          ...(patch.disabled !== undefined ? { disabled: patch.disabled } : {}),
-        }),
+        await set(
+          id,
+          {
+            role,
+            sessionIds,
+            ...(patch.name !== undefined ? { name: patch.name.trim() } : {}),
+            ...(patch.disabled !== undefined ? { disabled: patch.disabled } : {}),
+            ...(patch.language ? { language: patch.language } : {}),
+          },
+          patch.language === "" ? ["language"] : [],
+        ),
       );
     },
     /** A new password, returned this once; every session of the account ends. */
@@ -105,6 +135,7 @@ const CreateBody = t.Object(
     role: RoleSchema,
     sessionIds: SessionIds,
     password: t.Optional(t.String({ minLength: 12, maxLength: 200 })),
+    language: t.Optional(LanguageSchema),
   },
   { additionalProperties: false },
 );
@@ -113,8 +144,12 @@ const IdParams = t.Object({ id: IdSchema("account ID") });
 export function accountRoutes(rt: Runtime, accounts: Accounts) {
   const db = rt.mongo.db;
   const actions = accountActions(db, accounts);
-  const list = async (shownOnce?: { email: string; password: string }) =>
-    html(<AccountList accounts={await actions.list()} {...(shownOnce ? { shown: shownOnce } : {})} />);
+  const list = async (request: Request, shownOnce?: { email: string; password: string }) => {
+    const accounts = await actions.list();
+    return html(request, () => (
+      <AccountList accounts={accounts} {...(shownOnce ? { shown: shownOnce } : {})} />
+    ));
+  };
   return (
     new Elysia({ name: "account-routes" })
       .get("/api/v1/auth/accounts", async ({ request }) =>
@@ -160,25 +195,27 @@ export function accountRoutes(rt: Runtime, accounts: Accounts) {
         ),
       )
       // The page: the same actions, answering with the list (and a password shown once).
-      .get(AUTH_PAGES.accounts.pattern, async () =>
-        html(<AccountsPage accounts={await actions.list()} sessions={await sessionsInOrder(db)} />),
-      )
+      .get(AUTH_PAGES.accounts.pattern, async ({ request }) => {
+        const [accounts, sessions] = [await actions.list(), await sessionsInOrder(db)];
+        return html(request, () => <AccountsPage accounts={accounts} sessions={sessions} />);
+      })
       .post(
         AUTH_PAGES.accounts.pattern,
-        async ({ body }) => {
+        async ({ body, request }) => {
           const created = await actions.create(body);
-          return list({ email: created.account.email, password: created.password });
+          return list(request, { email: created.account.email, password: created.password });
         },
         { body: CreateBody },
       )
       .post(
         AUTH_PAGES.account.pattern,
-        async ({ params, body }) => {
+        async ({ params, body, request }) => {
           await actions.update(parseId(params.id), {
             ...(body.role ? { role: body.role } : {}),
             ...(body.disabled !== undefined ? { disabled: body.disabled === "true" } : {}),
+            ...(body.language !== undefined ? { language: body.language } : {}),
           });
-          return list();
+          return list(request);
         },
         {
           params: IdParams,
@@ -186,6 +223,7 @@ export function accountRoutes(rt: Runtime, accounts: Accounts) {
             {
               role: t.Optional(RoleSchema),
               disabled: t.Optional(t.Union([t.Literal("true"), t.Literal("false")])),
+              language: t.Optional(LanguageSchema),
             },
             { additionalProperties: false },
           ),
@@ -193,17 +231,17 @@ export function accountRoutes(rt: Runtime, accounts: Accounts) {
       )
       .post(
         AUTH_PAGES.resetPassword.pattern,
-        async ({ params }) => {
+        async ({ params, request }) => {
           const reset = await actions.resetPassword(parseId(params.id));
-          return list({ email: reset.account.email, password: reset.password });
+          return list(request, { email: reset.account.email, password: reset.password });
         },
         { params: IdParams },
       )
       .post(
         AUTH_PAGES.signOutEverywhere.pattern,
-        async ({ params }) => {
+        async ({ params, request }) => {
           await actions.signOutEverywhere(parseId(params.id));
-          return list();
+          return list(request);
         },
         { params: IdParams },
       )

@@ -1,6 +1,7 @@
 import { Elysia } from "elysia";
 import { jwtVerify, SignJWT } from "jose";
 import { AppError } from "../http/errors";
+import { phrase } from "../i18n/locale";
 import type { Runtime } from "../runtime";
 import { allows, maySession, type Role, requirement, visibleParticipant } from "./policy";
 import { enforceRateLimit } from "./ratelimit";
@@ -93,7 +94,9 @@ export function assertMaySession(request: Request, sessionId: string): void {
   if (!maySession(principal, sessionId.toLowerCase())) {
     throw new AppError(
       403,
-      `${principal.name || "This scanner"} is assigned to other sessions; an organiser can add this one`,
+      phrase("{name} is assigned to other sessions; an organiser can add this one", {
+        name: principal.name || "This scanner",
+      }),
     );
   }
 }
@@ -199,7 +202,13 @@ export function authPlugin(rt: Runtime, sessions: Sessions, tokens: Tokens, acco
         }
         principals.set(request, principal);
         if (!allows(principal.role, need)) {
-          throw new AppError(403, `A ${principal.role} account cannot do this; it needs the ${need} role`);
+          throw new AppError(
+            403,
+            phrase("A {role} account cannot do this; it needs the {need} role", {
+              role: principal.role,
+              need,
+            }),
+          );
         }
         if (viaCookie && !SAFE_METHODS.has(request.method)) {
           const sent = request.headers.get("x-csrf-token");
@@ -221,7 +230,10 @@ export function authPlugin(rt: Runtime, sessions: Sessions, tokens: Tokens, acco
         if (!allows(role, need)) {
           throw new AppError(
             403,
-            `A ${role ?? "signed-out"} caller cannot do this; it needs the ${need} role`,
+            phrase("A {role} account cannot do this; it needs the {need} role", {
+              role: role ?? "signed-out",
+              need,
+            }),
           );
         }
       })

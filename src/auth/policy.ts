@@ -23,6 +23,7 @@ const RULES: readonly Rule[] = [
   { methods: READ, path: /^\/assets\//, need: "public" },
   { methods: READ, path: /^\/(sw\.js|manifest\.webmanifest)$/, need: "public" },
   { methods: "*", path: /^\/(login|logout)$/, need: "public" },
+  { methods: READ, path: /^\/language$/, need: "public" },
   // Door work.
   { methods: "*", path: /^\/scan(\/|$)/, need: "scanner" },
   { methods: ["POST"], path: /^\/api\/v1\/scan$/, need: "scanner" },

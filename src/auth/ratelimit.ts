@@ -1,5 +1,6 @@
 import type Redis from "ioredis";
 import { AppError } from "../http/errors";
+import { phrase } from "../i18n/locale";
 import { KEYS } from "../infra/keys";
 
 // A sliding window per caller, shared by every instance through Redis: this window's
@@ -74,7 +75,11 @@ export async function enforceRateLimit(
   const { retryAfter } = verdict;
   throw new AppError(
     429,
-    `Too many requests: ${limits.limit} per ${Math.round(limits.ttlMs / 1000)} s for this ${caller.split(":")[0]}; try again in ${retryAfter} s`,
+    phrase("Too many requests: {limit} per {seconds} s from this caller; try again in {retry} s", {
+      limit: limits.limit,
+      seconds: Math.round(limits.ttlMs / 1000),
+      retry: retryAfter,
+    }),
     undefined,
     { "Retry-After": String(retryAfter) },
   );

@@ -4,6 +4,7 @@ import { TokenList, TokensPage } from "../../views/tokens";
 import { ok, parseId } from "../http/envelope";
 import { notFound } from "../http/errors";
 import { IdSchema } from "../http/query";
+import { phrase } from "../i18n/locale";
 import { KEYS } from "../infra/keys";
 import type { Runtime } from "../runtime";
 import { DOOR } from "../scanner/paths";
@@ -78,23 +79,33 @@ function signInRoutes(rt: Runtime, sessions: Sessions) {
   const db = rt.mongo.db;
   const failures = loginFailures(rt);
   return new Elysia({ name: "auth-routes-1" })
-    .get(AUTH_PAGES.login.pattern, ({ query }) => html(<LoginPage next={safeNext(query.next)} />), {
-      query: t.Object({ next: t.Optional(t.String({ maxLength: 500 })) }),
-    })
+    .get(
+      AUTH_PAGES.login.pattern,
+      ({ query, request }) => html(request, () => <LoginPage next={safeNext(query.next)} />),
+      {
+        query: t.Object({ next: t.Optional(t.String({ maxLength: 500 })) }),
+      },
+    )
     .post(
       AUTH_PAGES.login.pattern,
-      async ({ body }) => {
+      async ({ body, request }) => {
         const next = safeNext(body.next);
         const email = body.email.trim().toLowerCase();
         const locked = await failures.lockedFor(email);
         if (locked > 0) {
           const minutes = Math.ceil(locked / 60_000);
           return html(
-            <LoginPage
-              next={next}
-              email={body.email}
-              error={`Too many failed sign-ins for this account: try again in ${minutes} minute${minutes === 1 ? "" : "s"}.`}
-            />,
+            request,
+            () => (
+              <LoginPage
+                next={next}
+                email={body.email}
+                error={phrase(
+                  "Too many failed sign-ins for this account: try again in {minutes} {minutes|minute|minutes}.",
+                  { minutes },
+                )}
+              />
+            ),
             429,
           );
         }
@@ -106,7 +117,11 @@ function signInRoutes(rt: Runtime, sessions: Sessions) {
         );
         if (!user || !valid) {
           await failures.failed(email);
-          return html(<LoginPage next={next} email={body.email} error="Email or password is wrong." />, 401);
+          return html(
+            request,
+            () => <LoginPage next={next} email={body.email} error={phrase("Email or password is wrong.")} />,
+            401,
+          );
         }
         await failures.succeeded(email);
         const cookies = await sessions.issue(userPrincipal(user));
@@ -142,26 +157,28 @@ function tokenRoutes(rt: Runtime, tokens: Tokens) {
       .toArray();
   return new Elysia({ name: "auth-routes-2" })
     .get("/api/v1/auth/tokens", async ({ request }) => ok(request, await listTokens(), "API tokens"))
-    .get(AUTH_PAGES.tokens.pattern, async () => {
-      const sessions = await sessionsInOrder(db);
-      return html(<TokensPage tokens={await listTokens()} sessions={sessions} />);
+    .get(AUTH_PAGES.tokens.pattern, async ({ request }) => {
+      const [sessions, list] = [await sessionsInOrder(db), await listTokens()];
+      return html(request, () => <TokensPage tokens={list} sessions={sessions} />);
     })
     .post(
       AUTH_PAGES.tokens.pattern,
-      async ({ body }) => {
+      async ({ body, request }) => {
         const { token } = await createToken(
           db,
           body.name,
           body.role,
           await assignableSessions(db, body.role, body.sessionIds),
         );
-        return html(<TokenList tokens={await listTokens()} created={{ name: body.name, token }} />);
+        const list = await listTokens();
+        return html(request, () => <TokenList tokens={list} created={{ name: body.name, token }} />);
       },
       { body: TokenBody },
     )
-    .post(AUTH_PAGES.revokeToken.pattern, async ({ params }) => {
+    .post(AUTH_PAGES.revokeToken.pattern, async ({ params, request }) => {
       await tokens.revoke(parseId(params.id));
-      return html(<TokenList tokens={await listTokens()} />);
+      const list = await listTokens();
+      return html(request, () => <TokenList tokens={list} />);
     })
     .post(
       "/api/v1/auth/tokens",
@@ -180,7 +197,7 @@ function tokenRoutes(rt: Runtime, tokens: Tokens) {
     )
     .delete("/api/v1/auth/tokens/:id", async ({ params, request }) => {
       const revoked = await tokens.revoke(parseId(params.id));
-      if (!revoked) throw notFound(`Active token with ID ${params.id} not found`);
+      if (!revoked) throw notFound(phrase("Active token with ID {id} not found", { id: params.id }));
       const { hash, ...shown } = revoked;
       return ok(request, shown, "Token revoked on every instance");
     });

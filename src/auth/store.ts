@@ -1,5 +1,6 @@
 import { type Collection, type Db, ObjectId } from "mongodb";
 import { badRequest } from "../http/errors";
+import { type Locale, phrase } from "../i18n/locale";
 import type { IndexSpec } from "../infra/mongo";
 import type { Bus } from "../live/bus";
 import { hashPassword, randomSecret, sha256Hex } from "./password";
@@ -17,6 +18,8 @@ export interface UserDoc {
   sessionIds?: ObjectId[];
   /** Bumped by "sign out everywhere": cookies carrying an older one are refused. */
   sessionVersion?: number;
+  /** The language pages are written in for this person, unless a device chose another. */
+  language?: Locale;
 }
 
 export interface TokenDoc {
@@ -41,6 +44,8 @@ export interface Principal {
   sessions?: string[];
   /** An account's session version (see UserDoc). */
   version?: number;
+  /** An account's language (see UserDoc). */
+  language?: Locale;
 }
 
 /** Session IDs as given (one, several, or none); each must name an existing session. */
@@ -48,14 +53,17 @@ async function existingSessions(db: Db, given: string | string[] | undefined): P
   const list = given === undefined ? [] : Array.isArray(given) ? given : [given];
   const ids = [...new Set(list.map((id) => id.trim().toLowerCase()))].filter(Boolean);
   const malformed = ids.find((id) => !/^[0-9a-fA-F]{24}$/.test(id));
-  if (malformed) throw badRequest(`"${malformed}" is not a session ID (24 hexadecimal characters)`);
+  if (malformed)
+    throw badRequest(
+      phrase('"{value}" is not a session ID (24 hexadecimal characters)', { value: malformed }),
+    );
   const found = await db
     .collection("sessions")
     .find({ _id: { $in: ids.map((id) => ObjectId.createFromHexString(id)) } }, { projection: { _id: 1 } })
     .toArray();
   const known = new Set(found.map((s) => String(s._id)));
   const missing = ids.find((id) => !known.has(id));
-  if (missing) throw badRequest(`There is no session with ID ${missing} to assign`);
+  if (missing) throw badRequest(phrase("There is no session with ID {id} to assign", { id: missing }));
   return ids.map((id) => ObjectId.createFromHexString(id));
 }
 
@@ -67,7 +75,9 @@ export async function assignableSessions(
 ): Promise<ObjectId[]> {
   const ids = await existingSessions(db, given);
   if (ids.length > 0 && role !== "scanner") {
-    throw badRequest(`Only scanners can be limited to sessions; a ${role} works every session`);
+    throw badRequest(
+      phrase("Only scanners can be limited to sessions; a {role} works every session", { role }),
+    );
   }
   return ids;
 }
@@ -82,6 +92,7 @@ export const userPrincipal = (user: UserDoc): Principal => ({
   name: user.name,
   role: user.role,
   version: user.sessionVersion ?? 0,
+  ...(user.language ? { language: user.language } : {}),
   ...assignedSessions(user.sessionIds),
 });
 
@@ -201,7 +212,14 @@ export type Tokens = ReturnType<typeof createTokens>;
 /** A staff account; the password is hashed here and never stored in clear. */
 export async function createUser(
   db: Db,
-  fields: { email: string; name: string; role: Role; password: string; sessionIds?: ObjectId[] },
+  fields: {
+    email: string;
+    name: string;
+    role: Role;
+    password: string;
+    sessionIds?: ObjectId[];
+    language?: Locale;
+  },
 ): Promise<UserDoc> {
   const doc: UserDoc = {
     _id: new ObjectId(),
@@ -212,6 +230,7 @@ export async function createUser(
     createdAt: new Date(),
     disabled: false,
     ...(fields.sessionIds?.length ? { sessionIds: fields.sessionIds } : {}),
+    ...(fields.language ? { language: fields.language } : {}),
   };
   await usersOf(db).insertOne(doc);
   return doc;

@@ -4,6 +4,7 @@ import QRCode from "qrcode";
 import { BadgeSheet } from "../../views/badges";
 import { parseId } from "../http/envelope";
 import { notFound } from "../http/errors";
+import { type Phrase, phrase } from "../i18n/locale";
 import { participantsOf } from "../participants/repo";
 import { registrationsOf } from "../registrations/repo";
 import type { Runtime } from "../runtime";
@@ -19,11 +20,11 @@ export function badgeRoutes(rt: Runtime) {
 
   async function participantOr404(id: string) {
     const participant = await participantsOf(db).findOne({ _id: parseId(id) });
-    if (!participant) throw notFound(`Participant with ID ${id} not found`);
+    if (!participant) throw notFound(phrase("Participant with ID {id} not found", { id }));
     return participant;
   }
 
-  async function sheet(title: string, ids: ObjectId[] | null) {
+  async function sheet(request: Request, title: Phrase, ids: ObjectId[] | null) {
     const people = await participantsOf(db)
       .find(ids ? { _id: { $in: ids } } : {})
       .sort({ name: 1 })
@@ -35,7 +36,7 @@ export function badgeRoutes(rt: Runtime) {
         svg: await QRCode.toString(participant.qrCode, { type: "svg", margin: 1, errorCorrectionLevel: "M" }),
       })),
     );
-    return html(<BadgeSheet title={title} badges={badges} />);
+    return html(request, () => <BadgeSheet title={title} badges={badges} />);
   }
 
   return new Elysia({ name: "badges" })
@@ -58,18 +59,24 @@ export function badgeRoutes(rt: Runtime) {
       });
       return new Response(new Uint8Array(png), { headers: { "content-type": "image/png" } });
     })
-    .get(BADGES.session.pattern, async ({ params }) => {
+    .get(BADGES.session.pattern, async ({ params, request }) => {
       const session = await sessionsOf(db).findOne({ _id: parseId(params.id) });
-      if (!session) throw notFound(`Session with ID ${params.id} not found`);
+      if (!session) throw notFound(phrase("Session with ID {id} not found", { id: params.id }));
       const regs = await registrationsOf(db).find({ sessionId: session._id, status: "confirmed" }).toArray();
       return sheet(
-        `Badges · ${session.name}`,
+        request,
+        phrase("Badges · {session}", { session: session.name }),
         regs.map((r) => r.participantId),
       );
     })
     .get(
       BADGES.sheet.pattern,
-      ({ query }) => sheet("Badges", query.ids ? query.ids.split(",").filter(Boolean).map(parseId) : null),
+      ({ query, request }) =>
+        sheet(
+          request,
+          phrase("Badges"),
+          query.ids ? query.ids.split(",").filter(Boolean).map(parseId) : null,
+        ),
       { query: t.Object({ ids: t.Optional(t.String({ maxLength: 25_000 })) }) },
     );
 }

@@ -1,8 +1,10 @@
 import { participantFor, principalOf } from "../auth/plugin";
 import { ok, parseId } from "../http/envelope";
 import { AppError, notFound } from "../http/errors";
+import { phrase, type Text, translate } from "../i18n/locale";
 import type { Runtime } from "../runtime";
 import { withPeopleAndSessions } from "../web/join";
+import { localeOf } from "../web/reader";
 import { REASONS, reasonText } from "./decide";
 import { briefParticipant, briefSession, capacityInfo, shownCheckIn } from "./present";
 import type { CheckInDoc, Method } from "./repo";
@@ -42,7 +44,7 @@ function requireAdmitted(result: ScanResult) {
   if (verdict.reason === "already_checked_in")
     throw new AppError(
       status,
-      `Participant ${participant?.name ?? ""} is already checked in to this session`.replace("  ", " "),
+      phrase("Participant {name} is already checked in to this session", { name: participant?.name ?? "" }),
     );
   throw new AppError(status, "Validation failed", [
     { field: verdict.reason, message: reasonText(verdict, session) },
@@ -66,12 +68,19 @@ export async function withPopulation(
   });
 }
 
-export function admittedResponse(request: Request, result: ScanResult, message: string) {
+export function admittedResponse(request: Request, result: ScanResult, message: Text) {
   const checkIn = requireAdmitted(result);
-  return ok(request, checkIn, result.replayed ? `${message} (repeated request)` : message, {
-    capacityInfo: capacityInfo(result.session, result.count),
-    wasRegistered: result.verdict.wasRegistered,
-  });
+  return ok(
+    request,
+    checkIn,
+    result.replayed
+      ? phrase("{message} (repeated request)", { message: translate(localeOf(request), message) })
+      : message,
+    {
+      capacityInfo: capacityInfo(result.session, result.count),
+      wasRegistered: result.verdict.wasRegistered,
+    },
+  );
 }
 
 /** Manual check-in and "accept anyway" by participant id: rule for rule the same path. */
@@ -82,7 +91,7 @@ export async function checkInById(
   headers: Record<string, string | undefined>,
   request: Request,
   set: { status?: number | string },
-  message: string,
+  message: Text,
 ) {
   const result = await svc.scan({
     sessionId: parseId(body.sessionId),
@@ -94,7 +103,7 @@ export async function checkInById(
     nonce: nonceOf(body, headers),
   });
   if (result.verdict.reason === "unknown_code")
-    throw notFound(`Participant with ID ${body.participantId} not found`);
+    throw notFound(phrase("Participant with ID {id} not found", { id: body.participantId }));
   const response = admittedResponse(request, result, message);
   set.status = 201;
   return response;

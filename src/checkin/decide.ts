@@ -1,5 +1,6 @@
 // The scan decision: pure, so every branch is unit-tested without servers.
 
+import { type Phrase, phrase, type Text } from "../i18n/locale";
 import { REGISTRATION_STATUSES, type RegistrationStatus } from "../registrations/repo";
 import type { CapacityMode, SessionStatus } from "../sessions/repo";
 
@@ -59,7 +60,7 @@ export interface Verdict {
  * Every reason a scan can end with: the words staff read, and the HTTP status the JSON
  * check-in routes answer it with. Nothing else spells these out.
  */
-export const REASONS: Record<Reason, { text: string; status: number }> = {
+export const REASONS: Record<Reason, { text: Text; status: number }> = {
   ok: { text: "Checked in", status: 201 },
   reentry: { text: "Welcome back: re-entry recorded", status: 201 },
   already_checked_in: { text: "Participant is already checked in to this session", status: 409 },
@@ -80,15 +81,15 @@ export const REASONS: Record<Reason, { text: string; status: number }> = {
 };
 
 /** What an exit scan found, in the words the door shows. */
-export const EXIT_TEXT = {
+export type ExitOutcome = "left" | "already_out" | "not_in" | "superseded" | "unknown";
+
+export const EXIT_TEXT: Record<ExitOutcome, Text> = {
   left: "Exit recorded",
   already_out: "Already left: this exit was recorded before",
   not_in: "Not checked in to this session: nothing to record",
   superseded: "They came back in after this exit was scanned: nothing to record",
   unknown: "Badge code not found",
-} as const;
-
-export type ExitOutcome = keyof typeof EXIT_TEXT;
+};
 
 /** What a door may do after each outcome: accept anyway, decline. */
 export const DOOR_ACTIONS: Record<Outcome, { canAccept: boolean; canDecline: boolean }> = {
@@ -102,12 +103,12 @@ export const DOOR_ACTIONS: Record<Outcome, { canAccept: boolean; canDecline: boo
 export function reasonText(
   verdict: Pick<Verdict, "reason">,
   session: Pick<DecisionSession, "capacity" | "requiresRegistration">,
-): string {
+): Phrase {
   if (verdict.reason === "session_full")
-    return `Session is at full capacity (${session.capacity} participants)`;
+    return phrase("Session is at full capacity ({capacity} participants)", { capacity: session.capacity });
   if (verdict.reason === "registration_cancelled" && session.requiresRegistration)
-    return 'Registration status is "cancelled"; this session requires registration';
-  return REASONS[verdict.reason].text;
+    return phrase('Registration status is "cancelled"; this session requires registration');
+  return phrase(REASONS[verdict.reason].text);
 }
 
 export function isLate(

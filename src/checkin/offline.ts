@@ -1,4 +1,5 @@
 import { badRequest } from "../http/errors";
+import { phrase } from "../i18n/locale";
 import type { Reason } from "./decide";
 import type { OfflineScan } from "./scan";
 
@@ -21,7 +22,10 @@ export function offlineScan(
   const ahead = scannedAt.getTime() - now;
   if (ahead > CLOCK_SKEW_MS)
     throw badRequest(
-      `This scan is dated ${Math.round(ahead / 60_000)} min in the future: the door's clock is wrong. Set the device's date and time, then sync again.`,
+      phrase(
+        "This scan is dated {minutes} min in the future: the door's clock is wrong. Set the device's date and time, then sync again.",
+        { minutes: Math.round(ahead / 60_000) },
+      ),
     );
   if (now - scannedAt.getTime() > OFFLINE_MAX_AGE_MS)
     throw badRequest(

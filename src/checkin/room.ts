@@ -2,6 +2,7 @@ import type Redis from "ioredis";
 import { BSON, type Db, type ObjectId } from "mongodb";
 import type { LockMode } from "../config";
 import { AppError, unavailable } from "../http/errors";
+import { phrase } from "../i18n/locale";
 import { KEYS } from "../infra/keys";
 import type { Logger } from "../infra/log";
 import { isDatabaseUnreachable } from "../infra/mongo";
@@ -178,7 +179,8 @@ async function askRoom(
         break;
       case "stale": {
         const fresh = await sessions.refresh(session._id);
-        if (!fresh) throw new AppError(404, `Session with ID ${session._id} not found`);
+        if (!fresh)
+          throw new AppError(404, phrase("Session with ID {id} not found", { id: String(session._id) }));
         if (enforced(fresh) === enforced(session)) await door.replace(session._id);
         session = fresh;
         break;

@@ -4,6 +4,7 @@ import { assertMaySession, participantFor, principalOf } from "../auth/plugin";
 import { ok, pageMeta, parseId } from "../http/envelope";
 import { notFound } from "../http/errors";
 import { IdSchema, pageQuery, pagination, sortFor } from "../http/query";
+import { phrase } from "../i18n/locale";
 import type { Runtime } from "../runtime";
 import { findPage } from "../web/paging";
 import { admittedResponse, callerId, checkInById, nonceOf, withPopulation } from "./answers";
@@ -29,11 +30,21 @@ const byIdFields = {
 };
 
 /** Door routes name their session (in the body, the path or the query): a scanner may be limited to some. */
-function guardSessions(context: { request: Request; body: unknown; params: unknown; query: unknown }) {
-  const sessionId = [context.body, context.params, context.query]
+function guardSessions({
+  request,
+  body,
+  params,
+  query,
+}: {
+  request: Request;
+  body: unknown;
+  params: unknown;
+  query: unknown;
+}) {
+  // Destructured: Elysia reads a hook's parameter list to know what to parse for it.
+  const sessionId = [body, params, query]
     .map((part) => (part as { sessionId?: unknown } | undefined)?.sessionId)
     .find((id) => id !== undefined);
-  const { request } = context;
   if (typeof sessionId === "string") assertMaySession(request, sessionId);
 }
 
@@ -305,7 +316,7 @@ function recordRoutes(rt: Runtime, svc: CheckinService) {
     })
     .get("/checkin/:id", async ({ params, request }) => {
       const doc = await checkinsOf(db).findOne({ _id: parseId(params.id) });
-      if (!doc) throw notFound(`CheckIn with ID ${params.id} not found`);
+      if (!doc) throw notFound(phrase("CheckIn with ID {id} not found", { id: String(params.id) }));
       const [populated] = await withPopulation(rt, request, [doc], "full");
       return ok(request, populated, "Check-in retrieved");
     })

@@ -2,6 +2,7 @@ import type Redis from "ioredis";
 import { type Db, ObjectId } from "mongodb";
 import type { Config } from "../config";
 import { AppError, notFound } from "../http/errors";
+import { phrase } from "../i18n/locale";
 import { KEYS } from "../infra/keys";
 import { LockUnavailableError, withLock } from "../infra/lock";
 import type { Activity } from "../live/activity";
@@ -74,9 +75,9 @@ async function undo(
 ): Promise<CheckInDoc> {
   const { db, door, activity } = ctx;
   const found = await checkinsOf(db).findOne({ _id: checkInId });
-  if (!found) throw notFound(`CheckIn with ID ${checkInId} not found`);
+  if (!found) throw notFound(phrase("CheckIn with ID {id} not found", { id: String(checkInId) }));
   const { deletedCount } = await checkinsOf(db).deleteOne({ _id: checkInId });
-  if (deletedCount !== 1) throw notFound(`CheckIn with ID ${checkInId} not found`);
+  if (deletedCount !== 1) throw notFound(phrase("CheckIn with ID {id} not found", { id: String(checkInId) }));
   await Promise.all([
     door.undo(found).catch(() => door.forget(found.sessionId).catch(() => undefined)),
     activity.uncounted(found.sessionId),
@@ -99,7 +100,7 @@ async function checkout(
 ): Promise<CheckInDoc> {
   const { db, door, sessions } = ctx;
   const found = await checkinsOf(db).findOne({ _id: checkInId });
-  if (!found) throw notFound(`CheckIn with ID ${checkInId} not found`);
+  if (!found) throw notFound(phrase("CheckIn with ID {id} not found", { id: String(checkInId) }));
   const session = await sessions.require(found.sessionId);
   const occupancy = session.capacityMode === "occupancy";
   const now = new Date();
@@ -195,7 +196,9 @@ async function undoAtDoor(
     if (Date.now() - last.getTime() > input.windowMs)
       throw new AppError(
         409,
-        `Undo is possible for ${Math.round(input.windowMs / 1000)} s after a scan; ask an admin to undo this one`,
+        phrase("Undo is possible for {seconds} s after a scan; ask an admin to undo this one", {
+          seconds: Math.round(input.windowMs / 1000),
+        }),
       );
   }
   if (reentered)
@@ -216,7 +219,8 @@ async function decline(
   const { db, config, sessions, directory, scanlog, activity } = ctx;
   const session = await sessions.require(input.sessionId);
   const participant = await directory.find({ participantId: input.participantId });
-  if (!participant) throw notFound(`Participant with ID ${input.participantId} not found`);
+  if (!participant)
+    throw notFound(phrase("Participant with ID {id} not found", { id: String(input.participantId) }));
   const registration = await registrationsOf(db).findOne({
     participantId: participant._id,
     sessionId: session._id,
@@ -237,7 +241,13 @@ async function decline(
   await scanlog.write(entry);
   activity.record(
     session._id,
-    { name: participant.name, outcome: "declined", reason: entry.reason, at: entry.at.toISOString() },
+    // Dashboards say "declined" in their reader's language, and the staff's own words if any.
+    {
+      name: participant.name,
+      outcome: "declined",
+      reason: input.reason ?? "declined",
+      at: entry.at.toISOString(),
+    },
     false,
   );
   return { entry, session, participant };

@@ -1,12 +1,22 @@
 import { ObjectId } from "mongodb";
-import { badRequest } from "./errors";
+import { phrase, say } from "../i18n/locale";
+import { localeOf } from "../web/reader";
+import { asPhrase, badRequest, type Words } from "./errors";
 
-/** The success envelope existing clients read: `{status, message, data, timestamp, path}` plus route extras. */
-export function ok<T>(request: Request, data: T, message = "Success", extra: Record<string, unknown> = {}) {
+/**
+ * The success envelope existing clients read: `{status, message, data, timestamp, path}`
+ * plus route extras; `message` is in the language the request asks for.
+ */
+export function ok<T>(
+  request: Request,
+  data: T,
+  words: Words = "Success",
+  extra: Record<string, unknown> = {},
+) {
   const url = new URL(request.url);
   return {
     status: "success" as const,
-    message,
+    message: say(localeOf(request), asPhrase(words)),
     data,
     ...extra,
     timestamp: new Date().toISOString(),
@@ -16,7 +26,7 @@ export function ok<T>(request: Request, data: T, message = "Success", extra: Rec
 
 export function parseId(value: string): ObjectId {
   if (!ObjectId.isValid(value) || !/^[0-9a-fA-F]{24}$/.test(value))
-    throw badRequest(`Invalid ID format: ${value}`);
+    throw badRequest(phrase("Invalid ID format: {value}", { value }));
   return new ObjectId(value);
 }
 

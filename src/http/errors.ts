@@ -1,31 +1,46 @@
+import { type Locale, type Phrase, phrase, say, type Text } from "../i18n/locale";
+
 export interface FieldError {
   field: string;
-  message: string;
+  message: Phrase;
 }
 
-/** An error meant for the person who sent the request: its status and message are shown as they are. */
+/** Words given as a text of the catalog, or as a phrase when they carry values. */
+export type Words = Text | Phrase;
+export const asPhrase = (words: Words): Phrase => (typeof words === "string" ? phrase(words) : words);
+
+/**
+ * An error meant for the person who sent the request: its status and words are shown as
+ * they are, in the reader's language (`message` is the English, for logs).
+ */
 export class AppError extends Error {
+  readonly phrase: Phrase;
   constructor(
     readonly status: number,
-    message: string,
+    words: Words,
     readonly errors?: FieldError[],
     readonly headers?: Record<string, string>,
   ) {
-    super(message);
+    const said = asPhrase(words);
+    super(say("en", said));
+    this.phrase = said;
     this.name = "AppError";
   }
 }
 
-export const badRequest = (message: string, errors?: FieldError[]) => new AppError(400, message, errors);
-export const notFound = (message: string) => new AppError(404, message);
-export const unavailable = (message: string, retryAfterSeconds = 2) =>
-  new AppError(503, message, undefined, { "Retry-After": String(retryAfterSeconds) });
+/** One field's message (the form or API field it is about, and what is wrong with it). */
+export const fieldError = (field: string, words: Words): FieldError => ({ field, message: asPhrase(words) });
+
+export const badRequest = (words: Words, errors?: FieldError[]) => new AppError(400, words, errors);
+export const notFound = (words: Words) => new AppError(404, words);
+export const unavailable = (words: Words, retryAfterSeconds = 2) =>
+  new AppError(503, words, undefined, { "Retry-After": String(retryAfterSeconds) });
 
 export interface ErrorEnvelope {
   status: "error";
   statusCode: number;
   message: string;
-  errors?: FieldError[];
+  errors?: { field: string; message: string }[];
   timestamp: string;
   path: string;
   method: string;
@@ -36,13 +51,16 @@ export function errorEnvelope(
   status: number,
   message: string,
   errors?: FieldError[],
+  locale: Locale = "en",
 ): ErrorEnvelope {
   const url = new URL(request.url);
   return {
     status: "error",
     statusCode: status,
     message,
-    ...(errors && errors.length > 0 ? { errors } : {}),
+    ...(errors && errors.length > 0
+      ? { errors: errors.map((e) => ({ field: e.field, message: say(locale, e.message) })) }
+      : {}),
     timestamp: new Date().toISOString(),
     path: url.pathname + url.search,
     method: request.method,
@@ -55,7 +73,7 @@ export function errorEnvelope(
  */
 export function formErrors(error: unknown, field: string): FieldError[] {
   if (error instanceof AppError && error.status >= 400 && error.status < 500) {
-    return error.errors ?? [{ field, message: error.message }];
+    return error.errors ?? [{ field, message: error.phrase }];
   }
   throw error;
 }

@@ -1,3 +1,4 @@
+import { phrase } from "../i18n/locale";
 import { badRequest } from "./errors";
 
 // Text people type never holds control characters; PostgreSQL (under FerretDB) cannot
@@ -32,7 +33,12 @@ export function refuseControlCharacters(input: { body?: unknown; query?: unknown
   const field = controlCharacterField(input.body) ?? controlCharacterField(input.query);
   if (field) {
     throw badRequest("Validation failed", [
-      { field, message: `${field} contains a control character (such as NUL); remove it and send again` },
+      {
+        field,
+        message: phrase("{field} contains a control character (such as NUL); remove it and send again", {
+          field,
+        }),
+      },
     ]);
   }
 }

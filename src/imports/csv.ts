@@ -1,5 +1,7 @@
 import Papa from "papaparse";
 import { isValidQrCode } from "../checkin/qr";
+import { controlCharacterField } from "../http/input";
+import { type RowError, rowError } from "./summary";
 
 // Participant spreadsheets as organisers really send them: UTF-8 with or without a
 // BOM or Windows-1252, commas or semicolons, quoted fields, blank lines, stray spaces,
@@ -17,7 +19,7 @@ export interface ParticipantRow {
 
 export interface ParsedCsv {
   rows: ParticipantRow[];
-  errors: string[];
+  errors: RowError[];
   encoding: "utf-8" | "windows-1252";
 }
 
@@ -37,25 +39,31 @@ export function decode(bytes: Uint8Array): { text: string; encoding: ParsedCsv["
   }
 }
 
-/** One data row: the participant, or "row N: reason". */
+/** One data row: the participant, or why it is refused. */
 function checkRow(
   record: Record<string, string>,
   row: number,
   seen: Map<string, number>,
-): ParticipantRow | string {
+): ParticipantRow | RowError {
   const name = (record.name ?? "").trim();
   const email = (record.email ?? "").trim().toLowerCase();
   // undefined when the file has no such column: a re-import never blanks what it does not carry.
   const organization = record.organization?.trim();
   const phone = record.phone?.trim();
   const qrCode = (record.qrcode ?? "").trim();
-  if (!name) return `row ${row}: name is missing`;
-  if (name.length > 200) return `row ${row}: name is longer than 200 characters`;
-  if (!email) return `row ${row}: email is missing`;
-  if (!EMAIL.test(email) || email.length > 254) return `row ${row}: email "${email}" is not valid`;
-  if (qrCode && !isValidQrCode(qrCode)) return `row ${row}: qrCode "${qrCode}" is not a badge code (QR-…)`;
+  const cell = controlCharacterField(record);
+  if (cell)
+    return rowError(row, "the {column} column holds a control character (such as NUL)", { column: cell });
+  if (!name) return rowError(row, "name is missing");
+  if (name.length > 200) return rowError(row, "name is longer than 200 characters");
+  if (!email) return rowError(row, "email is missing");
+  if (!EMAIL.test(email) || email.length > 254)
+    return rowError(row, 'email "{email}" is not valid', { email });
+  if (qrCode && !isValidQrCode(qrCode))
+    return rowError(row, 'qrCode "{code}" is not a badge code (QR-…)', { code: qrCode });
   const earlier = seen.get(email);
-  if (earlier !== undefined) return `row ${row}: email ${email} already appears on row ${earlier}`;
+  if (earlier !== undefined)
+    return rowError(row, "email {email} already appears on row {earlier}", { email, earlier: String(earlier) });
   seen.set(email, row);
   return {
     row,
@@ -71,7 +79,7 @@ export interface CsvRecords {
   /** Data rows with the row number a spreadsheet shows (the header is row 1). */
   records: { row: number; record: Record<string, string> }[];
   fields: string[];
-  errors: string[];
+  errors: RowError[];
   encoding: ParsedCsv["encoding"];
 }
 
@@ -98,17 +106,21 @@ export function readCsv(bytes: Uint8Array): CsvRecords {
       broken.has(index) || blank(record) ? [] : [{ row: index + 2, record }],
     ),
     fields: parsed.meta.fields ?? [],
-    errors: issues.map((issue) => `row ${(issue.row ?? 0) + 2}: ${issue.message}`),
+    errors: issues.map((issue) =>
+      rowError((issue.row ?? 0) + 2, "the CSV cannot be read here: {problem}", { problem: issue.message }),
+    ),
     encoding,
   };
 }
 
 /** The first required column the header lacks, as the report's row 1 error. */
-export function missingColumn(fields: string[], required: string[][], expected: string): string | null {
+export function missingColumn(fields: string[], required: string[][], expected: string): RowError | null {
   const missing = required.find((names) => !names.some((name) => fields.includes(name)));
-  return missing
-    ? `row 1: the header has no "${missing.join('" or "')}" column (expected ${expected})`
-    : null;
+  if (!missing) return null;
+  const [first = "", second] = missing;
+  return second
+    ? rowError(1, 'the header has no "{a}" or "{b}" column (expected {expected})', { a: first, b: second, expected })
+    : rowError(1, 'the header has no "{a}" column (expected {expected})', { a: first, expected });
 }
 
 export function parseParticipants(bytes: Uint8Array): ParsedCsv {
@@ -120,7 +132,7 @@ export function parseParticipants(bytes: Uint8Array): ParsedCsv {
   const seen = new Map<string, number>();
   for (const { row, record } of csv.records) {
     const checked = checkRow(record, row, seen);
-    if (typeof checked === "string") errors.push(checked);
+    if ("problem" in checked) errors.push(checked);
     else rows.push(checked);
   }
   return { rows, errors, encoding: csv.encoding };

@@ -2,7 +2,7 @@ import type { AnyBulkWriteOperation, Db } from "mongodb";
 import type { CheckinService } from "../checkin/service";
 import { type ParticipantDoc, participantRecord, participantsOf } from "../participants/repo";
 import { type ParticipantRow, parseParticipants } from "./csv";
-import type { ImportSummary } from "./summary";
+import { type ImportSummary, type RowError, rowError } from "./summary";
 import { importSummary, type Progress } from "./upload";
 
 // The participants import: new people are created, known ones (by e-mail) get the
@@ -48,7 +48,7 @@ export function participantImporter(db: Db, svc: CheckinService) {
         });
       }
     }
-    const errors: string[] = [];
+    const errors: RowError[] = [];
     let created = 0;
     const total = fresh.length + updates.length;
     progress(0, total);
@@ -66,8 +66,13 @@ export function participantImporter(db: Db, svc: CheckinService) {
           ((error as { writeErrors?: { index: number }[] }).writeErrors ?? []).map((e) => e.index),
         );
         created += batch.length - failed.size;
-        for (const index of failed)
-          errors.push(`row ${batch[index]?.row}: badge code ${batch[index]?.row.qrCode} is already used`);
+        for (const index of failed) {
+          const refused = batch[index]?.row;
+          if (refused)
+            errors.push(
+              rowError(refused.row, "badge code {code} is already used", { code: refused.qrCode ?? "" }),
+            );
+        }
       }
       progress(i + batch.length, total);
     }

@@ -4,13 +4,16 @@ import { checkinsOf, scanlogOf } from "../checkin/repo";
 import type { CheckinService } from "../checkin/service";
 import { ok, parseId } from "../http/envelope";
 import { notFound } from "../http/errors";
+import { phrase } from "../i18n/locale";
 import { participantsOf } from "../participants/repo";
 import type { Runtime } from "../runtime";
 import { sessionsOf } from "../sessions/repo";
 import { csvResponse, html } from "../web/html";
+import { localeOf } from "../web/reader";
 import { TEMPLATE, toCsv } from "./csv";
 import { participantImporter } from "./participants";
 import { IMPORT_PAGE } from "./paths";
+import { importedWords, reportJson } from "./summary";
 import { importFailed, streamedImport, uploadBytes } from "./upload";
 
 /** CSV import and exports for organisers. */
@@ -26,12 +29,11 @@ export function importRoutes(rt: Runtime, svc: CheckinService) {
       "/api/v1/participants/import",
       async ({ body, request }) => {
         const report = await importBytes(await uploadBytes(body.file, maxBytes));
-        const message = report.failed > 0 ? `Imported with ${report.failed} rows refused` : "Imported";
-        return ok(request, report, message);
+        return ok(request, reportJson(localeOf(request), report), importedWords(report));
       },
       { body: t.Object({ file: t.File() }) },
     )
-    .get(IMPORT_PAGE.pattern, () => html(ImportPage()))
+    .get(IMPORT_PAGE.pattern, ({ request }) => html(request, () => ImportPage()))
     .post(
       IMPORT_PAGE.pattern,
       async ({ body }) => {
@@ -52,7 +54,7 @@ export function importRoutes(rt: Runtime, svc: CheckinService) {
     })
     .get("/api/v1/sessions/:id/attendance.csv", async ({ params }) => {
       const session = await sessionsOf(db).findOne({ _id: parseId(params.id) });
-      if (!session) throw notFound(`Session with ID ${params.id} not found`);
+      if (!session) throw notFound(phrase("Session with ID {id} not found", { id: String(params.id) }));
       const checkins = await checkinsOf(db)
         .find({ sessionId: session._id })
         .sort({ checkInTime: 1 })

@@ -1,10 +1,38 @@
+import type { Words } from "../http/errors";
+import { type Locale, type Params, type Phrase, phrase, say, type Text, translate } from "../i18n/locale";
+
+/** A refused row: its number as a spreadsheet shows it (the header is row 1), and why. */
+export interface RowError {
+  row: number;
+  problem: Phrase;
+}
+
+export const rowError = (row: number, text: Text, params?: Params): RowError => ({
+  row,
+  problem: phrase(text, params),
+});
+
+/** "row N: why", in `locale`. */
+export const sayRow = (locale: Locale, error: RowError): string =>
+  // A row number is a label, not a count: never "row 1,009".
+  translate(locale, "row {row}: {problem}", { row: String(error.row), problem: say(locale, error.problem) });
+
+/** A report as the JSON API sends it: its row errors as sentences in the caller's language. */
+export const reportJson = (locale: Locale, report: ImportSummary) => ({
+  ...report,
+  errors: report.errors.map((error) => sayRow(locale, error)),
+});
 /** What an import reports back, row by row: for the page and the API alike. */
 export interface ImportSummary {
   created: number;
   updated: number;
   unchanged: number;
   failed: number;
-  errors: string[];
+  errors: RowError[];
   encoding: string;
   rows: number;
 }
+
+/** The envelope's message for an import: whether every row went in. */
+export const importedWords = (report: { failed: number }): Words =>
+  report.failed > 0 ? phrase("Imported with {n} {n|row|rows} refused", { n: report.failed }) : "Imported";

@@ -1,32 +1,34 @@
 import { ErrorPanel } from "../../views/components";
 import { AppError } from "../http/errors";
+import { phrase } from "../i18n/locale";
 import type { Runtime } from "../runtime";
+import type { RowError } from "./summary";
 
 /** The uploaded file's bytes, or a 413 the organiser can act on. */
 export async function uploadBytes(file: File, maxBytes: number): Promise<Uint8Array> {
   if (file.size > maxBytes) {
     throw new AppError(
       413,
-      `The file is ${file.size} bytes; the limit is ${maxBytes} (UPLOAD_MAX_FILE_SIZE). Split it and import the parts.`,
+      phrase(
+        "The file is {size} bytes; the limit is {limit} (UPLOAD_MAX_FILE_SIZE). Split it and import the parts.",
+        {
+          size: file.size,
+          limit: maxBytes,
+        },
+      ),
     );
   }
   return new Uint8Array(await file.arrayBuffer());
 }
 
-/** "row N: …" messages in spreadsheet order. */
-export function byRow(errors: string[]): string[] {
-  const rowOf = (message: string) => Number(/\d+/.exec(message)?.[0] ?? 0);
-  return [...errors].sort((x, y) => rowOf(x) - rowOf(y));
-}
-
 /** The report of one import: what was written, and every refused row in spreadsheet order. */
 export function importSummary(
   written: { created: number; updated: number; unchanged: number },
-  refused: string[],
+  refused: RowError[],
   encoding: string,
   rows: number,
 ) {
-  const errors = byRow(refused);
+  const errors = [...refused].sort((x, y) => x.row - y.row);
   return { ...written, failed: errors.length, errors, encoding, rows };
 }
 

@@ -1,7 +1,9 @@
 import type { Server } from "bun";
 import { Counter, Gauge } from "prom-client";
 import { OverviewRow, SessionLive } from "../../views/dashboard";
+import { LOCALES, type Locale } from "../i18n/locale";
 import type { Runtime } from "../runtime";
+import { renderFor } from "../web/reader";
 import type { Bus, LiveEvent } from "./bus";
 import type { LiveSource } from "./state";
 
@@ -9,6 +11,13 @@ import type { LiveSource } from "./state";
 export const COALESCE_MS = 200;
 
 export const isTopic = (topic: string) => topic === "overview" || /^session:[0-9a-f]{24}$/.test(topic);
+
+/** A topic as sockets subscribe to it: one channel per language, each rendered once per flush. */
+export const channel = (topic: string, locale: Locale) => `${topic}@${locale}`;
+
+/** Dashboards name people and nothing else, so they are rendered for the least role that may watch. */
+const inLocale = (locale: Locale, render: () => JSX.Element) =>
+  Promise.resolve(renderFor({ locale, role: "viewer" }, render));
 
 /** What the hub reports to Prometheus. */
 function hubMetrics(rt: Runtime) {
@@ -79,8 +88,11 @@ export function createHub(rt: Runtime, source: LiveSource, bus: Bus) {
   const publish = (topic: string, html: string) => {
     if (!server || html === "") return;
     server.publish(topic, html);
-    sent.inc({ topic: topic === "overview" ? "overview" : "session" });
+    sent.inc({ topic: topic.startsWith("overview") ? "overview" : "session" });
   };
+  /** The languages someone reads `topic` in on this instance. */
+  const readers = (topic: string) =>
+    server ? LOCALES.filter((locale) => server?.subscriberCount(channel(topic, locale))) : [];
 
   async function flush() {
     flushScheduled = false;
@@ -89,18 +101,24 @@ export function createHub(rt: Runtime, source: LiveSource, bus: Bus) {
     everything = false;
     dirty.clear();
     if (!server) return;
-    const watchOverview = server.subscriberCount("overview") > 0;
-    const rows: string[] = [];
+    const overviewIn = readers("overview");
+    const rows = new Map<Locale, string[]>(overviewIn.map((locale) => [locale, []]));
     for (const id of ids) {
-      const watchSession = server.subscriberCount(`session:${id}`) > 0;
-      if (!watchSession && !watchOverview) continue;
+      const sessionIn = readers(`session:${id}`);
+      if (sessionIn.length === 0 && overviewIn.length === 0) continue;
       const state = await source.session(id).catch(() => null);
       if (!state) continue;
-      if (watchSession)
-        publish(`session:${id}`, await SessionLive({ state, oob: true, changedAt: freshChange(id) }));
-      if (watchOverview) rows.push(await OverviewRow({ state, oob: true }));
+      const changed = sessionIn.length > 0 ? freshChange(id) : undefined;
+      for (const locale of sessionIn)
+        publish(
+          channel(`session:${id}`, locale),
+          await inLocale(locale, () => SessionLive({ state, oob: true, changedAt: changed })),
+        );
+      for (const locale of overviewIn)
+        rows.get(locale)?.push(await inLocale(locale, () => OverviewRow({ state, oob: true })));
     }
-    if (rows.length > 0) publish("overview", rows.join(""));
+    for (const [locale, html] of rows)
+      if (html.length > 0) publish(channel("overview", locale), html.join(""));
   }
 
   function markDirty(event: LiveEvent) {
@@ -132,18 +150,20 @@ export function createHub(rt: Runtime, source: LiveSource, bus: Bus) {
     },
     opened: () => connections.inc(),
     closed: () => connections.dec(),
-    /** The full current state for a topic: what a (re)connecting client receives first. */
-    async snapshot(topic: string): Promise<string> {
+    /** The full current state for a topic, in `locale`: what a (re)connecting client receives first. */
+    async snapshot(topic: string, locale: Locale): Promise<string> {
       if (topic === "overview") {
         const ids = await source.activeSessionIds();
         const states = await Promise.all(ids.map((id) => source.session(id).catch(() => null)));
         const rows = await Promise.all(
-          states.filter((s) => s !== null).map((state) => OverviewRow({ state, oob: true })),
+          states
+            .filter((s) => s !== null)
+            .map((state) => inLocale(locale, () => OverviewRow({ state, oob: true }))),
         );
         return rows.join("");
       }
       const state = await source.session(topic.slice("session:".length)).catch(() => null);
-      return state ? SessionLive({ state, oob: true }) : "";
+      return state ? inLocale(locale, () => SessionLive({ state, oob: true })) : "";
     },
     /** Re-render a topic locally at the next flush. */
     touch(topic: string) {

@@ -3,9 +3,11 @@ import { OverviewPage, SessionDashboard } from "../../views/dashboard";
 import { principalOf } from "../auth/plugin";
 import { parseId } from "../http/envelope";
 import { notFound } from "../http/errors";
+import { phrase } from "../i18n/locale";
 import { html } from "../web/html";
+import { localeOf } from "../web/reader";
 import type { Bus } from "./bus";
-import { type Hub, isTopic } from "./hub";
+import { channel, type Hub, isTopic } from "./hub";
 import { LIVE } from "./paths";
 import type { LiveSource } from "./state";
 
@@ -31,17 +33,18 @@ export function liveRoutes(hub: Hub, source: LiveSource, sockets: Set<Closable>,
       if (open.owner === owner) open.socket.close(1008, "signed out or changed; reconnect");
   });
   return new Elysia({ name: "live" })
-    .get(LIVE.overview.pattern, async () => {
+    .get(LIVE.overview.pattern, async ({ request }) => {
       const ids = await source.activeSessionIds();
       const rows = (await Promise.all(ids.map((id) => source.session(id)))).filter((s) => s !== null);
-      return html(<OverviewPage rows={rows} />);
+      return html(request, () => <OverviewPage rows={rows} />);
     })
     .get(
       LIVE.session.pattern,
-      async ({ params }) => {
+      async ({ params, request }) => {
         const state = await source.session(String(parseId(params.sessionId)));
-        if (!state) throw notFound(`Session with ID ${params.sessionId} not found`);
-        return html(<SessionDashboard state={state} />);
+        if (!state)
+          throw notFound(phrase("Session with ID {id} not found", { id: String(params.sessionId) }));
+        return html(request, () => <SessionDashboard state={state} />);
       },
       { params: t.Object({ sessionId: t.String({ maxLength: 24 }) }) },
     )
@@ -59,9 +62,10 @@ export function liveRoutes(hub: Hub, source: LiveSource, sockets: Set<Closable>,
         hub.opened();
         // Subscribe, then send the snapshot, then re-render once more: a change landing
         // while the snapshot was rendered can never leave a reconnecting client stale.
+        const locale = localeOf(ws.data.request);
         for (const topic of topics) {
-          ws.subscribe(topic);
-          const snapshot = await hub.snapshot(topic);
+          ws.subscribe(channel(topic, locale));
+          const snapshot = await hub.snapshot(topic, locale);
           if (snapshot) ws.send(snapshot);
           hub.touch(topic);
         }

@@ -12,7 +12,8 @@ import { principalOf } from "../auth/plugin";
 import { checkinsOf } from "../checkin/repo";
 import type { CheckinService } from "../checkin/service";
 import { containsPattern, parseId } from "../http/envelope";
-import { formErrors, notFound } from "../http/errors";
+import { fieldError, formErrors, notFound } from "../http/errors";
+import { phrase } from "../i18n/locale";
 import type { Runtime } from "../runtime";
 import { html } from "../web/html";
 import { withPeopleAndSessions } from "../web/join";
@@ -59,12 +60,12 @@ export function participantAdmin(rt: Runtime, svc: CheckinService) {
   const actions = participantActions(rt, svc);
   const values = (body: FormBody) => ({ ...fields(body), isActive: body.isActive ?? "" });
   const badEmail = (body: FormBody) =>
-    EMAIL.test(body.email.trim()) ? [] : [{ field: "email", message: "This is not an email address" }];
+    EMAIL.test(body.email.trim()) ? [] : [fieldError("email", "This is not an email address")];
 
   return new Elysia({ name: "participants-admin" })
     .get(
       PARTICIPANT_PAGES.list.pattern,
-      async ({ query }) => {
+      async ({ query, request }) => {
         const search = query.search?.trim() ?? "";
         const filter: Filter<ParticipantDoc> = search
           ? {
@@ -76,7 +77,7 @@ export function participantAdmin(rt: Runtime, svc: CheckinService) {
             }
           : {};
         const list = await pageOf(participantsOf(db), filter, { name: 1, _id: 1 }, query.page);
-        return html(<AdminParticipantsPage list={list} search={search} />);
+        return html(request, () => <AdminParticipantsPage list={list} search={search} />);
       },
       {
         query: t.Object({
@@ -87,7 +88,7 @@ export function participantAdmin(rt: Runtime, svc: CheckinService) {
     )
     .post(
       PARTICIPANT_PAGES.list.pattern,
-      async ({ body }) => {
+      async ({ body, request }) => {
         let errors = badEmail(body);
         if (errors.length === 0) {
           errors = await actions.create(fields(body)).then(
@@ -95,7 +96,8 @@ export function participantAdmin(rt: Runtime, svc: CheckinService) {
             (error) => formErrors(error, "email"),
           );
         }
-        if (errors.length > 0) return html(<ParticipantForm values={values(body)} errors={errors} />, 422);
+        if (errors.length > 0)
+          return html(request, () => <ParticipantForm values={values(body)} errors={errors} />, 422);
         return new Response(null, {
           status: 200,
           headers: { "HX-Redirect": withQuery(PARTICIPANT_PAGES.list(), { search: body.email }) },
@@ -103,41 +105,53 @@ export function participantAdmin(rt: Runtime, svc: CheckinService) {
       },
       { body: Form },
     )
-    .get(PARTICIPANT_PAGES.edit.pattern, async ({ params }) => {
+    .get(PARTICIPANT_PAGES.edit.pattern, async ({ params, request }) => {
       const p = await participantsOf(db).findOne({ _id: parseId(params.id) });
-      if (!p) throw notFound(`Participant with ID ${params.id} not found; reload the page`);
-      return html(<ParticipantForm id={params.id} values={formValues(p)} />);
+      if (!p)
+        throw notFound(
+          phrase("Participant with ID {id} not found; reload the page", { id: String(params.id) }),
+        );
+      return html(request, () => <ParticipantForm id={params.id} values={formValues(p)} />);
     })
     .post(
       PARTICIPANT_PAGES.one.pattern,
-      async ({ params, body }) => {
+      async ({ params, body, request }) => {
         const id = parseId(params.id);
         const errors = badEmail(body);
         if (errors.length === 0) {
           try {
             const p = await actions.update(id, { ...fields(body), isActive: body.isActive === "on" });
-            return html(<ParticipantRow p={p} />);
+            return html(request, () => <ParticipantRow p={p} />);
           } catch (error) {
             errors.push(...formErrors(error, "email"));
           }
         }
-        return html(<ParticipantForm id={params.id} values={values(body)} errors={errors} />, 422);
+        return html(
+          request,
+          () => <ParticipantForm id={params.id} values={values(body)} errors={errors} />,
+          422,
+        );
       },
       { body: Form },
     )
-    .get(PARTICIPANT_PAGES.checkIns.pattern, async ({ params }) => {
+    .get(PARTICIPANT_PAGES.checkIns.pattern, async ({ params, request }) => {
       const participantId = parseId(params.id);
       const p = await participantsOf(db).findOne({ _id: participantId });
-      if (!p) throw notFound(`Participant with ID ${params.id} not found; reload the page`);
-      return html(<ParticipantCheckIns participant={p} rows={await checkInRows(db, participantId)} />);
+      if (!p)
+        throw notFound(
+          phrase("Participant with ID {id} not found; reload the page", { id: String(params.id) }),
+        );
+      const rows = await checkInRows(db, participantId);
+      return html(request, () => <ParticipantCheckIns participant={p} rows={rows} />);
     })
     .post(PARTICIPANT_PAGES.undoCheckIn.pattern, async ({ params, request }) => {
       const participantId = parseId(params.id);
       await svc.undo(parseId(params.checkInId), principalOf(request)?.name);
-      return html(<CheckInTable participantId={params.id} rows={await checkInRows(db, participantId)} />);
+      const rows = await checkInRows(db, participantId);
+      return html(request, () => <CheckInTable participantId={params.id} rows={rows} />);
     })
-    .delete(PARTICIPANT_PAGES.one.pattern, async ({ params }) => {
+    .delete(PARTICIPANT_PAGES.one.pattern, async ({ params, request }) => {
       await actions.remove(parseId(params.id));
-      return html("");
+      return html(request, () => "");
     });
 }

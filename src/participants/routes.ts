@@ -8,6 +8,7 @@ import type { CheckinService } from "../checkin/service";
 import { containsPattern, ok, pageMeta, parseId } from "../http/envelope";
 import { AppError, notFound } from "../http/errors";
 import { pageQuery, pagination, sortFor } from "../http/query";
+import { phrase } from "../i18n/locale";
 import { registrationsOf } from "../registrations/repo";
 import type { Runtime } from "../runtime";
 import { findPage } from "../web/paging";
@@ -77,7 +78,7 @@ function participantReads(rt: Runtime, svc: CheckinService) {
     .get("/:id/details", async ({ params, request }) => {
       const id = parseId(params.id);
       const participant = await participantsOf(db).findOne({ _id: id });
-      if (!participant) throw notFound(`Participant with ID ${id} not found`);
+      if (!participant) throw notFound(phrase("Participant with ID {id} not found", { id: String(id) }));
       const [registrations, checkIns] = await Promise.all([
         registrationsOf(db).find({ participantId: id }).toArray(),
         checkinsOf(db).find({ participantId: id }).sort({ checkInTime: -1 }).toArray(),
@@ -98,7 +99,7 @@ function participantReads(rt: Runtime, svc: CheckinService) {
     })
     .get("/:id", async ({ params, request }) => {
       const found = await participantsOf(db).findOne({ _id: parseId(params.id) });
-      if (!found) throw notFound(`Participant with ID ${params.id} not found`);
+      if (!found) throw notFound(phrase("Participant with ID {id} not found", { id: String(params.id) }));
       return ok(request, found, "Participant retrieved");
     });
 }

@@ -2,7 +2,8 @@ import { t } from "elysia";
 import type { Db, ObjectId } from "mongodb";
 import { isValidQrCode, normaliseQrCode } from "../checkin/qr";
 import type { CheckinService } from "../checkin/service";
-import { AppError, badRequest, notFound } from "../http/errors";
+import { AppError, badRequest, fieldError, notFound } from "../http/errors";
+import { phrase } from "../i18n/locale";
 import { isDuplicateKey } from "../infra/mongo";
 import type { Runtime } from "../runtime";
 import { normaliseEmail, type ParticipantDoc, participantRecord, participantsOf } from "./repo";
@@ -42,10 +43,7 @@ function checkedQr(raw: string): string {
   const code = normaliseQrCode(raw);
   if (!isValidQrCode(code)) {
     throw badRequest("Validation failed", [
-      {
-        field: "qrCode",
-        message: "qrCode must look like QR-XXXX (letters, digits, dashes; at most 50 characters)",
-      },
+      fieldError("qrCode", "qrCode must look like QR-XXXX (letters, digits, dashes; at most 50 characters)"),
     ]);
   }
   return code;
@@ -61,9 +59,15 @@ async function rejectDuplicate(
       fields.email &&
       (await participantsOf(db).findOne({ email: fields.email }, { projection: { _id: 1 } }))
     ) {
-      throw new AppError(409, `Participant with email "${fields.email}" already exists`);
+      throw new AppError(
+        409,
+        phrase('Participant with email "{email}" already exists', { email: fields.email }),
+      );
     }
-    throw new AppError(409, `Participant with qrCode "${fields.qrCode}" already exists`);
+    throw new AppError(
+      409,
+      phrase('Participant with qrCode "{code}" already exists', { code: fields.qrCode ?? "" }),
+    );
   }
   throw error;
 }
@@ -95,13 +99,13 @@ export function participantActions(rt: Runtime, svc: CheckinService) {
       const updated = await participantsOf(db)
         .findOneAndUpdate({ _id: id }, { $set: set }, { returnDocument: "after" })
         .catch((error) => rejectDuplicate(db, error, set));
-      if (!updated) throw notFound(`Participant with ID ${id} not found`);
+      if (!updated) throw notFound(phrase("Participant with ID {id} not found", { id: String(id) }));
       await svc.participantChanged(updated);
       return updated;
     },
     async remove(id: ObjectId): Promise<ParticipantDoc> {
       const removed = await participantsOf(db).findOneAndDelete({ _id: id });
-      if (!removed) throw notFound(`Participant with ID ${id} not found`);
+      if (!removed) throw notFound(phrase("Participant with ID {id} not found", { id: String(id) }));
       await participantsOf(db).updateMany(
         { referredParticipantIds: id },
         { $pull: { referredParticipantIds: id } },

@@ -36,7 +36,7 @@ function registrationListPage(rt: Runtime, svc: CheckinService) {
   return new Elysia({ name: "registrations-admin-1" })
     .get(
       REGISTRATION_PAGES.list.pattern,
-      async ({ query }) => {
+      async ({ query, request }) => {
         const participant = query.participant?.trim() ?? "";
         const filter: Filter<RegistrationDoc> = {};
         if (query.session) filter.sessionId = parseId(query.session);
@@ -56,10 +56,11 @@ function registrationListPage(rt: Runtime, svc: CheckinService) {
           pageOf(registrationsOf(db), filter, { registrationDate: -1, _id: 1 }, query.page),
           sessionsInOrder(db),
         ]);
-        return html(
+        const rows = await views(items);
+        return html(request, () => (
           <AdminRegistrationsPage
             list={list}
-            rows={await views(items)}
+            rows={rows}
             sessions={sessions}
             filters={{
               participant,
@@ -67,8 +68,8 @@ function registrationListPage(rt: Runtime, svc: CheckinService) {
               session: query.session,
               status: query.status,
             }}
-          />,
-        );
+          />
+        ));
       },
       {
         query: t.Object({
@@ -83,16 +84,16 @@ function registrationListPage(rt: Runtime, svc: CheckinService) {
     )
     .post(
       REGISTRATION_PAGES.status.pattern,
-      async ({ params, body }) => {
+      async ({ params, body, request }) => {
         const updated = await actions.update(parseId(params.id), { status: body.status });
         const [view] = await views([updated]);
-        return html(<RegistrationRow {...(view as RegistrationView)} />);
+        return html(request, () => <RegistrationRow {...(view as RegistrationView)} />);
       },
       { body: t.Object({ status: Status }, { additionalProperties: false }) },
     )
-    .delete(REGISTRATION_PAGES.one.pattern, async ({ params }) => {
+    .delete(REGISTRATION_PAGES.one.pattern, async ({ params, request }) => {
       await actions.remove(parseId(params.id));
-      return html("");
+      return html(request, () => "");
     });
 }
 
@@ -102,7 +103,7 @@ function bulkRegistrationPage(rt: Runtime, svc: CheckinService) {
   return new Elysia({ name: "registrations-admin-2" })
     .post(
       REGISTRATION_PAGES.assign.pattern,
-      async ({ body }) => {
+      async ({ body, request }) => {
         const sessionId: ObjectId = parseId(body.session);
         await svc.requireSession(sessionId);
         const records = listRecords(body.people).map(({ row, record }) => ({
@@ -111,9 +112,9 @@ function bulkRegistrationPage(rt: Runtime, svc: CheckinService) {
         }));
         const resolved = resolveRegistrations(records, await loadLookups(db), sessionId);
         const written = await assign(db, svc, resolved.rows);
-        return html(
-          <ImportReport report={importSummary(written, resolved.errors, "utf-8", records.length)} />,
-        );
+        return html(request, () => (
+          <ImportReport report={importSummary(written, resolved.errors, "utf-8", records.length)} />
+        ));
       },
       {
         body: t.Object(

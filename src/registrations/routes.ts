@@ -4,6 +4,8 @@ import type { CheckinService } from "../checkin/service";
 import { ok, pageMeta, parseId } from "../http/envelope";
 import { AppError, notFound } from "../http/errors";
 import { IdSchema, pageQuery, pagination, sortFor } from "../http/query";
+import { phrase } from "../i18n/locale";
+import { importedWords, reportJson } from "../imports/summary";
 import { uploadBytes } from "../imports/upload";
 import { isDuplicateKey } from "../infra/mongo";
 import { participantsOf } from "../participants/repo";
@@ -13,6 +15,7 @@ import { startOfEventDay } from "../time/zone";
 import { csvResponse } from "../web/html";
 import { withPeopleAndSessions } from "../web/join";
 import { findPage } from "../web/paging";
+import { localeOf } from "../web/reader";
 import { importRegistrationCsv } from "./assign";
 import { REGISTRATION_STATUSES, type RegistrationDoc, registrationsOf } from "./repo";
 import { REGISTRATION_TEMPLATE } from "./rows";
@@ -75,7 +78,7 @@ function registrationReads(rt: Runtime) {
     })
     .get("/:id", async ({ params, request }) => {
       const found = await registrationsOf(db).findOne({ _id: parseId(params.id) });
-      if (!found) throw notFound(`Registration with ID ${params.id} not found`);
+      if (!found) throw notFound(phrase("Registration with ID {id} not found", { id: String(params.id) }));
       return ok(request, found, "Registration retrieved");
     });
 }
@@ -93,8 +96,7 @@ function registrationChanges(rt: Runtime, svc: CheckinService) {
         if (fixed) await svc.requireSession(fixed);
         const bytes = await uploadBytes(body.file, rt.config.uploadMaxFileSize);
         const report = await importRegistrationCsv(db, svc, bytes, fixed);
-        const message = report.failed > 0 ? `Imported with ${report.failed} rows refused` : "Imported";
-        return ok(request, report, message);
+        return ok(request, reportJson(localeOf(request), report), importedWords(report));
       },
       { body: t.Object({ file: t.File(), sessionId: t.Optional(Id) }) },
     )
@@ -107,8 +109,9 @@ function registrationChanges(rt: Runtime, svc: CheckinService) {
           participantsOf(db).findOne({ _id: participantId }, { projection: { _id: 1 } }),
           sessionsOf(db).findOne({ _id: sessionId }, { projection: { _id: 1 } }),
         ]);
-        if (!participant) throw notFound(`Participant with ID ${participantId} not found`);
-        if (!session) throw notFound(`Session with ID ${sessionId} not found`);
+        if (!participant)
+          throw notFound(phrase("Participant with ID {id} not found", { id: String(participantId) }));
+        if (!session) throw notFound(phrase("Session with ID {id} not found", { id: String(sessionId) }));
         const now = new Date();
         const doc: RegistrationDoc = {
           _id: new ObjectId(),
@@ -127,7 +130,9 @@ function registrationChanges(rt: Runtime, svc: CheckinService) {
             if (isDuplicateKey(error)) {
               throw new AppError(
                 409,
-                `Registration with participantId "${participantId}" already exists for this session`,
+                phrase('Registration with participantId "{id}" already exists for this session', {
+                  id: String(participantId),
+                }),
               );
             }
             throw error;

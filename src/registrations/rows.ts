@@ -1,4 +1,5 @@
 import type { ObjectId } from "mongodb";
+import { type RowError, rowError } from "../imports/summary";
 import { REGISTRATION_STATUSES, type RegistrationStatus } from "./repo";
 
 // Turning organisers' rows (a CSV, or a pasted list) into registrations: who, which
@@ -23,7 +24,7 @@ export interface Assignment {
 
 export interface Resolved {
   rows: Assignment[];
-  errors: string[];
+  errors: RowError[];
 }
 
 export const REGISTRATION_TEMPLATE = "email,session,status\nada@example.org,Opening keynote,confirmed\n";
@@ -38,17 +39,17 @@ export function resolveRegistrations(
   fixedSession?: ObjectId,
 ): Resolved {
   const rows: Assignment[] = [];
-  const errors: string[] = [];
+  const errors: RowError[] = [];
   const seen = new Map<string, number>();
   for (const { row, record } of records) {
     const who = whoOf(record);
     if (!who) {
-      errors.push(`row ${row}: no email or badge code`);
+      errors.push(rowError(row, "no email or badge code"));
       continue;
     }
     const participantId = lookups.emails.get(who.toLowerCase()) ?? lookups.codes.get(who);
     if (!participantId) {
-      errors.push(`row ${row}: nobody has the email or badge code "${who}"`);
+      errors.push(rowError(row, 'nobody has the email or badge code "{who}"', { who }));
       continue;
     }
     let sessionId = fixedSession;
@@ -56,14 +57,14 @@ export function resolveRegistrations(
       const named = (record.session || record.sessionid || "").trim();
       const found = lookups.sessions.get(named.toLowerCase()) ?? [];
       if (!named) {
-        errors.push(`row ${row}: no session (add a session column, or choose one session for the file)`);
+        errors.push(rowError(row, "no session (add a session column, or choose one session for the file)"));
         continue;
       }
       if (found.length !== 1) {
         errors.push(
           found.length === 0
-            ? `row ${row}: there is no session "${named}"`
-            : `row ${row}: ${found.length} sessions are called "${named}"; use its ID`,
+            ? rowError(row, 'there is no session "{named}"', { named })
+            : rowError(row, '{n} sessions are called "{named}"; use its ID', { n: found.length, named }),
         );
         continue;
       }
@@ -71,13 +72,18 @@ export function resolveRegistrations(
     }
     const status = (record.status ?? "").trim().toLowerCase() || undefined;
     if (status !== undefined && !(REGISTRATION_STATUSES as readonly string[]).includes(status)) {
-      errors.push(`row ${row}: status "${status}" is not one of ${REGISTRATION_STATUSES.join(", ")}`);
+      errors.push(
+        rowError(row, 'status "{status}" is not one of {allowed}', {
+          status,
+          allowed: REGISTRATION_STATUSES.join(", "),
+        }),
+      );
       continue;
     }
     const key = `${participantId}:${sessionId}`;
     const earlier = seen.get(key);
     if (earlier !== undefined) {
-      errors.push(`row ${row}: the same registration is already on row ${earlier}`);
+      errors.push(rowError(row, "the same registration is already on row {earlier}", { earlier: String(earlier) }));
       continue;
     }
     seen.set(key, row);

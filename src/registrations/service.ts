@@ -1,6 +1,7 @@
 import type { ObjectId } from "mongodb";
 import type { CheckinService } from "../checkin/service";
 import { notFound } from "../http/errors";
+import { phrase } from "../i18n/locale";
 import type { Runtime } from "../runtime";
 import { type RegistrationDoc, registrationsOf } from "./repo";
 
@@ -14,13 +15,13 @@ export function registrationActions(rt: Runtime, svc: CheckinService) {
         { $set: { ...patch, updatedAt: new Date() } },
         { returnDocument: "after" },
       );
-      if (!updated) throw notFound(`Registration with ID ${id} not found`);
+      if (!updated) throw notFound(phrase("Registration with ID {id} not found", { id: String(id) }));
       await svc.registrationsChanged(updated.sessionId);
       return updated;
     },
     async remove(id: ObjectId) {
       const removed = await registrationsOf(db).findOneAndDelete({ _id: id });
-      if (!removed) throw notFound(`Registration with ID ${id} not found`);
+      if (!removed) throw notFound(phrase("Registration with ID {id} not found", { id: String(id) }));
       await svc.registrationsChanged(removed.sessionId);
       return removed;
     },

@@ -82,8 +82,10 @@ export function reportRoutes(rt: Runtime) {
   return new Elysia({ name: "reports" })
     .get(
       REPORTS.page.pattern,
-      async ({ query }) =>
-        html(<ReportsPage {...(await buildReport(db, day(query.day), query.room || undefined))} />),
+      async ({ query, request }) => {
+        const report = await buildReport(db, day(query.day), query.room || undefined);
+        return html(request, () => <ReportsPage {...report} />);
+      },
       {
         query: Filters,
       },

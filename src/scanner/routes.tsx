@@ -60,14 +60,15 @@ function doorPages(rt: Runtime, svc: CheckinService) {
       const summaries = await Promise.all(
         sessions.map(async (session) => ({ session, count: await svc.count(session._id) })),
       );
-      return html(<SessionPicker sessions={summaries} />);
+      return html(request, () => <SessionPicker sessions={summaries} />);
     })
     .get(
       DOOR.page.pattern,
       async ({ params, request }) => {
         const session = await svc.requireSession(parseId(params.sessionId));
         const door = { staff: staffOf(request).name, undoSeconds };
-        return html(<ScannerPage session={session} count={await svc.count(session._id)} door={door} />);
+        const count = await svc.count(session._id);
+        return html(request, () => <ScannerPage session={session} count={count} door={door} />);
       },
       { params: t.Object({ sessionId: Id }) },
     )
@@ -81,7 +82,7 @@ function doorPages(rt: Runtime, svc: CheckinService) {
     )
     .get(
       DOOR.search.pattern,
-      async ({ params, query }) => {
+      async ({ params, query, request }) => {
         const q = (query.q ?? "").trim();
         const sessionId = parseId(params.sessionId);
         const matches = svc.searchPeople(q, SEARCH_POOL);
@@ -97,7 +98,7 @@ function doorPages(rt: Runtime, svc: CheckinService) {
           .map((person) => ({ person, registration: status.get(String(person._id)) ?? null }))
           .sort((a, b) => rank(a) - rank(b) || a.person.name.localeCompare(b.person.name))
           .slice(0, SEARCH_SHOWN);
-        return html(<SearchResults sessionId={params.sessionId} people={people} query={q} />);
+        return html(request, () => <SearchResults sessionId={params.sessionId} people={people} query={q} />);
       },
       {
         params: t.Object({ sessionId: Id }),
@@ -126,7 +127,9 @@ function doorScans(rt: Runtime, svc: CheckinService) {
         const device = body.device || headers["user-agent"]?.slice(0, 120);
         if (body.direction === "exit") {
           const left = await svc.exit({ sessionId, participant, by: staff.name, device, nonce: body.nonce });
-          return html(<ExitVerdict outcome={left.outcome} participant={left.participant} code={code} />);
+          return html(request, () => (
+            <ExitVerdict outcome={left.outcome} participant={left.participant} code={code} />
+          ));
         }
         const result = await svc.scan({
           sessionId,
@@ -138,14 +141,14 @@ function doorScans(rt: Runtime, svc: CheckinService) {
           device,
           nonce: body.nonce ?? headers["idempotency-key"],
         });
-        return html(
+        return html(request, () => (
           <Verdict
             result={result}
             message={reasonText(result.verdict, result.session)}
             code={code}
             undoSeconds={undoSeconds}
-          />,
-        );
+          />
+        ));
       },
       {
         params: t.Object({ sessionId: Id }),
@@ -177,7 +180,7 @@ function doorScans(rt: Runtime, svc: CheckinService) {
           byId: `${staff.kind}:${staff.id}`,
           device: body.device,
         });
-        return html(
+        return html(request, () => (
           <>
             <Verdict
               result={result}
@@ -186,8 +189,8 @@ function doorScans(rt: Runtime, svc: CheckinService) {
               undoSeconds={undoSeconds}
             />
             <WalkInBadge qrSvg={qrSvg} />
-          </>,
-        );
+          </>
+        ));
       },
       {
         params: t.Object({ sessionId: Id }),
@@ -222,7 +225,7 @@ function doorDecisions(rt: Runtime, svc: CheckinService) {
           device: body.device,
         });
         const participant = await svc.getParticipant({ participantId: checkIn.participantId });
-        return html(<Undone participant={participant} undid={undid} />);
+        return html(request, () => <Undone participant={participant} undid={undid} />);
       },
       {
         params: t.Object({ sessionId: Id }),
@@ -245,7 +248,7 @@ function doorDecisions(rt: Runtime, svc: CheckinService) {
           by: staffOf(request).name,
           device: body.device,
         });
-        return html(<Declined participant={participant} reason={reason} />);
+        return html(request, () => <Declined participant={participant} reason={reason} />);
       },
       {
         params: t.Object({ sessionId: Id }),

@@ -2,6 +2,7 @@ import type { ObjectId } from "mongodb";
 import QRCode from "qrcode";
 import type { CheckinService, ScanResult } from "../checkin/service";
 import { AppError } from "../http/errors";
+import { phrase } from "../i18n/locale";
 import { normaliseEmail, participantsOf } from "../participants/repo";
 import { participantActions } from "../participants/service";
 import type { Runtime } from "../runtime";
@@ -49,7 +50,9 @@ export function walkIns(rt: Runtime, svc: CheckinService) {
       if (error instanceof AppError && error.status === 409)
         throw new AppError(
           409,
-          `${input.email} already has a badge: scan it, or find the person with the search`,
+          phrase("{name} already has a badge: scan it, or find the person with the search", {
+            name: input.email,
+          }),
         );
       throw error;
     }

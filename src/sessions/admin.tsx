@@ -3,7 +3,7 @@ import type { Filter } from "mongodb";
 import { AdminSessionsPage, SessionForm, SessionRow, sessionFormValues } from "../../views/admin-sessions";
 import type { CheckinService } from "../checkin/service";
 import { containsPattern, parseId } from "../http/envelope";
-import { badRequest, formErrors } from "../http/errors";
+import { badRequest, fieldError, formErrors } from "../http/errors";
 import type { Runtime } from "../runtime";
 import { fromWallClock } from "../time/zone";
 import { html } from "../web/html";
@@ -39,7 +39,7 @@ function fields(body: FormBody) {
     const date = fromWallClock(body[field]);
     if (!date) {
       throw badRequest("Validation failed", [
-        { field, message: `${field === "startTime" ? "The start" : "The end"} is not a date` },
+        fieldError(field, field === "startTime" ? "The start is not a date" : "The end is not a date"),
       ]);
     }
     return date.toISOString();
@@ -51,7 +51,7 @@ function fields(body: FormBody) {
     const value = Number(raw);
     if (!Number.isInteger(value) || value < 0 || value > 1440)
       throw badRequest("Validation failed", [
-        { field, message: "Whole minutes from 0 to 1440, or empty for the event's default" },
+        fieldError(field, "Whole minutes from 0 to 1440, or empty for the event's default"),
       ]);
     return value;
   };
@@ -96,7 +96,10 @@ export function sessionAdmin(rt: Runtime, svc: CheckinService) {
   const db = rt.mongo.db;
   const actions = sessionActions(rt, svc);
   const withCount = async (session: SessionDoc) => ({ session, count: await svc.count(session._id) });
-  const row = async (session: SessionDoc) => html(<SessionRow {...(await withCount(session))} />);
+  const row = async (request: Request, session: SessionDoc) => {
+    const counted = await withCount(session);
+    return html(request, () => <SessionRow {...counted} />);
+  };
   const values = (body: FormBody) => ({ ...body, capacity: String(body.capacity ?? 0) });
   /** Runs a create or an update; a problem the organiser can fix comes back as field errors. */
   const attempt = async (work: () => Promise<unknown>) => {
@@ -111,7 +114,7 @@ export function sessionAdmin(rt: Runtime, svc: CheckinService) {
   return new Elysia({ name: "sessions-admin" })
     .get(
       SESSION_PAGES.list.pattern,
-      async ({ query }) => {
+      async ({ query, request }) => {
         const search = query.search?.trim() ?? "";
         const filter: Filter<SessionDoc> = {};
         if (search) filter.$or = [{ name: containsPattern(search) }, { location: containsPattern(search) }];
@@ -119,13 +122,13 @@ export function sessionAdmin(rt: Runtime, svc: CheckinService) {
         if (query.status) filter.status = query.status;
         const { items, ...list } = await pageOf(sessionsOf(db), filter, { startTime: 1, _id: 1 }, query.page);
         const rows = await Promise.all(items.map(withCount));
-        return html(
+        return html(request, () => (
           <AdminSessionsPage
             rows={rows}
             list={list}
             filters={{ search, day: query.day, status: query.status }}
-          />,
-        );
+          />
+        ));
       },
       {
         query: t.Object({
@@ -139,38 +142,39 @@ export function sessionAdmin(rt: Runtime, svc: CheckinService) {
     )
     .post(
       SESSION_PAGES.list.pattern,
-      async ({ body }) => {
+      async ({ body, request }) => {
         const errors = await attempt(() => actions.create(fields(body)));
-        if (errors.length > 0) return html(<SessionForm errors={errors} values={values(body)} />, 422);
+        if (errors.length > 0)
+          return html(request, () => <SessionForm errors={errors} values={values(body)} />, 422);
         return new Response(null, { status: 200, headers: { "HX-Redirect": SESSION_PAGES.list() } });
       },
       { body: Form },
     )
-    .get(SESSION_PAGES.edit.pattern, async ({ params }) => {
+    .get(SESSION_PAGES.edit.pattern, async ({ params, request }) => {
       const session = await svc.requireSession(parseId(params.id));
-      return html(<SessionForm id={params.id} values={sessionFormValues(session)} />);
+      return html(request, () => <SessionForm id={params.id} values={sessionFormValues(session)} />);
     })
     .post(
       SESSION_PAGES.one.pattern,
-      async ({ params, body }) => {
+      async ({ params, body, request }) => {
         const id = parseId(params.id);
         let updated: SessionDoc | undefined;
         const errors = await attempt(async () => {
           updated = await actions.applyPatch(id, changes(await svc.requireSession(id), fields(body)));
         });
-        if (updated) return row(updated);
-        return html(<SessionForm id={params.id} errors={errors} values={values(body)} />, 422);
+        if (updated) return row(request, updated);
+        return html(request, () => <SessionForm id={params.id} errors={errors} values={values(body)} />, 422);
       },
       { body: Form },
     )
-    .post(SESSION_PAGES.open.pattern, async ({ params }) =>
-      row(await actions.applyPatch(parseId(params.id), { isOpen: true })),
+    .post(SESSION_PAGES.open.pattern, async ({ params, request }) =>
+      row(request, await actions.applyPatch(parseId(params.id), { isOpen: true })),
     )
-    .post(SESSION_PAGES.close.pattern, async ({ params }) =>
-      row(await actions.applyPatch(parseId(params.id), { isOpen: false })),
+    .post(SESSION_PAGES.close.pattern, async ({ params, request }) =>
+      row(request, await actions.applyPatch(parseId(params.id), { isOpen: false })),
     )
-    .delete(SESSION_PAGES.one.pattern, async ({ params }) => {
+    .delete(SESSION_PAGES.one.pattern, async ({ params, request }) => {
       await actions.remove(parseId(params.id));
-      return html("");
+      return html(request, () => "");
     });
 }

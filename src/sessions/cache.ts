@@ -1,5 +1,6 @@
 import type { Db, ObjectId } from "mongodb";
 import { notFound } from "../http/errors";
+import { phrase } from "../i18n/locale";
 import type { Bus } from "../live/bus";
 import { type SessionDoc, sessionsOf } from "./repo";
 
@@ -44,7 +45,7 @@ export function createSessionCache(db: Db, bus: Bus, ttlMs: number) {
     get,
     async require(id: ObjectId): Promise<SessionDoc> {
       const session = await get(id);
-      if (!session) throw notFound(`Session with ID ${id} not found`);
+      if (!session) throw notFound(phrase("Session with ID {id} not found", { id: String(id) }));
       return session;
     },
     /** Read again from MongoDB now (a scan found its copy older than the door state). */

@@ -7,11 +7,13 @@ import type { CheckinService } from "../checkin/service";
 import { containsPattern, ok, pageMeta, parseId } from "../http/envelope";
 import { AppError } from "../http/errors";
 import { pageQuery, pagination, sortFor } from "../http/query";
+import { say } from "../i18n/locale";
 import { participantsOf } from "../participants/repo";
 import { registrationsOf } from "../registrations/repo";
 import type { Runtime } from "../runtime";
 import { withPeopleAndSessions } from "../web/join";
 import { findPage } from "../web/paging";
+import { localeOf } from "../web/reader";
 import { type SessionDoc, sessionsOf } from "./repo";
 import { CreateSession, PatchSession, sessionActions } from "./service";
 
@@ -135,7 +137,7 @@ function sessionChanges(rt: Runtime, svc: CheckinService) {
           } catch (error) {
             const detail =
               error instanceof AppError
-                ? (error.errors?.[0]?.message ?? error.message)
+                ? say(localeOf(request), error.errors?.[0]?.message ?? error.phrase)
                 : "could not be saved";
             errors.push({ index, name: item.name, error: detail });
           }

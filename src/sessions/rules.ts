@@ -1,3 +1,4 @@
+import type { Text } from "../i18n/locale";
 import type { SessionStatus } from "./repo";
 
 /** A manual open/close: open, or closed if the session is over, else back to scheduled. */
@@ -6,7 +7,7 @@ export function statusForIsOpen(isOpen: boolean, endTime: Date, now: Date): Sess
   return now.getTime() > endTime.getTime() ? "closed" : "scheduled";
 }
 
-export function validTimes(startTime: Date, endTime: Date): string | null {
+export function validTimes(startTime: Date, endTime: Date): Text | null {
   if (Number.isNaN(startTime.getTime()) || Number.isNaN(endTime.getTime()))
     return "startTime and endTime must be ISO dates";
   if (endTime.getTime() <= startTime.getTime()) return "endTime must be after startTime";

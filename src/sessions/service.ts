@@ -1,7 +1,8 @@
 import { t } from "elysia";
 import { ObjectId } from "mongodb";
 import type { CheckinService } from "../checkin/service";
-import { badRequest, notFound, unavailable } from "../http/errors";
+import { badRequest, fieldError, notFound, unavailable } from "../http/errors";
+import { phrase } from "../i18n/locale";
 import { KEYS } from "../infra/keys";
 import { LockBusyError, LockUnavailableError, withLock } from "../infra/lock";
 import type { Runtime } from "../runtime";
@@ -58,7 +59,7 @@ export function newSession(body: CreateBody): SessionDoc {
   const startTime = new Date(body.startTime);
   const endTime = new Date(body.endTime);
   const problem = validTimes(startTime, endTime);
-  if (problem) throw badRequest("Validation failed", [{ field: "endTime", message: problem }]);
+  if (problem) throw badRequest("Validation failed", [fieldError("endTime", problem)]);
   return sessionRecord({ ...body, startTime, endTime, isOpen: Boolean(body.isOpen) });
 }
 
@@ -151,7 +152,7 @@ export function sessionActions(rt: Runtime, svc: CheckinService) {
       (current) => {
         const endTime = set.endTime ?? current.endTime;
         const problem = validTimes(set.startTime ?? current.startTime, endTime);
-        if (problem) throw badRequest("Validation failed", [{ field: "endTime", message: problem }]);
+        if (problem) throw badRequest("Validation failed", [fieldError("endTime", problem)]);
         if (patch.isOpen === undefined) return set;
         return {
           ...set,
@@ -170,7 +171,7 @@ export function sessionActions(rt: Runtime, svc: CheckinService) {
       }
       throw error;
     });
-    if (!updated) throw notFound(`Session with ID ${id} not found`);
+    if (!updated) throw notFound(phrase("Session with ID {id} not found", { id: String(id) }));
     return updated;
   }
 
@@ -183,7 +184,7 @@ export function sessionActions(rt: Runtime, svc: CheckinService) {
 
   async function remove(id: ObjectId): Promise<SessionDoc> {
     const removed = await sessionsOf(db).findOneAndDelete({ _id: id });
-    if (!removed) throw notFound(`Session with ID ${id} not found`);
+    if (!removed) throw notFound(phrase("Session with ID {id} not found", { id: String(id) }));
     await parts.cache.changed(id, null);
     await parts.door.removeSessionRecords(id);
     return removed;

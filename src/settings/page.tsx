@@ -9,10 +9,12 @@ const Minutes = t.Numeric({ minimum: 0, maximum: 1440 });
 
 export function settingsPage(settings: Settings) {
   return new Elysia({ name: "settings-page" })
-    .get(SETTINGS_PAGE.pattern, () => html(<SettingsPage timing={settings.get()} />))
+    .get(SETTINGS_PAGE.pattern, ({ request }) =>
+      html(request, () => <SettingsPage timing={settings.get()} />),
+    )
     .post(
       SETTINGS_PAGE.pattern,
-      async ({ body }) => {
+      async ({ body, request }) => {
         const asked = {
           autoOpenMinutesBefore: body.autoOpenMinutesBefore,
           autoEndEnabled: body.autoEndEnabled === "on",
@@ -22,11 +24,12 @@ export function settingsPage(settings: Settings) {
           timeZone: body.timeZone.trim(),
         };
         try {
-          return html(<SettingsForm timing={await settings.update(asked)} saved />);
+          const timing = await settings.update(asked);
+          return html(request, () => <SettingsForm timing={timing} saved />);
         } catch (error) {
           if (!(error instanceof AppError)) throw error;
-          const message = error.errors?.[0]?.message ?? error.message;
-          return html(<SettingsForm timing={asked} error={message} />, 422);
+          const message = error.errors?.[0]?.message ?? error.phrase;
+          return html(request, () => <SettingsForm timing={asked} error={message} />, 422);
         }
       },
       {

@@ -1,7 +1,8 @@
 import { Elysia, t } from "elysia";
 import type { Config } from "../config";
 import { ok } from "../http/envelope";
-import { badRequest } from "../http/errors";
+import { badRequest, fieldError } from "../http/errors";
+import { phrase } from "../i18n/locale";
 import type { Bus } from "../live/bus";
 import type { Runtime } from "../runtime";
 import { isTimeZone, setEventTimeZone } from "../time/zone";
@@ -62,10 +63,12 @@ export function createSettings(rt: Runtime, bus: Bus) {
     async update(patch: Partial<Timing>): Promise<Timing> {
       if (patch.timeZone !== undefined && !isTimeZone(patch.timeZone))
         throw badRequest("Validation failed", [
-          {
-            field: "timeZone",
-            message: `"${patch.timeZone}" is not a time zone; use an IANA name such as Africa/Tunis`,
-          },
+          fieldError(
+            "timeZone",
+            phrase('"{zone}" is not a time zone; use an IANA name such as Africa/Tunis', {
+              zone: patch.timeZone,
+            }),
+          ),
         ]);
       const next = { ...(await reload()), ...patch };
       await collection.replaceOne({ _id: "timing" }, { ...next, updatedAt: new Date() }, { upsert: true });

@@ -32,6 +32,7 @@ export function setEventTimeZone(next: string): void {
   if (!isTimeZone(next) || next === zone) return;
   zone = next;
   parts = partsFormat(next);
+  shown.clear();
 }
 
 export const eventTimeZone = (): string => zone;
@@ -41,11 +42,6 @@ export function wallClock(date: Date): string {
   const p = Object.fromEntries(parts.formatToParts(date).map((x) => [x.type, x.value]));
   return `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}:${p.second}`;
 }
-
-/** "HH:MM" on the event's clock. */
-export const clockTime = (date: Date): string => wallClock(date).slice(11, 16);
-/** "YYYY-MM-DD HH:MM" on the event's clock. */
-export const clockDateTime = (date: Date): string => wallClock(date).slice(0, 16).replace("T", " ");
 
 /** The instant the event's clock shows `wall` ("YYYY-MM-DDTHH:MM[:SS]"), or null when it is not a time. */
 export function fromWallClock(wall: string): Date | null {
@@ -66,4 +62,26 @@ export function fromWallClock(wall: string): Date | null {
 /** Midnight of the event's day that contains `date`. */
 export function startOfEventDay(date: Date): Date {
   return fromWallClock(`${wallClock(date).slice(0, 10)}T00:00`) as Date;
+}
+
+/** How each language writes times for people: a 24-hour clock in both. */
+const LANGUAGE_TAGS: Record<string, string> = { en: "en-GB", fr: "fr-FR" };
+const SHOWN_AS: Record<string, Intl.DateTimeFormatOptions> = {
+  time: { hour: "2-digit", minute: "2-digit", hourCycle: "h23" },
+  dateTime: { dateStyle: "medium", timeStyle: "short", hourCycle: "h23" },
+};
+const shown = new Map<string, Intl.DateTimeFormat>();
+
+/** `date` on the event's clock as `language` writes it: a time, or a date and time. */
+export function formatInstant(language: string, style: "time" | "dateTime", date: Date): string {
+  const key = `${language} ${style}`;
+  let format = shown.get(key);
+  if (!format) {
+    format = new Intl.DateTimeFormat(LANGUAGE_TAGS[language] ?? language, {
+      ...SHOWN_AS[style],
+      timeZone: zone,
+    });
+    shown.set(key, format);
+  }
+  return format.format(date);
 }

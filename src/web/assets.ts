@@ -10,6 +10,7 @@ import iconSvg from "../../public/icon.svg" with { type: "file" };
 import scannerJs from "../../public/scanner.js" with { type: "file" };
 import serviceWorker from "../../public/sw.js" with { type: "file" };
 import { notFound } from "../http/errors";
+import { phrase } from "../i18n/locale";
 import { DOOR } from "../scanner/paths";
 
 const ASSETS: Record<string, { path: string; type: string }> = {
@@ -40,7 +41,7 @@ export function assetRoutes() {
     new Elysia({ name: "assets" })
       .get("/assets/:name", ({ params }) => {
         const asset = ASSETS[params.name];
-        if (!asset) throw notFound(`No asset named ${params.name}`);
+        if (!asset) throw notFound(phrase("No asset named {name}", { name: params.name }));
         return new Response(Bun.file(asset.path), {
           headers: { "content-type": asset.type, "cache-control": "public, max-age=300" },
         });

@@ -1,7 +1,21 @@
-/** An HTML answer; views escape user text themselves (`safe`), this only labels the bytes. */
-export function html(body: string | Promise<string>, status = 200): Promise<Response> | Response {
+import { readerOf, renderFor } from "./reader";
+
+/**
+ * A page or fragment for `request`, rendered in its reader's language; views escape user
+ * text themselves (`safe`), this only labels the bytes.
+ */
+export function html(
+  request: Request,
+  render: () => JSX.Element,
+  status = 200,
+): Promise<Response> | Response {
+  const reader = readerOf(request);
+  const body = renderFor(reader, render);
   const make = (text: string) =>
-    new Response(text, { status, headers: { "content-type": "text/html; charset=utf-8" } });
+    new Response(text, {
+      status,
+      headers: { "content-type": "text/html; charset=utf-8", "content-language": reader.locale },
+    });
   return typeof body === "string" ? make(body) : body.then(make);
 }
 

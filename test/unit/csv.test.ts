@@ -1,6 +1,10 @@
 import { expect, test } from "bun:test";
 import Papa from "papaparse";
 import { parseParticipants, toCsv } from "../../src/imports/csv";
+import { sayRow } from "../../src/imports/summary";
+
+/** A row error as the English report writes it. */
+const english = (error: Parameters<typeof sayRow>[1]) => sayRow("en", error);
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 
@@ -22,7 +26,7 @@ test("a messy file: BOM, semicolons, quoted separators, blank lines, odd headers
     // The file has a phone column, so an empty cell says "no phone"; a missing column would say nothing.
     { row: 8, name: "Grace Hopper", email: "grace@example.org", organization: "Navy, US", phone: "" },
   ]);
-  expect(parsed.errors).toEqual([
+  expect(parsed.errors.map(english)).toEqual([
     "row 4: name is missing",
     "row 5: email is missing",
     'row 6: email "not-an-email" is not valid',
@@ -35,12 +39,12 @@ test("Windows-1252 files are read, and a file without the needed columns is refu
   const parsed = parseParticipants(latin);
   expect(parsed.encoding).toBe("windows-1252");
   expect(parsed.rows[0]?.name).toBe("José");
-  expect(parseParticipants(bytes("first,last\nA,B\n")).errors).toEqual([
+  expect(parseParticipants(bytes("first,last\nA,B\n")).errors.map(english)).toEqual([
     'row 1: the header has no "name" column (expected name,email,organization,phone)',
   ]);
-  expect(parseParticipants(bytes("name,email,qrCode\nA,a@example.org,NOPE\n")).errors[0]).toContain(
-    "is not a badge code",
-  );
+  expect(
+    parseParticipants(bytes("name,email,qrCode\nA,a@example.org,NOPE\n")).errors.map(english)[0],
+  ).toContain("is not a badge code");
 });
 
 test("CSV out neutralises spreadsheet formulas and survives a round trip", () => {

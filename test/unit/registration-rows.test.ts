@@ -1,6 +1,10 @@
 import { expect, test } from "bun:test";
 import { ObjectId } from "mongodb";
+import { sayRow } from "../../src/imports/summary";
 import { listRecords, resolveRegistrations } from "../../src/registrations/rows";
+
+/** A row error as the English report writes it. */
+const english = (error: Parameters<typeof sayRow>[1]) => sayRow("en", error);
 
 const ada = new ObjectId();
 const bob = new ObjectId();
@@ -34,7 +38,7 @@ test("rows name people by email (any case) or exact badge code, sessions by name
     ),
     lookups,
   );
-  expect(resolved.errors).toEqual([]);
+  expect(resolved.errors.map(english)).toEqual([]);
   expect(resolved.rows).toEqual([
     // No status said: new registrations are confirmed, existing ones keep theirs (see the import test).
     { row: 2, participantId: ada, sessionId: keynote },
@@ -58,7 +62,7 @@ test("every bad row is reported by number and the good ones stay", () => {
     ),
     lookups,
   );
-  expect(resolved.errors).toEqual([
+  expect(resolved.errors.map(english)).toEqual([
     "row 2: no email or badge code",
     'row 3: nobody has the email or badge code "nobody@example.org"',
     "row 4: no session (add a session column, or choose one session for the file)",
@@ -78,5 +82,7 @@ test("a chosen session overrides the file; a pasted list keeps its line numbers"
     [1, ada],
     [3, bob],
   ]);
-  expect(resolved.errors).toEqual(['row 4: nobody has the email or badge code "who@example.org"']);
+  expect(resolved.errors.map(english)).toEqual([
+    'row 4: nobody has the email or badge code "who@example.org"',
+  ]);
 });

@@ -140,7 +140,7 @@ test("a queued offline scan keeps its time and its nonce; bad clocks are refused
       headers: { authorization: `Bearer ${await inst.tokenFor("viewer")}` },
     }),
   );
-  expect(await dashboard.text()).toContain("Conflict: an offline door said ok");
+  expect(await dashboard.text()).toContain("Conflict: an offline door said admitted");
 
   const future = await scan(session, b.qrCode, { scannedAt: new Date(Date.now() + 3_600_000).toISOString() });
   expect(future.status).toBe(400);

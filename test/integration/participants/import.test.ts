@@ -115,6 +115,6 @@ test("the import page streams its progress as batches are written, then the repo
   // 1,600 new people in batches of 500: 0, 500, 1000, 1500, 1600, then the end.
   expect(marks).toEqual(["0/1600", "500/1600", "1000/1600", "1500/1600", "1600/1600", "1600/1600"]);
   expect(text.indexOf("<!--progress 1600/1600-->")).toBeLessThan(text.indexOf("import-report"));
-  expect(text).toContain("1600 created");
+  expect(text).toContain("1,600 created");
   expect(text).toContain("row 1602: name is missing");
 });

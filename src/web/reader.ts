@@ -1,0 +1,63 @@
+// Who a page is rendered for: the language it is written in and the role that decides
+// which links it offers. Views render synchronously, so one reader at a time is exact.
+
+import Html from "@kitajs/html";
+import { principalOf, readCookie } from "../auth/plugin";
+import type { Role } from "../auth/policy";
+import {
+  chooseLocale,
+  DEFAULT_LOCALE,
+  type Locale,
+  type Params,
+  type Phrase,
+  say,
+  type Text,
+  translate,
+} from "../i18n/locale";
+
+export interface Reader {
+  locale: Locale;
+  role: Role | null;
+}
+
+/** The cookie the language switch sets on this device. */
+export const LANGUAGE_COOKIE = "checkin_lang";
+
+let current: Reader = { locale: DEFAULT_LOCALE, role: null };
+
+/** The language a request is answered in: this device's switch, the account's choice, the browser's. */
+export function localeOf(request: Request): Locale {
+  return chooseLocale({
+    chosen: readCookie(request, LANGUAGE_COOKIE),
+    account: principalOf(request)?.language,
+    acceptLanguage: request.headers.get("accept-language"),
+  });
+}
+
+export const readerOf = (request: Request): Reader => ({
+  locale: localeOf(request),
+  role: principalOf(request)?.role ?? null,
+});
+
+/** Runs `render` with `reader` as the page's reader. */
+export function renderFor<T>(reader: Reader, render: () => T): T {
+  const before = current;
+  current = reader;
+  try {
+    return render();
+  } finally {
+    current = before;
+  }
+}
+
+export const reader = (): Reader => current;
+
+/** Words for the page being rendered, escaped for HTML. */
+export const t = (text: Text, params?: Params): JSX.Element =>
+  Html.escapeHtml(translate(current.locale, text, params));
+
+/** Words for an attribute (which the renderer escapes itself). */
+export const tAttr = (text: Text, params?: Params): string => translate(current.locale, text, params);
+
+/** A phrase (an error, a field message) in the page's language, not yet escaped. */
+export const sayHere = (p: Phrase): string => say(current.locale, p);
