@@ -3,10 +3,12 @@ import type { Filter } from "mongodb";
 import { AdminLogPage } from "../../views/admin-log";
 import { containsPattern, ok, pageMeta } from "../http/envelope";
 import { pageQuery, pagination } from "../http/query";
+import type { Text } from "../i18n/locale";
 import { toCsv } from "../imports/csv";
 import type { Runtime } from "../runtime";
 import { csvResponse, html } from "../web/html";
 import { findPage, pageOf } from "../web/paging";
+import { localeOf } from "../web/reader";
 import { type AdminLogDoc, adminLogOf } from "./log";
 import { ADMIN_LOG } from "./paths";
 
@@ -55,7 +57,7 @@ export function adminLogRoutes(rt: Runtime) {
     )
     .get(
       ADMIN_LOG.csv.pattern,
-      async ({ query }) => {
+      async ({ query, request }) => {
         const entries = await log.find(filterOf(query)).sort({ at: -1, _id: -1 }).toArray();
         const rows = entries.map((e) => ({
           at: e.at.toISOString(),
@@ -69,7 +71,11 @@ export function adminLogRoutes(rt: Runtime) {
           after: e.after ? JSON.stringify(e.after) : "",
         }));
         return csvResponse(
-          toCsv(rows, ["at", "who", "kind", "method", "path", "collection", "id", "before", "after"]),
+          toCsv(
+            rows,
+            ["at", "who", "kind", "method", "path", "collection", "id", "before", "after"] satisfies Text[],
+            localeOf(request),
+          ),
           "admin-log.csv",
         );
       },

@@ -1,6 +1,7 @@
 import Papa from "papaparse";
 import { isValidQrCode } from "../checkin/qr";
 import { controlCharacterField } from "../http/input";
+import { type Locale, type Text, translate } from "../i18n/locale";
 import { type RowError, rowError } from "./summary";
 
 // Participant spreadsheets as organisers really send them: UTF-8 with or without a
@@ -63,7 +64,10 @@ function checkRow(
     return rowError(row, 'qrCode "{code}" is not a badge code (QR-…)', { code: qrCode });
   const earlier = seen.get(email);
   if (earlier !== undefined)
-    return rowError(row, "email {email} already appears on row {earlier}", { email, earlier: String(earlier) });
+    return rowError(row, "email {email} already appears on row {earlier}", {
+      email,
+      earlier: String(earlier),
+    });
   seen.set(email, row);
   return {
     row,
@@ -119,7 +123,11 @@ export function missingColumn(fields: string[], required: string[][], expected: 
   if (!missing) return null;
   const [first = "", second] = missing;
   return second
-    ? rowError(1, 'the header has no "{a}" or "{b}" column (expected {expected})', { a: first, b: second, expected })
+    ? rowError(1, 'the header has no "{a}" or "{b}" column (expected {expected})', {
+        a: first,
+        b: second,
+        expected,
+      })
     : rowError(1, 'the header has no "{a}" column (expected {expected})', { a: first, expected });
 }
 
@@ -138,8 +146,11 @@ export function parseParticipants(bytes: Uint8Array): ParsedCsv {
   return { rows, errors, encoding: csv.encoding };
 }
 
-/** CSV out; a cell a spreadsheet would run as a formula is prefixed with a quote. */
-export function toCsv(rows: Record<string, unknown>[], columns: string[]): string {
+/**
+ * CSV out; a cell a spreadsheet would run as a formula is prefixed with a quote. With a
+ * language, the header row is written in it (English keeps the field names scripts read).
+ */
+export function toCsv(rows: Record<string, unknown>[], columns: readonly string[], locale?: Locale): string {
   const safe = (value: unknown) => {
     const text =
       value instanceof Date
@@ -150,7 +161,7 @@ export function toCsv(rows: Record<string, unknown>[], columns: string[]): strin
     return /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
   };
   return Papa.unparse({
-    fields: columns,
+    fields: locale ? columns.map((column) => translate(locale, column as Text)) : [...columns],
     data: rows.map((row) => columns.map((column) => safe(row[column]))),
   });
 }

@@ -4,6 +4,7 @@ import { checkinsOf, scanlogOf } from "../checkin/repo";
 import type { CheckinService } from "../checkin/service";
 import { ok, parseId } from "../http/envelope";
 import { notFound } from "../http/errors";
+import type { Text } from "../i18n/locale";
 import { phrase } from "../i18n/locale";
 import { participantsOf } from "../participants/repo";
 import type { Runtime } from "../runtime";
@@ -52,7 +53,7 @@ export function importRoutes(rt: Runtime, svc: CheckinService) {
         "participants.csv",
       );
     })
-    .get("/api/v1/sessions/:id/attendance.csv", async ({ params }) => {
+    .get("/api/v1/sessions/:id/attendance.csv", async ({ params, request }) => {
       const session = await sessionsOf(db).findOne({ _id: parseId(params.id) });
       if (!session) throw notFound(phrase("Session with ID {id} not found", { id: String(params.id) }));
       const checkins = await checkinsOf(db)
@@ -80,35 +81,43 @@ export function importRoutes(rt: Runtime, svc: CheckinService) {
         };
       });
       return csvResponse(
-        toCsv(rows, [
-          "name",
-          "email",
-          "organization",
-          "checkInTime",
-          "isLate",
-          "badge",
-          "method",
-          "checkedOutAt",
-        ]),
+        toCsv(
+          rows,
+          [
+            "name",
+            "email",
+            "organization",
+            "checkInTime",
+            "isLate",
+            "badge",
+            "method",
+            "checkedOutAt",
+          ] satisfies Text[],
+          localeOf(request),
+        ),
         `attendance-${session._id}.csv`,
       );
     })
-    .get("/api/v1/checkin/scanlog.csv", async () => {
+    .get("/api/v1/checkin/scanlog.csv", async ({ request }) => {
       const entries = await scanlogOf(db).find({}).sort({ at: 1 }).limit(200_000).toArray();
       return csvResponse(
-        toCsv(entries, [
-          "at",
-          "action",
-          "outcome",
-          "reason",
-          "sessionId",
-          "participantId",
-          "qrCode",
-          "method",
-          "by",
-          "device",
-          "instance",
-        ]),
+        toCsv(
+          entries,
+          [
+            "at",
+            "action",
+            "outcome",
+            "reason",
+            "sessionId",
+            "participantId",
+            "qrCode",
+            "method",
+            "by",
+            "device",
+            "instance",
+          ] satisfies Text[],
+          localeOf(request),
+        ),
         "scanlog.csv",
       );
     });

@@ -83,7 +83,9 @@ export function resolveRegistrations(
     const key = `${participantId}:${sessionId}`;
     const earlier = seen.get(key);
     if (earlier !== undefined) {
-      errors.push(rowError(row, "the same registration is already on row {earlier}", { earlier: String(earlier) }));
+      errors.push(
+        rowError(row, "the same registration is already on row {earlier}", { earlier: String(earlier) }),
+      );
       continue;
     }
     seen.set(key, row);

@@ -2,11 +2,13 @@ import { Elysia, t } from "elysia";
 import type { Db, Filter } from "mongodb";
 import { ReportsPage } from "../../views/reports";
 import { checkinsOf } from "../checkin/repo";
+import type { Text } from "../i18n/locale";
 import { toCsv } from "../imports/csv";
 import { registrationsOf } from "../registrations/repo";
 import type { Runtime } from "../runtime";
 import { type SessionDoc, sessionsOf } from "../sessions/repo";
 import { csvResponse, html } from "../web/html";
+import { localeOf } from "../web/reader";
 import { overTime, type SessionFacts, sessionReport, totals } from "./attendance";
 import { REPORTS } from "./paths";
 
@@ -92,23 +94,27 @@ export function reportRoutes(rt: Runtime) {
     )
     .get(
       REPORTS.attendanceCsv.pattern,
-      async ({ query }) => {
+      async ({ query, request }) => {
         const { reports } = await buildReport(db, day(query.day), query.room || undefined);
         return csvResponse(
-          toCsv(reports as unknown as Record<string, unknown>[], [
-            "name",
-            "day",
-            "location",
-            "capacity",
-            "registered",
-            "attended",
-            "walkIns",
-            "noShows",
-            "late",
-            "latePercent",
-            "attendanceRate",
-            "peakInside",
-          ]),
+          toCsv(
+            reports as unknown as Record<string, unknown>[],
+            [
+              "name",
+              "day",
+              "location",
+              "capacity",
+              "registered",
+              "attended",
+              "walkIns",
+              "noShows",
+              "late",
+              "latePercent",
+              "attendanceRate",
+              "peakInside",
+            ] satisfies Text[],
+            localeOf(request),
+          ),
           "attendance.csv",
         );
       },

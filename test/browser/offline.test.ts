@@ -132,7 +132,9 @@ test("two offline doors admit the same badge: one check-in, and a conflict on a 
   // The session's live dashboard shows the conflict too.
   await one.page.goto(`${instance.url}/live/${single._id}`);
   await one.page.locator(".feed li.conflict").first().waitFor();
-  expect(await one.page.textContent(".feed li.conflict")).toContain("Conflict: an offline door said admitted");
+  expect(await one.page.textContent(".feed li.conflict")).toContain(
+    "Conflict: an offline door said admitted",
+  );
   await one.context.close();
   await two.context.close();
 });

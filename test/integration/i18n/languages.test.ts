@@ -178,3 +178,21 @@ test("the JSON API keeps its codes and says its message in the language asked fo
   expect(en.message).toBe("Badge code not found");
   expect(fr.message).toBe(FR["Badge code not found"]);
 });
+
+test("exports people read have their header row in the reader's language; English keeps the field names", async () => {
+  const header = async (language: string) =>
+    (await page(`/api/v1/sessions/${ids.sessionId}/attendance.csv`, language)).html.split("\n")[0]?.trim();
+  expect(await header("en")).toBe("name,email,organization,checkInTime,isLate,badge,method,checkedOutAt");
+  expect(await header("fr")).toBe(
+    [
+      "nom",
+      "e-mail",
+      "organisation",
+      "heure d’entrée",
+      "en retard",
+      "badge",
+      "méthode",
+      "heure de sortie",
+    ].join(","),
+  );
+});
