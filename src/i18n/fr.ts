@@ -556,4 +556,6 @@ export const FR = {
   id: "id",
   before: "avant",
   after: "après",
+  "The import stopped on an error on our side (it is logged). Rows written so far stay; importing the file again is safe.":
+    "L’import s’est arrêté sur une erreur de notre côté (journalisée). Les lignes déjà écrites restent ; réimporter le fichier est sans risque.",
 } as const satisfies Record<string, string>;

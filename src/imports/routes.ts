@@ -1,5 +1,5 @@
 import { Elysia, t } from "elysia";
-import { ImportPage, ImportReport } from "../../views/import";
+import { ImportPage } from "../../views/import";
 import { checkinsOf, scanlogOf } from "../checkin/repo";
 import type { CheckinService } from "../checkin/service";
 import { ok, parseId } from "../http/envelope";
@@ -15,7 +15,7 @@ import { TEMPLATE, toCsv } from "./csv";
 import { participantImporter } from "./participants";
 import { IMPORT_PAGE } from "./paths";
 import { importedWords, reportJson } from "./summary";
-import { importFailed, streamedImport, uploadBytes } from "./upload";
+import { streamedImport, uploadBytes } from "./upload";
 
 /** CSV import and exports for organisers. */
 export function importRoutes(rt: Runtime, svc: CheckinService) {
@@ -37,12 +37,9 @@ export function importRoutes(rt: Runtime, svc: CheckinService) {
     .get(IMPORT_PAGE.pattern, ({ request }) => html(request, () => ImportPage()))
     .post(
       IMPORT_PAGE.pattern,
-      async ({ body }) => {
+      async ({ body, request }) => {
         const bytes = await uploadBytes(body.file, maxBytes);
-        return streamedImport(
-          async (progress) => ImportReport({ report: await importBytes(bytes, progress) }) as string,
-          importFailed(rt),
-        );
+        return streamedImport(rt, request, (progress) => importBytes(bytes, progress));
       },
       { body: t.Object({ file: t.File() }) },
     )

@@ -1,8 +1,10 @@
 import { ErrorPanel } from "../../views/components";
+import { ImportReport } from "../../views/import";
 import { AppError } from "../http/errors";
 import { phrase } from "../i18n/locale";
 import type { Runtime } from "../runtime";
-import type { RowError } from "./summary";
+import { readerOf, renderFor, sayHere } from "../web/reader";
+import type { ImportSummary, RowError } from "./summary";
 
 /** The uploaded file's bytes, or a 413 the organiser can act on. */
 export async function uploadBytes(file: File, maxBytes: number): Promise<Uint8Array> {
@@ -41,17 +43,20 @@ export type Progress = (done: number, total: number) => void;
  * report. Nginx is told not to buffer it, so the markers arrive as they are sent.
  */
 export function streamedImport(
-  work: (progress: Progress) => Promise<string>,
-  failed: (error: unknown) => string,
+  rt: Runtime,
+  request: Request,
+  work: (progress: Progress) => Promise<ImportSummary>,
 ): Response {
   const encoder = new TextEncoder();
+  const reader = readerOf(request);
   const body = new ReadableStream<Uint8Array>({
     async start(controller) {
       const send = (text: string) => controller.enqueue(encoder.encode(text));
       try {
-        send(await work((done, total) => send(`<!--progress ${done}/${total}-->\n`)));
+        const report = await work((done, total) => send(`<!--progress ${done}/${total}-->\n`));
+        send(renderFor(reader, () => ImportReport({ report })) as string);
       } catch (error) {
-        send(failed(error));
+        send(renderFor(reader, () => importFailed(rt, error)));
       }
       controller.close();
     },
@@ -66,13 +71,14 @@ export function streamedImport(
 }
 
 /** What an import that broke half-way shows: rows written so far stay, and importing again is safe. */
-export const importFailed =
-  (rt: Runtime) =>
-  (error: unknown): string => {
-    if (error instanceof AppError) return ErrorPanel({ message: error.message }) as string;
-    rt.log.error({ err: error }, "import failed");
-    return ErrorPanel({
-      message:
+function importFailed(rt: Runtime, error: unknown): string {
+  if (error instanceof AppError) return ErrorPanel({ message: sayHere(error.phrase) }) as string;
+  rt.log.error({ err: error }, "import failed");
+  return ErrorPanel({
+    message: sayHere(
+      phrase(
         "The import stopped on an error on our side (it is logged). Rows written so far stay; importing the file again is safe.",
-    }) as string;
-  };
+      ),
+    ),
+  }) as string;
+}

@@ -9,7 +9,7 @@ import { ImportReport } from "../../views/import";
 import type { CheckinService } from "../checkin/service";
 import { containsPattern, parseId } from "../http/envelope";
 import { IdSchema } from "../http/query";
-import { importFailed, importSummary, streamedImport, uploadBytes } from "../imports/upload";
+import { importSummary, streamedImport, uploadBytes } from "../imports/upload";
 import { participantsOf } from "../participants/repo";
 import type { Runtime } from "../runtime";
 import { sessionsInOrder } from "../sessions/repo";
@@ -125,16 +125,12 @@ function bulkRegistrationPage(rt: Runtime, svc: CheckinService) {
     )
     .post(
       REGISTRATION_PAGES.import.pattern,
-      async ({ body }) => {
+      async ({ body, request }) => {
         const fixed = body.session ? parseId(body.session) : undefined;
         if (fixed) await svc.requireSession(fixed);
         const bytes = await uploadBytes(body.file, rt.config.uploadMaxFileSize);
-        return streamedImport(
-          async (progress) =>
-            (
-              <ImportReport report={await importRegistrationCsv(db, svc, bytes, fixed, progress)} />
-            ) as string,
-          importFailed(rt),
+        return streamedImport(rt, request, (progress) =>
+          importRegistrationCsv(db, svc, bytes, fixed, progress),
         );
       },
       {
