@@ -125,7 +125,7 @@ async function askRoom(
         if (asked !== undefined && asked !== question.fingerprint)
           throw new AppError(
             422,
-            "This nonce (Idempotency-Key) was already used for a different request on this badge; send a new one",
+            "This nonce (Idempotency-Key) was already used for a different request; send a new one",
           );
         return { replay: { ...stored, replayed: true } };
       }

@@ -108,20 +108,21 @@ export interface ScannerParts {
   lateThresholdMinutes: () => number;
 }
 
-/** What makes two scans with one nonce the same request (the badge and session are in the key itself). */
-const fingerprint = (request: ScanRequest) => `${request.method}|${request.acceptUnregistered ? 1 : 0}`;
+/**
+ * What makes two scans with one nonce the same request: the badge, the method and the
+ * staff's choice (the session is in the key). Anything else under a used nonce is refused.
+ */
+const fingerprint = (request: ScanRequest) => {
+  const badge =
+    "qrCode" in request.participant
+      ? normaliseQrCode(request.participant.qrCode)
+      : String(request.participant.participantId);
+  return `${badge}|${request.method}|${request.acceptUnregistered ? 1 : 0}`;
+};
 
-/** Where a retry finds its first answer: per session, badge and nonce. */
+/** Where a retry finds its first answer: per session and nonce. */
 const idemKey = (request: ScanRequest) =>
-  request.nonce
-    ? KEYS.idem(
-        request.sessionId,
-        "qrCode" in request.participant
-          ? normaliseQrCode(request.participant.qrCode)
-          : String(request.participant.participantId),
-        request.nonce,
-      )
-    : null;
+  request.nonce ? KEYS.idem(request.sessionId, request.nonce) : null;
 
 /** The rule as it applies to this scan: at its own time, with the late threshold in force. */
 const ruleFor = (

@@ -183,8 +183,6 @@ export const FR = {
     "Ce scan est daté de {minutes} min dans le futur : l’horloge de la porte est fausse. Réglez la date et l’heure de l’appareil, puis synchronisez de nouveau.",
   "This scan was queued more than 24 hours ago and is not replayed; check the person in by hand if they attended.":
     "Ce scan attend depuis plus de 24 heures et n’est pas rejoué ; enregistrez la personne à la main si elle était présente.",
-  "This nonce (Idempotency-Key) was already used for a different request on this badge; send a new one":
-    "Ce nonce (Idempotency-Key) a déjà servi pour une autre requête sur ce badge ; envoyez-en un nouveau",
   "This badge or session is busy at another door; scan again in a moment.":
     "Ce badge ou cette session est occupé à une autre porte ; scannez de nouveau dans un instant.",
   "Check-in is paused: the coordination service (Redis) is out of memory and takes no writes. Operators: raise maxmemory or free memory.":
@@ -558,4 +556,8 @@ export const FR = {
   after: "après",
   "The import stopped on an error on our side (it is logged). Rows written so far stay; importing the file again is safe.":
     "L’import s’est arrêté sur une erreur de notre côté (journalisée). Les lignes déjà écrites restent ; réimporter le fichier est sans risque.",
+  "This nonce (Idempotency-Key) was already used for a different request; send a new one":
+    "Ce nonce (Idempotency-Key) a déjà servi pour une autre requête ; envoyez-en un nouveau",
+  "This form was already sent for another person; reload the page for the next walk-in":
+    "Ce formulaire a déjà été envoyé pour une autre personne ; rechargez la page pour la personne suivante",
 } as const satisfies Record<string, string>;

@@ -12,7 +12,7 @@ export const KEYS = {
   /** A session's free seat numbers. */
   seats: (session: Id) => `door:${session}:seats`,
   /** The first answer to a scan retried with the same nonce. */
-  idem: (session: Id, badge: string, nonce: string) => `idem:${session}:${badge}:${nonce}`,
+  idem: (session: Id, nonce: string) => `idem:${session}:${nonce}`,
   /** Stands in for an absent key, so a script always receives the same number of keys. */
   none: "none",
   /** One rate-limit window of one caller. */

@@ -27,11 +27,14 @@ export function walkIns(rt: Runtime, svc: CheckinService) {
   const db = rt.mongo.db;
 
   async function personFor(input: WalkIn) {
-    // The nonce alone proves nothing (it travels with the check-in): the same person's retry has both.
-    const again = await participantsOf(db).findOne({
-      walkInNonce: input.nonce,
-      email: normaliseEmail(input.email),
-    });
+    // The same person's retry has the nonce and the e-mail; the nonce with another e-mail is
+    // another request under a used key, refused before anyone is created.
+    const again = await participantsOf(db).findOne({ walkInNonce: input.nonce });
+    if (again && again.email !== normaliseEmail(input.email))
+      throw new AppError(
+        422,
+        "This form was already sent for another person; reload the page for the next walk-in",
+      );
     if (again) return again;
     try {
       return await people.create({

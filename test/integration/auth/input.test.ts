@@ -65,6 +65,17 @@ test("a nonce reused for a different request answers 422 instead of another requ
   const different = await scan(true);
   expect(different.status).toBe(422);
   expect(different.body.message).toContain("different request");
+  // The same nonce for someone else's badge is not their answer either, and admits nobody.
+  const other = await inst.call("POST", "/api/v1/participants", {
+    name: "Other",
+    email: "other@example.org",
+  });
+  const otherBadge = await inst.call("POST", "/api/v1/scan", {
+    qrCode: other.body.data.qrCode,
+    sessionId: created.body.data._id,
+    nonce: "reused-nonce-1",
+  });
+  expect(otherBadge.status).toBe(422);
   expect(await inst.db.collection("checkins").countDocuments({})).toBe(0);
 });
 

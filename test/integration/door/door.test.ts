@@ -215,6 +215,12 @@ test("a walk-in is registered and checked in once, with a badge to photograph; o
   const twin = await form(`/scan/${open._id}/walk-in`, { ...fields, nonce: "walkin-0002" });
   expect(twin.status).toBe(409);
   expect(twin.text).toContain("already has a badge");
+  // The first form's nonce sent again for someone else creates nobody.
+  const reused = await form(`/scan/${open._id}/walk-in`, { ...fields, email: "someone.else@example.org" });
+  expect(reused.status).toBe(422);
+  expect(await inst.db.collection("participants").countDocuments({ email: "someone.else@example.org" })).toBe(
+    0,
+  );
   const refused = await form(`/scan/${closed._id}/walk-in`, {
     ...fields,
     email: "x@example.org",
