@@ -80,6 +80,10 @@ const principals = new WeakMap<Request, Principal>();
 /** Who sent this request (set by the auth check before any route runs). */
 export const principalOf = (request: Request): Principal | undefined => principals.get(request);
 
+/** Where each request in flight came from (see clientAddress). */
+const addresses = new WeakMap<Request, string>();
+export const addressOf = (request: Request): string => addresses.get(request) ?? "local";
+
 /** A participant as the sender of this request may see them (the least, when unknown). */
 export const participantFor = <T extends object>(request: Request, participant: T): Partial<T> =>
   visibleParticipant(principals.get(request)?.role ?? "viewer", participant);
@@ -168,6 +172,7 @@ export function authPlugin(rt: Runtime, sessions: Sessions, tokens: Tokens, acco
           request.headers,
           rt.config.trustedProxies,
         );
+        addresses.set(request, address);
         const need = requirement(request.method, url.pathname);
         const exempt = /^\/(api\/v1\/health|metrics|assets\/|sw\.js$|manifest\.webmanifest$)/.test(
           url.pathname,

@@ -12,7 +12,7 @@ import { sessionsInOrder } from "../sessions/repo";
 import { html } from "../web/html";
 import { verifyPassword } from "./password";
 import { AUTH_PAGES } from "./paths";
-import type { Sessions } from "./plugin";
+import { addressOf, type Sessions } from "./plugin";
 import { ROLES } from "./policy";
 import { assignableSessions, createToken, type Tokens, tokensOf, userPrincipal, usersOf } from "./store";
 
@@ -39,38 +39,57 @@ export function safeNext(next: string | undefined): string {
   return url.origin === base && !/^\/[/\\]/.test(local) ? local : DOOR.picker();
 }
 
-const LOCKOUT_AFTER = 5;
 const LOCKOUT_MS = 15 * 60_000;
+/**
+ * Failures before a lockout: few per account; more per address, since a venue's staff
+ * often share one (a NAT), yet one address trying many accounts is stopped too.
+ */
+const LOCKOUT_AFTER = { account: 5, address: 20 };
 /** From the third failure on, each wrong answer comes this much later per failure (backoff before the lockout). */
 const BACKOFF_MS = 500;
+const BACKOFF_CAP_MS = 5000;
 
 /**
- * Failed sign-ins per account, shared through Redis: from the third, each wrong answer is
- * slower (backoff); after LOCKOUT_AFTER failures the account refuses sign-in for LOCKOUT_MS
- * from the last one (per address limits apply too).
+ * Failed sign-ins per account and per address, shared through Redis: from the third, each
+ * wrong answer is slower (backoff); past the limit the account (or the address) refuses
+ * sign-in for LOCKOUT_MS from the last failure. A success clears the account's count, never
+ * the address's (signing in to one's own account must not reset an attack on others).
  * Without Redis nothing is counted rather than locking everyone out.
  */
 function loginFailures(rt: Runtime) {
   const redis = rt.redis.cmd;
+  const keys = (email: string, address: string) =>
+    [
+      [KEYS.loginFailures(`account:${email}`), LOCKOUT_AFTER.account],
+      [KEYS.loginFailures(`address:${address}`), LOCKOUT_AFTER.address],
+    ] as const;
   return {
-    async lockedFor(email: string): Promise<number> {
-      const [count, ttl] = await Promise.all([
-        redis.get(KEYS.loginFailures(email)).catch(() => null),
-        redis.pttl(KEYS.loginFailures(email)).catch(() => -2),
-      ]);
-      return Number(count ?? 0) >= LOCKOUT_AFTER ? Math.max(0, ttl) : 0;
+    /** How long (ms) sign-in stays refused for the account and for the address; 0 where it is not. */
+    async lockedFor(email: string, address: string): Promise<{ account: number; address: number }> {
+      const [account = 0, byAddress = 0] = await Promise.all(
+        keys(email, address).map(async ([key, limit]) => {
+          const [count, ttl] = await Promise.all([
+            redis.get(key).catch(() => null),
+            redis.pttl(key).catch(() => -2),
+          ]);
+          return Number(count ?? 0) >= limit ? Math.max(0, ttl) : 0;
+        }),
+      );
+      return { account, address: byAddress };
     },
-    async failed(email: string): Promise<void> {
-      const replies = await redis
-        .multi()
-        .incr(KEYS.loginFailures(email))
-        .pexpire(KEYS.loginFailures(email), LOCKOUT_MS)
-        .exec()
-        .catch(() => null);
-      const count = Number(replies?.[0]?.[1] ?? 0);
-      if (count >= 3) await new Promise((resolve) => setTimeout(resolve, (count - 2) * BACKOFF_MS));
+    async failed(email: string, address: string): Promise<void> {
+      const multi = redis.multi();
+      for (const [key] of keys(email, address)) multi.incr(key).pexpire(key, LOCKOUT_MS);
+      const replies = await multi.exec().catch(() => null);
+      const account = Number(replies?.[0]?.[1] ?? 0);
+      const byAddress = Number(replies?.[2]?.[1] ?? 0) / (LOCKOUT_AFTER.address / LOCKOUT_AFTER.account);
+      const worst = Math.max(account, byAddress);
+      if (worst >= 3)
+        await new Promise((resolve) =>
+          setTimeout(resolve, Math.min(BACKOFF_CAP_MS, (worst - 2) * BACKOFF_MS)),
+        );
     },
-    succeeded: (email: string) => redis.del(KEYS.loginFailures(email)).catch(() => undefined),
+    succeeded: (email: string) => redis.del(KEYS.loginFailures(`account:${email}`)).catch(() => undefined),
   };
 }
 
@@ -91,9 +110,10 @@ function signInRoutes(rt: Runtime, sessions: Sessions) {
       async ({ body, request }) => {
         const next = safeNext(body.next);
         const email = body.email.trim().toLowerCase();
-        const locked = await failures.lockedFor(email);
-        if (locked > 0) {
-          const minutes = Math.ceil(locked / 60_000);
+        const address = addressOf(request);
+        const locked = await failures.lockedFor(email, address);
+        if (locked.account > 0 || locked.address > 0) {
+          const minutes = Math.ceil(Math.max(locked.account, locked.address) / 60_000);
           return html(
             request,
             () => (
@@ -101,7 +121,9 @@ function signInRoutes(rt: Runtime, sessions: Sessions) {
                 next={next}
                 email={body.email}
                 error={phrase(
-                  "Too many failed sign-ins for this account: try again in {minutes} {minutes|minute|minutes}.",
+                  locked.account > 0
+                    ? "Too many failed sign-ins for this account: try again in {minutes} {minutes|minute|minutes}."
+                    : "Too many failed sign-ins from this address: try again in {minutes} {minutes|minute|minutes}.",
                   { minutes },
                 )}
               />
@@ -116,7 +138,7 @@ function signInRoutes(rt: Runtime, sessions: Sessions) {
           user?.passwordHash ?? "pbkdf2-sha256$600000$AAAA$AAAA",
         );
         if (!user || !valid) {
-          await failures.failed(email);
+          await failures.failed(email, address);
           return html(
             request,
             () => <LoginPage next={next} email={body.email} error={phrase("Email or password is wrong.")} />,

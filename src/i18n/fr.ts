@@ -560,4 +560,6 @@ export const FR = {
     "Ce nonce (Idempotency-Key) a déjà servi pour une autre requête ; envoyez-en un nouveau",
   "This form was already sent for another person; reload the page for the next walk-in":
     "Ce formulaire a déjà été envoyé pour une autre personne ; rechargez la page pour la personne suivante",
+  "Too many failed sign-ins from this address: try again in {minutes} {minutes|minute|minutes}.":
+    "Trop d’échecs de connexion depuis cette adresse : réessayez dans {minutes} {minutes|minute|minutes}.",
 } as const satisfies Record<string, string>;

@@ -21,5 +21,6 @@ export const KEYS = {
   recount: (session: Id) => `recount:${session}`,
   lock: (name: string) => `lock:${name}`,
   /** Failed sign-ins of one account (lowercased email) in the current lockout window. */
-  loginFailures: (email: string) => `login-failures:${email}`,
+  /** `who`: "account:<email>" or "address:<ip>". */
+  loginFailures: (who: string) => `login-failures:${who}`,
 } as const;

@@ -449,6 +449,19 @@ describe("signing in", () => {
       expect((await login("nobody@example.org", "wrong-password")).status).toBe(401);
     expect((await login("nobody@example.org", "wrong-password")).status).toBe(429);
   });
+
+  test("one address trying many accounts is locked out too, even for a right password", async () => {
+    const user = await createUser(cluster.db, "viewer", "right@example.org");
+    const from = (email: string, password: string) =>
+      login(email, password, { "x-real-ip": "198.51.100.23" });
+    for (let i = 0; i < 20; i++)
+      expect((await from(`spray-${i}@example.org`, "Summer2026!")).status).toBe(401);
+    const locked = await from(user.email, user.password);
+    expect(locked.status).toBe(429);
+    expect(await locked.text()).toContain("Too many failed sign-ins from this address");
+    // Another address signs in to that account as usual.
+    expect((await login(user.email, user.password)).status).toBe(303);
+  });
 });
 
 describe("the staff accounts page and API", () => {
