@@ -27,7 +27,9 @@ export const AUDIT_INDEXES: IndexSpec[] = [{ collection: "admin_log", key: { at:
 export const adminLogOf = (db: Db): Collection<AdminLogDoc> => db.collection<AdminLogDoc>("admin_log");
 
 const ID = "([0-9a-fA-F]{24})";
+// Most specific first; the last ID a pattern captures is the document changed.
 const TARGETS: [RegExp, string][] = [
+  [new RegExp(`^/admin/participants/${ID}/checkins/${ID}`), "checkins"],
   [new RegExp(`^/(?:api/v1|admin)/sessions/${ID}`), "sessions"],
   [new RegExp(`^/(?:api/v1|admin)/participants/${ID}`), "participants"],
   [new RegExp(`^/(?:api/v1|admin)/registrations/${ID}`), "registrations"],
@@ -41,16 +43,18 @@ const SECRET_FIELDS = new Set(["passwordHash", "hash", "token", "password"]);
 /** The document a path is about, if it names one. */
 export function targetOf(path: string): { collection: string; id: string } | null {
   for (const [pattern, collection] of TARGETS) {
-    const match = pattern.exec(path);
-    if (match?.[1]) return { collection, id: match[1].toLowerCase() };
+    const id = pattern.exec(path)?.slice(1).at(-1);
+    if (id) return { collection, id: id.toLowerCase() };
   }
   const settings = SETTINGS.exec(path);
   return settings?.[1] ? { collection: "settings", id: settings[1] } : null;
 }
 
-/** A copy without secrets, at any depth. */
+/** A copy without secrets (and without uploaded files, named only), at any depth. */
 export function withoutSecrets(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(withoutSecrets);
+  if (value instanceof Blob)
+    return `(file${value instanceof File ? ` ${value.name}` : ""}, ${value.size} bytes)`;
   if (value && typeof value === "object" && !(value instanceof Date) && !(value instanceof ObjectId)) {
     return Object.fromEntries(
       Object.entries(value).map(([key, item]) => [
@@ -82,13 +86,20 @@ export function auditPlugin(rt: Runtime) {
     .onAfterResponse({ as: "global" }, async (ctx) => {
       const { request, set } = ctx;
       if (!before.has(request)) return;
-      const status = typeof set.status === "number" ? set.status : 200;
+      const returned = (ctx as { response?: unknown }).response;
+      // A page answers a refused form with a Response of its own status (422), not set.status.
+      const status =
+        returned instanceof Response ? returned.status : typeof set.status === "number" ? set.status : 200;
       if (status >= 400) return;
       const principal = principalOf(request);
       const path = new URL(request.url).pathname;
       const target = targetOf(path);
-      const returned = (ctx as { response?: unknown }).response as { data?: unknown } | undefined;
-      const after = target ? await read(target).catch(() => null) : (returned?.data ?? null);
+      // The document as it is now; else what the API answered; else (a page) what was asked.
+      const data = (returned as { data?: unknown } | undefined)?.data;
+      const asked = (ctx as { body?: unknown }).body;
+      const after = target
+        ? await read(target).catch(() => null)
+        : (data ?? (asked && typeof asked === "object" ? { asked } : null));
       await adminLogOf(db)
         .insertOne({
           _id: new ObjectId(),

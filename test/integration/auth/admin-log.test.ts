@@ -70,3 +70,56 @@ test("a failed change is not logged as one", async () => {
     0,
   );
 });
+
+const pageForm = async (path: string, fields: Record<string, string>) =>
+  inst.app.handle(
+    new Request(`http://test.local${path}`, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${await inst.tokenFor("admin")}`,
+        "content-type": "application/x-www-form-urlencoded",
+      },
+      body: new URLSearchParams(fields),
+    }),
+  );
+
+test("pages are logged like the API: a refused form is not, a create records what was asked, an undo its check-in", async () => {
+  const refused = await pageForm("/admin/sessions", {
+    name: "Bad",
+    startTime: "2026-12-01T10:00",
+    endTime: "2026-12-01T09:00",
+  });
+  expect(refused.status).toBe(422);
+  const created = await pageForm("/admin/participants", {
+    name: "Logged Person",
+    email: "logged@example.org",
+  });
+  expect(created.status).toBe(200);
+  expect(await logged("/admin/participants")).toBe(true);
+  const entries = await inst.db.collection("admin_log").find({ path: "/admin/sessions" }).toArray();
+  expect(entries).toEqual([]);
+  const create = await inst.db.collection("admin_log").findOne({ path: "/admin/participants" });
+  expect(create?.after).toMatchObject({ asked: { name: "Logged Person", email: "logged@example.org" } });
+
+  const now = Date.now();
+  const session = await inst.call("POST", "/api/v1/sessions", {
+    name: "Undo log room",
+    startTime: new Date(now - 60_000).toISOString(),
+    endTime: new Date(now + 3_600_000).toISOString(),
+    isOpen: true,
+  });
+  const person = await inst.db.collection("participants").findOne({ email: "logged@example.org" });
+  const scanned = await inst.call("POST", "/api/v1/scan", {
+    qrCode: person?.qrCode,
+    sessionId: session.body.data._id,
+    acceptUnregistered: true,
+  });
+  const checkInId = String(scanned.body.data.checkIn._id);
+  const path = `/admin/participants/${person?._id}/checkins/${checkInId}/undo`;
+  expect((await pageForm(path, {})).status).toBe(200);
+  expect(await logged(path)).toBe(true);
+  const undo = await inst.db.collection("admin_log").findOne({ path });
+  expect(undo?.target).toEqual({ collection: "checkins", id: checkInId });
+  expect(undo?.before).toMatchObject({ sessionId: expect.anything() });
+  expect(undo?.after).toBeNull();
+});
