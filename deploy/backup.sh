@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Timestamped backup of the check-in database, with retention.
 #   deploy/backup.sh [--dir DIR] [--keep N] [--dry-run]
-# Uses mongodump when installed, else the binary's `export` (gzip JSON lines).
+# Always the binary's own `export` (gzip JSON lines): the archive a restore can check
+# whole before it writes, swap in at once, and that never holds accounts or tokens.
 # Reads MONGODB_URI (and MONGODB_DB) from the environment or /etc/checkin/checkin.env.
 set -euo pipefail
 
@@ -27,14 +28,9 @@ load_env
 stamp="$(date -u +%Y%m%dT%H%M%SZ)"
 
 run mkdir -p "$dir"
-if command -v mongodump >/dev/null && [[ -z "${CHECKIN_BIN:-}" ]]; then
-  target="$dir/checkin-$stamp.mongodump.gz"
-  run mongodump --uri="$MONGODB_URI" --archive="$target" --gzip
-else
-  target="$dir/checkin-$stamp.ndjson.gz"
-  # shellcheck disable=SC2086 # CHECKIN_BIN may be a command with arguments
-  run $CHECKIN export "$target"
-fi
+target="$dir/checkin-$stamp.ndjson.gz"
+# shellcheck disable=SC2086 # CHECKIN_BIN may be a command with arguments
+run $CHECKIN export "$target"
 echo "backup: $target"
 
 # Retention: the newest $keep backups stay.

@@ -27,13 +27,13 @@ load_env
 
 case "$file" in
 *.mongodump.gz)
-  command -v mongorestore >/dev/null || die "$file needs mongorestore, which is not installed"
-  run mongorestore --uri="$MONGODB_URI" --archive="$file" --gzip ${replace:+--drop}
+  # A whole-database dump would bring back disabled accounts and revoked tokens, unchecked.
+  die "$file is a mongodump of the whole database; restore.sh restores only checkin archives (.ndjson.gz, made by backup.sh)"
   ;;
 *.ndjson.gz)
   # shellcheck disable=SC2086 # CHECKIN_BIN may be a command with arguments
   run $CHECKIN import "$file" $replace
   ;;
-*) die "$file is neither a .mongodump.gz nor a .ndjson.gz backup" ;;
+*) die "$file is not a checkin archive (.ndjson.gz, made by backup.sh)" ;;
 esac
 echo "restore: done from $file; restart the instances (systemctl restart checkin.target)"

@@ -168,6 +168,18 @@ export async function importArchive(
       if ((written[name] ?? 0) !== expected)
         throw new ArchiveError(`${name}: ${written[name] ?? 0} of ${expected} documents could be written`);
     }
+    // The rules (unique emails, badge codes, one check-in per person and session) hold on the
+    // staged data before anything is swapped: an archive that breaks one changes nothing.
+    for (const spec of INDEXES.filter((s) => (ARCHIVED as readonly string[]).includes(s.collection))) {
+      await db
+        .collection(staged(spec.collection))
+        .createIndex(spec.key, spec.options ?? {})
+        .catch((error: unknown) => {
+          throw new ArchiveError(
+            `${spec.collection}: the archive breaks the rule "${spec.options?.name ?? JSON.stringify(spec.key)}" (${error instanceof Error ? error.message : String(error)}); nothing was changed`,
+          );
+        });
+    }
   } catch (error) {
     for (const name of ARCHIVED)
       await db

@@ -122,6 +122,32 @@ test("a damaged archive is refused before anything changes, even with --replace"
   expect(collections.some((name) => name.startsWith("restore_"))).toBe(false);
 });
 
+test("an archive that breaks a unique rule (two people, one e-mail) is refused and changes nothing", async () => {
+  const before = await Promise.all(["sessions", "participants"].map((n) => sorted(dst.db, n)));
+  expect(JSON.parse(before[1] as string).length).toBeGreaterThan(0);
+  const header = JSON.stringify({
+    format: "checkin-archive",
+    version: 1,
+    exportedAt: new Date().toISOString(),
+    database: "x",
+    counts: { participants: 2 },
+  });
+  const twin = (i: number) =>
+    JSON.stringify({ c: "participants", d: { ...participantDoc(900 + i), email: "same@example.org" } });
+  const duplicate = join(dir, "duplicate.ndjson.gz");
+  writeFileSync(duplicate, Bun.gzipSync(`${header}\n${twin(1)}\n${twin(2)}\n`));
+  const refused = script("restore.sh", [duplicate, "--replace"], target);
+  expect(refused.code).not.toBe(0);
+  expect(refused.err).toContain("breaks the rule");
+  expect(await Promise.all(["sessions", "participants"].map((n) => sorted(dst.db, n)))).toEqual(before);
+  const collections = (await dst.db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name);
+  expect(collections.some((name) => name.startsWith("restore_"))).toBe(false);
+  // A whole-database dump is not restored: it would bring back accounts and tokens unchecked.
+  const dump = join(dir, "checkin-old.mongodump.gz");
+  writeFileSync(dump, "x");
+  expect(script("restore.sh", [dump, "--replace"], target).err).toContain("restores only checkin archives");
+});
+
 test("running instances follow a restore at once: a removed badge stops, a restored one scans", async () => {
   const instances = [
     await spawnInstance({ port: await freePort(), logDir: TEST_LOGS, env: target }),
