@@ -379,7 +379,12 @@ const door = () => {
       try {
         response = await fetch("/api/v1/scan", {
           method: "POST",
-          headers: { "content-type": "application/json", "x-csrf-token": csrf() },
+          // The nonce as a header too: it lets Nginx re-send the scan if an instance dies.
+          headers: {
+            "content-type": "application/json",
+            "x-csrf-token": csrf(),
+            "idempotency-key": item.nonce,
+          },
           body: JSON.stringify({
             qrCode: item.code,
             sessionId: item.sessionId,
@@ -447,7 +452,7 @@ const door = () => {
     try {
       response = await fetch(`/scan/${SESSION}`, {
         method: "POST",
-        headers: { "x-csrf-token": csrf(), "hx-request": "true" },
+        headers: { "x-csrf-token": csrf(), "hx-request": "true", "idempotency-key": item.nonce },
         body: new URLSearchParams({
           code: item.code,
           nonce: item.nonce,

@@ -116,7 +116,7 @@ async function scenario(
         try {
           const response = await fetch(`${cluster.url}/api/v1/scan`, {
             method: "POST",
-            headers: { "content-type": "application/json", ...auth },
+            headers: { "content-type": "application/json", "idempotency-key": `fault-${name}-${i}`, ...auth },
             body: JSON.stringify({
               qrCode: person.qrCode,
               sessionId: String(target.session._id),

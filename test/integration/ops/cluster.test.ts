@@ -38,6 +38,20 @@ test("metrics are not served through Nginx, only by each instance on loopback", 
   expect(await direct.text()).toContain("http_requests_total");
 });
 
+test("scans reach an instance with or without a nonce header (only those with one may be re-sent)", async () => {
+  for (const headers of [{}, { "idempotency-key": "route-check-1" }]) {
+    const response = await fetch(`${cluster.url}/api/v1/scan?via=nginx`, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...headers },
+      body: "{}",
+    });
+    // The instance's own answer (sign in first), not Nginx's 404 for the internal route.
+    expect(response.status).toBe(401);
+    expect(response.headers.get("x-instance-id")).toBeTruthy();
+  }
+  expect((await fetch(`${cluster.url}/_once/api/v1/scan`, { method: "POST" })).status).toBe(404);
+});
+
 test("a browser signs in through Nginx on its own port (the Host it sent reaches the instance)", async () => {
   const { client, db } = await openDb(env.MONGODB_DB as string);
   const account = await createUser(db, "viewer", "nginx-signin@example.org");

@@ -46,7 +46,7 @@ test("kill -9 of one instance mid-burst: zero failed scans, nothing acknowledged
       if (!person) return;
       const response = await fetch(`${cluster.url}/api/v1/scan`, {
         method: "POST",
-        headers: { "content-type": "application/json", ...auth },
+        headers: { "content-type": "application/json", "idempotency-key": `kill-${person._id}`, ...auth },
         body: JSON.stringify({
           qrCode: person.qrCode,
           sessionId: String(session._id),
