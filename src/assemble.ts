@@ -29,11 +29,19 @@ export function assemble(config: Config) {
     config,
     log,
     metrics: createMetrics(config.instanceId),
-    mongo: new Mongo(config.mongodbUri, config.mongodbDbName, config.instanceId, INDEXES, log),
+    mongo: new Mongo(
+      config.mongodbUri,
+      config.mongodbDbName,
+      config.instanceId,
+      INDEXES,
+      log,
+      config.mongodbSocketTimeoutMs,
+    ),
     redis: new RedisConnections(
       {
         url: config.redisUrl,
         connectTimeoutMs: config.redisConnectTimeoutMs,
+        commandTimeoutMs: config.redisCommandTimeoutMs,
         maxRetries: config.redisMaxRetries,
         name: config.instanceId,
         keyPrefix: `checkin:${config.mongodbDbName}:`,

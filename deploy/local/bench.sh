@@ -23,7 +23,7 @@ status=0
 results="$ROOT/bench/results"
 mkdir -p "$results"
 bun deploy/local/bench-scans.ts
-bun deploy/local/bench-faults.ts
+bun deploy/local/bench-faults.ts || status=$?
 # The same scan runs with PostgreSQL durable (fsync and synchronous commit on), labelled apart.
 if [[ -f "$LOCAL/run/postgres.pid" ]]; then
   STACK_PG_DURABLE=1 bash "$ROOT/deploy/local/stack.sh" restart-postgres

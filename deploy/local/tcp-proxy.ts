@@ -4,6 +4,8 @@ interface Side {
   peer?: Socket<Side>;
   /** Bytes not yet accepted by this socket (written on drain, in order). */
   pending: Uint8Array[];
+  /** Chunks from this socket held back by the latency, in arrival order. */
+  delayed: { due: number; chunk: Uint8Array }[];
 }
 
 function send(to: Socket<Side>, chunk: Uint8Array): void {
@@ -13,6 +15,20 @@ function send(to: Socket<Side>, chunk: Uint8Array): void {
   }
   const written = to.write(chunk);
   if (written < chunk.length) to.data.pending.push(new Uint8Array(chunk.subarray(Math.max(written, 0))));
+}
+
+/** Passes the delayed chunks on as each falls due, never one before an earlier one. */
+function release(from: Socket<Side>): void {
+  const next = from.data.delayed[0];
+  if (!next) return;
+  const wait = next.due - performance.now();
+  if (wait > 0) {
+    setTimeout(() => release(from), wait);
+    return;
+  }
+  from.data.delayed.shift();
+  if (from.data.peer) send(from.data.peer, next.chunk);
+  release(from);
 }
 
 function flush(socket: Socket<Side>): void {
@@ -50,11 +66,14 @@ export class TcpProxy {
       data(upstream: Socket<Side>, chunk: Uint8Array) {
         const peer = upstream.data.peer;
         if (!peer) return;
-        // Timers of one delay fire in the order they were set, so the stream stays in order.
-        if (proxy.latencyMs > 0) {
-          const copy = new Uint8Array(chunk);
-          setTimeout(() => send(peer, copy), proxy.latencyMs);
-        } else send(peer, chunk);
+        // Delayed chunks wait in one queue, in order: when the latency drops, a quicker
+        // chunk must not overtake a delayed one (that would scramble the stream).
+        const queue = upstream.data.delayed;
+        if (proxy.latencyMs <= 0 && queue.length === 0) send(peer, chunk);
+        else {
+          queue.push({ due: performance.now() + proxy.latencyMs, chunk: new Uint8Array(chunk) });
+          if (queue.length === 1) release(upstream);
+        }
       },
       drain: flush,
       close(upstream: Socket<Side>) {
@@ -69,19 +88,19 @@ export class TcpProxy {
       port: this.port,
       socket: {
         async open(client) {
-          client.data = { pending: [] };
+          client.data = { pending: [], delayed: [] };
           sockets.add(client);
           try {
             const upstream = await Bun.connect<Side>({
               hostname: target.host,
               port: target.port,
               socket: upstreamHandlers,
-              data: { peer: client, pending: [] },
+              data: { peer: client, pending: [], delayed: [] },
             });
             sockets.add(upstream);
             // Bytes the client sent before the upstream connected wait in its own queue.
             const early = client.data.pending;
-            client.data = { peer: upstream, pending: [] };
+            client.data = { peer: upstream, pending: [], delayed: [] };
             for (const chunk of early) send(upstream, chunk);
           } catch {
             client.end();

@@ -22,8 +22,11 @@ import { freeSeatsInDb } from "./seats";
 // badge, a room that only looks full) and, without Redis, MongoDB alone (degraded
 // mode) or a pause (strict mode).
 
-/** How long the room is asked before a scan gives up on a busy badge or session. */
-const WAIT_MS = 10_000;
+/**
+ * How long the room is asked before a scan gives up on a busy badge or session: under
+ * Nginx's 10 s, so the door hears a 503 in words rather than a bare 504.
+ */
+const WAIT_MS = 8000;
 const WAIT_STEP_MS = 10;
 
 /** What the room knows of this person, and the seat held for them when the rule admits. */

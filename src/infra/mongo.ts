@@ -23,11 +23,14 @@ export class Mongo {
     appName: string,
     private readonly indexes: readonly IndexSpec[],
     private readonly log: Logger,
+    socketTimeoutMS = 20_000,
   ) {
     this.client = new MongoClient(uri, {
       appName,
       serverSelectionTimeoutMS: 2000,
       connectTimeoutMS: 3000,
+      // An answer this late counts as the database being away (a 503), never a hang.
+      socketTimeoutMS,
       maxPoolSize: 50,
     });
     this.db = this.client.db(dbName);

@@ -5,6 +5,8 @@ import { type ProbeResult, probe } from "./probe";
 export interface RedisOptions {
   url: string;
   connectTimeoutMs: number;
+  /** A command not answered within this is failed (Redis too slow counts as Redis away). */
+  commandTimeoutMs: number;
   maxRetries: number;
   name: string;
   /** Prepended to every key, so deployments (and test databases) sharing one Redis never mix. */
@@ -35,6 +37,7 @@ export class RedisConnections {
       ...base,
       connectionName: `${options.name}:cmd`,
       enableOfflineQueue: false,
+      commandTimeout: options.commandTimeoutMs,
     });
     this.sub = new Redis(options.url, { ...base, connectionName: `${options.name}:sub` });
     for (const [role, conn] of [

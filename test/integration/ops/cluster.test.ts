@@ -39,7 +39,7 @@ test("metrics are not served through Nginx, only by each instance on loopback", 
 });
 
 test("scans reach an instance with or without a nonce header (only those with one may be re-sent)", async () => {
-  for (const headers of [{}, { "idempotency-key": "route-check-1" }]) {
+  for (const headers of [{}, { "idempotency-key": "route-check-1" }] as Record<string, string>[]) {
     const response = await fetch(`${cluster.url}/api/v1/scan?via=nginx`, {
       method: "POST",
       headers: { "content-type": "application/json", ...headers },

@@ -76,3 +76,23 @@ test("200 ms on every Redis and MongoDB answer: right answers, no hang, exact ro
   expect(again.body.data.replayed).toBe(true);
   expect(await db.collection("checkins").countDocuments({})).toBe(5);
 }, 120_000);
+
+test("Redis slower than its time-out: a 503 in words within seconds, not a hang; fine again once it is quick", async () => {
+  redisProxy.latencyMs = 3500;
+  const started = Date.now();
+  const answer = await postJson(
+    `${instance.url}/api/v1/scan`,
+    { qrCode: people[7]?.qrCode, sessionId: String(session._id), nonce: "slowdeps-timeout" },
+    auth,
+  );
+  const ms = Date.now() - started;
+  redisProxy.latencyMs = 0;
+  expect(answer.status).toBe(503);
+  expect(String(answer.body.message)).toContain("Redis");
+  // REDIS_COMMAND_TIMEOUT (3 s) and a little: well inside the door's and Nginx's patience.
+  expect(ms).toBeLessThan(8000);
+  await Bun.sleep(3600);
+  const back = await scan(0);
+  expect(back.status).toBe(200);
+  expect(await db.collection("checkins").countDocuments({})).toBe(5);
+}, 60_000);

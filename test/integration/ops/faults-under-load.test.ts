@@ -1,0 +1,162 @@
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { join } from "node:path";
+import Redis from "ioredis";
+import type { Db, MongoClient } from "mongodb";
+import { type Cluster, startCluster } from "../../../deploy/local/cluster";
+import { type FaultFigures, type FaultLoad, underLoad } from "../../../deploy/local/fault-load";
+import { TcpProxy } from "../../../deploy/local/tcp-proxy";
+import { freePort, instanceEnv, stackEnv, TEST_LOGS } from "../../helpers/env";
+import { openDb, participantDoc, seedRoom, sessionDoc, tokenHeaders } from "../../helpers/fixtures";
+
+// Each fault while eight doors scan through Nginx onto two instances, with Redis and
+// MongoDB reached through relays the test can cut or slow: nothing acknowledged is lost,
+// nobody is in twice or over capacity, the doors read a 503 in words (never a 500), and
+// scans succeed again on their own once the dependency is back. Timings are printed, not
+// asserted (the resilience benchmark records them).
+
+const RATE = 50;
+const SECONDS = 5;
+const CAPACITY = 120;
+const env = instanceEnv("faultload", { LOG_LEVEL: "error" });
+let client: MongoClient;
+let db: Db;
+let auth: Record<string, string>;
+let redisProxy: TcpProxy;
+let mongoProxy: TcpProxy;
+let raw: Redis;
+const clusters: Cluster[] = [];
+
+beforeAll(async () => {
+  ({ client, db } = await openDb(String(env.MONGODB_DB)));
+  auth = await tokenHeaders(db, "scanner");
+  const redis = new URL(stackEnv().REDIS_URL);
+  const mongo = new URL(stackEnv().MONGODB_URI);
+  redisProxy = new TcpProxy(await freePort(), { host: redis.hostname, port: Number(redis.port) });
+  mongoProxy = new TcpProxy(await freePort(), { host: mongo.hostname, port: Number(mongo.port) });
+  redisProxy.start();
+  mongoProxy.start();
+  raw = new Redis(stackEnv().REDIS_URL);
+});
+
+afterAll(async () => {
+  for (const cluster of clusters) await cluster.stop();
+  redisProxy.stop();
+  mongoProxy.stop();
+  raw.disconnect();
+  await db.dropDatabase();
+  await client.close();
+});
+
+async function cluster(lockMode: "strict" | "degraded"): Promise<Cluster> {
+  const started = await startCluster({
+    ports: [await freePort(), await freePort()],
+    nginxPort: await freePort(),
+    dir: join(TEST_LOGS, `faultload-${lockMode}`),
+    env: {
+      ...env,
+      DISTRIBUTED_LOCK_MODE: lockMode,
+      REDIS_URL: `redis://127.0.0.1:${redisProxy.port}`,
+      MONGODB_URI: `mongodb://127.0.0.1:${mongoProxy.port}/${env.MONGODB_DB}`,
+    },
+  });
+  clusters.push(started);
+  return started;
+}
+
+/** A room of its own, with more people than places, so capacity is tested under the fault. */
+async function room(name: string) {
+  const session = sessionDoc({ name, capacity: CAPACITY });
+  const people = Array.from({ length: RATE * SECONDS }, (_, i) =>
+    participantDoc(i, { name: `${name} ${i}` }),
+  );
+  await seedRoom(db, session, people);
+  return { session, people };
+}
+
+async function scenario(
+  name: string,
+  target: Cluster,
+  fault: FaultLoad["fault"],
+  rate = RATE,
+): Promise<FaultFigures> {
+  const { session, people } = await room(name);
+  const figures = await underLoad(name, {
+    url: target.url,
+    auth,
+    db,
+    session,
+    people,
+    rate,
+    seconds: SECONDS,
+    faultAtSeconds: 1.5,
+    doors: 8,
+    fault,
+  });
+  console.log(`fault under load: ${JSON.stringify(figures)}`);
+  expect(figures.lostAcknowledged).toBe(0);
+  expect(figures.duplicates).toBe(0);
+  expect(figures.oversell).toBe(0);
+  expect(figures.acknowledged).toBeGreaterThan(0);
+  // Back on its own: a scan after the dependency's return succeeded.
+  expect(figures.msBackToFirstSuccess).not.toBeNull();
+  // Counts equal the documents on every instance once it is over.
+  const stored = await db.collection("checkins").countDocuments({ sessionId: session._id });
+  for (const instance of target.instances) {
+    const stats = await fetch(`${instance.url}/api/v1/sessions/${session._id}`, { headers: auth });
+    const body = (await stats.json()) as { data: { checkInsCount?: number } };
+    expect(body.data.checkInsCount).toBe(stored);
+  }
+  return figures;
+}
+
+/** Only 503s, each saying what is away (never a 500, a 502 or a bare 504). */
+function onlyWords(figures: FaultFigures, says: string) {
+  expect(Object.keys(figures.failedByStatus).filter((status) => status !== "503")).toEqual([]);
+  for (const message of figures.failureMessages["503"] ?? []) expect(message).toContain(says);
+}
+
+const away = async (proxy: TcpProxy, seconds: number, flushRedis = false) => {
+  proxy.stop();
+  if (flushRedis) {
+    const keys = await raw.keys(`checkin:${env.MONGODB_DB}:*`);
+    if (keys.length > 0) await raw.del(...keys);
+  }
+  await Bun.sleep(seconds * 1000);
+  proxy.start();
+  return { back: performance.now() };
+};
+
+test("Redis restarts empty mid-load (strict): 503 in words while away, rebuilt on its own, exact after", async () => {
+  const strict = await cluster("strict");
+  const figures = await scenario("Redis restart", strict, () => away(redisProxy, 1.5, true));
+  expect(figures.failedByStatus["503"]).toBeGreaterThan(0);
+  onlyWords(figures, "Redis");
+}, 90_000);
+
+test("MongoDB away mid-load: 503 in words, nothing half-written, reconnects on its own", async () => {
+  const strict = clusters[0] ?? (await cluster("strict"));
+  const figures = await scenario("Mongo away", strict, () => away(mongoProxy, 1.5));
+  expect(figures.failedByStatus["503"]).toBeGreaterThan(0);
+  onlyWords(figures, "database");
+}, 90_000);
+
+test("200 ms on Redis and MongoDB mid-load: every scan still answered, none refused", async () => {
+  const strict = clusters[0] ?? (await cluster("strict"));
+  const figures = await scenario("Slow deps", strict, async () => {
+    redisProxy.latencyMs = 200;
+    mongoProxy.latencyMs = 200;
+    await Bun.sleep(1500);
+    redisProxy.latencyMs = 0;
+    mongoProxy.latencyMs = 0;
+    return { back: performance.now() };
+  });
+  expect(figures.failedByStatus).toEqual({});
+}, 90_000);
+
+test("Redis away mid-load in degraded mode: the doors carry on with MongoDB's guards alone", async () => {
+  for (const running of clusters.splice(0)) await running.stop();
+  const degraded = await cluster("degraded");
+  // FerretDB reads a whole collection for each of degraded mode's questions: a door's pace, not a rush.
+  const figures = await scenario("Degraded", degraded, () => away(redisProxy, 1.5, true), 15);
+  expect(figures.failedByStatus).toEqual({});
+}, 90_000);
