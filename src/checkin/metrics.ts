@@ -17,7 +17,7 @@ export function createCheckinMetrics(registry: Registry) {
     }),
     locks: new Counter({
       name: "lock_acquisitions_total",
-      help: "Per-badge lock attempts: acquired, busy (fell back to the unique indexes) or unavailable (Redis down).",
+      help: "Per-badge lock attempts: acquired, busy (fell back to the unique indexes), unavailable (Redis down) or full (Redis out of memory).",
       labelNames: ["result"] as const,
       registers: [registry],
     }),

@@ -214,9 +214,10 @@ async function ask(
   } catch (error) {
     // Not Redis: the room's state is being rebuilt from a database that is away (said as such).
     if (error instanceof AppError || isDatabaseUnreachable(error)) throw error;
-    metrics.locks.inc({ result: "unavailable" });
-    // Full (maxmemory with noeviction): it answers, but takes no writes; say so.
-    if (/\bOOM\b/.test(String(error)) && parts.lockMode === "strict") {
+    // Full (maxmemory with noeviction): it answers, but takes no writes; counted apart for the alert.
+    const full = /\bOOM\b/.test(String(error));
+    metrics.locks.inc({ result: full ? "full" : "unavailable" });
+    if (full && parts.lockMode === "strict") {
       throw unavailable(
         "Check-in is paused: the coordination service (Redis) is out of memory and takes no writes. Operators: raise maxmemory or free memory.",
       );
