@@ -1,4 +1,5 @@
 import { Gauge } from "prom-client";
+import type { ProbeResult } from "../infra/probe";
 import type { Runtime } from "../runtime";
 import { assess, overall } from "./evaluate";
 
@@ -8,37 +9,43 @@ const LEVEL = { healthy: 1, degraded: 0.5, unhealthy: 0 } as const;
 /** Dependency and instance health as gauges, measured when Prometheus scrapes. */
 export function registerHealthMetrics(rt: Runtime): void {
   const registers = [rt.metrics.registry];
-  const up = new Gauge({
+  // A scrape collects every gauge at once: they share one probe, made for this scrape.
+  let probing: Promise<{ mongodb: ProbeResult; redis: ProbeResult }> | null = null;
+  const probe = () => {
+    probing ??= Promise.all([rt.mongo.ping(PROBE_TIMEOUT_MS), rt.redis.ping(PROBE_TIMEOUT_MS)])
+      .then(([mongodb, redis]) => ({ mongodb, redis }))
+      .finally(() => setTimeout(() => (probing = null), 0));
+    return probing;
+  };
+  new Gauge({
     name: "dependency_up",
     help: "1 when the dependency answered a ping at scrape time, else 0.",
     labelNames: ["dependency"] as const,
     registers,
+    async collect() {
+      for (const [name, result] of Object.entries(await probe()))
+        this.set({ dependency: name }, result.up ? 1 : 0);
+    },
   });
-  const latency = new Gauge({
+  new Gauge({
     name: "dependency_latency_seconds",
     help: "Ping round trip to the dependency at scrape time.",
     labelNames: ["dependency"] as const,
     registers,
+    async collect() {
+      for (const [name, result] of Object.entries(await probe()))
+        this.set({ dependency: name }, result.latencyMs / 1000);
+    },
   });
   new Gauge({
     name: "instance_health",
     help: "1 healthy, 0.5 degraded, 0 unhealthy (or draining), as /api/v1/health reports it.",
     registers,
     async collect() {
-      const [database, redis] = await Promise.all([
-        rt.mongo.ping(PROBE_TIMEOUT_MS),
-        rt.redis.ping(PROBE_TIMEOUT_MS),
-      ]);
-      for (const [name, result] of [
-        ["mongodb", database],
-        ["redis", redis],
-      ] as const) {
-        up.set({ dependency: name }, result.up ? 1 : 0);
-        latency.set({ dependency: name }, result.latencyMs / 1000);
-      }
+      const { mongodb, redis } = await probe();
       const status = rt.state.draining
         ? "unhealthy"
-        : overall(assess(database, rt.config.health), assess(redis, rt.config.health), rt.config.lock.mode);
+        : overall(assess(mongodb, rt.config.health), assess(redis, rt.config.health), rt.config.lock.mode);
       this.set(LEVEL[status]);
     },
   });

@@ -115,29 +115,57 @@ function onlyWords(figures: FaultFigures, says: string) {
   for (const message of figures.failureMessages["503"] ?? []) expect(message).toContain(says);
 }
 
-const away = async (proxy: TcpProxy, seconds: number, flushRedis = false) => {
+/** What an instance's /metrics says of a dependency right now (the alerts' input). */
+const dependencyUp = async (instance: { url: string }, dependency: string) => {
+  const text = await (await fetch(`${instance.url}/metrics`)).text();
+  return Number(
+    new RegExp(`^dependency_up\\{[^}]*dependency="${dependency}"[^}]*\\} (\\d)`, "m").exec(text)?.[1],
+  );
+};
+
+/** The dependency behind `proxy` away for `seconds`, its metric read on `watched` while it is. */
+const away = async (
+  proxy: TcpProxy,
+  seconds: number,
+  watched: { url: string; dependency: string; seen: number[] },
+  flushRedis = false,
+) => {
   proxy.stop();
   if (flushRedis) {
     const keys = await raw.keys(`checkin:${env.MONGODB_DB}:*`);
     if (keys.length > 0) await raw.del(...keys);
   }
-  await Bun.sleep(seconds * 1000);
+  await Bun.sleep(seconds * 500);
+  watched.seen.push(await dependencyUp(watched, watched.dependency));
+  await Bun.sleep(seconds * 500);
   proxy.start();
   return { back: performance.now() };
 };
+const watch = (cluster: Cluster, dependency: string) => ({
+  url: cluster.instances[0]?.url as string,
+  dependency,
+  seen: [] as number[],
+});
 
 test("Redis restarts empty mid-load (strict): 503 in words while away, rebuilt on its own, exact after", async () => {
   const strict = await cluster("strict");
-  const figures = await scenario("Redis restart", strict, () => away(redisProxy, 1.5, true));
+  const watched = watch(strict, "redis");
+  const figures = await scenario("Redis restart", strict, () => away(redisProxy, 1.5, watched, true));
   expect(figures.failedByStatus["503"]).toBeGreaterThan(0);
   onlyWords(figures, "Redis");
+  // What the CheckinRedisDown alert reads: 0 while away, 1 again after.
+  expect(watched.seen).toEqual([0]);
+  expect(await dependencyUp(watched, "redis")).toBe(1);
 }, 90_000);
 
 test("MongoDB away mid-load: 503 in words, nothing half-written, reconnects on its own", async () => {
   const strict = clusters[0] ?? (await cluster("strict"));
-  const figures = await scenario("Mongo away", strict, () => away(mongoProxy, 1.5));
+  const watched = watch(strict, "mongodb");
+  const figures = await scenario("Mongo away", strict, () => away(mongoProxy, 1.5, watched));
   expect(figures.failedByStatus["503"]).toBeGreaterThan(0);
   onlyWords(figures, "database");
+  expect(watched.seen).toEqual([0]);
+  expect(await dependencyUp(watched, "mongodb")).toBe(1);
 }, 90_000);
 
 test("200 ms on Redis and MongoDB mid-load: every scan still answered, none refused", async () => {
@@ -157,6 +185,11 @@ test("Redis away mid-load in degraded mode: the doors carry on with MongoDB's gu
   for (const running of clusters.splice(0)) await running.stop();
   const degraded = await cluster("degraded");
   // FerretDB reads a whole collection for each of degraded mode's questions: a door's pace, not a rush.
-  const figures = await scenario("Degraded", degraded, () => away(redisProxy, 1.5, true), 15);
+  const figures = await scenario(
+    "Degraded",
+    degraded,
+    () => away(redisProxy, 1.5, watch(degraded, "redis"), true),
+    15,
+  );
   expect(figures.failedByStatus).toEqual({});
 }, 90_000);
