@@ -106,7 +106,8 @@ async function figures(
   for (const s of shots.filter((x) => x.status !== 200)) {
     const status = String(s.status);
     failedByStatus[status] = (failedByStatus[status] ?? 0) + 1;
-    const seen = (failureMessages[status] ??= []);
+    const seen = failureMessages[status] ?? [];
+    failureMessages[status] = seen;
     if (s.message && !seen.includes(s.message)) seen.push(s.message);
   }
   const firstFailure = shots
