@@ -9,6 +9,9 @@ import { checkinsOf } from "./repo";
 // Building the door state (door.ts) from MongoDB: one session as it stands, or the whole
 // conference at start-up in two queries, one session in memory at a time.
 
+/** Build scripts sent before the first of them is awaited (Redis runs them in order). */
+const BUILDS_IN_FLIGHT = 8;
+
 export function createDoorBuilder(redis: Redis, db: Db, scripts: Scripts) {
   const door = (s: ObjectId) => KEYS.door(s);
   const seats = (s: ObjectId) => KEYS.seats(s);
@@ -49,16 +52,23 @@ export function createDoorBuilder(redis: Redis, db: Db, scripts: Scripts) {
     const byId = new Map(cold.map((id) => [String(id), id]));
     const filter = everything && cold.length === sessionIds.length ? {} : { sessionId: { $in: cold } };
     const rules = await seatRules(cold);
-    const build = (key: string, fields: string[]) => {
+    // Each session's script runs while the next session is read: a few at a time in flight.
+    const inFlight: Promise<unknown>[] = [];
+    const build = async (key: string, fields: string[]) => {
       const id = byId.get(key) as ObjectId;
-      return scripts.buildDoor(
+      const sent = scripts.buildDoor(
         door(id),
         seats(id),
         versions.get(key) ?? "",
         rules.get(key) ?? "0",
         ...fields,
       );
+      // Handled when awaited below; marked now so a failure waiting its turn is not "unhandled".
+      sent.catch(() => undefined);
+      inFlight.push(sent);
+      if (inFlight.length >= BUILDS_IN_FLIGHT) await inFlight.shift();
     };
+
     // Check-ins are few when instances start; registrations are many, so they come sorted by
     // session and each session is built as soon as its last one is read: memory holds one
     // session at a time, not the whole conference.
@@ -93,6 +103,7 @@ export function createDoorBuilder(redis: Redis, db: Db, scripts: Scripts) {
       done.add(current);
     }
     for (const key of byId.keys()) if (!done.has(key)) await build(key, checkIns.get(key) ?? []);
+    await Promise.all(inFlight);
   }
 
   return { snapshot, seatRules, warm };
