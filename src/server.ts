@@ -4,7 +4,7 @@ import { assetRoutes } from "./web/assets";
 
 /** Starts one instance (Bun edge): listen at once, connect in the background, drain on SIGTERM/SIGINT. */
 export function serve(config: Config): void {
-  const { rt, app: core, hub, sockets, scheduler, start, checkins } = assemble(config);
+  const { rt, app: core, hub, sockets, scheduler, start } = assemble(config);
   const { log } = rt;
   // The embedded files are Bun's (`with { type: "file" }`), so they join the app here, at the edge.
   const app = core.use(assetRoutes()).listen({ hostname: config.host, port: config.port });
@@ -16,9 +16,7 @@ export function serve(config: Config): void {
   // the first scans of the morning should not each pay for a cold cache.
   // The warm-up reads the whole conference once; its garbage is returned at once rather
   // than held until the heap next grows (the builder instance otherwise keeps ~40 MB more).
-  void start()
-    .then(() => checkins.directoryRead())
-    .then(() => Bun.gc(true));
+  void start().then(() => Bun.gc(true));
   log.info(
     { host: config.host, port: config.port, version: config.version, lockMode: config.lock.mode },
     "listening",

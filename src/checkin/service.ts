@@ -123,28 +123,8 @@ export function createCheckinService(rt: Runtime, live: LiveSink, sessions: Sess
    * scanning them all, so a burst of first scans building their sessions one by one
    * would ask it for the whole conference once per session.
    */
-  /**
-   * Ready once the door state is built. The badge directory is read after it, not beside
-   * it: one database reading both at once is slower at both, and until it is read a badge
-   * is looked up in MongoDB by its code (an indexed query); lists (search, door snapshots)
-   * wait for it.
-   */
   async function warmUp(): Promise<void> {
-    await warmDoors(db, redis.cmd, door);
-    directoryRead = loadDirectory();
-  }
-  let directoryRead: Promise<void> = Promise.resolve();
-  /** Until it has been read once (the database may be away at start), it is tried again. */
-  async function loadDirectory(): Promise<void> {
-    for (;;) {
-      try {
-        await directory.reload();
-        return;
-      } catch (err) {
-        rt.log.warn({ err: String(err) }, "badge directory not read yet; look-ups ask MongoDB meanwhile");
-        await new Promise((resolve) => setTimeout(resolve, 2000));
-      }
-    }
+    await Promise.all([directory.reload(), warmDoors(db, redis.cmd, door)]);
   }
 
   // Messages may have been missed, or a restore replaced the data: build what is not built.
@@ -154,7 +134,7 @@ export function createCheckinService(rt: Runtime, live: LiveSink, sessions: Sess
   });
 
   const staff = createStaffActions({ ...shared, config });
-  const snapshots = createSnapshots({ door, sessions, people: directory.people });
+  const snapshots = createSnapshots({ door, sessions, people: () => directory.people() });
   const { undo, checkout, exit, undoAtDoor } = staff;
 
   return {
@@ -192,8 +172,6 @@ export function createCheckinService(rt: Runtime, live: LiveSink, sessions: Sess
       activity.changed(sessionId);
     },
     warmUp,
-    /** Settles once the badge directory the warm-up started reading is read. */
-    directoryRead: () => directoryRead,
     warmSession: (sessionId: ObjectId) => door.build(sessionId),
     /** A deleted participant leaves nothing behind: check-ins undone (seats and counts freed), registrations gone. */
     removeParticipantRecords: (participantId: ObjectId) =>

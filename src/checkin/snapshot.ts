@@ -92,7 +92,7 @@ const SNAPSHOT_REUSE_MS = 5000;
 export function createSnapshots(parts: {
   door: { roster(sessionId: ObjectId): Promise<Roster> };
   sessions: { require(sessionId: ObjectId): Promise<SessionDoc> };
-  people: () => Promise<Iterable<Person>>;
+  people: () => Iterable<Person>;
 }) {
   const recent = new Map<string, { at: number; snapshot: Promise<DoorSnapshot> }>();
   return {
@@ -100,11 +100,9 @@ export function createSnapshots(parts: {
       const key = String(sessionId);
       const known = recent.get(key);
       if (known && Date.now() - known.at < SNAPSHOT_REUSE_MS) return known.snapshot;
-      const snapshot = Promise.all([
-        parts.sessions.require(sessionId),
-        parts.door.roster(sessionId),
-        parts.people(),
-      ]).then(([session, roster, people]) => doorSnapshot(session, people, roster));
+      const snapshot = Promise.all([parts.sessions.require(sessionId), parts.door.roster(sessionId)]).then(
+        ([session, roster]) => doorSnapshot(session, parts.people(), roster),
+      );
       snapshot.catch(() => recent.delete(key));
       recent.set(key, { at: Date.now(), snapshot });
       for (const [id, entry] of recent) if (Date.now() - entry.at >= SNAPSHOT_REUSE_MS) recent.delete(id);

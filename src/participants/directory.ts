@@ -118,12 +118,6 @@ export function createDirectory(db: Db, bus: Bus, observe: (hit: boolean) => voi
     else drop(id);
   }
 
-  /** Settles once a whole reading has completed (lists need everyone; a look-up never does). */
-  let markComplete: () => void = () => undefined;
-  const complete = new Promise<void>((resolve) => {
-    markComplete = resolve;
-  });
-
   async function reload(): Promise<number> {
     const present = new Set<string>();
     for await (const p of participantsOf(db)
@@ -134,7 +128,6 @@ export function createDirectory(db: Db, bus: Bus, observe: (hit: boolean) => voi
     }
     for (const id of [...byId.keys()]) if (!present.has(id)) drop(id);
     missing.clear();
-    markComplete();
     return present.size;
   }
 
@@ -171,16 +164,10 @@ export function createDirectory(db: Db, bus: Bus, observe: (hit: boolean) => voi
       }
       return null;
     },
-    /** Everyone, once the directory has been read whole. */
-    async people(): Promise<Iterable<Person>> {
-      await complete;
-      return byId.values();
-    },
-    /** People whose name or organization contains `query` (or whose whole e-mail it is), accents and case aside. */
-    async search(query: string, limit: number): Promise<Person[]> {
-      await complete;
-      return searchPeople(byId.values(), query, limit);
-    },
+    /** Everyone the directory holds. */
+    people: () => byId.values(),
+    /** People whose name, email or organization contains `query`, accents and case aside. */
+    search: (query: string, limit: number) => searchPeople(byId.values(), query, limit),
     /** After a participant was created, changed or deleted: here at once, everywhere through the bus. */
     async changed(p: ParticipantDoc, change: { removed?: boolean } = {}): Promise<void> {
       if (change.removed) drop(String(p._id));

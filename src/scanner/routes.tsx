@@ -85,7 +85,7 @@ function doorPages(rt: Runtime, svc: CheckinService) {
       async ({ params, query, request }) => {
         const q = (query.q ?? "").trim();
         const sessionId = parseId(params.sessionId);
-        const matches = await svc.searchPeople(q, SEARCH_POOL);
+        const matches = svc.searchPeople(q, SEARCH_POOL);
         const regs = await registrationsOf(db)
           .find(
             { sessionId, participantId: { $in: matches.map((p) => p._id) } },
