@@ -80,6 +80,10 @@ const principals = new WeakMap<Request, Principal>();
 /** Who sent this request (set by the auth check before any route runs). */
 export const principalOf = (request: Request): Principal | undefined => principals.get(request);
 
+/** When the sign-in behind a cookie request ends (however often its cookie is refreshed). */
+const signInEnds = new WeakMap<Request, number>();
+export const signInEndsAt = (request: Request): number | undefined => signInEnds.get(request);
+
 /** Where each request in flight came from (see clientAddress). */
 const addresses = new WeakMap<Request, string>();
 export const addressOf = (request: Request): string => addresses.get(request) ?? "local";
@@ -159,6 +163,7 @@ export function authPlugin(rt: Runtime, sessions: Sessions, tokens: Tokens, acco
     if (!account || account.version !== session.version) return { principal: null, viaCookie: false };
     if (session.expiresAt - Date.now() < REFRESH_BELOW_SECONDS * 1000)
       set.headers["set-cookie"] = await sessions.issue(account, session.signedInAt);
+    signInEnds.set(request, session.signedInAt + MAX_SIGN_IN_MS);
     return { principal: account, viaCookie: true };
   }
 

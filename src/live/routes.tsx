@@ -1,6 +1,6 @@
 import { Elysia, t } from "elysia";
 import { OverviewPage, SessionDashboard } from "../../views/dashboard";
-import { principalOf } from "../auth/plugin";
+import { principalOf, signInEndsAt } from "../auth/plugin";
 import { parseId } from "../http/envelope";
 import { notFound } from "../http/errors";
 import { phrase } from "../i18n/locale";
@@ -21,6 +21,7 @@ interface Closable {
 export function liveRoutes(hub: Hub, source: LiveSource, sockets: Set<Closable>, bus: Bus) {
   /** Whose each open socket is ("user:<id>" or "token:<id>"), so a revocation closes it at once. */
   const owners = new Map<string, { socket: Closable; owner: string }>();
+  const expiries = new Map<string, ReturnType<typeof setTimeout>>();
   void bus.listen((event) => {
     const owner =
       event.kind === "account"
@@ -59,6 +60,13 @@ export function liveRoutes(hub: Hub, source: LiveSource, sockets: Set<Closable>,
         sockets.add(ws);
         const principal = principalOf(ws.data.request);
         if (principal) owners.set(ws.id, { socket: ws, owner: `${principal.kind}:${principal.id}` });
+        // A dashboard left open does not outlive its sign-in: it closes when the sign-in ends.
+        const ends = signInEndsAt(ws.data.request);
+        if (ends !== undefined)
+          expiries.set(
+            ws.id,
+            setTimeout(() => ws.close(1008, "sign-in ended; sign in again"), Math.max(0, ends - Date.now())),
+          );
         hub.opened();
         // Subscribe, then send the snapshot, then re-render once more: a change landing
         // while the snapshot was rendered can never leave a reconnecting client stale.
@@ -75,6 +83,8 @@ export function liveRoutes(hub: Hub, source: LiveSource, sockets: Set<Closable>,
       },
       close(ws) {
         owners.delete(ws.id);
+        clearTimeout(expiries.get(ws.id));
+        expiries.delete(ws.id);
         if (sockets.delete(ws)) hub.closed();
       },
     });

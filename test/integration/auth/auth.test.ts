@@ -379,6 +379,40 @@ describe("accounts are checked on every request, everywhere at once", () => {
     expect(await asCookie(a, `checkin_session=${jwt}`)).toBe(401);
   });
 
+  test("an open dashboard closes when its sign-in reaches its maximum age", async () => {
+    const user = await createUser(cluster.db, "viewer", "ending-sign-in@example.org");
+    const doc = await cluster.db.collection("users").findOne({ email: user.email });
+    // Signed in 24 h ago less two seconds: the socket may open, and must close within seconds.
+    const jwt = await new SignJWT({
+      name: "Ending",
+      role: "viewer",
+      sv: 0,
+      auth: Date.now() - 24 * 3600_000 + 2000,
+    })
+      .setProtectedHeader({ alg: "HS256" })
+      .setSubject(String(doc?._id))
+      .setIssuedAt()
+      .setExpirationTime("2h")
+      .sign(secret());
+    const closed = await new Promise<{ code: number; afterMs: number }>((resolve, reject) => {
+      const socket = new WebSocket(`${a.url.replace("http", "ws")}/ws?topics=overview`, {
+        headers: { cookie: `checkin_session=${jwt}` },
+      } as never);
+      let opened = 0;
+      socket.addEventListener("open", () => {
+        opened = Date.now();
+      });
+      socket.addEventListener("close", (event) =>
+        opened
+          ? resolve({ code: event.code, afterMs: Date.now() - opened })
+          : reject(new Error("never opened")),
+      );
+      setTimeout(() => reject(new Error("still open after 8 s")), 8000);
+    });
+    expect(closed.code).toBe(1008);
+    expect(closed.afterMs).toBeLessThan(5000);
+  });
+
   test("disable, change the role, sign out everywhere: each applies on the other instance at once", async () => {
     const user = await createUser(cluster.db, "viewer", "door-lead@example.org");
     const id = String((await cluster.db.collection("users").findOne({ email: user.email }))?._id);
