@@ -1,18 +1,20 @@
 // Resilience benchmark: 2 instances behind Nginx, Redis and MongoDB reached through TCP
 // relays the benchmark can cut, a steady scan load from several doors, and one fault
 // per scenario: an instance killed (-9), Redis gone and back empty (strict mode, then
-// degraded), MongoDB gone and back, 200 ms added to both. Prints and writes to
+// degraded), MongoDB gone and back, its PostgreSQL stopped, 200 ms added to both. Prints and writes to
 // bench/results, per scenario: scans sent, acknowledged, failed by status (with the
 // words the door read), acknowledged admissions missing from MongoDB (must be 0), people
 // in twice (0), admissions over capacity (0), time from the fault to the first failure
 // and from the dependency's return to the first success; exits 1 when a target is missed.
 //
 //   RATE=100 SECONDS=10 FAULT_AT=3 OUTAGE=3 DOORS=8 bun deploy/local/bench-faults.ts
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import Redis from "ioredis";
 import { ObjectId } from "mongodb";
 import { participantRecord } from "../../src/participants/repo";
 import { sessionRecord } from "../../src/sessions/repo";
-import { benchDatabase, envNumber, writeResult } from "./bench-common";
+import { benchDatabase, envNumber, ROOT, writeResult } from "./bench-common";
 import { type Cluster, startCluster } from "./cluster";
 import { type FaultFigures, type FaultLoad, underLoad } from "./fault-load";
 import { TcpProxy } from "./tcp-proxy";
@@ -81,6 +83,7 @@ const rooms = {
   redis: await room("Redis room"),
   mongo: await room("Mongo room"),
   slow: await room("Slow room"),
+  postgres: await room("Postgres room"),
   degraded: await room("Degraded room"),
 };
 const clusterEnv = {
@@ -116,6 +119,11 @@ const load = (
   doors: DOORS,
   fault,
 });
+
+const stack = (command: string) => {
+  const result = Bun.spawnSync(["bash", join(ROOT, "deploy/local/stack.sh"), command], { env: process.env });
+  if (result.exitCode !== 0) throw new Error(`stack.sh ${command} failed: ${result.stderr}`);
+};
 
 /** `ms` of latency on both dependencies for the outage, then none. */
 const slowed = async (ms: number) => {
@@ -161,6 +169,20 @@ const results: FaultFigures[] = [
     "MongoDB gone, back",
     load(rooms.mongo, cluster.url, () => away(mongoProxy)),
   ),
+  // FerretDB's own PostgreSQL stopped (only when the local stack runs it).
+  ...(existsSync(join(ROOT, ".local/run/postgres.pid"))
+    ? [
+        await underLoad(
+          "PostgreSQL under FerretDB stopped, started",
+          load(rooms.postgres, cluster.url, async () => {
+            stack("stop-postgres");
+            await Bun.sleep(OUTAGE * 1000);
+            stack("restart-postgres");
+            return { back: performance.now() };
+          }),
+        ),
+      ]
+    : []),
   await underLoad(
     "200 ms on Redis and MongoDB",
     load(rooms.slow, cluster.url, () => slowed(200)),

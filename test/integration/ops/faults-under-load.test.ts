@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import Redis from "ioredis";
 import type { Db, MongoClient } from "mongodb";
 import { type Cluster, startCluster } from "../../../deploy/local/cluster";
 import { type FaultFigures, type FaultLoad, underLoad } from "../../../deploy/local/fault-load";
 import { TcpProxy } from "../../../deploy/local/tcp-proxy";
-import { freePort, instanceEnv, stackEnv, TEST_LOGS } from "../../helpers/env";
+import { freePort, instanceEnv, ROOT, stackEnv, TEST_LOGS } from "../../helpers/env";
 import { openDb, participantDoc, seedRoom, sessionDoc, tokenHeaders } from "../../helpers/fixtures";
 
 // Each fault while eight doors scan through Nginx onto two instances, with Redis and
@@ -167,6 +168,29 @@ test("MongoDB away mid-load: 503 in words, nothing half-written, reconnects on i
   expect(watched.seen).toEqual([0]);
   expect(await dependencyUp(watched, "mongodb")).toBe(1);
 }, 90_000);
+
+// Under FerretDB, its PostgreSQL can go away on its own (the relay cannot show that: FerretDB still answers).
+const managedPostgres = existsSync(join(ROOT, ".local/run/postgres.pid"));
+const stack = (command: string) => {
+  const result = Bun.spawnSync(["bash", join(ROOT, "deploy/local/stack.sh"), command], { env: process.env });
+  expect(result.exitCode).toBe(0);
+};
+
+test.skipIf(!managedPostgres)(
+  "PostgreSQL stopped under FerretDB mid-load: 503 in words, nothing half-written, back on its own",
+  async () => {
+    const strict = clusters[0] ?? (await cluster("strict"));
+    const figures = await scenario("Postgres away", strict, async () => {
+      stack("stop-postgres");
+      await Bun.sleep(1500);
+      stack("restart-postgres");
+      return { back: performance.now() };
+    });
+    expect(figures.failedByStatus["503"]).toBeGreaterThan(0);
+    onlyWords(figures, "database");
+  },
+  120_000,
+);
 
 test("200 ms on Redis and MongoDB mid-load: every scan still answered, none refused", async () => {
   const strict = clusters[0] ?? (await cluster("strict"));
