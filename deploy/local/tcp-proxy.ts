@@ -6,6 +6,8 @@ interface Side {
   pending: Uint8Array[];
   /** Chunks from this socket held back by the latency, in arrival order. */
   delayed: { due: number; chunk: Uint8Array }[];
+  /** This socket closed with chunks still held back: the peer ends after the last. */
+  closing?: boolean;
 }
 
 function send(to: Socket<Side>, chunk: Uint8Array): void {
@@ -28,7 +30,14 @@ function release(from: Socket<Side>): void {
   }
   from.data.delayed.shift();
   if (from.data.peer) send(from.data.peer, next.chunk);
-  release(from);
+  if (from.data.delayed.length > 0) release(from);
+  else if (from.data.closing) from.data.peer?.end();
+}
+
+/** The other side ends once what this side sent has all been passed on. */
+function endPeer(socket: Socket<Side>): void {
+  if (socket.data.delayed.length > 0) socket.data.closing = true;
+  else socket.data.peer?.end();
 }
 
 function flush(socket: Socket<Side>): void {
@@ -76,12 +85,8 @@ export class TcpProxy {
         }
       },
       drain: flush,
-      close(upstream: Socket<Side>) {
-        upstream.data.peer?.end();
-      },
-      error(upstream: Socket<Side>) {
-        upstream.data.peer?.end();
-      },
+      close: endPeer,
+      error: endPeer,
     };
     this.listener = Bun.listen<Side>({
       hostname: "127.0.0.1",

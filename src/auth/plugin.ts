@@ -80,7 +80,7 @@ const principals = new WeakMap<Request, Principal>();
 /** Who sent this request (set by the auth check before any route runs). */
 export const principalOf = (request: Request): Principal | undefined => principals.get(request);
 
-/** When the sign-in behind a cookie request ends (however often its cookie is refreshed). */
+/** When the cookie behind a request stops being good: its expiry, never past the sign-in's maximum age. */
 const signInEnds = new WeakMap<Request, number>();
 export const signInEndsAt = (request: Request): number | undefined => signInEnds.get(request);
 
@@ -118,8 +118,11 @@ export function clientAddress(peer: string | undefined, headers: Headers, truste
   // Each proxy appends the address it heard from: the last one not ours is the client
   // (entries before it are whatever the client wrote).
   const hops = (headers.get("x-forwarded-for") ?? "").split(",").map((hop) => hop.trim());
+  const realIp = headers.get("x-real-ip")?.trim();
   const forwarded =
-    headers.get("x-real-ip") ?? hops.reverse().find((hop) => hop && !trusted.includes(hop)) ?? undefined;
+    (realIp && !trusted.includes(realIp) ? realIp : undefined) ??
+    hops.reverse().find((hop) => hop && !trusted.includes(hop)) ??
+    undefined;
   if (peer === undefined) return forwarded ?? "local";
   return trusted.includes(peer) && forwarded ? forwarded : peer;
 }
@@ -163,7 +166,8 @@ export function authPlugin(rt: Runtime, sessions: Sessions, tokens: Tokens, acco
     if (!account || account.version !== session.version) return { principal: null, viaCookie: false };
     if (session.expiresAt - Date.now() < REFRESH_BELOW_SECONDS * 1000)
       set.headers["set-cookie"] = await sessions.issue(account, session.signedInAt);
-    signInEnds.set(request, session.signedInAt + MAX_SIGN_IN_MS);
+    // A socket lives no longer than the cookie it opened with (a dashboard sends nothing that refreshes it).
+    signInEnds.set(request, Math.min(session.expiresAt, session.signedInAt + MAX_SIGN_IN_MS));
     return { principal: account, viaCookie: true };
   }
 

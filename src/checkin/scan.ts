@@ -113,9 +113,10 @@ export interface ScannerParts {
  * staff's choice (the session is in the key). Anything else under a used nonce is refused.
  */
 const fingerprint = (request: ScanRequest) => {
+  // In capitals, as the door's double-tap check compares them (a wedge may change the case).
   const badge =
     "qrCode" in request.participant
-      ? normaliseQrCode(request.participant.qrCode)
+      ? normaliseQrCode(request.participant.qrCode).toUpperCase()
       : String(request.participant.participantId);
   return `${badge}|${request.method}|${request.acceptUnregistered ? 1 : 0}`;
 };

@@ -18,6 +18,9 @@ describe("the client's address", () => {
     expect(clientAddress("127.0.0.1", new Headers({ "x-real-ip": "192.0.2.4" }), ["127.0.0.1"])).toBe(
       "192.0.2.4",
     );
+    // A proxy in front of Nginx: its own address in X-Real-IP is not the client.
+    const behind = new Headers({ "x-real-ip": "10.0.0.9", "x-forwarded-for": "203.0.113.5, 10.0.0.9" });
+    expect(clientAddress("127.0.0.1", behind, ["127.0.0.1", "10.0.0.9"])).toBe("203.0.113.5");
   });
   test("anyone else's is ignored: the peer is the client", () => {
     expect(clientAddress("198.51.100.7", headers, ["127.0.0.1"])).toBe("198.51.100.7");

@@ -62,6 +62,14 @@ test("a nonce reused for a different request answers 422 instead of another requ
   expect((await scan(false)).body.data.outcome).toBe("decide");
   const again = await scan(false);
   expect(again.body.data.replayed).toBe(true);
+  // A double tap whose wedge changed the case is the same request.
+  const lower = await inst.call("POST", "/api/v1/scan", {
+    qrCode: String(person.body.data.qrCode).toLowerCase(),
+    sessionId: created.body.data._id,
+    nonce: "reused-nonce-1",
+  });
+  expect(lower.status).toBe(200);
+  expect(lower.body.data.replayed).toBe(true);
   const different = await scan(true);
   expect(different.status).toBe(422);
   expect(different.body.message).toContain("different request");
