@@ -1,23 +1,12 @@
-// Resilience benchmark: 2 instances behind Nginx, Redis and MongoDB reached through TCP
-// relays the benchmark can cut, a steady scan load from several doors, and one fault
-// per scenario: an instance killed (-9), Redis gone and back empty (strict mode, then
-// degraded), MongoDB gone and back, its PostgreSQL stopped, 200 ms added to both. Prints and writes to
-// bench/results, per scenario: scans sent, acknowledged, failed by status (with the
-// words the door read), acknowledged admissions missing from MongoDB (must be 0), people
-// in twice (0), admissions over capacity (0), time from the fault to the first failure
-// and from the dependency's return to the first success; exits 1 when a target is missed.
-//
-//   RATE=100 SECONDS=10 FAULT_AT=3 OUTAGE=3 DOORS=8 bun deploy/local/bench-faults.ts
-import { existsSync } from "node:fs";
-import { join } from "node:path";
 import Redis from "ioredis";
 import { ObjectId } from "mongodb";
 import { participantRecord } from "../../src/participants/repo";
 import { sessionRecord } from "../../src/sessions/repo";
-import { benchDatabase, envNumber, ROOT, writeResult } from "./bench-common";
+import { benchDatabase, envNumber, writeResult } from "./bench-common";
 import { type Cluster, startCluster } from "./cluster";
 import { type FaultFigures, type FaultLoad, underLoad } from "./fault-load";
-import { TcpProxy } from "./tcp-proxy";
+import { managedPostgres, stackCommand } from "./stack-control";
+import { relaysTo, type TcpProxy } from "./tcp-proxy";
 
 const RATE = envNumber("RATE", 100);
 const SECONDS = envNumber("SECONDS", 10);
@@ -40,12 +29,10 @@ const freePort = () => {
 };
 
 const { db, dbName, drop, auth, clusterDir } = await benchDatabase("faults");
-const redisUrl = new URL(process.env.REDIS_URL as string);
-const mongoUrl = new URL(process.env.MONGODB_URI as string);
-const redisProxy = new TcpProxy(freePort(), { host: redisUrl.hostname, port: Number(redisUrl.port) });
-const mongoProxy = new TcpProxy(freePort(), { host: mongoUrl.hostname, port: Number(mongoUrl.port) });
-redisProxy.start();
-mongoProxy.start();
+const { redisProxy, mongoProxy } = relaysTo(
+  { REDIS_URL: process.env.REDIS_URL as string, MONGODB_URI: process.env.MONGODB_URI as string },
+  [freePort(), freePort()],
+);
 
 /** One session and its own registered people per scenario, so each starts from an empty room. */
 async function room(name: string) {
@@ -120,11 +107,6 @@ const load = (
   fault,
 });
 
-const stack = (command: string) => {
-  const result = Bun.spawnSync(["bash", join(ROOT, "deploy/local/stack.sh"), command], { env: process.env });
-  if (result.exitCode !== 0) throw new Error(`stack.sh ${command} failed: ${result.stderr}`);
-};
-
 /** `ms` of latency on both dependencies for the outage, then none. */
 const slowed = async (ms: number) => {
   redisProxy.latencyMs = ms;
@@ -170,14 +152,14 @@ const results: FaultFigures[] = [
     load(rooms.mongo, cluster.url, () => away(mongoProxy)),
   ),
   // FerretDB's own PostgreSQL stopped (only when the local stack runs it).
-  ...(existsSync(join(ROOT, ".local/run/postgres.pid"))
+  ...(managedPostgres()
     ? [
         await underLoad(
           "PostgreSQL under FerretDB stopped, started",
           load(rooms.postgres, cluster.url, async () => {
-            stack("stop-postgres");
+            stackCommand("stop-postgres");
             await Bun.sleep(OUTAGE * 1000);
-            stack("restart-postgres");
+            stackCommand("restart-postgres");
             return { back: performance.now() };
           }),
         ),

@@ -76,13 +76,21 @@ export async function underLoad(name: string, load: FaultLoad): Promise<FaultFig
   const started = performance.now();
   let faultAt = 0;
   let backAt = 0;
+  let lifted = false;
   const faulted = (async () => {
     await Bun.sleep(load.faultAtSeconds * 1000);
     faultAt = performance.now() - started;
     const { back } = await load.fault();
     backAt = back - started;
+    lifted = true;
   })();
-  for (let i = 0; i < load.rate * load.seconds; i++) {
+  // The planned scans, and on until a second after the fault is lifted (a slow restart of
+  // the dependency must still be followed by scans that show the recovery).
+  for (
+    let i = 0;
+    i < load.rate * load.seconds || !lifted || performance.now() - started < backAt + 1000;
+    i++
+  ) {
     const wait = started + (i * 1000) / load.rate - performance.now();
     if (wait > 1) await Bun.sleep(wait);
     shots.push(shoot(load, name, i, started));

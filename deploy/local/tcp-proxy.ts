@@ -135,3 +135,19 @@ export class TcpProxy {
     this.sockets.clear();
   }
 }
+
+/** Started relays to a Redis and a MongoDB-wire server (their URLs), on the ports given. */
+export function relaysTo(
+  urls: { REDIS_URL: string; MONGODB_URI: string },
+  ports: [number, number],
+): { redisProxy: TcpProxy; mongoProxy: TcpProxy } {
+  const target = (url: string) => {
+    const parsed = new URL(url);
+    return { host: parsed.hostname, port: Number(parsed.port) };
+  };
+  const redisProxy = new TcpProxy(ports[0], target(urls.REDIS_URL));
+  const mongoProxy = new TcpProxy(ports[1], target(urls.MONGODB_URI));
+  redisProxy.start();
+  mongoProxy.start();
+  return { redisProxy, mongoProxy };
+}

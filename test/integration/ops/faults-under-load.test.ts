@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { existsSync } from "node:fs";
 import { join } from "node:path";
 import Redis from "ioredis";
 import type { Db, MongoClient } from "mongodb";
 import { type Cluster, startCluster } from "../../../deploy/local/cluster";
 import { type FaultFigures, type FaultLoad, underLoad } from "../../../deploy/local/fault-load";
-import { TcpProxy } from "../../../deploy/local/tcp-proxy";
-import { freePort, instanceEnv, ROOT, stackEnv, TEST_LOGS } from "../../helpers/env";
+import { managedPostgres, stackCommand } from "../../../deploy/local/stack-control";
+import { relaysTo, type TcpProxy } from "../../../deploy/local/tcp-proxy";
+import { freePort, instanceEnv, stackEnv, TEST_LOGS } from "../../helpers/env";
 import { openDb, participantDoc, seedRoom, sessionDoc, tokenHeaders } from "../../helpers/fixtures";
 
 // Each fault while eight doors scan through Nginx onto two instances, with Redis and
@@ -30,12 +30,7 @@ const clusters: Cluster[] = [];
 beforeAll(async () => {
   ({ client, db } = await openDb(String(env.MONGODB_DB)));
   auth = await tokenHeaders(db, "scanner");
-  const redis = new URL(stackEnv().REDIS_URL);
-  const mongo = new URL(stackEnv().MONGODB_URI);
-  redisProxy = new TcpProxy(await freePort(), { host: redis.hostname, port: Number(redis.port) });
-  mongoProxy = new TcpProxy(await freePort(), { host: mongo.hostname, port: Number(mongo.port) });
-  redisProxy.start();
-  mongoProxy.start();
+  ({ redisProxy, mongoProxy } = relaysTo(stackEnv(), [await freePort(), await freePort()]));
   raw = new Redis(stackEnv().REDIS_URL);
 });
 
@@ -81,6 +76,8 @@ async function scenario(
   rate = RATE,
 ): Promise<FaultFigures> {
   const { session, people } = await room(name);
+  // Each scenario starts from a cluster that answers (the one before may have just ended).
+  for (const instance of target.instances) await untilReady(instance.url);
   const figures = await underLoad(name, {
     url: target.url,
     auth,
@@ -108,6 +105,14 @@ async function scenario(
     expect(body.data.checkInsCount).toBe(stored);
   }
   return figures;
+}
+
+async function untilReady(url: string) {
+  for (let i = 0; i < 100; i++) {
+    if ((await fetch(`${url}/api/v1/health/ready`).catch(() => null))?.status === 200) return;
+    await Bun.sleep(100);
+  }
+  throw new Error(`${url} not ready`);
 }
 
 /** Only 503s, each saying what is away (never a 500, a 502 or a bare 504). */
@@ -170,20 +175,14 @@ test("MongoDB away mid-load: 503 in words, nothing half-written, reconnects on i
 }, 90_000);
 
 // Under FerretDB, its PostgreSQL can go away on its own (the relay cannot show that: FerretDB still answers).
-const managedPostgres = existsSync(join(ROOT, ".local/run/postgres.pid"));
-const stack = (command: string) => {
-  const result = Bun.spawnSync(["bash", join(ROOT, "deploy/local/stack.sh"), command], { env: process.env });
-  expect(result.exitCode).toBe(0);
-};
-
-test.skipIf(!managedPostgres)(
+test.skipIf(!managedPostgres())(
   "PostgreSQL stopped under FerretDB mid-load: 503 in words, nothing half-written, back on its own",
   async () => {
     const strict = clusters[0] ?? (await cluster("strict"));
     const figures = await scenario("Postgres away", strict, async () => {
-      stack("stop-postgres");
+      stackCommand("stop-postgres");
       await Bun.sleep(1500);
-      stack("restart-postgres");
+      stackCommand("restart-postgres");
       return { back: performance.now() };
     });
     expect(figures.failedByStatus["503"]).toBeGreaterThan(0);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { type Instance, spawnInstance, stopProcess } from "../../../deploy/local/cluster";
-import { TcpProxy } from "../../../deploy/local/tcp-proxy";
+import { relaysTo, type TcpProxy } from "../../../deploy/local/tcp-proxy";
 import { eventually, freePort, instanceEnv, stackEnv, TEST_LOGS } from "../../helpers/env";
 
 // The instance reaches the real Redis and MongoDB-wire server through relays the
@@ -15,13 +15,7 @@ async function get(path: string) {
 }
 
 beforeAll(async () => {
-  const { MONGODB_URI, REDIS_URL } = stackEnv();
-  const redis = new URL(REDIS_URL);
-  const mongo = new URL(MONGODB_URI);
-  redisProxy = new TcpProxy(await freePort(), { host: redis.hostname, port: Number(redis.port) });
-  mongoProxy = new TcpProxy(await freePort(), { host: mongo.hostname, port: Number(mongo.port) });
-  redisProxy.start();
-  mongoProxy.start();
+  ({ redisProxy, mongoProxy } = relaysTo(stackEnv(), [await freePort(), await freePort()]));
   instance = await spawnInstance({
     port: await freePort(),
     logDir: TEST_LOGS,

@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { existsSync } from "node:fs";
-import { join } from "node:path";
 import type { Db, MongoClient } from "mongodb";
 import { type Instance, spawnInstance, stopProcess } from "../../../deploy/local/cluster";
+import { managedPostgres, stackCommand } from "../../../deploy/local/stack-control";
 import { TcpProxy } from "../../../deploy/local/tcp-proxy";
-import { eventually, freePort, instanceEnv, ROOT, stackEnv, TEST_LOGS } from "../../helpers/env";
+import { eventually, freePort, instanceEnv, stackEnv, TEST_LOGS } from "../../helpers/env";
 import { openDb, participantDoc, postJson, seedRoom, sessionDoc, tokenHeaders } from "../../helpers/fixtures";
 
 // The MongoDB-wire server goes away while doors scan: readiness turns 503, scans answer
@@ -75,22 +74,16 @@ test("MongoDB away: 503 in words, readiness 503, nothing half-written; back: rec
 }, 120_000);
 
 // Under FerretDB, its PostgreSQL can go away on its own: FerretDB still answers, with errors.
-const managedPostgres = existsSync(join(ROOT, ".local/run/postgres.pid"));
-const stack = (command: string) => {
-  const result = Bun.spawnSync(["bash", join(ROOT, "deploy/local/stack.sh"), command], { env: process.env });
-  expect(result.exitCode).toBe(0);
-};
-
-test.skipIf(!managedPostgres)(
+test.skipIf(!managedPostgres())(
   "PostgreSQL under FerretDB stopped: 503 in words, never 500; started again: the same badge gets in",
   async () => {
-    stack("stop-postgres");
+    stackCommand("stop-postgres");
     try {
       const answer = await scan(4);
       expect(answer.status).toBe(503);
       expect(answer.body.message).toContain("database");
     } finally {
-      stack("restart-postgres");
+      stackCommand("restart-postgres");
     }
     let admitted = "";
     for (let i = 0; i < 50 && admitted !== "accept"; i++) {

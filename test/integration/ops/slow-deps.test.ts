@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { Db, MongoClient } from "mongodb";
 import { type Instance, spawnInstance, stopProcess } from "../../../deploy/local/cluster";
-import { TcpProxy } from "../../../deploy/local/tcp-proxy";
+import { relaysTo, type TcpProxy } from "../../../deploy/local/tcp-proxy";
 import { freePort, instanceEnv, stackEnv, TEST_LOGS } from "../../helpers/env";
 import { openDb, participantDoc, postJson, seedRoom, sessionDoc, tokenHeaders } from "../../helpers/fixtures";
 
@@ -23,12 +23,7 @@ beforeAll(async () => {
   ({ client, db } = await openDb(String(env.MONGODB_DB)));
   await seedRoom(db, session, people);
   auth = await tokenHeaders(db, "scanner");
-  const redis = new URL(stackEnv().REDIS_URL);
-  const mongo = new URL(stackEnv().MONGODB_URI);
-  redisProxy = new TcpProxy(await freePort(), { host: redis.hostname, port: Number(redis.port) });
-  mongoProxy = new TcpProxy(await freePort(), { host: mongo.hostname, port: Number(mongo.port) });
-  redisProxy.start();
-  mongoProxy.start();
+  ({ redisProxy, mongoProxy } = relaysTo(stackEnv(), [await freePort(), await freePort()]));
   instance = await spawnInstance({
     port: await freePort(),
     logDir: TEST_LOGS,
