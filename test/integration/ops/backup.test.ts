@@ -49,6 +49,16 @@ const script = (name: string, args: string[], env: Record<string, string | undef
   return { code: result.exitCode, out: result.stdout.toString(), err: result.stderr.toString() };
 };
 
+/** The first line of a hand-made archive announcing `counts`. */
+const archiveHeader = (counts: Record<string, number>) =>
+  JSON.stringify({
+    format: "checkin-archive",
+    version: 1,
+    exportedAt: new Date().toISOString(),
+    database: "x",
+    counts,
+  });
+
 const sorted = async (db: Db, name: string) =>
   JSON.stringify(await db.collection(name).find({}).sort({ _id: 1 }).toArray());
 
@@ -102,13 +112,7 @@ test("a damaged archive is refused before anything changes, even with --replace"
   const before = await Promise.all(
     ["sessions", "participants", "registrations"].map((n) => sorted(dst.db, n)),
   );
-  const header = JSON.stringify({
-    format: "checkin-archive",
-    version: 1,
-    exportedAt: new Date().toISOString(),
-    database: "x",
-    counts: { participants: 2 },
-  });
+  const header = archiveHeader({ participants: 2 });
   const damaged = join(dir, "damaged.ndjson.gz");
   writeFileSync(damaged, Bun.gzipSync(`${header}\n{"c":"participants","d":{"name":"A"}}\n{not json\n`));
   const refused = script("restore.sh", [damaged, "--replace"], target);
@@ -125,13 +129,7 @@ test("a damaged archive is refused before anything changes, even with --replace"
 test("an archive that breaks a unique rule (two people, one e-mail) is refused and changes nothing", async () => {
   const before = await Promise.all(["sessions", "participants"].map((n) => sorted(dst.db, n)));
   expect(JSON.parse(before[1] as string).length).toBeGreaterThan(0);
-  const header = JSON.stringify({
-    format: "checkin-archive",
-    version: 1,
-    exportedAt: new Date().toISOString(),
-    database: "x",
-    counts: { participants: 2 },
-  });
+  const header = archiveHeader({ participants: 2 });
   const twin = (i: number) =>
     JSON.stringify({ c: "participants", d: { ...participantDoc(900 + i), email: "same@example.org" } });
   const duplicate = join(dir, "duplicate.ndjson.gz");
