@@ -1,21 +1,16 @@
-import { EXIT_TEXT, type ExitOutcome } from "../src/checkin/decide";
-import type { ScanResult } from "../src/checkin/scan";
-import type { Phrase, Text } from "../src/i18n/locale";
 import type { Person } from "../src/participants/directory";
 import type { RegistrationStatus } from "../src/registrations/repo";
 import { DOOR } from "../src/scanner/paths";
 import { DOOR_WORDS } from "../src/scanner/words";
 import type { SessionDoc } from "../src/sessions/repo";
-import { sayHere, t, tAttr } from "../src/web/reader";
-import { fmtTime, personStatusWord, registrationWord, statusWord, zoneName } from "./components";
+import { t, tAttr } from "../src/web/reader";
+import { fmtTime, registrationWord, statusWord, zoneName } from "./components";
 import { Layout } from "./layout";
 
 export interface SessionSummary {
   session: SessionDoc;
   count: number;
 }
-
-const TONE: Record<string, string> = { accept: "green", decide: "amber", already: "grey", refuse: "red" };
 
 export function CountBadge(props: SessionSummary & { oob?: boolean }) {
   const { session, count } = props;
@@ -186,196 +181,6 @@ export function ScannerPage(props: SessionSummary & { door: DoorSettings }) {
         <DoorSearch sessionId={id} />
       </section>
     </Layout>
-  );
-}
-
-const HEADLINE: Record<string, Text> = {
-  accept: "Welcome",
-  reentry: "Welcome back",
-  decide: "Needs a decision",
-  already: "Already checked in",
-  refuse: "Not admitted",
-};
-
-const ICON: Record<string, string> = { accept: "✓", decide: "?", already: "=", refuse: "✕" };
-
-/** Who the verdict is about: name, organization, status and the note for the door. */
-function PersonLines(props: { participant: Person }) {
-  const { participant } = props;
-  return (
-    <>
-      <p class="person" safe>
-        {participant.name}
-      </p>
-      <p class="org" safe>
-        {[
-          participant.organization,
-          participant.status !== "regular" ? personStatusWord(participant.status) : "",
-        ]
-          .filter(Boolean)
-          .join(" · ")}
-      </p>
-      {participant.doorNote ? (
-        <p class="door-note" safe>
-          {tAttr("Note: {note}", { note: participant.doorNote })}
-        </p>
-      ) : (
-        ""
-      )}
-    </>
-  );
-}
-
-/** An Undo button for the admission just made, shown for the undo window. */
-function UndoButton(props: { sessionId: string; checkInId: string; seconds: number }) {
-  return (
-    <form
-      hx-post={DOOR.undo({ sessionId: props.sessionId })}
-      hx-target="#verdict"
-      class="undo-form"
-      data-expires-in={String(props.seconds)}
-    >
-      <input type="hidden" name="checkInId" value={props.checkInId} />
-      <button type="submit" class="secondary">
-        {t("Undo")}
-      </button>
-    </form>
-  );
-}
-
-/** The verdict that fills the screen, plus the live count swapped out of band. */
-export function Verdict(props: { result: ScanResult; message: Phrase; code: string; undoSeconds: number }) {
-  const { verdict, participant, session, checkIn } = props.result;
-  const tone = TONE[verdict.outcome] ?? "red";
-  const id = String(session._id);
-  const headline = verdict.reason === "reentry" ? HEADLINE.reentry : HEADLINE[verdict.outcome];
-  return (
-    <>
-      <div class={`verdict ${tone}`} data-outcome={verdict.outcome} data-reason={verdict.reason}>
-        <p class="headline">
-          <span class="icon" aria-hidden="true" safe>
-            {ICON[verdict.outcome] ?? ""}
-          </span>{" "}
-          <span>{headline ? t(headline) : ""}</span>
-        </p>
-        {participant ? (
-          <PersonLines participant={participant} />
-        ) : (
-          <p class="person" safe>
-            {props.code}
-          </p>
-        )}
-        <p class="reason" safe>
-          {sayHere(props.message)}
-        </p>
-        {verdict.outcome === "accept" && verdict.isLate ? <p class="late">{t("Late arrival")}</p> : ""}
-        {verdict.outcome === "accept" && checkIn && !props.result.replayed ? (
-          <UndoButton sessionId={id} checkInId={String(checkIn._id)} seconds={props.undoSeconds} />
-        ) : (
-          ""
-        )}
-        {verdict.outcome === "already" && checkIn ? (
-          <p class="meta">{t("In since {time}", { time: fmtTime(checkIn.checkInTime) })}</p>
-        ) : (
-          ""
-        )}
-        {verdict.outcome === "decide" && participant ? (
-          <div class="actions">
-            <form hx-post={DOOR.page({ sessionId: id })} hx-target="#verdict">
-              <input type="hidden" name="participantId" value={String(participant._id)} />
-              <input type="hidden" name="acceptUnregistered" value="1" />
-              <button type="submit" class="accept">
-                {t("Accept anyway")}
-              </button>
-            </form>
-            <form hx-post={DOOR.decline({ sessionId: id })} hx-target="#verdict" class="decline-form">
-              <input type="hidden" name="participantId" value={String(participant._id)} />
-              <input
-                name="reason"
-                maxlength="500"
-                placeholder={tAttr("Reason (optional)")}
-                aria-label={tAttr("Reason (optional)")}
-              />
-              <button type="submit" class="decline">
-                {t("Decline")}
-              </button>
-            </form>
-          </div>
-        ) : (
-          ""
-        )}
-      </div>
-      <CountBadge session={session} count={props.result.count} oob />
-    </>
-  );
-}
-
-export function Declined(props: { participant: Person; reason: string }) {
-  return (
-    <div class="verdict red" data-outcome="declined">
-      <p class="headline">{t("Declined")}</p>
-      <p class="person" safe>
-        {props.participant.name}
-      </p>
-      <p class="reason" safe>
-        {props.reason}
-      </p>
-    </div>
-  );
-}
-
-/** A walk-in's new badge, to photograph or print at once. */
-export function WalkInBadge(props: { qrSvg: string }) {
-  return (
-    <div class="walk-in-badge">
-      {/* The SVG comes from the QR library, drawn from a generated code: no user text in it. */}
-      <div class="qr">{props.qrSvg as "safe"}</div>
-      <p>{t("New badge: photograph or print this code.")}</p>
-    </div>
-  );
-}
-
-/** What an exit scan found. */
-export function ExitVerdict(props: { outcome: ExitOutcome; participant: Person | null; code: string }) {
-  const tone = props.outcome === "left" ? "blue" : props.outcome === "unknown" ? "red" : "grey";
-  return (
-    <div class={`verdict ${tone}`} data-outcome={`exit-${props.outcome}`}>
-      <p class="headline">
-        <span class="icon" aria-hidden="true">
-          ←
-        </span>{" "}
-        {props.outcome === "left" ? t("Goodbye") : t("Exit")}
-      </p>
-      {props.participant ? (
-        <PersonLines participant={props.participant} />
-      ) : (
-        <p class="person" safe>
-          {props.code}
-        </p>
-      )}
-      <p class="reason">{t(EXIT_TEXT[props.outcome])}</p>
-    </div>
-  );
-}
-
-export function Undone(props: { participant: Person | null; undid: "admission" | "reentry" }) {
-  return (
-    <div class="verdict grey" data-outcome="undone">
-      <p class="headline">
-        <span class="icon" aria-hidden="true">
-          ↶
-        </span>{" "}
-        {t("Undone")}
-      </p>
-      <p class="person" safe>
-        {props.participant?.name ?? ""}
-      </p>
-      <p class="reason">
-        {props.undid === "reentry"
-          ? t("The re-entry was taken back: the person counts as outside.")
-          : t("The check-in was taken back: the seat and the count are free again.")}
-      </p>
-    </div>
   );
 }
 

@@ -141,109 +141,116 @@ const CreateBody = t.Object(
 );
 const IdParams = t.Object({ id: IdSchema("account ID") });
 
+type AccountActions = ReturnType<typeof accountActions>;
+
 export function accountRoutes(rt: Runtime, accounts: Accounts) {
+  const actions = accountActions(rt.mongo.db, accounts);
+  return new Elysia({ name: "account-routes" }).use(accountApi(actions)).use(accountPages(rt, actions));
+}
+
+/** The JSON routes. */
+function accountApi(actions: AccountActions) {
+  return new Elysia({ name: "account-api" })
+    .get("/api/v1/auth/accounts", async ({ request }) => ok(request, await actions.list(), "Staff accounts"))
+    .post(
+      "/api/v1/auth/accounts",
+      async ({ body, request, set }) => {
+        const created = await actions.create(body);
+        set.status = 201;
+        return ok(request, created, "Account created: give the password now, it is not shown again");
+      },
+      { body: CreateBody },
+    )
+    .patch(
+      "/api/v1/auth/accounts/:id",
+      async ({ params, body, request }) =>
+        ok(request, await actions.update(parseId(params.id), body), "Account updated on every instance"),
+      {
+        body: t.Object(
+          {
+            name: t.Optional(t.String({ minLength: 1, maxLength: 200 })),
+            role: t.Optional(RoleSchema),
+            disabled: t.Optional(t.Boolean()),
+            sessionIds: t.Optional(t.Array(SessionId, { maxItems: 500 })),
+          },
+          { additionalProperties: false },
+        ),
+      },
+    )
+    .post("/api/v1/auth/accounts/:id/reset-password", async ({ params, request }) =>
+      ok(
+        request,
+        await actions.resetPassword(parseId(params.id)),
+        "New password: give it now, it is not shown again",
+      ),
+    )
+    .post("/api/v1/auth/accounts/:id/sign-out-everywhere", async ({ params, request }) =>
+      ok(
+        request,
+        { _id: (await actions.signOutEverywhere(parseId(params.id)))._id },
+        "Every session of this account is signed out",
+      ),
+    );
+}
+
+/** The page: the same actions, answering with the list (and a password shown once). */
+function accountPages(rt: Runtime, actions: AccountActions) {
   const db = rt.mongo.db;
-  const actions = accountActions(db, accounts);
   const list = async (request: Request, shownOnce?: { email: string; password: string }) => {
     const accounts = await actions.list();
     return html(request, () => (
       <AccountList accounts={accounts} {...(shownOnce ? { shown: shownOnce } : {})} />
     ));
   };
-  return (
-    new Elysia({ name: "account-routes" })
-      .get("/api/v1/auth/accounts", async ({ request }) =>
-        ok(request, await actions.list(), "Staff accounts"),
-      )
-      .post(
-        "/api/v1/auth/accounts",
-        async ({ body, request, set }) => {
-          const created = await actions.create(body);
-          set.status = 201;
-          return ok(request, created, "Account created: give the password now, it is not shown again");
-        },
-        { body: CreateBody },
-      )
-      .patch(
-        "/api/v1/auth/accounts/:id",
-        async ({ params, body, request }) =>
-          ok(request, await actions.update(parseId(params.id), body), "Account updated on every instance"),
-        {
-          body: t.Object(
-            {
-              name: t.Optional(t.String({ minLength: 1, maxLength: 200 })),
-              role: t.Optional(RoleSchema),
-              disabled: t.Optional(t.Boolean()),
-              sessionIds: t.Optional(t.Array(SessionId, { maxItems: 500 })),
-            },
-            { additionalProperties: false },
-          ),
-        },
-      )
-      .post("/api/v1/auth/accounts/:id/reset-password", async ({ params, request }) =>
-        ok(
-          request,
-          await actions.resetPassword(parseId(params.id)),
-          "New password: give it now, it is not shown again",
+  return new Elysia({ name: "account-pages" })
+    .get(AUTH_PAGES.accounts.pattern, async ({ request }) => {
+      const [accounts, sessions] = [await actions.list(), await sessionsInOrder(db)];
+      return html(request, () => <AccountsPage accounts={accounts} sessions={sessions} />);
+    })
+    .post(
+      AUTH_PAGES.accounts.pattern,
+      async ({ body, request }) => {
+        const created = await actions.create(body);
+        return list(request, { email: created.account.email, password: created.password });
+      },
+      { body: CreateBody },
+    )
+    .post(
+      AUTH_PAGES.account.pattern,
+      async ({ params, body, request }) => {
+        await actions.update(parseId(params.id), {
+          ...(body.role ? { role: body.role } : {}),
+          ...(body.disabled !== undefined ? { disabled: body.disabled === "true" } : {}),
+          ...(body.language !== undefined ? { language: body.language } : {}),
+        });
+        return list(request);
+      },
+      {
+        params: IdParams,
+        body: t.Object(
+          {
+            role: t.Optional(RoleSchema),
+            disabled: t.Optional(t.Union([t.Literal("true"), t.Literal("false")])),
+            language: t.Optional(LanguageSchema),
+          },
+          { additionalProperties: false },
         ),
-      )
-      .post("/api/v1/auth/accounts/:id/sign-out-everywhere", async ({ params, request }) =>
-        ok(
-          request,
-          { _id: (await actions.signOutEverywhere(parseId(params.id)))._id },
-          "Every session of this account is signed out",
-        ),
-      )
-      // The page: the same actions, answering with the list (and a password shown once).
-      .get(AUTH_PAGES.accounts.pattern, async ({ request }) => {
-        const [accounts, sessions] = [await actions.list(), await sessionsInOrder(db)];
-        return html(request, () => <AccountsPage accounts={accounts} sessions={sessions} />);
-      })
-      .post(
-        AUTH_PAGES.accounts.pattern,
-        async ({ body, request }) => {
-          const created = await actions.create(body);
-          return list(request, { email: created.account.email, password: created.password });
-        },
-        { body: CreateBody },
-      )
-      .post(
-        AUTH_PAGES.account.pattern,
-        async ({ params, body, request }) => {
-          await actions.update(parseId(params.id), {
-            ...(body.role ? { role: body.role } : {}),
-            ...(body.disabled !== undefined ? { disabled: body.disabled === "true" } : {}),
-            ...(body.language !== undefined ? { language: body.language } : {}),
-          });
-          return list(request);
-        },
-        {
-          params: IdParams,
-          body: t.Object(
-            {
-              role: t.Optional(RoleSchema),
-              disabled: t.Optional(t.Union([t.Literal("true"), t.Literal("false")])),
-              language: t.Optional(LanguageSchema),
-            },
-            { additionalProperties: false },
-          ),
-        },
-      )
-      .post(
-        AUTH_PAGES.resetPassword.pattern,
-        async ({ params, request }) => {
-          const reset = await actions.resetPassword(parseId(params.id));
-          return list(request, { email: reset.account.email, password: reset.password });
-        },
-        { params: IdParams },
-      )
-      .post(
-        AUTH_PAGES.signOutEverywhere.pattern,
-        async ({ params, request }) => {
-          await actions.signOutEverywhere(parseId(params.id));
-          return list(request);
-        },
-        { params: IdParams },
-      )
-  );
+      },
+    )
+    .post(
+      AUTH_PAGES.resetPassword.pattern,
+      async ({ params, request }) => {
+        const reset = await actions.resetPassword(parseId(params.id));
+        return list(request, { email: reset.account.email, password: reset.password });
+      },
+      { params: IdParams },
+    )
+    .post(
+      AUTH_PAGES.signOutEverywhere.pattern,
+      async ({ params, request }) => {
+        await actions.signOutEverywhere(parseId(params.id));
+        return list(request);
+      },
+      { params: IdParams },
+    );
 }

@@ -143,6 +143,23 @@ export function crossSite(request: Request): boolean {
   }
 }
 
+/** The matched route's pattern against the policy table (a parameter stands for any value of it). */
+function routePatternCheck({ request, route }: { request: Request; route: string }): void {
+  // The table's ID rules want 24 hex digits.
+  const need = requirement(request.method, route.replace(/:\w+/g, "0".repeat(24)));
+  if (need === "public") return;
+  const role = principals.get(request)?.role ?? null;
+  if (!allows(role, need)) {
+    throw new AppError(
+      403,
+      phrase("A {role} account cannot do this; it needs the {need} role", {
+        role: role ?? "signed-out",
+        need,
+      }),
+    );
+  }
+}
+
 function isPage(request: Request, path: string): boolean {
   return !path.startsWith("/api/") && request.method === "GET" && !request.headers.get("hx-request");
 }
@@ -236,20 +253,6 @@ export function authPlugin(rt: Runtime, sessions: Sessions, tokens: Tokens, acco
       })
       // Once routed, the route's own pattern is checked too: whatever spelling reached it,
       // it needs what its pattern needs.
-      .onBeforeHandle({ as: "global" }, ({ request, route }) => {
-        // A parameter stands for any value of it; the table's ID rules want 24 hex digits.
-        const need = requirement(request.method, route.replace(/:\w+/g, "0".repeat(24)));
-        if (need === "public") return;
-        const role = principals.get(request)?.role ?? null;
-        if (!allows(role, need)) {
-          throw new AppError(
-            403,
-            phrase("A {role} account cannot do this; it needs the {need} role", {
-              role: role ?? "signed-out",
-              need,
-            }),
-          );
-        }
-      })
+      .onBeforeHandle({ as: "global" }, routePatternCheck)
   );
 }

@@ -1,4 +1,5 @@
 import { Elysia, t } from "elysia";
+import type { Db } from "mongodb";
 import { ImportPage } from "../../views/import";
 import { checkinsOf, scanlogOf } from "../checkin/repo";
 import type { CheckinService } from "../checkin/service";
@@ -43,6 +44,12 @@ export function importRoutes(rt: Runtime, svc: CheckinService) {
       },
       { body: t.Object({ file: t.File() }) },
     )
+    .use(exportRoutes(db));
+}
+
+/** The exports: people (the import's own columns, to edit and import again), attendance, the scan log. */
+function exportRoutes(db: Db) {
+  return new Elysia({ name: "exports" })
     .get("/api/v1/participants/export.csv", async () => {
       const people = await participantsOf(db).find({}).sort({ name: 1 }).toArray();
       return csvResponse(

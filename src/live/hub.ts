@@ -63,6 +63,22 @@ export function changedBy(event: LiveEvent): { sessions: { id: string; at?: numb
   }
 }
 
+/** A topic's whole current state in `locale`. */
+async function snapshotOf(source: LiveSource, topic: string, locale: Locale): Promise<string> {
+  if (topic === "overview") {
+    const ids = await source.activeSessionIds();
+    const states = await Promise.all(ids.map((id) => source.session(id).catch(() => null)));
+    const rows = await Promise.all(
+      states
+        .filter((s) => s !== null)
+        .map((state) => inLocale(locale, () => OverviewRow({ state, oob: true }))),
+    );
+    return rows.join("");
+  }
+  const state = await source.session(topic.slice("session:".length)).catch(() => null);
+  return state ? inLocale(locale, () => SessionLive({ state, oob: true })) : "";
+}
+
 // Events from the bus mark sessions dirty; a flush (at once when idle, then at most every COALESCE_MS) renders
 // the *current* state of each dirty session and publishes it to the local sockets
 // subscribed to it. However many events arrive, the last flush shows the final count.
@@ -151,20 +167,7 @@ export function createHub(rt: Runtime, source: LiveSource, bus: Bus) {
     opened: () => connections.inc(),
     closed: () => connections.dec(),
     /** The full current state for a topic, in `locale`: what a (re)connecting client receives first. */
-    async snapshot(topic: string, locale: Locale): Promise<string> {
-      if (topic === "overview") {
-        const ids = await source.activeSessionIds();
-        const states = await Promise.all(ids.map((id) => source.session(id).catch(() => null)));
-        const rows = await Promise.all(
-          states
-            .filter((s) => s !== null)
-            .map((state) => inLocale(locale, () => OverviewRow({ state, oob: true }))),
-        );
-        return rows.join("");
-      }
-      const state = await source.session(topic.slice("session:".length)).catch(() => null);
-      return state ? inLocale(locale, () => SessionLive({ state, oob: true })) : "";
-    },
+    snapshot: (topic: string, locale: Locale) => snapshotOf(source, topic, locale),
     /** Re-render a topic locally at the next flush. */
     touch(topic: string) {
       markDirty(

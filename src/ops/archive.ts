@@ -118,34 +118,16 @@ async function validate(file: string): Promise<ArchiveHeader> {
 }
 
 /**
- * Restores an archive without a moment where the database is half old, half new: the
- * whole file is read and checked first, then written into staging collections, then
- * each collection is swapped in by rename (FerretDB has no transactions); a failure
- * before the swap leaves the database as it was, one during it puts the old ones back.
- * Refuses to mix data: target collections must be empty unless `replace`. Accounts and
- * API tokens are not in archives and are never touched.
+ * Writes the archive into staging collections and checks the rules (unique emails, badge
+ * codes, one check-in per person and session) on them; anything wrong drops them all.
  */
-export async function importArchive(
+async function stage(
   db: Db,
   file: string,
-  options: { replace: boolean },
+  header: ArchiveHeader,
+  staged: (name: string) => string,
 ): Promise<Record<string, number>> {
-  const header = await validate(file);
-  if (!options.replace) {
-    for (const name of ARCHIVED) {
-      const present = await db.collection(name).countDocuments({});
-      if (present > 0)
-        throw new ArchiveError(
-          `${name} already holds ${present} documents; restore with --replace to overwrite`,
-        );
-    }
-  }
-  const stamp = Date.now().toString(36);
-  const staged = (name: string) => `restore_${stamp}_${name}`;
-  const previous = (name: string) => `restore_${stamp}_previous_${name}`;
   const written: Record<string, number> = {};
-  const existing = async () =>
-    new Set((await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name));
   try {
     for (const name of ARCHIVED) await db.createCollection(staged(name));
     const batches = new Map<string, Document[]>();
@@ -188,6 +170,38 @@ export async function importArchive(
         .catch(() => undefined);
     throw error;
   }
+  return written;
+}
+
+/**
+ * Restores an archive without a moment where the database is half old, half new: the
+ * whole file is read and checked first, then written into staging collections, then
+ * each collection is swapped in by rename (FerretDB has no transactions); a failure
+ * before the swap leaves the database as it was, one during it puts the old ones back.
+ * Refuses to mix data: target collections must be empty unless `replace`. Accounts and
+ * API tokens are not in archives and are never touched.
+ */
+export async function importArchive(
+  db: Db,
+  file: string,
+  options: { replace: boolean },
+): Promise<Record<string, number>> {
+  const header = await validate(file);
+  if (!options.replace) {
+    for (const name of ARCHIVED) {
+      const present = await db.collection(name).countDocuments({});
+      if (present > 0)
+        throw new ArchiveError(
+          `${name} already holds ${present} documents; restore with --replace to overwrite`,
+        );
+    }
+  }
+  const stamp = Date.now().toString(36);
+  const staged = (name: string) => `restore_${stamp}_${name}`;
+  const previous = (name: string) => `restore_${stamp}_previous_${name}`;
+  const existing = async () =>
+    new Set((await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name));
+  const written = await stage(db, file, header, staged);
   const swapped: string[] = [];
   try {
     const before = await existing();

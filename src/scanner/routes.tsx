@@ -1,16 +1,7 @@
 import { Elysia, t } from "elysia";
 import { ObjectId } from "mongodb";
-import {
-  Declined,
-  ExitVerdict,
-  type Found,
-  ScannerPage,
-  SearchResults,
-  SessionPicker,
-  Undone,
-  Verdict,
-  WalkInBadge,
-} from "../../views/scanner";
+import { type Found, ScannerPage, SearchResults, SessionPicker } from "../../views/scanner";
+import { Declined, ExitVerdict, Undone, Verdict, WalkInBadge } from "../../views/verdicts";
 import { assertMaySession, principalOf } from "../auth/plugin";
 import { reasonText } from "../checkin/decide";
 import type { Method } from "../checkin/repo";
