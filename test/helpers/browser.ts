@@ -27,8 +27,5 @@ export async function signIn(
   await page.waitForURL(/\/login/);
   await page.fill('input[name="email"]', account.email);
   await page.fill('input[name="password"]', account.password);
-  await Promise.all([
-    page.waitForURL(`${baseUrl}${path}`),
-    page.click('button[type="submit"]:has-text("Sign in")'),
-  ]);
+  await Promise.all([page.waitForURL(`${baseUrl}${path}`), page.click('form.login button[type="submit"]')]);
 }
