@@ -196,3 +196,22 @@ test("exports people read have their header row in the reader's language; Englis
     ].join(","),
   );
 });
+
+test("the switch sets this device's language and goes back to the page it was used on, on this site only", async () => {
+  const go = (to: string, referer?: string) =>
+    inst.app.handle(
+      new Request(`http://test.local/language?to=${to}`, { headers: referer ? { referer } : {} }),
+    );
+  const switched = await go("fr", "http://test.local/login?next=%2Flive");
+  expect(switched.status).toBe(303);
+  expect(switched.headers.get("location")).toBe("/login?next=%2Flive");
+  const cookie = String(switched.headers.get("set-cookie")).split(";")[0] as string;
+  expect(cookie).toBe("checkin_lang=fr");
+  // The device's choice wins over the browser's.
+  const login = await inst.app.handle(
+    new Request("http://test.local/login", { headers: { cookie, "accept-language": "en" } }),
+  );
+  expect(await login.text()).toContain('<html lang="fr">');
+  expect((await go("en", "https://evil.example/phish")).headers.get("location")).toBe("/");
+  expect((await go("de")).status).toBe(400);
+});
