@@ -215,3 +215,28 @@ test("the switch sets this device's language and goes back to the page it was us
   expect((await go("en", "https://evil.example/phish")).headers.get("location")).toBe("/");
   expect((await go("de")).status).toBe(400);
 });
+
+test("an account's language is its pages' language on any device that has not switched", async () => {
+  const created = await inst.call("POST", "/api/v1/auth/accounts", {
+    email: "francophone@example.org",
+    name: "Francophone",
+    role: "viewer",
+    password: "correct horse battery",
+    language: "fr",
+  });
+  expect(created.status).toBe(201);
+  const signedIn = await inst.app.handle(
+    new Request("http://test.local/login", {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ email: "francophone@example.org", password: "correct horse battery" }),
+    }),
+  );
+  expect(signedIn.status).toBe(303);
+  const cookie = (signedIn.headers.getSetCookie?.() ?? []).map((c) => c.split(";")[0]).join("; ");
+  const page = await inst.app.handle(
+    new Request("http://test.local/live", { headers: { cookie, "accept-language": "en-GB" } }),
+  );
+  expect(page.status).toBe(200);
+  expect(await page.text()).toContain('<html lang="fr">');
+});
