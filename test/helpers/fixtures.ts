@@ -26,6 +26,13 @@ export async function createUser(
   return { email, password };
 }
 
+/** Drops a process suite's database once its servers are stopped (FerretDB slows as they pile up). */
+export async function dropDatabase(env: Record<string, string | undefined>): Promise<void> {
+  const { client, db } = await openDb(String(env.MONGODB_DB));
+  await db.dropDatabase();
+  await client.close();
+}
+
 /** Direct access to a test database on the real MongoDB-wire server, for seeding and for checking invariants. */
 export async function openDb(dbName: string) {
   const client = new MongoClient(stackEnv().MONGODB_URI);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { instanceEnv } from "../../helpers/env";
-import { openDb, tokenHeaders } from "../../helpers/fixtures";
+import { dropDatabase, openDb, tokenHeaders } from "../../helpers/fixtures";
 import { type Served as Instance, servedInProcess } from "../../helpers/instance";
 
 let instance: Instance;
@@ -15,7 +15,10 @@ beforeAll(async () => {
   json = { "content-type": "application/json", ...(await tokenHeaders(db)) };
   await client.close();
 });
-afterAll(() => running.stop());
+afterAll(async () => {
+  await running.stop();
+  await dropDatabase(env);
+});
 
 test("/metrics is valid Prometheus text with request series labelled by instance", async () => {
   await fetch(`${instance.url}/api/v1/health/live`);

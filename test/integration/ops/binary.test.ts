@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Instance, spawnInstance, stopProcess } from "../../../deploy/local/cluster";
 import { freePort, instanceEnv, ROOT, TEST_LOGS } from "../../helpers/env";
-import { openDb, tokenHeaders } from "../../helpers/fixtures";
+import { dropDatabase, openDb, tokenHeaders } from "../../helpers/fixtures";
 
 // The one compiled binary, started from a folder that holds nothing else.
 
@@ -45,6 +45,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await stopProcess(instance.proc);
   rmSync(dir, { recursive: true, force: true });
+  await dropDatabase(env);
 });
 
 test("prints its version and usage", () => {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { join } from "node:path";
 import { type Cluster, startCluster } from "../../../deploy/local/cluster";
 import { freePort, instanceEnv, TEST_LOGS } from "../../helpers/env";
-import { createUser, openDb } from "../../helpers/fixtures";
+import { createUser, dropDatabase, openDb } from "../../helpers/fixtures";
 
 let cluster: Cluster;
 const env = instanceEnv("cluster");
@@ -15,7 +15,10 @@ beforeAll(async () => {
     env,
   });
 });
-afterAll(() => cluster.stop());
+afterAll(async () => {
+  await cluster.stop();
+  await dropDatabase(env);
+});
 
 test("Nginx spreads requests over both instances and passes the request id through", async () => {
   const seen = new Set<string>();
