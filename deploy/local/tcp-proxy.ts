@@ -136,18 +136,18 @@ export class TcpProxy {
   }
 }
 
+/** A started relay on `port` to the server a redis:// or mongodb:// URL names. */
+export function relayTo(url: string, port: number): TcpProxy {
+  const target = new URL(url);
+  const proxy = new TcpProxy(port, { host: target.hostname, port: Number(target.port) });
+  proxy.start();
+  return proxy;
+}
+
 /** Started relays to a Redis and a MongoDB-wire server (their URLs), on the ports given. */
 export function relaysTo(
   urls: { REDIS_URL: string; MONGODB_URI: string },
   ports: [number, number],
 ): { redisProxy: TcpProxy; mongoProxy: TcpProxy } {
-  const target = (url: string) => {
-    const parsed = new URL(url);
-    return { host: parsed.hostname, port: Number(parsed.port) };
-  };
-  const redisProxy = new TcpProxy(ports[0], target(urls.REDIS_URL));
-  const mongoProxy = new TcpProxy(ports[1], target(urls.MONGODB_URI));
-  redisProxy.start();
-  mongoProxy.start();
-  return { redisProxy, mongoProxy };
+  return { redisProxy: relayTo(urls.REDIS_URL, ports[0]), mongoProxy: relayTo(urls.MONGODB_URI, ports[1]) };
 }

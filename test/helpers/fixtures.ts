@@ -88,6 +88,17 @@ export async function seedRoom(db: Db, session: SessionDoc, people: ParticipantD
   await db.collection("registrations").insertMany(people.map((p) => registrationDoc(p._id, session._id)));
 }
 
+/** A process suite's database with one room seeded, and a scanner token's header for it. */
+export async function seededRoom(
+  env: Record<string, string | undefined>,
+  session: SessionDoc,
+  people: ParticipantDoc[],
+): Promise<{ client: MongoClient; db: Db; auth: Record<string, string> }> {
+  const { client, db } = await openDb(String(env.MONGODB_DB));
+  await seedRoom(db, session, people);
+  return { client, db, auth: await tokenHeaders(db, "scanner") };
+}
+
 export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}) {
   const response = await fetch(url, {
     method: "POST",

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import Redis from "ioredis";
 import type { Db, MongoClient } from "mongodb";
 import { type Instance, spawnInstance, stopProcess } from "../../../deploy/local/cluster";
-import { TcpProxy } from "../../../deploy/local/tcp-proxy";
+import { relayTo, type TcpProxy } from "../../../deploy/local/tcp-proxy";
 import { freePort, instanceEnv, stackEnv, TEST_LOGS } from "../../helpers/env";
 import {
   openDb,
@@ -32,9 +32,7 @@ beforeAll(async () => {
   await db.collection("sessions").insertOne(session);
   await db.collection("participants").insertMany(people);
   await db.collection("registrations").insertMany(people.map((p) => registrationDoc(p._id, session._id)));
-  const redis = new URL(stackEnv().REDIS_URL);
-  proxy = new TcpProxy(await freePort(), { host: redis.hostname, port: Number(redis.port) });
-  proxy.start();
+  proxy = relayTo(stackEnv().REDIS_URL, await freePort());
   const viaProxy = { REDIS_URL: `redis://127.0.0.1:${proxy.port}` };
   [strict, degraded] = await Promise.all([
     spawnInstance({

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import type { Db, MongoClient } from "mongodb";
 import { type Cluster, startCluster } from "../../../deploy/local/cluster";
 import { freePort, instanceEnv, TEST_LOGS } from "../../helpers/env";
-import { openDb, participantDoc, seedRoom, sessionDoc, tokenHeaders } from "../../helpers/fixtures";
+import { participantDoc, seededRoom, sessionDoc } from "../../helpers/fixtures";
 
 // One of two instances is killed (-9) while doors scan through Nginx: Nginx sends the
 // scans caught on the dead instance to the other one (they are idempotent by nonce), so
@@ -20,9 +20,7 @@ let db: Db;
 let auth: Record<string, string>;
 
 beforeAll(async () => {
-  ({ client, db } = await openDb(String(env.MONGODB_DB)));
-  await seedRoom(db, session, people);
-  auth = await tokenHeaders(db, "scanner");
+  ({ client, db, auth } = await seededRoom(env, session, people));
   cluster = await startCluster({
     ports: [await freePort(), await freePort()],
     nginxPort: await freePort(),

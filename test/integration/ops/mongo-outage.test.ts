@@ -2,9 +2,9 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { Db, MongoClient } from "mongodb";
 import { type Instance, spawnInstance, stopProcess } from "../../../deploy/local/cluster";
 import { managedPostgres, stackCommand } from "../../../deploy/local/stack-control";
-import { TcpProxy } from "../../../deploy/local/tcp-proxy";
+import { relayTo, type TcpProxy } from "../../../deploy/local/tcp-proxy";
 import { eventually, freePort, instanceEnv, stackEnv, TEST_LOGS } from "../../helpers/env";
-import { openDb, participantDoc, postJson, seedRoom, sessionDoc, tokenHeaders } from "../../helpers/fixtures";
+import { participantDoc, postJson, seededRoom, sessionDoc } from "../../helpers/fixtures";
 
 // The MongoDB-wire server goes away while doors scan: readiness turns 503, scans answer
 // 503 in words (never 500) and leave nothing behind (no seat, no roster entry), and
@@ -20,12 +20,8 @@ let db: Db;
 let auth: Record<string, string>;
 
 beforeAll(async () => {
-  ({ client, db } = await openDb(String(env.MONGODB_DB)));
-  await seedRoom(db, session, people);
-  auth = await tokenHeaders(db, "scanner");
-  const mongo = new URL(stackEnv().MONGODB_URI);
-  proxy = new TcpProxy(await freePort(), { host: mongo.hostname, port: Number(mongo.port) });
-  proxy.start();
+  ({ client, db, auth } = await seededRoom(env, session, people));
+  proxy = relayTo(stackEnv().MONGODB_URI, await freePort());
   instance = await spawnInstance({
     port: await freePort(),
     logDir: TEST_LOGS,

@@ -2,9 +2,9 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import Redis from "ioredis";
 import type { Db, MongoClient } from "mongodb";
 import { type Instance, spawnInstance, stopProcess } from "../../../deploy/local/cluster";
-import { TcpProxy } from "../../../deploy/local/tcp-proxy";
+import { relayTo, type TcpProxy } from "../../../deploy/local/tcp-proxy";
 import { freePort, instanceEnv, stackEnv, TEST_LOGS } from "../../helpers/env";
-import { openDb, participantDoc, postJson, seedRoom, sessionDoc, tokenHeaders } from "../../helpers/fixtures";
+import { participantDoc, postJson, seededRoom, sessionDoc } from "../../helpers/fixtures";
 
 // Redis goes away and comes back empty (a restart without persistence) while doors
 // scan, in strict mode: during the outage scans answer 503 in words, never 500; once
@@ -22,12 +22,8 @@ let db: Db;
 let auth: Record<string, string>;
 
 beforeAll(async () => {
-  ({ client, db } = await openDb(String(env.MONGODB_DB)));
-  await seedRoom(db, session, people);
-  auth = await tokenHeaders(db, "scanner");
-  const redis = new URL(stackEnv().REDIS_URL);
-  proxy = new TcpProxy(await freePort(), { host: redis.hostname, port: Number(redis.port) });
-  proxy.start();
+  ({ client, db, auth } = await seededRoom(env, session, people));
+  proxy = relayTo(stackEnv().REDIS_URL, await freePort());
   const viaProxy = { ...env, REDIS_URL: `redis://127.0.0.1:${proxy.port}` };
   instances = await Promise.all(
     [0, 1].map(async () => spawnInstance({ port: await freePort(), logDir: TEST_LOGS, env: viaProxy })),

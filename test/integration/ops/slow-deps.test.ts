@@ -3,7 +3,7 @@ import type { Db, MongoClient } from "mongodb";
 import { type Instance, spawnInstance, stopProcess } from "../../../deploy/local/cluster";
 import { relaysTo, type TcpProxy } from "../../../deploy/local/tcp-proxy";
 import { freePort, instanceEnv, stackEnv, TEST_LOGS } from "../../helpers/env";
-import { openDb, participantDoc, postJson, seedRoom, sessionDoc, tokenHeaders } from "../../helpers/fixtures";
+import { participantDoc, postJson, seededRoom, sessionDoc } from "../../helpers/fixtures";
 
 // Both dependencies turn slow (200 ms added to every answer of Redis and of MongoDB):
 // scans still answer, correctly and well within the time-outs (no hang), and the room
@@ -20,9 +20,7 @@ let db: Db;
 let auth: Record<string, string>;
 
 beforeAll(async () => {
-  ({ client, db } = await openDb(String(env.MONGODB_DB)));
-  await seedRoom(db, session, people);
-  auth = await tokenHeaders(db, "scanner");
+  ({ client, db, auth } = await seededRoom(env, session, people));
   ({ redisProxy, mongoProxy } = relaysTo(stackEnv(), [await freePort(), await freePort()]));
   instance = await spawnInstance({
     port: await freePort(),
