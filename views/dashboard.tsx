@@ -5,7 +5,7 @@ import { LIVE } from "../src/live/paths";
 import { DOOR } from "../src/scanner/paths";
 import type { SessionDoc } from "../src/sessions/repo";
 import { withQuery } from "../src/web/paths";
-import { t, tAttr } from "../src/web/reader";
+import { mayOpen, t, tAttr } from "../src/web/reader";
 import { fmtTime, statusWord, zoneName } from "./components";
 import { Layout } from "./layout";
 
@@ -268,7 +268,13 @@ export function SessionDashboard(props: { state: LiveSession }) {
         <SessionLive state={props.state} />
       </div>
       <p>
-        <a href={DOOR.page({ sessionId: String(session._id) })}>{t("Open the door scanner")}</a> ·{" "}
+        {mayOpen(DOOR.page({ sessionId: String(session._id) })) ? (
+          <>
+            <a href={DOOR.page({ sessionId: String(session._id) })}>{t("Open the door scanner")}</a> ·{" "}
+          </>
+        ) : (
+          ""
+        )}
         <a href={LIVE.overview()}>{t("Event overview")}</a>
       </p>
     </Layout>

@@ -1,7 +1,6 @@
 import Html from "@kitajs/html";
 import { ADMIN_LOG } from "../src/audit/paths";
 import { AUTH_PAGES } from "../src/auth/paths";
-import { allows, requirement } from "../src/auth/policy";
 import { LOCALE_NAMES, LOCALES, type Text } from "../src/i18n/locale";
 import { LANGUAGE_SWITCH } from "../src/i18n/paths";
 import { IMPORT_PAGE } from "../src/imports/paths";
@@ -13,7 +12,7 @@ import { DOOR } from "../src/scanner/paths";
 import { SESSION_PAGES } from "../src/sessions/paths";
 import { SETTINGS_PAGE } from "../src/settings/paths";
 import { withQuery } from "../src/web/paths";
-import { reader, t, tAttr } from "../src/web/reader";
+import { mayOpen, reader, t, tAttr } from "../src/web/reader";
 import { APP_WORDS } from "../src/web/script-words";
 
 const QUICK: readonly (readonly [string, Text])[] = [
@@ -35,8 +34,7 @@ const NAV: readonly (readonly [string, Text])[] = [
 ];
 
 /** Only the pages the reader's role may open. */
-const offered = (links: readonly (readonly [string, Text])[]) =>
-  links.filter(([href]) => allows(reader().role, requirement("GET", href)));
+const offered = (links: readonly (readonly [string, Text])[]) => links.filter(([href]) => mayOpen(href));
 
 /** What the page's scripts write themselves, in its language (a data block: never run, so the CSP allows it). */
 function ScriptWords(props: { words: readonly Text[] }) {

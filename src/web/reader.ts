@@ -3,7 +3,7 @@
 
 import Html from "@kitajs/html";
 import { principalOf, readCookie } from "../auth/plugin";
-import type { Role } from "../auth/policy";
+import { allows, type Role, requirement } from "../auth/policy";
 import {
   chooseLocale,
   DEFAULT_LOCALE,
@@ -51,6 +51,9 @@ export function renderFor<T>(reader: Reader, render: () => T): T {
 }
 
 export const reader = (): Reader => current;
+
+/** Whether the reader's role opens the page at `href`: pages offer only links that lead somewhere. */
+export const mayOpen = (href: string): boolean => allows(current.role, requirement("GET", href));
 
 /** Words for the page being rendered, escaped for HTML. */
 export const t = (text: Text, params?: Params): JSX.Element =>

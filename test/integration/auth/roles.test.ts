@@ -142,3 +142,19 @@ test("every write refuses a viewer, and those not at the door refuse a scanner",
   }
   expect(await inst.db.collection("participants").countDocuments({})).toBe(1);
 });
+
+test("pages offer only what the reader's role opens: a viewer's dashboard and menu lead to no door", async () => {
+  const dashboard = async (role: "viewer" | "scanner") =>
+    (
+      await inst.app.handle(
+        new Request(`http://test.local/live/${ids.sessionId}`, {
+          headers: { authorization: `Bearer ${await inst.tokenFor(role)}` },
+        }),
+      )
+    ).text();
+  const [viewer, scanner] = [await dashboard("viewer"), await dashboard("scanner")];
+  expect(viewer).not.toContain('href="/scan');
+  expect(viewer).not.toContain('href="/admin/');
+  expect(scanner).toContain(`href="/scan/${ids.sessionId}"`);
+  expect(scanner).not.toContain('href="/admin/');
+});
