@@ -193,8 +193,6 @@ export const FR = {
   "Registration with ID {id} not found": "Inscription d’identifiant {id} introuvable",
   "Participant with ID {id} not found; reload the page":
     "Participant d’identifiant {id} introuvable ; rechargez la page",
-  "Session with ID {id} not found; reload the page":
-    "Session d’identifiant {id} introuvable ; rechargez la page",
   "Undo is possible for {seconds} s after a scan; ask an admin to undo this one":
     "L’annulation est possible {seconds} s après un scan ; demandez à un administrateur d’annuler celui-ci",
   "This participant has already left the session": "Ce participant a déjà quitté la session",

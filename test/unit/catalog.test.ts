@@ -18,6 +18,20 @@ describe("the French catalog", () => {
     }
   });
 
+  test("every text is used somewhere: the catalog carries no dead entries", () => {
+    const root = join(import.meta.dir, "../..");
+    const sources = Bun.spawnSync(["git", "ls-files", "src", "views", "public"], { cwd: root })
+      .stdout.toString()
+      .split("\n")
+      .filter((f) => /\.(ts|tsx|js)$/.test(f) && !f.endsWith("i18n/fr.ts"))
+      .map((f) => readFileSync(join(root, f), "utf8"))
+      .join("\n");
+    const unused = Object.keys(FR).filter(
+      (k) => !sources.includes(JSON.stringify(k)) && !sources.includes(`'${k}'`),
+    );
+    expect(unused).toEqual([]);
+  });
+
   test("every word the page scripts write is in their list, so the page hands it over", () => {
     const root = join(import.meta.dir, "../..");
     const said = (file: string) =>
