@@ -1,16 +1,23 @@
 import type Redis from "ioredis";
 import type { Db, ObjectId } from "mongodb";
 import { KEYS } from "../infra/keys";
-import { registrationsOf } from "../registrations/repo";
+import { eachRoster, type Packed, refreshRoster, unpack } from "../registrations/rosters";
 import { sessionsOf } from "../sessions/repo";
 import { entryOf, type Scripts, seatRule } from "./door";
 import { checkinsOf } from "./repo";
 
 // Building the door state (door.ts) from MongoDB: one session as it stands, or the whole
-// conference at start-up in two queries, one session in memory at a time.
+// conference at start-up from the sessions' packed registrations, one session in memory at a time.
 
 /** Build scripts sent before the first of them is awaited (Redis runs them in order). */
 const BUILDS_IN_FLIGHT = 8;
+
+/** A session's registrations as door hash fields. */
+export function registrationFields(ids: Packed): string[] {
+  const fields: string[] = [];
+  for (const [participantId, status] of unpack(ids)) fields.push(`r:${participantId}`, status);
+  return fields;
+}
 
 export function createDoorBuilder(redis: Redis, db: Db, scripts: Scripts) {
   const door = (s: ObjectId) => KEYS.door(s);
@@ -19,15 +26,10 @@ export function createDoorBuilder(redis: Redis, db: Db, scripts: Scripts) {
   /** One session as MongoDB holds it: its registrations and check-ins as hash fields. */
   async function snapshot(sessionId: ObjectId): Promise<string[]> {
     const [regs, ins] = await Promise.all([
-      registrationsOf(db)
-        .find({ sessionId }, { projection: { participantId: 1, status: 1, _id: 0 } })
-        .toArray(),
+      refreshRoster(db, sessionId),
       checkinsOf(db).find({ sessionId }).toArray(),
     ]);
-    return [
-      ...regs.flatMap((r) => [`r:${r.participantId}`, r.status]),
-      ...ins.flatMap((c) => [`i:${c.participantId}`, entryOf(c)]),
-    ];
+    return [...registrationFields(regs), ...ins.flatMap((c) => [`i:${c.participantId}`, entryOf(c)])];
   }
 
   async function seatRules(sessionIds: ObjectId[]): Promise<Map<string, string>> {
@@ -40,7 +42,7 @@ export function createDoorBuilder(redis: Redis, db: Db, scripts: Scripts) {
     return new Map(docs.map((s) => [String(s._id), seatRule(s)]));
   }
 
-  /** Builds the hashes of these sessions that are not built yet: two queries in all. */
+  /** Builds the hashes of these sessions that are not built yet: a few queries in all. */
   async function warm(sessionIds: ObjectId[], everything = false): Promise<void> {
     if (sessionIds.length === 0) return;
     const states = (await redis
@@ -69,9 +71,8 @@ export function createDoorBuilder(redis: Redis, db: Db, scripts: Scripts) {
       if (inFlight.length >= BUILDS_IN_FLIGHT) await inFlight.shift();
     };
 
-    // Check-ins are few when instances start; registrations are many, so they come sorted by
-    // session and each session is built as soon as its last one is read: memory holds one
-    // session at a time, not the whole conference.
+    // Check-ins are few when instances start; registrations are many, so each session is
+    // built from its packed copy (registrations/rosters.ts) as soon as it is read.
     const checkIns = new Map<string, string[]>();
     for await (const c of checkinsOf(db).find(filter).batchSize(5000)) {
       const key = String(c.sessionId);
@@ -80,29 +81,13 @@ export function createDoorBuilder(redis: Redis, db: Db, scripts: Scripts) {
       list.push(`i:${c.participantId}`, entryOf(c));
       checkIns.set(key, list);
     }
-    const done = new Set<string>();
-    let current: string | null = null;
-    let fields: string[] = [];
-    const regs = registrationsOf(db)
-      .find(filter, { projection: { participantId: 1, sessionId: 1, status: 1, _id: 0 } })
-      .sort({ sessionId: 1 })
-      .batchSize(5000);
-    for await (const r of regs) {
-      const key = String(r.sessionId);
-      if (!byId.has(key)) continue;
-      if (current !== null && key !== current) {
-        await build(current, [...fields, ...(checkIns.get(current) ?? [])]);
-        done.add(current);
-        fields = [];
-      }
-      current = key;
-      fields.push(`r:${r.participantId}`, r.status);
-    }
-    if (current !== null) {
-      await build(current, [...fields, ...(checkIns.get(current) ?? [])]);
-      done.add(current);
-    }
-    for (const key of byId.keys()) if (!done.has(key)) await build(key, checkIns.get(key) ?? []);
+    await eachRoster(
+      db,
+      cold,
+      (sessionId, ids) =>
+        build(String(sessionId), [...registrationFields(ids), ...(checkIns.get(String(sessionId)) ?? [])]),
+      everything && cold.length === sessionIds.length,
+    );
     await Promise.all(inFlight);
   }
 

@@ -1,10 +1,11 @@
 import type Redis from "ioredis";
 import { BSON, type Db, type ObjectId } from "mongodb";
 import { KEYS } from "../infra/keys";
-import { type RegistrationStatus, registrationsOf } from "../registrations/repo";
+import type { RegistrationStatus } from "../registrations/repo";
+import { refreshRoster } from "../registrations/rosters";
 import type { SessionDoc } from "../sessions/repo";
 import type { RegistrationState } from "./decide";
-import { createDoorBuilder } from "./door-build";
+import { createDoorBuilder, registrationFields } from "./door-build";
 import {
   BUILD,
   CLAIM,
@@ -303,10 +304,7 @@ function doorUpkeep(redis: Redis, db: Db, scripts: Scripts) {
     async registrationsChanged(sessionId: ObjectId): Promise<void> {
       for (let attempt = 0; attempt < 5; attempt++) {
         const version = (await redis.hget(door(sessionId), "v")) ?? "";
-        const regs = await registrationsOf(db)
-          .find({ sessionId }, { projection: { participantId: 1, status: 1, _id: 0 } })
-          .toArray();
-        const fields = regs.flatMap((r) => [`r:${r.participantId}`, r.status]);
+        const fields = registrationFields(await refreshRoster(db, sessionId));
         if (Number(await scripts.replaceRegistrations(door(sessionId), version, ...fields)) === 1) return;
       }
       await api.forget(sessionId);

@@ -1,5 +1,5 @@
 import type Redis from "ioredis";
-import { type Db, ObjectId } from "mongodb";
+import type { Db, ObjectId } from "mongodb";
 import { KEYS } from "../infra/keys";
 import { LockBusyError, LockUnavailableError, withLock } from "../infra/lock";
 import type { Activity } from "../live/activity";
@@ -7,6 +7,7 @@ import type { Bus } from "../live/bus";
 import { createDirectory, type ParticipantRef } from "../participants/directory";
 import type { ParticipantDoc } from "../participants/repo";
 import { registrationsOf } from "../registrations/repo";
+import { forgetRosters, writingRegistrations } from "../registrations/rosters";
 import type { Runtime } from "../runtime";
 import type { SessionCache } from "../sessions/cache";
 import { sessionsOf } from "../sessions/repo";
@@ -87,10 +88,9 @@ async function removeParticipantRecords(
     await undo(checkIn._id, "participant deleted").catch(() => undefined);
   }
   const regs = await registrationsOf(db).find({ participantId }).toArray();
-  await registrationsOf(db).deleteMany({ participantId });
-  for (const sessionId of new Set(regs.map((r) => String(r.sessionId)))) {
-    await door.registrationsChanged(new ObjectId(sessionId)).catch(() => undefined);
-  }
+  const sessionIds = [...new Map(regs.map((r) => [String(r.sessionId), r.sessionId])).values()];
+  await writingRegistrations(db, sessionIds, () => registrationsOf(db).deleteMany({ participantId }));
+  for (const sessionId of sessionIds) await door.registrationsChanged(sessionId).catch(() => undefined);
 }
 
 /**
@@ -180,9 +180,9 @@ export function createCheckinService(rt: Runtime, live: LiveSink, sessions: Sess
     async removeSessionRecords(sessionId: ObjectId): Promise<void> {
       await Promise.all([
         checkinsOf(db).deleteMany({ sessionId }),
-        registrationsOf(db).deleteMany({ sessionId }),
+        writingRegistrations(db, [sessionId], () => registrationsOf(db).deleteMany({ sessionId })),
       ]);
-      await door.forget(sessionId).catch(() => undefined);
+      await Promise.all([forgetRosters(db, sessionId), door.forget(sessionId).catch(() => undefined)]);
     },
     /** After writes behind the API (import, restore): every badge resolves at once, everywhere. */
     reloadDirectory: () => directory.reloadEverywhere(),

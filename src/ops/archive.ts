@@ -6,6 +6,7 @@ import { createGunzip, createGzip } from "node:zlib";
 import { BSON, type Db, type Document } from "mongodb";
 import { INDEXES } from "../indexes";
 import { ensureIndexes } from "../infra/mongo";
+import { forgetRosters } from "../registrations/rosters";
 
 // A backup that works where mongodump is not installed: every collection the product
 // owns, as gzip-compressed JSON lines (extended JSON, so ObjectIds and dates survive).
@@ -203,6 +204,9 @@ export async function importArchive(
     new Set((await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name));
   const written = await stage(db, file, header, staged);
   const swapped: string[] = [];
+  // The sessions' packed registrations describe the data being replaced: gone before the
+  // swap, and again after it (a copy rewritten meanwhile was read from the old data).
+  await forgetRosters(db);
   try {
     const before = await existing();
     for (const name of ARCHIVED) {
@@ -238,6 +242,7 @@ export async function importArchive(
       .collection(previous(name))
       .drop()
       .catch(() => undefined);
+  await forgetRosters(db);
   await ensureIndexes(db, INDEXES);
   return written;
 }

@@ -7,6 +7,7 @@ import { isDuplicateKey } from "../infra/mongo";
 import { participantsOf } from "../participants/repo";
 import { sessionsOf } from "../sessions/repo";
 import { type RegistrationDoc, registrationsOf } from "./repo";
+import { writingRegistrations } from "./rosters";
 import { type Assignment, type Lookups, resolveRegistrations } from "./rows";
 
 export interface AssignResult {
@@ -34,6 +35,33 @@ export async function loadLookups(db: Db): Promise<Lookups> {
     add(s.name.trim().toLowerCase(), s._id);
   }
   return { emails, codes, sessions: byKey };
+}
+
+/** New registrations in batches, then the status changes; `existed`: registered meanwhile by someone else. */
+async function store(
+  db: Db,
+  fresh: RegistrationDoc[],
+  changes: AnyBulkWriteOperation<RegistrationDoc>[],
+  progress: Progress,
+): Promise<{ created: number; existed: number }> {
+  const total = fresh.length + changes.length;
+  let created = 0;
+  let existed = 0;
+  for (let i = 0; i < fresh.length; i += 500) {
+    const batch = fresh.slice(i, i + 500);
+    try {
+      created += (await registrationsOf(db).insertMany(batch, { ordered: false })).insertedCount;
+    } catch (error) {
+      // Registered meanwhile by someone else: it exists, which is what was asked.
+      if (!isDuplicateKey(error)) throw error;
+      const failed = (error as { writeErrors?: unknown[] }).writeErrors?.length ?? 0;
+      created += batch.length - failed;
+      existed += failed;
+    }
+    progress(i + batch.length, total);
+  }
+  if (changes.length > 0) await registrationsOf(db).bulkWrite(changes, { ordered: false });
+  return { created, existed };
 }
 
 /**
@@ -80,26 +108,13 @@ export async function assign(
       });
     } else unchanged++;
   }
-  let created = 0;
   const total = fresh.length + changes.length;
   progress(0, total);
-  for (let i = 0; i < fresh.length; i += 500) {
-    const batch = fresh.slice(i, i + 500);
-    try {
-      created += (await registrationsOf(db).insertMany(batch, { ordered: false })).insertedCount;
-    } catch (error) {
-      // Registered meanwhile by someone else: it exists, which is what was asked.
-      if (!isDuplicateKey(error)) throw error;
-      const failed = (error as { writeErrors?: unknown[] }).writeErrors?.length ?? 0;
-      created += batch.length - failed;
-      unchanged += failed;
-    }
-    progress(i + batch.length, total);
-  }
-  if (changes.length > 0) await registrationsOf(db).bulkWrite(changes, { ordered: false });
+  const written = await writingRegistrations(db, sessionIds, () => store(db, fresh, changes, progress));
+  unchanged += written.existed;
   progress(total, total);
   for (const sessionId of sessionIds) await svc.registrationsChanged(sessionId);
-  return { created, updated: changes.length, unchanged };
+  return { created: written.created, updated: changes.length, unchanged };
 }
 
 /** A registrations CSV (with a session column, or all for `fixedSession`): a report like the participants import's. */

@@ -18,6 +18,7 @@ import { findPage } from "../web/paging";
 import { localeOf } from "../web/reader";
 import { importRegistrationCsv } from "./assign";
 import { REGISTRATION_STATUSES, type RegistrationDoc, registrationsOf } from "./repo";
+import { writingRegistrations } from "./rosters";
 import { REGISTRATION_TEMPLATE } from "./rows";
 import { registrationActions } from "./service";
 
@@ -124,9 +125,8 @@ function registrationChanges(rt: Runtime, svc: CheckinService) {
           updatedAt: now,
           __v: 0,
         };
-        await registrationsOf(db)
-          .insertOne(doc)
-          .catch((error) => {
+        await writingRegistrations(db, [sessionId], () => registrationsOf(db).insertOne(doc)).catch(
+          (error) => {
             if (isDuplicateKey(error)) {
               throw new AppError(
                 409,
@@ -136,7 +136,8 @@ function registrationChanges(rt: Runtime, svc: CheckinService) {
               );
             }
             throw error;
-          });
+          },
+        );
         await svc.registrationsChanged(sessionId);
         set.status = 201;
         return ok(request, doc, "Registration created");
