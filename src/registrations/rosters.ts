@@ -1,4 +1,5 @@
-import { type AnyBulkWriteOperation, type Db, type Filter, ObjectId } from "mongodb";
+import { type Db, type Filter, ObjectId } from "mongodb";
+import { isDuplicateKey } from "../infra/mongo";
 import { REGISTRATION_STATUSES, type RegistrationStatus, registrationsOf } from "./repo";
 
 // Each session's registrations packed into one document, so that a starting instance reads
@@ -101,19 +102,32 @@ export async function writingRegistrations<T>(
   write: () => Promise<T>,
 ): Promise<T> {
   const writer = `${Date.now()}:${crypto.randomUUID()}`;
-  const each = (update: (_id: ObjectId) => AnyBulkWriteOperation<RosterDoc>) =>
-    sessionIds.length > 0 ? rostersOf(db).bulkWrite(sessionIds.map(update), { ordered: false }) : null;
-  await each((_id) => ({
-    updateOne: {
-      filter: { _id },
-      update: { $inc: { began: 1 }, $push: { writers: writer }, $setOnInsert: { built: -1, ids: {} } },
-      upsert: true,
-    },
-  }));
+  const enter = (ids: ObjectId[]) =>
+    rostersOf(db).bulkWrite(
+      ids.map((_id) => ({
+        updateOne: {
+          filter: { _id },
+          update: { $inc: { began: 1 }, $push: { writers: writer }, $setOnInsert: { built: -1, ids: {} } },
+          upsert: true,
+        },
+      })),
+      { ordered: false },
+    );
+  if (sessionIds.length > 0)
+    await enter(sessionIds).catch((error: unknown) => {
+      if (!isDuplicateKey(error)) throw error;
+      // Two writers created one copy at once and FerretDB does not retry the loser's upsert: now it updates.
+      const lost = (error as { writeErrors?: { index: number }[] }).writeErrors ?? [];
+      return enter(lost.map((e) => sessionIds[e.index] as ObjectId));
+    });
   try {
     return await write();
   } finally {
-    await each((_id) => ({ updateOne: { filter: { _id }, update: { $pull: { writers: writer } } } }));
+    if (sessionIds.length > 0)
+      await rostersOf(db).bulkWrite(
+        sessionIds.map((_id) => ({ updateOne: { filter: { _id }, update: { $pull: { writers: writer } } } })),
+        { ordered: false },
+      );
   }
 }
 

@@ -80,8 +80,14 @@ test("backup, then restore into an empty database, gives the same data", async (
   const again = script("restore.sh", [file as string], target);
   expect(again.code).not.toBe(0);
   expect(again.err).toContain("already holds 1 documents; restore with --replace");
+  // A session's packed registrations describe the data being replaced: a start must not read them.
+  const session = await dst.db.collection("sessions").findOne({});
+  await dst.db
+    .collection("registration_rosters")
+    .insertOne({ _id: session?._id, began: 1, built: 1, ids: { confirmed: "" } });
   expect(script("restore.sh", [file as string, "--replace"], target).code).toBe(0);
   expect(await dst.db.collection("participants").countDocuments({})).toBe(25);
+  expect(await dst.db.collection("registration_rosters").countDocuments({})).toBe(0);
 });
 
 test("retention keeps the newest backups; dry-run changes nothing; bad input is refused in words", async () => {

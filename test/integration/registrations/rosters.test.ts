@@ -11,8 +11,9 @@ import {
   WRITER_DEAD_MS,
   writingRegistrations,
 } from "../../../src/registrations/rosters";
-import { testDbName } from "../../helpers/env";
-import { openDb, registrationDoc } from "../../helpers/fixtures";
+import { instanceEnv, testDbName } from "../../helpers/env";
+import { openDb, participantDoc, registrationDoc, sessionDoc } from "../../helpers/fixtures";
+import { inProcessOn } from "../../helpers/instance";
 
 // The packed copies against the real MongoDB-wire server: whatever the interleaving of
 // writers, a start-up reads exactly the registrations MongoDB holds.
@@ -150,4 +151,55 @@ describe("sessions' packed registrations", () => {
     }
     expect(await registrationsOf(db).countDocuments({ sessionId: { $in: sessions } })).toBe(48);
   });
+});
+
+test("a start with Redis empty admits exactly whom the API registered, from the sessions' copies", async () => {
+  const env = instanceEnv("rosters-door");
+  const first = await inProcessOn(env, "test-rosters-1");
+  const session = sessionDoc({ name: "Packed room" });
+  const [kept, cancelled, removed, never] = [1, 2, 3, 4].map((i) => participantDoc(i));
+  await first.db.collection("sessions").insertOne(session);
+  await first.db.collection("participants").insertMany([kept, cancelled, removed, never] as never[]);
+  const ids: Record<string, string> = {};
+  for (const p of [kept, cancelled, removed]) {
+    const made = await first.call("POST", "/api/v1/registrations", {
+      participantId: String(p?._id),
+      sessionId: String(session._id),
+      status: "confirmed",
+    });
+    expect(made.status).toBe(201);
+    ids[String(p?._id)] = made.body.data._id;
+  }
+  expect(
+    (
+      await first.call("PATCH", `/api/v1/registrations/${ids[String(cancelled?._id)]}`, {
+        status: "cancelled",
+      })
+    ).status,
+  ).toBe(200);
+  expect((await first.call("DELETE", `/api/v1/registrations/${ids[String(removed?._id)]}`)).status).toBe(200);
+  const copy = await first.db.collection<RosterDoc>("registration_rosters").findOne({ _id: session._id });
+  expect(copy?.built).toBe(copy?.began);
+  expect(sorted(copy?.ids ?? {})).toEqual(
+    [
+      [String(kept?._id), "confirmed"],
+      [String(cancelled?._id), "cancelled"],
+    ].sort() as [string, string][],
+  );
+  await first.rt.redis.cmd.del(`door:${session._id}`, `door:${session._id}:seats`);
+  await first.stop({ keepDatabase: true });
+
+  const second = await inProcessOn(env, "test-rosters-2");
+  const scan = (p: typeof kept) =>
+    second.call(
+      "POST",
+      "/api/v1/scan",
+      { sessionId: String(session._id), qrCode: p?.qrCode },
+      { role: "scanner" },
+    );
+  expect((await scan(kept)).body.data.reason).toBe("ok");
+  expect((await scan(cancelled)).body.data.reason).toBe("registration_cancelled");
+  expect((await scan(removed)).body.data.reason).toBe("not_registered");
+  expect((await scan(never)).body.data.reason).toBe("not_registered");
+  await second.stop();
 });
