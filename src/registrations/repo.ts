@@ -23,6 +23,9 @@ export const REGISTRATION_INDEXES: IndexSpec[] = [
     options: { unique: true, name: "participant_session_unique" },
   },
   { collection: "registrations", key: { sessionId: 1 } },
+  // Each session's packed copies and the marks of writes in progress (rosters.ts).
+  { collection: "registration_copies", key: { sessionId: 1 } },
+  { collection: "registration_marks", key: { sessionId: 1 } },
 ];
 
 export const registrationsOf = (db: Db): Collection<RegistrationDoc> =>

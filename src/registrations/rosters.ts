@@ -1,31 +1,43 @@
-import { type Db, type Filter, ObjectId } from "mongodb";
+import { type Db, ObjectId } from "mongodb";
 import { isDuplicateKey } from "../infra/mongo";
 import { REGISTRATION_STATUSES, type RegistrationStatus, registrationsOf } from "./repo";
 
 // Each session's registrations packed into one document, so that a starting instance reads
 // the conference in a few hundred documents instead of every registration: FerretDB spends
 // about 40 µs of CPU on each document it returns (80,000 registrations: 3.4 s; their 300
-// packed copies: 50 ms). With no multi-document transactions, a copy is trusted only when
-// it provably holds every write. Each writer enters itself in `writers` (and bumps `began`)
-// before it writes and leaves after; a copy is rewritten from the registrations only while
-// nobody is in, and kept only if nobody came in meanwhile (`built` = the `began` it was read
-// at). No copy, a writer in, or one who died there: the registrations are read instead.
+// packed copies: 50 ms).
+//
+// A copy is trusted only when it provably holds every write, without transactions and
+// without atomic updates (FerretDB 1.x runs an update as read, change, write back, so two at
+// once may lose one). It rests on what is atomic there: inserting a unique `_id`.
+// - Every writer inserts a mark for the session before it writes, and sets it done after
+//   (only its owner ever changes a mark).
+// - A copy is version n+1 of the session, inserted only if that version is free, by someone
+//   who read version n, then the marks (all done), then the registrations. It then deletes
+//   exactly the marks it read, unless a newer version appeared meanwhile (then it withdraws).
+// - A start trusts the newest version when no mark is left for the session; otherwise it reads
+//   the registrations (and packs them again as above).
+// A mark not done after WRITER_DEAD_MS is taken as its writer's death, not as a write to come.
 
-export interface RosterDoc {
-  /** The session. */
-  _id: ObjectId;
-  /** Writers that ever came in. */
-  began: number;
-  built: number;
-  /** Writers in now, as "<ms since epoch>:<random>" (absent when none ever was: FerretDB drops an empty array on upsert). */
-  writers?: string[];
+export type Packed = Partial<Record<RegistrationStatus, string>>;
+
+export interface CopyDoc {
+  /** "<session>:<version>": the unique index that lets only one writer make each version. */
+  _id: string;
+  sessionId: ObjectId;
+  version: number;
   /** Participant ids (24 hex digits each, end to end) by registration status. */
-  ids: Partial<Record<RegistrationStatus, string>>;
+  ids: Packed;
 }
 
-export type Packed = RosterDoc["ids"];
+export interface MarkDoc {
+  _id: ObjectId;
+  sessionId: ObjectId;
+  at: Date;
+  done: boolean;
+}
 
-/** A writer still counted in after this long died there: its copy may be rewritten. */
+/** A writer whose mark is not done after this long died there. */
 export const WRITER_DEAD_MS = 10 * 60_000;
 
 /** Up to this many sessions without a trusted copy are read one by one; more, in one pass. */
@@ -33,9 +45,12 @@ const ONE_BY_ONE = 16;
 
 const ID_LENGTH = 24;
 
-const rostersOf = (db: Db) => db.collection<RosterDoc>("registration_rosters");
+const copiesOf = (db: Db) => db.collection<CopyDoc>("registration_copies");
+const marksOf = (db: Db) => db.collection<MarkDoc>("registration_marks");
 
-export function pack(regs: { participantId: ObjectId; status: RegistrationStatus }[]): Packed {
+type Registration = { participantId: ObjectId; status: RegistrationStatus };
+
+export function pack(regs: readonly Registration[]): Packed {
   const ids: Packed = {};
   for (const r of regs) ids[r.status] = (ids[r.status] ?? "") + r.participantId.toHexString();
   return ids;
@@ -49,121 +64,149 @@ export function* unpack(ids: Packed): Generator<[string, RegistrationStatus]> {
   }
 }
 
-/** Whether a copy holds every registration of its session. */
-export const trusted = (doc: RosterDoc | null): doc is RosterDoc =>
-  doc !== null && (doc.writers ?? []).length === 0 && doc.built === doc.began;
+/** The newest version among a session's copies (null when there is none). */
+export const newest = (copies: CopyDoc[]): CopyDoc | null =>
+  copies.reduce<CopyDoc | null>((best, c) => (best === null || c.version > best.version ? c : best), null);
 
-const enteredAt = (writer: string) => Number(writer.slice(0, writer.indexOf(":")));
+/** Whether packing now would hold every write these marks stand for: all done, or their writers dead. */
+export const coverable = (marks: MarkDoc[], now: number): boolean =>
+  marks.every((m) => m.done || now - m.at.getTime() > WRITER_DEAD_MS);
+
+/** What was read, before the registrations, that a new copy must be checked against. */
+export interface Seen {
+  version: number;
+  marks: MarkDoc[];
+}
 
 /**
- * Whether a copy may be rewritten now: nobody in ("write"), only writers in long enough to
- * be dead ("revive": take them out first), or not ("wait").
+ * Inserts version `seen.version + 1` of the session's copy, then deletes the marks it covers
+ * and the older versions; withdraws when that version was taken or a newer one exists.
  */
-export function rewriteRule(doc: RosterDoc | null, now: number): "write" | "revive" | "wait" {
-  const writers = doc?.writers ?? [];
-  if (writers.length === 0) return "write";
-  return writers.every((w) => now - enteredAt(w) > WRITER_DEAD_MS) ? "revive" : "wait";
-}
-
-/** Writes the copy read after `seen`, unless someone came in meanwhile (then theirs follows). */
-async function rewrite(db: Db, sessionId: ObjectId, seen: RosterDoc | null, ids: Packed): Promise<void> {
-  const filter: Filter<RosterDoc> =
-    seen === null ? { _id: sessionId, began: { $exists: false } } : { _id: sessionId, began: seen.began };
-  await rostersOf(db)
-    .updateOne(
-      filter,
-      { $set: { ids, built: seen?.began ?? 0 }, $setOnInsert: { began: 0 } },
-      { upsert: seen === null },
-    )
-    .catch((error: unknown) => {
-      // Created meanwhile by a writer coming in: this copy is already out of date.
-      if ((error as { code?: number }).code !== 11000) throw error;
-    });
-}
-
-/** May the registrations read after `seen` be written as its copy (taking dead writers out)? */
-async function mayRewrite(db: Db, sessionId: ObjectId, seen: RosterDoc | null): Promise<boolean> {
-  const rule = rewriteRule(seen, Date.now());
-  if (rule === "revive" && seen) {
-    for (const writer of seen.writers ?? [])
-      await rostersOf(db).updateOne({ _id: sessionId }, { $pull: { writers: writer } });
+export async function packAgain(db: Db, sessionId: ObjectId, seen: Seen, ids: Packed): Promise<void> {
+  if (!coverable(seen.marks, Date.now())) return;
+  const version = seen.version + 1;
+  const _id = `${sessionId.toHexString()}:${version}`;
+  try {
+    await copiesOf(db).insertOne({ _id, sessionId, version, ids });
+  } catch (error) {
+    if (isDuplicateKey(error)) return;
+    throw error;
   }
-  return rule !== "wait";
+  const latest = newest(
+    await copiesOf(db)
+      .find({ sessionId }, { projection: { ids: 0 } })
+      .toArray(),
+  );
+  if ((latest?.version ?? 0) > version) {
+    await copiesOf(db).deleteOne({ _id });
+    return;
+  }
+  if (seen.marks.length > 0)
+    await marksOf(db).bulkWrite(seen.marks.map((m) => ({ deleteOne: { filter: { _id: m._id } } })));
+  await copiesOf(db).deleteMany({ sessionId, version: { $lt: version } });
 }
 
 /**
- * Runs a write to the registrations of these sessions with its writer entered in their
- * copies before and taken out after (whether it succeeded or not), so no copy read
- * meanwhile is taken as complete.
+ * Runs a write to the registrations of these sessions between its marks: inserted before,
+ * done after (whether it succeeded or not), so no copy packed meanwhile is trusted.
  */
 export async function writingRegistrations<T>(
   db: Db,
   sessionIds: ObjectId[],
   write: () => Promise<T>,
 ): Promise<T> {
-  const writer = `${Date.now()}:${crypto.randomUUID()}`;
-  const enter = (ids: ObjectId[]) =>
-    rostersOf(db).bulkWrite(
-      ids.map((_id) => ({
-        updateOne: {
-          filter: { _id },
-          update: { $inc: { began: 1 }, $push: { writers: writer }, $setOnInsert: { built: -1, ids: {} } },
-          upsert: true,
-        },
-      })),
-      { ordered: false },
-    );
-  if (sessionIds.length > 0)
-    await enter(sessionIds).catch((error: unknown) => {
-      if (!isDuplicateKey(error)) throw error;
-      // Two writers created one copy at once and FerretDB does not retry the loser's upsert: now it updates.
-      const lost = (error as { writeErrors?: { index: number }[] }).writeErrors ?? [];
-      return enter(lost.map((e) => sessionIds[e.index] as ObjectId));
-    });
+  const marks = sessionIds.map((sessionId) => ({
+    _id: new ObjectId(),
+    sessionId,
+    at: new Date(),
+    done: false,
+  }));
+  if (marks.length > 0) await marksOf(db).insertMany(marks);
   try {
     return await write();
   } finally {
-    if (sessionIds.length > 0)
-      await rostersOf(db).bulkWrite(
-        sessionIds.map((_id) => ({ updateOne: { filter: { _id }, update: { $pull: { writers: writer } } } })),
-        { ordered: false },
+    if (marks.length > 0)
+      await marksOf(db).bulkWrite(
+        marks.map((m) => ({ updateOne: { filter: { _id: m._id }, update: { $set: { done: true } } } })),
       );
   }
 }
 
-/** A session's registrations as MongoDB holds them now; its copy is rewritten from them when it may be. */
+const PROJECTION = { participantId: 1, sessionId: 1, status: 1, _id: 0 };
+
+/** A session's registrations as MongoDB holds them now; its copy is packed again from them. */
 export async function refreshRoster(db: Db, sessionId: ObjectId): Promise<Packed> {
-  const seen = await rostersOf(db).findOne({ _id: sessionId });
-  const may = await mayRewrite(db, sessionId, seen);
-  const ids = pack(
-    await registrationsOf(db)
-      .find({ sessionId }, { projection: { participantId: 1, status: 1, _id: 0 } })
-      .toArray(),
-  );
-  if (may) await rewrite(db, sessionId, seen, ids);
+  const copies = await copiesOf(db)
+    .find({ sessionId }, { projection: { ids: 0 } })
+    .toArray();
+  const seen = {
+    version: newest(copies)?.version ?? 0,
+    marks: await marksOf(db).find({ sessionId }).toArray(),
+  };
+  const ids = pack(await registrationsOf(db).find({ sessionId }, { projection: PROJECTION }).toArray());
+  await packAgain(db, sessionId, seen, ids);
   return ids;
 }
 
-/** Registrations of `sessionIds`, streamed sorted by session: one pass, or one query each when few. */
+/** Registrations of `sessionIds`, sorted by session: one pass, or one query each when few. */
 async function* readRegistrations(db: Db, sessionIds: ObjectId[], everything: boolean) {
-  const projection = { participantId: 1, sessionId: 1, status: 1, _id: 0 };
   if (sessionIds.length > ONE_BY_ONE) {
     const wanted = new Set(sessionIds.map(String));
     const filter = everything ? {} : { sessionId: { $in: sessionIds } };
-    for await (const r of registrationsOf(db)
-      .find(filter, { projection })
-      .sort({ sessionId: 1 })
-      .batchSize(5000))
-      if (wanted.has(String(r.sessionId))) yield r;
+    const all = registrationsOf(db).find(filter, { projection: PROJECTION }).sort({ sessionId: 1 });
+    for await (const r of all.batchSize(5000)) if (wanted.has(String(r.sessionId))) yield r;
     return;
   }
-  for (const sessionId of sessionIds) yield* registrationsOf(db).find({ sessionId }, { projection });
+  for (const sessionId of sessionIds)
+    yield* registrationsOf(db).find({ sessionId }, { projection: PROJECTION });
+}
+
+/** Each session's registrations grouped as they stream by (sorted by session), then the ones with none. */
+async function* bySession(db: Db, sessionIds: ObjectId[], everything: boolean) {
+  const done = new Set<string>();
+  let current: ObjectId | null = null;
+  let regs: Registration[] = [];
+  for await (const r of readRegistrations(db, sessionIds, everything)) {
+    if (current !== null && !r.sessionId.equals(current)) {
+      yield [current, regs] as const;
+      done.add(String(current));
+      regs = [];
+    }
+    current = r.sessionId;
+    regs.push(r);
+  }
+  if (current !== null) {
+    yield [current, regs] as const;
+    done.add(String(current));
+  }
+  for (const sessionId of sessionIds) if (!done.has(String(sessionId))) yield [sessionId, []] as const;
+}
+
+/** The copies and marks of these sessions, by session (`everything`: all there are). */
+async function copiesAndMarks(db: Db, sessionIds: ObjectId[], everything: boolean) {
+  // FerretDB answers equality from its index but `$in` by reading every document.
+  const [only] = sessionIds;
+  const filter = everything
+    ? {}
+    : sessionIds.length === 1 && only
+      ? { sessionId: only }
+      : { sessionId: { $in: sessionIds } };
+  const [copies, marks] = await Promise.all([
+    copiesOf(db).find(filter).toArray(),
+    marksOf(db).find(filter).toArray(),
+  ]);
+  const group = <T extends { sessionId: ObjectId }>(docs: T[]) => {
+    const by = new Map<string, T[]>();
+    for (const d of docs) by.set(String(d.sessionId), [...(by.get(String(d.sessionId)) ?? []), d]);
+    return by;
+  };
+  return { copies: group(copies), marks: group(marks) };
 }
 
 /**
  * Every session's registrations, one session at a time (`visit` is awaited, so memory holds
- * one session): from its copy where that is trusted, else from the registrations, and then
- * the copy is rewritten. `everything`: these are all the sessions there are.
+ * one session): from its copy where that is trusted, else from the registrations, which are
+ * then packed again. `everything`: these are all the sessions there are.
  */
 export async function eachRoster(
   db: Db,
@@ -171,57 +214,34 @@ export async function eachRoster(
   visit: (sessionId: ObjectId, ids: Packed) => Promise<void>,
   everything = false,
 ): Promise<void> {
-  const wanted = new Set(sessionIds.map(String));
-  const copies = new Map<string, RosterDoc>();
-  // FerretDB answers equality from its index but `$in` by reading every copy.
-  const [only] = sessionIds;
-  const filter = everything
-    ? {}
-    : sessionIds.length === 1 && only
-      ? { _id: only }
-      : { _id: { $in: sessionIds } };
-  for await (const doc of rostersOf(db).find(filter))
-    if (wanted.has(String(doc._id))) copies.set(String(doc._id), doc);
+  const known = await copiesAndMarks(db, sessionIds, everything);
   const unread: ObjectId[] = [];
+  const seen = new Map<string, Seen>();
   for (const sessionId of sessionIds) {
-    const copy = copies.get(String(sessionId)) ?? null;
-    if (trusted(copy)) await visit(sessionId, copy.ids);
-    else unread.push(sessionId);
-  }
-  const rewrites: Promise<void>[] = [];
-  const settle = async (key: string, regs: { participantId: ObjectId; status: RegistrationStatus }[]) => {
-    const sessionId = new ObjectId(key);
-    const ids = pack(regs);
-    const seen = copies.get(key) ?? null;
-    rewrites.push(
-      mayRewrite(db, sessionId, seen).then(async (may) => {
-        if (may) await rewrite(db, sessionId, seen, ids);
-      }),
-    );
-    await visit(sessionId, ids);
-  };
-  const done = new Set<string>();
-  let current: string | null = null;
-  let regs: { participantId: ObjectId; status: RegistrationStatus }[] = [];
-  for await (const r of readRegistrations(db, unread, everything && unread.length === sessionIds.length)) {
-    const key = String(r.sessionId);
-    if (current !== null && key !== current) {
-      await settle(current, regs);
-      done.add(current);
-      regs = [];
+    const key = String(sessionId);
+    const copy = newest(known.copies.get(key) ?? []);
+    const marks = known.marks.get(key) ?? [];
+    if (copy && marks.length === 0) await visit(sessionId, copy.ids);
+    else {
+      unread.push(sessionId);
+      seen.set(key, { version: copy?.version ?? 0, marks });
     }
-    current = key;
-    regs.push(r);
   }
-  if (current !== null) {
-    await settle(current, regs);
-    done.add(current);
+  const packing: Promise<void>[] = [];
+  for await (const [sessionId, regs] of bySession(
+    db,
+    unread,
+    everything && unread.length === sessionIds.length,
+  )) {
+    const ids = pack(regs);
+    packing.push(packAgain(db, sessionId, seen.get(String(sessionId)) ?? { version: 0, marks: [] }, ids));
+    await visit(sessionId, ids);
   }
-  for (const sessionId of unread) if (!done.has(String(sessionId))) await settle(String(sessionId), []);
-  await Promise.all(rewrites);
+  await Promise.all(packing);
 }
 
-/** Every copy forgotten (a restore replaced the registrations underneath them). */
+/** Copies forgotten (a restore replaced the registrations underneath them; a session was deleted). */
 export async function forgetRosters(db: Db, sessionId?: ObjectId): Promise<void> {
-  await rostersOf(db).deleteMany(sessionId ? { _id: sessionId } : {});
+  const filter = sessionId ? { sessionId } : {};
+  await Promise.all([copiesOf(db).deleteMany(filter), marksOf(db).deleteMany(filter)]);
 }

@@ -5,6 +5,7 @@ import { createToken } from "../../src/auth/store";
 import { loadConfig } from "../../src/config";
 import { assetRoutes } from "../../src/web/assets";
 import { freePort, instanceEnv } from "./env";
+import { dropDatabase } from "./fixtures";
 
 /**
  * A whole instance inside the test process, wired by assemble() against the real Redis
@@ -63,10 +64,11 @@ export async function inProcessOn(env: Record<string, string | undefined>, versi
     },
     async stop(options: { keepDatabase?: boolean } = {}) {
       await parts.scheduler.stop();
-      if (!options.keepDatabase) await db.dropDatabase();
       await parts.rt.redis.cmd.quit().catch(() => undefined);
       await parts.rt.redis.sub.quit().catch(() => undefined);
       await parts.rt.mongo.close();
+      // Dropped once the instance's client is closed: a write still in flight would recreate it.
+      if (!options.keepDatabase) await dropDatabase(env);
     },
   };
 }

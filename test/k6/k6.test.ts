@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Cluster, startCluster } from "../../deploy/local/cluster";
 import { freePort, instanceEnv, ROOT, TEST_LOGS } from "../helpers/env";
-import { openDb, tokenHeaders } from "../helpers/fixtures";
+import { dropDatabase, openDb, tokenHeaders } from "../helpers/fixtures";
 
 const env = instanceEnv("k6");
 
@@ -29,6 +29,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await cluster.stop();
+  await dropDatabase(env);
   rmSync(summaries, { recursive: true, force: true });
 });
 

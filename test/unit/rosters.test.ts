@@ -1,21 +1,26 @@
 import { describe, expect, test } from "bun:test";
 import { ObjectId } from "mongodb";
 import {
+  type CopyDoc,
+  coverable,
+  type MarkDoc,
+  newest,
   pack,
-  type RosterDoc,
-  rewriteRule,
-  trusted,
   unpack,
   WRITER_DEAD_MS,
 } from "../../src/registrations/rosters";
 
-const copy = (patch: Partial<RosterDoc>): RosterDoc => ({
+const mark = (done: boolean, ageMs: number): MarkDoc => ({
   _id: new ObjectId(),
-  began: 3,
-  built: 3,
-  writers: [],
+  sessionId: new ObjectId(),
+  at: new Date(Date.now() - ageMs),
+  done,
+});
+const copy = (version: number): CopyDoc => ({
+  _id: `s:${version}`,
+  sessionId: new ObjectId(),
+  version,
   ids: {},
-  ...patch,
 });
 
 describe("a session's packed registrations", () => {
@@ -33,22 +38,16 @@ describe("a session's packed registrations", () => {
     expect([...unpack(pack([]))]).toEqual([]);
   });
 
-  test("a copy is trusted only when nobody is writing and it was read after the last writer came in", () => {
-    expect(trusted(null)).toBe(false);
-    expect(trusted(copy({}))).toBe(true);
-    expect(trusted(copy({ built: 2 }))).toBe(false);
-    expect(trusted(copy({ writers: [`${Date.now()}:a`] }))).toBe(false);
-    expect(trusted(copy({ built: -1, began: 0 }))).toBe(false);
+  test("the newest version of a session's copies is the one that counts", () => {
+    expect(newest([])).toBeNull();
+    expect(newest([copy(3), copy(7), copy(5)])?.version).toBe(7);
   });
 
-  test("a copy is rewritten while nobody writes, after dead writers are taken out, and never under a live one", () => {
+  test("packing covers finished writes and dead writers, never a write still running", () => {
     const now = Date.now();
-    expect(rewriteRule(null, now)).toBe("write");
-    expect(rewriteRule(copy({ built: 1 }), now)).toBe("write");
-    expect(rewriteRule(copy({ writers: [`${now - 1000}:live`] }), now)).toBe("wait");
-    expect(rewriteRule(copy({ writers: [`${now - WRITER_DEAD_MS - 1}:dead`] }), now)).toBe("revive");
-    expect(rewriteRule(copy({ writers: [`${now - WRITER_DEAD_MS - 1}:dead`, `${now}:live`] }), now)).toBe(
-      "wait",
-    );
+    expect(coverable([], now)).toBe(true);
+    expect(coverable([mark(true, 1000), mark(true, 0)], now)).toBe(true);
+    expect(coverable([mark(true, 0), mark(false, 1000)], now)).toBe(false);
+    expect(coverable([mark(false, WRITER_DEAD_MS + 1000)], now)).toBe(true);
   });
 });

@@ -83,11 +83,11 @@ test("backup, then restore into an empty database, gives the same data", async (
   // A session's packed registrations describe the data being replaced: a start must not read them.
   const session = await dst.db.collection("sessions").findOne({});
   await dst.db
-    .collection("registration_rosters")
-    .insertOne({ _id: session?._id, began: 1, built: 1, ids: { confirmed: "" } });
+    .collection<{ _id: string; sessionId: unknown; version: number; ids: object }>("registration_copies")
+    .insertOne({ _id: `${session?._id}:1`, sessionId: session?._id, version: 1, ids: { confirmed: "" } });
   expect(script("restore.sh", [file as string, "--replace"], target).code).toBe(0);
   expect(await dst.db.collection("participants").countDocuments({})).toBe(25);
-  expect(await dst.db.collection("registration_rosters").countDocuments({})).toBe(0);
+  expect(await dst.db.collection("registration_copies").countDocuments({})).toBe(0);
 });
 
 test("retention keeps the newest backups; dry-run changes nothing; bad input is refused in words", async () => {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { type Instance, spawnInstance, stopProcess } from "../../../deploy/local/cluster";
 import { relaysTo, type TcpProxy } from "../../../deploy/local/tcp-proxy";
 import { eventually, freePort, instanceEnv, stackEnv, TEST_LOGS } from "../../helpers/env";
+import { dropDatabase } from "../../helpers/fixtures";
 
 // The instance reaches the real Redis and MongoDB-wire server through relays the
 // test can cut, which is what a crashed or unreachable server looks like.
@@ -14,15 +15,18 @@ async function get(path: string) {
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
 
+const env = instanceEnv("health");
+
 beforeAll(async () => {
   ({ redisProxy, mongoProxy } = relaysTo(stackEnv(), [await freePort(), await freePort()]));
   instance = await spawnInstance({
     port: await freePort(),
     logDir: TEST_LOGS,
-    env: instanceEnv("health", {
+    env: {
+      ...env,
       REDIS_URL: `redis://127.0.0.1:${redisProxy.port}`,
       MONGODB_URI: `mongodb://127.0.0.1:${mongoProxy.port}/?directConnection=true`,
-    }),
+    },
   });
 });
 
@@ -30,6 +34,7 @@ afterAll(async () => {
   await stopProcess(instance.proc);
   redisProxy.stop();
   mongoProxy.stop();
+  await dropDatabase(env);
 });
 
 describe("health with both dependencies up", () => {
