@@ -11,6 +11,13 @@ export function envNumber(name: string, fallback: number): number {
   return value;
 }
 
+/** The compiled binary systemd runs, built from the sources now: what is measured is what ships. */
+export function shippedBinary(): string[] {
+  const built = Bun.spawnSync(["bun", "run", "build"], { cwd: ROOT, stdout: "ignore", stderr: "pipe" });
+  if (built.exitCode !== 0) throw new Error(`bun run build failed: ${built.stderr.toString()}`);
+  return [join(ROOT, "dist/checkin"), "serve"];
+}
+
 /** A throw-away database on the local stack for one benchmark run. */
 export async function benchDatabase(prefix: string) {
   const { MONGODB_URI, REDIS_URL } = process.env;

@@ -1,4 +1,4 @@
-// Scan benchmark: a 2-instance cluster behind Nginx, scans fired at a fixed arrival
+// Scan benchmark: a 2-instance cluster (the compiled binary) behind Nginx, scans fired at a fixed arrival
 // rate (open model: a slow answer does not slow the arrivals). Prints and writes to
 // bench/results, per run: latency (overall and per 5 s window), CPU seconds per
 // component and CPU ms per accepted check-in, Redis commands and MongoDB operations
@@ -14,7 +14,7 @@ import { seedDemo } from "../../src/demo/seed";
 import { INDEXES } from "../../src/indexes";
 import { ensureIndexes } from "../../src/infra/mongo";
 import { deleteMatching } from "../../src/infra/redis";
-import { benchDatabase, envNumber, ROOT, writeResult } from "./bench-common";
+import { benchDatabase, envNumber, ROOT, shippedBinary, writeResult } from "./bench-common";
 import { cpuSeconds, difference, mongoOperations, redisCommands, rssMb, stackPids, sum } from "./bench-proc";
 import { type Cluster, startCluster } from "./cluster";
 
@@ -22,7 +22,10 @@ const RATE = envNumber("RATE", 300);
 const DURATION = envNumber("DURATION", 20);
 const WARMUP = envNumber("WARMUP", 3);
 const INSTANCES = envNumber("INSTANCES", 2);
-const KNEE = (process.env.KNEE ?? "200,300,400,500,600,700,800,900,1000").split(",").map(Number);
+const KNEE = (process.env.KNEE ?? "200,300,400,500,600,700,800,900,1000")
+  .split(",")
+  .filter((rate) => rate.trim() !== "")
+  .map(Number);
 const KNEE_SECONDS = envNumber("KNEE_SECONDS", 8);
 const SCALE = process.env.SCALE !== "0";
 const LABEL = process.env.LABEL ?? "postgres fast (fsync off)";
@@ -205,9 +208,12 @@ async function run(
   return figures;
 }
 
+const COMMAND = shippedBinary();
+
 async function cluster(dbName: string, dir: string, nginxPort: number) {
   const started = Date.now();
   const c = await startCluster({
+    command: COMMAND,
     ports: Array.from({ length: INSTANCES }, (_, i) => nginxPort - 5080 + i),
     nginxPort,
     dir,
@@ -250,42 +256,10 @@ const runs: unknown[] = [];
   await demo.drop();
 }
 
-// Ten times the demo: start-up, memory, the same run, page renders, and the knee.
-let scale: Record<string, unknown> | null = null;
-let knee: { steps: unknown[]; kneeRate: number | null } | null = null;
-if (SCALE) {
-  const big = await conference("bench10x", { participants: 20_000, tracks: 10 });
-  await setCapacity(big.db, "enforced");
-  const counts = {
-    participants: await big.db.collection("participants").countDocuments({}),
-    sessions: await big.db.collection("sessions").countDocuments({}),
-    registrations: await big.db.collection("registrations").countDocuments({}),
-  };
-  const { cluster: c, readySeconds } = await cluster(big.dbName, `${big.clusterDir}`, 8182);
-  const target = { cluster: c, db: big.db, auth: big.auth, pairs: big.pairs };
-  console.log(
-    `bench: 10× conference ${JSON.stringify(counts)} seeded in ${big.seedSeconds.toFixed(1)} s; ready in ${readySeconds.toFixed(1)} s`,
-  );
-  const scaled = await run("10x capacity enforced", target, RATE, DURATION);
-  const someSession = big.pairs[0]?.sessionId;
-  scale = {
-    ...counts,
-    indexBuildSeconds: big.indexSeconds,
-    startToReadySeconds: readySeconds,
-    rssMbPerInstance: c.instances.map((i) => rssMb(i.proc.pid)),
-    scanP99Ms: scaled.latencyMs.p99,
-    renderMs: {
-      live: await timed(`${c.url}/live`, big.auth),
-      sessionLive: await timed(`${c.url}/live/${someSession}`, big.auth),
-      attendanceReport: await timed(`${c.url}/reports`, big.auth),
-    },
-  };
-  console.log(`bench: 10× ${JSON.stringify(scale)}`);
-  runs.push(scaled);
-
-  // Each step admits people nobody has scanned yet (the 10× conference has enough for the steps).
+/** Steps the rate on the 10× conference; each step admits people nobody has scanned yet. */
+async function kneeSteps(target: Parameters<typeof run>[1], alreadyUsed: number) {
   const steps: { rate: number; p99: number; errors: number; acceptedPerSecond: number }[] = [];
-  let used = scaled.scans;
+  let used = alreadyUsed;
   for (const rate of KNEE) {
     const fresh = target.pairs.slice(used);
     if (fresh.length < rate * (KNEE_SECONDS + WARMUP)) break;
@@ -300,10 +274,48 @@ if (SCALE) {
     if (figures.latencyMs.p99 > P99_LIMIT_MS * 3 || figures.errors > 0) break;
   }
   const within = steps.filter((s) => s.p99 <= P99_LIMIT_MS && s.errors === 0);
-  knee = { steps, kneeRate: within.length > 0 ? Math.max(...within.map((s) => s.rate)) : null };
+  const found = { steps, kneeRate: within.length > 0 ? Math.max(...within.map((s) => s.rate)) : null };
   console.log(
-    `bench: knee (p99 ≤ ${P99_LIMIT_MS} ms, no errors) ${knee.kneeRate}/s · ${steps.map((s) => `${s.rate}/s p99 ${s.p99}`).join(" · ")}`,
+    `bench: knee (p99 ≤ ${P99_LIMIT_MS} ms, no errors) ${found.kneeRate}/s · ${steps.map((s) => `${s.rate}/s p99 ${s.p99}`).join(" · ")}`,
   );
+  return found;
+}
+
+// Ten times the demo: start-up, memory, the same run, page renders, and the knee.
+let scale: Record<string, unknown> | null = null;
+let knee: { steps: unknown[]; kneeRate: number | null } | null = null;
+if (SCALE) {
+  const big = await conference("bench10x", { participants: 20_000, tracks: 10 });
+  await setCapacity(big.db, "enforced");
+  const counts = {
+    participants: await big.db.collection("participants").countDocuments({}),
+    sessions: await big.db.collection("sessions").countDocuments({}),
+    registrations: await big.db.collection("registrations").countDocuments({}),
+  };
+  const { cluster: c, readySeconds } = await cluster(big.dbName, `${big.clusterDir}`, 8182);
+  const rssAfterReady = c.instances.map((i) => rssMb(i.proc.pid));
+  const target = { cluster: c, db: big.db, auth: big.auth, pairs: big.pairs };
+  console.log(
+    `bench: 10× conference ${JSON.stringify(counts)} seeded in ${big.seedSeconds.toFixed(1)} s; ready in ${readySeconds.toFixed(1)} s`,
+  );
+  const scaled = await run("10x capacity enforced", target, RATE, DURATION);
+  const someSession = big.pairs[0]?.sessionId;
+  scale = {
+    ...counts,
+    indexBuildSeconds: big.indexSeconds,
+    startToReadySeconds: readySeconds,
+    rssMbPerInstance: { afterReady: rssAfterReady, afterRun: c.instances.map((i) => rssMb(i.proc.pid)) },
+    scanP99Ms: scaled.latencyMs.p99,
+    renderMs: {
+      live: await timed(`${c.url}/live`, big.auth),
+      sessionLive: await timed(`${c.url}/live/${someSession}`, big.auth),
+      attendanceReport: await timed(`${c.url}/reports`, big.auth),
+    },
+  };
+  console.log(`bench: 10× ${JSON.stringify(scale)}`);
+  runs.push(scaled);
+
+  if (KNEE.length > 0) knee = await kneeSteps(target, scaled.scans);
   await c.stop();
   // Ordinary restarts: with the door state still in Redis (a deploy), and without it (Redis lost its data).
   const again = await cluster(big.dbName, `${big.clusterDir}`, 8182);

@@ -74,6 +74,13 @@ export interface SpawnOptions {
   timeoutMs?: number;
 }
 
+/**
+ * The engine's heap sized for an instance rather than for the whole machine, as the systemd
+ * unit sets it: the heap then grows by smaller steps (RSS under load 146 → 133 MB on the 10×
+ * conference). A sizing hint, not a limit.
+ */
+const HEAP_SIZING = { BUN_JSC_forceRAMSize: "100000000" };
+
 /** Starts one server process with PORT and INSTANCE_ID derived from the port, as systemd's checkin@PORT does. */
 export async function spawnInstance(options: SpawnOptions): Promise<Instance> {
   const id = `instance-${options.port}`;
@@ -81,7 +88,7 @@ export async function spawnInstance(options: SpawnOptions): Promise<Instance> {
   const out = openSync(join(options.logDir, `${id}.log`), "a");
   const proc = Bun.spawn(options.command ?? [process.execPath, join(ROOT, "src/main.ts"), "serve"], {
     cwd: options.cwd ?? ROOT,
-    env: { ...options.env, PORT: String(options.port), INSTANCE_ID: id },
+    env: { ...HEAP_SIZING, ...options.env, PORT: String(options.port), INSTANCE_ID: id },
     stdout: out,
     stderr: out,
   });

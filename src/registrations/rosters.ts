@@ -56,12 +56,17 @@ export function pack(regs: readonly Registration[]): Packed {
   return ids;
 }
 
+/** The participant ids of one status in a packed copy. */
+export function idsWith(ids: Packed, status: RegistrationStatus): string[] {
+  const all = ids[status] ?? "";
+  return Array.from({ length: all.length / ID_LENGTH }, (_, i) =>
+    all.slice(i * ID_LENGTH, (i + 1) * ID_LENGTH),
+  );
+}
+
 /** Every [participant id, status] of a packed copy. */
 export function* unpack(ids: Packed): Generator<[string, RegistrationStatus]> {
-  for (const status of REGISTRATION_STATUSES) {
-    const all = ids[status] ?? "";
-    for (let at = 0; at < all.length; at += ID_LENGTH) yield [all.slice(at, at + ID_LENGTH), status];
-  }
+  for (const status of REGISTRATION_STATUSES) for (const id of idsWith(ids, status)) yield [id, status];
 }
 
 /** The newest version among a session's copies (null when there is none). */

@@ -3,6 +3,7 @@ import { ObjectId } from "mongodb";
 import {
   type CopyDoc,
   coverable,
+  idsWith,
   type MarkDoc,
   newest,
   pack,
@@ -36,6 +37,9 @@ describe("a session's packed registrations", () => {
       regs.map((r) => [r.participantId.toHexString(), r.status] as [string, string]).sort(),
     );
     expect([...unpack(pack([]))]).toEqual([]);
+    expect(idsWith(pack(regs), "confirmed")).toEqual(
+      [regs[0], regs[2]].map((r) => String(r?.participantId.toHexString())),
+    );
   });
 
   test("the newest version of a session's copies is the one that counts", () => {
