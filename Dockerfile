@@ -16,7 +16,8 @@ RUN useradd --system --uid 10001 --home /var/lib/checkin checkin && mkdir -p /va
 COPY --from=build /src/dist/checkin /usr/local/bin/checkin
 USER checkin
 WORKDIR /var/lib/checkin
-ENV NODE_ENV=production HOST=0.0.0.0 PORT=3001
+# BUN_JSC_forceRAMSize: the heap sized for one instance, as the systemd unit sets it (README, Configuration).
+ENV NODE_ENV=production HOST=0.0.0.0 PORT=3001 BUN_JSC_forceRAMSize=100000000
 EXPOSE 3001
 HEALTHCHECK --interval=10s --timeout=5s --start-period=10s CMD ["checkin", "healthcheck"]
 ENTRYPOINT ["checkin"]
