@@ -273,8 +273,10 @@ async function kneeSteps(target: Parameters<typeof run>[1], alreadyUsed: number)
     });
     if (figures.latencyMs.p99 > P99_LIMIT_MS * 3 || figures.errors > 0) break;
   }
-  const within = steps.filter((s) => s.p99 <= P99_LIMIT_MS && s.errors === 0);
-  const found = { steps, kneeRate: within.length > 0 ? Math.max(...within.map((s) => s.rate)) : null };
+  // The knee: the last rate before the first step that misses (a lucky step above one that missed does not count).
+  const missed = steps.findIndex((s) => s.p99 > P99_LIMIT_MS || s.errors > 0);
+  const within = missed < 0 ? steps : steps.slice(0, missed);
+  const found = { steps, kneeRate: within.at(-1)?.rate ?? null };
   console.log(
     `bench: knee (p99 ≤ ${P99_LIMIT_MS} ms, no errors) ${found.kneeRate}/s · ${steps.map((s) => `${s.rate}/s p99 ${s.p99}`).join(" · ")}`,
   );

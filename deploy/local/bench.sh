@@ -47,7 +47,7 @@ export API_TOKEN
 stamp="$(date -u +%Y-%m-%dT%H-%M-%SZ)"
 mkdir -p "$results/k6-$stamp"
 export BASE_URL=http://127.0.0.1:8183 SUMMARY_DIR="$results/k6-$stamp"
-k6 run --quiet --no-usage-report -e RATE="${K6_RATE:-150}" -e DURATION="${K6_DURATION:-60}" k6/doors-open.js || status=$?
+k6 run --quiet --no-usage-report -e RATE="${K6_RATE:-300}" -e DURATION="${K6_DURATION:-60}" k6/doors-open.js || status=$?
 k6 run --quiet --no-usage-report -e CLIENTS="${K6_CLIENTS:-1000}" -e DURATION="${K6_DURATION:-30}" k6/dashboards.js || status=$?
 log "k6 summaries in $SUMMARY_DIR"
 exit "$status"
