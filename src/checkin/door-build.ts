@@ -1,7 +1,7 @@
 import type Redis from "ioredis";
 import type { Db, ObjectId } from "mongodb";
 import { KEYS } from "../infra/keys";
-import { eachRoster, type Packed, refreshRoster, unpack } from "../registrations/rosters";
+import { eachRoster, ofSessions, type Packed, refreshRoster, unpack } from "../registrations/rosters";
 import { sessionsOf } from "../sessions/repo";
 import { entryOf, type Scripts, seatRule } from "./door";
 import { checkinsOf } from "./repo";
@@ -52,7 +52,7 @@ export function createDoorBuilder(redis: Redis, db: Db, scripts: Scripts) {
     if (cold.length === 0) return;
     const versions = new Map(cold.map((id) => [String(id), states[sessionIds.indexOf(id)]?.[1]?.[0] ?? ""]));
     const byId = new Map(cold.map((id) => [String(id), id]));
-    const filter = everything && cold.length === sessionIds.length ? {} : { sessionId: { $in: cold } };
+    const filter = ofSessions(cold, everything && cold.length === sessionIds.length);
     const rules = await seatRules(cold);
     // Each session's script runs while the next session is read: a few at a time in flight.
     const inFlight: Promise<unknown>[] = [];

@@ -7,7 +7,7 @@ import type { Bus } from "../live/bus";
 import { createDirectory, type ParticipantRef } from "../participants/directory";
 import type { ParticipantDoc } from "../participants/repo";
 import { registrationsOf } from "../registrations/repo";
-import { forgetRosters, writingRegistrations } from "../registrations/rosters";
+import { writingRegistrations } from "../registrations/rosters";
 import type { Runtime } from "../runtime";
 import type { SessionCache } from "../sessions/cache";
 import { sessionsOf } from "../sessions/repo";
@@ -89,7 +89,10 @@ async function removeParticipantRecords(
   }
   const regs = await registrationsOf(db).find({ participantId }).toArray();
   const sessionIds = [...new Map(regs.map((r) => [String(r.sessionId), r.sessionId])).values()];
-  await writingRegistrations(db, sessionIds, () => registrationsOf(db).deleteMany({ participantId }));
+  // Session by session: a registration made elsewhere meanwhile is not removed unmarked.
+  await writingRegistrations(db, sessionIds, () =>
+    Promise.all(sessionIds.map((sessionId) => registrationsOf(db).deleteMany({ participantId, sessionId }))),
+  );
   for (const sessionId of sessionIds) await door.registrationsChanged(sessionId).catch(() => undefined);
 }
 
@@ -182,7 +185,7 @@ export function createCheckinService(rt: Runtime, live: LiveSink, sessions: Sess
         checkinsOf(db).deleteMany({ sessionId }),
         writingRegistrations(db, [sessionId], () => registrationsOf(db).deleteMany({ sessionId })),
       ]);
-      await Promise.all([forgetRosters(db, sessionId), door.forget(sessionId).catch(() => undefined)]);
+      await door.forget(sessionId).catch(() => undefined);
     },
     /** After writes behind the API (import, restore): every badge resolves at once, everywhere. */
     reloadDirectory: () => directory.reloadEverywhere(),

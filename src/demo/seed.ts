@@ -4,7 +4,7 @@ import type { ParticipantDoc } from "../participants/repo";
 import { participantRecord, participantsOf } from "../participants/repo";
 import type { RegistrationDoc } from "../registrations/repo";
 import { registrationsOf } from "../registrations/repo";
-import { eachRoster } from "../registrations/rosters";
+import { eachRoster, writingRegistrations } from "../registrations/rosters";
 import type { SessionDoc } from "../sessions/repo";
 import { sessionRecord, sessionsOf } from "../sessions/repo";
 import { startOfEventDay } from "../time/zone";
@@ -161,18 +161,16 @@ export async function seedDemo(
   const created = existing === 0;
   if (created) {
     const demo = buildDemo(now, size);
+    const sessionIds = demo.sessions.map((s) => s._id);
     await sessionsOf(db).insertMany(demo.sessions);
     await participantsOf(db).insertMany(demo.participants);
-    for (let i = 0; i < demo.registrations.length; i += 1000) {
-      await registrationsOf(db).insertMany(demo.registrations.slice(i, i + 1000));
-    }
+    await writingRegistrations(db, sessionIds, async () => {
+      for (let i = 0; i < demo.registrations.length; i += 1000) {
+        await registrationsOf(db).insertMany(demo.registrations.slice(i, i + 1000));
+      }
+    });
     // Packed once now, so the first start reads a few hundred documents, not every registration.
-    await eachRoster(
-      db,
-      demo.sessions.map((s) => s._id),
-      async () => undefined,
-      true,
-    );
+    await eachRoster(db, sessionIds, async () => undefined, true);
     if (size.history !== false) {
       const history = buildHistory(demo, now);
       if (history.checkIns.length > 0) await checkinsOf(db).insertMany(history.checkIns);

@@ -3,10 +3,10 @@ import { createInterface } from "node:readline";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGunzip, createGzip } from "node:zlib";
-import { BSON, type Db, type Document } from "mongodb";
+import { BSON, type Db, type Document, type ObjectId } from "mongodb";
 import { INDEXES } from "../indexes";
 import { ensureIndexes } from "../infra/mongo";
-import { forgetRosters } from "../registrations/rosters";
+import { writingRegistrations } from "../registrations/rosters";
 
 // A backup that works where mongodump is not installed: every collection the product
 // owns, as gzip-compressed JSON lines (extended JSON, so ObjectIds and dates survive).
@@ -174,39 +174,11 @@ async function stage(
   return written;
 }
 
-/**
- * Restores an archive without a moment where the database is half old, half new: the
- * whole file is read and checked first, then written into staging collections, then
- * each collection is swapped in by rename (FerretDB has no transactions); a failure
- * before the swap leaves the database as it was, one during it puts the old ones back.
- * Refuses to mix data: target collections must be empty unless `replace`. Accounts and
- * API tokens are not in archives and are never touched.
- */
-export async function importArchive(
-  db: Db,
-  file: string,
-  options: { replace: boolean },
-): Promise<Record<string, number>> {
-  const header = await validate(file);
-  if (!options.replace) {
-    for (const name of ARCHIVED) {
-      const present = await db.collection(name).countDocuments({});
-      if (present > 0)
-        throw new ArchiveError(
-          `${name} already holds ${present} documents; restore with --replace to overwrite`,
-        );
-    }
-  }
-  const stamp = Date.now().toString(36);
-  const staged = (name: string) => `restore_${stamp}_${name}`;
-  const previous = (name: string) => `restore_${stamp}_previous_${name}`;
+/** Renames each staged collection into place; a failure on the way puts the previous ones back. */
+async function swapIn(db: Db, staged: (name: string) => string, previous: (name: string) => string) {
   const existing = async () =>
     new Set((await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name));
-  const written = await stage(db, file, header, staged);
   const swapped: string[] = [];
-  // The sessions' packed registrations describe the data being replaced: gone before the
-  // swap, and again after it (a copy rewritten meanwhile was read from the old data).
-  await forgetRosters(db);
   try {
     const before = await existing();
     for (const name of ARCHIVED) {
@@ -237,12 +209,53 @@ export async function importArchive(
       `the restore could not swap the collections in; the previous data was put back (${error instanceof Error ? error.message : String(error)})`,
     );
   }
+}
+
+/**
+ * Restores an archive without a moment where the database is half old, half new: the
+ * whole file is read and checked first, then written into staging collections, then
+ * each collection is swapped in by rename (FerretDB has no transactions); a failure
+ * before the swap leaves the database as it was, one during it puts the old ones back.
+ * Refuses to mix data: target collections must be empty unless `replace`. Accounts and
+ * API tokens are not in archives and are never touched.
+ */
+export async function importArchive(
+  db: Db,
+  file: string,
+  options: { replace: boolean },
+): Promise<Record<string, number>> {
+  const header = await validate(file);
+  if (!options.replace) {
+    for (const name of ARCHIVED) {
+      const present = await db.collection(name).countDocuments({});
+      if (present > 0)
+        throw new ArchiveError(
+          `${name} already holds ${present} documents; restore with --replace to overwrite`,
+        );
+    }
+  }
+  const stamp = Date.now().toString(36);
+  const staged = (name: string) => `restore_${stamp}_${name}`;
+  const previous = (name: string) => `restore_${stamp}_previous_${name}`;
+  const written = await stage(db, file, header, staged);
+  // The swap rewrites every session's registrations at once: it is a registration write
+  // like any other, marked on the sessions of both sides, so no packed copy read from the
+  // data being replaced is trusted afterwards (registrations/rosters.ts).
+  const sessionIds = await Promise.all(
+    ["sessions", staged("sessions")].map((name) =>
+      db
+        .collection(name)
+        .find({}, { projection: { _id: 1 } })
+        .toArray(),
+    ),
+  );
+  const marked = [...new Map(sessionIds.flat().map((s) => [String(s._id), s._id as ObjectId])).values()];
+  await writingRegistrations(db, marked, () => swapIn(db, staged, previous));
   for (const name of ARCHIVED)
     await db
       .collection(previous(name))
       .drop()
       .catch(() => undefined);
-  await forgetRosters(db);
   await ensureIndexes(db, INDEXES);
   return written;
 }

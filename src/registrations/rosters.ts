@@ -111,6 +111,9 @@ export async function packAgain(db: Db, sessionId: ObjectId, seen: Seen, ids: Pa
   await copiesOf(db).deleteMany({ sessionId, version: { $lt: version } });
 }
 
+/** A write still running marks its sessions again this often, so it never looks dead (WRITER_DEAD_MS). */
+const MARK_AGAIN_MS = 2 * 60_000;
+
 /**
  * Runs a write to the registrations of these sessions between its marks: inserted before,
  * done after (whether it succeeded or not), so no copy packed meanwhile is trusted.
@@ -120,20 +123,36 @@ export async function writingRegistrations<T>(
   sessionIds: ObjectId[],
   write: () => Promise<T>,
 ): Promise<T> {
-  const marks = sessionIds.map((sessionId) => ({
-    _id: new ObjectId(),
-    sessionId,
-    at: new Date(),
-    done: false,
-  }));
-  if (marks.length > 0) await marksOf(db).insertMany(marks);
+  if (sessionIds.length === 0) return write();
+  const marks: MarkDoc[] = [];
+  const mark = async () => {
+    const fresh = sessionIds.map((sessionId) => ({
+      _id: new ObjectId(),
+      sessionId,
+      at: new Date(),
+      done: false,
+    }));
+    marks.push(...fresh);
+    await marksOf(db).insertMany(fresh);
+  };
+  await mark();
+  let again = Promise.resolve();
+  // A failed re-mark only shortens the time before the write looks dead: the first marks stand.
+  const timer = setInterval(() => {
+    again = mark().catch(() => undefined);
+  }, MARK_AGAIN_MS);
   try {
     return await write();
   } finally {
-    if (marks.length > 0)
-      await marksOf(db).bulkWrite(
+    clearInterval(timer);
+    await again;
+    // A mark left not done is safe (its copy is not trusted until the writer looks dead, and
+    // by then the write is over): the write's own outcome is what the caller must hear.
+    await marksOf(db)
+      .bulkWrite(
         marks.map((m) => ({ updateOne: { filter: { _id: m._id }, update: { $set: { done: true } } } })),
-      );
+      )
+      .catch(() => undefined);
   }
 }
 
@@ -141,13 +160,11 @@ const PROJECTION = { participantId: 1, sessionId: 1, status: 1, _id: 0 };
 
 /** A session's registrations as MongoDB holds them now; its copy is packed again from them. */
 export async function refreshRoster(db: Db, sessionId: ObjectId): Promise<Packed> {
+  const marks = await marksOf(db).find({ sessionId }).toArray();
   const copies = await copiesOf(db)
     .find({ sessionId }, { projection: { ids: 0 } })
     .toArray();
-  const seen = {
-    version: newest(copies)?.version ?? 0,
-    marks: await marksOf(db).find({ sessionId }).toArray(),
-  };
+  const seen = { version: newest(copies)?.version ?? 0, marks };
   const ids = pack(await registrationsOf(db).find({ sessionId }, { projection: PROJECTION }).toArray());
   await packAgain(db, sessionId, seen, ids);
   return ids;
@@ -157,7 +174,7 @@ export async function refreshRoster(db: Db, sessionId: ObjectId): Promise<Packed
 async function* readRegistrations(db: Db, sessionIds: ObjectId[], everything: boolean) {
   if (sessionIds.length > ONE_BY_ONE) {
     const wanted = new Set(sessionIds.map(String));
-    const filter = everything ? {} : { sessionId: { $in: sessionIds } };
+    const filter = ofSessions(sessionIds, everything);
     const all = registrationsOf(db).find(filter, { projection: PROJECTION }).sort({ sessionId: 1 });
     for await (const r of all.batchSize(5000)) if (wanted.has(String(r.sessionId))) yield r;
     return;
@@ -187,25 +204,37 @@ async function* bySession(db: Db, sessionIds: ObjectId[], everything: boolean) {
   for (const sessionId of sessionIds) if (!done.has(String(sessionId))) yield [sessionId, []] as const;
 }
 
-/** The copies and marks of these sessions, by session (`everything`: all there are). */
-async function copiesAndMarks(db: Db, sessionIds: ObjectId[], everything: boolean) {
-  // FerretDB answers equality from its index but `$in` by reading every document.
+/**
+ * The filter for documents of these sessions (`everything`: all there are). One session by
+ * equality, which FerretDB answers by index; `$in` it answers by reading every document.
+ */
+export function ofSessions(
+  sessionIds: ObjectId[],
+  everything: boolean,
+): { sessionId?: ObjectId | { $in: ObjectId[] } } {
   const [only] = sessionIds;
-  const filter = everything
-    ? {}
-    : sessionIds.length === 1 && only
-      ? { sessionId: only }
-      : { sessionId: { $in: sessionIds } };
-  const [copies, marks] = await Promise.all([
-    copiesOf(db).find(filter).toArray(),
-    marksOf(db).find(filter).toArray(),
-  ]);
-  const group = <T extends { sessionId: ObjectId }>(docs: T[]) => {
-    const by = new Map<string, T[]>();
-    for (const d of docs) by.set(String(d.sessionId), [...(by.get(String(d.sessionId)) ?? []), d]);
-    return by;
-  };
-  return { copies: group(copies), marks: group(marks) };
+  if (everything) return {};
+  return sessionIds.length === 1 && only ? { sessionId: only } : { sessionId: { $in: sessionIds } };
+}
+
+const bySessionId = <T extends { sessionId: ObjectId }>(docs: T[]) => {
+  const by = new Map<string, T[]>();
+  for (const d of docs) {
+    const list = by.get(String(d.sessionId));
+    if (list) list.push(d);
+    else by.set(String(d.sessionId), [d]);
+  }
+  return by;
+};
+
+/**
+ * The marks, then the copies, of these sessions, by session. In that order: a copy read
+ * first could be superseded, and its marks deleted, before the marks are read.
+ */
+async function marksThenCopies(db: Db, sessionIds: ObjectId[], everything: boolean) {
+  const marks = await marksOf(db).find(ofSessions(sessionIds, everything)).toArray();
+  const copies = await copiesOf(db).find(ofSessions(sessionIds, everything)).toArray();
+  return { copies: bySessionId(copies), marks: bySessionId(marks) };
 }
 
 /**
@@ -219,7 +248,7 @@ export async function eachRoster(
   visit: (sessionId: ObjectId, ids: Packed) => Promise<void>,
   everything = false,
 ): Promise<void> {
-  const known = await copiesAndMarks(db, sessionIds, everything);
+  const known = await marksThenCopies(db, sessionIds, everything);
   const unread: ObjectId[] = [];
   const seen = new Map<string, Seen>();
   for (const sessionId of sessionIds) {
@@ -239,14 +268,10 @@ export async function eachRoster(
     everything && unread.length === sessionIds.length,
   )) {
     const ids = pack(regs);
-    packing.push(packAgain(db, sessionId, seen.get(String(sessionId)) ?? { version: 0, marks: [] }, ids));
+    // Packing only saves the next start a read: one that fails leaves the marks, which is safe.
+    const saved = seen.get(String(sessionId)) ?? { version: 0, marks: [] };
+    packing.push(packAgain(db, sessionId, saved, ids).catch(() => undefined));
     await visit(sessionId, ids);
   }
   await Promise.all(packing);
-}
-
-/** Copies forgotten (a restore replaced the registrations underneath them; a session was deleted). */
-export async function forgetRosters(db: Db, sessionId?: ObjectId): Promise<void> {
-  const filter = sessionId ? { sessionId } : {};
-  await Promise.all([copiesOf(db).deleteMany(filter), marksOf(db).deleteMany(filter)]);
 }
