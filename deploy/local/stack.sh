@@ -154,8 +154,11 @@ start_mongo() {
       local fdb
       fdb="$(ferretdb_bin)" || { install_ferretdb; fdb="$(ferretdb_bin)"; }
       start_postgres
+      # FerretDB holds one pooled connection while it reads a document to update or delete
+      # and takes a second to write it back: with its default pool (50) fewer than two
+      # instances' worth of concurrent updates can take every connection and wait for ever.
       nohup "$fdb" --listen-addr="127.0.0.1:$MONGO_LOCAL_PORT" --handler=postgresql \
-        --postgresql-url="postgres://postgres@127.0.0.1:$PG_LOCAL_PORT/ferretdb" \
+        --postgresql-url="postgres://postgres@127.0.0.1:$PG_LOCAL_PORT/ferretdb?pool_max_conns=180" \
         --debug-addr=- --telemetry=disable --log-level=warn --state-dir="$LOCAL" \
         >"$LOGS/ferretdb.log" 2>&1 &
       echo $! >"$RUN/mongo.pid"

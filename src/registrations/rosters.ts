@@ -261,7 +261,9 @@ export async function eachRoster(
       seen.set(key, { version: copy?.version ?? 0, marks });
     }
   }
-  const packing: Promise<void>[] = [];
+  // One packing at a time, behind the reads: each is a handful of small writes, and hundreds
+  // at once would queue every connection FerretDB has (its update holds one, then asks for another).
+  let packing = Promise.resolve();
   for await (const [sessionId, regs] of bySession(
     db,
     unread,
@@ -270,8 +272,8 @@ export async function eachRoster(
     const ids = pack(regs);
     // Packing only saves the next start a read: one that fails leaves the marks, which is safe.
     const saved = seen.get(String(sessionId)) ?? { version: 0, marks: [] };
-    packing.push(packAgain(db, sessionId, saved, ids).catch(() => undefined));
+    packing = packing.then(() => packAgain(db, sessionId, saved, ids).catch(() => undefined));
     await visit(sessionId, ids);
   }
-  await Promise.all(packing);
+  await packing;
 }
