@@ -1,5 +1,6 @@
 import type { AnyBulkWriteOperation, Db } from "mongodb";
 import type { CheckinService } from "../checkin/service";
+import { bulkWriteInSteps } from "../infra/mongo";
 import { type ParticipantDoc, participantRecord, participantsOf } from "../participants/repo";
 import { type ParticipantRow, parseParticipants } from "./csv";
 import { type ImportSummary, type RowError, rowError } from "./summary";
@@ -76,7 +77,7 @@ export function participantImporter(db: Db, svc: CheckinService) {
       }
       progress(i + batch.length, total);
     }
-    if (updates.length > 0) await participantsOf(db).bulkWrite(updates, { ordered: false });
+    await bulkWriteInSteps(participantsOf(db), updates);
     progress(total, total);
     // Everyone imported is scannable at once, on every instance.
     await svc.reloadDirectory();

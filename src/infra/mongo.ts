@@ -1,4 +1,12 @@
-import { type CreateIndexesOptions, type Db, type IndexSpecification, MongoClient } from "mongodb";
+import {
+  type AnyBulkWriteOperation,
+  type Collection,
+  type CreateIndexesOptions,
+  type Db,
+  type Document,
+  type IndexSpecification,
+  MongoClient,
+} from "mongodb";
 import type { Logger } from "./log";
 import { type ProbeResult, probe } from "./probe";
 
@@ -83,6 +91,23 @@ function errorMessage(error: unknown): string {
  * FerretDB's duplicate-key errors do not name the index, so callers look up which key
  * clashed; on updates FerretDB 1.x reports them as InternalError with PostgreSQL's text.
  */
+/** Update statements per command (see bulkWriteInSteps). */
+const STATEMENTS_PER_COMMAND = 20;
+
+/**
+ * A bulk write sent a few statements per command, in order. FerretDB 1.x holds a pooled
+ * connection for each update statement until its whole command ends (and takes another to
+ * write each document back), so one command of hundreds of updates takes every connection
+ * and waits for ever. Unordered within a step, as `ordered: false`.
+ */
+export async function bulkWriteInSteps<T extends Document>(
+  collection: Collection<T>,
+  operations: AnyBulkWriteOperation<T>[],
+): Promise<void> {
+  for (let i = 0; i < operations.length; i += STATEMENTS_PER_COMMAND)
+    await collection.bulkWrite(operations.slice(i, i + STATEMENTS_PER_COMMAND), { ordered: false });
+}
+
 export function isDuplicateKey(error: unknown): boolean {
   const { code, message } = (error ?? {}) as { code?: number; message?: string };
   return (

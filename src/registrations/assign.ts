@@ -3,7 +3,7 @@ import type { CheckinService } from "../checkin/service";
 import { missingColumn, readCsv } from "../imports/csv";
 import type { ImportSummary } from "../imports/summary";
 import { importSummary, type Progress } from "../imports/upload";
-import { isDuplicateKey } from "../infra/mongo";
+import { bulkWriteInSteps, isDuplicateKey } from "../infra/mongo";
 import { participantsOf } from "../participants/repo";
 import { sessionsOf } from "../sessions/repo";
 import { type RegistrationDoc, registrationsOf } from "./repo";
@@ -60,7 +60,7 @@ async function store(
     }
     progress(i + batch.length, total);
   }
-  if (changes.length > 0) await registrationsOf(db).bulkWrite(changes, { ordered: false });
+  await bulkWriteInSteps(registrationsOf(db), changes);
   return { created, existed };
 }
 

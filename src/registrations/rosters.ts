@@ -1,5 +1,5 @@
 import { type Db, ObjectId } from "mongodb";
-import { isDuplicateKey } from "../infra/mongo";
+import { bulkWriteInSteps, isDuplicateKey } from "../infra/mongo";
 import { REGISTRATION_STATUSES, type RegistrationStatus, registrationsOf } from "./repo";
 
 // Each session's registrations packed into one document, so that a starting instance reads
@@ -148,11 +148,10 @@ export async function writingRegistrations<T>(
     await again;
     // A mark left not done is safe (its copy is not trusted until the writer looks dead, and
     // by then the write is over): the write's own outcome is what the caller must hear.
-    await marksOf(db)
-      .bulkWrite(
-        marks.map((m) => ({ updateOne: { filter: { _id: m._id }, update: { $set: { done: true } } } })),
-      )
-      .catch(() => undefined);
+    await bulkWriteInSteps(
+      marksOf(db),
+      marks.map((m) => ({ updateOne: { filter: { _id: m._id }, update: { $set: { done: true } } } })),
+    ).catch(() => undefined);
   }
 }
 

@@ -160,6 +160,22 @@ describe("sessions' packed registrations", () => {
     expect(read.get(String(sessionId))).toHaveLength(4);
   });
 
+  test("a write over 400 sessions (an import) marks and unmarks them all without starving the server", async () => {
+    const sessions = Array.from({ length: 400 }, () => new ObjectId());
+    const wrote = await writingRegistrations(db, sessions, async () => {
+      await registrationsOf(db).insertMany(sessions.map((s) => registrationDoc(new ObjectId(), s)));
+      return "written";
+    });
+    expect(wrote).toBe("written");
+    const left = await marks()
+      .find({ sessionId: { $in: sessions } })
+      .toArray();
+    expect(left).toHaveLength(400);
+    expect(left.every((m) => m.done)).toBe(true);
+    const { read } = await startUp(sessions.slice(0, 3));
+    expect(read.get(String(sessions[0]))).toHaveLength(1);
+  });
+
   test("many writers and start-ups at once: whenever a copy is trusted it holds exactly the registrations", async () => {
     const sessions = [new ObjectId(), new ObjectId()];
     for (let round = 0; round < 6; round++) {
