@@ -2,6 +2,7 @@ import type Redis from "ioredis";
 import type { Db, ObjectId } from "mongodb";
 import { KEYS } from "../infra/keys";
 import { LockBusyError, LockUnavailableError, withLock } from "../infra/lock";
+import { distinctIds } from "../infra/mongo";
 import type { Activity } from "../live/activity";
 import type { Bus } from "../live/bus";
 import { createDirectory, type ParticipantRef } from "../participants/directory";
@@ -88,7 +89,7 @@ async function removeParticipantRecords(
     await undo(checkIn._id, "participant deleted").catch(() => undefined);
   }
   const regs = await registrationsOf(db).find({ participantId }).toArray();
-  const sessionIds = [...new Map(regs.map((r) => [String(r.sessionId), r.sessionId])).values()];
+  const sessionIds = distinctIds(regs.map((r) => r.sessionId));
   // Session by session: a registration made elsewhere meanwhile is not removed unmarked.
   await writingRegistrations(db, sessionIds, () =>
     Promise.all(sessionIds.map((sessionId) => registrationsOf(db).deleteMany({ participantId, sessionId }))),

@@ -6,6 +6,7 @@ import {
   type Document,
   type IndexSpecification,
   MongoClient,
+  type ObjectId,
 } from "mongodb";
 import type { Logger } from "./log";
 import { type ProbeResult, probe } from "./probe";
@@ -87,10 +88,6 @@ function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/**
- * FerretDB's duplicate-key errors do not name the index, so callers look up which key
- * clashed; on updates FerretDB 1.x reports them as InternalError with PostgreSQL's text.
- */
 /** Update statements per command (see bulkWriteInSteps). */
 const STATEMENTS_PER_COMMAND = 20;
 
@@ -108,6 +105,15 @@ export async function bulkWriteInSteps<T extends Document>(
     await collection.bulkWrite(operations.slice(i, i + STATEMENTS_PER_COMMAND), { ordered: false });
 }
 
+/** Each id once, in first-seen order (ObjectIds are objects: equal ids are not one Set entry). */
+export function distinctIds(ids: ObjectId[]): ObjectId[] {
+  return [...new Map(ids.map((id) => [id.toHexString(), id])).values()];
+}
+
+/**
+ * FerretDB's duplicate-key errors do not name the index, so callers look up which key
+ * clashed; on updates FerretDB 1.x reports them as InternalError with PostgreSQL's text.
+ */
 export function isDuplicateKey(error: unknown): boolean {
   const { code, message } = (error ?? {}) as { code?: number; message?: string };
   return (

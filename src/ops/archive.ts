@@ -5,7 +5,7 @@ import { pipeline } from "node:stream/promises";
 import { createGunzip, createGzip } from "node:zlib";
 import { BSON, type Db, type Document, type ObjectId } from "mongodb";
 import { INDEXES } from "../indexes";
-import { ensureIndexes } from "../infra/mongo";
+import { distinctIds, ensureIndexes } from "../infra/mongo";
 import { writingRegistrations } from "../registrations/rosters";
 
 // A backup that works where mongodump is not installed: every collection the product
@@ -249,7 +249,7 @@ export async function importArchive(
         .toArray(),
     ),
   );
-  const marked = [...new Map(sessionIds.flat().map((s) => [String(s._id), s._id as ObjectId])).values()];
+  const marked = distinctIds(sessionIds.flat().map((s) => s._id as ObjectId));
   await writingRegistrations(db, marked, () => swapIn(db, staged, previous));
   for (const name of ARCHIVED)
     await db

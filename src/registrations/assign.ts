@@ -3,7 +3,7 @@ import type { CheckinService } from "../checkin/service";
 import { missingColumn, readCsv } from "../imports/csv";
 import type { ImportSummary } from "../imports/summary";
 import { importSummary, type Progress } from "../imports/upload";
-import { bulkWriteInSteps, isDuplicateKey } from "../infra/mongo";
+import { bulkWriteInSteps, distinctIds, isDuplicateKey } from "../infra/mongo";
 import { participantsOf } from "../participants/repo";
 import { sessionsOf } from "../sessions/repo";
 import { type RegistrationDoc, registrationsOf } from "./repo";
@@ -74,7 +74,7 @@ export async function assign(
   rows: Assignment[],
   progress: Progress = () => {},
 ): Promise<AssignResult> {
-  const sessionIds = [...new Map(rows.map((r) => [String(r.sessionId), r.sessionId])).values()];
+  const sessionIds = distinctIds(rows.map((r) => r.sessionId));
   const existing = new Map(
     (
       await registrationsOf(db)

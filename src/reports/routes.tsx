@@ -4,7 +4,7 @@ import { ReportsPage } from "../../views/reports";
 import { checkinsOf } from "../checkin/repo";
 import type { Text } from "../i18n/locale";
 import { toCsv } from "../imports/csv";
-import { eachRoster, idsWith } from "../registrations/rosters";
+import { eachRoster, idsWith, ofSessions } from "../registrations/rosters";
 import type { Runtime } from "../runtime";
 import { type SessionDoc, sessionsOf } from "../sessions/repo";
 import { csvResponse, html } from "../web/html";
@@ -28,22 +28,21 @@ async function buildReport(db: Db, day?: number, room?: string) {
       .find({}, { projection: { day: 1, location: 1 } })
       .toArray(),
   ]);
-  // Every session: no $in (FerretDB matches a long $in slowly); grouped in one pass either way.
-  const bySession =
-    sessions.length === everything.length ? {} : { sessionId: { $in: sessions.map((s) => s._id) } };
+  const all = sessions.length === everything.length;
+  const ids = sessions.map((s) => s._id);
   const registered = new Map<string, Set<string>>();
   const [, checkins] = await Promise.all([
     // From the sessions' packed copies: a few hundred documents, not every registration.
     eachRoster(
       db,
-      sessions.map((s) => s._id),
-      async (sessionId, ids) => {
-        registered.set(String(sessionId), new Set(idsWith(ids, "confirmed")));
+      ids,
+      async (sessionId, packed) => {
+        registered.set(String(sessionId), new Set(idsWith(packed, "confirmed")));
       },
-      sessions.length === everything.length,
+      all,
     ),
     checkinsOf(db)
-      .find(bySession, {
+      .find(ofSessions(ids, all), {
         projection: { sessionId: 1, participantId: 1, checkInTime: 1, checkedOutAt: 1, isLate: 1, _id: 0 },
       })
       .toArray(),
