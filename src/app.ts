@@ -6,6 +6,7 @@ import { adminLogRoutes } from "./audit/routes";
 import { accountRoutes } from "./auth/accounts";
 import { authPlugin, type Sessions } from "./auth/plugin";
 import { authRoutes } from "./auth/routes";
+import type { SignIns } from "./auth/signins";
 import type { Accounts, Tokens } from "./auth/store";
 import { badgeRoutes } from "./badges/routes";
 import { checkinRoutes } from "./checkin/routes";
@@ -79,6 +80,7 @@ export interface AppParts {
   sessions: Sessions;
   tokens: Tokens;
   accounts: Accounts;
+  signIns: SignIns;
   bus: Bus;
 }
 
@@ -209,8 +211,8 @@ export function createApp(rt: Runtime, parts: AppParts) {
       )
       // Before every route it must see (its hooks apply to routes registered after it).
       .use(auditPlugin(rt))
-      .use(authPlugin(rt, parts.sessions, parts.tokens, parts.accounts))
-      .use(authRoutes(rt, parts.sessions, parts.tokens))
+      .use(authPlugin(rt, parts.sessions, parts.tokens, parts.accounts, parts.signIns))
+      .use(authRoutes(rt, parts.sessions, parts.tokens, parts.signIns))
       .use(languageRoutes)
       .use(accountRoutes(rt, parts.accounts))
       .use(adminLogRoutes(rt))

@@ -1,5 +1,6 @@
 import { createApp } from "./app";
 import { createSessions } from "./auth/plugin";
+import { createSignIns } from "./auth/signins";
 import { createAccounts, createTokens } from "./auth/store";
 import { createCheckinService } from "./checkin/service";
 import type { Config } from "./config";
@@ -63,6 +64,8 @@ export function assemble(config: Config) {
   registerSessionMetrics(rt, checkins);
   const live = createLiveSource(rt, checkins, activity);
   const hub = createHub(rt, live, bus);
+  const signIns = createSignIns(rt.mongo.db, bus);
+  const tokens = createTokens(rt.mongo.db, bus);
   const sockets = new Set<{ close(code?: number, reason?: string): void }>();
   const app = createApp(rt, {
     checkins,
@@ -71,15 +74,16 @@ export function assemble(config: Config) {
     sockets,
     settings,
     sessions: createSessions(rt),
-    tokens: createTokens(rt.mongo.db, bus),
+    tokens,
     accounts: createAccounts(rt.mongo.db, bus),
+    signIns,
     bus,
   });
   /** Connects, warms the caches, then starts the scheduler; readiness waits for it. */
   const start = () =>
     rt.mongo
       .start()
-      .then(() => settings.start())
+      .then(() => Promise.all([settings.start(), signIns.load()]))
       .then(() => checkins.warmUp())
       .catch((error: unknown) =>
         log.warn({ err: String(error) }, "warm-up incomplete; caches fill on demand"),
@@ -88,5 +92,5 @@ export function assemble(config: Config) {
         rt.state.warm = true;
         scheduler.start();
       });
-  return { rt, app, hub, sockets, scheduler, checkins, start };
+  return { rt, app, hub, sockets, scheduler, checkins, tokens, start };
 }

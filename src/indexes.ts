@@ -1,4 +1,5 @@
 import { AUDIT_INDEXES } from "./audit/log";
+import { SIGN_IN_INDEXES } from "./auth/signins";
 import { AUTH_INDEXES } from "./auth/store";
 import { CHECKIN_INDEXES } from "./checkin/repo";
 import type { IndexSpec } from "./infra/mongo";
@@ -13,5 +14,6 @@ export const INDEXES: readonly IndexSpec[] = [
   ...REGISTRATION_INDEXES,
   ...CHECKIN_INDEXES,
   ...AUTH_INDEXES,
+  ...SIGN_IN_INDEXES,
   ...AUDIT_INDEXES,
 ];

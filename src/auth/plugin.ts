@@ -5,6 +5,7 @@ import { phrase } from "../i18n/locale";
 import type { Runtime } from "../runtime";
 import { allows, maySession, type Role, requirement, visibleParticipant } from "./policy";
 import { enforceRateLimit } from "./ratelimit";
+import type { SignIns } from "./signins";
 import type { Accounts, Principal, Tokens } from "./store";
 
 export const SESSION_COOKIE = "checkin_session";
@@ -12,7 +13,7 @@ export const CSRF_COOKIE = "checkin_csrf";
 const SESSION_SECONDS = 12 * 3600;
 const REFRESH_BELOW_SECONDS = 3600;
 /** However often a cookie is refreshed, a sign-in lasts at most this long. */
-const MAX_SIGN_IN_MS = 24 * 3600_000;
+export const MAX_SIGN_IN_MS = 24 * 3600_000;
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
 export function readCookie(request: Request, name: string): string | undefined {
@@ -28,13 +29,17 @@ export function createSessions(rt: Runtime) {
   const secret = new TextEncoder().encode(rt.config.jwtSecret);
   const secure = rt.config.nodeEnv === "production" ? "; Secure" : "";
   return {
-    /** `signedInAt`: when the person signed in (kept through refreshes), now by default. */
-    async issue(user: Principal, signedInAt = Date.now()): Promise<string[]> {
+    /**
+     * `signedInAt`: when the person signed in, and `signInId`: which sign-in (both kept
+     * through refreshes, so signing out ends the refreshed cookies too); a new one by default.
+     */
+    async issue(user: Principal, signedInAt = Date.now(), signInId: string = crypto.randomUUID()): Promise<string[]> {
       const jwt = await new SignJWT({
         name: user.name,
         role: user.role,
         sv: user.version ?? 0,
         auth: signedInAt,
+        sid: signInId,
         ...(user.sessions ? { sessions: user.sessions } : {}),
       })
         .setProtectedHeader({ alg: "HS256" })
@@ -51,7 +56,9 @@ export function createSessions(rt: Runtime) {
     cleared(): string[] {
       return [`${SESSION_COOKIE}=; Path=/; HttpOnly; Max-Age=0`, `${CSRF_COOKIE}=; Path=/; Max-Age=0`];
     },
-    async read(token: string): Promise<(Principal & { expiresAt: number; signedInAt: number }) | null> {
+    async read(
+      token: string,
+    ): Promise<(Principal & { expiresAt: number; signedInAt: number; signInId: string }) | null> {
       try {
         const { payload } = await jwtVerify(token, secret, { algorithms: ["HS256"] });
         if (!payload.sub || typeof payload.role !== "string") return null;
@@ -64,6 +71,11 @@ export function createSessions(rt: Runtime) {
           version: Number(payload.sv ?? 0),
           expiresAt: Number(payload.exp) * 1000,
           signedInAt: Number(payload.auth ?? Number(payload.iat) * 1000),
+          // Cookies issued before sign-ins had ids: the account and the sign-in time name the sign-in.
+          signInId:
+            typeof payload.sid === "string"
+              ? payload.sid
+              : `${payload.sub}:${payload.auth ?? Number(payload.iat) * 1000}`,
         };
       } catch {
         return null;
@@ -83,6 +95,10 @@ export const principalOf = (request: Request): Principal | undefined => principa
 /** When the cookie behind a request stops being good: its expiry, never past the sign-in's maximum age. */
 const signInEnds = new WeakMap<Request, number>();
 export const signInEndsAt = (request: Request): number | undefined => signInEnds.get(request);
+
+/** Which sign-in a cookie request belongs to, so signing it out closes its sockets too. */
+const signInIds = new WeakMap<Request, string>();
+export const signInIdOf = (request: Request): string | undefined => signInIds.get(request);
 
 /** Where each request in flight came from (see clientAddress). */
 const addresses = new WeakMap<Request, string>();
@@ -169,23 +185,44 @@ function isPage(request: Request, path: string): boolean {
  * mobile scanner) or the session cookie (pages). Cookie-authenticated changes must
  * carry the CSRF token (double submit: cookie and X-CSRF-Token header).
  */
-export function authPlugin(rt: Runtime, sessions: Sessions, tokens: Tokens, accounts: Accounts) {
-  async function resolve(request: Request, set: { headers: Record<string, string | string[]> }) {
+export function authPlugin(
+  rt: Runtime,
+  sessions: Sessions,
+  tokens: Tokens,
+  accounts: Accounts,
+  signIns: SignIns,
+) {
+  async function resolve(
+    request: Request,
+    set: { headers: Record<string, string | string[]> },
+    address: string,
+  ) {
     const bearer = /^Bearer\s+(\S+)$/i.exec(request.headers.get("authorization") ?? "")?.[1];
-    if (bearer) return { principal: await tokens.principalFor(bearer), viaCookie: false };
+    if (bearer) {
+      // A token this instance does not know costs a database lookup: the sender's address
+      // pays for it in its rate limit first, so guessing tokens cannot load the database.
+      let counted = false;
+      const principal = await tokens.principalFor(bearer, async () => {
+        counted = true;
+        await enforceRateLimit(rt.redis.cmd, `address:${address}`, rt.config.throttle);
+      });
+      return { principal, viaCookie: false, counted: counted && !principal };
+    }
     const cookie = readCookie(request, SESSION_COOKIE);
     const session = cookie ? await sessions.read(cookie) : null;
-    if (!session || Date.now() - session.signedInAt > MAX_SIGN_IN_MS)
-      return { principal: null, viaCookie: false };
+    if (!session || Date.now() - session.signedInAt > MAX_SIGN_IN_MS || signIns.isEnded(session.signInId))
+      return { principal: null, viaCookie: false, counted: false };
     // The account as it is now, on every request: a signature alone proves nothing about an
     // account that is gone, disabled, signed out everywhere, or given another role.
     const account = await accounts.current(session.id);
-    if (!account || account.version !== session.version) return { principal: null, viaCookie: false };
+    if (!account || account.version !== session.version)
+      return { principal: null, viaCookie: false, counted: false };
     if (session.expiresAt - Date.now() < REFRESH_BELOW_SECONDS * 1000)
-      set.headers["set-cookie"] = await sessions.issue(account, session.signedInAt);
+      set.headers["set-cookie"] = await sessions.issue(account, session.signedInAt, session.signInId);
+    signInIds.set(request, session.signInId);
     // A socket lives no longer than the cookie it opened with (a dashboard sends nothing that refreshes it).
     signInEnds.set(request, Math.min(session.expiresAt, session.signedInAt + MAX_SIGN_IN_MS));
-    return { principal: account, viaCookie: true };
+    return { principal: account, viaCookie: true, counted: false };
   }
 
   return (
@@ -215,15 +252,17 @@ export function authPlugin(rt: Runtime, sessions: Sessions, tokens: Tokens, acco
         // One turn of the event loop first: a revocation or change announced on the bus before
         // this request arrived is already in this process's socket, and is applied before we decide.
         await new Promise((resolve) => setImmediate(resolve));
-        const { principal, viaCookie } = await resolve(
+        const { principal, viaCookie, counted } = await resolve(
           request,
           set as { headers: Record<string, string | string[]> },
+          address,
         );
-        await enforceRateLimit(
-          rt.redis.cmd,
-          principal ? `${principal.kind}:${principal.id}` : `address:${address}`,
-          rt.config.throttle,
-        );
+        if (!counted)
+          await enforceRateLimit(
+            rt.redis.cmd,
+            principal ? `${principal.kind}:${principal.id}` : `address:${address}`,
+            rt.config.throttle,
+          );
         if (!principal) {
           if (isPage(request, url.pathname)) {
             const location = `/login?next=${encodeURIComponent(url.pathname + url.search)}`;

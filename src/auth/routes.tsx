@@ -7,13 +7,14 @@ import { IdSchema } from "../http/query";
 import { phrase } from "../i18n/locale";
 import { KEYS } from "../infra/keys";
 import type { Runtime } from "../runtime";
-import { DOOR } from "../scanner/paths";
 import { sessionsInOrder } from "../sessions/repo";
 import { html } from "../web/html";
 import { verifyPassword } from "./password";
 import { AUTH_PAGES } from "./paths";
-import { addressOf, type Sessions } from "./plugin";
+import { addressOf, MAX_SIGN_IN_MS, principalOf, readCookie, SESSION_COOKIE, type Sessions } from "./plugin";
+import { landingFor, localPath, safeNext } from "./landing";
 import { ROLES } from "./policy";
+import type { SignIns } from "./signins";
 import { assignableSessions, createToken, type Tokens, tokensOf, userPrincipal, usersOf } from "./store";
 
 const RoleSchema = t.Union(ROLES.map((role) => t.Literal(role)));
@@ -28,17 +29,6 @@ const TokenBody = t.Object(
   { additionalProperties: false },
 );
 
-/** Where to go after signing in: a path on this site only, never an open redirect (browsers read "/\\evil.example" as another host). */
-export function safeNext(next: string | undefined): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: a backslash or a control character makes a path ambiguous
-  if (!next?.startsWith("/") || /[\\\u0000-\u001f]/.test(next)) return DOOR.picker();
-  const base = "http://this.site.invalid";
-  const url = new URL(next, base);
-  const local = url.pathname + url.search + url.hash;
-  // "/.//evil.example" resolves to the path "//evil.example", which a browser reads as another host.
-  return url.origin === base && !/^\/[/\\]/.test(local) ? local : DOOR.picker();
-}
-
 const LOCKOUT_MS = 15 * 60_000;
 /**
  * Failures before a lockout: few per account; more per address, since a venue's staff
@@ -50,78 +40,110 @@ const BACKOFF_MS = 500;
 const BACKOFF_CAP_MS = 5000;
 
 /**
- * Failed sign-ins per account and per address, shared through Redis: from the third, each
- * wrong answer is slower (backoff); past the limit the account (or the address) refuses
- * sign-in for LOCKOUT_MS from the last failure. A success clears the account's count, never
- * the address's (signing in to one's own account must not reset an attack on others).
+ * Takes one attempt for the account and the address, or says which is locked and for how
+ * long: the check and the count are one step, so attempts sent at the same moment cannot
+ * all pass a check made before any of them was counted.
+ */
+const RESERVE_ATTEMPT = `
+for i = 1, 2 do
+  if tonumber(redis.call("get", KEYS[i]) or "0") >= tonumber(ARGV[i]) then
+    return {i, redis.call("pttl", KEYS[i])}
+  end
+end
+local counts = {}
+for i = 1, 2 do
+  counts[i] = redis.call("incr", KEYS[i])
+  redis.call("pexpire", KEYS[i], ARGV[3])
+end
+return {0, counts[1], counts[2]}
+`;
+
+type Attempt =
+  | { kind: "locked"; who: "account" | "address"; forMs: number }
+  | { kind: "taken"; account: number; address: number };
+
+/**
+ * Sign-in attempts per account and per address, shared through Redis. Every attempt is
+ * counted before its password is checked (the expensive hash is out of reach past the
+ * limit); a right password gives its attempt back. From the third, each wrong answer is
+ * slower (backoff); past the limit the account (or the address) refuses sign-in for
+ * LOCKOUT_MS from the last failure. A success clears the account's count, never the
+ * address's (signing in to one's own account must not reset an attack on others).
  * Without Redis nothing is counted rather than locking everyone out.
  */
-function loginFailures(rt: Runtime) {
+function signInAttempts(rt: Runtime) {
   const redis = rt.redis.cmd;
   const keys = (email: string, address: string) =>
-    [
-      [KEYS.loginFailures(`account:${email}`), LOCKOUT_AFTER.account],
-      [KEYS.loginFailures(`address:${address}`), LOCKOUT_AFTER.address],
-    ] as const;
+    [KEYS.loginFailures(`account:${email}`), KEYS.loginFailures(`address:${address}`)] as const;
   return {
-    /** How long (ms) sign-in stays refused for the account and for the address; 0 where it is not. */
-    async lockedFor(email: string, address: string): Promise<{ account: number; address: number }> {
-      const [account = 0, byAddress = 0] = await Promise.all(
-        keys(email, address).map(async ([key, limit]) => {
-          const [count, ttl] = await Promise.all([
-            redis.get(key).catch(() => null),
-            redis.pttl(key).catch(() => -2),
-          ]);
-          return Number(count ?? 0) >= limit ? Math.max(0, ttl) : 0;
-        }),
-      );
-      return { account, address: byAddress };
+    async take(email: string, address: string): Promise<Attempt> {
+      const reply = (await redis
+        .eval(
+          RESERVE_ATTEMPT,
+          2,
+          ...keys(email, address),
+          LOCKOUT_AFTER.account,
+          LOCKOUT_AFTER.address,
+          LOCKOUT_MS,
+        )
+        .catch(() => null)) as number[] | null;
+      if (!reply) return { kind: "taken", account: 0, address: 0 };
+      const [locked = 0, a = 0, b = 0] = reply.map(Number);
+      if (locked > 0)
+        return { kind: "locked", who: locked === 1 ? "account" : "address", forMs: Math.max(a, 1000) };
+      return { kind: "taken", account: a, address: b };
     },
-    async failed(email: string, address: string): Promise<void> {
-      const multi = redis.multi();
-      for (const [key] of keys(email, address)) multi.incr(key).pexpire(key, LOCKOUT_MS);
-      const replies = await multi.exec().catch(() => null);
-      const account = Number(replies?.[0]?.[1] ?? 0);
-      const byAddress = Number(replies?.[2]?.[1] ?? 0) / (LOCKOUT_AFTER.address / LOCKOUT_AFTER.account);
-      const worst = Math.max(account, byAddress);
+    async failed(attempt: { account: number; address: number }): Promise<void> {
+      const byAddress = attempt.address / (LOCKOUT_AFTER.address / LOCKOUT_AFTER.account);
+      const worst = Math.max(attempt.account, byAddress);
       if (worst >= 3)
         await new Promise((resolve) =>
           setTimeout(resolve, Math.min(BACKOFF_CAP_MS, (worst - 2) * BACKOFF_MS)),
         );
     },
-    succeeded: (email: string) => redis.del(KEYS.loginFailures(`account:${email}`)).catch(() => undefined),
+    async succeeded(email: string, address: string): Promise<void> {
+      const [account, byAddress] = keys(email, address);
+      await redis
+        .multi()
+        .del(account)
+        .decr(byAddress)
+        .exec()
+        .catch(() => undefined);
+    },
   };
 }
 
 /** Signing in and out (pages): the login form, the attempt with its limits, sign-out. */
-function signInRoutes(rt: Runtime, sessions: Sessions) {
+function signInRoutes(rt: Runtime, sessions: Sessions, signIns: SignIns) {
   const db = rt.mongo.db;
-  const failures = loginFailures(rt);
+  const attempts = signInAttempts(rt);
   return new Elysia({ name: "auth-routes-1" })
     .get(
       AUTH_PAGES.login.pattern,
-      ({ query, request }) => html(request, () => <LoginPage next={safeNext(query.next)} />),
+      ({ query, request }) =>
+        html(request, () => <LoginPage next={localPath(query.next) ?? ""} />),
       {
         query: t.Object({ next: t.Optional(t.String({ maxLength: 500 })) }),
       },
     )
+    // Each role to its own first page.
+    .get("/", ({ request, redirect }) => redirect(landingFor(principalOf(request)?.role ?? "viewer"), 302))
     .post(
       AUTH_PAGES.login.pattern,
       async ({ body, request }) => {
-        const next = safeNext(body.next);
         const email = body.email.trim().toLowerCase();
         const address = addressOf(request);
-        const locked = await failures.lockedFor(email, address);
-        if (locked.account > 0 || locked.address > 0) {
-          const minutes = Math.ceil(Math.max(locked.account, locked.address) / 60_000);
+        const attempt = await attempts.take(email, address);
+        if (attempt.kind === "locked") {
+          const minutes = Math.ceil(attempt.forMs / 60_000);
           return html(
             request,
             () => (
               <LoginPage
-                next={next}
+                next={localPath(body.next) ?? ""}
                 email={body.email}
                 error={phrase(
-                  locked.account > 0
+                  attempt.who === "account"
                     ? "Too many failed sign-ins for this account: try again in {minutes} {minutes|minute|minutes}."
                     : "Too many failed sign-ins from this address: try again in {minutes} {minutes|minute|minutes}.",
                   { minutes },
@@ -138,16 +160,19 @@ function signInRoutes(rt: Runtime, sessions: Sessions) {
           user?.passwordHash ?? "pbkdf2-sha256$600000$AAAA$AAAA",
         );
         if (!user || !valid) {
-          await failures.failed(email, address);
+          await attempts.failed(attempt);
           return html(
             request,
-            () => <LoginPage next={next} email={body.email} error={phrase("Email or password is wrong.")} />,
+            () => (
+              <LoginPage next={localPath(body.next) ?? ""} email={body.email} error={phrase("Email or password is wrong.")} />
+            ),
             401,
           );
         }
-        await failures.succeeded(email);
-        const cookies = await sessions.issue(userPrincipal(user));
-        const headers = new Headers({ location: next });
+        await attempts.succeeded(email, address);
+        const principal = userPrincipal(user);
+        const cookies = await sessions.issue(principal);
+        const headers = new Headers({ location: safeNext(body.next, principal.role) });
         for (const cookie of cookies) headers.append("set-cookie", cookie);
         return new Response(null, { status: 303, headers });
       },
@@ -162,7 +187,12 @@ function signInRoutes(rt: Runtime, sessions: Sessions) {
         ),
       },
     )
-    .post(AUTH_PAGES.logout.pattern, () => {
+    // Ends the sign-in on the server, not only in this browser: a copy of the cookie taken
+    // before is refused from now on, on every instance, pages and sockets alike.
+    .post(AUTH_PAGES.logout.pattern, async ({ request }) => {
+      const cookie = readCookie(request, SESSION_COOKIE);
+      const signIn = cookie ? await sessions.read(cookie) : null;
+      if (signIn) await signIns.end(signIn.signInId, signIn.id, signIn.signedInAt + MAX_SIGN_IN_MS);
       const headers = new Headers({ location: "/login" });
       for (const cookie of sessions.cleared()) headers.append("set-cookie", cookie);
       return new Response(null, { status: 303, headers });
@@ -225,6 +255,8 @@ function tokenRoutes(rt: Runtime, tokens: Tokens) {
     });
 }
 
-export function authRoutes(rt: Runtime, sessions: Sessions, tokens: Tokens) {
-  return new Elysia({ name: "auth-routes" }).use(signInRoutes(rt, sessions)).use(tokenRoutes(rt, tokens));
+export function authRoutes(rt: Runtime, sessions: Sessions, tokens: Tokens, signIns: SignIns) {
+  return new Elysia({ name: "auth-routes" })
+    .use(signInRoutes(rt, sessions, signIns))
+    .use(tokenRoutes(rt, tokens));
 }

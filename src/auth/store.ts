@@ -169,28 +169,42 @@ const tokenPrincipal = (doc: TokenDoc): Principal => ({
   ...assignedSessions(doc.sessionIds),
 });
 
+/** Tokens an instance remembers at most (the oldest is forgotten first). */
+const TOKENS_KEPT = 5000;
+
 /**
  * Bearer tokens, looked up once and then answered from this instance's memory. A
  * revocation is announced on the bus and forgotten by every instance at once; the
- * lifetime only bounds how long a lost announcement could matter.
+ * lifetime only bounds how long a lost announcement could matter. Only tokens that exist
+ * are remembered, and at most TOKENS_KEPT: a stream of made-up tokens cannot grow the
+ * memory, and each costs its sender `beforeLookup` (a rate limit) before the database.
  */
 export function createTokens(db: Db, bus: Bus) {
-  const known = new Map<string, { principal: Principal | null; until: number }>();
+  const known = new Map<string, { principal: Principal; until: number }>();
   void bus.listen((event) => {
     if (event.kind === "token") known.delete(event.hash);
     else if (event.kind === "resync" || event.kind === "restored") known.clear();
   });
   return {
-    async principalFor(token: string): Promise<Principal | null> {
-      if (!token.startsWith("ck_")) return null;
+    async principalFor(token: string, beforeLookup?: () => Promise<void>): Promise<Principal | null> {
+      if (!/^ck_[A-Za-z0-9_-]{20,100}$/.test(token)) {
+        await beforeLookup?.();
+        return null;
+      }
       const hash = await sha256Hex(token);
       const hit = known.get(hash);
       if (hit && hit.until > Date.now()) return hit.principal;
+      known.delete(hash);
+      await beforeLookup?.();
       const doc = await tokensOf(db).findOne({ hash, revokedAt: null });
-      const principal = doc ? tokenPrincipal(doc) : null;
+      if (!doc) return null;
+      const principal = tokenPrincipal(doc);
+      if (known.size >= TOKENS_KEPT) known.delete(known.keys().next().value as string);
       known.set(hash, { principal, until: Date.now() + TOKEN_TTL_MS });
       return principal;
     },
+    /** How many tokens this instance remembers (bounded by TOKENS_KEPT). */
+    remembered: () => known.size,
     /** Revoked on every instance at once. */
     async revoke(id: ObjectId): Promise<TokenDoc | null> {
       const doc = await tokensOf(db).findOneAndUpdate(

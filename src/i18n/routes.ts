@@ -1,5 +1,5 @@
 import { Elysia, t } from "elysia";
-import { safeNext } from "../auth/routes";
+import { localPath } from "../auth/landing";
 import { LANGUAGE_COOKIE } from "../web/reader";
 import { LOCALES } from "./locale";
 import { LANGUAGE_SWITCH } from "./paths";
@@ -13,7 +13,7 @@ function back(request: Request): string {
   try {
     const url = new URL(referer);
     return url.host === new URL(request.url).host || url.host === request.headers.get("host")
-      ? safeNext(url.pathname + url.search)
+      ? (localPath(url.pathname + url.search) ?? "/")
       : "/";
   } catch {
     return "/";

@@ -21,6 +21,8 @@ export type LiveEvent =
   | { kind: "directory" }
   | { kind: "token"; hash: string; tokenId: string }
   | { kind: "account"; userId: string }
+  /** One sign-in was signed out (`until`: when it would have ended by itself, ms). */
+  | { kind: "signed-out"; signInId: string; until: number }
   /** Local only: the subscription was re-established, so messages may have been missed. */
   | { kind: "resync" }
   /** A restore replaced the data: everything derived from it is dropped and rebuilt. */

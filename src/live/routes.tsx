@@ -1,6 +1,6 @@
 import { Elysia, t } from "elysia";
 import { OverviewPage, SessionDashboard } from "../../views/dashboard";
-import { principalOf, signInEndsAt } from "../auth/plugin";
+import { principalOf, signInEndsAt, signInIdOf } from "../auth/plugin";
 import { parseId } from "../http/envelope";
 import { notFound } from "../http/errors";
 import { phrase } from "../i18n/locale";
@@ -20,9 +20,14 @@ interface Closable {
 /** Dashboards and the one WebSocket endpoint (`/ws`, the path Nginx sends to the sticky upstream). */
 export function liveRoutes(hub: Hub, source: LiveSource, sockets: Set<Closable>, bus: Bus) {
   /** Whose each open socket is ("user:<id>" or "token:<id>"), so a revocation closes it at once. */
-  const owners = new Map<string, { socket: Closable; owner: string }>();
+  const owners = new Map<string, { socket: Closable; owner: string; signIn?: string }>();
   const expiries = new Map<string, ReturnType<typeof setTimeout>>();
   void bus.listen((event) => {
+    if (event.kind === "signed-out") {
+      for (const open of owners.values())
+        if (open.signIn === event.signInId) open.socket.close(1008, "signed out; sign in again");
+      return;
+    }
     const owner =
       event.kind === "account"
         ? `user:${event.userId}`
@@ -59,7 +64,13 @@ export function liveRoutes(hub: Hub, source: LiveSource, sockets: Set<Closable>,
         }
         sockets.add(ws);
         const principal = principalOf(ws.data.request);
-        if (principal) owners.set(ws.id, { socket: ws, owner: `${principal.kind}:${principal.id}` });
+        const signIn = signInIdOf(ws.data.request);
+        if (principal)
+          owners.set(ws.id, {
+            socket: ws,
+            owner: `${principal.kind}:${principal.id}`,
+            ...(signIn ? { signIn } : {}),
+          });
         // A dashboard left open does not outlive its sign-in: it closes when the sign-in ends.
         const ends = signInEndsAt(ws.data.request);
         if (ends !== undefined)

@@ -41,7 +41,6 @@ function doorPages(rt: Runtime, svc: CheckinService) {
   const undoSeconds = rt.config.undoWindowSeconds;
   return new Elysia({ name: "door-pages" })
     .onBeforeHandle(guardSession)
-    .get("/", ({ redirect }) => redirect(DOOR.picker(), 302))
     .get(DOOR.picker.pattern, async ({ request }) => {
       const assigned = principalOf(request)?.sessions;
       const sessions = await sessionsInOrder(
