@@ -56,7 +56,12 @@ export function assemble(config: Config) {
   const settings = createSettings(rt, bus);
   const checkins = createCheckinService(
     rt,
-    { activity, bus, lateThresholdMinutes: () => settings.get().lateThresholdMinutes },
+    {
+      activity,
+      bus,
+      lateThresholdMinutes: () => settings.get().lateThresholdMinutes,
+      windowDefaults: () => settings.get(),
+    },
     createSessionCache(rt.mongo.db, bus, config.ttl.sessionMs),
   );
   const scheduler = createScheduler(rt, settings, checkins);

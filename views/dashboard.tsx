@@ -54,6 +54,7 @@ const REASON_WORDS: Record<string, Text> = {
   session_ended: "ended",
   unknown_code: "unknown badge",
   inactive_participant: "badge deactivated",
+  superseded: "older than their last move",
   declined: "declined",
   left: "left",
   undone: "undone",

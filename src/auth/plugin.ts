@@ -33,7 +33,11 @@ export function createSessions(rt: Runtime) {
      * `signedInAt`: when the person signed in, and `signInId`: which sign-in (both kept
      * through refreshes, so signing out ends the refreshed cookies too); a new one by default.
      */
-    async issue(user: Principal, signedInAt = Date.now(), signInId: string = crypto.randomUUID()): Promise<string[]> {
+    async issue(
+      user: Principal,
+      signedInAt = Date.now(),
+      signInId: string = crypto.randomUUID(),
+    ): Promise<string[]> {
       const jwt = await new SignJWT({
         name: user.name,
         role: user.role,

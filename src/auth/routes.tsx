@@ -9,10 +9,10 @@ import { KEYS } from "../infra/keys";
 import type { Runtime } from "../runtime";
 import { sessionsInOrder } from "../sessions/repo";
 import { html } from "../web/html";
+import { landingFor, localPath, safeNext } from "./landing";
 import { verifyPassword } from "./password";
 import { AUTH_PAGES } from "./paths";
 import { addressOf, MAX_SIGN_IN_MS, principalOf, readCookie, SESSION_COOKIE, type Sessions } from "./plugin";
-import { landingFor, localPath, safeNext } from "./landing";
 import { ROLES } from "./policy";
 import type { SignIns } from "./signins";
 import { assignableSessions, createToken, type Tokens, tokensOf, userPrincipal, usersOf } from "./store";
@@ -117,86 +117,91 @@ function signInAttempts(rt: Runtime) {
 function signInRoutes(rt: Runtime, sessions: Sessions, signIns: SignIns) {
   const db = rt.mongo.db;
   const attempts = signInAttempts(rt);
-  return new Elysia({ name: "auth-routes-1" })
-    .get(
-      AUTH_PAGES.login.pattern,
-      ({ query, request }) =>
-        html(request, () => <LoginPage next={localPath(query.next) ?? ""} />),
-      {
-        query: t.Object({ next: t.Optional(t.String({ maxLength: 500 })) }),
-      },
-    )
-    // Each role to its own first page.
-    .get("/", ({ request, redirect }) => redirect(landingFor(principalOf(request)?.role ?? "viewer"), 302))
-    .post(
-      AUTH_PAGES.login.pattern,
-      async ({ body, request }) => {
-        const email = body.email.trim().toLowerCase();
-        const address = addressOf(request);
-        const attempt = await attempts.take(email, address);
-        if (attempt.kind === "locked") {
-          const minutes = Math.ceil(attempt.forMs / 60_000);
-          return html(
-            request,
-            () => (
-              <LoginPage
-                next={localPath(body.next) ?? ""}
-                email={body.email}
-                error={phrase(
-                  attempt.who === "account"
-                    ? "Too many failed sign-ins for this account: try again in {minutes} {minutes|minute|minutes}."
-                    : "Too many failed sign-ins from this address: try again in {minutes} {minutes|minute|minutes}.",
-                  { minutes },
-                )}
-              />
-            ),
-            429,
+  return (
+    new Elysia({ name: "auth-routes-1" })
+      .get(
+        AUTH_PAGES.login.pattern,
+        ({ query, request }) => html(request, () => <LoginPage next={localPath(query.next) ?? ""} />),
+        {
+          query: t.Object({ next: t.Optional(t.String({ maxLength: 500 })) }),
+        },
+      )
+      // Each role to its own first page.
+      .get("/", ({ request, redirect }) => redirect(landingFor(principalOf(request)?.role ?? "viewer"), 302))
+      .post(
+        AUTH_PAGES.login.pattern,
+        async ({ body, request }) => {
+          const email = body.email.trim().toLowerCase();
+          const address = addressOf(request);
+          const attempt = await attempts.take(email, address);
+          if (attempt.kind === "locked") {
+            const minutes = Math.ceil(attempt.forMs / 60_000);
+            return html(
+              request,
+              () => (
+                <LoginPage
+                  next={localPath(body.next) ?? ""}
+                  email={body.email}
+                  error={phrase(
+                    attempt.who === "account"
+                      ? "Too many failed sign-ins for this account: try again in {minutes} {minutes|minute|minutes}."
+                      : "Too many failed sign-ins from this address: try again in {minutes} {minutes|minute|minutes}.",
+                    { minutes },
+                  )}
+                />
+              ),
+              429,
+            );
+          }
+          const user = await usersOf(db).findOne({ email, disabled: false });
+          // Same answer and about the same time whether the email exists or not.
+          const valid = await verifyPassword(
+            body.password,
+            user?.passwordHash ?? "pbkdf2-sha256$600000$AAAA$AAAA",
           );
-        }
-        const user = await usersOf(db).findOne({ email, disabled: false });
-        // Same answer and about the same time whether the email exists or not.
-        const valid = await verifyPassword(
-          body.password,
-          user?.passwordHash ?? "pbkdf2-sha256$600000$AAAA$AAAA",
-        );
-        if (!user || !valid) {
-          await attempts.failed(attempt);
-          return html(
-            request,
-            () => (
-              <LoginPage next={localPath(body.next) ?? ""} email={body.email} error={phrase("Email or password is wrong.")} />
-            ),
-            401,
-          );
-        }
-        await attempts.succeeded(email, address);
-        const principal = userPrincipal(user);
-        const cookies = await sessions.issue(principal);
-        const headers = new Headers({ location: safeNext(body.next, principal.role) });
-        for (const cookie of cookies) headers.append("set-cookie", cookie);
+          if (!user || !valid) {
+            await attempts.failed(attempt);
+            return html(
+              request,
+              () => (
+                <LoginPage
+                  next={localPath(body.next) ?? ""}
+                  email={body.email}
+                  error={phrase("Email or password is wrong.")}
+                />
+              ),
+              401,
+            );
+          }
+          await attempts.succeeded(email, address);
+          const principal = userPrincipal(user);
+          const cookies = await sessions.issue(principal);
+          const headers = new Headers({ location: safeNext(body.next, principal.role) });
+          for (const cookie of cookies) headers.append("set-cookie", cookie);
+          return new Response(null, { status: 303, headers });
+        },
+        {
+          body: t.Object(
+            {
+              email: t.String({ minLength: 3, maxLength: 254 }),
+              password: t.String({ minLength: 1, maxLength: 200 }),
+              next: t.Optional(t.String({ maxLength: 500 })),
+            },
+            { additionalProperties: false },
+          ),
+        },
+      )
+      // Ends the sign-in on the server, not only in this browser: a copy of the cookie taken
+      // before is refused from now on, on every instance, pages and sockets alike.
+      .post(AUTH_PAGES.logout.pattern, async ({ request }) => {
+        const cookie = readCookie(request, SESSION_COOKIE);
+        const signIn = cookie ? await sessions.read(cookie) : null;
+        if (signIn) await signIns.end(signIn.signInId, signIn.id, signIn.signedInAt + MAX_SIGN_IN_MS);
+        const headers = new Headers({ location: "/login" });
+        for (const cookie of sessions.cleared()) headers.append("set-cookie", cookie);
         return new Response(null, { status: 303, headers });
-      },
-      {
-        body: t.Object(
-          {
-            email: t.String({ minLength: 3, maxLength: 254 }),
-            password: t.String({ minLength: 1, maxLength: 200 }),
-            next: t.Optional(t.String({ maxLength: 500 })),
-          },
-          { additionalProperties: false },
-        ),
-      },
-    )
-    // Ends the sign-in on the server, not only in this browser: a copy of the cookie taken
-    // before is refused from now on, on every instance, pages and sockets alike.
-    .post(AUTH_PAGES.logout.pattern, async ({ request }) => {
-      const cookie = readCookie(request, SESSION_COOKIE);
-      const signIn = cookie ? await sessions.read(cookie) : null;
-      if (signIn) await signIns.end(signIn.signInId, signIn.id, signIn.signedInAt + MAX_SIGN_IN_MS);
-      const headers = new Headers({ location: "/login" });
-      for (const cookie of sessions.cleared()) headers.append("set-cookie", cookie);
-      return new Response(null, { status: 303, headers });
-    });
+      })
+  );
 }
 
 /** API tokens for scanner devices and scripts: the page and the JSON routes. */

@@ -6,8 +6,8 @@ import type { Runtime } from "../runtime";
 import { withPeopleAndSessions } from "../web/join";
 import { localeOf } from "../web/reader";
 import { REASONS, reasonText } from "./decide";
-import { briefParticipant, briefSession, capacityInfo, shownCheckIn } from "./present";
-import type { CheckInDoc, Method } from "./repo";
+import { briefParticipant, briefSession, capacityInfo } from "./present";
+import { type CheckInDoc, type Method, shownCheckIn } from "./repo";
 import type { CheckinService, ScanResult } from "./service";
 
 // How the JSON check-in routes (routes.ts) answer: an admission with the envelope the
@@ -26,6 +26,22 @@ export type ByIdBody = {
 export function callerId(request: Request): string | undefined {
   const principal = principalOf(request);
   return principal ? `${principal.kind}:${principal.id}` : undefined;
+}
+
+/**
+ * Who did it, as a check-in and the scan log record it: always the signed-in account (or
+ * token), its id kept whatever the client says; a label the client sends (`by`,
+ * `checkedInBy`, `acceptedBy`: a door or a colleague's name) is added after the
+ * account's own name, never in its place.
+ */
+export function signedBy(request: Request, label?: string): { by?: string; byId?: string } {
+  const principal = principalOf(request);
+  if (!principal) return label ? { by: label } : {};
+  const extra = label?.trim();
+  return {
+    by: extra && extra !== principal.name ? `${principal.name} · ${extra}` : principal.name,
+    byId: `${principal.kind}:${principal.id}`,
+  };
 }
 
 export function nonceOf(
@@ -69,7 +85,7 @@ export async function withPopulation(
 }
 
 export function admittedResponse(request: Request, result: ScanResult, message: Text) {
-  const checkIn = requireAdmitted(result);
+  const checkIn = shownCheckIn(requireAdmitted(result));
   return ok(
     request,
     checkIn,
@@ -98,7 +114,7 @@ export async function checkInById(
     participant: { participantId: parseId(body.participantId) },
     method,
     acceptUnregistered: true,
-    by: body.checkedInBy ?? body.acceptedBy ?? principalOf(request)?.name,
+    ...signedBy(request, body.checkedInBy ?? body.acceptedBy),
     notes: body.notes,
     nonce: nonceOf(body, headers),
   });

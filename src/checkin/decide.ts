@@ -15,7 +15,8 @@ export type Reason =
   | "session_not_open"
   | "session_ended"
   | "unknown_code"
-  | "inactive_participant";
+  | "inactive_participant"
+  | "superseded";
 
 /** accept: admit now. decide: staff may accept anyway or decline. already: inside. refuse: no entry. */
 export type Outcome = "accept" | "decide" | "already" | "refuse";
@@ -37,6 +38,11 @@ export interface DecisionInput {
   alreadyCheckedIn: boolean;
   /** The person was checked in and has left since: coming back is a re-entry. */
   checkedOut: boolean;
+  /**
+   * When the person's latest entry or exit happened, if any: a queued scan dated before
+   * it (`now`, its own time) is history already overtaken, never applied over it.
+   */
+  lastMovedAt?: Date | null;
   /**
    * Places taken under the session's rule (admissions so far, or people inside now);
    * compared with capacity when it is enforced.
@@ -78,6 +84,10 @@ export const REASONS: Record<Reason, { text: Text; status: number }> = {
   session_ended: { text: "Session has ended and is not open for check-ins", status: 400 },
   unknown_code: { text: "Badge code not found", status: 404 },
   inactive_participant: { text: "Participant's badge is deactivated", status: 400 },
+  superseded: {
+    text: "Scanned before this person's latest entry or exit: nothing was recorded",
+    status: 409,
+  },
 };
 
 /** What an exit scan found, in the words the door shows. */
@@ -144,6 +154,7 @@ export function decide(input: DecisionInput): Verdict {
   if (session.status === "ended") return verdict("refuse", "session_ended");
   if (session.status !== "open") return verdict("refuse", "session_not_open");
   if (input.alreadyCheckedIn) {
+    if (input.lastMovedAt && input.now < input.lastMovedAt) return verdict("refuse", "superseded");
     if (!input.checkedOut) return verdict("already", "already_checked_in");
     // Coming back counts once in attendance; only a room limited by people inside can be full.
     if (session.capacityMode === "occupancy" && isFull(session, input.checkedInCount))

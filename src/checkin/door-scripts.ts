@@ -64,10 +64,6 @@ end
  * flight is an "I" entry plus a "q:<participant>" field holding its claim time.
  */
 export const CLAIM = `${RULE}
-if ARGV[2] == "1" then
-  local prior = redis.call("get", KEYS[3])
-  if prior then return {"replay", prior} end
-end
 local pid, rule, now = ARGV[1], ARGV[4], tonumber(ARGV[5])
 local cap, occupancy = capOf(rule), string.sub(rule, -1) == "o"
 local f = redis.call("hmget", KEYS[1], "r:" .. pid, "i:" .. pid, "n", "frozen", "cap", "ready", "q:" .. pid, "hw", "nh")

@@ -95,7 +95,6 @@ interface RoomFacts {
 }
 
 export type Claim =
-  | { kind: "replay"; stored: string }
   | { kind: "cold" | "frozen" | "stale" | "busy" }
   | ({ kind: "facts" | "full" } & RoomFacts)
   /**
@@ -113,8 +112,6 @@ export function seatRule(s: Pick<SessionDoc, "capacity" | "capacityEnforced" | "
 export interface ClaimInput {
   sessionId: ObjectId;
   participantId: ObjectId | null;
-  /** The idempotency key of this scan's answer, when it carries a nonce. */
-  idemKey: string | null;
   admitting: RegistrationState[];
   /** A person who left may come back in. */
   reentry: boolean;
@@ -134,7 +131,6 @@ async function untilSettled(run: () => Promise<unknown>): Promise<void> {
 /** The claim script's reply, read. */
 function claimOf(reply: [string, ...(string | number | null)[]]): Claim {
   const [kind, a, count, taken, seat, entry, claim] = reply;
-  if (kind === "replay") return { kind, stored: String(a) };
   if (kind !== "facts" && kind !== "full" && kind !== "claimed" && kind !== "reentered")
     return { kind: kind as "cold" | "frozen" | "stale" | "busy" };
   const facts = {
@@ -190,9 +186,9 @@ function doorClaims(redis: Redis, scripts: Scripts, replace: (sessionId: ObjectI
       const reply = (await scripts.claimScan(
         door(input.sessionId),
         seats(input.sessionId),
-        input.idemKey ?? KEYS.none,
+        KEYS.none,
         input.participantId ? String(input.participantId) : "-",
-        input.idemKey ? "1" : "0",
+        "0",
         input.participantId ? input.admitting.join(",") : "",
         input.rule,
         now,

@@ -19,12 +19,6 @@ export function capacityInfo(session: Pick<SessionDoc, "capacity">, count: numbe
   };
 }
 
-/** A check-in as the API shows it: retry keys and who-did-it ids stay the server's (a nonce would let its holder replay the scan). */
-export function shownCheckIn(doc: CheckInDoc) {
-  const { nonce: _n, reentryNonce: _r, exitNonce: _x, checkedInById: _c, lastEntryById: _l, ...shown } = doc;
-  return shown;
-}
-
 export function sessionJson(session: SessionDoc, count: number) {
   return { ...session, checkInsCount: count };
 }

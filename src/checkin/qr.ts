@@ -1,3 +1,5 @@
+import type { ObjectId } from "mongodb";
+
 // Badge codes: "QR-" and 20 characters from a 32-letter alphabet (100 random bits),
 // within what the existing mobile scanner accepts: QR-[A-Z0-9-]+, at most 50 characters.
 
@@ -22,3 +24,9 @@ export function normaliseQrCode(raw: string): string {
 export function isValidQrCode(code: string): boolean {
   return QR_PATTERN.test(code);
 }
+
+/** A badge as two scans of it compare: in capitals, as the door's double-tap check (a wedge may change the case). */
+export const badgeKey = (participant: { qrCode: string } | { participantId: ObjectId }): string =>
+  "qrCode" in participant
+    ? normaliseQrCode(participant.qrCode).toUpperCase()
+    : String(participant.participantId);

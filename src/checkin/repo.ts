@@ -49,6 +49,8 @@ export interface ScanLogDoc {
   reason: Reason | string;
   method?: Method;
   by?: string;
+  /** The account or token that did it ("user:<id>", "token:<id>"), whatever label `by` carries. */
+  byId?: string;
   device?: string;
   instance: string;
   nonce?: string;
@@ -62,6 +64,16 @@ export interface ScanLogDoc {
   provisional?: string;
   /** The door let the person in and the server did not, or the other way round. */
   conflict?: true;
+}
+
+/**
+ * A check-in as every JSON answer shows it, the one filter for all of them: retry keys
+ * and who-did-it ids stay the server's (a nonce would let its holder replay the scan, an
+ * account id names other staff).
+ */
+export function shownCheckIn(doc: CheckInDoc) {
+  const { nonce: _n, reentryNonce: _r, exitNonce: _x, checkedInById: _c, lastEntryById: _l, ...shown } = doc;
+  return shown;
 }
 
 /** The check-in document for an admission, as the verdict and the seat claimed make it. */

@@ -1,5 +1,5 @@
 import type Redis from "ioredis";
-import { BSON, type Db, type ObjectId } from "mongodb";
+import type { Db, ObjectId } from "mongodb";
 import type { LockMode } from "../config";
 import { AppError, unavailable } from "../http/errors";
 import { phrase } from "../i18n/locale";
@@ -14,7 +14,6 @@ import type { RegistrationState } from "./decide";
 import { checkInOfEntry, type Door, seatRule } from "./door";
 import type { CheckinMetrics } from "./metrics";
 import { type CheckInDoc, checkinsOf } from "./repo";
-import type { ScanResult } from "./scan";
 import { freeSeatsInDb } from "./seats";
 
 // Asking the room: the scan's questions in one Redis script (door.ts), with the usual
@@ -45,16 +44,14 @@ export interface Facts {
   viaRedis: boolean;
 }
 
-/** One scan's question: its retry key and fingerprint, and which registrations the rule admits. */
+/** One scan's question: which registrations the rule admits. */
 export interface Question {
-  idemKey: string | null;
-  fingerprint: string;
   admitting: (session: SessionDoc) => RegistrationState[];
   /** Whether the rule lets a person who left come back in. */
   reentry: (session: SessionDoc) => boolean;
 }
 
-export type Answer = { replay: ScanResult } | { facts: Facts; session: SessionDoc };
+export type Answer = { facts: Facts; session: SessionDoc };
 
 export interface RoomParts {
   db: Db;
@@ -92,10 +89,7 @@ async function factsFromMongo(db: Db, session: SessionDoc, participant: Person |
   };
 }
 
-/**
- * One round trip in the usual case. Returns the stored answer of a retry, or the facts
- * (with the session as the room knows it: a stale copy is read again).
- */
+/** One round trip in the usual case: the facts, with the session as the room knows it (a stale copy is read again). */
 async function askRoom(
   parts: RoomParts,
   question: Question,
@@ -111,7 +105,6 @@ async function askRoom(
     const claim = await door.claim({
       sessionId: session._id,
       participantId: participant?._id ?? null,
-      idemKey: question.idemKey,
       admitting,
       reentry: question.reentry(session),
       rule: seatRule(session),
@@ -119,19 +112,6 @@ async function askRoom(
     const existing = (entry: string) =>
       participant ? checkInOfEntry(entry, session._id, participant._id) : null;
     switch (claim.kind) {
-      case "replay": {
-        const { request: asked, ...stored } = BSON.EJSON.parse(claim.stored, {
-          relaxed: false,
-        }) as ScanResult & {
-          request?: string;
-        };
-        if (asked !== undefined && asked !== question.fingerprint)
-          throw new AppError(
-            422,
-            "This nonce (Idempotency-Key) was already used for a different request; send a new one",
-          );
-        return { replay: { ...stored, replayed: true } };
-      }
       case "facts":
         return {
           session,

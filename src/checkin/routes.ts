@@ -7,11 +7,11 @@ import { IdSchema, pageQuery, pagination, sortFor } from "../http/query";
 import { phrase } from "../i18n/locale";
 import type { Runtime } from "../runtime";
 import { findPage } from "../web/paging";
-import { admittedResponse, callerId, checkInById, nonceOf, withPopulation } from "./answers";
+import { admittedResponse, checkInById, nonceOf, signedBy, withPopulation } from "./answers";
 import { EXIT_TEXT, REASONS, reasonText } from "./decide";
 import { offlineScan } from "./offline";
-import { attemptJson, capacityInfo, exitJson, scanJson, shownCheckIn, verification } from "./present";
-import { type CheckInDoc, checkinsOf, type Method, type ScanLogDoc, scanlogOf } from "./repo";
+import { attemptJson, capacityInfo, exitJson, scanJson, verification } from "./present";
+import { type CheckInDoc, checkinsOf, type Method, type ScanLogDoc, scanlogOf, shownCheckIn } from "./repo";
 import type { CheckinService } from "./service";
 
 const Id = IdSchema();
@@ -86,7 +86,7 @@ function admitRoutes(svc: CheckinService) {
           participant: { qrCode: body.qrCode },
           method: "qr",
           acceptUnregistered: true,
-          by: body.checkedInBy ?? body.acceptedBy ?? principalOf(request)?.name,
+          ...signedBy(request, body.checkedInBy ?? body.acceptedBy),
           device: body.device,
           nonce: nonceOf(body, headers),
         });
@@ -141,7 +141,7 @@ function doorRoutes(svc: CheckinService) {
         const { entry, session, participant } = await svc.decline({
           sessionId: parseId(body.sessionId),
           participantId: parseId(body.participantId),
-          by: body.declinedBy ?? principalOf(request)?.name,
+          ...signedBy(request, body.declinedBy),
           reason: body.reason,
         });
         return ok(request, attemptJson(entry), "Check-in declined", {
@@ -163,13 +163,13 @@ function doorRoutes(svc: CheckinService) {
     .post(
       "/scan",
       async ({ body, request, headers }) => {
-        const by = body.by ?? principalOf(request)?.name;
+        const staff = signedBy(request, body.by);
         const offline = offlineScan(body);
         if (body.direction === "exit") {
           const left = await svc.exit({
             sessionId: parseId(body.sessionId),
             participant: { qrCode: body.qrCode },
-            by,
+            ...staff,
             device: body.device,
             nonce: nonceOf(body, headers),
             scannedAt: offline?.scannedAt,
@@ -181,8 +181,7 @@ function doorRoutes(svc: CheckinService) {
           participant: { qrCode: body.qrCode },
           method: "qr",
           acceptUnregistered: body.acceptUnregistered ?? false,
-          by,
-          ...(body.by ? {} : { byId: callerId(request) }),
+          ...staff,
           device: body.device,
           nonce: nonceOf(body, headers),
           offline,

@@ -1,7 +1,6 @@
 import type Redis from "ioredis";
-import { BSON, type Db, ObjectId } from "mongodb";
+import { type Db, ObjectId } from "mongodb";
 import type { LockMode } from "../config";
-import { KEYS } from "../infra/keys";
 import type { Logger } from "../infra/log";
 import type { Activity } from "../live/activity";
 import type { Directory, ParticipantRef, Person } from "../participants/directory";
@@ -20,7 +19,9 @@ import {
 } from "./decide";
 import type { Door } from "./door";
 import type { CheckinMetrics } from "./metrics";
-import { normaliseQrCode } from "./qr";
+import { createNonces, type Nonces, once } from "./nonces";
+import { assertInWindow, type OfflineScan, type WindowDefaults } from "./offline";
+import { badgeKey, normaliseQrCode } from "./qr";
 import type { CheckInDoc, Method } from "./repo";
 import { createRoom, type Question } from "./room";
 import type { ScanLog } from "./scanlog";
@@ -31,9 +32,6 @@ import { createWriter } from "./write";
 // person is inside, the count, and a seat when the rule admits), decide (pure), write
 // the check-in (MongoDB's unique indexes settle every race), settle the answer, log it.
 // Without Redis, strict mode pauses the doors and degraded mode asks MongoDB alone.
-
-const IDEMPOTENCY_TTL_MS = 24 * 3600_000;
-const _SEAT_ATTEMPTS = 8;
 
 export interface ScanRequest {
   sessionId: ObjectId;
@@ -52,13 +50,6 @@ export interface ScanRequest {
   offline?: OfflineScan;
 }
 
-export interface OfflineScan {
-  /** When the door scanned it (checked against the bounds before it gets here). */
-  scannedAt: Date;
-  /** What the door decided on its own: a reason, or "unknown" when it could not tell. */
-  provisional: Reason | "unknown";
-}
-
 /** A queued scan is the same decision taken at the time it was scanned. */
 export function scanTime(request: Pick<ScanRequest, "offline">): Date {
   return request.offline?.scannedAt ?? new Date();
@@ -75,9 +66,18 @@ function asAtScan(session: SessionDoc, request: ScanRequest): SessionDoc {
     : session;
 }
 
+/** The person's latest entry, re-entry or exit. */
+const lastMoveOf = (doc: CheckInDoc): Date => {
+  const times = [doc.checkInTime, doc.lastEntryAt, doc.checkedOutAt].filter(
+    (t): t is Date => t instanceof Date,
+  );
+  return new Date(Math.max(...times.map((t) => t.getTime())));
+};
+
 /** The door's own decision and the final one differ on whether the person got in. */
 export function isConflict(offline: OfflineScan | undefined, final: Verdict): boolean {
-  if (!offline || offline.provisional === "unknown") return false;
+  // Overtaken history: the door let them in then, and later facts stand.
+  if (!offline || offline.provisional === "unknown" || final.reason === "superseded") return false;
   const doorLetIn = offline.provisional === "ok" || offline.provisional === "reentry";
   return doorLetIn !== (final.outcome === "accept");
 }
@@ -106,24 +106,16 @@ export interface ScannerParts {
   activity: Activity;
   metrics: CheckinMetrics;
   lateThresholdMinutes: () => number;
+  /** Sessions' default opening margin and grace (settings), which bound a queued scan's time. */
+  windowDefaults: () => WindowDefaults;
 }
 
 /**
- * What makes two scans with one nonce the same request: the badge, the method and the
- * staff's choice (the session is in the key). Anything else under a used nonce is refused.
+ * What makes two scans with one nonce the same request: the session, the badge, the
+ * direction, the method and the staff's choice. Anything else under a used nonce is refused.
  */
-const fingerprint = (request: ScanRequest) => {
-  // In capitals, as the door's double-tap check compares them (a wedge may change the case).
-  const badge =
-    "qrCode" in request.participant
-      ? normaliseQrCode(request.participant.qrCode).toUpperCase()
-      : String(request.participant.participantId);
-  return `${badge}|${request.method}|${request.acceptUnregistered ? 1 : 0}`;
-};
-
-/** Where a retry finds its first answer: per session and nonce. */
-const idemKey = (request: ScanRequest) =>
-  request.nonce ? KEYS.idem(request.sessionId, request.nonce) : null;
+const fingerprint = (request: ScanRequest) =>
+  `${request.sessionId}|${badgeKey(request.participant)}|entry|${request.method}|${request.acceptUnregistered ? 1 : 0}`;
 
 /** The rule as it applies to this scan: at its own time, with the late threshold in force. */
 const ruleFor = (
@@ -139,33 +131,16 @@ const ruleFor = (
   defaultLateThresholdMinutes: parts.lateThresholdMinutes(),
 });
 
-/** A preview asks without claiming (and without the retry key: it answers nothing to remember). */
+/** A preview asks without claiming. */
 const question = (
   parts: ScannerParts,
   request: ScanRequest,
   participant: Person | null,
   claiming: boolean,
 ): Question => ({
-  idemKey: claiming ? idemKey(request) : null,
-  fingerprint: fingerprint(request),
   admitting: (session) => (claiming ? admittingStates(ruleFor(parts, request, session, participant)) : []),
   reentry: (session) => claiming && admitsReentry(ruleFor(parts, request, session, participant)),
 });
-
-/** The first answer wins: a later retry can never replace it (an admission is remembered by its check-in). */
-async function remember(parts: ScannerParts, request: ScanRequest, result: ScanResult): Promise<void> {
-  const key = idemKey(request);
-  if (!key || result.verdict.reason === "ok") return;
-  await parts.redis
-    .set(
-      key,
-      BSON.EJSON.stringify({ ...result, request: fingerprint(request) }, { relaxed: false }),
-      "PX",
-      IDEMPOTENCY_TTL_MS,
-      "NX",
-    )
-    .catch(() => undefined);
-}
 
 /** The audit (stored before the answer leaves) and the dashboards (queued). */
 async function record(
@@ -191,6 +166,7 @@ async function record(
       reason: verdict.reason,
       method: request.method,
       ...(request.by ? { by: request.by } : {}),
+      ...(request.byId ? { byId: request.byId } : {}),
       ...(request.device ? { device: request.device } : {}),
       ...(request.nonce ? { nonce: request.nonce } : {}),
       ...(checkIn ? { checkInId: checkIn._id } : {}),
@@ -223,6 +199,7 @@ async function record(
 
 interface ScanContext {
   parts: ScannerParts;
+  nonces: Nonces;
   room: ReturnType<typeof createRoom>;
   writer: ReturnType<typeof createWriter>;
 }
@@ -235,15 +212,16 @@ async function decideAndWrite(ctx: ScanContext, request: ScanRequest): Promise<S
   const asRead = await parts.sessions.require(request.sessionId);
   const participant = await parts.directory.find(request.participant);
   // 2. The room: a retry's first answer, or the facts and (when the rule admits) a seat.
-  const asked = await room.ask(question(parts, request, participant, true), asRead, participant);
-  if ("replay" in asked) return asked.replay;
-  const { session, facts } = asked;
+  // A queued scan is taken at its own time, which must fall in the session's door hours.
+  if (request.offline) assertInWindow(request.offline.scannedAt, asRead, parts.windowDefaults());
+  const { session, facts } = await room.ask(question(parts, request, participant, true), asRead, participant);
   // 3. The decision, pure.
   const input: DecisionInput = {
     ...ruleFor(parts, request, session, participant),
     registration: facts.registration === "none" ? null : { status: facts.registration },
     alreadyCheckedIn: facts.existing !== null,
     checkedOut: Boolean(facts.existing?.checkedOutAt),
+    lastMovedAt: facts.existing && lastMoveOf(facts.existing),
     // The places taken include this scan's own claim.
     checkedInCount: facts.claim ? facts.taken - 1 : facts.taken,
   };
@@ -291,7 +269,6 @@ async function decideAndWrite(ctx: ScanContext, request: ScanRequest): Promise<S
     replayed: verdict.outcome === "accept" && !admitted,
   };
   if (result.replayed) return result;
-  await remember(parts, request, result);
   // The chart counts admissions; a re-entry changes who is inside, not the attendance.
   await record(parts, request, result, written.kind === "admitted");
   return result;
@@ -301,7 +278,13 @@ async function decideAndWrite(ctx: ScanContext, request: ScanRequest): Promise<S
 async function scan(ctx: ScanContext, request: ScanRequest): Promise<ScanResult> {
   const { metrics } = ctx.parts;
   const stopTimer = metrics.decision.startTimer();
-  const result = await decideAndWrite(ctx, request);
+  const result = await once(
+    ctx.nonces,
+    request.nonce,
+    fingerprint(request),
+    () => decideAndWrite(ctx, request),
+    (first) => ({ ...first, replayed: true }),
+  );
   stopTimer();
   metrics.scans.inc({
     session_id: String(request.sessionId),
@@ -316,9 +299,11 @@ async function preview(ctx: ScanContext, request: ScanRequest): Promise<ScanResu
   const { parts, room } = ctx;
   const asRead = await parts.sessions.require(request.sessionId);
   const participant = await parts.directory.find(request.participant);
-  const asked = await room.ask(question(parts, request, participant, false), asRead, participant);
-  if ("replay" in asked) return asked.replay;
-  const { session, facts } = asked;
+  const { session, facts } = await room.ask(
+    question(parts, request, participant, false),
+    asRead,
+    participant,
+  );
   const registration = facts.registration === "none" ? null : { status: facts.registration };
   const verdict = decide({
     ...ruleFor(parts, request, session, participant),
@@ -341,6 +326,7 @@ async function preview(ctx: ScanContext, request: ScanRequest): Promise<ScanResu
 export function createScanner(parts: ScannerParts) {
   const ctx: ScanContext = {
     parts,
+    nonces: createNonces(parts.redis),
     room: createRoom(parts),
     writer: createWriter({
       db: parts.db,

@@ -14,6 +14,7 @@ import type { SessionCache } from "../sessions/cache";
 import { sessionsOf } from "../sessions/repo";
 import { createDoor, type Door } from "./door";
 import { createCheckinMetrics } from "./metrics";
+import type { WindowDefaults } from "./offline";
 import { checkinsOf } from "./repo";
 import { createScanner } from "./scan";
 import { createScanLog } from "./scanlog";
@@ -30,6 +31,8 @@ export interface LiveSink {
   bus: Bus;
   /** The late threshold in force (settings, changeable at run time). */
   lateThresholdMinutes: () => number;
+  /** Sessions' default opening margin and grace (settings), which bound a queued scan's time. */
+  windowDefaults: () => WindowDefaults;
 }
 
 /**
@@ -119,6 +122,7 @@ export function createCheckinService(rt: Runtime, live: LiveSink, sessions: Sess
     log: rt.log,
     metrics,
     lateThresholdMinutes: live.lateThresholdMinutes,
+    windowDefaults: live.windowDefaults,
   });
 
   /**
@@ -137,7 +141,7 @@ export function createCheckinService(rt: Runtime, live: LiveSink, sessions: Sess
       void warmUp().catch((err) => rt.log.warn({ err: String(err) }, "rebuild after resync failed"));
   });
 
-  const staff = createStaffActions({ ...shared, config });
+  const staff = createStaffActions({ ...shared, config, windowDefaults: live.windowDefaults });
   const snapshots = createSnapshots({ door, sessions, people: () => directory.people() });
   const { undo, checkout, exit, undoAtDoor } = staff;
 

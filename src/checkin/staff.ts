@@ -11,6 +11,9 @@ import { registrationsOf } from "../registrations/repo";
 import type { SessionCache } from "../sessions/cache";
 import type { ExitOutcome } from "./decide";
 import type { Door } from "./door";
+import { createNonces, type Nonces, once } from "./nonces";
+import { assertInWindow, type WindowDefaults } from "./offline";
+import { badgeKey } from "./qr";
 import { type CheckInDoc, checkinsOf, type ScanLogDoc } from "./repo";
 import type { ScanLog } from "./scanlog";
 
@@ -27,6 +30,11 @@ export interface StaffContext {
   directory: Directory;
   scanlog: ScanLog;
   activity: Activity;
+  windowDefaults: () => WindowDefaults;
+}
+
+interface StaffParts extends StaffContext {
+  nonces: Nonces;
 }
 
 /** A staff action on a check-in (undo, exit): logged, and every dashboard told. */
@@ -132,7 +140,7 @@ async function checkout(
  * the person's last entry records nothing (they came back in after it).
  */
 async function exit(
-  ctx: StaffContext,
+  ctx: StaffParts,
   input: {
     sessionId: ObjectId;
     participant: ParticipantRef;
@@ -142,8 +150,19 @@ async function exit(
     scannedAt?: Date;
   },
 ) {
+  return once(
+    ctx.nonces,
+    input.nonce,
+    `${input.sessionId}|${badgeKey(input.participant)}|exit`,
+    () => exitOnce(ctx, input),
+    (first) => first,
+  );
+}
+
+async function exitOnce(ctx: StaffContext, input: Parameters<typeof exit>[1]) {
   const { db, sessions, directory } = ctx;
   const session = await sessions.require(input.sessionId);
+  if (input.scannedAt) assertInWindow(input.scannedAt, session, ctx.windowDefaults());
   const participant = await directory.find(input.participant);
   const answer = (outcome: ExitOutcome, checkIn: CheckInDoc | null) => ({
     session,
@@ -212,6 +231,7 @@ async function decline(
     sessionId: ObjectId;
     participantId: ObjectId;
     by?: string;
+    byId?: string;
     device?: string;
     reason?: string;
   },
@@ -235,6 +255,7 @@ async function decline(
     outcome: "declined",
     reason: input.reason ?? "Declined by staff",
     ...(input.by ? { by: input.by } : {}),
+    ...(input.byId ? { byId: input.byId } : {}),
     ...(input.device ? { device: input.device } : {}),
     response: { wasRegistered: registration?.status === "confirmed" },
   };
@@ -253,7 +274,8 @@ async function decline(
   return { entry, session, participant };
 }
 
-export function createStaffActions(ctx: StaffContext) {
+export function createStaffActions(context: StaffContext) {
+  const ctx: StaffParts = { ...context, nonces: createNonces(context.redis) };
   return {
     undo: (checkInId: ObjectId, by?: string, device?: string) => undo(ctx, checkInId, by, device),
     checkout: (checkInId: ObjectId, by?: string, device?: string, scan?: { nonce?: string; at?: Date }) =>

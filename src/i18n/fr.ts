@@ -554,10 +554,19 @@ export const FR = {
   after: "après",
   "The import stopped on an error on our side (it is logged). Rows written so far stay; importing the file again is safe.":
     "L’import s’est arrêté sur une erreur de notre côté (journalisée). Les lignes déjà écrites restent ; réimporter le fichier est sans risque.",
-  "This nonce (Idempotency-Key) was already used for a different request; send a new one":
-    "Ce nonce (Idempotency-Key) a déjà servi pour une autre requête ; envoyez-en un nouveau",
   "This form was already sent for another person; reload the page for the next walk-in":
     "Ce formulaire a déjà été envoyé pour une autre personne ; rechargez la page pour la personne suivante",
   "Too many failed sign-ins from this address: try again in {minutes} {minutes|minute|minutes}.":
     "Trop d’échecs de connexion depuis cette adresse : réessayez dans {minutes} {minutes|minute|minutes}.",
+  "No page at this address: it is not spelled the one way this site uses":
+    "Aucune page à cette adresse : elle n’est pas écrite de la seule façon qu’utilise ce site",
+  "This nonce (Idempotency-Key) was already used for a different scan (another badge, direction or choice); nothing was changed. Send a new one.":
+    "Ce nonce (Idempotency-Key) a déjà servi pour un autre scan (autre badge, sens ou choix) ; rien n’a été modifié. Envoyez-en un nouveau.",
+  "This scan is still being answered at another door; scan again in a moment.":
+    "Ce scan est encore en cours de réponse à une autre porte ; scannez de nouveau dans un instant.",
+  "This scan is dated {at}, outside the session's door hours ({from} to {to}): it was not recorded. Check the device's clock, or check the person in by hand.":
+    "Ce scan est daté du {at}, hors des heures de porte de la session ({from} à {to}) : il n’a pas été enregistré. Vérifiez l’horloge de l’appareil, ou enregistrez la personne à la main.",
+  "Scanned before this person's latest entry or exit: nothing was recorded":
+    "Scanné avant la dernière entrée ou sortie de cette personne : rien n’a été enregistré",
+  "older than their last move": "antérieur à son dernier passage",
 } as const satisfies Record<string, string>;

@@ -11,8 +11,8 @@ export const KEYS = {
   door: (session: Id) => `door:${session}`,
   /** A session's free seat numbers. */
   seats: (session: Id) => `door:${session}:seats`,
-  /** The first answer to a scan retried with the same nonce. */
-  idem: (session: Id, nonce: string) => `idem:${session}:${nonce}`,
+  /** What a nonce belongs to: its first request, then that request's answer (checkin/nonces.ts). */
+  nonce: (nonce: string) => `nonce:${nonce}`,
   /** Stands in for an absent key, so a script always receives the same number of keys. */
   none: "none",
   /** One rate-limit window of one caller. */

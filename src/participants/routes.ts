@@ -3,7 +3,7 @@ import type { Filter } from "mongodb";
 import QRCode from "qrcode";
 import { participantFor } from "../auth/plugin";
 import { generateQrCode } from "../checkin/qr";
-import { checkinsOf } from "../checkin/repo";
+import { checkinsOf, shownCheckIn } from "../checkin/repo";
 import type { CheckinService } from "../checkin/service";
 import { containsPattern, ok, pageMeta, parseId } from "../http/envelope";
 import { AppError, notFound } from "../http/errors";
@@ -86,7 +86,7 @@ function participantReads(rt: Runtime, svc: CheckinService) {
       const qrDataUrl = await QRCode.toDataURL(participant.qrCode, { margin: 1, width: 256 });
       return ok(
         request,
-        { ...participant, qrDataUrl, participant, registrations, checkIns },
+        { ...participant, qrDataUrl, participant, registrations, checkIns: checkIns.map(shownCheckIn) },
         "Participant details",
       );
     })

@@ -1,8 +1,8 @@
 import { Elysia, t } from "elysia";
 import type { Filter, ObjectId } from "mongodb";
 import { participantFor } from "../auth/plugin";
-import { sessionJson, shownCheckIn } from "../checkin/present";
-import { checkinsOf } from "../checkin/repo";
+import { sessionJson } from "../checkin/present";
+import { checkinsOf, shownCheckIn } from "../checkin/repo";
 import type { CheckinService } from "../checkin/service";
 import { containsPattern, ok, pageMeta, parseId } from "../http/envelope";
 import { AppError } from "../http/errors";

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createUser, seededInProcess, sessionDoc } from "../../helpers/fixtures";
-import { inProcess, type Served as Instance } from "../../helpers/instance";
+import { type Served as Instance, inProcess } from "../../helpers/instance";
 
 // The edges a hostile caller tries: a cookie copied before sign-out, guesses sent all at
 // once, made-up tokens, and where each role lands. Two instances on one database.
@@ -10,9 +10,14 @@ let a: Instance;
 let b: Instance;
 
 beforeAll(async () => {
-  cluster = await seededInProcess("holes", 2, { sessions: [sessionDoc({ name: "Holes room" })] }, {
-    THROTTLE_LIMIT: "100",
-  });
+  cluster = await seededInProcess(
+    "holes",
+    2,
+    { sessions: [sessionDoc({ name: "Holes room" })] },
+    {
+      THROTTLE_LIMIT: "100",
+    },
+  );
   [a, b] = cluster.instances as [Instance, Instance];
 });
 afterAll(() => cluster.stop());
@@ -100,13 +105,18 @@ describe("the sign-in lockout", () => {
     const started = Date.now();
     const answers = await Promise.all(
       Array.from({ length: 20 }, () =>
-        login(a, user.email, "wrong-password").then(async (r) => ({ status: r.status, text: await r.text() })),
+        login(a, user.email, "wrong-password").then(async (r) => ({
+          status: r.status,
+          text: await r.text(),
+        })),
       ),
     );
     const statuses = answers.map((r) => r.status);
     expect(statuses.filter((s) => s === 401)).toHaveLength(5);
     expect(statuses.filter((s) => s === 429)).toHaveLength(15);
-    expect(answers.find((r) => r.status === 429)?.text).toContain("Too many failed sign-ins for this account");
+    expect(answers.find((r) => r.status === 429)?.text).toContain(
+      "Too many failed sign-ins for this account",
+    );
     // The right password is refused too while locked, on the other instance as well.
     expect((await login(b, user.email, user.password)).status).toBe(429);
     expect(Date.now() - started).toBeLessThan(60_000);
@@ -137,7 +147,10 @@ describe("where each role lands", () => {
     expect(sent.headers.get("location")).toBe("/live");
     const asScanner = await signIn(scanner.email, scanner.password);
     expect(asScanner.location).toBe("/scan");
-    const scannerRoot = await fetch(`${a.url}/`, { headers: { cookie: asScanner.cookie }, redirect: "manual" });
+    const scannerRoot = await fetch(`${a.url}/`, {
+      headers: { cookie: asScanner.cookie },
+      redirect: "manual",
+    });
     expect(scannerRoot.headers.get("location")).toBe("/scan");
   });
 });
@@ -152,13 +165,17 @@ describe("made-up bearer tokens", () => {
       const client = inst.rt.mongo.client;
       let lookups = 0;
       client.on("commandStarted", (event) => {
-        if (event.commandName === "find" && (event.command as { find?: string }).find === "api_tokens") lookups++;
+        if (event.commandName === "find" && (event.command as { find?: string }).find === "api_tokens")
+          lookups++;
       });
       const statuses: number[] = [];
       for (let i = 0; i < 60; i++) {
         const response = await inst.app.handle(
           new Request("http://test.local/api/v1/sessions", {
-            headers: { authorization: `Bearer ck_${crypto.randomUUID().replaceAll("-", "")}`, "x-real-ip": "203.0.113.10" },
+            headers: {
+              authorization: `Bearer ck_${crypto.randomUUID().replaceAll("-", "")}`,
+              "x-real-ip": "203.0.113.10",
+            },
           }),
         );
         statuses.push(response.status);

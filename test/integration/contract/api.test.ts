@@ -219,8 +219,12 @@ describe("check-in routes", () => {
       method: "qr",
       badge: "accepted",
       wasRegistered: true,
-      checkedInBy: "Door 1",
+      // The label is added to the account's own name, never in its place.
+      checkedInBy: "test admin · Door 1",
     });
+    // No retry keys or staff ids leave the server.
+    for (const hidden of ["nonce", "exitNonce", "reentryNonce", "checkedInById", "lastEntryById"])
+      expect(accepted.body.data).not.toHaveProperty(hidden);
     expect(accepted.body.capacityInfo).toMatchObject({
       capacity: 2,
       checkInsCount: 1,
@@ -493,14 +497,15 @@ describe("capacity changes keep capacity exact", () => {
       replayed: true,
       checkIn: { _id: first.body.data.checkIn._id },
     });
-    // The same nonce on another badge is a different request, not a replay.
+    // The same nonce on another badge belongs to the first scan: refused in words, nothing changes.
     const other = await call(b, "POST", "/scan", {
       qrCode: p2.qrCode,
       sessionId: session._id,
       nonce: "last-seat-1",
       acceptUnregistered: true,
     });
-    expect(other.body.data).toMatchObject({ reason: "session_full", replayed: false });
+    expect(other.status).toBe(422);
+    expect(other.body.message).toContain("already used for a different scan");
   });
 });
 

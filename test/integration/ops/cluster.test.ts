@@ -35,7 +35,28 @@ test("Nginx spreads requests over both instances and passes the request id throu
 });
 
 test("metrics are not served through Nginx, only by each instance on loopback", async () => {
-  expect((await fetch(`${cluster.url}/metrics`)).status).toBe(404);
+  for (const spelling of [
+    "/metrics",
+    "/metrics/",
+    "/metrics/?x=1",
+    "/metrics?x=1",
+    "//metrics",
+    "/%6Detrics",
+    "/%6detrics/",
+    "/METRICS",
+    "/Metrics/",
+    "/metrics;x",
+    "/api/../metrics",
+  ]) {
+    const response = await fetch(`${cluster.url}${spelling}`);
+    const text = await response.text();
+    expect({ spelling, status: response.status }).toEqual({ spelling, status: 404 });
+    expect(text).not.toContain("http_requests_total");
+  }
+  // The instance itself refuses other spellings, and anything that came through a proxy.
+  const instance = cluster.instances[0]?.url;
+  expect((await fetch(`${instance}/metrics/`)).status).toBe(404);
+  expect((await fetch(`${instance}/metrics`, { headers: { "x-real-ip": "203.0.113.5" } })).status).toBe(404);
   const direct = await fetch(`${cluster.instances[0]?.url}/metrics`);
   expect(direct.status).toBe(200);
   expect(await direct.text()).toContain("http_requests_total");
