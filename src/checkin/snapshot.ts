@@ -9,12 +9,75 @@ import type { SessionDoc } from "../sessions/repo";
 // are the credentials that open doors), the registration and whether the person is
 // inside. Names travel only for the session's own registrants and attendees. The key
 // is new in each snapshot, so a stolen device's copy is worth one session, one sync.
-// A hash is only as strong as the code behind it: short (imported) codes could be found
-// from theirs by trying them all, so they are left out (offline, such a badge is
-// "unknown" and waits for the server). Invite-only sessions carry only their own people.
+// The device must hold the key to hash what it scans, so whoever steals it can test
+// candidate codes against the hashes as fast as they can compute: a badge is on the
+// device only when its code is too hard to guess for that to matter (see guessableBits).
+// Others are "unknown" offline and wait for the server. Invite-only sessions carry only
+// their own people.
 
-/** Generated codes have 23 characters (100 random bits); anything shorter stays off devices. */
-export const MIN_OFFLINE_CODE_LENGTH = 20;
+/**
+ * A code must carry at least this much guesswork to be held by a device: finding any one
+ * of 20,000 such codes from a stolen snapshot takes 2^80 / 20,000 ≈ 6·10^19 keyed
+ * hashes, about 190 years at 10^10 a second. Generated codes carry 100 bits.
+ */
+export const OFFLINE_MIN_BITS = 80;
+
+/** The alphabets a position's characters are assumed to be drawn from, smallest first. */
+const ALPHABETS: [RegExp, number][] = [
+  [/^[0-9]+$/, 10],
+  [/^[0-9a-f]+$/, 16],
+  [/^[0-9A-F]+$/, 16],
+  [/^[A-Z]+$/, 26],
+  [/^[a-z]+$/, 26],
+  [/^[0-9A-Z]+$/, 36],
+  [/^[0-9a-z]+$/, 36],
+  [/^[0-9A-Za-z]+$/, 62],
+];
+const alphabetBits = (chars: string) =>
+  Math.log2(ALPHABETS.find(([pattern]) => pattern.test(chars))?.[1] ?? 95);
+
+/**
+ * How many bits an attacker who knows the codes' format must guess for each code, by two
+ * estimates, the smaller kept. By position: among codes of the same length, a position
+ * where they all agree is known, one where they differ holds a character of the smallest
+ * usual alphabet covering what is seen there. By family: codes equal once their runs of
+ * digits are set aside ("QR-EVENT2025-000123") are a counter, guessed by counting through
+ * the digits. A code alone of its length is given 0 bits: nothing shows its format.
+ */
+export function guessableBits(codes: Iterable<string>): Map<string, number> {
+  const byLength = new Map<number, string[]>();
+  const families = new Map<string, number>();
+  const template = (code: string) => code.replace(/[0-9]+/g, "#");
+  for (const code of codes) {
+    const group = byLength.get(code.length) ?? [];
+    group.push(code);
+    byLength.set(code.length, group);
+    families.set(template(code), (families.get(template(code)) ?? 0) + 1);
+  }
+  const bits = new Map<string, number>();
+  for (const [length, group] of byLength) {
+    let positional = 0;
+    if (group.length > 1) {
+      for (let i = 0; i < length; i++) {
+        const seen = new Set(group.map((code) => code[i]));
+        if (seen.size > 1) positional += alphabetBits([...seen].join(""));
+      }
+    }
+    for (const code of group) {
+      const digits = (code.match(/[0-9]/g) ?? []).length;
+      const counted = (families.get(template(code)) ?? 0) > 1 ? digits * Math.log2(10) : Number.POSITIVE_INFINITY;
+      bits.set(code, Math.min(positional, counted));
+    }
+  }
+  return bits;
+}
+
+/** The codes a door device may hold, by guessableBits. */
+export function offlineVerifiable(codes: Iterable<string>): Set<string> {
+  const verifiable = new Set<string>();
+  for (const [code, bits] of guessableBits(codes)) if (bits >= OFFLINE_MIN_BITS) verifiable.add(code);
+  return verifiable;
+}
 
 export interface DoorSnapshot {
   sessionId: string;
@@ -47,6 +110,7 @@ export function doorSnapshot(
   session: SessionDoc,
   people: Iterable<Person>,
   roster: Roster,
+  verifiable: Set<string>,
   key: Buffer = randomBytes(32),
 ): DoorSnapshot {
   const reg = roster.registrations;
@@ -59,7 +123,7 @@ export function doorSnapshot(
     const status = reg.get(id) ?? "";
     const where = state.get(id) ?? "";
     const known = status !== "" || where !== "";
-    if (p.qrCode.length < MIN_OFFLINE_CODE_LENGTH || (session.requiresRegistration && !known)) continue;
+    if (!verifiable.has(p.qrCode) || (session.requiresRegistration && !known)) continue;
     rows.push([codeHash(key, p.qrCode), known ? p.name : "", status, where]);
   }
   return {
@@ -84,6 +148,8 @@ export function doorSnapshot(
 
 /** A snapshot is shared by a session's door devices for this long (each costs an HMAC per badge). */
 const SNAPSHOT_REUSE_MS = 5000;
+/** Which codes are guessable is worked out again this often (a new code waits, off devices, until then). */
+const VERIFIABLE_REUSE_MS = 60_000;
 
 /**
  * Snapshots for the door devices, read from the door state in Redis (one read, not two
@@ -95,13 +161,22 @@ export function createSnapshots(parts: {
   people: () => Iterable<Person>;
 }) {
   const recent = new Map<string, { at: number; snapshot: Promise<DoorSnapshot> }>();
+  let verifiable = { at: 0, codes: new Set<string>() };
+  const verifiableNow = () => {
+    if (Date.now() - verifiable.at >= VERIFIABLE_REUSE_MS) {
+      const codes: string[] = [];
+      for (const p of parts.people()) codes.push(p.qrCode);
+      verifiable = { at: Date.now(), codes: offlineVerifiable(codes) };
+    }
+    return verifiable.codes;
+  };
   return {
     get(sessionId: ObjectId): Promise<DoorSnapshot> {
       const key = String(sessionId);
       const known = recent.get(key);
       if (known && Date.now() - known.at < SNAPSHOT_REUSE_MS) return known.snapshot;
       const snapshot = Promise.all([parts.sessions.require(sessionId), parts.door.roster(sessionId)]).then(
-        ([session, roster]) => doorSnapshot(session, parts.people(), roster),
+        ([session, roster]) => doorSnapshot(session, parts.people(), roster, verifiableNow()),
       );
       snapshot.catch(() => recent.delete(key));
       recent.set(key, { at: Date.now(), snapshot });
