@@ -11,6 +11,62 @@
     );
   };
   window.checkinSay = say;
+
+  // Signing out wipes what a door device holds for its person: the session snapshots (keyed
+  // badge hashes and names), the sync report (badge codes) and the cached door pages. The
+  // queue stays: its scans are someone's admissions, sent later under their own account
+  // or handed to an admin. Raw IndexedDB, so every page can do it without the door script.
+  async function wipeDevice() {
+    await new Promise((resolve) => {
+      let request;
+      try {
+        request = indexedDB.open("checkin-door");
+      } catch {
+        return resolve();
+      }
+      // No door database on this device: do not create an empty one.
+      request.onupgradeneeded = () => request.transaction.abort();
+      request.onerror = () => resolve();
+      request.onblocked = () => resolve();
+      request.onsuccess = () => {
+        const db = request.result;
+        const stores = ["snapshots", "report"].filter((name) => db.objectStoreNames.contains(name));
+        if (stores.length === 0) {
+          db.close();
+          return resolve();
+        }
+        const tx = db.transaction(stores, "readwrite");
+        for (const name of stores) tx.objectStore(name).clear();
+        tx.oncomplete =
+          tx.onabort =
+          tx.onerror =
+            () => {
+              db.close();
+              resolve();
+            };
+      };
+    });
+    if (!("caches" in window)) return;
+    for (const name of await caches.keys()) {
+      if (!name.startsWith("door-")) continue;
+      const cache = await caches.open(name);
+      for (const request of await cache.keys())
+        if (/^\/scan\//.test(new URL(request.url).pathname)) await cache.delete(request);
+    }
+  }
+  window.checkinWipeDevice = wipeDevice;
+  document.addEventListener("submit", (event) => {
+    const form = event.target;
+    if (!(form instanceof HTMLFormElement) || !form.classList.contains("logout") || form.dataset.wiped)
+      return;
+    event.preventDefault();
+    void wipeDevice()
+      .catch(() => undefined)
+      .finally(() => {
+        form.dataset.wiped = "1";
+        form.submit();
+      });
+  });
   const csrf = () => /(?:^|;\s*)checkin_csrf=([^;]+)/.exec(document.cookie)?.[1];
   document.addEventListener("htmx:config:request", (event) => {
     const request = event.detail?.ctx?.request;

@@ -18,6 +18,8 @@ const door = () => {
     ...(root.dataset.zone ? { timeZone: root.dataset.zone } : {}),
   });
   const STAFF = root.dataset.staff ?? "";
+  // Whose scans this page sends: queued scans belong to the account that scanned them.
+  const ACCOUNT = root.dataset.account ?? "";
   const UNDO_SECONDS = Number(root.dataset.undoSeconds ?? 60);
   const DOUBLE_TAP_MS = 3000;
   const SCAN_TIMEOUT_MS = 4000;
@@ -76,13 +78,18 @@ const door = () => {
     },
   });
   let seq = Date.now() * 1000;
+  /** Scans queued under the account signed in now (older queues carry no account: theirs too). */
+  const isMine = (item) => !item.account || item.account === ACCOUNT;
+  const queueOf = async (mine = true) =>
+    (await (await dbReady).getAllFromIndex("queue", "seq")).filter((item) => isMine(item) === mine);
 
   // --- Connection state and the banner. ---
   let state = navigator.onLine ? "online" : "offline";
   async function banner() {
     const el = $("#door-status");
     if (!el) return;
-    const waiting = await (await dbReady).count("queue");
+    const waiting = (await queueOf()).length;
+    await showForeign();
     const words = {
       online: say("Online"),
       offline: say("Offline: scans are queued on this device"),
@@ -98,6 +105,77 @@ const door = () => {
     state = next;
     void banner();
   };
+
+  // --- Signed out (the server answered 401): the device keeps no list and no codes. ---
+  async function signedOut() {
+    snapshot = null;
+    index = new Map();
+    hmacKey = null;
+    await window.checkinWipeDevice?.();
+    await renderReport();
+    setState("signin");
+  }
+
+  // --- Someone else's queue: never sent under this account; handed to an admin on request. ---
+  async function showForeign() {
+    const box = $("#foreign-queue");
+    if (!box) return;
+    const others = await queueOf(false);
+    box.hidden = others.length === 0;
+    box.dataset.waiting = String(others.length);
+    const names = [...new Set(others.map((item) => item.staff || item.account))];
+    box.querySelector(".words").textContent = say("{n} scans queued by {name} wait on this device", {
+      n: others.length,
+      name: names.join(", "),
+    });
+  }
+  async function handOver() {
+    const db = await dbReady;
+    const others = await queueOf(false);
+    const byAccount = new Map();
+    for (const item of others) byAccount.set(item.account, [...(byAccount.get(item.account) ?? []), item]);
+    const box = $("#foreign-queue");
+    for (const [account, items] of byAccount) {
+      let response;
+      try {
+        response = await fetch("/scan/handover", {
+          method: "POST",
+          headers: { "content-type": "application/json", "x-csrf-token": csrf() },
+          body: JSON.stringify({
+            queuedBy: { account, name: items[0].staff ?? "" },
+            scans: items.map((item) => ({
+              sessionId: item.sessionId,
+              code: item.code,
+              direction: item.direction,
+              scannedAt: item.scannedAt,
+              nonce: item.nonce,
+              ...(item.provisional ? { provisional: item.provisional } : {}),
+              ...(item.device ? { device: item.device } : {}),
+            })),
+          }),
+          signal: AbortSignal.timeout(10_000),
+        });
+      } catch {
+        response = null;
+      }
+      if (response?.status !== 201) {
+        if (box)
+          box.querySelector(".result").textContent = say(
+            "Not handed over: the server did not take them. Try again online.",
+          );
+        return;
+      }
+      for (const item of items) await db.delete("queue", item.nonce);
+    }
+    if (box)
+      box.querySelector(".result").textContent = say(
+        "Handed to an admin: they decide what to do with these scans.",
+      );
+    await banner();
+  }
+  document.addEventListener("click", (event) => {
+    if (event.target?.id === "hand-over") void handOver();
+  });
 
   // --- The snapshot: what the device needs to decide on its own. ---
   let snapshot = null;
@@ -121,6 +199,7 @@ const door = () => {
   async function refreshSnapshot() {
     try {
       const response = await fetch(`/scan/${SESSION}/snapshot`, { signal: AbortSignal.timeout(10_000) });
+      if (response.status === 401) return signedOut();
       if (!response.ok) return;
       const snap = await response.json();
       await (await dbReady).put("snapshots", snap);
@@ -266,7 +345,7 @@ const door = () => {
   // --- Queueing and replay. ---
   async function enqueue(item) {
     const db = await dbReady;
-    const queued = await db.getAllFromIndex("queue", "seq");
+    const queued = await queueOf();
     if (queued.some((q) => q.nonce === item.nonce)) return showQueued(item, null);
     // The same badge the same way as its last queued scan is a repeat; entry, exit, entry is not.
     const twin = queued.filter((q) => q.code === item.code).at(-1);
@@ -368,7 +447,7 @@ const door = () => {
   }
   async function replay() {
     const db = await dbReady;
-    const queued = await db.getAllFromIndex("queue", "seq");
+    const queued = await queueOf();
     if (queued.length === 0) {
       if (state !== "signin") setState("online");
       return;
@@ -402,7 +481,7 @@ const door = () => {
       // Not answered yet (server away, paused, busy): keep everything, in order, for the next try.
       if (response.status >= 500 || response.status === 429 || response.status === 408)
         return setState("offline");
-      if (response.status === 401) return setState("signin");
+      if (response.status === 401) return signedOut();
       const body = await response.json().catch(() => null);
       await report(item, response.status, body);
       await db.delete("queue", item.nonce);
@@ -414,7 +493,7 @@ const door = () => {
   }
 
   async function probe() {
-    const waiting = await (await dbReady).count("queue");
+    const waiting = (await queueOf()).length;
     if (waiting === 0 && state === "online") return;
     try {
       const ready = await fetch("/api/v1/health/ready", {
@@ -439,6 +518,7 @@ const door = () => {
       sessionId: SESSION,
       device: device(),
       staff: STAFF,
+      account: ACCOUNT,
       scannedAt: new Date(now).toISOString(),
       // A double tap (the same badge again at once; a wedge may change its case) is the same scan.
       nonce:
@@ -446,8 +526,8 @@ const door = () => {
     };
     last = { code: code.toUpperCase(), nonce: item.nonce, at: now };
     // Order holds: nothing goes live past scans still waiting.
-    if ((await (await dbReady).count("queue")) > 0) await sync();
-    if ((await (await dbReady).count("queue")) > 0 || state === "offline") return enqueue(item);
+    if ((await queueOf()).length > 0) await sync();
+    if ((await queueOf()).length > 0 || state === "offline") return enqueue(item);
     let response;
     try {
       response = await fetch(`/scan/${SESSION}`, {
@@ -471,7 +551,7 @@ const door = () => {
       return enqueue(item);
     }
     if (response.status === 401) {
-      setState("signin");
+      await signedOut();
       return enqueue(item);
     }
     showHtml(await response.text());

@@ -12,7 +12,7 @@ import { badgeRoutes } from "./badges/routes";
 import { checkinRoutes } from "./checkin/routes";
 import type { CheckinService } from "./checkin/service";
 import { healthRoutes } from "./health/routes";
-import { isCanonical, isInternalPath } from "./http/canonical";
+import { canonicalForm, isCanonical, isInternalPath } from "./http/canonical";
 import { AppError, asPhrase, errorEnvelope, type FieldError, type Words } from "./http/errors";
 import { refuseControlCharacters } from "./http/input";
 import { type Phrase, phrase, say } from "./i18n/locale";
@@ -177,16 +177,22 @@ export function createApp(rt: Runtime, parts: AppParts) {
         }
         // While draining, make the proxy open fresh connections to the other instances.
         if (rt.state.draining) set.headers.connection = "close";
-        const path = new URL(request.url).pathname;
-        // Another spelling of an address could pass a rule written for its canonical form.
-        if (!isCanonical(path))
-          throw new AppError(404, "No page at this address: it is not spelled the one way this site uses");
-        // Internal paths answer callers on this host only: whatever came through the proxy says so.
+        const url = new URL(request.url);
+        const path = url.pathname;
+        // Internal paths answer callers on this host only, in their one spelling: whatever
+        // came through the proxy says so (X-Real-IP), and no other spelling is followed.
         if (
           isInternalPath(path) &&
-          (request.headers.has("x-real-ip") || request.headers.has("x-forwarded-for"))
+          (!isCanonical(path) || request.headers.has("x-real-ip") || request.headers.has("x-forwarded-for"))
         )
           throw new AppError(404, phrase("No route for {method} {path}", { method: request.method, path }));
+        // Any other spelling of an address is sent to its one form (308 keeps the method and
+        // body), so no rule is ever decided for a spelling the router reads differently.
+        if (!isCanonical(path))
+          return new Response(null, {
+            status: 308,
+            headers: { location: canonicalForm(path) + url.search },
+          });
       })
       .onError((context) => answerError(rt, requests, context))
       .onTransform({ as: "global" }, ({ body, request }) =>

@@ -5,6 +5,7 @@ import { CHECKIN_INDEXES } from "./checkin/repo";
 import type { IndexSpec } from "./infra/mongo";
 import { PARTICIPANT_INDEXES } from "./participants/repo";
 import { REGISTRATION_INDEXES } from "./registrations/repo";
+import { HANDOVER_INDEXES } from "./scanner/handover";
 import { SESSION_INDEXES } from "./sessions/repo";
 
 /** Every index the product's queries rely on, created idempotently at start-up. */
@@ -16,4 +17,5 @@ export const INDEXES: readonly IndexSpec[] = [
   ...AUTH_INDEXES,
   ...SIGN_IN_INDEXES,
   ...AUDIT_INDEXES,
+  ...HANDOVER_INDEXES,
 ];

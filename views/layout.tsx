@@ -8,7 +8,7 @@ import { LIVE } from "../src/live/paths";
 import { PARTICIPANT_PAGES } from "../src/participants/paths";
 import { REGISTRATION_PAGES } from "../src/registrations/paths";
 import { REPORTS } from "../src/reports/paths";
-import { DOOR } from "../src/scanner/paths";
+import { DOOR, HANDOVERS } from "../src/scanner/paths";
 import { SESSION_PAGES } from "../src/sessions/paths";
 import { SETTINGS_PAGE } from "../src/settings/paths";
 import { withQuery } from "../src/web/paths";
@@ -31,6 +31,7 @@ const NAV: readonly (readonly [string, Text])[] = [
   [AUTH_PAGES.accounts(), "Staff"],
   [AUTH_PAGES.tokens(), "Tokens"],
   [ADMIN_LOG.page(), "Log"],
+  [HANDOVERS.list(), "Handed-over scans"],
 ];
 
 /** Only the pages the reader's role may open. */

@@ -102,6 +102,8 @@ function DoorSearch(props: { sessionId: string }) {
 export interface DoorSettings {
   /** Who works the door (shown, and recorded with queued scans). */
   staff: string;
+  /** Their account ("user:<id>" or "token:<id>"): queued scans are sent only under it. */
+  account: string;
   undoSeconds: number;
 }
 
@@ -119,11 +121,19 @@ export function ScannerPage(props: SessionSummary & { door: DoorSettings }) {
         class="scanner"
         data-session={id}
         data-staff={door.staff}
+        data-account={door.account}
         data-undo-seconds={String(door.undoSeconds)}
         data-zone={zoneName()}
       >
         <div id="door-status" class="door-status online" role="status" aria-live="polite">
           <span class="state">{t("Online")}</span> · <span class="waiting">{t("{n} waiting", { n: 0 })}</span>
+        </div>
+        <div id="foreign-queue" class="foreign-queue" role="status" hidden>
+          <p class="words"></p>
+          <button type="button" id="hand-over" class="secondary">
+            {t("Hand these scans to an admin")}
+          </button>
+          <p class="result"></p>
         </div>
         <div class="scanner-head">
           <div>

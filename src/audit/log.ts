@@ -36,6 +36,7 @@ const TARGETS: [RegExp, string][] = [
   [new RegExp(`^/api/v1/checkin/${ID}`), "checkins"],
   [new RegExp(`^/(?:api/v1/auth|admin)/accounts/${ID}`), "users"],
   [new RegExp(`^/(?:api/v1/auth|admin)/tokens/${ID}`), "api_tokens"],
+  [new RegExp(`^/admin/handovers/${ID}`), "handovers"],
 ];
 const SETTINGS = /^\/api\/v1\/settings\/(\w+)$/;
 const SECRET_FIELDS = new Set(["passwordHash", "hash", "token", "password"]);

@@ -39,7 +39,12 @@ type Kept<T> =
 
 export type Taken<T> = { kind: "first" } | { kind: "answered"; answer: T } | { kind: "untracked" };
 
-export function createNonces(redis: Redis) {
+/**
+ * `strict`: without Redis nothing is admitted (DISTRIBUTED_LOCK_MODE=strict), so a nonce
+ * that cannot be taken pauses the scan at once, in the room's own words, rather than
+ * waiting for the room to time out too; otherwise the database's guards decide.
+ */
+export function createNonces(redis: Redis, strict: boolean, onUnavailable: () => void = () => {}) {
   return {
     /**
      * `first`: this request owns the nonce and must `answer` (or `release`) it;
@@ -54,6 +59,11 @@ export function createNonces(redis: Redis) {
         try {
           held = (await redis.eval(TAKE, 1, key, PENDING + fingerprint, KEPT_MS)) as string | null;
         } catch {
+          onUnavailable();
+          if (strict)
+            throw unavailable(
+              "Check-in is paused: the coordination service (Redis) is unavailable. Retry in a few seconds.",
+            );
           return { kind: "untracked" };
         }
         if (held === null) return { kind: "first" };

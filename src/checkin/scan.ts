@@ -326,7 +326,9 @@ async function preview(ctx: ScanContext, request: ScanRequest): Promise<ScanResu
 export function createScanner(parts: ScannerParts) {
   const ctx: ScanContext = {
     parts,
-    nonces: createNonces(parts.redis),
+    nonces: createNonces(parts.redis, parts.lockMode === "strict", () =>
+      parts.metrics.locks.inc({ result: "unavailable" }),
+    ),
     room: createRoom(parts),
     writer: createWriter({
       db: parts.db,

@@ -65,7 +65,8 @@ export function guessableBits(codes: Iterable<string>): Map<string, number> {
     }
     for (const code of group) {
       const digits = (code.match(/[0-9]/g) ?? []).length;
-      const counted = (families.get(template(code)) ?? 0) > 1 ? digits * Math.log2(10) : Number.POSITIVE_INFINITY;
+      const counted =
+        (families.get(template(code)) ?? 0) > 1 ? digits * Math.log2(10) : Number.POSITIVE_INFINITY;
       bits.set(code, Math.min(positional, counted));
     }
   }

@@ -45,6 +45,7 @@ const logDone = (
   reason: string,
   by?: string,
   device?: string,
+  byId?: string,
 ) => {
   const { activity, scanlog, config } = ctx;
   activity.changed(doc.sessionId);
@@ -59,6 +60,7 @@ const logDone = (
     reason,
     checkInId: doc._id,
     ...(by ? { by } : {}),
+    ...(byId ? { byId } : {}),
     ...(device ? { device } : {}),
   });
 };
@@ -104,7 +106,7 @@ async function checkout(
   checkInId: ObjectId,
   by?: string,
   device?: string,
-  scan: { nonce?: string; at?: Date } = {},
+  scan: { nonce?: string; at?: Date; byId?: string } = {},
 ): Promise<CheckInDoc> {
   const { db, door, sessions } = ctx;
   const found = await checkinsOf(db).findOne({ _id: checkInId });
@@ -130,7 +132,7 @@ async function checkout(
   const updated: CheckInDoc = { ...before, ...change };
   const freed = occupancy && typeof before.seat === "number" ? before.seat : null;
   await door.leave(updated, freed).catch(() => door.forget(updated.sessionId).catch(() => undefined));
-  await logDone(ctx, "checkout", updated, "left the session", by, device);
+  await logDone(ctx, "checkout", updated, "left the session", by, device, scan.byId);
   return updated;
 }
 
@@ -145,6 +147,8 @@ async function exit(
     sessionId: ObjectId;
     participant: ParticipantRef;
     by?: string;
+    /** The account behind `by`, recorded in the scan log. */
+    byId?: string;
     device?: string;
     nonce?: string;
     scannedAt?: Date;
@@ -180,7 +184,11 @@ async function exitOnce(ctx: StaffContext, input: Parameters<typeof exit>[1]) {
   try {
     return answer(
       "left",
-      await checkout(ctx, found._id, input.by, input.device, { nonce: input.nonce, at: input.scannedAt }),
+      await checkout(ctx, found._id, input.by, input.device, {
+        nonce: input.nonce,
+        at: input.scannedAt,
+        byId: input.byId,
+      }),
     );
   } catch (error) {
     if (error instanceof AppError && error.status === 409) return answer("already_out", found);
@@ -275,11 +283,18 @@ async function decline(
 }
 
 export function createStaffActions(context: StaffContext) {
-  const ctx: StaffParts = { ...context, nonces: createNonces(context.redis) };
+  const ctx: StaffParts = {
+    ...context,
+    nonces: createNonces(context.redis, context.config.lock.mode === "strict"),
+  };
   return {
     undo: (checkInId: ObjectId, by?: string, device?: string) => undo(ctx, checkInId, by, device),
-    checkout: (checkInId: ObjectId, by?: string, device?: string, scan?: { nonce?: string; at?: Date }) =>
-      checkout(ctx, checkInId, by, device, scan),
+    checkout: (
+      checkInId: ObjectId,
+      by?: string,
+      device?: string,
+      scan?: { nonce?: string; at?: Date; byId?: string },
+    ) => checkout(ctx, checkInId, by, device, scan),
     exit: (input: Parameters<typeof exit>[1]) => exit(ctx, input),
     undoAtDoor: (input: Parameters<typeof undoAtDoor>[1]) => undoAtDoor(ctx, input),
     decline: (input: Parameters<typeof decline>[1]) => decline(ctx, input),

@@ -558,8 +558,6 @@ export const FR = {
     "Ce formulaire a déjà été envoyé pour une autre personne ; rechargez la page pour la personne suivante",
   "Too many failed sign-ins from this address: try again in {minutes} {minutes|minute|minutes}.":
     "Trop d’échecs de connexion depuis cette adresse : réessayez dans {minutes} {minutes|minute|minutes}.",
-  "No page at this address: it is not spelled the one way this site uses":
-    "Aucune page à cette adresse : elle n’est pas écrite de la seule façon qu’utilise ce site",
   "This nonce (Idempotency-Key) was already used for a different scan (another badge, direction or choice); nothing was changed. Send a new one.":
     "Ce nonce (Idempotency-Key) a déjà servi pour un autre scan (autre badge, sens ou choix) ; rien n’a été modifié. Envoyez-en un nouveau.",
   "This scan is still being answered at another door; scan again in a moment.":
@@ -569,4 +567,27 @@ export const FR = {
   "Scanned before this person's latest entry or exit: nothing was recorded":
     "Scanné avant la dernière entrée ou sortie de cette personne : rien n’a été enregistré",
   "older than their last move": "antérieur à son dernier passage",
+  "These scans were already replayed or discarded": "Ces scans ont déjà été rejoués ou écartés",
+  "queued by {name}": "mis en file par {name}",
+  "No handed-over scans with ID {id}": "Aucun lot de scans remis avec l’ID {id}",
+  "{name}'s account is disabled or revoked: their queued scans are not replayed. Check the people in by hand if they attended.":
+    "Le compte de {name} est désactivé ou révoqué : ses scans en file ne sont pas rejoués. Enregistrez les personnes à la main si elles étaient présentes.",
+  "Handed-over scans": "Scans remis",
+  "{n} scans queued, handed over by {name} at {time}": "{n} scans en file, remis par {name} à {time}",
+  "Replay them": "Les rejouer",
+  "Discard them": "Les écarter",
+  "Scans a door device queued under one account while someone else was signed in on it. Replay sends each as it was queued, at its own time; nothing is sent under the name of the person who handed them over.":
+    "Scans mis en file par un appareil de porte sous un compte pendant qu’une autre personne y était connectée. Rejouer envoie chacun tel qu’il a été mis en file, à son heure ; rien n’est envoyé au nom de la personne qui les a remis.",
+  "No scans were handed over.": "Aucun scan n’a été remis.",
+  waiting: "en attente",
+  replayed: "rejoués",
+  discarded: "écartés",
+  refused: "refusés",
+  "Hand these scans to an admin": "Remettre ces scans à un admin",
+  "{n} scans queued by {name} wait on this device":
+    "{n} scans mis en file par {name} attendent sur cet appareil",
+  "Not handed over: the server did not take them. Try again online.":
+    "Non remis : le serveur ne les a pas pris. Réessayez en ligne.",
+  "Handed to an admin: they decide what to do with these scans.":
+    "Remis à un admin : il décide de ce qu’il advient de ces scans.",
 } as const satisfies Record<string, string>;

@@ -10,3 +10,11 @@ export const DOOR = {
   decline: path("/scan/:sessionId/decline"),
   search: path("/scan/:sessionId/search"),
 };
+
+/** Scans queued under another account on a device, handed to an admin. */
+export const HANDOVERS = {
+  receive: path("/scan/handover"),
+  list: path("/admin/handovers"),
+  replay: path("/admin/handovers/:id/replay"),
+  discard: path("/admin/handovers/:id/discard"),
+};

@@ -13,6 +13,7 @@ import { registrationsOf } from "../registrations/repo";
 import type { Runtime } from "../runtime";
 import { sessionsInOrder } from "../sessions/repo";
 import { html } from "../web/html";
+import { handoverRoutes } from "./handover-routes";
 import { DOOR } from "./paths";
 import { walkIns } from "./walkin";
 
@@ -56,7 +57,8 @@ function doorPages(rt: Runtime, svc: CheckinService) {
       DOOR.page.pattern,
       async ({ params, request }) => {
         const session = await svc.requireSession(parseId(params.sessionId));
-        const door = { staff: staffOf(request).name, undoSeconds };
+        const staff = staffOf(request);
+        const door = { staff: staff.name, account: `${staff.kind}:${staff.id}`, undoSeconds };
         const count = await svc.count(session._id);
         return html(request, () => <ScannerPage session={session} count={count} door={door} />);
       },
@@ -116,7 +118,14 @@ function doorScans(rt: Runtime, svc: CheckinService) {
           : { qrCode: code };
         const device = body.device || headers["user-agent"]?.slice(0, 120);
         if (body.direction === "exit") {
-          const left = await svc.exit({ sessionId, participant, by: staff.name, device, nonce: body.nonce });
+          const left = await svc.exit({
+            sessionId,
+            participant,
+            by: staff.name,
+            byId: `${staff.kind}:${staff.id}`,
+            device,
+            nonce: body.nonce ?? headers["idempotency-key"],
+          });
           return html(request, () => (
             <ExitVerdict outcome={left.outcome} participant={left.participant} code={code} />
           ));
@@ -231,11 +240,13 @@ function doorDecisions(rt: Runtime, svc: CheckinService) {
       DOOR.decline.pattern,
       async ({ params, body, request }) => {
         const reason = body.reason?.trim() || "Declined at the door";
+        const staff = staffOf(request);
         const { participant } = await svc.decline({
           sessionId: parseId(params.sessionId),
           participantId: parseId(body.participantId),
           reason,
-          by: staffOf(request).name,
+          by: staff.name,
+          byId: `${staff.kind}:${staff.id}`,
           device: body.device,
         });
         return html(request, () => <Declined participant={participant} reason={reason} />);
@@ -258,6 +269,7 @@ function doorDecisions(rt: Runtime, svc: CheckinService) {
 /** The door page: pick a session, scan entries and exits, see the verdict, decide or undo. */
 export function scannerRoutes(rt: Runtime, svc: CheckinService) {
   return new Elysia({ name: "scanner-pages" })
+    .use(handoverRoutes(rt, svc))
     .use(doorPages(rt, svc))
     .use(doorScans(rt, svc))
     .use(doorDecisions(rt, svc));

@@ -35,4 +35,7 @@ export const DOOR_WORDS = [
   "{time} {who} ({direction}) · door said: {words} · server: {answer}",
   "entry",
   "exit",
+  "{n} scans queued by {name} wait on this device",
+  "Not handed over: the server did not take them. Try again online.",
+  "Handed to an admin: they decide what to do with these scans.",
 ] as const satisfies readonly Text[];

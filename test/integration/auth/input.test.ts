@@ -72,7 +72,7 @@ test("a nonce reused for a different request answers 422 instead of another requ
   expect(lower.body.data.replayed).toBe(true);
   const different = await scan(true);
   expect(different.status).toBe(422);
-  expect(different.body.message).toContain("different request");
+  expect(different.body.message).toContain("different scan");
   // The same nonce for someone else's badge is not their answer either, and admits nobody.
   const other = await inst.call("POST", "/api/v1/participants", {
     name: "Other",

@@ -1,0 +1,79 @@
+import { Elysia, t } from "elysia";
+import { HandoverRow, HandoversPage } from "../../views/handovers";
+import { principalOf } from "../auth/plugin";
+import type { CheckinService } from "../checkin/service";
+import { parseId } from "../http/envelope";
+import { AppError } from "../http/errors";
+import { IdSchema } from "../http/query";
+import type { Runtime } from "../runtime";
+import { html } from "../web/html";
+import { createHandovers } from "./handover";
+import { HANDOVERS } from "./paths";
+
+const signedIn = (request: Request) => {
+  const principal = principalOf(request);
+  if (!principal) throw new AppError(401, "Sign in, or send an API token as Authorization: Bearer <token>");
+  return principal;
+};
+
+const HandedScan = t.Object(
+  {
+    sessionId: IdSchema("session ID"),
+    code: t.String({ minLength: 1, maxLength: 64 }),
+    direction: t.Union([t.Literal("entry"), t.Literal("exit")]),
+    scannedAt: t.String({ format: "date-time" }),
+    nonce: t.String({ minLength: 8, maxLength: 128 }),
+    provisional: t.Optional(t.String({ maxLength: 40 })),
+    device: t.Optional(t.String({ maxLength: 120 })),
+  },
+  { additionalProperties: false },
+);
+
+/** A device hands someone else's queued scans over; an admin replays or discards them. */
+export function handoverRoutes(rt: Runtime, svc: CheckinService) {
+  const handovers = createHandovers(rt.mongo.db, svc);
+  return new Elysia({ name: "door-handovers" })
+    .post(
+      HANDOVERS.receive.pattern,
+      async ({ body, request, set }) => {
+        const doc = await handovers.receive(
+          signedIn(request),
+          body.queuedBy,
+          body.scans.map((scan) => ({
+            ...scan,
+            sessionId: parseId(scan.sessionId),
+            scannedAt: new Date(scan.scannedAt),
+          })),
+        );
+        set.status = 201;
+        return { handed: doc.scans.length, id: String(doc._id) };
+      },
+      {
+        body: t.Object(
+          {
+            queuedBy: t.Object(
+              {
+                account: t.String({ minLength: 1, maxLength: 100 }),
+                name: t.String({ maxLength: 200 }),
+              },
+              { additionalProperties: false },
+            ),
+            scans: t.Array(HandedScan, { minItems: 1, maxItems: 5000 }),
+          },
+          { additionalProperties: false },
+        ),
+      },
+    )
+    .get(HANDOVERS.list.pattern, async ({ request }) => {
+      const docs = await handovers.list();
+      return html(request, () => <HandoversPage docs={docs} />);
+    })
+    .post(HANDOVERS.replay.pattern, async ({ params, request }) => {
+      const doc = await handovers.replay(parseId(params.id), signedIn(request));
+      return html(request, () => <HandoverRow doc={doc} />);
+    })
+    .post(HANDOVERS.discard.pattern, async ({ params, request }) => {
+      const doc = await handovers.discard(parseId(params.id), signedIn(request));
+      return html(request, () => <HandoverRow doc={doc} />);
+    });
+}
