@@ -25,10 +25,17 @@ export function ImportReport(props: { report: ImportSummary }) {
       </p>
       {report.errors.length > 0 ? (
         <ol class="row-errors">
-          {report.errors.slice(0, 500).map((error) => (
+          {report.errors.map((error) => (
             <li safe>{sayRow(reader().locale, error)}</li>
           ))}
         </ol>
+      ) : (
+        ""
+      )}
+      {report.errorsNotListed ? (
+        <p class="reason">
+          {t("…and {n} more refused {n|row|rows}, not listed", { n: report.errorsNotListed })}
+        </p>
       ) : (
         ""
       )}

@@ -21,6 +21,8 @@ export interface AdminLogDoc {
   before: Document | null;
   after: Document | null;
   status: number;
+  /** A download of personal data: what, and how many rows left with it. */
+  export?: { what: string; rows: number };
 }
 
 export const AUDIT_INDEXES: IndexSpec[] = [{ collection: "admin_log", key: { at: -1 } }];
@@ -65,6 +67,27 @@ export function withoutSecrets(value: unknown): unknown {
     );
   }
   return value;
+}
+
+/**
+ * A download of personal data (people, attendance, the scan log) is an act to account
+ * for as much as a change: who took what, when, and how many rows. Stored before the
+ * file is sent, so no export leaves unrecorded.
+ */
+export async function recordExport(db: Db, request: Request, what: string, rows: number): Promise<void> {
+  const principal = principalOf(request);
+  await adminLogOf(db).insertOne({
+    _id: new ObjectId(),
+    at: new Date(),
+    by: { kind: principal?.kind ?? "unknown", id: principal?.id ?? "", name: principal?.name ?? "" },
+    method: request.method,
+    path: new URL(request.url).pathname,
+    target: null,
+    before: null,
+    after: { export: what, rows },
+    status: 200,
+    export: { what, rows },
+  });
 }
 
 const isWrite = (method: string) => !["GET", "HEAD", "OPTIONS"].includes(method);

@@ -29,6 +29,19 @@ const SessionIds = t.Optional(t.Union([SessionId, t.Array(SessionId, { maxItems:
 const shown = ({ passwordHash: _hash, ...account }: UserDoc) => account;
 
 export function accountActions(db: Db, accounts: Accounts) {
+  /** Active admin accounts, leaving out `except`. */
+  const activeAdmins = (except?: ObjectId) =>
+    usersOf(db).countDocuments({
+      role: "admin",
+      disabled: false,
+      ...(except ? { _id: { $ne: except } } : {}),
+    });
+  const lastAdmin = () =>
+    new AppError(
+      409,
+      "This is the last active admin: make another account admin first, then change this one",
+    );
+
   async function existing(id: ObjectId): Promise<UserDoc> {
     const current = await usersOf(db).findOne({ _id: id });
     if (!current) throw notFound(phrase("Account with ID {id} not found", { id: String(id) }));
@@ -97,19 +110,32 @@ export function accountActions(db: Db, accounts: Accounts) {
             ? (current.sessionIds ?? [])
             : []
           : await assignableSessions(db, role, patch.sessionIds);
-      return shown(
-        await set(
-          id,
-          {
-            role,
-            sessionIds,
-            ...(patch.name !== undefined ? { name: patch.name.trim() } : {}),
-            ...(patch.disabled !== undefined ? { disabled: patch.disabled } : {}),
-            ...(patch.language ? { language: patch.language } : {}),
-          },
-          patch.language === "" ? ["language"] : [],
-        ),
+      const disabled = patch.disabled ?? current.disabled;
+      // An active admin stepping down: someone must still be able to run the event.
+      const stepsDown = current.role === "admin" && !current.disabled && (role !== "admin" || disabled);
+      if (stepsDown && (await activeAdmins(id)) === 0) throw lastAdmin();
+      const updated = await set(
+        id,
+        {
+          role,
+          sessionIds,
+          ...(patch.name !== undefined ? { name: patch.name.trim() } : {}),
+          ...(patch.disabled !== undefined ? { disabled: patch.disabled } : {}),
+          ...(patch.language ? { language: patch.language } : {}),
+        },
+        patch.language === "" ? ["language"] : [],
       );
+      // Two admins demoting each other at once both pass the check above: each looks again
+      // after writing, and gives its change back if no active admin is left (no transactions).
+      if (stepsDown && (await activeAdmins()) === 0) {
+        await set(id, {
+          role: current.role,
+          disabled: current.disabled,
+          sessionIds: current.sessionIds ?? [],
+        });
+        throw lastAdmin();
+      }
+      return shown(updated);
     },
     /** A new password, returned this once; every session of the account ends. */
     async resetPassword(id: ObjectId) {

@@ -486,7 +486,6 @@ export const FR = {
   "the {column} column holds a control character (such as NUL)":
     "la colonne {column} contient un caractère de contrôle (comme NUL)",
   "name is missing": "name manque",
-  "name is longer than 200 characters": "name dépasse 200 caractères",
   "email is missing": "email manque",
   'email "{email}" is not valid': "l’e-mail « {email} » n’est pas valide",
   'qrCode "{code}" is not a badge code (QR-…)': "qrCode « {code} » n’est pas un code de badge (QR-…)",
@@ -590,4 +589,9 @@ export const FR = {
     "Non remis : le serveur ne les a pas pris. Réessayez en ligne.",
   "Handed to an admin: they decide what to do with these scans.":
     "Remis à un admin : il décide de ce qu’il advient de ces scans.",
+  "{column} is longer than {max} characters": "{column} dépasse {max} caractères",
+  "…and {n} more refused {n|row|rows}, not listed":
+    "…et {n} autre{n||s} ligne{n||s} refusée{n||s}, non listée{n||s}",
+  "This is the last active admin: make another account admin first, then change this one":
+    "C’est le dernier admin actif : faites d’abord d’un autre compte un admin, puis modifiez celui-ci",
 } as const satisfies Record<string, string>;

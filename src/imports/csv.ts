@@ -2,6 +2,7 @@ import Papa from "papaparse";
 import { isValidQrCode } from "../checkin/qr";
 import { controlCharacterField } from "../http/input";
 import { type Locale, type Text, translate } from "../i18n/locale";
+import { participantFields } from "../participants/fields";
 import { type RowError, rowError } from "./summary";
 
 // Participant spreadsheets as organisers really send them: UTF-8 with or without a
@@ -28,6 +29,17 @@ export const TEMPLATE =
   "name,email,organization,phone,qrCode\nAda Lovelace,ada@example.org,Analytical Engines,+44 20 0000 0000,\n";
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/**
+ * Cells a spreadsheet would run as a formula (=, +, -, @, a tab or a return first) are
+ * written with a quote before them. So that reading a file back gives exactly what was
+ * written, a cell that already starts with quotes before such a character gets one more:
+ * the guard adds one quote to any run of quotes before a formula character, and reading
+ * removes one. "+33 6 12" → "'+33 6 12" → "+33 6 12"; "'=x" → "''=x" → "'=x".
+ */
+const GUARDED = /^'*[=+\-@\t\r]/;
+export const guardCell = (text: string): string => (GUARDED.test(text) ? `'${text}` : text);
+export const unguardCell = (text: string): string => (/^'+[=+\-@\t\r]/.test(text) ? text.slice(1) : text);
 
 export function decode(bytes: Uint8Array): { text: string; encoding: ParsedCsv["encoding"] } {
   try {
@@ -56,7 +68,16 @@ function checkRow(
   if (cell)
     return rowError(row, "the {column} column holds a control character (such as NUL)", { column: cell });
   if (!name) return rowError(row, "name is missing");
-  if (name.length > 200) return rowError(row, "name is longer than 200 characters");
+  // The API's own limits, from its schema: a file cannot store what a form would refuse.
+  for (const [column, value] of [
+    ["name", name],
+    ["organization", organization],
+    ["phone", phone],
+  ] as const) {
+    const max = participantFields[column].maxLength ?? Number.POSITIVE_INFINITY;
+    if (value !== undefined && value.length > max)
+      return rowError(row, "{column} is longer than {max} characters", { column, max: String(max) });
+  }
   if (!email) return rowError(row, "email is missing");
   if (!EMAIL.test(email) || email.length > 254)
     return rowError(row, 'email "{email}" is not valid', { email });
@@ -100,6 +121,8 @@ export function readCsv(bytes: Uint8Array): CsvRecords {
         .trim()
         .toLowerCase()
         .replace(/[^a-z]/g, ""),
+    // What toCsv guarded is read back as it was.
+    transform: (value) => unguardCell(value.trim()),
   });
   const blank = (record: Record<string, string> | undefined) =>
     !record || Object.values(record).every((value) => (value ?? "").trim() === "");
@@ -147,7 +170,7 @@ export function parseParticipants(bytes: Uint8Array): ParsedCsv {
 }
 
 /**
- * CSV out; a cell a spreadsheet would run as a formula is prefixed with a quote. With a
+ * CSV out; a cell a spreadsheet would run as a formula is guarded (guardCell). With a
  * language, the header row is written in it (English keeps the field names scripts read).
  */
 export function toCsv(rows: Record<string, unknown>[], columns: readonly string[], locale?: Locale): string {
@@ -158,7 +181,7 @@ export function toCsv(rows: Record<string, unknown>[], columns: readonly string[
         : value === null || value === undefined
           ? ""
           : String(value);
-    return /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
+    return guardCell(text);
   };
   return Papa.unparse({
     fields: locale ? columns.map((column) => translate(locale, column as Text)) : [...columns],

@@ -1,6 +1,7 @@
 import { Elysia, t } from "elysia";
 import type { Db } from "mongodb";
 import { ImportPage } from "../../views/import";
+import { recordExport } from "../audit/log";
 import { checkinsOf, scanlogOf } from "../checkin/repo";
 import type { CheckinService } from "../checkin/service";
 import { ok, parseId } from "../http/envelope";
@@ -50,8 +51,9 @@ export function importRoutes(rt: Runtime, svc: CheckinService) {
 /** The exports: people (the import's own columns, to edit and import again), attendance, the scan log. */
 function exportRoutes(db: Db) {
   return new Elysia({ name: "exports" })
-    .get("/api/v1/participants/export.csv", async () => {
+    .get("/api/v1/participants/export.csv", async ({ request }) => {
       const people = await participantsOf(db).find({}).sort({ name: 1 }).toArray();
+      await recordExport(db, request, "participants", people.length);
       return csvResponse(
         toCsv(people, ["name", "email", "organization", "phone", "qrCode", "isActive"]),
         "participants.csv",
@@ -71,6 +73,7 @@ function exportRoutes(db: Db) {
             .toArray()
         ).map((p) => [String(p._id), p]),
       );
+      await recordExport(db, request, `attendance of session ${session._id}`, checkins.length);
       const rows = checkins.map((c) => {
         const p = people.get(String(c.participantId));
         return {
@@ -104,6 +107,7 @@ function exportRoutes(db: Db) {
     })
     .get("/api/v1/checkin/scanlog.csv", async ({ request }) => {
       const entries = await scanlogOf(db).find({}).sort({ at: 1 }).limit(200_000).toArray();
+      await recordExport(db, request, "scan log", entries.length);
       return csvResponse(
         toCsv(
           entries,

@@ -28,7 +28,10 @@ export interface ImportSummary {
   updated: number;
   unchanged: number;
   failed: number;
+  /** The first refused rows (at most MAX_LISTED_ROW_ERRORS); `failed` counts them all. */
   errors: RowError[];
+  /** Refused rows not listed in `errors`. */
+  errorsNotListed?: number;
   encoding: string;
   rows: number;
 }

@@ -24,6 +24,9 @@ export async function uploadBytes(file: File, maxBytes: number): Promise<Uint8Ar
 }
 
 /** The report of one import: what was written, and every refused row in spreadsheet order. */
+/** Refused rows an import report lists one by one; the rest are counted. */
+export const MAX_LISTED_ROW_ERRORS = 200;
+
 export function importSummary(
   written: { created: number; updated: number; unchanged: number },
   refused: RowError[],
@@ -31,7 +34,16 @@ export function importSummary(
   rows: number,
 ) {
   const errors = [...refused].sort((x, y) => x.row - y.row);
-  return { ...written, failed: errors.length, errors, encoding, rows };
+  // A file of 100,000 bad rows makes a report of its first ones and a count, not a 10 MB answer.
+  const listed = errors.slice(0, MAX_LISTED_ROW_ERRORS);
+  return {
+    ...written,
+    failed: errors.length,
+    errors: listed,
+    ...(errors.length > listed.length ? { errorsNotListed: errors.length - listed.length } : {}),
+    encoding,
+    rows,
+  };
 }
 
 /** How far an import is: rows written so far of those to write. */

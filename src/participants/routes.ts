@@ -12,15 +12,9 @@ import { phrase } from "../i18n/locale";
 import { registrationsOf } from "../registrations/repo";
 import type { Runtime } from "../runtime";
 import { findPage } from "../web/paging";
+import { CreateParticipant, PatchParticipant, participantFields, Status } from "./fields";
 import { normaliseEmail, type ParticipantDoc, participantsOf } from "./repo";
-import {
-  CreateParticipant,
-  newParticipant,
-  PatchParticipant,
-  participantActions,
-  participantFields,
-  Status,
-} from "./service";
+import { newParticipant, participantActions } from "./service";
 
 /** Reading participants: the list, figures, one person, a badge look-up. */
 function participantReads(rt: Runtime, svc: CheckinService) {

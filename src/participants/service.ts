@@ -1,4 +1,3 @@
-import { t } from "elysia";
 import type { Db, ObjectId } from "mongodb";
 import { isValidQrCode, normaliseQrCode } from "../checkin/qr";
 import type { CheckinService } from "../checkin/service";
@@ -6,38 +5,10 @@ import { AppError, badRequest, fieldError, notFound } from "../http/errors";
 import { phrase } from "../i18n/locale";
 import { isDuplicateKey } from "../infra/mongo";
 import type { Runtime } from "../runtime";
+import type { CreateParticipant, PatchParticipant } from "./fields";
 import { normaliseEmail, type ParticipantDoc, participantRecord, participantsOf } from "./repo";
 
 // What the API and the admin page do to participants: one service both call.
-
-export const Status = t.Union([t.Literal("regular"), t.Literal("ambassador"), t.Literal("travel_grant")]);
-export const participantFields = {
-  name: t.String({ minLength: 1, maxLength: 200 }),
-  email: t.String({ format: "email", maxLength: 254 }),
-  organization: t.String({ maxLength: 200 }),
-  phone: t.String({ maxLength: 50 }),
-  status: Status,
-  isActive: t.Boolean(),
-  notes: t.String({ maxLength: 500 }),
-  doorNote: t.String({ maxLength: 200 }),
-  qrCode: t.String({ maxLength: 50 }),
-};
-const O = t.Optional;
-export const CreateParticipant = t.Object(
-  {
-    name: participantFields.name,
-    email: participantFields.email,
-    organization: O(participantFields.organization),
-    phone: O(participantFields.phone),
-    status: O(participantFields.status),
-    isActive: O(participantFields.isActive),
-    notes: O(participantFields.notes),
-    doorNote: O(participantFields.doorNote),
-    qrCode: O(participantFields.qrCode),
-  },
-  { additionalProperties: false },
-);
-export const PatchParticipant = t.Partial(t.Object(participantFields), { additionalProperties: false });
 
 function checkedQr(raw: string): string {
   const code = normaliseQrCode(raw);

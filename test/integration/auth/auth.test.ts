@@ -414,6 +414,8 @@ describe("accounts are checked on every request, everywhere at once", () => {
   });
 
   test("disable, change the role, sign out everywhere: each applies on the other instance at once", async () => {
+    // Another active admin account: the last one could not be demoted.
+    await createUser(cluster.db, "admin", "standby-admin@example.org");
     const user = await createUser(cluster.db, "viewer", "door-lead@example.org");
     const id = String((await cluster.db.collection("users").findOne({ email: user.email }))?._id);
     const cookie = await signIn(user.email, user.password);
