@@ -2,6 +2,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { Db } from "mongodb";
 import type { Browser, Page } from "playwright-core";
 import { launchChromium, signIn } from "../helpers/browser";
+import { eventually } from "../helpers/env";
 import {
   createUser,
   participantDoc,
@@ -144,9 +145,16 @@ test("sign-out wipes snapshot, report and cached door page; the next person sees
   const checkIn = await db.collection("checkins").findOne({ participantId: b._id });
   expect(checkIn?.checkInTime.getTime()).toBeLessThan(Date.now() - 5000);
   expect(String(checkIn?.checkedInById)).toStartWith("token:");
+  // The admin log is written once the answer has left.
   expect(
-    await db.collection("admin_log").countDocuments({ path: `/admin/handovers/${handover?._id}/replay` }),
-  ).toBe(1);
+    await eventually(
+      async () =>
+        (await db
+          .collection("admin_log")
+          .countDocuments({ path: `/admin/handovers/${handover?._id}/replay` })) === 1,
+      5000,
+    ),
+  ).toBe(true);
   await context.close();
 });
 

@@ -256,7 +256,7 @@ describe("check-in routes", () => {
       declinedBy: "Door 2",
     });
     expect(declined.status).toBe(200);
-    expect(declined.body.data).toMatchObject({ status: "declined", declinedBy: "Door 2" });
+    expect(declined.body.data).toMatchObject({ status: "declined", declinedBy: "test admin · Door 2" });
     expect(declined.body.participant._id).toBe(p3._id);
 
     const undone = await call(b, "DELETE", `/checkin/${manual.body.data._id}`);
