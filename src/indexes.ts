@@ -2,10 +2,10 @@ import { AUDIT_INDEXES } from "./audit/log";
 import { SIGN_IN_INDEXES } from "./auth/signins";
 import { AUTH_INDEXES } from "./auth/store";
 import { CHECKIN_INDEXES } from "./checkin/repo";
+import { HANDOVER_INDEXES } from "./door/handover";
 import type { IndexSpec } from "./infra/mongo";
 import { PARTICIPANT_INDEXES } from "./participants/repo";
 import { REGISTRATION_INDEXES } from "./registrations/repo";
-import { HANDOVER_INDEXES } from "./scanner/handover";
 import { SESSION_INDEXES } from "./sessions/repo";
 
 /** Every index the product's queries rely on, created idempotently at start-up. */

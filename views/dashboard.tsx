@@ -1,8 +1,8 @@
-import type { Reason } from "../src/checkin/decide";
+import type { Reason } from "../src/door/decide";
+import { DOOR } from "../src/door/paths";
 import type { Text } from "../src/i18n/locale";
 import type { ScanEntry } from "../src/live/activity";
 import { LIVE } from "../src/live/paths";
-import { DOOR } from "../src/scanner/paths";
 import type { SessionDoc } from "../src/sessions/repo";
 import { withQuery } from "../src/web/paths";
 import { mayOpen, t, tAttr } from "../src/web/reader";

@@ -1,6 +1,7 @@
 import Html from "@kitajs/html";
 import { ADMIN_LOG } from "../src/audit/paths";
 import { AUTH_PAGES } from "../src/auth/paths";
+import { DOOR, HANDOVERS } from "../src/door/paths";
 import { LOCALE_NAMES, LOCALES, type Text } from "../src/i18n/locale";
 import { LANGUAGE_SWITCH } from "../src/i18n/paths";
 import { IMPORT_PAGE } from "../src/imports/paths";
@@ -8,7 +9,6 @@ import { LIVE } from "../src/live/paths";
 import { PARTICIPANT_PAGES } from "../src/participants/paths";
 import { REGISTRATION_PAGES } from "../src/registrations/paths";
 import { REPORTS } from "../src/reports/paths";
-import { DOOR, HANDOVERS } from "../src/scanner/paths";
 import { SESSION_PAGES } from "../src/sessions/paths";
 import { SETTINGS_PAGE } from "../src/settings/paths";
 import { withQuery } from "../src/web/paths";

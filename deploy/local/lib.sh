@@ -24,13 +24,12 @@ apt_ensure() {
     die "apt-get install $2 failed (see $LOGS/apt.log)"
 }
 
-# node_ensure: the pinned npm dependencies (Bun among them) from the lockfile.
-# `npm install` rather than `npm ci`: npm 11 ci rejects lockfiles whose
-# other-platform optional packages (Biome's, Bun's) were pruned; versions stay pinned.
+# node_ensure: the pinned npm dependencies (Bun among them) from the lockfile, with
+# the frozen install (`npm ci`): exactly what package-lock.json says, or a failure.
 node_ensure() {
   if [[ ! -x "$ROOT/node_modules/.bin/bun" || "$ROOT/package-lock.json" -nt "$ROOT/node_modules/.package-lock.json" ]]; then
     log "installing npm dependencies"
-    (cd "$ROOT" && npm install --no-audit --no-fund >>"$LOGS/npm.log" 2>&1) || die "npm install failed (see $LOGS/npm.log)"
+    (cd "$ROOT" && npm ci --no-audit --no-fund >>"$LOGS/npm.log" 2>&1) || die "npm ci failed: package-lock.json does not match package.json? (see $LOGS/npm.log)"
   fi
   export PATH="$ROOT/node_modules/.bin:$PATH"
 }

@@ -1,5 +1,5 @@
+import { DOOR } from "../door/paths";
 import { LIVE } from "../live/paths";
-import { DOOR } from "../scanner/paths";
 import { allows, type Role, requirement } from "./policy";
 
 // Where a person lands: after signing in, at "/", and back from the language switch.

@@ -1,6 +1,6 @@
 import { type Collection, type Db, ObjectId } from "mongodb";
+import type { Outcome, Reason, Verdict } from "../door/decide";
 import type { IndexSpec } from "../infra/mongo";
-import type { Outcome, Reason, Verdict } from "./decide";
 
 export type Method = "qr" | "manual" | "search";
 

@@ -1,18 +1,18 @@
 import { Elysia, t } from "elysia";
 import type { Filter } from "mongodb";
 import { assertMaySession, participantFor, principalOf } from "../auth/plugin";
+import { admittedResponse, checkInById, nonceOf, signedBy, withPopulation } from "../door/answers";
+import { EXIT_TEXT, REASONS, reasonText } from "../door/decide";
+import { offlineScan } from "../door/offline";
+import { attemptJson, capacityInfo, exitJson, scanJson, verification } from "../door/present";
+import type { CheckinService } from "../door/service";
 import { ok, pageMeta, parseId } from "../http/envelope";
 import { notFound } from "../http/errors";
 import { IdSchema, pageQuery, pagination, sortFor } from "../http/query";
 import { phrase } from "../i18n/locale";
 import type { Runtime } from "../runtime";
 import { findPage } from "../web/paging";
-import { admittedResponse, checkInById, nonceOf, signedBy, withPopulation } from "./answers";
-import { EXIT_TEXT, REASONS, reasonText } from "./decide";
-import { offlineScan } from "./offline";
-import { attemptJson, capacityInfo, exitJson, scanJson, verification } from "./present";
 import { type CheckInDoc, checkinsOf, type Method, type ScanLogDoc, scanlogOf, shownCheckIn } from "./repo";
-import type { CheckinService } from "./service";
 
 const Id = IdSchema();
 const Name = t.String({ maxLength: 200 });

@@ -1,8 +1,8 @@
 import Papa from "papaparse";
-import { isValidQrCode } from "../checkin/qr";
 import { controlCharacterField } from "../http/input";
 import { type Locale, type Text, translate } from "../i18n/locale";
 import { participantFields } from "../participants/fields";
+import { isValidQrCode } from "../participants/qr";
 import { type RowError, rowError } from "./summary";
 
 // Participant spreadsheets as organisers really send them: UTF-8 with or without a

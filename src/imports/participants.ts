@@ -1,5 +1,5 @@
 import type { AnyBulkWriteOperation, Db } from "mongodb";
-import type { CheckinService } from "../checkin/service";
+import type { CheckinService } from "../door/service";
 import { bulkWriteInSteps } from "../infra/mongo";
 import { type ParticipantDoc, participantRecord, participantsOf } from "../participants/repo";
 import { type ParticipantRow, parseParticipants } from "./csv";

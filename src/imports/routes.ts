@@ -3,7 +3,7 @@ import type { Db } from "mongodb";
 import { ImportPage } from "../../views/import";
 import { recordExport } from "../audit/log";
 import { checkinsOf, scanlogOf } from "../checkin/repo";
-import type { CheckinService } from "../checkin/service";
+import type { CheckinService } from "../door/service";
 import { ok, parseId } from "../http/envelope";
 import { notFound } from "../http/errors";
 import type { Text } from "../i18n/locale";

@@ -1,6 +1,6 @@
 import { ObjectId } from "mongodb";
 import { Gauge } from "prom-client";
-import type { CheckinService } from "../checkin/service";
+import type { CheckinService } from "../door/service";
 import type { Runtime } from "../runtime";
 import { sessionsOf } from "../sessions/repo";
 

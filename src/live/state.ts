@@ -1,6 +1,6 @@
 import { ObjectId } from "mongodb";
 import type { LiveSession } from "../../views/dashboard";
-import type { CheckinService } from "../checkin/service";
+import type { CheckinService } from "../door/service";
 import type { Runtime } from "../runtime";
 import { sessionsOf } from "../sessions/repo";
 import type { Activity } from "./activity";

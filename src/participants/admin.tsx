@@ -10,7 +10,7 @@ import {
 } from "../../views/admin-participants";
 import { principalOf } from "../auth/plugin";
 import { checkinsOf } from "../checkin/repo";
-import type { CheckinService } from "../checkin/service";
+import type { CheckinService } from "../door/service";
 import { containsPattern, parseId } from "../http/envelope";
 import { fieldError, formErrors, notFound } from "../http/errors";
 import { phrase } from "../i18n/locale";

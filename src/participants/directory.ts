@@ -1,6 +1,6 @@
 import { type Db, type Filter, ObjectId } from "mongodb";
-import { normaliseQrCode } from "../checkin/qr";
 import type { Bus } from "../live/bus";
+import { normaliseQrCode } from "./qr";
 import { type ParticipantDoc, participantsOf } from "./repo";
 
 // Badge code -> participant for the whole event, in each instance's memory: on the

@@ -1,6 +1,6 @@
 import { type Collection, type Db, ObjectId } from "mongodb";
-import { generateQrCode } from "../checkin/qr";
 import type { IndexSpec } from "../infra/mongo";
+import { generateQrCode } from "./qr";
 
 export interface ParticipantDoc {
   _id: ObjectId;

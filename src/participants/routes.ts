@@ -2,9 +2,8 @@ import { Elysia, t } from "elysia";
 import type { Filter } from "mongodb";
 import QRCode from "qrcode";
 import { participantFor } from "../auth/plugin";
-import { generateQrCode } from "../checkin/qr";
 import { checkinsOf, shownCheckIn } from "../checkin/repo";
-import type { CheckinService } from "../checkin/service";
+import type { CheckinService } from "../door/service";
 import { containsPattern, ok, pageMeta, parseId } from "../http/envelope";
 import { AppError, notFound } from "../http/errors";
 import { pageQuery, pagination, sortFor } from "../http/query";
@@ -13,6 +12,7 @@ import { registrationsOf } from "../registrations/repo";
 import type { Runtime } from "../runtime";
 import { findPage } from "../web/paging";
 import { CreateParticipant, PatchParticipant, participantFields, Status } from "./fields";
+import { generateQrCode } from "./qr";
 import { normaliseEmail, type ParticipantDoc, participantsOf } from "./repo";
 import { newParticipant, participantActions } from "./service";
 

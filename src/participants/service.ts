@@ -1,11 +1,11 @@
 import type { Db, ObjectId } from "mongodb";
-import { isValidQrCode, normaliseQrCode } from "../checkin/qr";
-import type { CheckinService } from "../checkin/service";
+import type { CheckinService } from "../door/service";
 import { AppError, badRequest, fieldError, notFound } from "../http/errors";
 import { phrase } from "../i18n/locale";
 import { isDuplicateKey } from "../infra/mongo";
 import type { Runtime } from "../runtime";
 import type { CreateParticipant, PatchParticipant } from "./fields";
+import { isValidQrCode, normaliseQrCode } from "./qr";
 import { normaliseEmail, type ParticipantDoc, participantRecord, participantsOf } from "./repo";
 
 // What the API and the admin page do to participants: one service both call.

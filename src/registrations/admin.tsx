@@ -6,7 +6,7 @@ import {
   type RegistrationView,
 } from "../../views/admin-registrations";
 import { ImportReport } from "../../views/import";
-import type { CheckinService } from "../checkin/service";
+import type { CheckinService } from "../door/service";
 import { containsPattern, parseId } from "../http/envelope";
 import { IdSchema } from "../http/query";
 import { importSummary, streamedImport, uploadBytes } from "../imports/upload";

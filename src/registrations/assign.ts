@@ -1,5 +1,5 @@
 import { type AnyBulkWriteOperation, type Db, ObjectId } from "mongodb";
-import type { CheckinService } from "../checkin/service";
+import type { CheckinService } from "../door/service";
 import { missingColumn, readCsv } from "../imports/csv";
 import type { ImportSummary } from "../imports/summary";
 import { importSummary, type Progress } from "../imports/upload";

@@ -1,6 +1,6 @@
 import { Elysia, t } from "elysia";
 import { type Filter, ObjectId } from "mongodb";
-import type { CheckinService } from "../checkin/service";
+import type { CheckinService } from "../door/service";
 import { ok, pageMeta, parseId } from "../http/envelope";
 import { AppError, notFound } from "../http/errors";
 import { IdSchema, pageQuery, pagination, sortFor } from "../http/query";

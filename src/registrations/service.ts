@@ -1,5 +1,5 @@
 import type { ObjectId } from "mongodb";
-import type { CheckinService } from "../checkin/service";
+import type { CheckinService } from "../door/service";
 import { notFound } from "../http/errors";
 import { phrase } from "../i18n/locale";
 import type { Runtime } from "../runtime";

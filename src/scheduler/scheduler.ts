@@ -1,5 +1,5 @@
 import type { ObjectId } from "mongodb";
-import type { CheckinService } from "../checkin/service";
+import type { CheckinService } from "../door/service";
 import type { Runtime } from "../runtime";
 import { sessionsOf } from "../sessions/repo";
 import { sessionParts, writeSession } from "../sessions/service";

@@ -1,7 +1,7 @@
 import { Elysia, t } from "elysia";
 import type { Filter } from "mongodb";
 import { AdminSessionsPage, SessionForm, SessionRow, sessionFormValues } from "../../views/admin-sessions";
-import type { CheckinService } from "../checkin/service";
+import type { CheckinService } from "../door/service";
 import { containsPattern, parseId } from "../http/envelope";
 import { badRequest, fieldError, formErrors } from "../http/errors";
 import type { Runtime } from "../runtime";

@@ -1,9 +1,9 @@
 import { Elysia, t } from "elysia";
 import type { Filter, ObjectId } from "mongodb";
 import { participantFor } from "../auth/plugin";
-import { sessionJson } from "../checkin/present";
 import { checkinsOf, shownCheckIn } from "../checkin/repo";
-import type { CheckinService } from "../checkin/service";
+import { sessionJson } from "../door/present";
+import type { CheckinService } from "../door/service";
 import { containsPattern, ok, pageMeta, parseId } from "../http/envelope";
 import { AppError } from "../http/errors";
 import { pageQuery, pagination, sortFor } from "../http/query";

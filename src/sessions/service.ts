@@ -1,6 +1,6 @@
 import { t } from "elysia";
 import { ObjectId } from "mongodb";
-import type { CheckinService } from "../checkin/service";
+import type { CheckinService } from "../door/service";
 import { badRequest, fieldError, notFound, unavailable } from "../http/errors";
 import { phrase } from "../i18n/locale";
 import { KEYS } from "../infra/keys";

@@ -9,9 +9,9 @@ import appJs from "../../public/app.js" with { type: "file" };
 import iconSvg from "../../public/icon.svg" with { type: "file" };
 import scannerJs from "../../public/scanner.js" with { type: "file" };
 import serviceWorker from "../../public/sw.js" with { type: "file" };
+import { DOOR } from "../door/paths";
 import { notFound } from "../http/errors";
 import { phrase } from "../i18n/locale";
-import { DOOR } from "../scanner/paths";
 
 const ASSETS: Record<string, { path: string; type: string }> = {
   "htmx.min.js": { path: htmx, type: "text/javascript; charset=utf-8" },

@@ -1,9 +1,9 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { DOOR_WORDS } from "../../src/door/words";
 import { FR } from "../../src/i18n/fr";
 import { chooseLocale, fromAcceptLanguage, type Text, translate } from "../../src/i18n/locale";
-import { DOOR_WORDS } from "../../src/scanner/words";
 import { APP_WORDS } from "../../src/web/script-words";
 
 const placeholders = (text: string) => [...text.matchAll(/\{(\w+)/g)].map((m) => m[1]).sort();

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { type DecisionInput, decide, isFull, isLate, REASONS } from "../../src/checkin/decide";
+import { type DecisionInput, decide, isFull, isLate, REASONS } from "../../src/door/decide";
 
 const START = new Date("2026-11-22T09:00:00Z");
 const base: DecisionInput = {

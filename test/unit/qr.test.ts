@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { generateQrCode, isValidQrCode, normaliseQrCode, QR_PATTERN } from "../../src/checkin/qr";
+import { generateQrCode, isValidQrCode, normaliseQrCode, QR_PATTERN } from "../../src/participants/qr";
 
 test("generated codes carry at least 96 random bits in the scanner's alphabet", () => {
   const codes = new Set(Array.from({ length: 2000 }, generateQrCode));

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { generateQrCode } from "../../src/checkin/qr";
-import { guessableBits, OFFLINE_MIN_BITS, offlineVerifiable } from "../../src/checkin/snapshot";
+import { guessableBits, OFFLINE_MIN_BITS, offlineVerifiable } from "../../src/door/snapshot";
+import { generateQrCode } from "../../src/participants/qr";
 
 // Which badge codes a door device may hold: by how hard each is to guess, not by its length.
 

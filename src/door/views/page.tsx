@@ -1,11 +1,11 @@
-import type { Person } from "../src/participants/directory";
-import type { RegistrationStatus } from "../src/registrations/repo";
-import { DOOR } from "../src/scanner/paths";
-import { DOOR_WORDS } from "../src/scanner/words";
-import type { SessionDoc } from "../src/sessions/repo";
-import { t, tAttr } from "../src/web/reader";
-import { fmtTime, registrationWord, statusWord, zoneName } from "./components";
-import { Layout } from "./layout";
+import { fmtTime, registrationWord, statusWord, zoneName } from "../../../views/components";
+import { Layout } from "../../../views/layout";
+import type { Person } from "../../participants/directory";
+import type { RegistrationStatus } from "../../registrations/repo";
+import type { SessionDoc } from "../../sessions/repo";
+import { t, tAttr } from "../../web/reader";
+import { DOOR } from "../paths";
+import { DOOR_WORDS } from "../words";
 
 export interface SessionSummary {
   session: SessionDoc;

@@ -1,9 +1,11 @@
 import type Redis from "ioredis";
 import { type Db, ObjectId } from "mongodb";
+import type { CheckInDoc, Method } from "../checkin/repo";
 import type { LockMode } from "../config";
 import type { Logger } from "../infra/log";
 import type { Activity } from "../live/activity";
 import type { Directory, ParticipantRef, Person } from "../participants/directory";
+import { badgeKey, normaliseQrCode } from "../participants/qr";
 import type { RegistrationStatus } from "../registrations/repo";
 import type { SessionCache } from "../sessions/cache";
 import type { SessionDoc } from "../sessions/repo";
@@ -17,14 +19,12 @@ import {
   type Verdict,
   type Written,
 } from "./decide";
-import type { Door } from "./door";
 import type { CheckinMetrics } from "./metrics";
 import { createNonces, type Nonces, once } from "./nonces";
 import { assertInWindow, type OfflineScan, type WindowDefaults } from "./offline";
-import { badgeKey, normaliseQrCode } from "./qr";
-import type { CheckInDoc, Method } from "./repo";
 import { createRoom, type Question } from "./room";
 import type { ScanLog } from "./scanlog";
+import type { Door } from "./state";
 import { createWriter } from "./write";
 
 // The scan write path, top to bottom: resolve the badge and the session (from memory),

@@ -1,12 +1,12 @@
 import { type Collection, type Db, ObjectId } from "mongodb";
 import type { Principal } from "../auth/store";
 import { tokensOf, usersOf } from "../auth/store";
-import { EXIT_TEXT, reasonText } from "../checkin/decide";
-import { offlineScan } from "../checkin/offline";
-import type { CheckinService } from "../checkin/service";
 import { AppError, notFound } from "../http/errors";
 import { type Phrase, phrase, say } from "../i18n/locale";
 import type { IndexSpec } from "../infra/mongo";
+import { EXIT_TEXT, reasonText } from "./decide";
+import { offlineScan } from "./offline";
+import type { CheckinService } from "./service";
 
 // Scans a door device queued under one account, while another person is signed in on
 // it. They are never sent under the newcomer's name: they can be handed to an admin,

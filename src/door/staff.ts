@@ -1,5 +1,6 @@
 import type Redis from "ioredis";
 import { type Db, ObjectId } from "mongodb";
+import { type CheckInDoc, checkinsOf, type ScanLogDoc } from "../checkin/repo";
 import type { Config } from "../config";
 import { AppError, notFound } from "../http/errors";
 import { phrase } from "../i18n/locale";
@@ -7,15 +8,14 @@ import { KEYS } from "../infra/keys";
 import { LockUnavailableError, withLock } from "../infra/lock";
 import type { Activity } from "../live/activity";
 import type { Directory, ParticipantRef } from "../participants/directory";
+import { badgeKey } from "../participants/qr";
 import { registrationsOf } from "../registrations/repo";
 import type { SessionCache } from "../sessions/cache";
 import type { ExitOutcome } from "./decide";
-import type { Door } from "./door";
 import { createNonces, type Nonces, once } from "./nonces";
 import { assertInWindow, type WindowDefaults } from "./offline";
-import { badgeKey } from "./qr";
-import { type CheckInDoc, checkinsOf, type ScanLogDoc } from "./repo";
 import type { ScanLog } from "./scanlog";
+import type { Door } from "./state";
 
 // What staff do at the door besides scanning in: exits, undo (by the scanner within the
 // window, by an admin any time) and declines. Each is logged with who and which device,

@@ -1,10 +1,10 @@
 import type Redis from "ioredis";
 import type { Db, ObjectId } from "mongodb";
+import { checkinsOf } from "../checkin/repo";
 import { KEYS } from "../infra/keys";
 import { eachRoster, ofSessions, type Packed, refreshRoster, unpack } from "../registrations/rosters";
 import { sessionsOf } from "../sessions/repo";
-import { entryOf, type Scripts, seatRule } from "./door";
-import { checkinsOf } from "./repo";
+import { entryOf, type Scripts, seatRule } from "./state";
 
 // Building the door state (door.ts) from MongoDB: one session as it stands, or the whole
 // conference at start-up from the sessions' packed registrations, one session in memory at a time.

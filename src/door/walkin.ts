@@ -1,11 +1,11 @@
 import type { ObjectId } from "mongodb";
 import QRCode from "qrcode";
-import type { CheckinService, ScanResult } from "../checkin/service";
 import { AppError } from "../http/errors";
 import { phrase } from "../i18n/locale";
 import { normaliseEmail, participantsOf } from "../participants/repo";
 import { participantActions } from "../participants/service";
 import type { Runtime } from "../runtime";
+import type { CheckinService, ScanResult } from "./service";
 
 // A walk-in registered at the door: a participant with a new badge code, checked in at
 // once by the same scan path as everyone else. The form's nonce makes a retried submit

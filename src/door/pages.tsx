@@ -1,11 +1,7 @@
 import { Elysia, t } from "elysia";
 import { ObjectId } from "mongodb";
-import { type Found, ScannerPage, SearchResults, SessionPicker } from "../../views/scanner";
-import { Declined, ExitVerdict, Undone, Verdict, WalkInBadge } from "../../views/verdicts";
 import { assertMaySession, principalOf } from "../auth/plugin";
-import { reasonText } from "../checkin/decide";
 import type { Method } from "../checkin/repo";
-import type { CheckinService } from "../checkin/service";
 import { parseId } from "../http/envelope";
 import { AppError, badRequest } from "../http/errors";
 import { IdSchema } from "../http/query";
@@ -13,8 +9,12 @@ import { registrationsOf } from "../registrations/repo";
 import type { Runtime } from "../runtime";
 import { sessionsInOrder } from "../sessions/repo";
 import { html } from "../web/html";
+import { reasonText } from "./decide";
 import { handoverRoutes } from "./handover-routes";
 import { DOOR } from "./paths";
+import type { CheckinService } from "./service";
+import { type Found, ScannerPage, SearchResults, SessionPicker } from "./views/page";
+import { Declined, ExitVerdict, Undone, Verdict, WalkInBadge } from "./views/verdicts";
 import { walkIns } from "./walkin";
 
 const Id = IdSchema();

@@ -1,7 +1,7 @@
 import type { Db, ObjectId } from "mongodb";
+import { checkinsOf } from "../checkin/repo";
 import { sessionsOf } from "../sessions/repo";
-import type { Door } from "./door";
-import { checkinsOf } from "./repo";
+import type { Door } from "./state";
 
 // Every check-in of a capacity-enforced session holds a seat number in [0, capacity);
 // the unique (sessionId, seat) index makes a second holder of a seat impossible. Redis

@@ -1,8 +1,8 @@
-import type { HandoverDoc } from "../src/scanner/handover";
-import { HANDOVERS } from "../src/scanner/paths";
-import { t, tAttr } from "../src/web/reader";
-import { fmtDateTime } from "./components";
-import { Layout } from "./layout";
+import { fmtDateTime } from "../../../views/components";
+import { Layout } from "../../../views/layout";
+import { t, tAttr } from "../../web/reader";
+import type { HandoverDoc } from "../handover";
+import { HANDOVERS } from "../paths";
 
 const STATUS = {
   waiting: "waiting",

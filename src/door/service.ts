@@ -1,5 +1,6 @@
 import type Redis from "ioredis";
 import type { Db, ObjectId } from "mongodb";
+import { checkinsOf } from "../checkin/repo";
 import { KEYS } from "../infra/keys";
 import { LockBusyError, LockUnavailableError, withLock } from "../infra/lock";
 import { distinctIds } from "../infra/mongo";
@@ -12,15 +13,14 @@ import { writingRegistrations } from "../registrations/rosters";
 import type { Runtime } from "../runtime";
 import type { SessionCache } from "../sessions/cache";
 import { sessionsOf } from "../sessions/repo";
-import { createDoor, type Door } from "./door";
 import { createCheckinMetrics } from "./metrics";
 import type { WindowDefaults } from "./offline";
-import { checkinsOf } from "./repo";
 import { createScanner } from "./scan";
 import { createScanLog } from "./scanlog";
 import { reseat } from "./seats";
 import { createSnapshots } from "./snapshot";
 import { createStaffActions } from "./staff";
+import { createDoor, type Door } from "./state";
 
 /** Start-up waits up to a minute for another instance building the door state. */
 const WARM_LOCK = { ttlMs: 60_000, retries: 600, retryDelayMs: 100 };

@@ -1,7 +1,5 @@
 import { Elysia, t } from "elysia";
-import { HandoverRow, HandoversPage } from "../../views/handovers";
 import { principalOf } from "../auth/plugin";
-import type { CheckinService } from "../checkin/service";
 import { parseId } from "../http/envelope";
 import { AppError } from "../http/errors";
 import { IdSchema } from "../http/query";
@@ -9,6 +7,8 @@ import type { Runtime } from "../runtime";
 import { html } from "../web/html";
 import { createHandovers } from "./handover";
 import { HANDOVERS } from "./paths";
+import type { CheckinService } from "./service";
+import { HandoverRow, HandoversPage } from "./views/handovers";
 
 const signedIn = (request: Request) => {
   const principal = principalOf(request);

@@ -1,14 +1,14 @@
 import type Redis from "ioredis";
 import { type Db, ObjectId } from "mongodb";
+import { type CheckInDoc, checkinsOf, newCheckIn } from "../checkin/repo";
 import { isDuplicateKey } from "../infra/mongo";
 import type { Person } from "../participants/directory";
 import type { SessionDoc } from "../sessions/repo";
 import type { Verdict, Written } from "./decide";
-import type { Door } from "./door";
-import { type CheckInDoc, checkinsOf, newCheckIn } from "./repo";
 import { enforced, type Facts } from "./room";
 import { type ScanRequest, scanTime } from "./scan";
 import { claimSeatFromDb } from "./seats";
+import type { Door } from "./state";
 
 // Step 4 of the scan path (scan.ts): the write. An admission inserts the check-in, a
 // re-entry turns an exit back into an entry; MongoDB's unique indexes (one check-in per

@@ -1,5 +1,5 @@
 import type { Db } from "mongodb";
-import { type ScanLogDoc, scanlogOf } from "./repo";
+import { type ScanLogDoc, scanlogOf } from "../checkin/repo";
 
 // The scan log is complete (every scan, whatever its outcome) but written in groups:
 // entries that arrive while a write is under way go together in the next insertMany.

@@ -1,11 +1,11 @@
-import { EXIT_TEXT, type ExitOutcome } from "../src/checkin/decide";
-import type { ScanResult } from "../src/checkin/scan";
-import type { Phrase, Text } from "../src/i18n/locale";
-import type { Person } from "../src/participants/directory";
-import { DOOR } from "../src/scanner/paths";
-import { sayHere, t, tAttr } from "../src/web/reader";
-import { fmtTime, personStatusWord } from "./components";
-import { CountBadge } from "./scanner";
+import { fmtTime, personStatusWord } from "../../../views/components";
+import type { Phrase, Text } from "../../i18n/locale";
+import type { Person } from "../../participants/directory";
+import { sayHere, t, tAttr } from "../../web/reader";
+import { EXIT_TEXT, type ExitOutcome } from "../decide";
+import { DOOR } from "../paths";
+import type { ScanResult } from "../scan";
+import { CountBadge } from "./page";
 
 // What the door shows after a scan: the verdict that fills the screen, and the answers to
 // the staff's own actions there (exit, undo, decline, a walk-in's badge).

@@ -1,4 +1,5 @@
 import { participantFor, principalOf } from "../auth/plugin";
+import { type CheckInDoc, type Method, shownCheckIn } from "../checkin/repo";
 import { ok, parseId } from "../http/envelope";
 import { AppError, notFound } from "../http/errors";
 import { phrase, type Text, translate } from "../i18n/locale";
@@ -7,7 +8,6 @@ import { withPeopleAndSessions } from "../web/join";
 import { localeOf } from "../web/reader";
 import { REASONS, reasonText } from "./decide";
 import { briefParticipant, briefSession, capacityInfo } from "./present";
-import { type CheckInDoc, type Method, shownCheckIn } from "./repo";
 import type { CheckinService, ScanResult } from "./service";
 
 // How the JSON check-in routes (routes.ts) answer: an admission with the envelope the

@@ -1,8 +1,8 @@
 import { participantFor } from "../auth/plugin";
+import type { CheckInDoc, ScanLogDoc } from "../checkin/repo";
 import type { Person } from "../participants/directory";
 import type { SessionDoc } from "../sessions/repo";
 import { DOOR_ACTIONS, type ExitOutcome, isFull } from "./decide";
-import type { CheckInDoc, ScanLogDoc } from "./repo";
 import type { ScanResult } from "./scan";
 
 // Shapes the API contract's clients read, built from scan results.

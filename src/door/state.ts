@@ -1,11 +1,13 @@
 import type Redis from "ioredis";
 import { BSON, type Db, type ObjectId } from "mongodb";
+import type { CheckInDoc } from "../checkin/repo";
 import { KEYS } from "../infra/keys";
 import type { RegistrationStatus } from "../registrations/repo";
 import { refreshRoster } from "../registrations/rosters";
 import type { SessionDoc } from "../sessions/repo";
 import type { RegistrationState } from "./decide";
-import { createDoorBuilder, registrationFields } from "./door-build";
+import type { Roster } from "./snapshot";
+import { createDoorBuilder, registrationFields } from "./state-build";
 import {
   BUILD,
   CLAIM,
@@ -16,9 +18,7 @@ import {
   REPLACE,
   ROLLBACK,
   UNDO,
-} from "./door-scripts";
-import type { CheckInDoc } from "./repo";
-import type { Roster } from "./snapshot";
+} from "./state-scripts";
 
 // What a door must know about a session, in one Redis hash per session, kept exact by
 // write-through (no lifetime, so no scan ever waits for a rebuild when one expires):

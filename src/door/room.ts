@@ -1,5 +1,6 @@
 import type Redis from "ioredis";
 import type { Db, ObjectId } from "mongodb";
+import { type CheckInDoc, checkinsOf } from "../checkin/repo";
 import type { LockMode } from "../config";
 import { AppError, unavailable } from "../http/errors";
 import { phrase } from "../i18n/locale";
@@ -11,10 +12,9 @@ import { registrationsOf } from "../registrations/repo";
 import type { SessionCache } from "../sessions/cache";
 import type { SessionDoc } from "../sessions/repo";
 import type { RegistrationState } from "./decide";
-import { checkInOfEntry, type Door, seatRule } from "./door";
 import type { CheckinMetrics } from "./metrics";
-import { type CheckInDoc, checkinsOf } from "./repo";
 import { freeSeatsInDb } from "./seats";
+import { checkInOfEntry, type Door, seatRule } from "./state";
 
 // Asking the room: the scan's questions in one Redis script (door.ts), with the usual
 // detours (a cold or stale door state, a re-seat in progress, another door on the same
