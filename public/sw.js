@@ -10,7 +10,6 @@ const SHELL = [
   "/assets/app.css",
   "/assets/htmx.min.js",
   "/assets/app.js",
-  "/assets/idb.js",
   "/assets/jsQR.js",
   "/assets/scanner.js",
   "/assets/icon.svg",

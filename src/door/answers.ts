@@ -6,8 +6,8 @@ import { phrase, type Text, translate } from "../i18n/locale";
 import type { Runtime } from "../runtime";
 import { withPeopleAndSessions } from "../web/join";
 import { localeOf } from "../web/reader";
-import { REASONS, reasonText } from "./decide";
 import { briefParticipant, briefSession, capacityInfo } from "./present";
+import { REASONS, reasonText } from "./reasons";
 import type { CheckinService, ScanResult } from "./service";
 
 // How the JSON check-in routes (routes.ts) answer: an admission with the envelope the

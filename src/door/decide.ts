@@ -1,6 +1,8 @@
-// The scan decision: pure, so every branch is unit-tested without servers.
+// The scan decision: pure, so every branch is unit-tested without servers, and the one
+// rule for both sides: the server decides every scan with it, and the door's browser
+// code (src/door/browser, bundled for the page) decides with it while offline. It
+// imports nothing that runs: no words, no drivers.
 
-import { type Phrase, phrase, type Text } from "../i18n/locale";
 import { REGISTRATION_STATUSES, type RegistrationStatus } from "../registrations/repo";
 import type { CapacityMode, SessionStatus } from "../sessions/repo";
 
@@ -62,44 +64,8 @@ export interface Verdict {
   badge: "accepted" | "accepted_unregistered" | null;
 }
 
-/**
- * Every reason a scan can end with: the words staff read, and the HTTP status the JSON
- * check-in routes answer it with. Nothing else spells these out.
- */
-export const REASONS: Record<Reason, { text: Text; status: number }> = {
-  ok: { text: "Checked in", status: 201 },
-  reentry: { text: "Welcome back: re-entry recorded", status: 201 },
-  already_checked_in: { text: "Participant is already checked in to this session", status: 409 },
-  not_registered: { text: "Participant is not registered for this session", status: 400 },
-  registration_cancelled: {
-    text: "Participant's registration for this session was cancelled",
-    status: 400,
-  },
-  invite_only: {
-    text: "Participant is not registered for this session, which requires registration",
-    status: 400,
-  },
-  session_full: { text: "Session is at full capacity", status: 400 },
-  session_not_open: { text: "Session is not open for check-ins", status: 400 },
-  session_ended: { text: "Session has ended and is not open for check-ins", status: 400 },
-  unknown_code: { text: "Badge code not found", status: 404 },
-  inactive_participant: { text: "Participant's badge is deactivated", status: 400 },
-  superseded: {
-    text: "Scanned before this person's latest entry or exit: nothing was recorded",
-    status: 409,
-  },
-};
-
-/** What an exit scan found, in the words the door shows. */
+/** What an exit scan found. */
 export type ExitOutcome = "left" | "already_out" | "not_in" | "superseded" | "unknown";
-
-export const EXIT_TEXT: Record<ExitOutcome, Text> = {
-  left: "Exit recorded",
-  already_out: "Already left: this exit was recorded before",
-  not_in: "Not checked in to this session: nothing to record",
-  superseded: "They came back in after this exit was scanned: nothing to record",
-  unknown: "Badge code not found",
-};
 
 /** What a door may do after each outcome: accept anyway, decline. */
 export const DOOR_ACTIONS: Record<Outcome, { canAccept: boolean; canDecline: boolean }> = {
@@ -108,18 +74,6 @@ export const DOOR_ACTIONS: Record<Outcome, { canAccept: boolean; canDecline: boo
   already: { canAccept: false, canDecline: false },
   refuse: { canAccept: false, canDecline: true },
 };
-
-/** The sentence for a verdict, with the facts it names (the capacity, the invite-only rule). */
-export function reasonText(
-  verdict: Pick<Verdict, "reason">,
-  session: Pick<DecisionSession, "capacity" | "requiresRegistration">,
-): Phrase {
-  if (verdict.reason === "session_full")
-    return phrase("Session is at full capacity ({capacity} participants)", { capacity: session.capacity });
-  if (verdict.reason === "registration_cancelled" && session.requiresRegistration)
-    return phrase('Registration status is "cancelled"; this session requires registration');
-  return phrase(REASONS[verdict.reason].text);
-}
 
 export function isLate(
   session: Pick<DecisionSession, "startTime" | "lateThresholdMinutes">,

@@ -4,8 +4,8 @@ import { tokensOf, usersOf } from "../auth/store";
 import { AppError, notFound } from "../http/errors";
 import { type Phrase, phrase, say } from "../i18n/locale";
 import type { IndexSpec } from "../infra/mongo";
-import { EXIT_TEXT, reasonText } from "./decide";
 import { offlineScan } from "./offline";
+import { EXIT_TEXT, reasonText } from "./reasons";
 import type { CheckinService } from "./service";
 
 // Scans a door device queued under one account, while another person is signed in on

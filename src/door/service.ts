@@ -142,7 +142,12 @@ export function createCheckinService(rt: Runtime, live: LiveSink, sessions: Sess
   });
 
   const staff = createStaffActions({ ...shared, config, windowDefaults: live.windowDefaults });
-  const snapshots = createSnapshots({ door, sessions, people: () => directory.people() });
+  const snapshots = createSnapshots({
+    door,
+    sessions,
+    people: () => directory.people(),
+    lateThresholdMinutes: live.lateThresholdMinutes,
+  });
   const { undo, checkout, exit, undoAtDoor } = staff;
 
   return {

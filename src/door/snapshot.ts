@@ -3,6 +3,7 @@ import type { ObjectId } from "mongodb";
 import type { Person } from "../participants/directory";
 import type { RegistrationStatus } from "../registrations/repo";
 import type { SessionDoc } from "../sessions/repo";
+import type { SnapshotSession } from "./offline-decision";
 
 // What a door device keeps so it can decide on its own while the network is away: the
 // session's rule, and for every badge a keyed hash of its code (never the code: codes
@@ -85,10 +86,8 @@ export interface DoorSnapshot {
   at: string;
   /** HMAC-SHA-256 key (base64url) the device hashes scanned codes with. */
   key: string;
-  session: Pick<
-    SessionDoc,
-    "name" | "status" | "startTime" | "endTime" | "capacity" | "capacityEnforced" | "requiresRegistration"
-  > & { capacityMode: string };
+  /** What the device's decision needs of the session (offline-decision.ts). */
+  session: SnapshotSession;
   /** Admissions so far and people inside now. */
   count: number;
   inside: number;
@@ -112,6 +111,7 @@ export function doorSnapshot(
   people: Iterable<Person>,
   roster: Roster,
   verifiable: Set<string>,
+  defaultLateThresholdMinutes: number,
   key: Buffer = randomBytes(32),
 ): DoorSnapshot {
   const reg = roster.registrations;
@@ -140,6 +140,7 @@ export function doorSnapshot(
       capacityEnforced: session.capacityEnforced,
       requiresRegistration: session.requiresRegistration,
       capacityMode: session.capacityMode ?? "admissions",
+      lateThresholdMinutes: session.lateThresholdMinutes ?? defaultLateThresholdMinutes,
     },
     count: state.size,
     inside: [...state.values()].filter((w) => w === "in").length,
@@ -160,6 +161,7 @@ export function createSnapshots(parts: {
   door: { roster(sessionId: ObjectId): Promise<Roster> };
   sessions: { require(sessionId: ObjectId): Promise<SessionDoc> };
   people: () => Iterable<Person>;
+  lateThresholdMinutes: () => number;
 }) {
   const recent = new Map<string, { at: number; snapshot: Promise<DoorSnapshot> }>();
   let verifiable = { at: 0, codes: new Set<string>() };
@@ -177,7 +179,8 @@ export function createSnapshots(parts: {
       const known = recent.get(key);
       if (known && Date.now() - known.at < SNAPSHOT_REUSE_MS) return known.snapshot;
       const snapshot = Promise.all([parts.sessions.require(sessionId), parts.door.roster(sessionId)]).then(
-        ([session, roster]) => doorSnapshot(session, parts.people(), roster, verifiableNow()),
+        ([session, roster]) =>
+          doorSnapshot(session, parts.people(), roster, verifiableNow(), parts.lateThresholdMinutes()),
       );
       snapshot.catch(() => recent.delete(key));
       recent.set(key, { at: Date.now(), snapshot });

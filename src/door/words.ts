@@ -1,7 +1,7 @@
 import type { Text } from "../i18n/locale";
 
 /**
- * What the door's script (public/scanner.js) writes itself: the banner, the offline
+ * What the door's script (src/door/browser, bundled as public/scanner.js) writes itself: the banner, the offline
  * verdicts, the sync report. The page hands them over in its language; a test checks that
  * every `say("…")` in the script is listed here.
  */
@@ -38,4 +38,6 @@ export const DOOR_WORDS = [
   "{n} scans queued by {name} wait on this device",
   "Not handed over: the server did not take them. Try again online.",
   "Handed to an admin: they decide what to do with these scans.",
+  "Registration cancelled (as of {time})",
+  "Not on this session's list (as of {time})",
 ] as const satisfies readonly Text[];

@@ -594,4 +594,6 @@ export const FR = {
     "…et {n} autre{n||s} ligne{n||s} refusée{n||s}, non listée{n||s}",
   "This is the last active admin: make another account admin first, then change this one":
     "C’est le dernier admin actif : faites d’abord d’un autre compte un admin, puis modifiez celui-ci",
+  "Registration cancelled (as of {time})": "Inscription annulée (à {time})",
+  "Not on this session's list (as of {time})": "Pas sur la liste de cette session (à {time})",
 } as const satisfies Record<string, string>;

@@ -2,7 +2,6 @@ import { Elysia } from "elysia";
 // Imported as files so `bun build --compile` embeds them in the binary.
 import hxWs from "htmx.org/dist/ext/hx-ws.min.js" with { type: "file" };
 import htmx from "htmx.org/dist/htmx.min.js" with { type: "file" };
-import idb from "idb/build/umd.js" with { type: "file" };
 import jsqr from "jsqr/dist/jsQR.js" with { type: "file" };
 import appCss from "../../public/app.css" with { type: "file" };
 import appJs from "../../public/app.js" with { type: "file" };
@@ -17,7 +16,6 @@ const ASSETS: Record<string, { path: string; type: string }> = {
   "htmx.min.js": { path: htmx, type: "text/javascript; charset=utf-8" },
   "hx-ws.js": { path: hxWs, type: "text/javascript; charset=utf-8" },
   "jsQR.js": { path: jsqr, type: "text/javascript; charset=utf-8" },
-  "idb.js": { path: idb, type: "text/javascript; charset=utf-8" },
   "icon.svg": { path: iconSvg, type: "image/svg+xml" },
   "app.css": { path: appCss, type: "text/css; charset=utf-8" },
   "app.js": { path: appJs, type: "text/javascript; charset=utf-8" },

@@ -38,7 +38,3 @@ declare module "*.svg" {
   const path: string;
   export default path;
 }
-declare module "idb/build/umd.js" {
-  const path: string;
-  export default path;
-}

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { type DecisionInput, decide, isFull, isLate, REASONS } from "../../src/door/decide";
+import { type DecisionInput, decide, isFull, isLate } from "../../src/door/decide";
+import { REASONS } from "../../src/door/reasons";
 
 const START = new Date("2026-11-22T09:00:00Z");
 const base: DecisionInput = {

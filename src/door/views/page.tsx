@@ -113,7 +113,7 @@ export function ScannerPage(props: SessionSummary & { door: DoorSettings }) {
   return (
     <Layout
       title={tAttr("Scan · {session}", { session: session.name })}
-      scripts={["/assets/idb.js", "/assets/jsQR.js", "/assets/scanner.js"]}
+      scripts={["/assets/jsQR.js", "/assets/scanner.js"]}
       words={DOOR_WORDS}
       manifest
     >

@@ -2,8 +2,9 @@ import { fmtTime, personStatusWord } from "../../../views/components";
 import type { Phrase, Text } from "../../i18n/locale";
 import type { Person } from "../../participants/directory";
 import { sayHere, t, tAttr } from "../../web/reader";
-import { EXIT_TEXT, type ExitOutcome } from "../decide";
+import type { ExitOutcome } from "../decide";
 import { DOOR } from "../paths";
+import { EXIT_TEXT } from "../reasons";
 import type { ScanResult } from "../scan";
 import { CountBadge } from "./page";
 

@@ -1,0 +1,182 @@
+import { setUpCamera } from "./camera";
+import { refreshSnapshot, storedSnapshot } from "./local";
+import { $, clockOf, codeInput, csrf, device, direction, readPage, setUpDeviceAndDirection } from "./page";
+import { type Door, enqueue, handOver, renderReport } from "./queue";
+import { afterVerdict, showHtml } from "./show";
+import { dbReady, type QueuedScan, queueOf } from "./store";
+import {
+  banner,
+  connectionState,
+  notAnswered,
+  probe,
+  SCAN_TIMEOUT_MS,
+  setConnection,
+  signedOut,
+  sync,
+} from "./sync";
+
+// The door page's script (bundled into public/scanner.js by `npm run bundle`): scans go
+// to the server while it answers, and into an IndexedDB queue when it does not (no
+// network, a time-out, a 5xx such as the 503 of a paused check-in). Queued scans keep
+// their nonce and the time they were scanned and replay in order as soon as the server
+// answers again; each gets the server's final verdict in the sync report. While offline
+// the device decides with the server's own rule from a snapshot of the session.
+
+const DOUBLE_TAP_MS = 3000;
+const PROBE_MS = 5000;
+const SNAPSHOT_MS = 30_000;
+
+function start(): void {
+  const page = readPage();
+  if (!page) return;
+  const door: Door = { ...page, time: clockOf(page.root), changed: () => void banner(door) };
+  setUpDeviceAndDirection();
+  let seq = Date.now() * 1000;
+  let last = { code: "", nonce: "", at: 0 };
+
+  // Every door form htmx sends (accept anyway, decline, undo, search results) names the device.
+  document.addEventListener("htmx:config:request", (event) => {
+    const detail = (event as CustomEvent).detail as
+      | { ctx?: { request?: { method?: string; body?: FormData }; sourceElement?: Element } }
+      | undefined;
+    const request = detail?.ctx?.request;
+    const body = request?.body;
+    if (request?.method !== "POST" || !body || typeof body.set !== "function") return;
+    if (device()) body.set("device", device());
+    // A person chosen from the search, accepted anyway, or a walk-in is a scan: it carries a nonce
+    // (a walk-in form keeps its own until it is answered, so a retried submit is the same person).
+    if (body.has("participantId") && !body.has("reason")) body.set("nonce", crypto.randomUUID());
+    const form =
+      detail?.ctx?.sourceElement?.closest("form") ??
+      (event.target as Element | null)?.closest("form") ??
+      null;
+    if (body.has("email") && form) {
+      form.dataset.nonce ??= crypto.randomUUID();
+      body.set("nonce", form.dataset.nonce);
+    }
+  });
+
+  document.addEventListener("htmx:after:swap", (event) => {
+    // React to verdicts only: typing in the search box must keep its focus.
+    const target = ((event as CustomEvent).detail as { ctx?: { target?: Element } } | undefined)?.ctx?.target;
+    if (target?.id !== "verdict") return;
+    // A walk-in answered: the next one is another person.
+    const walkIn = $<HTMLFormElement>(".walk-in form");
+    if (walkIn && $("#verdict .walk-in-badge")) {
+      walkIn.reset();
+      delete walkIn.dataset.nonce;
+    }
+    afterVerdict(door.undoSeconds);
+  });
+
+  /** A scan: live while the server answers, queued otherwise. */
+  async function scan(code: string): Promise<void> {
+    const now = Date.now();
+    const item: QueuedScan = {
+      seq: seq++,
+      code,
+      direction: direction(),
+      sessionId: door.session,
+      device: device(),
+      staff: door.staff,
+      account: door.account,
+      scannedAt: new Date(now).toISOString(),
+      // A double tap (the same badge again at once; a wedge may change its case) is the same scan.
+      nonce:
+        code.toUpperCase() === last.code && now - last.at < DOUBLE_TAP_MS ? last.nonce : crypto.randomUUID(),
+    };
+    last = { code: code.toUpperCase(), nonce: item.nonce, at: now };
+    // Order holds: nothing goes live past scans still waiting.
+    if ((await queueOf(door.account)).length > 0) await sync(door);
+    if ((await queueOf(door.account)).length > 0 || connectionState() === "offline")
+      return enqueue(door, item);
+    const response = await fetch(`/scan/${door.session}`, {
+      method: "POST",
+      headers: { "x-csrf-token": csrf(), "hx-request": "true", "idempotency-key": item.nonce },
+      body: new URLSearchParams({
+        code: item.code,
+        nonce: item.nonce,
+        direction: item.direction,
+        ...(item.device ? { device: item.device } : {}),
+      }),
+      signal: AbortSignal.timeout(SCAN_TIMEOUT_MS),
+    }).catch(() => null);
+    // Not answered (server away or paused, too busy, too slow): kept for the replay.
+    if (!response || notAnswered(response.status)) {
+      setConnection(door, "offline");
+      return enqueue(door, item);
+    }
+    if (response.status === 401) {
+      await signedOut(door);
+      return enqueue(door, item);
+    }
+    showHtml(await response.text(), door.undoSeconds);
+  }
+
+  document.addEventListener("submit", (event) => {
+    if ((event.target as HTMLElement | null)?.id !== "scan-form") return;
+    event.preventDefault();
+    const code = codeInput()?.value.trim() ?? "";
+    if (code) void scan(code);
+  });
+  document.addEventListener("click", (event) => {
+    if ((event.target as HTMLElement | null)?.id === "hand-over") void handOver(door);
+  });
+  window.addEventListener("online", () => void sync(door));
+  window.addEventListener("offline", () => setConnection(door, "offline"));
+  setInterval(() => void probe(door), PROBE_MS);
+  const refresh = async () => {
+    if (!(await refreshSnapshot(door.session))) await signedOut(door);
+  };
+  setInterval(() => {
+    if (connectionState() === "online") void refresh();
+  }, SNAPSHOT_MS);
+
+  // Live changes of the session (scans at other doors) refresh the snapshot soon after, at most
+  // every 5 s: a snapshot holds every badge of the event, and the venue's Wi-Fi is shared.
+  let refreshTimer: ReturnType<typeof setTimeout> | null = null;
+  const listen = () => {
+    const ws = new WebSocket(
+      `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws?topics=session:${door.session}`,
+    );
+    ws.onmessage = () => {
+      refreshTimer ??= setTimeout(() => {
+        refreshTimer = null;
+        void refresh();
+      }, 5000);
+    };
+    ws.onclose = () => setTimeout(listen, 5000);
+  };
+
+  void (async () => {
+    await dbReady;
+    await storedSnapshot(door.session);
+    await refresh();
+    await renderReport(door);
+    await banner(door);
+    await probe(door);
+    listen();
+  })();
+  // Installable and reloadable offline: once the worker holds this page, the page says so.
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.register("/sw.js").catch(() => undefined);
+    void navigator.serviceWorker.ready.then(async () => {
+      for (let i = 0; i < 50 && !(await caches.match(location.pathname)); i++)
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      if (await caches.match(location.pathname)) door.root.dataset.offlineReady = "true";
+    });
+  }
+
+  // Keep the input focused; camera mode.
+  const refocus = () => {
+    const el = codeInput();
+    if (el && document.activeElement?.tagName !== "INPUT") el.focus();
+  };
+  document.addEventListener("click", () => setTimeout(refocus, 0));
+  window.addEventListener("focus", refocus);
+  setUpCamera((code) => void scan(code));
+}
+
+// Loaded in the head: the door is set up once the page below it exists.
+if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+else start();

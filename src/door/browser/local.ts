@@ -1,0 +1,135 @@
+import type { Reason } from "../decide";
+import { offlineDecision, type SnapshotPerson } from "../offline-decision";
+import type { DoorSnapshot } from "../snapshot";
+import { say } from "./page";
+import { dbReady, type QueuedScan } from "./store";
+
+// The device's own verdict while the server cannot be reached: the session's snapshot
+// (keyed hashes of badge codes, never the codes) plus what this device queued since,
+// decided by the server's own rule (offline-decision.ts).
+
+export interface LocalVerdict {
+  reason: Reason | "left" | "not_in" | "unknown";
+  name: string;
+  words: string;
+}
+
+let snapshot: DoorSnapshot | null = null;
+let people = new Map<string, SnapshotPerson & { name: string }>();
+let hmacKey: CryptoKey | null = null;
+
+export async function useSnapshot(snap: DoorSnapshot): Promise<void> {
+  snapshot = snap;
+  people = new Map(
+    snap.people.map(([hash, name, registration, where]) => [
+      hash,
+      { name, registration, where: where === "in" || where === "out" ? where : "" },
+    ]),
+  );
+  const raw = Uint8Array.from(atob(snap.key.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0));
+  hmacKey = crypto.subtle
+    ? await crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, ["sign"])
+    : null;
+}
+
+/** Signed out: the device keeps no list. */
+export function forgetSnapshot(): void {
+  snapshot = null;
+  people = new Map();
+  hmacKey = null;
+}
+
+/** The session's snapshot, fresh from the server; false when it answered 401 (signed out). */
+export async function refreshSnapshot(sessionId: string): Promise<boolean> {
+  try {
+    const response = await fetch(`/scan/${sessionId}/snapshot`, { signal: AbortSignal.timeout(10_000) });
+    if (response.status === 401) return false;
+    if (!response.ok) return true;
+    const snap = (await response.json()) as DoorSnapshot;
+    await (await dbReady).put("snapshots", snap as never);
+    await useSnapshot(snap);
+  } catch {
+    // Offline: the stored snapshot stands.
+  }
+  return true;
+}
+
+export async function storedSnapshot(sessionId: string): Promise<void> {
+  const stored = await (await dbReady).get("snapshots", sessionId);
+  if (stored) await useSnapshot(stored as unknown as DoorSnapshot);
+}
+
+/** The hash a device computes for a scanned code: HMAC-SHA-256, base64url, first 128 bits (as snapshot.ts). */
+async function codeHash(code: string): Promise<string | null> {
+  if (!hmacKey) return null;
+  const mac = await crypto.subtle.sign("HMAC", hmacKey, new TextEncoder().encode(code));
+  return btoa(String.fromCharCode(...new Uint8Array(mac)))
+    .replace(/\+/g, "-")
+    .replace(/\//g, "_")
+    .replace(/=+$/, "")
+    .slice(0, 22);
+}
+
+const ENTERED = new Set(["ok", "reentry"]);
+
+/** The device's own verdict: as of the last snapshot, plus what it queued since (`queued`: this account's queue). */
+export async function localVerdict(
+  item: Pick<QueuedScan, "code" | "direction">,
+  queued: QueuedScan[],
+  time: (iso: string) => string,
+): Promise<LocalVerdict> {
+  if (!snapshot)
+    return { reason: "unknown", name: "", words: say("No list of this session on this device yet") };
+  const asOf = { time: time(snapshot.at) };
+  const person =
+    people.get((await codeHash(item.code)) ?? "") ??
+    people.get((await codeHash(item.code.toUpperCase())) ?? "");
+  if (!person)
+    return {
+      reason: "unknown",
+      name: "",
+      words: say("Badge not in this device's list (as of {time})", asOf),
+    };
+  // What this device did since the snapshot: the person's last queued move, and the room's counts.
+  const mine = queued.filter((q) => q.code === item.code);
+  const last = mine.at(-1);
+  const where = last ? (last.direction === "exit" ? "out" : "in") : person.where;
+  const name = person.name;
+  if (item.direction === "exit")
+    return where === "in"
+      ? { reason: "left", name, words: say("Exit noted") }
+      : { reason: "not_in", name, words: say("Not inside (as of {time})", asOf) };
+  const entries = queued.filter((q) => q.direction === "entry" && ENTERED.has(q.provisional ?? "")).length;
+  const exits = queued.filter((q) => q.direction === "exit" && q.provisional === "left").length;
+  const verdict = offlineDecision({
+    session: snapshot.session,
+    person: { registration: person.registration, where },
+    admitted: snapshot.count + queued.filter((q) => q.provisional === "ok").length,
+    inside: snapshot.inside + entries - exits,
+    now: new Date(),
+  });
+  return { reason: verdict.reason, name, words: wordsFor(verdict.reason, asOf) };
+}
+
+/** The device's words for the verdict's reason. */
+function wordsFor(reason: Reason, asOf: { time: string }): string {
+  switch (reason) {
+    case "ok":
+      return say("Registered (as of {time})", asOf);
+    case "reentry":
+      return say("Re-entry");
+    case "already_checked_in":
+      return say("Already in (as of {time})", asOf);
+    case "session_full":
+      return say("Room looks full (as of {time})", asOf);
+    case "session_not_open":
+    case "session_ended":
+      return say("Session is not open");
+    case "registration_cancelled":
+      return say("Registration cancelled (as of {time})", asOf);
+    case "invite_only":
+      return say("Not on this session's list (as of {time})", asOf);
+    default:
+      return say("Not registered (as of {time})", asOf);
+  }
+}

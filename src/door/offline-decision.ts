@@ -1,0 +1,64 @@
+import { type DecisionInput, decide, type Verdict } from "./decide";
+
+// What a door device decides on its own while the server cannot be reached: the same
+// `decide` the server runs, fed the facts the device has (its session snapshot plus the
+// scans it queued since). Pure, so the server's tests and the browser run the same code.
+
+/** The session as a snapshot carries it (JSON: times are strings). */
+export interface SnapshotSession {
+  name: string;
+  status: DecisionInput["session"]["status"];
+  startTime: string | Date;
+  endTime: string | Date;
+  capacity: number;
+  capacityEnforced: boolean;
+  requiresRegistration: boolean;
+  capacityMode: "admissions" | "occupancy";
+  /** The late threshold in force for this session (its own, else the settings'). */
+  lateThresholdMinutes: number;
+}
+
+/** A badge as the snapshot knows it: registration status ("" none) and where the person is. */
+export interface SnapshotPerson {
+  registration: string;
+  where: "in" | "out" | "";
+}
+
+export interface OfflineFacts {
+  session: SnapshotSession;
+  /** The person, or null for a badge the device does not hold. */
+  person: SnapshotPerson | null;
+  /** Admissions and people inside, as of the snapshot plus this device's queued scans. */
+  admitted: number;
+  inside: number;
+  now: Date;
+}
+
+const REGISTRATION = new Set(["confirmed", "pending", "cancelled"]);
+
+/** The door's offline verdict for an entry: `decide`, on what the device knows. */
+export function offlineDecision(facts: OfflineFacts): Verdict {
+  const { session, person } = facts;
+  const registration = person && REGISTRATION.has(person.registration) ? person.registration : null;
+  return decide({
+    // The snapshot holds active badges only: any badge it has is active.
+    participant: person ? { isActive: true } : null,
+    session: {
+      status: session.status,
+      startTime: new Date(session.startTime),
+      capacity: session.capacity,
+      capacityEnforced: session.capacityEnforced,
+      requiresRegistration: session.requiresRegistration,
+      capacityMode: session.capacityMode,
+      lateThresholdMinutes: session.lateThresholdMinutes,
+    },
+    registration: registration ? { status: registration as "confirmed" | "pending" | "cancelled" } : null,
+    alreadyCheckedIn: person !== null && person.where !== "",
+    checkedOut: person?.where === "out",
+    checkedInCount: session.capacityMode === "occupancy" ? facts.inside : facts.admitted,
+    now: facts.now,
+    // A door offline cannot be asked to accept anyone anyway: that waits for the server.
+    acceptUnregistered: false,
+    defaultLateThresholdMinutes: session.lateThresholdMinutes,
+  });
+}
