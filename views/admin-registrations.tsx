@@ -1,7 +1,7 @@
 import type { Text } from "../src/i18n/locale";
 import { REGISTRATION_PAGES } from "../src/registrations/paths";
 import type { RegistrationDoc } from "../src/registrations/repo";
-import { REGISTRATION_STATUSES } from "../src/registrations/repo";
+import { REGISTRATION_STATUSES } from "../src/registrations/statuses";
 import type { SessionDoc } from "../src/sessions/repo";
 import type { Joined } from "../src/web/join";
 import type { PageOf } from "../src/web/paging";

@@ -5,7 +5,7 @@ import { LIVE } from "../src/live/paths";
 import { REGISTRATION_PAGES } from "../src/registrations/paths";
 import { SESSION_PAGES } from "../src/sessions/paths";
 import type { SessionDoc } from "../src/sessions/repo";
-import { SESSION_STATUSES } from "../src/sessions/repo";
+import { SESSION_STATUSES } from "../src/sessions/statuses";
 import { wallClock } from "../src/time/zone";
 import type { PageOf } from "../src/web/paging";
 import { withQuery } from "../src/web/paths";

@@ -2,8 +2,9 @@ import type { Role } from "../src/auth/policy";
 import type { FieldError } from "../src/http/errors";
 import type { Text } from "../src/i18n/locale";
 import type { ParticipantDoc } from "../src/participants/repo";
-import type { RegistrationStatus } from "../src/registrations/repo";
-import type { SessionDoc, SessionStatus } from "../src/sessions/repo";
+import type { RegistrationStatus } from "../src/registrations/statuses";
+import type { SessionDoc } from "../src/sessions/repo";
+import type { SessionStatus } from "../src/sessions/statuses";
 import { eventTimeZone, formatInstant } from "../src/time/zone";
 import { reader, sayHere, t, tAttr } from "../src/web/reader";
 

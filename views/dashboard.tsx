@@ -1,7 +1,7 @@
 import type { Reason } from "../src/door/decide";
 import { DOOR } from "../src/door/paths";
 import type { Text } from "../src/i18n/locale";
-import type { ScanEntry } from "../src/live/activity";
+import type { ScanEntry } from "../src/live/bus";
 import { LIVE } from "../src/live/paths";
 import type { SessionDoc } from "../src/sessions/repo";
 import { withQuery } from "../src/web/paths";

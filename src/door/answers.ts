@@ -8,7 +8,8 @@ import { withPeopleAndSessions } from "../web/join";
 import { localeOf } from "../web/reader";
 import { briefParticipant, briefSession, capacityInfo } from "./present";
 import { REASONS, reasonText } from "./reasons";
-import type { CheckinService, ScanResult } from "./service";
+import type { ScanResult } from "./scan";
+import type { CheckinService } from "./service";
 
 // How the JSON check-in routes (routes.ts) answer: an admission with the envelope the
 // contract's clients read, anything else with the status and words they expect.

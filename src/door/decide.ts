@@ -3,8 +3,8 @@
 // code (src/door/browser, bundled for the page) decides with it while offline. It
 // imports nothing that runs: no words, no drivers.
 
-import { REGISTRATION_STATUSES, type RegistrationStatus } from "../registrations/repo";
-import type { CapacityMode, SessionStatus } from "../sessions/repo";
+import { REGISTRATION_STATUSES, type RegistrationStatus } from "../registrations/statuses";
+import type { CapacityMode, SessionStatus } from "../sessions/statuses";
 
 export type Reason =
   | "ok"

@@ -11,10 +11,11 @@ import type { Person } from "../participants/directory";
 import { registrationsOf } from "../registrations/repo";
 import type { SessionCache } from "../sessions/cache";
 import type { SessionDoc } from "../sessions/repo";
+import { checkInOfEntry, seatRule } from "./codec";
 import type { RegistrationState } from "./decide";
 import type { CheckinMetrics } from "./metrics";
 import { freeSeatsInDb } from "./seats";
-import { checkInOfEntry, type Door, seatRule } from "./state";
+import type { Door } from "./state";
 
 // Asking the room: the scan's questions in one Redis script (door.ts), with the usual
 // detours (a cold or stale door state, a re-seat in progress, another door on the same

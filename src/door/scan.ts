@@ -6,7 +6,7 @@ import type { Logger } from "../infra/log";
 import type { Activity } from "../live/activity";
 import type { Directory, ParticipantRef, Person } from "../participants/directory";
 import { badgeKey, normaliseQrCode } from "../participants/qr";
-import type { RegistrationStatus } from "../registrations/repo";
+import type { RegistrationStatus } from "../registrations/statuses";
 import type { SessionCache } from "../sessions/cache";
 import type { SessionDoc } from "../sessions/repo";
 import {
@@ -22,6 +22,7 @@ import {
 import type { CheckinMetrics } from "./metrics";
 import { createNonces, type Nonces, once } from "./nonces";
 import { assertInWindow, type OfflineScan, type WindowDefaults } from "./offline";
+import { type ScanRequest, scanTime } from "./request";
 import { createRoom, type Question } from "./room";
 import type { ScanLog } from "./scanlog";
 import type { Door } from "./state";
@@ -32,28 +33,6 @@ import { createWriter } from "./write";
 // person is inside, the count, and a seat when the rule admits), decide (pure), write
 // the check-in (MongoDB's unique indexes settle every race), settle the answer, log it.
 // Without Redis, strict mode pauses the doors and degraded mode asks MongoDB alone.
-
-export interface ScanRequest {
-  sessionId: ObjectId;
-  participant: ParticipantRef;
-  method: Method;
-  /** Staff accepted someone without a confirmed registration. */
-  acceptUnregistered: boolean;
-  by?: string;
-  /** The account or token behind `by`: a scanner may undo only their own admissions. */
-  byId?: string;
-  device?: string;
-  notes?: string;
-  /** Client nonce or Idempotency-Key: the same key always gets the same answer. */
-  nonce?: string;
-  /** A scan queued by a door while offline, replayed now. */
-  offline?: OfflineScan;
-}
-
-/** A queued scan is the same decision taken at the time it was scanned. */
-export function scanTime(request: Pick<ScanRequest, "offline">): Date {
-  return request.offline?.scannedAt ?? new Date();
-}
 
 /**
  * A session that has ended since the offline door scanned someone in during it: that

@@ -206,4 +206,3 @@ export function createCheckinService(rt: Runtime, live: LiveSink, sessions: Sess
 }
 
 export type CheckinService = ReturnType<typeof createCheckinService>;
-export type { ScanRequest, ScanResult } from "./scan";

@@ -1,7 +1,7 @@
 import { createHmac, randomBytes } from "node:crypto";
 import type { ObjectId } from "mongodb";
 import type { Person } from "../participants/directory";
-import type { RegistrationStatus } from "../registrations/repo";
+import type { RegistrationStatus } from "../registrations/statuses";
 import type { SessionDoc } from "../sessions/repo";
 import type { SnapshotSession } from "./offline-decision";
 

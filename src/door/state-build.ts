@@ -2,22 +2,16 @@ import type Redis from "ioredis";
 import type { Db, ObjectId } from "mongodb";
 import { checkinsOf } from "../checkin/repo";
 import { KEYS } from "../infra/keys";
-import { eachRoster, ofSessions, type Packed, refreshRoster, unpack } from "../registrations/rosters";
+import { eachRoster, ofSessions, refreshRoster } from "../registrations/rosters";
 import { sessionsOf } from "../sessions/repo";
-import { entryOf, type Scripts, seatRule } from "./state";
+import { entryOf, FIELD, registrationFields, seatRule } from "./codec";
+import type { Scripts } from "./state-scripts";
 
 // Building the door state (door.ts) from MongoDB: one session as it stands, or the whole
 // conference at start-up from the sessions' packed registrations, one session in memory at a time.
 
 /** Build scripts sent before the first of them is awaited (Redis runs them in order). */
 const BUILDS_IN_FLIGHT = 8;
-
-/** A session's registrations as door hash fields. */
-export function registrationFields(ids: Packed): string[] {
-  const fields: string[] = [];
-  for (const [participantId, status] of unpack(ids)) fields.push(`r:${participantId}`, status);
-  return fields;
-}
 
 export function createDoorBuilder(redis: Redis, db: Db, scripts: Scripts) {
   const door = (s: ObjectId) => KEYS.door(s);
@@ -29,7 +23,7 @@ export function createDoorBuilder(redis: Redis, db: Db, scripts: Scripts) {
       refreshRoster(db, sessionId),
       checkinsOf(db).find({ sessionId }).toArray(),
     ]);
-    return [...registrationFields(regs), ...ins.flatMap((c) => [`i:${c.participantId}`, entryOf(c)])];
+    return [...registrationFields(regs), ...ins.flatMap((c) => [FIELD.entry(c.participantId), entryOf(c)])];
   }
 
   async function seatRules(sessionIds: ObjectId[]): Promise<Map<string, string>> {
@@ -78,7 +72,7 @@ export function createDoorBuilder(redis: Redis, db: Db, scripts: Scripts) {
       const key = String(c.sessionId);
       if (!byId.has(key)) continue;
       const list = checkIns.get(key) ?? [];
-      list.push(`i:${c.participantId}`, entryOf(c));
+      list.push(FIELD.entry(c.participantId), entryOf(c));
       checkIns.set(key, list);
     }
     await eachRoster(

@@ -1,3 +1,4 @@
+import type Redis from "ioredis";
 // The Lua scripts behind the door state (see door.ts for its layout). Each runs
 // atomically in Redis; the commands inside count as Redis commands too, so each does
 // as little as its question needs.
@@ -273,3 +274,33 @@ end
 for i = 2, #ARGV, 2 do redis.call("hset", KEYS[1], ARGV[i], ARGV[i + 1]) end
 redis.call("hincrby", KEYS[1], "v", 1)
 return 1`;
+
+type Script = (...args: (string | number)[]) => Promise<unknown>;
+export type Scripts = Record<
+  | "claimScan"
+  | "reclaimSeat"
+  | "rollbackClaim"
+  | "undoEntry"
+  | "leaveEntry"
+  | "buildDoor"
+  | "replaceDoor"
+  | "replaceRegistrations",
+  Script
+>;
+
+export function defineScripts(redis: Redis): Scripts {
+  const scripts: [keyof Scripts, number, string][] = [
+    ["claimScan", 3, CLAIM],
+    ["reclaimSeat", 2, RECLAIM],
+    ["rollbackClaim", 2, ROLLBACK],
+    ["undoEntry", 2, UNDO],
+    ["leaveEntry", 2, LEAVE],
+    ["buildDoor", 2, BUILD],
+    ["replaceDoor", 2, REPLACE],
+    ["replaceRegistrations", 1, REGISTRATIONS],
+  ];
+  for (const [name, numberOfKeys, lua] of scripts) {
+    if (!(name in redis)) redis.defineCommand(name, { numberOfKeys, lua });
+  }
+  return redis as unknown as Scripts;
+}

@@ -2,89 +2,25 @@ import type Redis from "ioredis";
 import { BSON, type Db, type ObjectId } from "mongodb";
 import type { CheckInDoc } from "../checkin/repo";
 import { KEYS } from "../infra/keys";
-import type { RegistrationStatus } from "../registrations/repo";
 import { refreshRoster } from "../registrations/rosters";
+import type { RegistrationStatus } from "../registrations/statuses";
 import type { SessionDoc } from "../sessions/repo";
+import {
+  checkInOfEntry,
+  claimTimeOf,
+  entryOf,
+  FIELD,
+  figuresOf,
+  registrationFields,
+  rosterOf,
+  seatRule,
+} from "./codec";
 import type { RegistrationState } from "./decide";
 import type { Roster } from "./snapshot";
-import { createDoorBuilder, registrationFields } from "./state-build";
-import {
-  BUILD,
-  CLAIM,
-  LEAVE,
-  PENDING_STALE_MS,
-  RECLAIM,
-  REGISTRATIONS,
-  REPLACE,
-  ROLLBACK,
-  UNDO,
-} from "./state-scripts";
+import { createDoorBuilder } from "./state-build";
+import { defineScripts, PENDING_STALE_MS, type Scripts } from "./state-scripts";
 
-// What a door must know about a session, in one Redis hash per session, kept exact by
-// write-through (no lifetime, so no scan ever waits for a rebuild when one expires):
-//   r:<participant>  registration status
-//   i:<participant>  roster entry "<state><late>|<seat>|<payload>": state P (claim in
-//                    flight, payload = claim time), I (inside) or O (left); payload = the
-//                    check-in itself, so a retried admission is answered from here
-//   n                admissions, claims in flight included
-//   cap              the seat rule the free seats were counted for: "0" (none), "<capacity>"
-//                    (a seat per admission) or "<capacity>o" (occupancy: exits free seats)
-//   hw, nh           free seats: every seat from hw up to the capacity, and nh seats below it
-//                    given back (the set beside the hash holds those)
-//   frozen           claims wait until this time (ms): capacity is being changed
-//   v                bumped by every change a snapshot could miss (builds compare it)
-//   ready            set once the hash holds the whole session
-// Seats given back below hw are a set beside it. One script answers a scan's questions and
-// takes its seat (idempotency, registration, roster, count, claim); a second command
-// settles the entry. MongoDB's unique indexes remain the final word on every race.
-
-type Script = (...args: (string | number)[]) => Promise<unknown>;
-export type Scripts = Record<
-  | "claimScan"
-  | "reclaimSeat"
-  | "rollbackClaim"
-  | "undoEntry"
-  | "leaveEntry"
-  | "buildDoor"
-  | "replaceDoor"
-  | "replaceRegistrations",
-  Script
->;
-
-function defineScripts(redis: Redis): Scripts {
-  const scripts: [keyof Scripts, number, string][] = [
-    ["claimScan", 3, CLAIM],
-    ["reclaimSeat", 2, RECLAIM],
-    ["rollbackClaim", 2, ROLLBACK],
-    ["undoEntry", 2, UNDO],
-    ["leaveEntry", 2, LEAVE],
-    ["buildDoor", 2, BUILD],
-    ["replaceDoor", 2, REPLACE],
-    ["replaceRegistrations", 1, REGISTRATIONS],
-  ];
-  for (const [name, numberOfKeys, lua] of scripts) {
-    if (!(name in redis)) redis.defineCommand(name, { numberOfKeys, lua });
-  }
-  return redis as unknown as Scripts;
-}
-
-/** A roster entry for a stored check-in. */
-export function entryOf(doc: CheckInDoc): string {
-  const { participantId: _p, sessionId: _s, ...payload } = doc;
-  const seat = typeof doc.seat === "number" ? String(doc.seat) : "-";
-  return `${doc.checkedOutAt ? "O" : "I"}${doc.isLate ? "L" : "-"}|${seat}|${BSON.EJSON.stringify(payload, { relaxed: false })}`;
-}
-
-/** The check-in an entry stands for (null for a claim still in flight). */
-export function checkInOfEntry(
-  entry: string,
-  sessionId: ObjectId,
-  participantId: ObjectId,
-): CheckInDoc | null {
-  if (entry === "" || entry.startsWith("P")) return null;
-  const payload = entry.slice(entry.indexOf("|", 3) + 1);
-  return { ...(BSON.EJSON.parse(payload, { relaxed: false }) as CheckInDoc), sessionId, participantId };
-}
+// The hash's layout and entry format: codec.ts.
 
 /** What the room knows: the registration, admissions so far, places taken under the rule, the person's entry. */
 interface RoomFacts {
@@ -102,12 +38,6 @@ export type Claim =
    * new admission or, with an entry, a re-entry; `claim` is the entry the claim wrote.
    */
   | ({ kind: "claimed" | "reentered"; seat: number | null; claim: string } & RoomFacts);
-
-/** The seat rule a door state is built for: see door-scripts.ts. */
-export function seatRule(s: Pick<SessionDoc, "capacity" | "capacityEnforced" | "capacityMode">): string {
-  if (!s.capacityEnforced || s.capacity <= 0) return "0";
-  return `${s.capacity}${s.capacityMode === "occupancy" ? "o" : ""}`;
-}
 
 export interface ClaimInput {
   sessionId: ObjectId;
@@ -148,32 +78,6 @@ function claimOf(reply: [string, ...(string | number | null)[]]): Claim {
   };
 }
 
-/** Registrations and who has come (a claim in flight counts as in) from the hash. */
-function rosterOf(all: Record<string, string>): Roster {
-  const registrations = new Map<string, RegistrationStatus>();
-  const where = new Map<string, "in" | "out">();
-  for (const [field, value] of Object.entries(all)) {
-    if (field.startsWith("r:")) registrations.set(field.slice(2), value as RegistrationStatus);
-    else if (field.startsWith("i:")) where.set(field.slice(2), value[0] === "O" ? "out" : "in");
-  }
-  return { registrations, where };
-}
-
-/** Whole-session figures from the hash: admissions, inside now, late, registered. */
-function figuresOf(all: Record<string, string>) {
-  let inside = 0;
-  let late = 0;
-  let registered = 0;
-  for (const [field, value] of Object.entries(all)) {
-    if (field.startsWith("r:")) registered += value === "confirmed" ? 1 : 0;
-    else if (field.startsWith("i:")) {
-      inside += value[0] === "I" || value[0] === "P" ? 1 : 0;
-      late += value[1] === "L" ? 1 : 0;
-    }
-  }
-  return { count: Number(all.n ?? 0), inside, late, registered };
-}
-
 const seatArg = (seat: number | string | null) => (typeof seat === "number" ? String(seat) : "");
 
 /** The door state as scans change it: claims, settles, rollbacks, undo and exits. */
@@ -201,8 +105,8 @@ function doorClaims(redis: Redis, scripts: Scripts, replace: (sessionId: ObjectI
      * undos wait for it, see SETTLING). A re-entry also drops its in-flight mark.
      */
     async settle(doc: CheckInDoc, reentry: boolean): Promise<void> {
-      await redis.hset(door(doc.sessionId), `i:${doc.participantId}`, entryOf(doc));
-      if (reentry) await redis.hdel(door(doc.sessionId), `q:${doc.participantId}`);
+      await redis.hset(door(doc.sessionId), FIELD.entry(doc.participantId), entryOf(doc));
+      if (reentry) await redis.hdel(door(doc.sessionId), FIELD.reentry(doc.participantId));
     },
     /** `reentryFrom`: the entry a re-entry came back from (restored when no seat is left). */
     async reclaim(
@@ -332,9 +236,7 @@ function doorUpkeep(redis: Redis, db: Db, scripts: Scripts) {
       return Object.entries(all).filter(([field, value]) =>
         field.startsWith("q:")
           ? now - Number(value) < PENDING_STALE_MS
-          : field.startsWith("i:") &&
-            value.startsWith("P") &&
-            now - Number(value.slice(value.lastIndexOf("|") + 1)) < PENDING_STALE_MS,
+          : field.startsWith("i:") && value.startsWith("P") && now - claimTimeOf(value) < PENDING_STALE_MS,
       ).length;
     },
     /** The whole hash of a session, built first when it is cold. */

@@ -5,7 +5,8 @@ import { phrase } from "../i18n/locale";
 import { normaliseEmail, participantsOf } from "../participants/repo";
 import { participantActions } from "../participants/service";
 import type { Runtime } from "../runtime";
-import type { CheckinService, ScanResult } from "./service";
+import type { ScanResult } from "./scan";
+import type { CheckinService } from "./service";
 
 // A walk-in registered at the door: a participant with a new badge code, checked in at
 // once by the same scan path as everyone else. The form's nonce makes a retried submit

@@ -5,8 +5,8 @@ import { isDuplicateKey } from "../infra/mongo";
 import type { Person } from "../participants/directory";
 import type { SessionDoc } from "../sessions/repo";
 import type { Verdict, Written } from "./decide";
+import { type ScanRequest, scanTime } from "./request";
 import { enforced, type Facts } from "./room";
-import { type ScanRequest, scanTime } from "./scan";
 import { claimSeatFromDb } from "./seats";
 import type { Door } from "./state";
 

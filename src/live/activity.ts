@@ -1,6 +1,6 @@
 import type { Db, ObjectId } from "mongodb";
 import { checkinsOf } from "../checkin/repo";
-import type { Bus } from "./bus";
+import type { Bus, ScanEntry, ScanNotice } from "./bus";
 
 // What dashboards show besides the roster: the last scans at the doors, scans per
 // minute, and check-ins per minute for the chart. Scans travel on the bus in groups
@@ -8,25 +8,6 @@ import type { Bus } from "./bus";
 // and every instance keeps these figures in memory from the messages it hears, so a
 // scan costs Redis no command for its dashboards. The chart starts from MongoDB and
 // is read again from it when messages may have been missed or a check-in was undone.
-
-export interface ScanEntry {
-  name: string;
-  outcome: string;
-  reason: string;
-  at: string;
-  door?: string;
-  /** Who scanned (account or token name). */
-  by?: string;
-  late?: boolean;
-  /** An offline door's own decision, when the server's final one differs. */
-  conflict?: string;
-}
-
-export interface ScanNotice {
-  sessionId: string;
-  entry: ScanEntry;
-  admitted: boolean;
-}
 
 const RECENT = 15;
 const FLUSH_MS = 50;

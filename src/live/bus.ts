@@ -1,10 +1,30 @@
 import type { Runtime } from "../runtime";
-import type { ScanNotice } from "./activity";
 
 // Cross-instance fan-out: every state change a dashboard shows is announced on one
 // Redis channel; each instance subscribes once and re-renders for its own sockets.
 // Messages only say *what* changed, never the new numbers, so a late or coalesced
 // message can never show a wrong count: receivers read the current state.
+
+/** One scan as a dashboard lists it. */
+export interface ScanEntry {
+  name: string;
+  outcome: string;
+  reason: string;
+  at: string;
+  door?: string;
+  /** Who scanned (account or token name). */
+  by?: string;
+  late?: boolean;
+  /** An offline door's own decision, when the server's final one differs. */
+  conflict?: string;
+}
+
+/** One scan as dashboards are told of it (activity.ts gathers them). */
+export interface ScanNotice {
+  sessionId: string;
+  entry: ScanEntry;
+  admitted: boolean;
+}
 
 /** `at`: when the change was made (ms since epoch), so clients can measure delivery delay. */
 export type LiveEvent =

@@ -1,8 +1,6 @@
 import type { Collection, Db, ObjectId } from "mongodb";
 import type { IndexSpec } from "../infra/mongo";
-
-export const REGISTRATION_STATUSES = ["confirmed", "pending", "cancelled"] as const;
-export type RegistrationStatus = (typeof REGISTRATION_STATUSES)[number];
+import type { RegistrationStatus } from "./statuses";
 
 export interface RegistrationDoc {
   _id: ObjectId;

@@ -1,6 +1,7 @@
 import { type Db, ObjectId } from "mongodb";
 import { bulkWriteInSteps, isDuplicateKey } from "../infra/mongo";
-import { REGISTRATION_STATUSES, type RegistrationStatus, registrationsOf } from "./repo";
+import { registrationsOf } from "./repo";
+import { REGISTRATION_STATUSES, type RegistrationStatus } from "./statuses";
 
 // Each session's registrations packed into one document, so that a starting instance reads
 // the conference in a few hundred documents instead of every registration: FerretDB spends

@@ -17,10 +17,11 @@ import { withPeopleAndSessions } from "../web/join";
 import { findPage } from "../web/paging";
 import { localeOf } from "../web/reader";
 import { importRegistrationCsv } from "./assign";
-import { REGISTRATION_STATUSES, type RegistrationDoc, registrationsOf } from "./repo";
+import { type RegistrationDoc, registrationsOf } from "./repo";
 import { writingRegistrations } from "./rosters";
 import { REGISTRATION_TEMPLATE } from "./rows";
 import { registrationActions } from "./service";
+import { REGISTRATION_STATUSES } from "./statuses";
 
 const Id = IdSchema();
 export const Status = t.Union(REGISTRATION_STATUSES.map((s) => t.Literal(s)));

@@ -1,6 +1,6 @@
 import type { ObjectId } from "mongodb";
 import { type RowError, rowError } from "../imports/summary";
-import { REGISTRATION_STATUSES, type RegistrationStatus } from "./repo";
+import { REGISTRATION_STATUSES, type RegistrationStatus } from "./statuses";
 
 // Turning organisers' rows (a CSV, or a pasted list) into registrations: who, which
 // session, which status. Pure, so every rule is unit-tested; the lookups come from the caller.

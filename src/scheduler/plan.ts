@@ -1,4 +1,4 @@
-import type { SessionStatus } from "../sessions/repo";
+import type { SessionStatus } from "../sessions/statuses";
 import type { Timing } from "../settings/settings";
 
 export interface PlannedSession {

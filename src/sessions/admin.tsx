@@ -9,8 +9,9 @@ import { fromWallClock } from "../time/zone";
 import { html } from "../web/html";
 import { dropEmpty, pageOf } from "../web/paging";
 import { SESSION_PAGES } from "./paths";
-import { CAPACITY_MODES, SESSION_STATUSES, type SessionDoc, sessionsOf } from "./repo";
+import { type SessionDoc, sessionsOf } from "./repo";
 import { sessionActions } from "./service";
+import { CAPACITY_MODES, SESSION_STATUSES } from "./statuses";
 
 const YesNo = t.Union([t.Literal("yes"), t.Literal("no")]);
 const Form = t.Object(

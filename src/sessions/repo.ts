@@ -1,12 +1,6 @@
 import { type Collection, type Db, ObjectId } from "mongodb";
 import type { IndexSpec } from "../infra/mongo";
-
-export const SESSION_STATUSES = ["scheduled", "open", "ended", "closed", "cancelled"] as const;
-export type SessionStatus = (typeof SESSION_STATUSES)[number];
-
-export const CAPACITY_MODES = ["admissions", "occupancy"] as const;
-/** What capacity limits: distinct people admitted (the default) or people inside now (fire safety). */
-export type CapacityMode = (typeof CAPACITY_MODES)[number];
+import type { CapacityMode, SessionStatus } from "./statuses";
 
 export interface SessionDoc {
   _id: ObjectId;

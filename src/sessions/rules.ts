@@ -1,5 +1,5 @@
 import type { Text } from "../i18n/locale";
-import type { SessionStatus } from "./repo";
+import type { SessionStatus } from "./statuses";
 
 /** A manual open/close: open, or closed if the session is over, else back to scheduled. */
 export function statusForIsOpen(isOpen: boolean, endTime: Date, now: Date): SessionStatus {

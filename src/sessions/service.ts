@@ -7,8 +7,9 @@ import { KEYS } from "../infra/keys";
 import { LockBusyError, LockUnavailableError, withLock } from "../infra/lock";
 import type { Runtime } from "../runtime";
 import type { SessionCache } from "./cache";
-import { CAPACITY_MODES, type SessionDoc, sessionRecord, sessionsOf } from "./repo";
+import { type SessionDoc, sessionRecord, sessionsOf } from "./repo";
 import { statusForIsOpen, validTimes } from "./rules";
+import { CAPACITY_MODES } from "./statuses";
 
 // What the API, the admin pages and the scheduler do to sessions: one service all call.
 

@@ -1,7 +1,7 @@
 import { fmtTime, registrationWord, statusWord, zoneName } from "../../../views/components";
 import { Layout } from "../../../views/layout";
 import type { Person } from "../../participants/directory";
-import type { RegistrationStatus } from "../../registrations/repo";
+import type { RegistrationStatus } from "../../registrations/statuses";
 import type { SessionDoc } from "../../sessions/repo";
 import { t, tAttr } from "../../web/reader";
 import { DOOR } from "../paths";

@@ -40,7 +40,7 @@ test("every metric the Grafana dashboard and the alerts query is one the server 
   const used = new Set(queries.match(/\b[a-z_]+(?=\{job=)/g) ?? []);
   const exported = new Set(
     (
-      readFileSync(join(ROOT, "src/checkin/metrics.ts"), "utf8") +
+      readFileSync(join(ROOT, "src/door/metrics.ts"), "utf8") +
       readFileSync(join(ROOT, "src/health/metrics.ts"), "utf8") +
       readFileSync(join(ROOT, "src/live/metrics.ts"), "utf8") +
       readFileSync(join(ROOT, "src/live/hub.ts"), "utf8") +
