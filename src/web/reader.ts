@@ -1,6 +1,8 @@
 // Who a page is rendered for: the language it is written in and the role that decides
-// which links it offers. Views render synchronously, so one reader at a time is exact.
+// which links it offers. Held per render in async-local storage, never in a module
+// variable: a view that awaits cannot hand its reader to another request's page.
 
+import { AsyncLocalStorage } from "node:async_hooks";
 import Html from "@kitajs/html";
 import { principalOf, readCookie } from "../auth/plugin";
 import { allows, type Role, requirement } from "../auth/policy";
@@ -23,7 +25,8 @@ export interface Reader {
 /** The cookie the language switch sets on this device. */
 export const LANGUAGE_COOKIE = "checkin_lang";
 
-let current: Reader = { locale: DEFAULT_LOCALE, role: null };
+const NOBODY: Reader = { locale: DEFAULT_LOCALE, role: null };
+const readers = new AsyncLocalStorage<Reader>();
 
 /** The language a request is answered in: this device's switch, the account's choice, the browser's. */
 export function localeOf(request: Request): Locale {
@@ -39,28 +42,22 @@ export const readerOf = (request: Request): Reader => ({
   role: principalOf(request)?.role ?? null,
 });
 
-/** Runs `render` with `reader` as the page's reader. */
+/** Runs `render` (and whatever it awaits) with `reader` as the page's reader. */
 export function renderFor<T>(reader: Reader, render: () => T): T {
-  const before = current;
-  current = reader;
-  try {
-    return render();
-  } finally {
-    current = before;
-  }
+  return readers.run(reader, render);
 }
 
-export const reader = (): Reader => current;
+export const reader = (): Reader => readers.getStore() ?? NOBODY;
 
 /** Whether the reader's role opens the page at `href`: pages offer only links that lead somewhere. */
-export const mayOpen = (href: string): boolean => allows(current.role, requirement("GET", href));
+export const mayOpen = (href: string): boolean => allows(reader().role, requirement("GET", href));
 
 /** Words for the page being rendered, escaped for HTML. */
 export const t = (text: Text, params?: Params): JSX.Element =>
-  Html.escapeHtml(translate(current.locale, text, params));
+  Html.escapeHtml(translate(reader().locale, text, params));
 
 /** Words for an attribute (which the renderer escapes itself). */
-export const tAttr = (text: Text, params?: Params): string => translate(current.locale, text, params);
+export const tAttr = (text: Text, params?: Params): string => translate(reader().locale, text, params);
 
 /** A phrase (an error, a field message) in the page's language, not yet escaped. */
-export const sayHere = (p: Phrase): string => say(current.locale, p);
+export const sayHere = (p: Phrase): string => say(reader().locale, p);
