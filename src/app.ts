@@ -10,6 +10,7 @@ import type { SignIns } from "./auth/signins";
 import type { Accounts, Tokens } from "./auth/store";
 import { badgeRoutes } from "./badges/routes";
 import { checkinRoutes } from "./checkin/routes";
+import { doorApi } from "./door/api";
 import { scannerRoutes } from "./door/pages";
 import type { CheckinService } from "./door/service";
 import { healthRoutes } from "./health/routes";
@@ -244,6 +245,7 @@ export function createApp(rt: Runtime, parts: AppParts) {
       .use(participantAdmin(rt, checkins))
       .use(registrationAdmin(rt, checkins))
       .use(checkinRoutes(rt, checkins))
+      .use(doorApi(checkins))
       .use(scannerRoutes(rt, checkins))
       .use(liveRoutes(parts.hub, parts.live, parts.sockets, parts.bus))
       .use(settingsApi(rt, parts.settings))

@@ -1,10 +1,7 @@
 import { Elysia, t } from "elysia";
 import type { Filter } from "mongodb";
 import { assertMaySession, participantFor, principalOf } from "../auth/plugin";
-import { admittedResponse, checkInById, nonceOf, signedBy, withPopulation } from "../door/answers";
-import { offlineScan } from "../door/offline";
-import { attemptJson, capacityInfo, exitJson, scanJson, verification } from "../door/present";
-import { EXIT_TEXT, REASONS, reasonText } from "../door/reasons";
+import { attemptJson } from "../door/present";
 import type { CheckinService } from "../door/service";
 import { ok, pageMeta, parseId } from "../http/envelope";
 import { notFound } from "../http/errors";
@@ -12,24 +9,13 @@ import { IdSchema, pageQuery, pagination, sortFor } from "../http/query";
 import { phrase } from "../i18n/locale";
 import type { Runtime } from "../runtime";
 import { findPage } from "../web/paging";
+import { withPopulation } from "./population";
 import { type CheckInDoc, checkinsOf, type Method, type ScanLogDoc, scanlogOf, shownCheckIn } from "./repo";
 
 const Id = IdSchema();
-const Name = t.String({ maxLength: 200 });
-const Note = t.String({ maxLength: 500 });
-const Code = t.String({ minLength: 1, maxLength: 64 });
-const Nonce = t.String({ minLength: 8, maxLength: 128 });
 const strict = { additionalProperties: false } as const;
-const byIdFields = {
-  participantId: Id,
-  sessionId: Id,
-  checkedInBy: t.Optional(Name),
-  acceptedBy: t.Optional(Name),
-  notes: t.Optional(Note),
-  nonce: t.Optional(Nonce),
-};
 
-/** Door routes name their session (in the body, the path or the query): a scanner may be limited to some. */
+/** Routes that name a session (in the body, the path or the query): a scanner may be limited to some. */
 function guardSessions({
   request,
   body,
@@ -49,165 +35,6 @@ function guardSessions({
 }
 
 const guarded = (name: string) => new Elysia({ name, prefix: "/api/v1" }).onBeforeHandle(guardSessions);
-
-/** Check-ins by badge or by participant id: verify, accept anyway, check in. */
-function admitRoutes(svc: CheckinService) {
-  return guarded("checkin-admit")
-    .post(
-      "/checkin/verify-qr",
-      async ({ body, request }) => {
-        const result = await svc.preview({
-          sessionId: parseId(body.sessionId),
-          participant: { qrCode: body.qrCode },
-          method: "qr",
-          acceptUnregistered: false,
-        });
-        if (!result.participant) throw notFound("Participant with this QR code not found");
-        const data = verification(result);
-        return ok(
-          request,
-          { ...data, participant: data.participant && participantFor(request, data.participant) },
-          "QR code verified",
-        );
-      },
-      { body: t.Object({ qrCode: Code, sessionId: Id }, strict) },
-    )
-    .post(
-      "/checkin/accept",
-      ({ body, request, headers, set }) =>
-        checkInById(svc, body, "qr", headers, request, set, "Participant accepted and checked in"),
-      { body: t.Object(byIdFields, strict) },
-    )
-    .post(
-      "/checkin/qr",
-      async ({ body, request, headers, set }) => {
-        const result = await svc.scan({
-          sessionId: parseId(body.sessionId),
-          participant: { qrCode: body.qrCode },
-          method: "qr",
-          acceptUnregistered: true,
-          ...signedBy(request, body.checkedInBy ?? body.acceptedBy),
-          device: body.device,
-          nonce: nonceOf(body, headers),
-        });
-        const response = admittedResponse(request, result, "Check-in successful");
-        set.status = 201;
-        return response;
-      },
-      {
-        body: t.Object(
-          {
-            qrCode: Code,
-            sessionId: Id,
-            checkedInBy: t.Optional(Name),
-            acceptedBy: t.Optional(Name),
-            device: t.Optional(Name),
-            nonce: t.Optional(Nonce),
-          },
-          strict,
-        ),
-      },
-    )
-    .post(
-      "/checkin",
-      ({ body, request, headers, set }) =>
-        checkInById(
-          svc,
-          body,
-          (body.method ?? "manual") as Method,
-          headers,
-          request,
-          set,
-          "Check-in successful",
-        ),
-      {
-        body: t.Object(
-          {
-            ...byIdFields,
-            method: t.Optional(t.Union([t.Literal("qr"), t.Literal("manual"), t.Literal("search")])),
-          },
-          strict,
-        ),
-      },
-    );
-}
-
-/** What a door decides: the one-call scan (entries and exits) and a decline. */
-function doorRoutes(svc: CheckinService) {
-  return guarded("checkin-door")
-    .post(
-      "/checkin/decline",
-      async ({ body, request }) => {
-        const { entry, session, participant } = await svc.decline({
-          sessionId: parseId(body.sessionId),
-          participantId: parseId(body.participantId),
-          ...signedBy(request, body.declinedBy),
-          reason: body.reason,
-        });
-        return ok(request, attemptJson(entry), "Check-in declined", {
-          participant: participantFor(request, {
-            _id: participant._id,
-            name: participant.name,
-            email: participant.email,
-          }),
-          session: { _id: session._id, name: session.name },
-        });
-      },
-      {
-        body: t.Object(
-          { participantId: Id, sessionId: Id, declinedBy: t.Optional(Name), reason: t.Optional(Note) },
-          strict,
-        ),
-      },
-    )
-    .post(
-      "/scan",
-      async ({ body, request, headers }) => {
-        const staff = signedBy(request, body.by);
-        const offline = offlineScan(body);
-        if (body.direction === "exit") {
-          const left = await svc.exit({
-            sessionId: parseId(body.sessionId),
-            participant: { qrCode: body.qrCode },
-            ...staff,
-            device: body.device,
-            nonce: nonceOf(body, headers),
-            scannedAt: offline?.scannedAt,
-          });
-          return ok(request, exitJson(request, left), EXIT_TEXT[left.outcome]);
-        }
-        const result = await svc.scan({
-          sessionId: parseId(body.sessionId),
-          participant: { qrCode: body.qrCode },
-          method: "qr",
-          acceptUnregistered: body.acceptUnregistered ?? false,
-          ...staff,
-          device: body.device,
-          nonce: nonceOf(body, headers),
-          offline,
-        });
-        return ok(request, scanJson(request, result), reasonText(result.verdict, result.session), {
-          capacityInfo: capacityInfo(result.session, result.count),
-        });
-      },
-      {
-        body: t.Object(
-          {
-            qrCode: Code,
-            sessionId: Id,
-            acceptUnregistered: t.Optional(t.Boolean()),
-            by: t.Optional(Name),
-            device: t.Optional(Name),
-            nonce: t.Optional(Nonce),
-            direction: t.Optional(t.Union([t.Literal("entry"), t.Literal("exit")])),
-            scannedAt: t.Optional(t.String({ format: "date-time" })),
-            provisional: t.Optional(t.Union([...Object.keys(REASONS), "unknown"].map((r) => t.Literal(r)))),
-          },
-          strict,
-        ),
-      },
-    );
-}
 
 /** The lists: check-ins and attempts, paged and filtered. */
 function listRoutes(rt: Runtime) {
@@ -334,9 +161,5 @@ function recordRoutes(rt: Runtime, svc: CheckinService) {
 
 /** The check-in API of the contract, by concern. */
 export function checkinRoutes(rt: Runtime, svc: CheckinService) {
-  return new Elysia({ name: "checkin-api" })
-    .use(admitRoutes(svc))
-    .use(doorRoutes(svc))
-    .use(listRoutes(rt))
-    .use(recordRoutes(rt, svc));
+  return new Elysia({ name: "checkin-api" }).use(listRoutes(rt)).use(recordRoutes(rt, svc));
 }

@@ -1,17 +1,17 @@
 import { Elysia, t } from "elysia";
 import { ObjectId } from "mongodb";
-import { assertMaySession, principalOf } from "../auth/plugin";
-import type { Method } from "../checkin/repo";
 import { parseId } from "../http/envelope";
-import { AppError, badRequest } from "../http/errors";
+import { badRequest } from "../http/errors";
 import { IdSchema } from "../http/query";
 import { registrationsOf } from "../registrations/repo";
 import type { Runtime } from "../runtime";
 import { sessionsInOrder } from "../sessions/repo";
 import { html } from "../web/html";
+import { doorContext } from "./context";
 import { handoverRoutes } from "./handover-routes";
 import { DOOR } from "./paths";
 import { reasonText } from "./reasons";
+import type { ScanResult } from "./scan";
 import type { CheckinService } from "./service";
 import { type Found, ScannerPage, SearchResults, SessionPicker } from "./views/page";
 import { Declined, ExitVerdict, Undone, Verdict, WalkInBadge } from "./views/verdicts";
@@ -23,46 +23,36 @@ const Device = t.Optional(t.String({ maxLength: 120 }));
 const SEARCH_POOL = 200;
 const SEARCH_SHOWN = 10;
 
-/** The person working the door, as the request proves it. */
-function staffOf(request: Request) {
-  const principal = principalOf(request);
-  if (!principal) throw new AppError(401, "Sign in, or send an API token as Authorization: Bearer <token>");
-  return principal;
-}
-
-/** Every door route names its session: a scanner may be assigned to others. */
-function guardSession({ request, params }: { request: Request; params: unknown }) {
-  const sessionId = (params as { sessionId?: string } | undefined)?.sessionId;
-  if (sessionId) assertMaySession(request, sessionId);
-}
-
 /** The pages: pick a session, the door page, its snapshot for offline work, the search. */
 function doorPages(rt: Runtime, svc: CheckinService) {
   const db = rt.mongo.db;
   const undoSeconds = rt.config.undoWindowSeconds;
   return new Elysia({ name: "door-pages" })
-    .onBeforeHandle(guardSession)
-    .get(DOOR.picker.pattern, async ({ request }) => {
-      const assigned = principalOf(request)?.sessions;
-      const sessions = await sessionsInOrder(
-        db,
-        assigned?.map((id) => new ObjectId(id)),
-      );
-      const summaries = await Promise.all(
-        sessions.map(async (session) => ({ session, count: await svc.count(session._id) })),
-      );
-      return html(request, () => <SessionPicker sessions={summaries} />);
-    })
+    .use(doorContext)
+    .get(
+      DOOR.picker.pattern,
+      async ({ request, door }) => {
+        const assigned = door.staff.principal.sessions;
+        const sessions = await sessionsInOrder(
+          db,
+          assigned?.map((id) => new ObjectId(id)),
+        );
+        const summaries = await Promise.all(
+          sessions.map(async (session) => ({ session, count: await svc.count(session._id) })),
+        );
+        return html(request, () => <SessionPicker sessions={summaries} />);
+      },
+      { door: true },
+    )
     .get(
       DOOR.page.pattern,
-      async ({ params, request }) => {
+      async ({ params, request, door }) => {
         const session = await svc.requireSession(parseId(params.sessionId));
-        const staff = staffOf(request);
-        const door = { staff: staff.name, account: `${staff.kind}:${staff.id}`, undoSeconds };
+        const page = { staff: door.staff.principal.name, account: door.staff.byId, undoSeconds };
         const count = await svc.count(session._id);
-        return html(request, () => <ScannerPage session={session} count={count} door={door} />);
+        return html(request, () => <ScannerPage session={session} count={count} door={page} />);
       },
-      { params: t.Object({ sessionId: Id }) },
+      { params: t.Object({ sessionId: Id }), door: true },
     )
     .get(
       DOOR.snapshot.pattern,
@@ -70,7 +60,7 @@ function doorPages(rt: Runtime, svc: CheckinService) {
         set.headers["cache-control"] = "no-store";
         return svc.doorSnapshot(parseId(params.sessionId));
       },
-      { params: t.Object({ sessionId: Id }) },
+      { params: t.Object({ sessionId: Id }), door: true },
     )
     .get(
       DOOR.search.pattern,
@@ -95,115 +85,104 @@ function doorPages(rt: Runtime, svc: CheckinService) {
       {
         params: t.Object({ sessionId: Id }),
         query: t.Object({ q: t.Optional(t.String({ maxLength: 100 })) }),
+        door: true,
       },
     );
 }
+
+const Nonce = t.String({ minLength: 8, maxLength: 128 });
+const strict = { additionalProperties: false } as const;
+const SessionParams = t.Object({ sessionId: Id });
+
+/** A scan from the door page: a badge code, or a person chosen from the search. */
+const PageScan = t.Object(
+  {
+    code: t.Optional(t.String({ minLength: 1, maxLength: 64 })),
+    participantId: t.Optional(Id),
+    nonce: t.Optional(Nonce),
+    acceptUnregistered: t.Optional(t.Literal("1")),
+    method: t.Optional(t.Union([t.Literal("qr"), t.Literal("search")])),
+    direction: t.Optional(t.Union([t.Literal("entry"), t.Literal("exit")])),
+    device: Device,
+  },
+  strict,
+);
+
+const WalkInForm = t.Object(
+  {
+    name: t.String({ minLength: 1, maxLength: 200 }),
+    email: t.String({ format: "email", maxLength: 254 }),
+    organization: t.Optional(t.String({ maxLength: 200 })),
+    nonce: Nonce,
+    device: Device,
+  },
+  strict,
+);
 
 /** Scans at the door: entries and exits, and walk-ins registered on the spot. */
 function doorScans(rt: Runtime, svc: CheckinService) {
   const undoSeconds = rt.config.undoWindowSeconds;
   const walkIn = walkIns(rt, svc);
+  const verdict = (result: ScanResult, code: string) => (
+    <Verdict
+      result={result}
+      message={reasonText(result.verdict, result.session)}
+      code={code}
+      undoSeconds={undoSeconds}
+    />
+  );
   return new Elysia({ name: "door-scans" })
-    .onBeforeHandle(guardSession)
+    .use(doorContext)
     .post(
       DOOR.page.pattern,
-      async ({ params, body, headers, request }) => {
+      async ({ params, body, request, door }) => {
         const code = body.code?.trim() ?? "";
         if (!code && !body.participantId)
           throw badRequest("Scan a badge, or choose a person from the search");
-        const staff = staffOf(request);
-        const sessionId = parseId(params.sessionId);
-        const participant = body.participantId
-          ? { participantId: parseId(body.participantId) }
-          : { qrCode: code };
-        const device = body.device || headers["user-agent"]?.slice(0, 120);
+        const scan = {
+          sessionId: parseId(params.sessionId),
+          participant: body.participantId ? { participantId: parseId(body.participantId) } : { qrCode: code },
+          by: door.staff.by,
+          byId: door.staff.byId,
+          device: door.device,
+          nonce: door.nonce,
+        };
         if (body.direction === "exit") {
-          const left = await svc.exit({
-            sessionId,
-            participant,
-            by: staff.name,
-            byId: `${staff.kind}:${staff.id}`,
-            device,
-            nonce: body.nonce ?? headers["idempotency-key"],
-          });
+          const left = await svc.exit(scan);
           return html(request, () => (
             <ExitVerdict outcome={left.outcome} participant={left.participant} code={code} />
           ));
         }
         const result = await svc.scan({
-          sessionId,
-          participant,
-          method: (body.method ?? "qr") as Method,
+          ...scan,
+          method: body.method ?? "qr",
           acceptUnregistered: body.acceptUnregistered === "1",
-          by: staff.name,
-          byId: `${staff.kind}:${staff.id}`,
-          device,
-          nonce: body.nonce ?? headers["idempotency-key"],
         });
-        return html(request, () => (
-          <Verdict
-            result={result}
-            message={reasonText(result.verdict, result.session)}
-            code={code}
-            undoSeconds={undoSeconds}
-          />
-        ));
+        return html(request, () => verdict(result, code));
       },
-      {
-        params: t.Object({ sessionId: Id }),
-        body: t.Object(
-          {
-            code: t.Optional(t.String({ minLength: 1, maxLength: 64 })),
-            participantId: t.Optional(Id),
-            nonce: t.Optional(t.String({ minLength: 8, maxLength: 128 })),
-            acceptUnregistered: t.Optional(t.Literal("1")),
-            method: t.Optional(t.Union([t.Literal("qr"), t.Literal("search")])),
-            direction: t.Optional(t.Union([t.Literal("entry"), t.Literal("exit")])),
-            device: Device,
-          },
-          { additionalProperties: false },
-        ),
-      },
+      { params: SessionParams, body: PageScan, door: true },
     )
     .post(
       DOOR.walkIn.pattern,
-      async ({ params, body, request }) => {
-        const staff = staffOf(request);
+      async ({ params, body, request, door }) => {
         const { result, qrSvg } = await walkIn.register({
           sessionId: parseId(params.sessionId),
           name: body.name.trim(),
           email: body.email,
           organization: body.organization?.trim() || undefined,
           nonce: body.nonce,
-          by: staff.name,
-          byId: `${staff.kind}:${staff.id}`,
+          by: door.staff.by,
+          byId: door.staff.byId,
           device: body.device,
         });
         return html(request, () => (
           <>
-            <Verdict
-              result={result}
-              message={reasonText(result.verdict, result.session)}
-              code=""
-              undoSeconds={undoSeconds}
-            />
+            {verdict(result, "")}
             <WalkInBadge qrSvg={qrSvg} />
           </>
         ));
       },
-      {
-        params: t.Object({ sessionId: Id }),
-        body: t.Object(
-          {
-            name: t.String({ minLength: 1, maxLength: 200 }),
-            email: t.String({ format: "email", maxLength: 254 }),
-            organization: t.Optional(t.String({ maxLength: 200 })),
-            nonce: t.String({ minLength: 8, maxLength: 128 }),
-            device: Device,
-          },
-          { additionalProperties: false },
-        ),
-      },
+      { params: SessionParams, body: WalkInForm, door: true },
     );
 }
 
@@ -211,15 +190,14 @@ function doorScans(rt: Runtime, svc: CheckinService) {
 function doorDecisions(rt: Runtime, svc: CheckinService) {
   const undoSeconds = rt.config.undoWindowSeconds;
   return new Elysia({ name: "door-decisions" })
-    .onBeforeHandle(guardSession)
+    .use(doorContext)
     .post(
       DOOR.undo.pattern,
-      async ({ params, body, request }) => {
-        const staff = staffOf(request);
+      async ({ params, body, request, door }) => {
         const { checkIn, undid } = await svc.undoAtDoor({
           sessionId: parseId(params.sessionId),
           checkInId: parseId(body.checkInId),
-          principal: staff,
+          principal: door.staff.principal,
           windowMs: undoSeconds * 1000,
           device: body.device,
         });
@@ -227,32 +205,30 @@ function doorDecisions(rt: Runtime, svc: CheckinService) {
         return html(request, () => <Undone participant={participant} undid={undid} />);
       },
       {
-        params: t.Object({ sessionId: Id }),
+        params: SessionParams,
         body: t.Object(
           { checkInId: Id, device: Device, nonce: t.Optional(t.String({ maxLength: 128 })) },
-          {
-            additionalProperties: false,
-          },
+          strict,
         ),
+        door: true,
       },
     )
     .post(
       DOOR.decline.pattern,
-      async ({ params, body, request }) => {
+      async ({ params, body, request, door }) => {
         const reason = body.reason?.trim() || "Declined at the door";
-        const staff = staffOf(request);
         const { participant } = await svc.decline({
           sessionId: parseId(params.sessionId),
           participantId: parseId(body.participantId),
           reason,
-          by: staff.name,
-          byId: `${staff.kind}:${staff.id}`,
+          by: door.staff.by,
+          byId: door.staff.byId,
           device: body.device,
         });
         return html(request, () => <Declined participant={participant} reason={reason} />);
       },
       {
-        params: t.Object({ sessionId: Id }),
+        params: SessionParams,
         body: t.Object(
           {
             participantId: Id,
@@ -260,8 +236,9 @@ function doorDecisions(rt: Runtime, svc: CheckinService) {
             nonce: t.Optional(t.String({ maxLength: 128 })),
             device: Device,
           },
-          { additionalProperties: false },
+          strict,
         ),
+        door: true,
       },
     );
 }
