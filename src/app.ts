@@ -4,7 +4,8 @@ import { ErrorPanel } from "../views/components";
 import { auditPlugin } from "./audit/log";
 import { adminLogRoutes } from "./audit/routes";
 import { accountRoutes } from "./auth/accounts";
-import { authPlugin, type Sessions } from "./auth/plugin";
+import type { SignInCookies } from "./auth/cookies";
+import { authPlugin } from "./auth/plugin";
 import { authRoutes } from "./auth/routes";
 import type { SignIns } from "./auth/signins";
 import type { Accounts, Tokens } from "./auth/store";
@@ -79,7 +80,7 @@ export interface AppParts {
   live: LiveSource;
   sockets: Set<{ close(code?: number, reason?: string): void }>;
   settings: Settings;
-  sessions: Sessions;
+  cookies: SignInCookies;
   tokens: Tokens;
   accounts: Accounts;
   signIns: SignIns;
@@ -148,6 +149,48 @@ function answerError(
   return html(request, () => ErrorPanel({ message: detail ? `${message}: ${detail}` : message }), status);
 }
 
+/**
+ * What every answer carries (its request id, the instance, the security headers), and the
+ * one spelling of every path: internal paths answer callers on this host only, and any
+ * other spelling is redirected to its one form.
+ */
+function frontOf(
+  rt: Runtime,
+  requests: WeakMap<Request, RequestInfo>,
+  request: Request,
+  set: { headers: Record<string, string | number> },
+): Response | undefined {
+  const { config } = rt;
+  const incoming = request.headers.get("x-request-id");
+  const id = incoming && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
+  requests.set(request, { id, startedAt: performance.now() });
+  set.headers["x-request-id"] = id;
+  set.headers["x-instance-id"] = config.instanceId;
+  Object.assign(set.headers, SECURITY_HEADERS);
+  if (config.nodeEnv === "production") {
+    set.headers["strict-transport-security"] = "max-age=31536000; includeSubDomains";
+  }
+  // While draining, make the proxy open fresh connections to the other instances.
+  if (rt.state.draining) set.headers.connection = "close";
+  const url = new URL(request.url);
+  const path = url.pathname;
+  // Internal paths answer callers on this host only, in their one spelling: whatever
+  // came through the proxy says so (X-Real-IP), and no other spelling is followed.
+  if (
+    isInternalPath(path) &&
+    (!isCanonical(path) || request.headers.has("x-real-ip") || request.headers.has("x-forwarded-for"))
+  )
+    throw new AppError(404, phrase("No route for {method} {path}", { method: request.method, path }));
+  // Any other spelling of an address is sent to its one form (308 keeps the method and
+  // body), so no rule is ever decided for a spelling the router reads differently.
+  if (!isCanonical(path))
+    return new Response(null, {
+      status: 308,
+      headers: { location: canonicalForm(path) + url.search },
+    });
+  return undefined;
+}
+
 export function createApp(rt: Runtime, parts: AppParts) {
   const { checkins } = parts;
   const requests = new WeakMap<Request, RequestInfo>();
@@ -166,35 +209,7 @@ export function createApp(rt: Runtime, parts: AppParts) {
           customProps: (ctx) => ({ reqId: requests.get(ctx.request)?.id }),
         }),
       )
-      .onRequest(({ request, set }) => {
-        const incoming = request.headers.get("x-request-id");
-        const id = incoming && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
-        requests.set(request, { id, startedAt: performance.now() });
-        set.headers["x-request-id"] = id;
-        set.headers["x-instance-id"] = config.instanceId;
-        Object.assign(set.headers, SECURITY_HEADERS);
-        if (config.nodeEnv === "production") {
-          set.headers["strict-transport-security"] = "max-age=31536000; includeSubDomains";
-        }
-        // While draining, make the proxy open fresh connections to the other instances.
-        if (rt.state.draining) set.headers.connection = "close";
-        const url = new URL(request.url);
-        const path = url.pathname;
-        // Internal paths answer callers on this host only, in their one spelling: whatever
-        // came through the proxy says so (X-Real-IP), and no other spelling is followed.
-        if (
-          isInternalPath(path) &&
-          (!isCanonical(path) || request.headers.has("x-real-ip") || request.headers.has("x-forwarded-for"))
-        )
-          throw new AppError(404, phrase("No route for {method} {path}", { method: request.method, path }));
-        // Any other spelling of an address is sent to its one form (308 keeps the method and
-        // body), so no rule is ever decided for a spelling the router reads differently.
-        if (!isCanonical(path))
-          return new Response(null, {
-            status: 308,
-            headers: { location: canonicalForm(path) + url.search },
-          });
-      })
+      .onRequest(({ request, set }) => frontOf(rt, requests, request, set))
       .onError((context) => answerError(rt, requests, context))
       .onTransform({ as: "global" }, ({ body, request }) =>
         refuseControlCharacters({
@@ -229,8 +244,8 @@ export function createApp(rt: Runtime, parts: AppParts) {
       )
       // Before every route it must see (its hooks apply to routes registered after it).
       .use(auditPlugin(rt))
-      .use(authPlugin(rt, parts.sessions, parts.tokens, parts.accounts, parts.signIns))
-      .use(authRoutes(rt, parts.sessions, parts.tokens, parts.signIns))
+      .use(authPlugin({ rt, ...parts }))
+      .use(authRoutes(rt, parts.cookies, parts.tokens, parts.signIns))
       .use(languageRoutes)
       .use(accountRoutes(rt, parts.accounts))
       .use(adminLogRoutes(rt))

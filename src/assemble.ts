@@ -1,5 +1,5 @@
 import { createApp } from "./app";
-import { createSessions } from "./auth/plugin";
+import { createSignInCookies } from "./auth/cookies";
 import { createSignIns } from "./auth/signins";
 import { createAccounts, createTokens } from "./auth/store";
 import type { Config } from "./config";
@@ -78,7 +78,7 @@ export function assemble(config: Config) {
     live,
     sockets,
     settings,
-    sessions: createSessions(rt),
+    cookies: createSignInCookies(rt),
     tokens,
     accounts: createAccounts(rt.mongo.db, bus),
     signIns,

@@ -28,42 +28,46 @@ const SessionIds = t.Optional(t.Union([SessionId, t.Array(SessionId, { maxItems:
 
 const shown = ({ passwordHash: _hash, ...account }: UserDoc) => account;
 
-export function accountActions(db: Db, accounts: Accounts) {
-  /** Active admin accounts, leaving out `except`. */
-  const activeAdmins = (except?: ObjectId) =>
-    usersOf(db).countDocuments({
-      role: "admin",
-      disabled: false,
-      ...(except ? { _id: { $ne: except } } : {}),
-    });
-  const lastAdmin = () =>
-    new AppError(
-      409,
-      "This is the last active admin: make another account admin first, then change this one",
-    );
+/** Active admin accounts, leaving out `except`. */
+const activeAdmins = (db: Db, except?: ObjectId) =>
+  usersOf(db).countDocuments({
+    role: "admin",
+    disabled: false,
+    ...(except ? { _id: { $ne: except } } : {}),
+  });
+const lastAdmin = () =>
+  new AppError(409, "This is the last active admin: make another account admin first, then change this one");
 
-  async function existing(id: ObjectId): Promise<UserDoc> {
-    const current = await usersOf(db).findOne({ _id: id });
-    if (!current) throw notFound(phrase("Account with ID {id} not found", { id: String(id) }));
-    return current;
-  }
-  async function set(
-    id: ObjectId,
-    fields: Partial<UserDoc>,
-    unset: (keyof UserDoc)[] = [],
-  ): Promise<UserDoc> {
-    const updated = await usersOf(db).findOneAndUpdate(
-      { _id: id },
-      {
-        $set: fields,
-        ...(unset.length > 0 ? { $unset: Object.fromEntries(unset.map((k) => [k, ""])) } : {}),
-      },
-      { returnDocument: "after" },
-    );
-    if (!updated) throw notFound(phrase("Account with ID {id} not found", { id: String(id) }));
-    await accounts.changed(String(id));
-    return updated;
-  }
+async function existing(db: Db, id: ObjectId): Promise<UserDoc> {
+  const current = await usersOf(db).findOne({ _id: id });
+  if (!current) throw notFound(phrase("Account with ID {id} not found", { id: String(id) }));
+  return current;
+}
+
+/** Writes an account's fields and announces the change (every instance reads it again). */
+async function setFields(
+  db: Db,
+  accounts: Accounts,
+  id: ObjectId,
+  fields: Partial<UserDoc>,
+  unset: (keyof UserDoc)[] = [],
+): Promise<UserDoc> {
+  const updated = await usersOf(db).findOneAndUpdate(
+    { _id: id },
+    {
+      $set: fields,
+      ...(unset.length > 0 ? { $unset: Object.fromEntries(unset.map((k) => [k, ""])) } : {}),
+    },
+    { returnDocument: "after" },
+  );
+  if (!updated) throw notFound(phrase("Account with ID {id} not found", { id: String(id) }));
+  await accounts.changed(String(id));
+  return updated;
+}
+
+export function accountActions(db: Db, accounts: Accounts) {
+  const set = (id: ObjectId, fields: Partial<UserDoc>, unset: (keyof UserDoc)[] = []) =>
+    setFields(db, accounts, id, fields, unset);
   return {
     list: async () => (await usersOf(db).find({}).sort({ email: 1 }).toArray()).map(shown),
     /** A new account; without a password one is generated, and returned this once. */
@@ -102,7 +106,7 @@ export function accountActions(db: Db, accounts: Accounts) {
         language?: Locale | "";
       },
     ) {
-      const current = await existing(id);
+      const current = await existing(db, id);
       const role = patch.role ?? current.role;
       const sessionIds =
         patch.sessionIds === undefined
@@ -113,7 +117,7 @@ export function accountActions(db: Db, accounts: Accounts) {
       const disabled = patch.disabled ?? current.disabled;
       // An active admin stepping down: someone must still be able to run the event.
       const stepsDown = current.role === "admin" && !current.disabled && (role !== "admin" || disabled);
-      if (stepsDown && (await activeAdmins(id)) === 0) throw lastAdmin();
+      if (stepsDown && (await activeAdmins(db, id)) === 0) throw lastAdmin();
       const updated = await set(
         id,
         {
@@ -127,7 +131,7 @@ export function accountActions(db: Db, accounts: Accounts) {
       );
       // Two admins demoting each other at once both pass the check above: each looks again
       // after writing, and gives its change back if no active admin is left (no transactions).
-      if (stepsDown && (await activeAdmins()) === 0) {
+      if (stepsDown && (await activeAdmins(db)) === 0) {
         await set(id, {
           role: current.role,
           disabled: current.disabled,
@@ -139,7 +143,7 @@ export function accountActions(db: Db, accounts: Accounts) {
     },
     /** A new password, returned this once; every session of the account ends. */
     async resetPassword(id: ObjectId) {
-      const current = await existing(id);
+      const current = await existing(db, id);
       const password = randomSecret(12);
       const account = await set(id, {
         passwordHash: await hashPassword(password),
@@ -148,7 +152,7 @@ export function accountActions(db: Db, accounts: Accounts) {
       return { account: shown(account), password };
     },
     async signOutEverywhere(id: ObjectId) {
-      const current = await existing(id);
+      const current = await existing(db, id);
       return shown(await set(id, { sessionVersion: (current.sessionVersion ?? 0) + 1 }));
     },
   };

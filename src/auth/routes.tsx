@@ -9,10 +9,11 @@ import { KEYS } from "../infra/keys";
 import type { Runtime } from "../runtime";
 import { sessionsInOrder } from "../sessions/repo";
 import { html } from "../web/html";
+import { MAX_SIGN_IN_MS, readCookie, SIGN_IN_COOKIE, type SignInCookies } from "./cookies";
 import { landingFor, localPath, safeNext } from "./landing";
 import { verifyPassword } from "./password";
 import { AUTH_PAGES } from "./paths";
-import { addressOf, MAX_SIGN_IN_MS, principalOf, readCookie, SESSION_COOKIE, type Sessions } from "./plugin";
+import { addressOf, principalOf } from "./plugin";
 import { ROLES } from "./policy";
 import type { SignIns } from "./signins";
 import { assignableSessions, createToken, type Tokens, tokensOf, userPrincipal, usersOf } from "./store";
@@ -114,7 +115,7 @@ function signInAttempts(rt: Runtime) {
 }
 
 /** Signing in and out (pages): the login form, the attempt with its limits, sign-out. */
-function signInRoutes(rt: Runtime, sessions: Sessions, signIns: SignIns) {
+function signInRoutes(rt: Runtime, cookies: SignInCookies, signIns: SignIns) {
   const db = rt.mongo.db;
   const attempts = signInAttempts(rt);
   return (
@@ -175,9 +176,9 @@ function signInRoutes(rt: Runtime, sessions: Sessions, signIns: SignIns) {
           }
           await attempts.succeeded(email, address);
           const principal = userPrincipal(user);
-          const cookies = await sessions.issue(principal);
+          const issued = await cookies.issue(principal);
           const headers = new Headers({ location: safeNext(body.next, principal.role) });
-          for (const cookie of cookies) headers.append("set-cookie", cookie);
+          for (const cookie of issued) headers.append("set-cookie", cookie);
           return new Response(null, { status: 303, headers });
         },
         {
@@ -194,11 +195,11 @@ function signInRoutes(rt: Runtime, sessions: Sessions, signIns: SignIns) {
       // Ends the sign-in on the server, not only in this browser: a copy of the cookie taken
       // before is refused from now on, on every instance, pages and sockets alike.
       .post(AUTH_PAGES.logout.pattern, async ({ request }) => {
-        const cookie = readCookie(request, SESSION_COOKIE);
-        const signIn = cookie ? await sessions.read(cookie) : null;
+        const cookie = readCookie(request, SIGN_IN_COOKIE);
+        const signIn = cookie ? await cookies.read(cookie) : null;
         if (signIn) await signIns.end(signIn.signInId, signIn.id, signIn.signedInAt + MAX_SIGN_IN_MS);
         const headers = new Headers({ location: "/login" });
-        for (const cookie of sessions.cleared()) headers.append("set-cookie", cookie);
+        for (const cleared of cookies.cleared()) headers.append("set-cookie", cleared);
         return new Response(null, { status: 303, headers });
       })
   );
@@ -260,8 +261,8 @@ function tokenRoutes(rt: Runtime, tokens: Tokens) {
     });
 }
 
-export function authRoutes(rt: Runtime, sessions: Sessions, tokens: Tokens, signIns: SignIns) {
+export function authRoutes(rt: Runtime, cookies: SignInCookies, tokens: Tokens, signIns: SignIns) {
   return new Elysia({ name: "auth-routes" })
-    .use(signInRoutes(rt, sessions, signIns))
+    .use(signInRoutes(rt, cookies, signIns))
     .use(tokenRoutes(rt, tokens));
 }

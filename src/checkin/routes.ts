@@ -1,6 +1,6 @@
 import { Elysia, t } from "elysia";
 import type { Filter } from "mongodb";
-import { assertMaySession, participantFor, principalOf } from "../auth/plugin";
+import { assertMaySession, principalOf } from "../auth/plugin";
 import { attemptJson } from "../door/present";
 import type { CheckinService } from "../door/service";
 import { ok, pageMeta, parseId } from "../http/envelope";

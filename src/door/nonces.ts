@@ -10,9 +10,6 @@ import { KEYS } from "../infra/keys";
 // else under that nonce is refused and changes nothing. Entries and exits share it.
 
 const KEPT_MS = 24 * 3600_000;
-/** How long a retry waits for the first request's answer (under Nginx's 10 s). */
-const WAIT_MS = 8000;
-const WAIT_STEP_MS = 20;
 const PENDING = "P|";
 
 /** Takes the nonce for this request, or returns what is there already. */
@@ -53,34 +50,30 @@ export function createNonces(redis: Redis, strict: boolean, onUnavailable: () =>
      */
     async take<T>(nonce: string, fingerprint: string): Promise<Taken<T>> {
       const key = KEYS.nonce(nonce);
-      const started = Date.now();
-      for (;;) {
-        let held: string | null;
-        try {
-          held = (await redis.eval(TAKE, 1, key, PENDING + fingerprint, KEPT_MS)) as string | null;
-        } catch {
-          onUnavailable();
-          if (strict)
-            throw unavailable(
-              "Check-in is paused: the coordination service (Redis) is unavailable. Retry in a few seconds.",
-            );
-          return { kind: "untracked" };
-        }
-        if (held === null) return { kind: "first" };
-        if (held.startsWith(PENDING)) {
-          if (held.slice(PENDING.length) !== fingerprint) throw nonceReused();
-          // The same request is in flight (a double tap, a proxy's retry): its answer is coming.
-          if (Date.now() - started > WAIT_MS)
-            throw unavailable("This scan is still being answered at another door; scan again in a moment.");
-          await new Promise((resolve) => setTimeout(resolve, WAIT_STEP_MS));
-          continue;
-        }
-        const kept = BSON.EJSON.parse(held, { relaxed: false }) as Kept<T>;
-        if (kept.request !== fingerprint) throw nonceReused();
-        if ("refused" in kept)
-          throw new AppError(kept.refused.status, kept.refused.phrase, kept.refused.errors);
-        return { kind: "answered", answer: kept.answer };
+      let held: string | null;
+      try {
+        held = (await redis.eval(TAKE, 1, key, PENDING + fingerprint, KEPT_MS)) as string | null;
+      } catch {
+        onUnavailable();
+        if (strict)
+          throw unavailable(
+            "Check-in is paused: the coordination service (Redis) is unavailable. Retry in a few seconds.",
+          );
+        return { kind: "untracked" };
       }
+      if (held === null) return { kind: "first" };
+      if (held.startsWith(PENDING)) {
+        if (held.slice(PENDING.length) !== fingerprint) throw nonceReused();
+        // The same request while its first try has no answer yet: a proxy re-sending it
+        // because the instance that had it died, or a double tap. It goes through too:
+        // MongoDB's unique indexes and the check-in's own nonce make it the same admission.
+        return { kind: "first" };
+      }
+      const kept = BSON.EJSON.parse(held, { relaxed: false }) as Kept<T>;
+      if (kept.request !== fingerprint) throw nonceReused();
+      if ("refused" in kept)
+        throw new AppError(kept.refused.status, kept.refused.phrase, kept.refused.errors);
+      return { kind: "answered", answer: kept.answer };
     },
     /** The first answer (or refusal), kept for the nonce's retries. */
     async answer<T>(nonce: string, kept: Kept<T>): Promise<void> {

@@ -1,5 +1,5 @@
 import { participantFor } from "../auth/plugin";
-import type { CheckInDoc, ScanLogDoc } from "../checkin/repo";
+import type { ScanLogDoc } from "../checkin/repo";
 import type { Person } from "../participants/directory";
 import type { SessionDoc } from "../sessions/repo";
 import { DOOR_ACTIONS, type ExitOutcome, isFull } from "./decide";

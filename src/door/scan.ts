@@ -1,10 +1,10 @@
 import type Redis from "ioredis";
 import { type Db, ObjectId } from "mongodb";
-import type { CheckInDoc, Method } from "../checkin/repo";
+import type { CheckInDoc } from "../checkin/repo";
 import type { LockMode } from "../config";
 import type { Logger } from "../infra/log";
 import type { Activity } from "../live/activity";
-import type { Directory, ParticipantRef, Person } from "../participants/directory";
+import type { Directory, Person } from "../participants/directory";
 import { badgeKey, normaliseQrCode } from "../participants/qr";
 import type { RegistrationStatus } from "../registrations/statuses";
 import type { SessionCache } from "../sessions/cache";
@@ -15,7 +15,6 @@ import {
   type DecisionInput,
   decide,
   finalVerdict,
-  type Reason,
   type Verdict,
   type Written,
 } from "./decide";

@@ -1,22 +1,10 @@
 import type Redis from "ioredis";
-import { BSON, type Db, type ObjectId } from "mongodb";
+import type { Db, ObjectId } from "mongodb";
 import type { CheckInDoc } from "../checkin/repo";
 import { KEYS } from "../infra/keys";
 import { refreshRoster } from "../registrations/rosters";
-import type { RegistrationStatus } from "../registrations/statuses";
-import type { SessionDoc } from "../sessions/repo";
-import {
-  checkInOfEntry,
-  claimTimeOf,
-  entryOf,
-  FIELD,
-  figuresOf,
-  registrationFields,
-  rosterOf,
-  seatRule,
-} from "./codec";
+import { claimTimeOf, entryOf, FIELD, figuresOf, registrationFields, rosterOf } from "./codec";
 import type { RegistrationState } from "./decide";
-import type { Roster } from "./snapshot";
 import { createDoorBuilder } from "./state-build";
 import { defineScripts, PENDING_STALE_MS, type Scripts } from "./state-scripts";
 

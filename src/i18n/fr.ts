@@ -559,8 +559,6 @@ export const FR = {
     "Trop d’échecs de connexion depuis cette adresse : réessayez dans {minutes} {minutes|minute|minutes}.",
   "This nonce (Idempotency-Key) was already used for a different scan (another badge, direction or choice); nothing was changed. Send a new one.":
     "Ce nonce (Idempotency-Key) a déjà servi pour un autre scan (autre badge, sens ou choix) ; rien n’a été modifié. Envoyez-en un nouveau.",
-  "This scan is still being answered at another door; scan again in a moment.":
-    "Ce scan est encore en cours de réponse à une autre porte ; scannez de nouveau dans un instant.",
   "This scan is dated {at}, outside the session's door hours ({from} to {to}): it was not recorded. Check the device's clock, or check the person in by hand.":
     "Ce scan est daté du {at}, hors des heures de porte de la session ({from} à {to}) : il n’a pas été enregistré. Vérifiez l’horloge de l’appareil, ou enregistrez la personne à la main.",
   "Scanned before this person's latest entry or exit: nothing was recorded":

@@ -4,7 +4,8 @@
 
 import { AsyncLocalStorage } from "node:async_hooks";
 import Html from "@kitajs/html";
-import { principalOf, readCookie } from "../auth/plugin";
+import { readCookie } from "../auth/cookies";
+import { principalOf } from "../auth/plugin";
 import { allows, type Role, requirement } from "../auth/policy";
 import {
   chooseLocale,

@@ -26,15 +26,8 @@ const DOUBLE_TAP_MS = 3000;
 const PROBE_MS = 5000;
 const SNAPSHOT_MS = 30_000;
 
-function start(): void {
-  const page = readPage();
-  if (!page) return;
-  const door: Door = { ...page, time: clockOf(page.root), changed: () => void banner(door) };
-  setUpDeviceAndDirection();
-  let seq = Date.now() * 1000;
-  let last = { code: "", nonce: "", at: 0 };
-
-  // Every door form htmx sends (accept anyway, decline, undo, search results) names the device.
+/** Every door form htmx sends (accept anyway, decline, undo, search results) names the device. */
+function setUpForms(door: Door): void {
   document.addEventListener("htmx:config:request", (event) => {
     const detail = (event as CustomEvent).detail as
       | { ctx?: { request?: { method?: string; body?: FormData }; sourceElement?: Element } }
@@ -68,9 +61,13 @@ function start(): void {
     }
     afterVerdict(door.undoSeconds);
   });
+}
 
-  /** A scan: live while the server answers, queued otherwise. */
-  async function scan(code: string): Promise<void> {
+/** A scan: live while the server answers, queued otherwise. */
+function scanner(door: Door): (code: string) => Promise<void> {
+  let seq = Date.now() * 1000;
+  let last = { code: "", nonce: "", at: 0 };
+  return async function scan(code: string): Promise<void> {
     const now = Date.now();
     const item: QueuedScan = {
       seq: seq++,
@@ -111,27 +108,11 @@ function start(): void {
       return enqueue(door, item);
     }
     showHtml(await response.text(), door.undoSeconds);
-  }
-
-  document.addEventListener("submit", (event) => {
-    if ((event.target as HTMLElement | null)?.id !== "scan-form") return;
-    event.preventDefault();
-    const code = codeInput()?.value.trim() ?? "";
-    if (code) void scan(code);
-  });
-  document.addEventListener("click", (event) => {
-    if ((event.target as HTMLElement | null)?.id === "hand-over") void handOver(door);
-  });
-  window.addEventListener("online", () => void sync(door));
-  window.addEventListener("offline", () => setConnection(door, "offline"));
-  setInterval(() => void probe(door), PROBE_MS);
-  const refresh = async () => {
-    if (!(await refreshSnapshot(door.session))) await signedOut(door);
   };
-  setInterval(() => {
-    if (connectionState() === "online") void refresh();
-  }, SNAPSHOT_MS);
+}
 
+/** The session's snapshot follows live changes; the page is installable and reloadable offline. */
+function keepFresh(door: Door, refresh: () => Promise<void>): void {
   // Live changes of the session (scans at other doors) refresh the snapshot soon after, at most
   // every 5 s: a snapshot holds every badge of the event, and the venue's Wi-Fi is shared.
   let refreshTimer: ReturnType<typeof setTimeout> | null = null;
@@ -166,6 +147,36 @@ function start(): void {
       if (await caches.match(location.pathname)) door.root.dataset.offlineReady = "true";
     });
   }
+}
+
+function start(): void {
+  const page = readPage();
+  if (!page) return;
+  const door: Door = { ...page, time: clockOf(page.root), changed: () => void banner(door) };
+  setUpDeviceAndDirection();
+  setUpForms(door);
+  const scan = scanner(door);
+
+  document.addEventListener("submit", (event) => {
+    if ((event.target as HTMLElement | null)?.id !== "scan-form") return;
+    event.preventDefault();
+    const code = codeInput()?.value.trim() ?? "";
+    if (code) void scan(code);
+  });
+  document.addEventListener("click", (event) => {
+    if ((event.target as HTMLElement | null)?.id === "hand-over") void handOver(door);
+  });
+  window.addEventListener("online", () => void sync(door));
+  window.addEventListener("offline", () => setConnection(door, "offline"));
+  setInterval(() => void probe(door), PROBE_MS);
+  const refresh = async () => {
+    if (!(await refreshSnapshot(door.session))) await signedOut(door);
+  };
+  setInterval(() => {
+    if (connectionState() === "online") void refresh();
+  }, SNAPSHOT_MS);
+
+  keepFresh(door, refresh);
 
   // Keep the input focused; camera mode.
   const refocus = () => {
