@@ -13,7 +13,7 @@ import { badgeRoutes } from "./badges/routes";
 import { checkinRoutes } from "./checkin/routes";
 import { doorApi } from "./door/api";
 import { scannerRoutes } from "./door/pages";
-import type { CheckinService } from "./door/service";
+import type { Features } from "./features";
 import { healthRoutes } from "./health/routes";
 import { canonicalForm, isCanonical, isInternalPath } from "./http/canonical";
 import { AppError, asPhrase, errorEnvelope, type FieldError, type Words } from "./http/errors";
@@ -75,7 +75,7 @@ function fieldErrors(error: ValidationError): FieldError[] {
 }
 
 export interface AppParts {
-  checkins: CheckinService;
+  features: Features;
   hub: Hub;
   live: LiveSource;
   sockets: Set<{ close(code?: number, reason?: string): void }>;
@@ -192,7 +192,7 @@ function frontOf(
 }
 
 export function createApp(rt: Runtime, parts: AppParts) {
-  const { checkins } = parts;
+  const { features } = parts;
   const requests = new WeakMap<Request, RequestInfo>();
   const { config, metrics } = rt;
 
@@ -250,18 +250,18 @@ export function createApp(rt: Runtime, parts: AppParts) {
       .use(accountRoutes(rt, parts.accounts))
       .use(adminLogRoutes(rt))
       .use(healthRoutes(rt))
-      .use(sessionRoutes(rt, checkins))
-      .use(participantRoutes(rt, checkins))
-      .use(registrationRoutes(rt, checkins))
-      .use(importRoutes(rt, checkins))
+      .use(sessionRoutes(rt, features))
+      .use(participantRoutes(rt, features))
+      .use(registrationRoutes(rt, features))
+      .use(importRoutes(rt, features))
       .use(badgeRoutes(rt))
       .use(reportRoutes(rt))
-      .use(sessionAdmin(rt, checkins))
-      .use(participantAdmin(rt, checkins))
-      .use(registrationAdmin(rt, checkins))
-      .use(checkinRoutes(rt, checkins))
-      .use(doorApi(checkins))
-      .use(scannerRoutes(rt, checkins))
+      .use(sessionAdmin(rt, features))
+      .use(participantAdmin(rt, features))
+      .use(registrationAdmin(rt, features))
+      .use(checkinRoutes(rt, features.door))
+      .use(doorApi(features.door))
+      .use(scannerRoutes(rt, features))
       .use(liveRoutes(parts.hub, parts.live, parts.sockets, parts.bus))
       .use(settingsApi(rt, parts.settings))
       .use(settingsPage(parts.settings))

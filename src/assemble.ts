@@ -4,6 +4,7 @@ import { createSignIns } from "./auth/signins";
 import { createAccounts, createTokens } from "./auth/store";
 import type { Config } from "./config";
 import { createCheckinService } from "./door/service";
+import type { Features } from "./features";
 import { registerHealthMetrics } from "./health/metrics";
 import { INDEXES } from "./indexes";
 import { createLogger } from "./infra/log";
@@ -15,6 +16,8 @@ import { createBus } from "./live/bus";
 import { createHub } from "./live/hub";
 import { registerSessionMetrics } from "./live/metrics";
 import { createLiveSource } from "./live/state";
+import { createDirectory } from "./participants/directory";
+import { directoryLookups } from "./participants/metrics";
 import type { Runtime } from "./runtime";
 import { createScheduler } from "./scheduler/scheduler";
 import { createSessionCache } from "./sessions/cache";
@@ -54,6 +57,9 @@ export function assemble(config: Config) {
   const bus = createBus(rt);
   const activity = createActivity(rt.mongo.db, bus);
   const settings = createSettings(rt, bus);
+  // Each feature's own state, built once and handed to whoever reads it.
+  const sessions = createSessionCache(rt.mongo.db, bus, config.ttl.sessionMs);
+  const directory = createDirectory(rt.mongo.db, bus, directoryLookups(rt.metrics.registry));
   const checkins = createCheckinService(
     rt,
     {
@@ -62,18 +68,19 @@ export function assemble(config: Config) {
       lateThresholdMinutes: () => settings.get().lateThresholdMinutes,
       windowDefaults: () => settings.get(),
     },
-    createSessionCache(rt.mongo.db, bus, config.ttl.sessionMs),
+    { sessions, directory },
   );
-  const scheduler = createScheduler(rt, settings, checkins);
+  const features: Features = { sessions, directory, door: checkins };
+  const scheduler = createScheduler(rt, settings, features);
   registerHealthMetrics(rt);
   registerSessionMetrics(rt, checkins);
-  const live = createLiveSource(rt, checkins, activity);
+  const live = createLiveSource(rt, features, activity);
   const hub = createHub(rt, live, bus);
   const signIns = createSignIns(rt.mongo.db, bus);
   const tokens = createTokens(rt.mongo.db, bus);
   const sockets = new Set<{ close(code?: number, reason?: string): void }>();
   const app = createApp(rt, {
-    checkins,
+    features,
     hub,
     live,
     sockets,
@@ -97,5 +104,5 @@ export function assemble(config: Config) {
         rt.state.warm = true;
         scheduler.start();
       });
-  return { rt, app, hub, sockets, scheduler, checkins, tokens, start };
+  return { rt, app, hub, sockets, scheduler, checkins, features, tokens, start };
 }

@@ -21,12 +21,6 @@ export function createCheckinMetrics(registry: Registry) {
       labelNames: ["result"] as const,
       registers: [registry],
     }),
-    cache: new Counter({
-      name: "cache_requests_total",
-      help: "Badge directory look-ups answered from Redis (hit) or from MongoDB (miss).",
-      labelNames: ["cache", "result"] as const,
-      registers: [registry],
-    }),
   };
 }
 

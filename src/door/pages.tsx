@@ -1,5 +1,6 @@
 import { Elysia, t } from "elysia";
 import { ObjectId } from "mongodb";
+import type { Features } from "../features";
 import { parseId } from "../http/envelope";
 import { badRequest } from "../http/errors";
 import { IdSchema } from "../http/query";
@@ -24,7 +25,8 @@ const SEARCH_POOL = 200;
 const SEARCH_SHOWN = 10;
 
 /** The pages: pick a session, the door page, its snapshot for offline work, the search. */
-function doorPages(rt: Runtime, svc: CheckinService) {
+function doorPages(rt: Runtime, features: Features) {
+  const svc = features.door;
   const db = rt.mongo.db;
   const undoSeconds = rt.config.undoWindowSeconds;
   return new Elysia({ name: "door-pages" })
@@ -47,7 +49,7 @@ function doorPages(rt: Runtime, svc: CheckinService) {
     .get(
       DOOR.page.pattern,
       async ({ params, request, door }) => {
-        const session = await svc.requireSession(parseId(params.sessionId));
+        const session = await features.sessions.require(parseId(params.sessionId));
         const page = { staff: door.staff.principal.name, account: door.staff.byId, undoSeconds };
         const count = await svc.count(session._id);
         return html(request, () => <ScannerPage session={session} count={count} door={page} />);
@@ -120,9 +122,10 @@ const WalkInForm = t.Object(
 );
 
 /** Scans at the door: entries and exits, and walk-ins registered on the spot. */
-function doorScans(rt: Runtime, svc: CheckinService) {
+function doorScans(rt: Runtime, features: Features) {
+  const svc = features.door;
   const undoSeconds = rt.config.undoWindowSeconds;
-  const walkIn = walkIns(rt, svc);
+  const walkIn = walkIns(rt, features);
   const verdict = (result: ScanResult, code: string) => (
     <Verdict
       result={result}
@@ -244,10 +247,11 @@ function doorDecisions(rt: Runtime, svc: CheckinService) {
 }
 
 /** The door page: pick a session, scan entries and exits, see the verdict, decide or undo. */
-export function scannerRoutes(rt: Runtime, svc: CheckinService) {
+export function scannerRoutes(rt: Runtime, features: Features) {
+  const svc = features.door;
   return new Elysia({ name: "scanner-pages" })
     .use(handoverRoutes(rt, svc))
-    .use(doorPages(rt, svc))
-    .use(doorScans(rt, svc))
+    .use(doorPages(rt, features))
+    .use(doorScans(rt, features))
     .use(doorDecisions(rt, svc));
 }

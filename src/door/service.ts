@@ -6,8 +6,7 @@ import { LockBusyError, LockUnavailableError, withLock } from "../infra/lock";
 import { distinctIds } from "../infra/mongo";
 import type { Activity } from "../live/activity";
 import type { Bus } from "../live/bus";
-import { createDirectory, type ParticipantRef } from "../participants/directory";
-import type { ParticipantDoc } from "../participants/repo";
+import type { Directory, ParticipantRef } from "../participants/directory";
 import { registrationsOf } from "../registrations/repo";
 import { writingRegistrations } from "../registrations/rosters";
 import type { Runtime } from "../runtime";
@@ -104,13 +103,14 @@ async function removeParticipantRecords(
  * The check-in feature as the rest of the product uses it: the scan path (scan.ts),
  * the staff actions at the door (decline, undo, exit) and the door state's upkeep.
  */
-export function createCheckinService(rt: Runtime, live: LiveSink, sessions: SessionCache) {
+export function createCheckinService(
+  rt: Runtime,
+  live: LiveSink,
+  { sessions, directory }: { sessions: SessionCache; directory: Directory },
+) {
   const { config, redis, mongo } = rt;
   const db = mongo.db;
   const metrics = createCheckinMetrics(rt.metrics.registry);
-  const directory = createDirectory(db, live.bus, (hit) =>
-    metrics.cache.inc({ cache: "directory", result: hit ? "hit" : "miss" }),
-  );
   const door = createDoor(redis.cmd, db);
   const scanlog = createScanLog(db);
   const { activity } = live;
@@ -158,9 +158,6 @@ export function createCheckinService(rt: Runtime, live: LiveSink, sessions: Sess
     scan: scanner.scan,
     preview: scanner.preview,
     undo,
-    requireSession: sessions.require,
-    /** The sessions feature's cache, which the door state reads: one per instance. */
-    sessionCache: sessions,
     getParticipant: (ref: ParticipantRef) => directory.find(ref),
 
     decline: staff.decline,
@@ -197,11 +194,6 @@ export function createCheckinService(rt: Runtime, live: LiveSink, sessions: Sess
       ]);
       await door.forget(sessionId).catch(() => undefined);
     },
-    /** After writes behind the API (import, restore): every badge resolves at once, everywhere. */
-    reloadDirectory: () => directory.reloadEverywhere(),
-    /** After a participant was created, changed or deleted (`removed`), on every instance at once. */
-    participantChanged: (p: ParticipantDoc, change: { removed?: boolean } = {}) =>
-      directory.changed(p, change),
   };
 }
 

@@ -1,12 +1,12 @@
 import type { ObjectId } from "mongodb";
 import QRCode from "qrcode";
+import type { Features } from "../features";
 import { AppError } from "../http/errors";
 import { phrase } from "../i18n/locale";
 import { normaliseEmail, participantsOf } from "../participants/repo";
 import { participantActions } from "../participants/service";
 import type { Runtime } from "../runtime";
 import type { ScanResult } from "./scan";
-import type { CheckinService } from "./service";
 
 // A walk-in registered at the door: a participant with a new badge code, checked in at
 // once by the same scan path as everyone else. The form's nonce makes a retried submit
@@ -23,8 +23,9 @@ export interface WalkIn {
   device?: string;
 }
 
-export function walkIns(rt: Runtime, svc: CheckinService) {
-  const people = participantActions(rt, svc);
+export function walkIns(rt: Runtime, features: Features) {
+  const { door: svc, sessions } = features;
+  const people = participantActions(rt, features);
   const db = rt.mongo.db;
 
   async function personFor(input: WalkIn) {
@@ -64,7 +65,7 @@ export function walkIns(rt: Runtime, svc: CheckinService) {
 
   return {
     async register(input: WalkIn): Promise<{ result: ScanResult; qrSvg: string }> {
-      const session = await svc.requireSession(input.sessionId);
+      const session = await sessions.require(input.sessionId);
       if (!session.walkIns)
         throw new AppError(
           403,

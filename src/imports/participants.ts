@@ -1,5 +1,5 @@
 import type { AnyBulkWriteOperation, Db } from "mongodb";
-import type { CheckinService } from "../door/service";
+import type { Features } from "../features";
 import { bulkWriteInSteps } from "../infra/mongo";
 import { type ParticipantDoc, participantRecord, participantsOf } from "../participants/repo";
 import { type ParticipantRow, parseParticipants } from "./csv";
@@ -21,7 +21,7 @@ const changed = (row: ParticipantRow, doc: ParticipantDoc) =>
     ([key, value]) => value !== ((doc as unknown as Record<string, string | undefined>)[key] ?? ""),
   );
 
-export function participantImporter(db: Db, svc: CheckinService) {
+export function participantImporter(db: Db, features: Features) {
   async function importParticipants(rows: ParticipantRow[], progress: Progress) {
     const known = new Map(
       (
@@ -80,7 +80,7 @@ export function participantImporter(db: Db, svc: CheckinService) {
     await bulkWriteInSteps(participantsOf(db), updates);
     progress(total, total);
     // Everyone imported is scannable at once, on every instance.
-    await svc.reloadDirectory();
+    await features.directory.reloadEverywhere();
     return { created, updated: updates.length, unchanged, errors };
   }
 

@@ -3,7 +3,7 @@ import type { Db } from "mongodb";
 import { ImportPage } from "../../views/import";
 import { recordExport } from "../audit/log";
 import { checkinsOf, scanlogOf } from "../checkin/repo";
-import type { CheckinService } from "../door/service";
+import type { Features } from "../features";
 import { ok, parseId } from "../http/envelope";
 import { notFound } from "../http/errors";
 import type { Text } from "../i18n/locale";
@@ -20,11 +20,11 @@ import { importedWords, reportJson } from "./summary";
 import { streamedImport, uploadBytes } from "./upload";
 
 /** CSV import and exports for organisers. */
-export function importRoutes(rt: Runtime, svc: CheckinService) {
+export function importRoutes(rt: Runtime, features: Features) {
   const db = rt.mongo.db;
   const maxBytes = rt.config.uploadMaxFileSize;
 
-  const { importBytes } = participantImporter(db, svc);
+  const { importBytes } = participantImporter(db, features);
 
   return new Elysia({ name: "imports" })
     .get("/api/v1/participants/import/template", () => csvResponse(TEMPLATE, "participants-template.csv"))

@@ -1,6 +1,6 @@
 import { ObjectId } from "mongodb";
 import type { LiveSession } from "../../views/dashboard";
-import type { CheckinService } from "../door/service";
+import type { Features } from "../features";
 import type { Runtime } from "../runtime";
 import { sessionsOf } from "../sessions/repo";
 import type { Activity } from "./activity";
@@ -11,12 +11,16 @@ export interface LiveSource {
   activeSessionIds(): Promise<string[]>;
 }
 
-export function createLiveSource(rt: Runtime, svc: CheckinService, activity: Activity): LiveSource {
+export function createLiveSource(
+  rt: Runtime,
+  { door: svc, sessions }: Features,
+  activity: Activity,
+): LiveSource {
   return {
     async session(id) {
       if (!ObjectId.isValid(id)) return null;
       const sessionId = new ObjectId(id);
-      const session = await svc.requireSession(sessionId).catch(() => null);
+      const session = await sessions.require(sessionId).catch(() => null);
       if (!session) return null;
       const [stats, scansPerMinute, recent, timeline] = await Promise.all([
         svc.liveStats(sessionId),

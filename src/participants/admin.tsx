@@ -10,7 +10,7 @@ import {
 } from "../../views/admin-participants";
 import { principalOf } from "../auth/plugin";
 import { checkinsOf } from "../checkin/repo";
-import type { CheckinService } from "../door/service";
+import type { Features } from "../features";
 import { containsPattern, parseId } from "../http/envelope";
 import { fieldError, formErrors, notFound } from "../http/errors";
 import { phrase } from "../i18n/locale";
@@ -55,9 +55,10 @@ async function checkInRows(db: Db, participantId: ObjectId) {
 }
 
 /** The organisers' participant page: search, pages, create, edit in place, delete. */
-export function participantAdmin(rt: Runtime, svc: CheckinService) {
+export function participantAdmin(rt: Runtime, features: Features) {
+  const svc = features.door;
   const db = rt.mongo.db;
-  const actions = participantActions(rt, svc);
+  const actions = participantActions(rt, features);
   const values = (body: FormBody) => ({ ...fields(body), isActive: body.isActive ?? "" });
   const badEmail = (body: FormBody) =>
     EMAIL.test(body.email.trim()) ? [] : [fieldError("email", "This is not an email address")];

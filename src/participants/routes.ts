@@ -3,7 +3,7 @@ import type { Filter } from "mongodb";
 import QRCode from "qrcode";
 import { participantFor } from "../auth/plugin";
 import { checkinsOf, shownCheckIn } from "../checkin/repo";
-import type { CheckinService } from "../door/service";
+import type { Features } from "../features";
 import { containsPattern, ok, pageMeta, parseId } from "../http/envelope";
 import { AppError, notFound } from "../http/errors";
 import { pageQuery, pagination, sortFor } from "../http/query";
@@ -17,7 +17,7 @@ import { normaliseEmail, type ParticipantDoc, participantsOf } from "./repo";
 import { newParticipant, participantActions } from "./service";
 
 /** Reading participants: the list, figures, one person, a badge look-up. */
-function participantReads(rt: Runtime, svc: CheckinService) {
+function participantReads(rt: Runtime, { directory }: Features) {
   const db = rt.mongo.db;
   return new Elysia({ name: "participants-api-1", prefix: "/api/v1/participants" })
     .get(
@@ -86,7 +86,7 @@ function participantReads(rt: Runtime, svc: CheckinService) {
     })
     .get("/qr/:qrCode", async ({ params, request }) => {
       // The directory knows the code (exact, or upper-case); the whole document is in MongoDB.
-      const person = await svc.getParticipant({ qrCode: params.qrCode });
+      const person = await directory.find({ qrCode: params.qrCode });
       const found = person && (await participantsOf(db).findOne({ _id: person._id }));
       if (!found) throw notFound("Participant with this QR code not found");
       return ok(request, participantFor(request, found), "Participant retrieved");
@@ -99,9 +99,10 @@ function participantReads(rt: Runtime, svc: CheckinService) {
 }
 
 /** Changing participants: create, bulk create, edit, delete. */
-function participantChanges(rt: Runtime, svc: CheckinService) {
+function participantChanges(rt: Runtime, features: Features) {
+  const { directory } = features;
   const db = rt.mongo.db;
-  const actions = participantActions(rt, svc);
+  const actions = participantActions(rt, features);
   return new Elysia({ name: "participants-api-2", prefix: "/api/v1/participants" })
     .post(
       "/",
@@ -135,13 +136,13 @@ function participantChanges(rt: Runtime, svc: CheckinService) {
                 { $set: Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) },
                 { returnDocument: "after" },
               );
-              if (after) await svc.participantChanged(after);
+              if (after) await directory.changed(after);
               updated++;
               details.push({ email, result: "updated" });
             } else {
               const doc = newParticipant({ ...item, email });
               await participantsOf(db).insertOne(doc);
-              await svc.participantChanged(doc);
+              await directory.changed(doc);
               created++;
               details.push({ email, result: "created" });
             }
@@ -191,8 +192,8 @@ function participantChanges(rt: Runtime, svc: CheckinService) {
     });
 }
 
-export function participantRoutes(rt: Runtime, svc: CheckinService) {
+export function participantRoutes(rt: Runtime, features: Features) {
   return new Elysia({ name: "participants-api" })
-    .use(participantReads(rt, svc))
-    .use(participantChanges(rt, svc));
+    .use(participantReads(rt, features))
+    .use(participantChanges(rt, features));
 }

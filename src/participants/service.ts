@@ -1,5 +1,5 @@
 import type { Db, ObjectId } from "mongodb";
-import type { CheckinService } from "../door/service";
+import type { Features } from "../features";
 import { AppError, badRequest, fieldError, notFound } from "../http/errors";
 import { phrase } from "../i18n/locale";
 import { isDuplicateKey } from "../infra/mongo";
@@ -51,7 +51,7 @@ export function newParticipant(body: NewParticipant): ParticipantDoc {
 }
 
 /** What the API and the admin page do to participants, in one place. */
-export function participantActions(rt: Runtime, svc: CheckinService) {
+export function participantActions(rt: Runtime, { door: svc, directory }: Features) {
   const db = rt.mongo.db;
   return {
     async create(body: NewParticipant): Promise<ParticipantDoc> {
@@ -60,7 +60,7 @@ export function participantActions(rt: Runtime, svc: CheckinService) {
         .insertOne(doc)
         .catch((error) => rejectDuplicate(db, error, doc));
       // Write-through: a scan of this badge on any instance finds it at once.
-      await svc.participantChanged(doc);
+      await directory.changed(doc);
       return doc;
     },
     async update(id: ObjectId, patch: typeof PatchParticipant.static): Promise<ParticipantDoc> {
@@ -71,7 +71,7 @@ export function participantActions(rt: Runtime, svc: CheckinService) {
         .findOneAndUpdate({ _id: id }, { $set: set }, { returnDocument: "after" })
         .catch((error) => rejectDuplicate(db, error, set));
       if (!updated) throw notFound(phrase("Participant with ID {id} not found", { id: String(id) }));
-      await svc.participantChanged(updated);
+      await directory.changed(updated);
       return updated;
     },
     async remove(id: ObjectId): Promise<ParticipantDoc> {
@@ -81,7 +81,7 @@ export function participantActions(rt: Runtime, svc: CheckinService) {
         { referredParticipantIds: id },
         { $pull: { referredParticipantIds: id } },
       );
-      await svc.participantChanged(removed, { removed: true });
+      await directory.changed(removed, { removed: true });
       await svc.removeParticipantRecords(id);
       return removed;
     },

@@ -7,6 +7,7 @@ import {
 } from "../../views/admin-registrations";
 import { ImportReport } from "../../views/import";
 import type { CheckinService } from "../door/service";
+import type { Features } from "../features";
 import { containsPattern, parseId } from "../http/envelope";
 import { IdSchema } from "../http/query";
 import { importSummary, streamedImport, uploadBytes } from "../imports/upload";
@@ -98,14 +99,14 @@ function registrationListPage(rt: Runtime, svc: CheckinService) {
 }
 
 /** Registering many at once on the page: by selection, or from a CSV file. */
-function bulkRegistrationPage(rt: Runtime, svc: CheckinService) {
+function bulkRegistrationPage(rt: Runtime, { door: svc, sessions }: Features) {
   const db = rt.mongo.db;
   return new Elysia({ name: "registrations-admin-2" })
     .post(
       REGISTRATION_PAGES.assign.pattern,
       async ({ body, request }) => {
         const sessionId: ObjectId = parseId(body.session);
-        await svc.requireSession(sessionId);
+        await sessions.require(sessionId);
         const records = listRecords(body.people).map(({ row, record }) => ({
           row,
           record: { ...record, status: body.status },
@@ -127,7 +128,7 @@ function bulkRegistrationPage(rt: Runtime, svc: CheckinService) {
       REGISTRATION_PAGES.import.pattern,
       async ({ body, request }) => {
         const fixed = body.session ? parseId(body.session) : undefined;
-        if (fixed) await svc.requireSession(fixed);
+        if (fixed) await sessions.require(fixed);
         const bytes = await uploadBytes(body.file, rt.config.uploadMaxFileSize);
         return streamedImport(rt, request, (progress) =>
           importRegistrationCsv(db, svc, bytes, fixed, progress),
@@ -140,8 +141,9 @@ function bulkRegistrationPage(rt: Runtime, svc: CheckinService) {
 }
 
 /** The organisers' registrations page: filters, pages, status, removal, bulk registration, CSV import. */
-export function registrationAdmin(rt: Runtime, svc: CheckinService) {
+export function registrationAdmin(rt: Runtime, features: Features) {
+  const svc = features.door;
   return new Elysia({ name: "registrations-admin" })
     .use(registrationListPage(rt, svc))
-    .use(bulkRegistrationPage(rt, svc));
+    .use(bulkRegistrationPage(rt, features));
 }

@@ -1,6 +1,6 @@
 import { Elysia, t } from "elysia";
 import { type Filter, ObjectId } from "mongodb";
-import type { CheckinService } from "../door/service";
+import type { Features } from "../features";
 import { ok, pageMeta, parseId } from "../http/envelope";
 import { AppError, notFound } from "../http/errors";
 import { IdSchema, pageQuery, pagination, sortFor } from "../http/query";
@@ -86,7 +86,7 @@ function registrationReads(rt: Runtime) {
 }
 
 /** Changing registrations: the CSV template and import, register, change a status, remove. */
-function registrationChanges(rt: Runtime, svc: CheckinService) {
+function registrationChanges(rt: Runtime, { door: svc, sessions }: Features) {
   const db = rt.mongo.db;
   const actions = registrationActions(rt, svc);
   return new Elysia({ name: "registrations-api-2", prefix: "/api/v1/registrations" })
@@ -95,7 +95,7 @@ function registrationChanges(rt: Runtime, svc: CheckinService) {
       "/import",
       async ({ body, request }) => {
         const fixed = body.sessionId ? parseId(body.sessionId) : undefined;
-        if (fixed) await svc.requireSession(fixed);
+        if (fixed) await sessions.require(fixed);
         const bytes = await uploadBytes(body.file, rt.config.uploadMaxFileSize);
         const report = await importRegistrationCsv(db, svc, bytes, fixed);
         return ok(request, reportJson(localeOf(request), report), importedWords(report));
@@ -174,8 +174,8 @@ function registrationChanges(rt: Runtime, svc: CheckinService) {
     });
 }
 
-export function registrationRoutes(rt: Runtime, svc: CheckinService) {
+export function registrationRoutes(rt: Runtime, features: Features) {
   return new Elysia({ name: "registrations-api" })
     .use(registrationReads(rt))
-    .use(registrationChanges(rt, svc));
+    .use(registrationChanges(rt, features));
 }

@@ -1,5 +1,5 @@
 import type { ObjectId } from "mongodb";
-import type { CheckinService } from "../door/service";
+import type { Features } from "../features";
 import type { Runtime } from "../runtime";
 import { sessionsOf } from "../sessions/repo";
 import { sessionParts, writeSession } from "../sessions/service";
@@ -14,7 +14,7 @@ const RENEW = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("
 // instance keeps trying, so when the leader dies another takes over within the
 // lease. Each transition is made under the session's lock and written only if the
 // session is still as read, so a person's change in between always wins.
-export function createScheduler(rt: Runtime, settings: Settings, svc: CheckinService) {
+export function createScheduler(rt: Runtime, settings: Settings, features: Features) {
   const cmd = rt.redis.cmd;
   let stopped = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -32,7 +32,7 @@ export function createScheduler(rt: Runtime, settings: Settings, svc: CheckinSer
     let from = "";
     await writeSession(
       rt,
-      sessionParts(svc),
+      sessionParts(features),
       sessionId,
       (session) => {
         planned = planTransition(session, new Date(), settings.get());

@@ -1,7 +1,7 @@
 import { Elysia, t } from "elysia";
 import type { Filter } from "mongodb";
 import { AdminSessionsPage, SessionForm, SessionRow, sessionFormValues } from "../../views/admin-sessions";
-import type { CheckinService } from "../door/service";
+import type { Features } from "../features";
 import { containsPattern, parseId } from "../http/envelope";
 import { badRequest, fieldError, formErrors } from "../http/errors";
 import type { Runtime } from "../runtime";
@@ -93,9 +93,10 @@ function changes(current: SessionDoc, next: ReturnType<typeof fields>) {
 }
 
 /** The organisers' session page: filters, pages, create, edit in place, open or close by hand, delete. */
-export function sessionAdmin(rt: Runtime, svc: CheckinService) {
+export function sessionAdmin(rt: Runtime, features: Features) {
+  const { door: svc, sessions: cache } = features;
   const db = rt.mongo.db;
-  const actions = sessionActions(rt, svc);
+  const actions = sessionActions(rt, features);
   const withCount = async (session: SessionDoc) => ({ session, count: await svc.count(session._id) });
   const row = async (request: Request, session: SessionDoc) => {
     const counted = await withCount(session);
@@ -152,7 +153,7 @@ export function sessionAdmin(rt: Runtime, svc: CheckinService) {
       { body: Form },
     )
     .get(SESSION_PAGES.edit.pattern, async ({ params, request }) => {
-      const session = await svc.requireSession(parseId(params.id));
+      const session = await cache.require(parseId(params.id));
       return html(request, () => <SessionForm id={params.id} values={sessionFormValues(session)} />);
     })
     .post(
@@ -161,7 +162,7 @@ export function sessionAdmin(rt: Runtime, svc: CheckinService) {
         const id = parseId(params.id);
         let updated: SessionDoc | undefined;
         const errors = await attempt(async () => {
-          updated = await actions.applyPatch(id, changes(await svc.requireSession(id), fields(body)));
+          updated = await actions.applyPatch(id, changes(await cache.require(id), fields(body)));
         });
         if (updated) return row(request, updated);
         return html(request, () => <SessionForm id={params.id} errors={errors} values={values(body)} />, 422);

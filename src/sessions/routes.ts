@@ -3,7 +3,7 @@ import type { Filter, ObjectId } from "mongodb";
 import { participantFor } from "../auth/plugin";
 import { checkinsOf, shownCheckIn } from "../checkin/repo";
 import { sessionJson } from "../door/present";
-import type { CheckinService } from "../door/service";
+import type { Features } from "../features";
 import { containsPattern, ok, pageMeta, parseId } from "../http/envelope";
 import { AppError } from "../http/errors";
 import { pageQuery, pagination, sortFor } from "../http/query";
@@ -18,7 +18,7 @@ import { type SessionDoc, sessionsOf } from "./repo";
 import { CreateSession, PatchSession, sessionActions } from "./service";
 
 /** Reading sessions: the list, figures, upcoming ones, one session, its people and check-ins. */
-function sessionReads(rt: Runtime, svc: CheckinService) {
+function sessionReads(rt: Runtime, { door: svc, sessions: cache }: Features) {
   const db = rt.mongo.db;
   const withCounts = (sessions: SessionDoc[]) =>
     Promise.all(sessions.map(async (s) => sessionJson(s, await svc.count(s._id))));
@@ -82,11 +82,11 @@ function sessionReads(rt: Runtime, svc: CheckinService) {
       return ok(request, await withCounts(docs), "Upcoming sessions");
     })
     .get("/:id", async ({ params, request }) => {
-      const session = await svc.requireSession(parseId(params.id));
+      const session = await cache.require(parseId(params.id));
       return ok(request, sessionJson(session, await svc.count(session._id)), "Session retrieved");
     })
     .get("/:id/participants", async ({ params, request }) => {
-      const session = await svc.requireSession(parseId(params.id));
+      const session = await cache.require(parseId(params.id));
       const regs = await registrationsOf(db).find({ sessionId: session._id }).toArray();
       const people = await participantsOf(db)
         .find({ _id: { $in: regs.map((r) => r.participantId) } })
@@ -98,7 +98,7 @@ function sessionReads(rt: Runtime, svc: CheckinService) {
       );
     })
     .get("/:id/checkins", async ({ params, request }) => {
-      const session = await svc.requireSession(parseId(params.id));
+      const session = await cache.require(parseId(params.id));
       const docs = await checkinsOf(db).find({ sessionId: session._id }).sort({ checkInTime: -1 }).toArray();
       return ok(
         request,
@@ -112,8 +112,9 @@ function sessionReads(rt: Runtime, svc: CheckinService) {
 }
 
 /** Changing sessions: create, edit, open or close, delete. */
-function sessionChanges(rt: Runtime, svc: CheckinService) {
-  const { applyPatch, create, remove } = sessionActions(rt, svc);
+function sessionChanges(rt: Runtime, features: Features) {
+  const svc = features.door;
+  const { applyPatch, create, remove } = sessionActions(rt, features);
 
   return new Elysia({ name: "sessions-api-2", prefix: "/api/v1/sessions" })
     .post(
@@ -178,6 +179,8 @@ function sessionChanges(rt: Runtime, svc: CheckinService) {
     });
 }
 
-export function sessionRoutes(rt: Runtime, svc: CheckinService) {
-  return new Elysia({ name: "sessions-api" }).use(sessionReads(rt, svc)).use(sessionChanges(rt, svc));
+export function sessionRoutes(rt: Runtime, features: Features) {
+  return new Elysia({ name: "sessions-api" })
+    .use(sessionReads(rt, features))
+    .use(sessionChanges(rt, features));
 }

@@ -1,6 +1,7 @@
 import { t } from "elysia";
 import { ObjectId } from "mongodb";
 import type { CheckinService } from "../door/service";
+import type { Features } from "../features";
 import { badRequest, fieldError, notFound, unavailable } from "../http/errors";
 import { phrase } from "../i18n/locale";
 import { KEYS } from "../infra/keys";
@@ -134,11 +135,14 @@ export interface SessionParts {
   door: Pick<CheckinService, "reseat" | "warmSession" | "removeSessionRecords">;
 }
 
-export const sessionParts = (svc: CheckinService): SessionParts => ({ cache: svc.sessionCache, door: svc });
+export const sessionParts = (features: Features): SessionParts => ({
+  cache: features.sessions,
+  door: features.door,
+});
 
 /** What the API and the admin pages do to sessions, in one place. */
-export function sessionActions(rt: Runtime, svc: CheckinService) {
-  const parts = sessionParts(svc);
+export function sessionActions(rt: Runtime, features: Features) {
+  const parts = sessionParts(features);
   const db = rt.mongo.db;
   async function applyPatch(id: ObjectId, patch: Partial<Record<keyof typeof sessionFields, unknown>>) {
     const set: Partial<SessionDoc> = {};

@@ -157,7 +157,7 @@ test("the door snapshot holds hashes of codes, never the codes, and names only o
   const [a, outsider] = [participantDoc(41), participantDoc(42, { name: "Outsider" })];
   await seedRoom(inst.db, session, [a]);
   await inst.db.collection("participants").insertOne(outsider);
-  await inst.checkins.reloadDirectory();
+  await inst.features.directory.reloadEverywhere();
   await scan(session, a.qrCode);
   const response = await inst.app.handle(
     new Request(`http://test.local/scan/${session._id}/snapshot`, {
@@ -179,7 +179,7 @@ test("search at the door ignores accents and case and puts the room's registrant
   const other = participantDoc(52, { name: "Helene Autre" });
   await seedRoom(inst.db, session, [helene]);
   await inst.db.collection("participants").insertOne(other);
-  await inst.checkins.reloadDirectory();
+  await inst.features.directory.reloadEverywhere();
   const response = await inst.app.handle(
     new Request(`http://test.local/scan/${session._id}/search?q=HELENE`, {
       headers: { authorization: `Bearer ${await inst.tokenFor("scanner")}` },
@@ -234,7 +234,7 @@ test("an admin undoes any check-in from the participant's page; the door note sh
   const session = sessionDoc({ name: "Admin undo room" });
   const person = participantDoc(61, { doorNote: "Wheelchair: use the side door" });
   await seedRoom(inst.db, session, [person]);
-  await inst.checkins.reloadDirectory();
+  await inst.features.directory.reloadEverywhere();
   const verdict = await form(`/scan/${session._id}`, { code: person.qrCode });
   expect(verdict.text).toContain("Note: Wheelchair: use the side door");
   const checkIn = await inst.db.collection("checkins").findOne({ participantId: person._id });

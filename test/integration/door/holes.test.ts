@@ -181,7 +181,7 @@ describe("a door device holds nothing it should not", () => {
     const generated = Array.from({ length: 10 }, (_, i) => participantDoc(600 + i));
     await seedRoom(inst.db, session, [...imported, ...generated]);
     // The directory learns of people written straight into the database at its next reload.
-    await inst.checkins.reloadDirectory();
+    await inst.features.directory.reloadEverywhere();
     const response = await inst.app.handle(
       new Request(`http://test.local/scan/${session._id}/snapshot`, {
         headers: { authorization: `Bearer ${await inst.tokenFor("scanner")}` },

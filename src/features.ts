@@ -1,0 +1,14 @@
+import type { CheckinService } from "./door/service";
+import type { Directory } from "./participants/directory";
+import type { SessionCache } from "./sessions/cache";
+
+/**
+ * What assemble() builds once per instance and hands to the features: each feature owns
+ * its state (the sessions their cache, the participants their badge directory), and the
+ * door reads both; no feature reaches its own data through another.
+ */
+export interface Features {
+  sessions: SessionCache;
+  directory: Directory;
+  door: CheckinService;
+}
