@@ -41,6 +41,7 @@ test("every metric the Grafana dashboard and the alerts query is one the server 
   const exported = new Set(
     (
       readFileSync(join(ROOT, "src/door/metrics.ts"), "utf8") +
+      readFileSync(join(ROOT, "src/participants/metrics.ts"), "utf8") +
       readFileSync(join(ROOT, "src/health/metrics.ts"), "utf8") +
       readFileSync(join(ROOT, "src/live/metrics.ts"), "utf8") +
       readFileSync(join(ROOT, "src/live/hub.ts"), "utf8") +
