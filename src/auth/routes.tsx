@@ -4,7 +4,7 @@ import { TokenList, TokensPage } from "../../views/tokens";
 import { ok, parseId } from "../http/envelope";
 import { notFound } from "../http/errors";
 import { IdSchema } from "../http/query";
-import { phrase } from "../i18n/locale";
+import { type Phrase, phrase } from "../i18n/locale";
 import { KEYS } from "../infra/keys";
 import type { Runtime } from "../runtime";
 import { sessionsInOrder } from "../sessions/repo";
@@ -134,22 +134,22 @@ function signInRoutes(rt: Runtime, cookies: SignInCookies, signIns: SignIns) {
         async ({ body, request }) => {
           const email = body.email.trim().toLowerCase();
           const address = addressOf(request);
+          // The form again, with what was typed and why it was refused.
+          const refused = (error: Phrase, status: number) =>
+            html(
+              request,
+              () => <LoginPage next={localPath(body.next) ?? ""} email={body.email} error={error} />,
+              status,
+            );
           const attempt = await attempts.take(email, address);
           if (attempt.kind === "locked") {
             const minutes = Math.ceil(attempt.forMs / 60_000);
-            return html(
-              request,
-              () => (
-                <LoginPage
-                  next={localPath(body.next) ?? ""}
-                  email={body.email}
-                  error={phrase(
-                    attempt.who === "account"
-                      ? "Too many failed sign-ins for this account: try again in {minutes} {minutes|minute|minutes}."
-                      : "Too many failed sign-ins from this address: try again in {minutes} {minutes|minute|minutes}.",
-                    { minutes },
-                  )}
-                />
+            return refused(
+              phrase(
+                attempt.who === "account"
+                  ? "Too many failed sign-ins for this account: try again in {minutes} {minutes|minute|minutes}."
+                  : "Too many failed sign-ins from this address: try again in {minutes} {minutes|minute|minutes}.",
+                { minutes },
               ),
               429,
             );
@@ -162,17 +162,7 @@ function signInRoutes(rt: Runtime, cookies: SignInCookies, signIns: SignIns) {
           );
           if (!user || !valid) {
             await attempts.failed(attempt);
-            return html(
-              request,
-              () => (
-                <LoginPage
-                  next={localPath(body.next) ?? ""}
-                  email={body.email}
-                  error={phrase("Email or password is wrong.")}
-                />
-              ),
-              401,
-            );
+            return refused(phrase("Email or password is wrong."), 401);
           }
           await attempts.succeeded(email, address);
           const principal = userPrincipal(user);
