@@ -56,7 +56,6 @@ async function checkInRows(db: Db, participantId: ObjectId) {
 
 /** The organisers' participant page: search, pages, create, edit in place, delete. */
 export function participantAdmin(rt: Runtime, features: Features) {
-  const svc = features.door;
   const db = rt.mongo.db;
   const actions = participantActions(rt, features);
   const values = (body: FormBody) => ({ ...fields(body), isActive: body.isActive ?? "" });
@@ -147,7 +146,7 @@ export function participantAdmin(rt: Runtime, features: Features) {
     })
     .post(PARTICIPANT_PAGES.undoCheckIn.pattern, async ({ params, request }) => {
       const participantId = parseId(params.id);
-      await svc.undo(parseId(params.checkInId), principalOf(request)?.name);
+      await features.door.undo(parseId(params.checkInId), principalOf(request)?.name);
       const rows = await checkInRows(db, participantId);
       return html(request, () => <CheckInTable participantId={params.id} rows={rows} />);
     })

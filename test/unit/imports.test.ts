@@ -1,10 +1,12 @@
 import { describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
+import * as ts from "typescript";
 
 // The shape of the code: no import cycle between files of src/ and views/ (type-only
 // imports count: a cycle of types is still two files that cannot be read apart), views
-// take types and path builders, never services, and no file grows past 400 lines.
+// take types and path builders, never services, no file grows past 400 lines and no
+// function past 100.
 
 const ROOT = resolve(import.meta.dir, "../..");
 const IMPORT = /(?:^|\n)\s*(?:import|export)\s[^;]*?from\s*["'](\.{1,2}\/[^"']+)["']/g;
@@ -83,6 +85,23 @@ describe("the code's shape", () => {
         .map((spec) => `${relative(ROOT, view)} -> ${spec}`),
     );
     expect(reaching).toEqual([]);
+  });
+
+  test("no function over 100 lines", () => {
+    const long: string[] = [];
+    for (const file of files) {
+      const source = ts.createSourceFile(file, readFileSync(file, "utf8"), ts.ScriptTarget.Latest, true);
+      const visit = (node: ts.Node) => {
+        if (ts.isFunctionLike(node) && "body" in node && node.body) {
+          const first = source.getLineAndCharacterOfPosition(node.getStart()).line;
+          const last = source.getLineAndCharacterOfPosition(node.getEnd()).line;
+          if (last - first + 1 > 100) long.push(`${relative(ROOT, file)}:${first + 1} (${last - first + 1} lines)`);
+        }
+        ts.forEachChild(node, visit);
+      };
+      visit(source);
+    }
+    expect(long).toEqual([]);
   });
 
   test("no file over 400 lines but the French catalog", () => {
