@@ -243,3 +243,19 @@ export function authPlugin(parts: AuthParts) {
     .onRequest((ctx) => admit(parts, ctx as unknown as Parameters<typeof admit>[1]))
     .onBeforeHandle({ as: "global" }, routePatternCheck);
 }
+
+/**
+ * What a route knows of its sender, as the auth check found it: `.use(signedIn)` gives a
+ * route `principal` (null on public routes), `signIn` (a cookie's: its id and end) and the
+ * client's `address`. Named, so Elysia registers it once however many features use it;
+ * global, so it holds for every route registered after its first use (right after the
+ * auth check itself) and for the WebSocket upgrade.
+ */
+export const signedIn = new Elysia({ name: "signed-in" }).resolve({ as: "global" }, ({ request }) => {
+  const auth = known.get(request);
+  return {
+    principal: auth?.principal ?? null,
+    signIn: auth?.signIn ?? null,
+    address: auth?.address ?? "local",
+  };
+});

@@ -13,7 +13,7 @@ import { MAX_SIGN_IN_MS, readCookie, SIGN_IN_COOKIE, type SignInCookies } from "
 import { landingFor, localPath, safeNext } from "./landing";
 import { verifyPassword } from "./password";
 import { AUTH_PAGES } from "./paths";
-import { addressOf, principalOf } from "./plugin";
+import { signedIn } from "./plugin";
 import { ROLES } from "./policy";
 import type { SignIns } from "./signins";
 import { assignableSessions, createToken, type Tokens, tokensOf, userPrincipal, usersOf } from "./store";
@@ -120,6 +120,7 @@ function signInRoutes(rt: Runtime, cookies: SignInCookies, signIns: SignIns) {
   const attempts = signInAttempts(rt);
   return (
     new Elysia({ name: "auth-routes-1" })
+      .use(signedIn)
       .get(
         AUTH_PAGES.login.pattern,
         ({ query, request }) => html(request, () => <LoginPage next={localPath(query.next) ?? ""} />),
@@ -128,12 +129,11 @@ function signInRoutes(rt: Runtime, cookies: SignInCookies, signIns: SignIns) {
         },
       )
       // Each role to its own first page.
-      .get("/", ({ request, redirect }) => redirect(landingFor(principalOf(request)?.role ?? "viewer"), 302))
+      .get("/", ({ principal, redirect }) => redirect(landingFor(principal?.role ?? "viewer"), 302))
       .post(
         AUTH_PAGES.login.pattern,
-        async ({ body, request }) => {
+        async ({ body, request, address }) => {
           const email = body.email.trim().toLowerCase();
-          const address = addressOf(request);
           // The form again, with what was typed and why it was refused.
           const refused = (error: Phrase, status: number) =>
             html(

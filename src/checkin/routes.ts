@@ -1,6 +1,6 @@
 import { Elysia, t } from "elysia";
 import type { Filter } from "mongodb";
-import { assertMaySession, principalOf } from "../auth/plugin";
+import { assertMaySession, signedIn } from "../auth/plugin";
 import { attemptJson } from "../door/present";
 import type { CheckinService } from "../door/service";
 import { ok, pageMeta, parseId } from "../http/envelope";
@@ -34,7 +34,8 @@ function guardSessions({
   if (typeof sessionId === "string") assertMaySession(request, sessionId);
 }
 
-const guarded = (name: string) => new Elysia({ name, prefix: "/api/v1" }).onBeforeHandle(guardSessions);
+const guarded = (name: string) =>
+  new Elysia({ name, prefix: "/api/v1" }).use(signedIn).onBeforeHandle(guardSessions);
 
 /** The lists: check-ins and attempts, paged and filtered. */
 function listRoutes(rt: Runtime) {
@@ -146,15 +147,15 @@ function recordRoutes(rt: Runtime, svc: CheckinService) {
       const [populated] = await withPopulation(rt, request, [doc], "full");
       return ok(request, populated, "Check-in retrieved");
     })
-    .delete("/checkin/:id", async ({ params, request }) => {
-      const removed = await svc.undo(parseId(params.id), principalOf(request)?.name);
+    .delete("/checkin/:id", async ({ params, request, principal }) => {
+      const removed = await svc.undo(parseId(params.id), principal?.name);
       return ok(request, shownCheckIn(removed), "Check-in removed");
     })
-    .post("/checkin/:id/checkout", async ({ params, request }) => {
+    .post("/checkin/:id/checkout", async ({ params, request, principal }) => {
       const id = parseId(params.id);
       const found = await checkinsOf(rt.mongo.db).findOne({ _id: id }, { projection: { sessionId: 1 } });
       if (found) assertMaySession(request, String(found.sessionId));
-      const updated = await svc.checkout(id, principalOf(request)?.name);
+      const updated = await svc.checkout(id, principal?.name);
       return ok(request, shownCheckIn(updated), "Check-out recorded");
     });
 }

@@ -1,6 +1,6 @@
 import { Elysia } from "elysia";
 import type { ObjectId } from "mongodb";
-import { assertMaySession, principalOf } from "../auth/plugin";
+import { assertMaySession, signedIn } from "../auth/plugin";
 import type { Principal } from "../auth/store";
 import { parseId } from "../http/envelope";
 import { AppError } from "../http/errors";
@@ -43,10 +43,9 @@ export function staffFor(principal: Principal, label?: string): DoorStaff {
 }
 
 /** `{ door: true }` on a route gives it `door`: the request's DoorContext, checked. */
-export const doorContext = new Elysia({ name: "door-context" }).macro({
+export const doorContext = new Elysia({ name: "door-context" }).use(signedIn).macro({
   door: {
-    resolve({ request, params, body, query, headers }): { door: DoorContext } {
-      const principal = principalOf(request);
+    resolve({ request, params, body, query, headers, principal }): { door: DoorContext } {
       if (!principal)
         throw new AppError(401, "Sign in, or send an API token as Authorization: Bearer <token>");
       const named = [params, body, query]

@@ -1,5 +1,6 @@
 import { Elysia, t } from "elysia";
-import { principalOf } from "../auth/plugin";
+import { signedIn } from "../auth/plugin";
+import type { Principal } from "../auth/store";
 import { parseId } from "../http/envelope";
 import { AppError } from "../http/errors";
 import { IdSchema } from "../http/query";
@@ -10,8 +11,8 @@ import { HANDOVERS } from "./paths";
 import type { CheckinService } from "./service";
 import { HandoverRow, HandoversPage } from "./views/handovers";
 
-const signedIn = (request: Request) => {
-  const principal = principalOf(request);
+/** The sender, who must be someone (the auth check lets only signed-in staff this far). */
+const someone = (principal: Principal | null): Principal => {
   if (!principal) throw new AppError(401, "Sign in, or send an API token as Authorization: Bearer <token>");
   return principal;
 };
@@ -33,11 +34,12 @@ const HandedScan = t.Object(
 export function handoverRoutes(rt: Runtime, svc: CheckinService) {
   const handovers = createHandovers(rt.mongo.db, svc);
   return new Elysia({ name: "door-handovers" })
+    .use(signedIn)
     .post(
       HANDOVERS.receive.pattern,
-      async ({ body, request, set }) => {
+      async ({ body, principal, set }) => {
         const doc = await handovers.receive(
-          signedIn(request),
+          someone(principal),
           body.queuedBy,
           body.scans.map((scan) => ({
             ...scan,
@@ -68,12 +70,12 @@ export function handoverRoutes(rt: Runtime, svc: CheckinService) {
       const docs = await handovers.list();
       return html(request, () => <HandoversPage docs={docs} />);
     })
-    .post(HANDOVERS.replay.pattern, async ({ params, request }) => {
-      const doc = await handovers.replay(parseId(params.id), signedIn(request));
+    .post(HANDOVERS.replay.pattern, async ({ params, request, principal }) => {
+      const doc = await handovers.replay(parseId(params.id), someone(principal));
       return html(request, () => <HandoverRow doc={doc} />);
     })
-    .post(HANDOVERS.discard.pattern, async ({ params, request }) => {
-      const doc = await handovers.discard(parseId(params.id), signedIn(request));
+    .post(HANDOVERS.discard.pattern, async ({ params, request, principal }) => {
+      const doc = await handovers.discard(parseId(params.id), someone(principal));
       return html(request, () => <HandoverRow doc={doc} />);
     });
 }

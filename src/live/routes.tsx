@@ -1,6 +1,6 @@
 import { Elysia, t } from "elysia";
 import { OverviewPage, SessionDashboard } from "../../views/dashboard";
-import { principalOf, signInEndsAt, signInIdOf } from "../auth/plugin";
+import { signedIn } from "../auth/plugin";
 import { parseId } from "../http/envelope";
 import { notFound } from "../http/errors";
 import { phrase } from "../i18n/locale";
@@ -39,6 +39,7 @@ export function liveRoutes(hub: Hub, source: LiveSource, sockets: Set<Closable>,
       if (open.owner === owner) open.socket.close(1008, "signed out or changed; reconnect");
   });
   return new Elysia({ name: "live" })
+    .use(signedIn)
     .get(LIVE.overview.pattern, async ({ request }) => {
       const ids = await source.activeSessionIds();
       const rows = (await Promise.all(ids.map((id) => source.session(id)))).filter((s) => s !== null);
@@ -63,8 +64,8 @@ export function liveRoutes(hub: Hub, source: LiveSource, sockets: Set<Closable>,
           return;
         }
         sockets.add(ws);
-        const principal = principalOf(ws.data.request);
-        const signIn = signInIdOf(ws.data.request);
+        const { principal, signIn: cookie } = ws.data;
+        const signIn = cookie?.id;
         if (principal)
           owners.set(ws.id, {
             socket: ws,
@@ -72,7 +73,7 @@ export function liveRoutes(hub: Hub, source: LiveSource, sockets: Set<Closable>,
             ...(signIn ? { signIn } : {}),
           });
         // A dashboard left open does not outlive its sign-in: it closes when the sign-in ends.
-        const ends = signInEndsAt(ws.data.request);
+        const ends = cookie?.endsAt;
         if (ends !== undefined)
           expiries.set(
             ws.id,

@@ -8,7 +8,7 @@ import {
   ParticipantForm,
   ParticipantRow,
 } from "../../views/admin-participants";
-import { principalOf } from "../auth/plugin";
+import { signedIn } from "../auth/plugin";
 import { checkinsOf } from "../checkin/repo";
 import type { Features } from "../features";
 import { containsPattern, parseId } from "../http/envelope";
@@ -54,15 +54,18 @@ async function checkInRows(db: Db, participantId: ObjectId) {
   }));
 }
 
+/** The form's values as typed, to show them again next to an error. */
+const values = (body: FormBody) => ({ ...fields(body), isActive: body.isActive ?? "" });
+const badEmail = (body: FormBody) =>
+  EMAIL.test(body.email.trim()) ? [] : [fieldError("email", "This is not an email address")];
+
 /** The organisers' participant page: search, pages, create, edit in place, delete. */
 export function participantAdmin(rt: Runtime, features: Features) {
   const db = rt.mongo.db;
   const actions = participantActions(rt, features);
-  const values = (body: FormBody) => ({ ...fields(body), isActive: body.isActive ?? "" });
-  const badEmail = (body: FormBody) =>
-    EMAIL.test(body.email.trim()) ? [] : [fieldError("email", "This is not an email address")];
 
   return new Elysia({ name: "participants-admin" })
+    .use(signedIn)
     .get(
       PARTICIPANT_PAGES.list.pattern,
       async ({ query, request }) => {
@@ -144,9 +147,9 @@ export function participantAdmin(rt: Runtime, features: Features) {
       const rows = await checkInRows(db, participantId);
       return html(request, () => <ParticipantCheckIns participant={p} rows={rows} />);
     })
-    .post(PARTICIPANT_PAGES.undoCheckIn.pattern, async ({ params, request }) => {
+    .post(PARTICIPANT_PAGES.undoCheckIn.pattern, async ({ params, request, principal }) => {
       const participantId = parseId(params.id);
-      await features.door.undo(parseId(params.checkInId), principalOf(request)?.name);
+      await features.door.undo(parseId(params.checkInId), principal?.name);
       const rows = await checkInRows(db, participantId);
       return html(request, () => <CheckInTable participantId={params.id} rows={rows} />);
     })

@@ -142,18 +142,8 @@ test("the door offline and the server decide every case alike", async () => {
   for (const [session, people] of CASES) {
     await context.setOffline(false);
     await page.goto(`${instance.url}/scan/${session._id}`);
-    await page.waitForFunction(async (id) => {
-      const db = await new Promise<IDBDatabase>((resolve) => {
-        const request = indexedDB.open("checkin-door");
-        request.onsuccess = () => resolve(request.result);
-      });
-      const found = await new Promise<unknown>((resolve) => {
-        const request = db.transaction("snapshots").objectStore("snapshots").get(id);
-        request.onsuccess = () => resolve(request.result);
-      });
-      db.close();
-      return found !== undefined;
-    }, String(session._id));
+    // The door holds this session's list, ready to decide from.
+    await page.waitForSelector(".scanner[data-snapshot-at]");
     await context.setOffline(true);
     await page.waitForFunction(() => document.querySelector("#door-status")?.classList.contains("offline"));
     for (const i of people) {

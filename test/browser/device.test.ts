@@ -100,6 +100,8 @@ test("sign-out wipes snapshot, report and cached door page; the next person sees
   await page.route("**/api/v1/scan", (route) => route.abort());
   await page.route("**/api/v1/health/ready", (route) => route.abort());
   await context.setOffline(true);
+  // The first scan's verdict is still on screen: the second's must be the one waited for.
+  await page.evaluate(() => document.querySelector("#verdict")?.replaceChildren());
   await scanCode(page, b.qrCode);
   await page.locator('#verdict .verdict[data-outcome="queued"]').waitFor();
   await context.setOffline(false);

@@ -95,7 +95,8 @@ describe("the code's shape", () => {
         if (ts.isFunctionLike(node) && "body" in node && node.body) {
           const first = source.getLineAndCharacterOfPosition(node.getStart()).line;
           const last = source.getLineAndCharacterOfPosition(node.getEnd()).line;
-          if (last - first + 1 > 100) long.push(`${relative(ROOT, file)}:${first + 1} (${last - first + 1} lines)`);
+          if (last - first + 1 > 100)
+            long.push(`${relative(ROOT, file)}:${first + 1} (${last - first + 1} lines)`);
         }
         ts.forEachChild(node, visit);
       };

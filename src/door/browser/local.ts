@@ -30,11 +30,15 @@ export async function useSnapshot(snap: DoorSnapshot): Promise<void> {
   hmacKey = crypto.subtle
     ? await crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, ["sign"])
     : null;
+  // The page says which list the door decides from offline (its time), for staff and tests.
+  const root = document.querySelector<HTMLElement>(".scanner");
+  if (root) root.dataset.snapshotAt = snap.at;
 }
 
 /** Signed out: the device keeps no list. */
 export function forgetSnapshot(): void {
   snapshot = null;
+  delete document.querySelector<HTMLElement>(".scanner")?.dataset.snapshotAt;
   people = new Map();
   hmacKey = null;
 }
