@@ -9,6 +9,8 @@ COPY tsconfig.json bunfig.toml ./
 COPY src ./src
 COPY views ./views
 COPY public ./public
+# The Nginx templates the binary renders (`checkin nginx`) are embedded from here.
+COPY deploy/nginx ./deploy/nginx
 RUN npm run build
 
 FROM debian:bookworm-slim
