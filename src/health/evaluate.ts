@@ -56,3 +56,74 @@ export function notReadyReasons(input: {
 export function formatBytes(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(2)} MB`;
 }
+
+/**
+ * The deep check's limits (seed 002's defaults): a dependency's answer time in ms, and how
+ * full the machine is in % (memory in use, CPU load per core, disk in use where the
+ * instance runs). At the first figure a check is degraded, at the second critical.
+ */
+export const DEEP_LIMITS = {
+  database: { degraded: 100, critical: 500 },
+  redis: { degraded: 50, critical: 200 },
+  memory: { degraded: 85, critical: 95 },
+  cpu: { degraded: 80, critical: 95 },
+  disk: { degraded: 80, critical: 90 },
+} as const;
+
+export type DeepCheck = keyof typeof DEEP_LIMITS;
+
+/** One figure against its limits. */
+export function levelOf(value: number, limits: { degraded: number; critical: number }): Level {
+  if (value >= limits.critical) return "critical";
+  if (value >= limits.degraded) return "degraded";
+  return "ok";
+}
+
+/** The machine as the deep check reads it: percentages. */
+export interface MachineFigures {
+  memoryPercent: number;
+  cpuPercent: number;
+  diskPercent: number;
+}
+
+/**
+ * Every check with its figure and level, and the whole: unhealthy when the database is
+ * away or any check is critical (Redis away: as `overall` says for the lock mode),
+ * degraded when any check is degraded.
+ */
+export function deepReport(
+  database: ProbeResult,
+  redis: ProbeResult,
+  machine: MachineFigures,
+  lockMode: LockMode,
+) {
+  const latency = (probe: ProbeResult, limits: { degraded: number; critical: number }) => ({
+    status: probe.up ? "connected" : "disconnected",
+    latencyMs: probe.latencyMs,
+    level: probe.up ? levelOf(probe.latencyMs, limits) : ("critical" as Level),
+    limitsMs: limits,
+    ...(probe.error ? { error: probe.error } : {}),
+  });
+  const percent = (value: number, limits: { degraded: number; critical: number }) => ({
+    percent: Math.round(value * 10) / 10,
+    level: levelOf(value, limits),
+    limitsPercent: limits,
+  });
+  const checks = {
+    database: latency(database, DEEP_LIMITS.database),
+    redis: latency(redis, DEEP_LIMITS.redis),
+    memory: percent(machine.memoryPercent, DEEP_LIMITS.memory),
+    cpu: percent(machine.cpuPercent, DEEP_LIMITS.cpu),
+    disk: percent(machine.diskPercent, DEEP_LIMITS.disk),
+  };
+  const levels = Object.entries(checks)
+    .filter(([name]) => !(name === "redis" && !redis.up && lockMode === "degraded"))
+    .map(([, check]) => check.level);
+  const status: Overall =
+    !database.up || levels.includes("critical")
+      ? "unhealthy"
+      : levels.includes("degraded") || !redis.up
+        ? "degraded"
+        : "healthy";
+  return { status, checks };
+}

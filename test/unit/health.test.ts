@@ -1,5 +1,12 @@
 import { describe, expect, test } from "bun:test";
-import { assess, formatBytes, notReadyReasons, overall } from "../../src/health/evaluate";
+import {
+  assess,
+  deepReport,
+  formatBytes,
+  levelOf,
+  notReadyReasons,
+  overall,
+} from "../../src/health/evaluate";
 
 const thresholds = { degradedMs: 100, criticalMs: 500 };
 const up = (latencyMs: number) => ({ up: true, latencyMs });
@@ -54,4 +61,30 @@ describe("notReadyReasons", () => {
 
 test("formatBytes", () => {
   expect(formatBytes(12.34 * 1024 * 1024)).toBe("12.34 MB");
+});
+
+describe("the deep check", () => {
+  const up = (latencyMs: number) => ({ up: true, latencyMs });
+  const calm = { memoryPercent: 40, cpuPercent: 10, diskPercent: 50 };
+  test("each figure against its limits", () => {
+    expect(levelOf(99, { degraded: 100, critical: 500 })).toBe("ok");
+    expect(levelOf(100, { degraded: 100, critical: 500 })).toBe("degraded");
+    expect(levelOf(500, { degraded: 100, critical: 500 })).toBe("critical");
+  });
+  test("the worst check decides, and the database away is unhealthy", () => {
+    expect(deepReport(up(5), up(2), calm, "strict").status).toBe("healthy");
+    expect(deepReport(up(150), up(2), calm, "strict").status).toBe("degraded");
+    expect(deepReport(up(5), up(60), calm, "strict").status).toBe("degraded");
+    expect(deepReport(up(5), up(2), { ...calm, memoryPercent: 96 }, "strict").status).toBe("unhealthy");
+    expect(deepReport(up(5), up(2), { ...calm, cpuPercent: 85 }, "strict").status).toBe("degraded");
+    expect(deepReport(up(5), up(2), { ...calm, diskPercent: 91 }, "strict").status).toBe("unhealthy");
+    expect(deepReport({ up: false, latencyMs: 0, error: "refused" }, up(2), calm, "strict").status).toBe(
+      "unhealthy",
+    );
+  });
+  test("Redis away: unhealthy in strict mode, degraded in degraded mode", () => {
+    const away = { up: false, latencyMs: 0, error: "refused" };
+    expect(deepReport(up(5), away, calm, "strict").status).toBe("unhealthy");
+    expect(deepReport(up(5), away, calm, "degraded").status).toBe("degraded");
+  });
 });

@@ -66,6 +66,36 @@ describe("health with both dependencies up", () => {
     expect(body.redis).toMatchObject({ status: "connected", level: "ok" });
     expect((body.memory as Record<string, string>).rss).toMatch(/^\d+\.\d{2} MB$/);
   });
+
+  test("the names operators' scripts call answer as live and ready do", async () => {
+    expect(await get("/liveness")).toEqual(await get("/live"));
+    const readiness = await get("/readiness");
+    expect(readiness.status).toBe(200);
+    expect(readiness.body).toMatchObject({ status: "ok", database: "connected", redis: "connected" });
+  });
+
+  test("the deep check gives each dependency's time and the machine's figures against their limits", async () => {
+    const { status, body } = await get("/deep");
+    const checks = body.checks as Record<string, { level: string; latencyMs?: number; percent?: number }>;
+    expect(checks.database).toMatchObject({
+      status: "connected",
+      limitsMs: { degraded: 100, critical: 500 },
+    });
+    expect(checks.redis).toMatchObject({ status: "connected", limitsMs: { degraded: 50, critical: 200 } });
+    for (const name of ["memory", "cpu", "disk"]) {
+      expect(checks[name]?.percent).toBeGreaterThanOrEqual(0);
+      expect(["ok", "degraded", "critical"]).toContain(String(checks[name]?.level));
+    }
+    // The status is the worst of the checks, and a 503 exactly when unhealthy.
+    const levels = Object.values(checks).map((check) => check.level);
+    const expected = levels.includes("critical")
+      ? "unhealthy"
+      : levels.includes("degraded")
+        ? "degraded"
+        : "healthy";
+    expect(body.status).toBe(expected);
+    expect(status).toBe(expected === "unhealthy" ? 503 : 200);
+  });
 });
 
 describe("losing and regaining a dependency, without restarting the instance", () => {
