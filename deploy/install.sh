@@ -52,6 +52,8 @@ run install -d -m 755 "$NGINX_DIR"
 # rollback and the event-day freeze), never through a re-install.
 if [[ ! -e "$CHECKIN_HOME/bin/checkin" ]]; then
   run install -m 755 "$binary" "$CHECKIN_HOME/bin/checkin"
+  keep_build "$binary"
+  went_live "$KEPT_VERSION"
 elif ! cmp -s "$binary" "$CHECKIN_HOME/bin/checkin"; then
   die "$CHECKIN_HOME/bin/checkin is another build: install it with deploy/deploy.sh --binary $binary"
 fi

@@ -118,3 +118,115 @@ wait_ready() {
   done
   return 1
 }
+
+# --- Builds kept for rollback ---
+# Every build that went live is kept as $RELEASES/<version>/checkin (a version is one build:
+# a different file under a kept version is refused), and $RELEASES/history lists the
+# versions that went live, in order. The newest CHECKIN_KEEP_BUILDS versions are kept.
+RELEASES="$CHECKIN_HOME/releases"
+KEEP_BUILDS="${CHECKIN_KEEP_BUILDS:-5}"
+
+# keep_build FILE: keeps FILE as its version's build; sets KEPT (its path) and KEPT_VERSION.
+keep_build() {
+  local file="$1"
+  KEPT_VERSION="$("$file" --version)" || die "$file --version failed: not a build that can start"
+  [[ "$KEPT_VERSION" =~ ^[A-Za-z0-9._+-]+$ ]] || die "$file reports an unusable version: $KEPT_VERSION"
+  KEPT="$RELEASES/$KEPT_VERSION/checkin"
+  if [[ "${DRY_RUN:-0}" == 1 && ! -e "$KEPT" ]]; then
+    echo "dry-run: keep $file as $KEPT"
+    KEPT="$file"
+  elif [[ -e "$KEPT" ]]; then
+    cmp -s "$file" "$KEPT" || die "another build is already kept as $KEPT_VERSION: give each build its own version"
+  else
+    run install -d -m 755 "$RELEASES/$KEPT_VERSION"
+    run install -m 755 "$file" "$KEPT"
+  fi
+}
+
+# went_live VERSION: recorded in the history.
+went_live() {
+  if [[ "${DRY_RUN:-0}" == 1 ]]; then echo "dry-run: record $1 in $RELEASES/history"; return 0; fi
+  echo "$1" >>"$RELEASES/history"
+}
+
+# live_before VERSION: the last version live before VERSION (empty when none).
+live_before() {
+  [[ -r "$RELEASES/history" ]] || return 0
+  grep -vxF "$1" "$RELEASES/history" | tail -n 1
+}
+
+# kept_versions: the versions kept, newest live first.
+kept_versions() {
+  [[ -r "$RELEASES/history" ]] || return 0
+  tac "$RELEASES/history" | awk '!seen[$0]++' | while read -r v; do [[ -x "$RELEASES/$v/checkin" ]] && echo "$v"; done
+}
+
+# prune_builds: only the newest KEEP_BUILDS versions live stay kept (at least the current and the one before).
+prune_builds() {
+  [[ "${DRY_RUN:-0}" == 1 || ! -d "$RELEASES" ]] && return 0
+  local keep=$((KEEP_BUILDS < 2 ? 2 : KEEP_BUILDS)) dir
+  local -a newest=()
+  mapfile -t newest < <(kept_versions | head -n "$keep")
+  for dir in "$RELEASES"/*/; do
+    local v
+    v="$(basename "$dir")"
+    printf '%s\n' "${newest[@]}" | grep -qxF "$v" || rm -rf "$dir"
+  done
+}
+
+# switch_to BUILD: makes the kept build BUILD the live one, instance by instance: out of
+# Nginx, restart, wait for /ready, back in. If one is not ready within READY_TIMEOUT, every
+# instance already switched goes back to the build that was live, the same way, the
+# failed build is kept as checkin.failed, and the script exits 1.
+switch_to() {
+  local build="$1" current="$CHECKIN_HOME/bin/checkin"
+  local new_version old_version
+  new_version="$("$build" --version)"
+  load_ports
+  [[ -x "$current" || "${DRY_RUN:-0}" == 1 ]] || die "no live build at $current: run deploy/install.sh first"
+  old_version="$("$current" --version 2>/dev/null || echo unknown)"
+  # The build live now is kept first, so there is always one to come back to.
+  local previous_build="$current"
+  if [[ -x "$current" ]]; then
+    keep_build "$current"
+    previous_build="$KEPT"
+  fi
+  echo "$OPS_NAME: $old_version -> $new_version on ports ${PORTS[*]}"
+  # Renames only: an instance still running keeps the file it started from.
+  run install -m 755 "$build" "$current.new"
+  run mv -f "$current.new" "$current"
+  # Until the new build has proved itself, the one known to work renders the Nginx files.
+  CHECKIN="$previous_build"
+  local -a updated=()
+  local port
+  for port in "${PORTS[@]}"; do
+    updated+=("$port")
+    if ! restart_one "$port"; then
+      set +e
+      echo "$OPS_NAME: checkin@$port not ready within ${READY_TIMEOUT}s; rolling back ${updated[*]} to $old_version" >&2
+      run cp -p "$current" "$CHECKIN_HOME/bin/checkin.failed"
+      run install -m 755 "$previous_build" "$current.new" && run mv -f "$current.new" "$current"
+      local back
+      for back in "${updated[@]}"; do
+        restart_one "$back" || echo "$OPS_NAME: checkin@$back is not ready on $old_version either" >&2
+      done
+      render_nginx "${PORTS[@]}"
+      die "rolled back to $old_version; the failed build is kept as $CHECKIN_HOME/bin/checkin.failed"
+    fi
+    echo "$OPS_NAME: checkin@$port ready on $new_version"
+  done
+  CHECKIN="$current"
+  render_nginx "${PORTS[@]}"
+  went_live "$new_version"
+  prune_builds
+  echo "$OPS_NAME: done; $new_version on ports ${PORTS[*]} (back with deploy/rollback.sh: $(live_before "$new_version"))"
+}
+
+# restart_one PORT: out of Nginx (when others can serve), restart, wait for /ready, back in.
+restart_one() {
+  local port="$1"
+  if ((${#PORTS[@]} > 1)); then render_nginx "${PORTS[@]}" --down "$port"; fi
+  # A crash-looping unit may have hit its start limit; that must not block the restart.
+  run systemctl reset-failed "checkin@$port" 2>/dev/null || true
+  run systemctl restart "checkin@$port" && wait_ready "$port"
+}

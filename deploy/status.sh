@@ -33,8 +33,9 @@ for port in "${all_ports[@]}"; do
 done
 echo
 echo "nginx: $(systemctl is-active nginx 2>/dev/null || echo unknown); upstream ports: ${all_ports[*]}"
-echo "binary: $("$CHECKIN_HOME/bin/checkin" --version 2>/dev/null || echo missing)" \
-  "(previous: $("$CHECKIN_HOME/bin/checkin.previous" --version 2>/dev/null || echo none))"
+live="$("$CHECKIN_HOME/bin/checkin" --version 2>/dev/null || echo missing)"
+before="$(live_before "$live")"
+echo "binary: $live (previous: ${before:-none}; kept: $(kept_versions | tr '\n' ' ' | sed 's/ $//'))"
 if frozen; then
   echo "event-day freeze: ON (deploys need --override DEPLOY)"
 fi

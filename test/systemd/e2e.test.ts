@@ -212,6 +212,33 @@ test("a broken build is rolled back by itself, and the stream never notices", as
   expect(script("health.sh").code).toBe(0);
 }, 300_000);
 
+test("rollback: to the build before, to a named kept one, under a steady stream with zero failed requests", async () => {
+  const ports = [BASE, BASE + 1, BASE + 2];
+  const load = stream();
+  await Bun.sleep(300);
+  const back = script("rollback.sh");
+  expect(`${back.code} ${back.err}`).toBe("0 ");
+  for (const port of ports) expect(await version(port)).toBe("0.1.0+e2e-a");
+  expect(script("status.sh").out).toContain("previous: 0.1.0+e2e-b");
+  const named = script("rollback.sh", "0.1.0+e2e-b");
+  expect(named.code).toBe(0);
+  for (const port of ports) expect(await version(port)).toBe("0.1.0+e2e-b");
+  const seen = await load.stop();
+  expect(seen.failed).toEqual([]);
+  expect(seen.ok).toBeGreaterThan(50);
+  expect(script("rollback.sh", "--list").out.split("\n")).toEqual(
+    expect.arrayContaining(["0.1.0+e2e-b", "0.1.0+e2e-a"]),
+  );
+  expect(script("rollback.sh", "9.9.9").err).toContain("no kept build 9.9.9");
+  // A kept build given to deploy.sh by its path is deployed, never overwritten on the way.
+  const kept = "/opt/checkin/releases/0.1.0+e2e-a/checkin";
+  const redeploy = script("deploy.sh", "--binary", kept);
+  expect(redeploy.code).toBe(0);
+  for (const port of ports) expect(await version(port)).toBe("0.1.0+e2e-a");
+  expect(sandbox.run(["cmp", kept, `${RELEASE}/checkin-e2e-a`]).trim()).toBe("");
+  console.log(`systemd e2e: two rollbacks served ${seen.ok} requests, 0 failed`);
+}, 300_000);
+
 test("kill -9 of an instance: systemd restarts it while Nginx keeps serving", async () => {
   const unit = `checkin@${BASE + 1}`;
   const pid = sandbox.run(["systemctl", "show", "-P", "MainPID", unit]).trim();

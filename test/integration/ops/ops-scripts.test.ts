@@ -11,7 +11,16 @@ const etc = mkdtempSync(join(tmpdir(), "checkin-ops-"));
 writeFileSync(join(etc, "ports"), "3001 3002\n");
 afterAll(() => rmSync(etc, { recursive: true, force: true }));
 
-const SCRIPTS = ["install.sh", "deploy.sh", "scale.sh", "health.sh", "status.sh", "backup.sh", "restore.sh"];
+const SCRIPTS = [
+  "install.sh",
+  "deploy.sh",
+  "rollback.sh",
+  "scale.sh",
+  "health.sh",
+  "status.sh",
+  "backup.sh",
+  "restore.sh",
+];
 
 function script(name: string, args: string[], env: Record<string, string> = {}) {
   const result = Bun.spawnSync(["bash", join(ROOT, "deploy", name), ...args], {
@@ -104,6 +113,7 @@ test("a missing or empty port list stops every script before it touches anything
   const binary = join(etc, "new-checkin");
   for (const [name, args] of [
     ["deploy.sh", ["--binary", binary, "--dry-run"]],
+    ["rollback.sh", ["--dry-run"]],
     ["scale.sh", ["up", "1", "--dry-run"]],
     ["health.sh", []],
     ["status.sh", []],
