@@ -73,6 +73,7 @@ else
   all_ports=(3001 3002)
 fi
 write_ports "${all_ports[@]}"
+write_targets "${all_ports[@]}"
 if [[ -n "$server_name" ]]; then
   args="--mode production --server-name $server_name"
 elif [[ -n "$listen" ]]; then

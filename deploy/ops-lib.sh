@@ -230,3 +230,15 @@ restart_one() {
   run systemctl reset-failed "checkin@$port" 2>/dev/null || true
   run systemctl restart "checkin@$port" && wait_ready "$port"
 }
+
+# write_targets PORT...: Prometheus' file-based discovery of the instances (scraped
+# directly on loopback), rewritten whenever the port list changes.
+TARGETS_FILE="${CHECKIN_TARGETS_FILE:-$CHECKIN_ETC/prometheus-targets.json}"
+write_targets() {
+  local json port sep=""
+  json='[{"labels":{"job":"checkin"},"targets":['
+  for port in $(printf '%s\n' "$@" | sort -n -u); do json+="$sep\"127.0.0.1:$port\""; sep=","; done
+  json+=']}]'
+  if [[ "${DRY_RUN:-0}" == 1 ]]; then echo "dry-run: write $json to $TARGETS_FILE"; return 0; fi
+  printf '%s\n' "$json" >"$TARGETS_FILE.new" && chmod 644 "$TARGETS_FILE.new" && mv -f "$TARGETS_FILE.new" "$TARGETS_FILE"
+}

@@ -170,9 +170,11 @@ test("install: two hardened instances under systemd behind Nginx", async () => {
 }, 120_000);
 
 test("scale up to 3: the new instance is ready before Nginx sends it traffic", async () => {
-  const scaled = script("scale.sh", "up", "1");
+  const scaled = script("scale.sh", "up", "3");
   expect(scaled.code).toBe(0);
   expect(sandbox.run(["cat", "/etc/checkin/ports"]).trim()).toBe(`${BASE} ${BASE + 1} ${BASE + 2}`);
+  // Prometheus scrapes every running instance: the new one is in its target file.
+  expect(sandbox.run(["cat", "/etc/checkin/prometheus-targets.json"])).toContain(`127.0.0.1:${BASE + 2}`);
   const load = stream();
   await Bun.sleep(1500);
   const seen = await load.stop();
@@ -262,11 +264,12 @@ test("kill -9 of an instance: systemd restarts it while Nginx keeps serving", as
   expect(seen.failed).toEqual([]);
 }, 120_000);
 
-test("scale down to 2: removed from Nginx first, then stopped", async () => {
+test("scale to 2 by count: removed from Nginx and Prometheus first, then stopped", async () => {
   const load = stream();
-  const scaled = script("scale.sh", "down", "1");
+  const scaled = script("scale.sh", "to", "2");
   const seen = await load.stop();
   expect(scaled.code).toBe(0);
   expect(seen.failed).toEqual([]);
   expect(sandbox.exec(["systemctl", "is-active", `checkin@${BASE + 2}`]).out.trim()).toBe("inactive");
+  expect(sandbox.run(["cat", "/etc/checkin/prometheus-targets.json"])).not.toContain(`127.0.0.1:${BASE + 2}`);
 }, 120_000);

@@ -92,18 +92,24 @@ test("the event-day freeze refuses a deploy unless the override word is given", 
   expect(order.filter(Boolean)).toEqual(["out 3001", "restart 3001", "out 3002", "restart 3002"]);
 });
 
-test("scale says which units it would start or stop, and keeps one instance", () => {
-  const up = script("scale.sh", ["up", "2", "--dry-run"]);
+test("scale starts or stops instance N as the seed says, reaches a count with `to`, and keeps one", () => {
+  const up = script("scale.sh", ["up", "3", "--dry-run"]);
   expect(up.code).toBe(0);
   expect(up.out).toContain("systemctl enable --now checkin@3003");
-  expect(up.out).toContain("systemctl enable --now checkin@3004");
-  expect(up.out).toContain('write "3001 3002 3003 3004"');
-  const down = script("scale.sh", ["down", "1", "--dry-run"]);
+  expect(up.out).toContain('write "3001 3002 3003"');
+  expect(up.out).toContain('"targets":["127.0.0.1:3001","127.0.0.1:3002","127.0.0.1:3003"]');
+  expect(script("scale.sh", ["up", "2", "--dry-run"]).out).toContain("already runs");
+  const to = script("scale.sh", ["to", "4", "--dry-run"]);
+  expect(to.out).toContain("systemctl enable --now checkin@3003");
+  expect(to.out).toContain("systemctl enable --now checkin@3004");
+  const down = script("scale.sh", ["down", "2", "--dry-run"]);
   expect(down.out).toContain("systemctl disable --now checkin@3002");
   expect(down.out.indexOf("render")).toBeLessThan(down.out.indexOf("disable --now"));
-  const all = script("scale.sh", ["down", "2", "--dry-run"]);
-  expect(all.code).toBe(1);
-  expect(all.err).toContain("at least one must stay");
+  expect(down.out.indexOf("targets")).toBeLessThan(down.out.indexOf("disable --now"));
+  expect(script("scale.sh", ["down", "7", "--dry-run"]).err).toContain("is not running");
+  const toOne = script("scale.sh", ["to", "1", "--dry-run"]);
+  expect(toOne.out).toContain("systemctl disable --now checkin@3002");
+  expect(toOne.out).not.toContain("checkin@3001");
   expect(script("scale.sh", ["up", "zero"]).err).toContain("positive whole number");
 });
 
@@ -114,7 +120,7 @@ test("a missing or empty port list stops every script before it touches anything
   for (const [name, args] of [
     ["deploy.sh", ["--binary", binary, "--dry-run"]],
     ["rollback.sh", ["--dry-run"]],
-    ["scale.sh", ["up", "1", "--dry-run"]],
+    ["scale.sh", ["up", "3", "--dry-run"]],
     ["health.sh", []],
     ["status.sh", []],
   ] as const) {
