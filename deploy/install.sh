@@ -64,6 +64,10 @@ if [[ ! -e "$CHECKIN_ETC/checkin.env" ]]; then
   echo "install: edit $CHECKIN_ETC/checkin.env (MONGODB_URI, REDIS_URL, JWT_SECRET) before starting"
 fi
 
+# Alerts by severity (deploy/alertmanager), from the ALERT_* settings of the env file; point
+# Alertmanager at it (Debian: ARGS="--config.file=/etc/checkin/alertmanager.yml").
+render_alertmanager "$CHECKIN_ETC/alertmanager.yml"
+
 if [[ -n "$port_list" ]]; then
   IFS=, read -r -a all_ports <<<"$port_list"
 elif [[ -e "$PORTS_FILE" ]]; then

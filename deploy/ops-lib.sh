@@ -242,3 +242,36 @@ write_targets() {
   if [[ "${DRY_RUN:-0}" == 1 ]]; then echo "dry-run: write $json to $TARGETS_FILE"; return 0; fi
   printf '%s\n' "$json" >"$TARGETS_FILE.new" && chmod 644 "$TARGETS_FILE.new" && mv -f "$TARGETS_FILE.new" "$TARGETS_FILE"
 }
+
+# render_alertmanager OUT: the Alertmanager configuration from deploy/alertmanager's
+# template and the ALERT_* settings (environment, else the env file), placeholders where
+# unset; checked with amtool when it is installed.
+render_alertmanager() {
+  local out="$1" template
+  template="$(dirname "${BASH_SOURCE[0]}")/alertmanager/alertmanager.yml.tmpl"
+  local key value
+  local -a sed_args=()
+  for key in ALERT_WEBHOOK_URL ALERT_EMAIL_TO ALERT_EMAIL_FROM ALERT_SMTP ALERT_SMTP_TLS ALERT_GROUP_WAIT; do
+    value="${!key:-}"
+    if [[ -z "$value" && -r "$CHECKIN_ETC/checkin.env" ]]; then
+      value="$(sed -n "s/^[[:space:]]*${key}[[:space:]]*=//p" "$CHECKIN_ETC/checkin.env" | tail -n 1 | tr -d '"\r'"'")"
+    fi
+    case "$key" in
+    ALERT_WEBHOOK_URL) value="${value:-http://127.0.0.1:9095/alerts}" ;;
+    ALERT_EMAIL_TO) value="${value:-oncall@example.org}" ;;
+    ALERT_EMAIL_FROM) value="${value:-alerts@example.org}" ;;
+    ALERT_SMTP) value="${value:-localhost:25}" ;;
+    ALERT_SMTP_TLS) value="${value:-false}" ;;
+    ALERT_GROUP_WAIT) value="${value:-30s}" ;;
+    esac
+    [[ "$value" != *"|"* ]] || die "$key must not contain |"
+    sed_args+=(-e "s|{{$key}}|$value|g")
+  done
+  if [[ "${DRY_RUN:-0}" == 1 ]]; then echo "dry-run: render $template into $out"; return 0; fi
+  sed "${sed_args[@]}" "$template" >"$out.new"
+  if command -v amtool >/dev/null && ! amtool check-config "$out.new" >/dev/null; then
+    rm -f "$out.new"
+    die "the rendered Alertmanager configuration is invalid (amtool check-config): check the ALERT_* settings"
+  fi
+  chmod 640 "$out.new" && mv -f "$out.new" "$out"
+}

@@ -11,6 +11,7 @@ cd "$ROOT"
 node_ensure
 apt_ensure nginx nginx-light
 apt_ensure promtool prometheus
+apt_ensure amtool prometheus-alertmanager
 apt_ensure openssl openssl
 apt_ensure chromium chromium
 apt_ensure systemd-analyze systemd

@@ -1,3 +1,4 @@
+import { statfsSync } from "node:fs";
 import { Gauge } from "prom-client";
 import type { ProbeResult } from "../infra/probe";
 import type { Runtime } from "../runtime";
@@ -47,6 +48,15 @@ export function registerHealthMetrics(rt: Runtime): void {
         ? "unhealthy"
         : overall(assess(mongodb, rt.config.health), assess(redis, rt.config.health), rt.config.lock.mode);
       this.set(LEVEL[status]);
+    },
+  });
+  new Gauge({
+    name: "disk_free_ratio",
+    help: "Share of the disk the instance runs on that is still free (0 to 1), at scrape time.",
+    registers,
+    collect() {
+      const disk = statfsSync(process.cwd());
+      this.set(disk.blocks > 0 ? disk.bavail / disk.blocks : 1);
     },
   });
 }

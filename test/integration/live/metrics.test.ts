@@ -88,6 +88,9 @@ test("business metrics the alert rules use are exported", async () => {
   expect(text).toContain(`dependency_up{dependency="mongodb",instance="${instance.id}"} 1`);
   expect(text).toContain(`instance_health{instance="${instance.id}"} 1`);
   expect(text).toContain("scan_decision_duration_seconds_bucket");
+  // What the crash-loop and disk alerts read.
+  expect(text).toMatch(/process_start_time_seconds\{instance="[^"]+"\} \d+/);
+  expect(text).toMatch(/disk_free_ratio\{instance="[^"]+"\} (0(\.\d+)?|1)/);
   const unexpected = promtool(text).findings.filter(
     (line) => !/^nodejs_active_(handles|requests|resources)_total non-counter/.test(line),
   );
