@@ -59,6 +59,20 @@ elif ! cmp -s "$binary" "$CHECKIN_HOME/bin/checkin"; then
 fi
 
 run install -m 644 "$systemd_dir/checkin@.service" "$systemd_dir/checkin.target" /etc/systemd/system/
+# The operations scripts the timers run, beside the binary.
+run install -d -m 755 "$CHECKIN_HOME/deploy" "$CHECKIN_HOME/deploy/alertmanager"
+run install -m 755 "$here"/*.sh "$CHECKIN_HOME/deploy/"
+run install -m 644 "$here/alertmanager/alertmanager.yml.tmpl" "$CHECKIN_HOME/deploy/alertmanager/"
+# Backups every day (BACKUP_AT, 02:00:00 by default), files mode 600.
+run install -m 644 "$systemd_dir/checkin-backup.service" /etc/systemd/system/
+backup_at="$(sed -n 's/^[[:space:]]*BACKUP_AT[[:space:]]*=//p' "$CHECKIN_ETC/checkin.env" 2>/dev/null | tail -n 1 | tr -d '"\r'"'")"
+backup_at="${backup_at:-02:00:00}"
+[[ "$backup_at" =~ ^[0-9]{2}:[0-9]{2}(:[0-9]{2})?$ ]] || die "BACKUP_AT must be a time such as 02:00:00, got \"$backup_at\""
+if [[ "$DRY_RUN" == 1 ]]; then
+  echo "dry-run: install checkin-backup.timer at $backup_at"
+else
+  sed "s/^OnCalendar=.*/OnCalendar=*-*-* $backup_at/" "$systemd_dir/checkin-backup.timer" >/etc/systemd/system/checkin-backup.timer
+fi
 if [[ ! -e "$CHECKIN_ETC/checkin.env" ]]; then
   run install -m 600 "$systemd_dir/checkin.env.example" "$CHECKIN_ETC/checkin.env"
   echo "install: edit $CHECKIN_ETC/checkin.env (MONGODB_URI, REDIS_URL, JWT_SECRET) before starting"
@@ -100,6 +114,7 @@ run systemctl daemon-reload
 units=()
 for port in "${all_ports[@]}"; do units+=("checkin@$port.service"); done
 run systemctl enable checkin.target "${units[@]}"
+run systemctl enable --now checkin-backup.timer
 if [[ "$start" == 1 ]]; then
   run systemctl start "${units[@]}"
   for port in "${all_ports[@]}"; do

@@ -169,6 +169,55 @@ test("install: two hardened instances under systemd behind Nginx", async () => {
   expect(sneaky.err).toContain("deploy/deploy.sh");
 }, 120_000);
 
+test("the backup timer is set, its run writes private files, and the drill restores one into a fresh database", async () => {
+  const { client, db } = await openDb(String(env.MONGODB_DB));
+  const now = Date.now();
+  await db.collection("sessions").insertMany(
+    [1, 2, 3].map((i) => ({
+      name: `Drill session ${i}`,
+      startTime: new Date(now + i * 3600_000),
+      endTime: new Date(now + (i + 1) * 3600_000),
+      status: "scheduled",
+      capacity: 10,
+      capacityEnforced: true,
+      requiresRegistration: false,
+      createdAt: new Date(),
+      updatedAt: new Date(),
+    })),
+  );
+  expect(sandbox.run(["systemctl", "is-enabled", "checkin-backup.timer"]).trim()).toBe("enabled");
+  expect(sandbox.run(["systemctl", "show", "-P", "TimersCalendar", "checkin-backup.timer"])).toContain(
+    "02:00:00",
+  );
+  // What the timer starts at 02:00, started now.
+  const ran = sandbox.exec(["systemctl", "start", "checkin-backup.service"]);
+  expect(`${ran.code} ${ran.err}`).toBe("0 ");
+  const files = sandbox.run(["ls", "/var/backups/checkin"]).trim().split("\n");
+  const archive = files.find((f) => f.endsWith(".ndjson.gz"));
+  const config = files.find((f) => f.startsWith("checkin-config-"));
+  expect(archive).toBeDefined();
+  expect(config).toBeDefined();
+  for (const file of [archive, config])
+    expect(sandbox.run(["stat", "-c", "%a", `/var/backups/checkin/${file}`]).trim()).toBe("600");
+  expect(sandbox.run(["tar", "-tzf", `/var/backups/checkin/${config}`])).toContain("etc/checkin/checkin.env");
+  // The drill: that backup into a fresh database, then the same counts.
+  const drillDb = `${env.MONGODB_DB}_drill`;
+  const restore = Bun.spawnSync(
+    [join(work, "checkin-e2e-a"), "import", join(sandbox.root, "var/backups/checkin", String(archive))],
+    { env: { ...(env as Record<string, string>), MONGODB_DB: drillDb } },
+  );
+  expect(`${restore.exitCode} ${restore.stderr.toString().slice(-300)}`).toStartWith("0");
+  const drill = client.db(drillDb);
+  for (const name of ["sessions", "participants", "registrations", "checkins"])
+    expect({ name, count: await drill.collection(name).countDocuments() }).toEqual({
+      name,
+      count: await db.collection(name).countDocuments(),
+    });
+  expect(await drill.collection("sessions").countDocuments()).toBeGreaterThanOrEqual(3);
+  await drill.dropDatabase();
+  await client.close();
+}, 120_000);
+
 test("scale up to 3: the new instance is ready before Nginx sends it traffic", async () => {
   const scaled = script("scale.sh", "up", "3");
   expect(scaled.code).toBe(0);

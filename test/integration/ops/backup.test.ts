@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Db, MongoClient, ObjectId } from "mongodb";
@@ -96,24 +96,43 @@ test("backup, then restore into an empty database, gives the same data", async (
   expect(read).toHaveLength(25);
 });
 
-test("retention keeps the newest backups; dry-run changes nothing; bad input is refused in words", async () => {
-  for (const old of [
-    "checkin-20200101T000000Z.ndjson.gz",
-    "checkin-20200102T000000Z.ndjson.gz",
-    "checkin-20200103T000000Z.ndjson.gz",
-  ]) {
-    writeFileSync(join(dir, old), "old");
-    await Bun.sleep(20);
-  }
+test("retention keeps the newest of each day, week and month asked for; dry-run changes nothing; files are private", async () => {
+  const archives = () =>
+    readdirSync(dir)
+      .filter((f) => /^checkin-2\d{7}T\d{6}Z\.ndjson\.gz$/.test(f))
+      .sort();
+  for (const old of archives()) rmSync(join(dir, old));
+  const made = [
+    "checkin-20200101T020000Z.ndjson.gz",
+    "checkin-20200102T020000Z.ndjson.gz",
+    "checkin-20200103T020000Z.ndjson.gz",
+    "checkin-20200215T020000Z.ndjson.gz",
+    "checkin-20200316T020000Z.ndjson.gz",
+  ];
+  for (const old of made) writeFileSync(join(dir, old), "old");
   const before = readdirSync(dir).length;
-  const dry = script("backup.sh", ["--keep", "2", "--dry-run"], source);
+  const dry = script("backup.sh", ["--daily", "2", "--weekly", "0", "--monthly", "0", "--dry-run"], source);
   expect(dry.out).toContain("dry-run:");
   expect(readdirSync(dir).length).toBe(before);
-  expect(script("backup.sh", ["--keep", "2"], source).code).toBe(0);
-  expect(readdirSync(dir).filter((f) => f.startsWith("checkin-")).length).toBe(2);
-  expect(script("backup.sh", ["--keep", "none"], source).err).toContain(
-    "--keep must be a positive whole number",
-  );
+  // Two days only: today's and the newest old one.
+  expect(script("backup.sh", ["--daily", "2", "--weekly", "0", "--monthly", "0"], source).code).toBe(0);
+  const twoDays = archives();
+  expect(twoDays).toHaveLength(2);
+  expect(twoDays[0]).toBe("checkin-20200316T020000Z.ndjson.gz");
+  // One a day for a day, then one a month for four months: the newest of each month stays.
+  for (const old of made) writeFileSync(join(dir, old), "old");
+  expect(script("backup.sh", ["--daily", "1", "--weekly", "0", "--monthly", "4"], source).code).toBe(0);
+  const kept = archives();
+  expect(kept.slice(0, 3)).toEqual([
+    "checkin-20200103T020000Z.ndjson.gz",
+    "checkin-20200215T020000Z.ndjson.gz",
+    "checkin-20200316T020000Z.ndjson.gz",
+  ]);
+  expect(kept).toHaveLength(4);
+  // Personal data: every file the backup writes is private, whatever the caller's umask.
+  const newest = kept.at(-1) as string;
+  expect(statSync(join(dir, newest)).mode & 0o777).toBe(0o600);
+  expect(script("backup.sh", ["--daily", "none"], source).err).toContain("whole numbers");
   const missing = script("restore.sh", [join(dir, "nope.ndjson.gz")], target);
   expect(missing.err).toContain("cannot read");
   writeFileSync(join(dir, "bad.ndjson.gz"), "not gzip");

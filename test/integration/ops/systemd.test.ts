@@ -27,7 +27,15 @@ function layout(): string {
   cpSync("/usr/lib/systemd/system", join(root, "usr/lib/systemd/system"), { recursive: true });
   writeFileSync(join(root, "opt/checkin/bin/checkin"), "#!/bin/sh\n");
   chmodSync(join(root, "opt/checkin/bin/checkin"), 0o755);
-  for (const unit of ["checkin@.service", "checkin.target"]) {
+  mkdirSync(join(root, "opt/checkin/deploy"), { recursive: true });
+  writeFileSync(join(root, "opt/checkin/deploy/backup.sh"), "#!/bin/sh\n");
+  chmodSync(join(root, "opt/checkin/deploy/backup.sh"), 0o755);
+  for (const unit of [
+    "checkin@.service",
+    "checkin.target",
+    "checkin-backup.service",
+    "checkin-backup.timer",
+  ]) {
     cpSync(join(ROOT, "systemd", unit), join(root, "etc/systemd/system", unit));
   }
   cpSync(join(ROOT, "systemd/checkin.env.example"), join(root, "etc/checkin/checkin.env"));
@@ -41,7 +49,14 @@ function verify(root: string, ...units: string[]) {
 
 test("the template unit and the target pass systemd-analyze verify without a warning", () => {
   const root = layout();
-  const { code, output } = verify(root, "checkin@3001.service", "checkin@3002.service", "checkin.target");
+  const { code, output } = verify(
+    root,
+    "checkin@3001.service",
+    "checkin@3002.service",
+    "checkin.target",
+    "checkin-backup.service",
+    "checkin-backup.timer",
+  );
   expect(output).toBe("");
   expect(code).toBe(0);
 });
