@@ -59,6 +59,16 @@ elif ! cmp -s "$binary" "$CHECKIN_HOME/bin/checkin"; then
 fi
 
 run install -m 644 "$systemd_dir/checkin@.service" "$systemd_dir/checkin.target" /etc/systemd/system/
+# Memory and CPU per instance, when the env file says other than the unit's 2G and 150%.
+limits=""
+for setting in CHECKIN_MEMORY_MAX:MemoryMax CHECKIN_CPU_QUOTA:CPUQuota; do
+  value="$(sed -n "s/^[[:space:]]*${setting%%:*}[[:space:]]*=//p" "$CHECKIN_ETC/checkin.env" 2>/dev/null | tail -n 1 | tr -d '"\r'"'")"
+  [[ -z "$value" ]] || limits+="${setting##*:}=$value"$'\n'
+done
+if [[ -n "$limits" ]]; then
+  run install -d -m 755 /etc/systemd/system/checkin@.service.d
+  if [[ "$DRY_RUN" == 1 ]]; then echo "dry-run: write limits $limits"; else printf '[Service]\n%s' "$limits" >/etc/systemd/system/checkin@.service.d/limits.conf; fi
+fi
 # The operations scripts the timers run, beside the binary.
 run install -d -m 755 "$CHECKIN_HOME/deploy" "$CHECKIN_HOME/deploy/alertmanager"
 run install -m 755 "$here"/*.sh "$CHECKIN_HOME/deploy/"

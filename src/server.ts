@@ -1,5 +1,6 @@
 import { assemble } from "./assemble";
 import type { Config } from "./config";
+import { startWatchdog } from "./infra/watchdog";
 import { assetRoutes } from "./web/assets";
 
 /** Starts one instance (Bun edge): listen at once, connect in the background, drain on SIGTERM/SIGINT. */
@@ -17,6 +18,7 @@ export function serve(config: Config): void {
   // The warm-up reads the whole conference once; its garbage is returned at once rather
   // than held until the heap next grows (the builder instance otherwise keeps ~40 MB more).
   void start().then(() => Bun.gc(true));
+  const stopWatchdog = startWatchdog(log);
   log.info(
     { host: config.host, port: config.port, version: config.version, lockMode: config.lock.mode },
     "listening",
@@ -26,6 +28,7 @@ export function serve(config: Config): void {
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
+    stopWatchdog();
     rt.state.draining = true;
     log.info({ signal, pendingRequests: app.server?.pendingRequests }, "draining");
     const server = app.server;

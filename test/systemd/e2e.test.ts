@@ -313,6 +313,28 @@ test("kill -9 of an instance: systemd restarts it while Nginx keeps serving", as
   expect(seen.failed).toEqual([]);
 }, 120_000);
 
+test("a hung instance (SIGSTOP) is killed and restarted by the watchdog while Nginx keeps serving", async () => {
+  const unit = `checkin@${BASE + 1}`;
+  expect(sandbox.run(["systemctl", "show", "-P", "WatchdogUSec", unit]).trim()).toBe("15s");
+  const pid = sandbox.run(["systemctl", "show", "-P", "MainPID", unit]).trim();
+  const load = stream();
+  sandbox.run(["kill", "-STOP", pid]);
+  let restarted = false;
+  for (let i = 0; i < 200 && !restarted; i++) {
+    await Bun.sleep(250);
+    const now = sandbox.run(["systemctl", "show", "-P", "MainPID", unit]).trim();
+    restarted =
+      now !== "0" &&
+      now !== pid &&
+      (await fetch(`http://127.0.0.1:${BASE + 1}/api/v1/health/ready`).catch(() => null))?.status === 200;
+  }
+  const seen = await load.stop();
+  expect(restarted).toBe(true);
+  expect(sandbox.run(["journalctl", "-u", unit, "--no-pager"])).toContain("Watchdog timeout");
+  expect(seen.failed).toEqual([]);
+  console.log(`systemd e2e: hung instance restarted by the watchdog; ${seen.ok} requests served meanwhile`);
+}, 120_000);
+
 test("scale to 2 by count: removed from Nginx and Prometheus first, then stopped", async () => {
   const load = stream();
   const scaled = script("scale.sh", "to", "2");
