@@ -88,6 +88,22 @@ if [[ ! -e "$CHECKIN_ETC/checkin.env" ]]; then
   echo "install: edit $CHECKIN_ETC/checkin.env (MONGODB_URI, REDIS_URL, JWT_SECRET) before starting"
 fi
 
+# Redis on this machine gets the production settings (password, loopback, ceiling without
+# eviction, AOF, pub/sub limits); a managed Redis elsewhere is left to its provider.
+load_env
+if [[ "${REDIS_URL:-}" =~ ^redis://[^@]*@(127\.0\.0\.1|localhost)(:[0-9]+)?(/.*)?$ ]] && [[ -d /etc/redis ]]; then
+  if ! (render_redis /etc/redis/checkin.conf); then
+    echo "install: warning: Redis keeps its settings until REDIS_URL carries a real password; run install.sh again then" >&2
+  elif [[ "$DRY_RUN" == 1 ]]; then
+    echo "dry-run: include /etc/redis/checkin.conf in /etc/redis/redis.conf; restart redis-server"
+  else
+    chown root:redis /etc/redis/checkin.conf 2>/dev/null || true
+    grep -qx "include /etc/redis/checkin.conf" /etc/redis/redis.conf ||
+      echo "include /etc/redis/checkin.conf" >>/etc/redis/redis.conf
+    systemctl restart redis-server || die "redis-server did not restart with /etc/redis/checkin.conf (journalctl -u redis-server)"
+  fi
+fi
+
 # Alerts by severity (deploy/alertmanager), from the ALERT_* settings of the env file; point
 # Alertmanager at it (Debian: ARGS="--config.file=/etc/checkin/alertmanager.yml").
 render_alertmanager "$CHECKIN_ETC/alertmanager.yml"

@@ -275,3 +275,19 @@ render_alertmanager() {
   fi
   chmod 640 "$out.new" && mv -f "$out.new" "$out"
 }
+
+# render_redis OUT: the production Redis settings (deploy/redis) with the password taken
+# from REDIS_URL (redis://:PASSWORD@127.0.0.1:6379) and REDIS_MAXMEMORY (1gb by default).
+render_redis() {
+  local out="$1" template password maxmemory
+  template="$(dirname "${BASH_SOURCE[0]}")/redis/checkin.conf.tmpl"
+  password="$(sed -n 's|^redis://[^:@/]*:\([^@/]*\)@.*$|\1|p' <<<"${REDIS_URL:-}")"
+  [[ -n "$password" ]] || die "REDIS_URL carries no password (redis://:PASSWORD@127.0.0.1:6379): Redis must require one"
+  [[ "$password" != *CHANGE_ME* ]] || die "REDIS_URL still has the example's password: choose one"
+  [[ "$password" =~ ^[A-Za-z0-9._~-]{16,}$ ]] || die "the Redis password must be 16 or more letters, digits or ._~-"
+  maxmemory="${REDIS_MAXMEMORY:-1gb}"
+  [[ "$maxmemory" =~ ^[0-9]+(kb|mb|gb)$ ]] || die "REDIS_MAXMEMORY must look like 1gb or 512mb"
+  if [[ "${DRY_RUN:-0}" == 1 ]]; then echo "dry-run: render $template into $out"; return 0; fi
+  sed -e "s|{{REDIS_PASSWORD}}|$password|" -e "s|{{REDIS_MAXMEMORY}}|$maxmemory|" "$template" >"$out.new"
+  chmod 640 "$out.new" && mv -f "$out.new" "$out"
+}
