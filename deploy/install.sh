@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
 # Installs the check-in cluster on this machine, or brings units and Nginx site up to date;
 # safe to run again.
-#   deploy/install.sh --binary FILE [--ports 3001,3002] [--server-name NAME | --listen ADDR] [--start] [--dry-run]
+#   deploy/install.sh --binary FILE [--ports 3001,3002] [--server-name NAME | --listen ADDR]
+#                     [--limits production|load-test] [--start] [--dry-run]
 # Creates the checkin user and folders, installs the first binary (later builds go through
 # deploy.sh), the systemd units, the environment file template (mode 600, never
 # overwritten) and the Nginx site. The port list is set once; scale.sh changes it.
 # --server-name: TLS site with certbot paths; --listen ADDR: plain HTTP on ADDR (behind
-# another TLS terminator, or for tests). --start: enable and start the instances now.
+# another TLS terminator, or for tests). --limits: Nginx's per-address flood ceilings,
+# production (the default, sized for a venue behind one NAT) or load-test (for a load
+# generator on one address). --start: enable and start the instances now. Nginx's
+# worker_connections is raised to NGINX_WORKER_CONNECTIONS (4096 by default: a proxied
+# WebSocket holds two connections, and the guide plans 1,000 to 2,000 of them).
 set -euo pipefail
 
 OPS_NAME=install
@@ -14,13 +19,14 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=deploy/ops-lib.sh
 source "$here/ops-lib.sh"
 
-binary="" port_list="" server_name="" listen="" start=0 DRY_RUN=0
+binary="" port_list="" server_name="" listen="" limits="production" start=0 DRY_RUN=0
 while [[ $# -gt 0 ]]; do
   case "$1" in
   --binary) binary="${2:?--binary needs a file}"; shift 2 ;;
   --ports) port_list="${2:?--ports needs a list like 3001,3002}"; shift 2 ;;
   --server-name) server_name="${2:?--server-name needs a host name}"; shift 2 ;;
   --listen) listen="${2:?--listen needs an address like 0.0.0.0:80}"; shift 2 ;;
+  --limits) limits="${2:?--limits needs production or load-test}"; shift 2 ;;
   --start) start=1; shift ;;
   --dry-run) DRY_RUN=1; shift ;;
   -h | --help) usage; exit 0 ;;
@@ -30,6 +36,11 @@ done
 [[ -n "$binary" ]] || { usage >&2; die "--binary is required"; }
 [[ -x "$binary" ]] || die "$binary is not an executable file"
 [[ -z "$server_name" || -z "$listen" ]] || die "choose --server-name (TLS) or --listen (plain HTTP), not both"
+[[ "$limits" == production || "$limits" == load-test ]] || die "--limits must be production or load-test"
+# TLS needs its certificates before Nginx can load the site: say so before anything changes.
+if [[ -n "$server_name" && "$DRY_RUN" != 1 && ! -r "/etc/letsencrypt/live/$server_name/fullchain.pem" ]]; then
+  die "no certificate for $server_name in /etc/letsencrypt/live/$server_name: get one first (certbot certonly --standalone -d $server_name), or install with --listen behind another TLS terminator"
+fi
 [[ -z "$port_list" || "$port_list" =~ ^[0-9]+(,[0-9]+)*$ ]] || die "--ports must look like 3001,3002"
 [[ $EUID -eq 0 || "$DRY_RUN" == 1 ]] || die "run as root (it creates a user and writes /etc)"
 if [[ -e "$PORTS_FILE" && -n "$port_list" ]]; then
@@ -60,14 +71,14 @@ fi
 
 run install -m 644 "$systemd_dir/checkin@.service" "$systemd_dir/checkin.target" /etc/systemd/system/
 # Memory and CPU per instance, when the env file says other than the unit's 2G and 150%.
-limits=""
+unit_limits=""
 for setting in CHECKIN_MEMORY_MAX:MemoryMax CHECKIN_CPU_QUOTA:CPUQuota; do
   value="$(sed -n "s/^[[:space:]]*${setting%%:*}[[:space:]]*=//p" "$CHECKIN_ETC/checkin.env" 2>/dev/null | tail -n 1 | tr -d '"\r'"'")"
-  [[ -z "$value" ]] || limits+="${setting##*:}=$value"$'\n'
+  [[ -z "$value" ]] || unit_limits+="${setting##*:}=$value"$'\n'
 done
-if [[ -n "$limits" ]]; then
+if [[ -n "$unit_limits" ]]; then
   run install -d -m 755 /etc/systemd/system/checkin@.service.d
-  if [[ "$DRY_RUN" == 1 ]]; then echo "dry-run: write limits $limits"; else printf '[Service]\n%s' "$limits" >/etc/systemd/system/checkin@.service.d/limits.conf; fi
+  if [[ "$DRY_RUN" == 1 ]]; then echo "dry-run: write limits $unit_limits"; else printf '[Service]\n%s' "$unit_limits" >/etc/systemd/system/checkin@.service.d/limits.conf; fi
 fi
 # The operations scripts the timers run, beside the binary.
 run install -d -m 755 "$CHECKIN_HOME/deploy" "$CHECKIN_HOME/deploy/alertmanager"
@@ -119,15 +130,25 @@ fi
 write_ports "${all_ports[@]}"
 write_targets "${all_ports[@]}"
 if [[ -n "$server_name" ]]; then
-  args="--mode production --server-name $server_name"
+  args="--mode production --server-name $server_name --limits $limits"
 elif [[ -n "$listen" ]]; then
-  args="--mode local --listen $listen --access-log /var/log/nginx/checkin.access.log"
+  args="--mode local --listen $listen --access-log /var/log/nginx/checkin.access.log --limits $limits"
 elif [[ -e "$NGINX_ARGS_FILE" ]]; then
   args="$(cat "$NGINX_ARGS_FILE")"
 else
   die "first install: say --server-name NAME (TLS) or --listen ADDR (plain HTTP)"
 fi
 if [[ "$DRY_RUN" == 1 ]]; then echo "dry-run: write \"$args\" to $NGINX_ARGS_FILE"; else echo "$args" >"$NGINX_ARGS_FILE"; fi
+# Enough connections for the planned WebSockets (each proxied one holds two).
+workers="${NGINX_WORKER_CONNECTIONS:-4096}"
+[[ "$workers" =~ ^[1-9][0-9]*$ ]] || die "NGINX_WORKER_CONNECTIONS must be a whole number"
+if [[ "$DRY_RUN" == 1 ]]; then
+  echo "dry-run: worker_connections $workers in /etc/nginx/nginx.conf"
+elif [[ -w /etc/nginx/nginx.conf ]]; then
+  sed -i "s/^\([[:space:]]*worker_connections\)[[:space:]]\+[0-9]\+;/\1 $workers;/" /etc/nginx/nginx.conf
+  grep -q "^worker_rlimit_nofile" /etc/nginx/nginx.conf ||
+    sed -i "1i worker_rlimit_nofile $((workers * 2));" /etc/nginx/nginx.conf
+fi
 site=/etc/nginx/conf.d/checkin.conf
 if [[ "$DRY_RUN" == 1 ]]; then
   echo "dry-run: write $site including $NGINX_DIR/checkin.conf"
@@ -147,5 +168,9 @@ if [[ "$start" == 1 ]]; then
     wait_ready "$port" || die "checkin@$port did not become ready within ${READY_TIMEOUT}s (journalctl -u checkin@$port)"
   done
 fi
-render_nginx "${all_ports[@]}"
+# A site Nginx refuses is not left included (the next reload would fail on it).
+if ! (render_nginx "${all_ports[@]}"); then
+  [[ "$DRY_RUN" == 1 ]] || rm -f "$site"
+  die "Nginx refused the site; its include was removed and Nginx runs as before"
+fi
 echo "install: checkin $version installed for ports ${all_ports[*]}"

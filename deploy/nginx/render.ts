@@ -5,6 +5,7 @@
 //   checkin nginx --ports 3001,3002 --out /etc/nginx/checkin [--down 3002] \
 //     [--mode production --server-name checkin.example.org [--cert-dir DIR]]
 //     [--mode local --listen 127.0.0.1:8080] [--access-log FILE]
+//     [--limits production|load-test] [--fail-timeout SECONDS]
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import checkinConf from "./checkin.conf.tmpl" with { type: "text" };
@@ -23,7 +24,33 @@ export interface NginxOptions {
   accessLog?: string;
   /** Ports kept in the lists but marked down: a rolling deploy takes one out at a time. */
   down?: number[];
+  /**
+   * Flood ceilings: "production" (per-address rates and connection caps sized for a venue
+   * behind one NAT), or "load-test" (none to speak of, for a load generator on one address).
+   * By default production for the TLS site and load-test for a local listen.
+   */
+  limits?: "production" | "load-test";
+  /** Seconds a failing instance is left out of rotation (the seed's 30 s by default). */
+  failTimeout?: number;
 }
+
+/**
+ * The ceilings per client address. A venue's doors and dashboards can share one NAT
+ * address, so they stop floods, never a venue: 100 requests/s with a burst of 200 is ten
+ * times what 20 doors scanning flat out send, and 500 sockets per address is more
+ * dashboards and doors than a venue runs. The fair per-person limit is the application's.
+ */
+const LIMITS = {
+  production: { apiRate: "100r/s", wsRate: "20r/s", apiBurst: 200, wsBurst: 100, conn: 200, wsConn: 500 },
+  "load-test": {
+    apiRate: "10000r/s",
+    wsRate: "10000r/s",
+    apiBurst: 10000,
+    wsBurst: 10000,
+    conn: 10000,
+    wsConn: 10000,
+  },
+} as const;
 
 function fill(template: string, values: Record<string, string>): string {
   return template.replace(/\{\{([A-Z_]+)\}\}/g, (_, key: string) => {
@@ -65,19 +92,23 @@ export function renderNginx(options: NginxOptions): Record<string, string> {
         ACCESS_LOG: accessLog,
         LOCATIONS: join(outDir, "checkin-locations.conf"),
       });
+  const limits = LIMITS[options.limits ?? (local ? "load-test" : "production")];
+  const failTimeout = options.failTimeout ?? 30;
+  if (!Number.isInteger(failTimeout) || failTimeout < 1)
+    throw new Error("--fail-timeout must be whole seconds");
   const files: Record<string, string> = {
     "checkin.conf": fill(checkinConf, {
-      // Local load tests come from one address; production keeps a flood ceiling per IP.
-      API_RATE: local ? "10000r/s" : "100r/s",
-      WS_RATE: local ? "10000r/s" : "20r/s",
-      HTTP_SERVERS: server(" max_fails=3 fail_timeout=10s"),
-      WS_SERVERS: server(" max_fails=3 fail_timeout=10s"),
+      API_RATE: limits.apiRate,
+      WS_RATE: limits.wsRate,
+      HTTP_SERVERS: server(` max_fails=3 fail_timeout=${failTimeout}s`),
+      WS_SERVERS: server(` max_fails=3 fail_timeout=${failTimeout}s`),
       SERVER_BLOCKS: serverBlock,
     }),
     "checkin-locations.conf": fill(locationsConf, {
-      API_BURST: local ? "10000" : "200",
-      WS_BURST: local ? "10000" : "100",
-      CONN_LIMIT: local ? "10000" : "200",
+      API_BURST: String(limits.apiBurst),
+      WS_BURST: String(limits.wsBurst),
+      CONN_LIMIT: String(limits.conn),
+      WS_CONN_LIMIT: String(limits.wsConn),
     }),
   };
   // A standalone main config: what the local cluster runs, and what `nginx -t` checks in tests.
@@ -91,6 +122,11 @@ export function writeNginx(options: NginxOptions): string[] {
   const files = renderNginx(options);
   for (const [name, content] of Object.entries(files)) writeFileSync(join(outDir, name), content);
   return Object.keys(files).map((name) => join(outDir, name));
+}
+
+function limitsOf(value: string | undefined): "production" | "load-test" {
+  if (value === "production" || value === "load-test") return value;
+  throw new Error(`--limits must be production or load-test, not ${value}`);
 }
 
 /** `checkin nginx --ports … --out …`: writes the files and prints their paths. */
@@ -121,6 +157,8 @@ export function nginxCommand(argv: string[]): void {
     serverName: args.get("server-name"),
     certDir: args.get("cert-dir"),
     accessLog: args.get("access-log"),
+    ...(args.has("limits") ? { limits: limitsOf(args.get("limits")) } : {}),
+    ...(args.has("fail-timeout") ? { failTimeout: Number(args.get("fail-timeout")) } : {}),
   });
   for (const file of written) console.log(file);
 }

@@ -131,3 +131,16 @@ test("a missing or empty port list stops every script before it touches anything
   }
   rmSync(empty, { recursive: true, force: true });
 });
+
+test("a first install with TLS but no certificate yet is refused before anything changes", () => {
+  const binary = join(etc, "new-checkin");
+  writeFileSync(binary, "#!/bin/sh\necho 9.9.9\n", { mode: 0o755 });
+  const result = script("install.sh", ["--binary", binary, "--server-name", "no-cert-yet.example.org"]);
+  expect(result.code).toBe(1);
+  expect(result.err).toContain("no certificate for no-cert-yet.example.org");
+  expect(result.err).toContain("certbot certonly");
+  expect(result.out).toBe("");
+  expect(
+    script("install.sh", ["--binary", binary, "--listen", "127.0.0.1:80", "--limits", "none"]).err,
+  ).toContain("--limits must be production or load-test");
+});
