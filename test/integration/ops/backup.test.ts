@@ -139,6 +139,18 @@ test("retention keeps the newest of each day, week and month asked for; dry-run 
   expect(script("restore.sh", [join(dir, "bad.ndjson.gz")], target).code).not.toBe(0);
 });
 
+test("each new file goes off-site with BACKUP_OFFSITE_COMMAND, and a failed copy fails the run", () => {
+  const offsite = mkdtempSync(join(tmpdir(), "checkin-offsite-"));
+  const copied = script("backup.sh", [], { ...source, BACKUP_OFFSITE_COMMAND: `cp -t ${offsite}` });
+  expect(`${copied.code} ${copied.err}`).toBe("0 ");
+  expect(copied.out).toContain("copied");
+  expect(readdirSync(offsite).some((f) => f.endsWith(".ndjson.gz"))).toBe(true);
+  const failed = script("backup.sh", [], { ...source, BACKUP_OFFSITE_COMMAND: "false" });
+  expect(failed.code).toBe(1);
+  expect(failed.err).toContain("off-site copy");
+  rmSync(offsite, { recursive: true, force: true });
+});
+
 test("a damaged archive is refused before anything changes, even with --replace", async () => {
   const before = await Promise.all(
     ["sessions", "participants", "registrations"].map((n) => sorted(dst.db, n)),
