@@ -8,40 +8,29 @@ import appJs from "../../public/app.js" with { type: "file" };
 import iconSvg from "../../public/icon.svg" with { type: "file" };
 import scannerJs from "../../public/scanner.js" with { type: "file" };
 import serviceWorker from "../../public/sw.js" with { type: "file" };
-import { DOOR } from "../door/paths";
 import { notFound } from "../http/errors";
 import { phrase } from "../i18n/locale";
+import { type AssetName, assetType, MANIFEST } from "./asset-list";
 
-const ASSETS: Record<string, { path: string; type: string }> = {
-  "htmx.min.js": { path: htmx, type: "text/javascript; charset=utf-8" },
-  "hx-ws.js": { path: hxWs, type: "text/javascript; charset=utf-8" },
-  "jsQR.js": { path: jsqr, type: "text/javascript; charset=utf-8" },
-  "icon.svg": { path: iconSvg, type: "image/svg+xml" },
-  "app.css": { path: appCss, type: "text/css; charset=utf-8" },
-  "app.js": { path: appJs, type: "text/javascript; charset=utf-8" },
-  "scanner.js": { path: scannerJs, type: "text/javascript; charset=utf-8" },
+/** Every asset of the one list (asset-list.ts), as the file Bun embedded. */
+const EMBEDDED: Record<AssetName, string> = {
+  "htmx.min.js": htmx,
+  "hx-ws.js": hxWs,
+  "jsQR.js": jsqr,
+  "icon.svg": iconSvg,
+  "app.css": appCss,
+  "app.js": appJs,
+  "scanner.js": scannerJs,
 };
-
-/** The door page installed as an app opens on the session picker. */
-const MANIFEST = JSON.stringify({
-  name: "Check-in door",
-  short_name: "Door",
-  start_url: DOOR.picker(),
-  scope: "/",
-  display: "standalone",
-  background_color: "#ffffff",
-  theme_color: "#1b5e20",
-  icons: [{ src: "/assets/icon.svg", sizes: "any", type: "image/svg+xml", purpose: "any maskable" }],
-});
 
 export function assetRoutes() {
   return (
     new Elysia({ name: "assets" })
       .get("/assets/:name", ({ params }) => {
-        const asset = ASSETS[params.name];
-        if (!asset) throw notFound(phrase("No asset named {name}", { name: params.name }));
-        return new Response(Bun.file(asset.path), {
-          headers: { "content-type": asset.type, "cache-control": "public, max-age=300" },
+        const path = EMBEDDED[params.name as AssetName];
+        if (!path) throw notFound(phrase("No asset named {name}", { name: params.name }));
+        return new Response(Bun.file(path), {
+          headers: { "content-type": assetType(params.name), "cache-control": "public, max-age=300" },
         });
       })
       // At the root, so its scope covers the door pages; never cached by the browser, so an update is seen.

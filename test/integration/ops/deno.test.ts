@@ -31,3 +31,62 @@ test("the smoke script passes under Deno against the real servers", () => {
     anonymous: 401,
   });
 });
+
+test("npm run serve:deno starts a whole instance: pages, assets, the API, metrics; SIGTERM drains and exits 0", async () => {
+  const { freePort } = await import("../../helpers/env");
+  const { createToken } = await import("../../../src/auth/store");
+  const { sessionRecord } = await import("../../../src/sessions/repo");
+  const { participantRecord } = await import("../../../src/participants/repo");
+  const port = await freePort();
+  const instanceEnvironment = {
+    ...(env as Record<string, string>),
+    PORT: String(port),
+    INSTANCE_ID: "deno-edge",
+  };
+  const { client, db } = await openDb(String(env.MONGODB_DB));
+  const session = sessionRecord({
+    name: "Deno edge room",
+    startTime: new Date(Date.now() - 60_000),
+    endTime: new Date(Date.now() + 3_600_000),
+    status: "open",
+    capacity: 5,
+  });
+  const person = participantRecord({ name: "Edge Person", email: "edge@example.org" });
+  await db.collection("sessions").insertOne(session);
+  await db.collection("participants").insertOne(person);
+  const { token } = await createToken(db, "deno edge", "scanner");
+  await client.close();
+  // Exactly the script package.json gives operators.
+  const script = (
+    JSON.parse(await Bun.file(join(ROOT, "package.json")).text()) as { scripts: Record<string, string> }
+  ).scripts["serve:deno"] as string;
+  const proc = Bun.spawn(["bash", "-c", script], {
+    cwd: ROOT,
+    env: { ...instanceEnvironment, PATH: `${join(ROOT, "node_modules/.bin")}:${process.env.PATH}` },
+    stdout: "ignore",
+    stderr: "ignore",
+  });
+  const url = `http://127.0.0.1:${port}`;
+  let ready = 0;
+  for (let i = 0; i < 120 && ready !== 200; i++) {
+    await Bun.sleep(250);
+    ready = await fetch(`${url}/api/v1/health/ready`)
+      .then((r) => r.status)
+      .catch(() => 0);
+  }
+  expect(ready).toBe(200);
+  const css = await fetch(`${url}/assets/app.css`);
+  expect(css.headers.get("content-type")).toContain("text/css");
+  expect((await fetch(`${url}/assets/scanner.js`)).status).toBe(200);
+  const login = await fetch(`${url}/login`);
+  expect(await login.text()).toContain("<form");
+  const scanned = await fetch(`${url}/api/v1/scan`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body: JSON.stringify({ qrCode: person.qrCode, sessionId: String(session._id), acceptUnregistered: true }),
+  });
+  expect(((await scanned.json()) as { data: { reason: string } }).data.reason).toBe("ok");
+  expect(await (await fetch(`${url}/metrics`)).text()).toContain('instance="deno-edge"');
+  proc.kill("SIGTERM");
+  expect(await proc.exited).toBe(0);
+}, 60_000);
