@@ -25,6 +25,7 @@ import { isDatabaseUnreachable } from "./infra/mongo";
 import type { Bus } from "./live/bus";
 import type { Hub } from "./live/hub";
 import { liveRoutes } from "./live/routes";
+import type { LiveSockets } from "./live/sockets";
 import type { LiveSource } from "./live/state";
 import { participantAdmin } from "./participants/admin";
 import { participantRoutes } from "./participants/routes";
@@ -78,7 +79,7 @@ export interface AppParts {
   features: Features;
   hub: Hub;
   live: LiveSource;
-  sockets: Set<{ close(code?: number, reason?: string): void }>;
+  liveSockets: LiveSockets;
   settings: Settings;
   cookies: SignInCookies;
   tokens: Tokens;
@@ -262,7 +263,7 @@ export function createApp(rt: Runtime, parts: AppParts) {
       .use(checkinRoutes(rt, features.door))
       .use(doorApi(features.door))
       .use(scannerRoutes(rt, features))
-      .use(liveRoutes(parts.hub, parts.live, parts.sockets, parts.bus))
+      .use(liveRoutes(parts.hub, parts.live, parts.liveSockets))
       .use(settingsApi(rt, parts.settings))
       .use(settingsPage(parts.settings))
       .get("/metrics", async ({ set }) => {

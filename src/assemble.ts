@@ -1,5 +1,6 @@
 import { createApp } from "./app";
 import { createSignInCookies } from "./auth/cookies";
+import { authenticate } from "./auth/plugin";
 import { createSignIns } from "./auth/signins";
 import { createAccounts, createTokens } from "./auth/store";
 import type { Config } from "./config";
@@ -15,6 +16,7 @@ import { createActivity } from "./live/activity";
 import { createBus } from "./live/bus";
 import { createHub } from "./live/hub";
 import { registerSessionMetrics } from "./live/metrics";
+import { createLiveSockets } from "./live/sockets";
 import { createLiveSource } from "./live/state";
 import { createDirectory } from "./participants/directory";
 import { directoryLookups } from "./participants/metrics";
@@ -79,15 +81,19 @@ export function assemble(config: Config) {
   const signIns = createSignIns(rt.mongo.db, bus);
   const tokens = createTokens(rt.mongo.db, bus);
   const sockets = new Set<{ close(code?: number, reason?: string): void }>();
+  const liveSockets = createLiveSockets(hub, bus, sockets);
+  const cookies = createSignInCookies(rt);
+  const accounts = createAccounts(rt.mongo.db, bus);
+  const authParts = { rt, cookies, tokens, accounts, signIns };
   const app = createApp(rt, {
     features,
     hub,
     live,
-    sockets,
+    liveSockets,
     settings,
-    cookies: createSignInCookies(rt),
+    cookies,
     tokens,
-    accounts: createAccounts(rt.mongo.db, bus),
+    accounts,
     signIns,
     bus,
   });
@@ -104,5 +110,18 @@ export function assemble(config: Config) {
         rt.state.warm = true;
         scheduler.start();
       });
-  return { rt, app, hub, sockets, scheduler, checkins, features, tokens, start };
+  return {
+    rt,
+    app,
+    hub,
+    sockets,
+    liveSockets,
+    scheduler,
+    checkins,
+    features,
+    tokens,
+    start,
+    /** The auth check for an edge that upgrades sockets itself (Deno). */
+    authenticate: (request: Request) => authenticate(authParts, request),
+  };
 }

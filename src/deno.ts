@@ -3,9 +3,12 @@
 // only listens, serves the assets from the checkout and drains on SIGTERM/SIGINT.
 // Permissions it needs: --allow-net (listen, MongoDB, Redis), --allow-env (settings),
 // --allow-read (the assets and package files), --allow-sys (memory and load for health
-// and metrics). The live dashboards' WebSocket is the Bun edge's (Nginx sends /ws there).
+// and metrics). The live dashboards' WebSocket is upgraded here (Deno.upgradeWebSocket)
+// and served by the same socket sessions as Bun's (live/sockets.ts); the hub publishes to
+// this edge's own topics, fed like every instance from the Redis bus.
 import { assemble } from "./assemble.ts";
 import { loadConfig } from "./config.ts";
+import { createTopics, type LiveSocket } from "./live/sockets.ts";
 import {
   ASSET_SOURCES,
   type AssetName,
@@ -13,10 +16,12 @@ import {
   MANIFEST,
   SERVICE_WORKER_SOURCE,
 } from "./web/asset-list.ts";
+import { localeOf } from "./web/reader.ts";
 
 declare const Deno: {
   env: { toObject(): Record<string, string> };
   readFile(path: string | URL): Promise<Uint8Array<ArrayBuffer>>;
+  upgradeWebSocket(request: Request): { socket: WebSocket; response: Response };
   serve(
     options: { hostname: string; port: number; signal: AbortSignal; onListen?: () => void },
     handler: (request: Request) => Response | Promise<Response>,
@@ -40,11 +45,44 @@ const config = loadConfig(
   Deno.env.toObject(),
   `${JSON.parse(new TextDecoder().decode(await Deno.readFile(new URL("package.json", root)))).version}+deno`,
 );
-const { rt, app, scheduler, start } = assemble(config);
+const { rt, app, scheduler, start, hub, liveSockets, sockets, authenticate } = assemble(config);
 const { log } = rt;
+const topics = createTopics();
+void hub.start(topics).catch((error: unknown) => log.error({ err: String(error) }, "live bus not started"));
+
+/** A dashboard's socket: the same check as any request, then Deno's own upgrade. */
+async function dashboardSocket(request: Request): Promise<Response> {
+  const who = await authenticate(request);
+  if (who instanceof Response) return who;
+  const wanted = new URL(request.url).searchParams.get("topics") ?? "";
+  if (wanted.length === 0 || wanted.length > 200)
+    return Response.json(
+      { status: "error", statusCode: 400, message: "topics: overview or session:<id>" },
+      { status: 400 },
+    );
+  const locale = localeOf(request);
+  const { socket, response } = Deno.upgradeWebSocket(request);
+  const live: LiveSocket = {
+    id: crypto.randomUUID(),
+    send: (data) => socket.send(data),
+    close: (code, reason) => socket.close(code, reason),
+    subscribe: (name) => topics.subscribe(name, socket),
+  };
+  socket.onopen = () =>
+    void liveSockets
+      .open(live, wanted, { ...who, locale })
+      .catch((error: unknown) => log.warn({ err: String(error) }, "dashboard socket not opened"));
+  socket.onclose = () => {
+    topics.drop(socket);
+    liveSockets.closed(live);
+  };
+  return response;
+}
 
 async function answer(request: Request): Promise<Response> {
   const path = new URL(request.url).pathname;
+  if (path === "/ws" && request.headers.get("upgrade")?.toLowerCase() === "websocket")
+    return dashboardSocket(request);
   if (request.method === "GET" && path.startsWith("/assets/")) {
     const name = path.slice("/assets/".length) as AssetName;
     const source = ASSET_SOURCES[name];
@@ -70,6 +108,8 @@ async function shutdown(signal: string) {
   stopping = true;
   rt.state.draining = true;
   log.info({ signal }, "draining");
+  // 1001 "going away": dashboards reconnect, through Nginx, to another instance.
+  for (const socket of sockets) socket.close(1001, "server restarting");
   stop.abort();
   const drained = server.finished.then(() => true);
   const timedOut = new Promise<false>((resolve) =>

@@ -111,7 +111,7 @@ function isPage(request: Request, path: string): boolean {
   return !path.startsWith("/api/") && request.method === "GET" && !request.headers.get("hx-request");
 }
 
-interface AuthParts {
+export interface AuthParts {
   rt: Runtime;
   cookies: SignInCookies;
   tokens: Tokens;
@@ -231,6 +231,29 @@ async function admit(
     );
   if (viaCookie && !SAFE_METHODS.has(request.method)) requireCsrf(request);
   return undefined;
+}
+
+/**
+ * The same check for an edge that upgrades a socket itself (Deno's `/ws`): the sender, or
+ * the answer that refuses it (401, 403, 429 in words).
+ */
+export async function authenticate(
+  parts: AuthParts,
+  request: Request,
+): Promise<{ principal: Principal | null; signIn: { id: string; endsAt: number } | null } | Response> {
+  const set = { headers: {} as Record<string, string | string[]> };
+  try {
+    const refused = await admit(parts, { request, set, server: null });
+    if (refused) return refused;
+  } catch (error) {
+    if (!(error instanceof AppError)) throw error;
+    return Response.json(
+      { status: "error", statusCode: error.status, message: error.message },
+      { status: error.status },
+    );
+  }
+  const auth = known.get(request);
+  return { principal: auth?.principal ?? null, signIn: auth?.signIn ?? null };
 }
 
 /**

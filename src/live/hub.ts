@@ -1,4 +1,3 @@
-import type { Server } from "bun";
 import { Counter, Gauge } from "prom-client";
 import { OverviewRow, SessionLive } from "../../views/dashboard";
 import { LOCALES, type Locale } from "../i18n/locale";
@@ -97,7 +96,7 @@ export function createHub(rt: Runtime, source: LiveSource, bus: Bus) {
   let everything = false;
   let flushScheduled = false;
   let lastFlush = 0;
-  let server: Server<unknown> | null = null;
+  let server: Publisher | null = null;
 
   const { connections, sent, received } = hubMetrics(rt);
 
@@ -157,8 +156,9 @@ export function createHub(rt: Runtime, source: LiveSource, bus: Bus) {
   }
 
   return {
-    async start(bunServer: Server<unknown>) {
-      server = bunServer;
+    /** `publisher`: Bun's server (its own pub/sub), or the Deno edge's topics (sockets.ts). */
+    async start(publisher: Publisher) {
+      server = publisher;
       await bus.listen((event) => {
         received.inc();
         markDirty(event);
@@ -180,3 +180,9 @@ export function createHub(rt: Runtime, source: LiveSource, bus: Bus) {
 }
 
 export type Hub = ReturnType<typeof createHub>;
+
+/** Where the hub publishes a rendered change: every socket of this instance subscribed to the channel. */
+export interface Publisher {
+  publish(channel: string, data: string): unknown;
+  subscriberCount(channel: string): number;
+}

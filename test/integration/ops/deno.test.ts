@@ -90,3 +90,83 @@ test("npm run serve:deno starts a whole instance: pages, assets, the API, metric
   proc.kill("SIGTERM");
   expect(await proc.exited).toBe(0);
 }, 60_000);
+
+test("a dashboard socket on the Deno instance hears a scan made on a Bun instance", async () => {
+  const { freePort } = await import("../../helpers/env");
+  const { createToken } = await import("../../../src/auth/store");
+  const { sessionRecord } = await import("../../../src/sessions/repo");
+  const { participantRecord } = await import("../../../src/participants/repo");
+  const { servedInProcess } = await import("../../helpers/instance");
+  const port = await freePort();
+  const { client, db } = await openDb(String(env.MONGODB_DB));
+  const session = sessionRecord({
+    name: "Mixed room",
+    startTime: new Date(Date.now() - 60_000),
+    endTime: new Date(Date.now() + 3_600_000),
+    status: "open",
+    capacity: 5,
+  });
+  const person = participantRecord({ name: "Mixed Person", email: "mixed@example.org" });
+  await db.collection("sessions").insertOne(session);
+  await db.collection("participants").insertOne(person);
+  const viewer = (await createToken(db, "deno viewer", "viewer")).token;
+  const scanner = (await createToken(db, "bun scanner", "scanner")).token;
+  await client.close();
+  const deno = Bun.spawn(
+    [join(ROOT, "node_modules/.bin/deno"), "run", "-A", "--unstable-sloppy-imports", "src/deno.ts"],
+    {
+      cwd: ROOT,
+      env: { ...(env as Record<string, string>), PORT: String(port), INSTANCE_ID: "deno-mixed" },
+      stdout: "ignore",
+      stderr: "ignore",
+    },
+  );
+  const bun = await servedInProcess(env);
+  try {
+    let ready = 0;
+    for (let i = 0; i < 120 && ready !== 200; i++) {
+      await Bun.sleep(250);
+      ready = await fetch(`http://127.0.0.1:${port}/api/v1/health/ready`)
+        .then((r) => r.status)
+        .catch(() => 0);
+    }
+    expect(ready).toBe(200);
+    // Anonymous: refused before any upgrade.
+    const anonymous = await new Promise<string>((resolve) => {
+      const attempt = new WebSocket(`ws://127.0.0.1:${port}/ws?topics=overview`);
+      attempt.onopen = () => resolve("opened");
+      attempt.onerror = () => resolve("refused");
+      setTimeout(() => resolve("no answer"), 5000);
+    });
+    expect(anonymous).toBe("refused");
+    const messages: string[] = [];
+    const socket = new WebSocket(`ws://127.0.0.1:${port}/ws?topics=session:${session._id}`, {
+      headers: { authorization: `Bearer ${viewer}` },
+    } as never);
+    socket.onmessage = (event) => messages.push(String(event.data));
+    await new Promise((resolve, reject) => {
+      socket.onopen = resolve;
+      socket.onerror = reject;
+    });
+    await Bun.sleep(300);
+    const before = messages.length;
+    const scanned = await fetch(`${bun.served.url}/api/v1/scan`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${scanner}`, "content-type": "application/json" },
+      body: JSON.stringify({
+        qrCode: person.qrCode,
+        sessionId: String(session._id),
+        acceptUnregistered: true,
+      }),
+    });
+    expect(scanned.status).toBe(200);
+    for (let i = 0; i < 40 && !messages.slice(before).some((m) => m.includes("Mixed Person")); i++)
+      await Bun.sleep(100);
+    expect(messages.slice(before).some((m) => m.includes("Mixed Person"))).toBe(true);
+    socket.close();
+  } finally {
+    deno.kill("SIGTERM");
+    await deno.exited;
+    await bun.stop();
+  }
+}, 60_000);
