@@ -19,6 +19,8 @@ export interface ClusterOptions {
   env: Record<string, string | undefined>;
   /** The command that runs one instance; defaults to the sources under Bun. */
   command?: string[];
+  /** Per instance (by its place in `ports`), a command other than `command` (a mixed Bun and Deno cluster). */
+  commandFor?: (index: number) => string[] | undefined;
   readyTimeoutMs?: number;
 }
 
@@ -82,6 +84,18 @@ export interface SpawnOptions {
 const HEAP_SIZING = { BUN_JSC_forceRAMSize: "100000000" };
 
 /** Starts one server process with PORT and INSTANCE_ID derived from the port, as systemd's checkin@PORT does. */
+/** An instance under Deno, as `npm run serve:deno` starts it (same environment, same core). */
+export const DENO_COMMAND = [
+  join(ROOT, "node_modules/.bin/deno"),
+  "run",
+  "--allow-net",
+  "--allow-env",
+  "--allow-read",
+  "--allow-sys",
+  "--unstable-sloppy-imports",
+  join(ROOT, "src/deno.ts"),
+];
+
 export async function spawnInstance(options: SpawnOptions): Promise<Instance> {
   const id = `instance-${options.port}`;
   mkdirSync(options.logDir, { recursive: true });
@@ -137,7 +151,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       port,
       env,
       logDir: logs,
-      command: options.command,
+      command: options.commandFor?.(ports.indexOf(port)) ?? options.command,
       timeoutMs: timeout,
     });
     const existing = instances.findIndex((candidate) => candidate.port === port);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { Db, MongoClient } from "mongodb";
-import { type Instance, spawnInstance, stopProcess } from "../../../deploy/local/cluster";
+import { DENO_COMMAND, type Instance, spawnInstance, stopProcess } from "../../../deploy/local/cluster";
 import { freePort, instanceEnv, TEST_LOGS } from "../../helpers/env";
 import {
   openDb,
@@ -11,9 +11,9 @@ import {
   tokenHeaders,
 } from "../../helpers/fixtures";
 
-// Three real instances, one small session, 500 registered badges each scanned from
-// five doors at once (spread over the instances) and then retried with the same
-// nonce. Asserted: exact capacity, one check-in per person, retries answered with
+// Three real instances (two under Bun, one under Deno: a mixed cluster), one small
+// session, 500 registered badges each scanned from five doors at once (spread over the
+// instances) and then retried with the same nonce. Asserted: exact capacity, one check-in per person, retries answered with
 // their original result, and counters equal to the documents.
 
 const CAPACITY = 100;
@@ -33,7 +33,14 @@ beforeAll(async () => {
   ({ client, db } = await openDb(String(env.MONGODB_DB)));
   auth = await tokenHeaders(db, "scanner");
   instances = await Promise.all(
-    [0, 1, 2].map(async () => spawnInstance({ port: await freePort(), logDir: TEST_LOGS, env })),
+    [0, 1, 2].map(async (n) =>
+      spawnInstance({
+        port: await freePort(),
+        logDir: TEST_LOGS,
+        env,
+        ...(n === 1 ? { command: DENO_COMMAND } : {}),
+      }),
+    ),
   );
   await db.collection("sessions").insertOne(session);
   await db.collection("participants").insertMany(people);

@@ -164,6 +164,28 @@ test("a dashboard socket on the Deno instance hears a scan made on a Bun instanc
       await Bun.sleep(100);
     expect(messages.slice(before).some((m) => m.includes("Mixed Person"))).toBe(true);
     socket.close();
+    // And the other way: a scan through the Deno instance reaches a dashboard on the Bun one.
+    const heard: string[] = [];
+    const onBun = new WebSocket(`${bun.served.url.replace("http", "ws")}/ws?topics=session:${session._id}`, {
+      headers: { authorization: `Bearer ${viewer}` },
+    } as never);
+    onBun.onmessage = (event) => heard.push(String(event.data));
+    await new Promise((resolve, reject) => {
+      onBun.onopen = resolve;
+      onBun.onerror = reject;
+    });
+    await Bun.sleep(500);
+    // Whatever the socket got on opening is behind us: only the Deno-side change can add to it.
+    const baseline = heard.length;
+    const exitThroughDeno = await fetch(`http://127.0.0.1:${port}/api/v1/scan`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${scanner}`, "content-type": "application/json" },
+      body: JSON.stringify({ qrCode: person.qrCode, sessionId: String(session._id), direction: "exit" }),
+    });
+    expect(((await exitThroughDeno.json()) as { data: { outcome: string } }).data.outcome).toBe("left");
+    for (let i = 0; i < 40 && heard.length === baseline; i++) await Bun.sleep(100);
+    expect(heard.length).toBeGreaterThan(baseline);
+    onBun.close();
   } finally {
     deno.kill("SIGTERM");
     await deno.exited;
