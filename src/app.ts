@@ -1,6 +1,7 @@
 import { cors } from "@elysiajs/cors";
-import { Elysia, ValidationError } from "elysia";
+import { type AnyElysia, Elysia, ValidationError } from "elysia";
 import { ErrorPanel } from "../views/components";
+import { apiDocsRoutes } from "./api/routes";
 import { auditPlugin } from "./audit/log";
 import { adminLogRoutes } from "./audit/routes";
 import { accountRoutes } from "./auth/accounts";
@@ -197,80 +198,83 @@ export function createApp(rt: Runtime, parts: AppParts) {
   const requests = new WeakMap<Request, RequestInfo>();
   const { config, metrics } = rt;
 
+  // The API's document reads every route of the app being built, once it is built.
+  let built: AnyElysia | null = null;
   // Unknown fields are refused, not silently dropped: clients learn about typos at once.
-  return (
-    new Elysia({
-      normalize: false,
-      // Slow dashboard clients are cut off instead of growing this process's memory.
-      websocket: { backpressureLimit: 1024 * 1024, closeOnBackpressureLimit: true, idleTimeout: 120 },
+  const root = new Elysia({
+    normalize: false,
+    // Slow dashboard clients are cut off instead of growing this process's memory.
+    websocket: { backpressureLimit: 1024 * 1024, closeOnBackpressureLimit: true, idleTimeout: 120 },
+  })
+    .use(
+      rt.log.into({
+        autoLogging: false,
+        customProps: (ctx) => ({ reqId: requests.get(ctx.request)?.id }),
+      }),
+    )
+    .onRequest(({ request, set }) => frontOf(rt, requests, request, set))
+    .onError((context) => answerError(rt, requests, context))
+    .onTransform({ as: "global" }, ({ body, request }) =>
+      refuseControlCharacters({
+        body,
+        query: Object.fromEntries(new URL(request.url).searchParams),
+      }),
+    )
+    .onAfterResponse({ as: "global" }, ({ request, route, set }) => {
+      const info = requests.get(request);
+      if (!info) return;
+      const seconds = (performance.now() - info.startedAt) / 1000;
+      const status = typeof set.status === "number" ? set.status : 200;
+      metrics.observeRequest(request.method, route, status, seconds);
+      rt.log.info(
+        {
+          reqId: info.id,
+          method: request.method,
+          path: new URL(request.url).pathname,
+          status,
+          ms: Math.round(seconds * 10_000) / 10,
+        },
+        "request",
+      );
     })
-      .use(
-        rt.log.into({
-          autoLogging: false,
-          customProps: (ctx) => ({ reqId: requests.get(ctx.request)?.id }),
-        }),
-      )
-      .onRequest(({ request, set }) => frontOf(rt, requests, request, set))
-      .onError((context) => answerError(rt, requests, context))
-      .onTransform({ as: "global" }, ({ body, request }) =>
-        refuseControlCharacters({
-          body,
-          query: Object.fromEntries(new URL(request.url).searchParams),
-        }),
-      )
-      .onAfterResponse({ as: "global" }, ({ request, route, set }) => {
-        const info = requests.get(request);
-        if (!info) return;
-        const seconds = (performance.now() - info.startedAt) / 1000;
-        const status = typeof set.status === "number" ? set.status : 200;
-        metrics.observeRequest(request.method, route, status, seconds);
-        rt.log.info(
-          {
-            reqId: info.id,
-            method: request.method,
-            path: new URL(request.url).pathname,
-            status,
-            ms: Math.round(seconds * 10_000) / 10,
-          },
-          "request",
-        );
-      })
-      // Other origins only as CORS_ORIGIN lists them (the admin UI), with credentials.
-      .use(
-        cors({
-          origin: config.corsOrigins.length > 0 ? config.corsOrigins : false,
-          credentials: true,
-          allowedHeaders: ["Content-Type", "Authorization", "Idempotency-Key", "X-Request-Id"],
-        }),
-      )
-      // Before every route it must see (its hooks apply to routes registered after it).
-      .use(auditPlugin(rt))
-      .use(authPlugin({ rt, ...parts }))
-      .use(authRoutes(rt, parts.cookies, parts.tokens, parts.signIns))
-      .use(languageRoutes)
-      .use(accountRoutes(rt, parts.accounts))
-      .use(adminLogRoutes(rt))
-      .use(healthRoutes(rt))
-      .use(sessionRoutes(rt, features))
-      .use(participantRoutes(rt, features))
-      .use(registrationRoutes(rt, features))
-      .use(importRoutes(rt, features))
-      .use(badgeRoutes(rt))
-      .use(reportRoutes(rt))
-      .use(sessionAdmin(rt, features))
-      .use(participantAdmin(rt, features))
-      .use(registrationAdmin(rt, features))
-      .use(checkinRoutes(rt, features.door))
-      .use(doorApi(features.door))
-      .use(scannerRoutes(rt, features))
-      .use(liveRoutes(parts.hub, parts.live, parts.liveSockets))
-      .use(settingsApi(rt, parts.settings))
-      .use(settingsPage(parts.settings))
-      .get("/metrics", async ({ set }) => {
-        set.headers["content-type"] = metrics.registry.contentType;
-        return metrics.registry.metrics();
-      })
-  );
+    // Other origins only as CORS_ORIGIN lists them (the admin UI), with credentials.
+    .use(
+      cors({
+        origin: config.corsOrigins.length > 0 ? config.corsOrigins : false,
+        credentials: true,
+        allowedHeaders: ["Content-Type", "Authorization", "Idempotency-Key", "X-Request-Id"],
+      }),
+    )
+    // Before every route it must see (its hooks apply to routes registered after it).
+    .use(auditPlugin(rt))
+    .use(authPlugin({ rt, ...parts }))
+    .use(authRoutes(rt, parts.cookies, parts.tokens, parts.signIns))
+    .use(languageRoutes)
+    .use(accountRoutes(rt, parts.accounts))
+    .use(adminLogRoutes(rt))
+    .use(healthRoutes(rt))
+    .use(sessionRoutes(rt, features))
+    .use(participantRoutes(rt, features))
+    .use(registrationRoutes(rt, features))
+    .use(importRoutes(rt, features))
+    .use(badgeRoutes(rt))
+    .use(reportRoutes(rt))
+    .use(sessionAdmin(rt, features))
+    .use(participantAdmin(rt, features))
+    .use(registrationAdmin(rt, features))
+    .use(checkinRoutes(rt, features.door))
+    .use(doorApi(features.door))
+    .use(scannerRoutes(rt, features))
+    .use(liveRoutes(parts.hub, parts.live, parts.liveSockets))
+    .use(settingsApi(rt, parts.settings))
+    .use(settingsPage(parts.settings))
+    .get("/metrics", async ({ set }) => {
+      set.headers["content-type"] = metrics.registry.contentType;
+      return metrics.registry.metrics();
+    })
+    .use(apiDocsRoutes(() => built as AnyElysia, config.version));
+  built = root;
+  return root;
 }
 
 export type App = ReturnType<typeof createApp>;

@@ -594,4 +594,9 @@ export const FR = {
     "C’est le dernier admin actif : faites d’abord d’un autre compte un admin, puis modifiez celui-ci",
   "Registration cancelled (as of {time})": "Inscription annulée (à {time})",
   "Not on this session's list (as of {time})": "Pas sur la liste de cette session (à {time})",
+  "API reference": "Référence de l’API",
+  "Every JSON route with the body it takes; the whole document, for tools:":
+    "Chaque route JSON avec le corps qu’elle prend ; le document entier, pour les outils :",
+  Route: "Route",
+  Body: "Corps",
 } as const satisfies Record<string, string>;
