@@ -1,10 +1,17 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { type Db, type MongoClient, ObjectId } from "mongodb";
-import { instanceEnv } from "../../helpers/env";
+import {
+  DENO_COMMAND,
+  type Instance as Process,
+  spawnInstance,
+  stopProcess,
+} from "../../../deploy/local/cluster";
+import { freePort, instanceEnv, TEST_LOGS } from "../../helpers/env";
 import { openDb, postJson, tokenHeaders } from "../../helpers/fixtures";
 import { type Served as Instance, servedInProcess } from "../../helpers/instance";
 
-// The JSON API on two real instances sharing Redis and the MongoDB-wire server.
+// The JSON API on two real instances sharing Redis and the MongoDB-wire server: `a` under
+// Bun (in this process), `b` under Deno (`npm run serve:deno`'s command), a mixed cluster.
 
 let a: Instance;
 let auth: Record<string, string> = {};
@@ -44,16 +51,21 @@ async function createParticipant(name: string, extra: Record<string, unknown> = 
   return body.data as { _id: string; qrCode: string; email: string };
 }
 
-let running: Awaited<ReturnType<typeof servedInProcess>>[] = [];
+let bun: Awaited<ReturnType<typeof servedInProcess>>;
+let deno: Process;
 beforeAll(async () => {
   ({ client, db } = await openDb(String(env.MONGODB_DB)));
   auth = await tokenHeaders(db);
-  running = await Promise.all([servedInProcess(env), servedInProcess(env)]);
-  [a, b] = running.map((r) => r.served) as [Instance, Instance];
+  [bun, deno] = await Promise.all([
+    servedInProcess(env),
+    (async () => spawnInstance({ port: await freePort(), logDir: TEST_LOGS, env, command: DENO_COMMAND }))(),
+  ]);
+  a = bun.served;
+  b = { port: deno.port, id: deno.id, url: deno.url };
 });
 
 afterAll(async () => {
-  await Promise.all(running.map((r) => r.stop()));
+  await Promise.all([bun.stop(), stopProcess(deno.proc)]);
   await db.dropDatabase();
   await client.close();
 });
