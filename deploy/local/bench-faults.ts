@@ -2,7 +2,7 @@ import Redis from "ioredis";
 import { ObjectId } from "mongodb";
 import { participantRecord } from "../../src/participants/repo";
 import { sessionRecord } from "../../src/sessions/repo";
-import { benchDatabase, envNumber, writeResult } from "./bench-common";
+import { benchDatabase, envNumber, freePort, writeResult } from "./bench-common";
 import { type Cluster, startCluster } from "./cluster";
 import { type FaultFigures, type FaultLoad, underLoad } from "./fault-load";
 import { managedPostgres, stackCommand } from "./stack-control";
@@ -20,13 +20,6 @@ const DOORS = envNumber("DOORS", 8);
 const DEGRADED_RATE = envNumber("DEGRADED_RATE", 20);
 const CAPACITY = 500;
 const PEOPLE = Math.ceil(RATE * SECONDS * 1.1);
-
-const freePort = () => {
-  const server = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-  const { port } = server;
-  server.stop(true);
-  return port;
-};
 
 const { db, dbName, drop, auth, clusterDir } = await benchDatabase("faults");
 const { redisProxy, mongoProxy } = relaysTo(

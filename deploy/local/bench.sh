@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks against the local stack: figures printed and written under bench/results.
-#   scan rate (Bun load generator), live updates (2,000 dashboards), then the k6
+#   scan rate (Bun load generator), live updates (2,000 dashboards), one instance under Bun
+#   against one under Deno, then the k6
 #   doors-open and dashboards scenarios against a 2-instance cluster behind Nginx.
 set -euo pipefail
 LOG_TAG=bench
@@ -33,6 +34,7 @@ if [[ -f "$LOCAL/run/postgres.pid" ]]; then
   sleep 2
 fi
 bun deploy/local/bench-live.ts
+bun deploy/local/bench-deno.ts || status=$?
 
 # k6 against its own cluster and database.
 k6_log="$LOGS/bench-k6-cluster.log"

@@ -83,7 +83,6 @@ export interface SpawnOptions {
  */
 const HEAP_SIZING = { BUN_JSC_forceRAMSize: "100000000" };
 
-/** Starts one server process with PORT and INSTANCE_ID derived from the port, as systemd's checkin@PORT does. */
 /** An instance under Deno, as `npm run serve:deno` starts it (same environment, same core). */
 export const DENO_COMMAND = [
   join(ROOT, "node_modules/.bin/deno"),
@@ -96,6 +95,7 @@ export const DENO_COMMAND = [
   join(ROOT, "src/deno.ts"),
 ];
 
+/** Starts one server process with PORT and INSTANCE_ID derived from the port, as systemd's checkin@PORT does. */
 export async function spawnInstance(options: SpawnOptions): Promise<Instance> {
   const id = `instance-${options.port}`;
   mkdirSync(options.logDir, { recursive: true });
