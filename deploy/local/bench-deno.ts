@@ -19,20 +19,18 @@ const percentile = (sorted: number[], p: number) =>
 async function run(runtime: "bun" | "deno") {
   const bench = await benchDatabase(`bench_${runtime}`);
   await seedDemo(bench.db, new Date(), { history: false });
-  await bench.db
-    .collection("sessions")
-    .updateMany(
-      {},
-      {
-        $set: {
-          status: "open",
-          isOpen: true,
-          statusSource: "manual",
-          requiresRegistration: false,
-          capacity: 0,
-        },
+  await bench.db.collection("sessions").updateMany(
+    {},
+    {
+      $set: {
+        status: "open",
+        isOpen: true,
+        statusSource: "manual",
+        requiresRegistration: false,
+        capacity: 0,
       },
-    );
+    },
+  );
   const codes = (await bench.db.collection("participants").find({ isActive: true }).toArray()).map((p) =>
     String(p.qrCode),
   );
