@@ -35,14 +35,11 @@ export function assemble(config: Config) {
     config,
     log,
     metrics: createMetrics(config.instanceId),
-    mongo: new Mongo(
-      config.mongodbUri,
-      config.mongodbDbName,
-      config.instanceId,
-      INDEXES,
-      log,
-      config.mongodbSocketTimeoutMs,
-    ),
+    mongo: new Mongo(config.mongodbUri, config.mongodbDbName, config.instanceId, INDEXES, log, {
+      socketTimeoutMs: config.mongodbSocketTimeoutMs,
+      connectTimeoutMs: config.mongodbConnectTimeoutMs,
+      poolSize: config.mongodbPoolSize,
+    }),
     redis: new RedisConnections(
       {
         url: config.redisUrl,

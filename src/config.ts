@@ -17,6 +17,8 @@ export interface Config {
   redisConnectTimeoutMs: number;
   redisCommandTimeoutMs: number;
   mongodbSocketTimeoutMs: number;
+  mongodbConnectTimeoutMs: number;
+  mongodbPoolSize: number;
   redisMaxRetries: number;
   ttl: { participantMs: number; sessionMs: number; statsMs: number; capacityMs: number };
   lock: { mode: LockMode; ttlMs: number; retries: number; retryDelayMs: number; recoveryGraceMs: number };
@@ -210,6 +212,8 @@ export function loadConfig(env: Env, version = "0.0.0"): Config {
     redisConnectTimeoutMs: int(env, "REDIS_CONNECT_TIMEOUT", 3000, 100, 60_000),
     redisCommandTimeoutMs: int(env, "REDIS_COMMAND_TIMEOUT", 3000, 100, 60_000),
     mongodbSocketTimeoutMs: int(env, "MONGODB_SOCKET_TIMEOUT", 20_000, 1000, 600_000),
+    mongodbConnectTimeoutMs: int(env, "MONGODB_CONNECT_TIMEOUT", 3000, 100, 60_000),
+    mongodbPoolSize: int(env, "MONGODB_POOL_SIZE", 50, 1, 1000),
     redisMaxRetries: int(env, "REDIS_MAX_RETRIES", 10, 0, 1000),
     ttl: {
       participantMs: int(env, "REDIS_PARTICIPANT_TTL", 600_000, 1000, 86_400_000),

@@ -20,6 +20,13 @@ export interface IndexSpec {
 const RETRY_MAX_MS = 5000;
 
 /** The MongoDB connection of one instance; it keeps trying in the background until the server answers. */
+/** How one instance talks to MongoDB: the settings that matter most across a wide-area link. */
+export interface MongoLink {
+  socketTimeoutMs?: number;
+  connectTimeoutMs?: number;
+  poolSize?: number;
+}
+
 export class Mongo {
   readonly client: MongoClient;
   readonly db: Db;
@@ -32,15 +39,18 @@ export class Mongo {
     appName: string,
     private readonly indexes: readonly IndexSpec[],
     private readonly log: Logger,
-    socketTimeoutMS = 20_000,
+    link: MongoLink = {},
   ) {
+    const connectTimeoutMS = link.connectTimeoutMs ?? 3000;
     this.client = new MongoClient(uri, {
       appName,
-      serverSelectionTimeoutMS: 2000,
-      connectTimeoutMS: 3000,
+      // A TLS handshake to Atlas across a wide-area link takes several round trips: selection
+      // waits at least as long as one connection may take to open.
+      serverSelectionTimeoutMS: Math.max(2000, connectTimeoutMS),
+      connectTimeoutMS,
       // An answer this late counts as the database being away (a 503), never a hang.
-      socketTimeoutMS,
-      maxPoolSize: 50,
+      socketTimeoutMS: link.socketTimeoutMs ?? 20_000,
+      maxPoolSize: link.poolSize ?? 50,
     });
     this.db = this.client.db(dbName);
   }

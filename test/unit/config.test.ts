@@ -38,6 +38,16 @@ describe("loadConfig", () => {
     expect(config.lateThresholdMinutes).toBe(10);
     expect(config.uploadMaxFileSize).toBe(10_485_760);
     expect(config.shutdownTimeoutMs).toBe(10_000);
+    expect([config.mongodbConnectTimeoutMs, config.mongodbSocketTimeoutMs, config.mongodbPoolSize]).toEqual([
+      3000, 20_000, 50,
+    ]);
+  });
+
+  test("the wide-area link settings are read and bounded", () => {
+    const config = loadConfig({ ...BASE, MONGODB_CONNECT_TIMEOUT: "8000", MONGODB_POOL_SIZE: "20" });
+    expect([config.mongodbConnectTimeoutMs, config.mongodbPoolSize]).toEqual([8000, 20]);
+    expect(() => loadConfig({ ...BASE, MONGODB_POOL_SIZE: "0" })).toThrow(/MONGODB_POOL_SIZE/);
+    expect(() => loadConfig({ ...BASE, MONGODB_CONNECT_TIMEOUT: "soon" })).toThrow(/MONGODB_CONNECT_TIMEOUT/);
   });
 
   test("reads every documented variable", () => {
