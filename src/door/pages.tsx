@@ -11,6 +11,7 @@ import { html } from "../web/html";
 import { doorContext } from "./context";
 import { handoverRoutes } from "./handover-routes";
 import { DOOR } from "./paths";
+import { pickerGroups } from "./picker";
 import { reasonText } from "./reasons";
 import type { ScanResult } from "./scan";
 import type { CheckinService } from "./service";
@@ -33,18 +34,28 @@ function doorPages(rt: Runtime, features: Features) {
     .use(doorContext)
     .get(
       DOOR.picker.pattern,
-      async ({ request, door }) => {
+      async ({ request, query, door }) => {
         const assigned = door.staff.principal.sessions;
         const sessions = await sessionsInOrder(
           db,
           assigned?.map((id) => new ObjectId(id)),
         );
         const summaries = await Promise.all(
-          sessions.map(async (session) => ({ session, count: await svc.count(session._id) })),
+          sessions.map(async (session) => ({
+            session,
+            count: await svc.count(session._id),
+            status: session.status,
+            day: session.day,
+            location: session.location,
+            startTime: session.startTime,
+            endTime: session.endTime,
+          })),
         );
-        return html(request, () => <SessionPicker sessions={summaries} />);
+        const room = query.room || undefined;
+        const groups = pickerGroups(summaries, new Date(), room);
+        return html(request, () => <SessionPicker groups={groups} room={room} />);
       },
-      { door: true },
+      { query: t.Object({ room: t.Optional(t.String({ maxLength: 200 })) }), door: true },
     )
     .get(
       DOOR.page.pattern,

@@ -599,4 +599,9 @@ export const FR = {
     "Chaque route JSON avec le corps qu’elle prend ; le document entier, pour les outils :",
   Route: "Route",
   Body: "Corps",
+  "All rooms": "Toutes les salles",
+  Show: "Afficher",
+  "No session to show.": "Aucune session à afficher.",
+  "Open now": "Ouvertes maintenant",
+  "Day {day} · {count} sessions": "Jour {day} · {count} sessions",
 } as const satisfies Record<string, string>;

@@ -5,6 +5,7 @@ import type { RegistrationStatus } from "../../registrations/statuses";
 import type { SessionDoc } from "../../sessions/repo";
 import { t, tAttr } from "../../web/reader";
 import { DOOR } from "../paths";
+import type { PickableSession, PickerGroups } from "../picker";
 import { DOOR_WORDS } from "../words";
 
 export interface SessionSummary {
@@ -31,29 +32,81 @@ export function CountBadge(props: SessionSummary & { oob?: boolean }) {
   );
 }
 
-export function SessionPicker(props: { sessions: SessionSummary[] }) {
+function SessionItem({ session, count }: SessionSummary) {
+  return (
+    <li class={`status-${session.status}`}>
+      <a href={DOOR.page({ sessionId: String(session._id) })}>
+        <span class="name" safe>
+          {session.name}
+        </span>
+        <span class="meta" safe>
+          {`${session.location ?? ""} · ${tAttr("day {day}", { day: session.day })} · ${fmtTime(session.startTime)}–${fmtTime(session.endTime)} · ${statusWord(session.status)}`}
+        </span>
+        <span class="meta">
+          {session.capacity > 0
+            ? t("{count} / {capacity}", { count, capacity: session.capacity })
+            : t("{count} in", { count })}
+        </span>
+      </a>
+    </li>
+  );
+}
+
+/** Open now and next first, then every session by day; a room filter for doors that stay put. */
+export function SessionPicker(props: {
+  groups: PickerGroups<SessionSummary & PickableSession>;
+  room?: string;
+}) {
+  const { groups, room } = props;
+  const list = (items: SessionSummary[]) => (
+    <ul class="sessions">
+      {items.map((item) => (
+        <SessionItem {...item} />
+      ))}
+    </ul>
+  );
   return (
     <Layout title={tAttr("Choose a session")}>
       <h1>{t("Choose the session at your door")}</h1>
-      <ul class="sessions">
-        {props.sessions.map(({ session, count }) => (
-          <li class={`status-${session.status}`}>
-            <a href={DOOR.page({ sessionId: String(session._id) })}>
-              <span class="name" safe>
-                {session.name}
-              </span>
-              <span class="meta" safe>
-                {`${session.location ?? ""} · ${tAttr("day {day}", { day: session.day })} · ${fmtTime(session.startTime)}–${fmtTime(session.endTime)} · ${statusWord(session.status)}`}
-              </span>
-              <span class="meta">
-                {session.capacity > 0
-                  ? t("{count} / {capacity}", { count, capacity: session.capacity })
-                  : t("{count} in", { count })}
-              </span>
-            </a>
-          </li>
+      <form method="get" action={DOOR.picker()} class="settings room-filter">
+        <label>
+          {t("Room")}{" "}
+          <select name="room">
+            <option value="">{t("All rooms")}</option>
+            {groups.rooms.map((name) => (
+              <option value={name} selected={name === room} safe>
+                {name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <button type="submit">{t("Show")}</button>
+      </form>
+      {groups.days.length === 0 ? <p class="empty">{t("No session to show.")}</p> : ""}
+      {groups.open.length > 0 ? (
+        <section class="picker-open">
+          <h2>{t("Open now")}</h2>
+          {list(groups.open)}
+        </section>
+      ) : (
+        ""
+      )}
+      {groups.next.length > 0 ? (
+        <section class="picker-next">
+          <h2>{t("Next")}</h2>
+          {list(groups.next)}
+        </section>
+      ) : (
+        ""
+      )}
+      <div class="picker-days">
+        {groups.days.map(({ day, sessions }) => (
+          <details class="picker-day" open={groups.open.length + groups.next.length === 0}>
+            <summary>{t("Day {day} · {count} sessions", { day, count: sessions.length })}</summary>
+            {list(sessions)}
+          </details>
         ))}
-      </ul>
+      </div>
     </Layout>
   );
 }

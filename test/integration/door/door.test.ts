@@ -293,3 +293,45 @@ test("retries stay what they were: an admission retried after an exit is not a r
   const listed = await inst.call("GET", `/api/v1/checkin?sessionId=${session._id}`);
   expect(JSON.stringify(listed.body)).not.toContain("first-entry-71");
 });
+
+test("the session picker: open now and next first, by day, filtered by room", async () => {
+  const now = Date.now();
+  const hall = `Hall ${Math.random().toString(36).slice(2, 7)}`;
+  const sessions = [
+    sessionDoc({ name: "Picker open talk", location: hall }),
+    sessionDoc({
+      name: "Picker next talk",
+      location: hall,
+      status: "scheduled",
+      // Beyond the scheduler's opening lead (15 minutes), so it stays scheduled.
+      startTime: new Date(now + 120 * 60_000),
+      endTime: new Date(now + 180 * 60_000),
+    }),
+    sessionDoc({ name: "Picker elsewhere", location: `${hall} annex`, day: 2 }),
+  ];
+  await inst.db.collection("sessions").insertMany(sessions);
+  const page = async (query: string) => {
+    const response = await inst.app.handle(
+      new Request(`http://test.local/scan${query}`, {
+        headers: { authorization: `Bearer ${await inst.tokenFor("scanner")}` },
+      }),
+    );
+    return { status: response.status, text: await response.text() };
+  };
+  const section = (text: string, name: string) =>
+    text.slice(text.indexOf(`class="${name}"`)).split("</section>")[0] ?? "";
+
+  const all = await page("");
+  expect(all.status).toBe(200);
+  expect(section(all.text, "picker-open")).toContain("Picker open talk");
+  expect(section(all.text, "picker-open")).not.toContain("Picker next talk");
+  expect(all.text).toContain(`<option value="${hall}">`);
+
+  const filtered = await page(`?room=${encodeURIComponent(hall)}`);
+  expect(filtered.status).toBe(200);
+  expect(section(filtered.text, "picker-next")).toContain("Picker next talk");
+  expect(filtered.text).not.toContain("Picker elsewhere");
+  expect(filtered.text).toContain(`<option value="${hall}" selected>`);
+
+  expect((await page(`?room=${"x".repeat(201)}`)).status).toBe(400);
+});
