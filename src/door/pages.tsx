@@ -6,10 +6,11 @@ import { badRequest } from "../http/errors";
 import { IdSchema } from "../http/query";
 import { registrationsOf } from "../registrations/repo";
 import type { Runtime } from "../runtime";
-import { sessionsInOrder } from "../sessions/repo";
+import { type SessionDoc, sessionsInOrder } from "../sessions/repo";
 import { html } from "../web/html";
 import { doorContext } from "./context";
 import { handoverRoutes } from "./handover-routes";
+import type { OverflowChoice } from "./overflow";
 import { DOOR } from "./paths";
 import { pickerGroups } from "./picker";
 import { reasonText } from "./reasons";
@@ -137,12 +138,16 @@ function doorScans(rt: Runtime, features: Features) {
   const svc = features.door;
   const undoSeconds = rt.config.undoWindowSeconds;
   const walkIn = walkIns(rt, features);
-  const verdict = (result: ScanResult, code: string) => (
+  // The overflow is read before rendering: the page's words are chosen inside html().
+  const overflowFor = (result: ScanResult) =>
+    result.verdict.reason === "session_full" ? svc.overflow(result.session) : Promise.resolve([]);
+  const verdict = (result: ScanResult, code: string, overflow: OverflowChoice<SessionDoc>[]) => (
     <Verdict
       result={result}
       message={reasonText(result.verdict, result.session)}
       code={code}
       undoSeconds={undoSeconds}
+      overflow={overflow}
     />
   );
   return new Elysia({ name: "door-scans" })
@@ -172,7 +177,8 @@ function doorScans(rt: Runtime, features: Features) {
           method: body.method ?? "qr",
           acceptUnregistered: body.acceptUnregistered === "1",
         });
-        return html(request, () => verdict(result, code));
+        const overflow = await overflowFor(result);
+        return html(request, () => verdict(result, code, overflow));
       },
       { params: SessionParams, body: PageScan, door: true },
     )
@@ -189,9 +195,10 @@ function doorScans(rt: Runtime, features: Features) {
           byId: door.staff.byId,
           device: body.device,
         });
+        const overflow = await overflowFor(result);
         return html(request, () => (
           <>
-            {verdict(result, "")}
+            {verdict(result, "", overflow)}
             <WalkInBadge qrSvg={qrSvg} />
           </>
         ));

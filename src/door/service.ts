@@ -11,9 +11,10 @@ import { registrationsOf } from "../registrations/repo";
 import { writingRegistrations } from "../registrations/rosters";
 import type { Runtime } from "../runtime";
 import type { SessionCache } from "../sessions/cache";
-import { sessionsOf } from "../sessions/repo";
+import { type SessionDoc, sessionsOf } from "../sessions/repo";
 import { createCheckinMetrics } from "./metrics";
 import type { WindowDefaults } from "./offline";
+import { type OverflowChoice, overflowChoices } from "./overflow";
 import { createScanner } from "./scan";
 import { createScanLog } from "./scanlog";
 import { reseat } from "./seats";
@@ -23,6 +24,9 @@ import { createDoor, type Door } from "./state";
 
 /** Start-up waits up to a minute for another instance building the door state. */
 const WARM_LOCK = { ttlMs: 60_000, retries: 600, retryDelayMs: 100 };
+
+/** Open sessions looked at for an overflow: a time slot rarely holds more. */
+const OVERFLOW_CANDIDATES = 50;
 
 /** Where the write path reports what dashboards show. */
 export interface LiveSink {
@@ -168,6 +172,27 @@ export function createCheckinService(
         () => door.count(sessionId),
         () => checkinsOf(db).countDocuments({ sessionId }),
       ),
+    /**
+     * Other sessions open now in the same time slot with room, for a refusal at a full door.
+     * Only read on refusals; with Redis away it names none rather than guess.
+     */
+    async overflow(full: SessionDoc): Promise<OverflowChoice<SessionDoc>[]> {
+      try {
+        const open = await sessionsOf(db)
+          .find({ status: "open", _id: { $ne: full._id } })
+          .limit(OVERFLOW_CANDIDATES)
+          .toArray();
+        const counted = await Promise.all(
+          open.map(async (session) => {
+            const figures = await door.stats(session._id);
+            return { session, admitted: figures.count, inside: figures.inside };
+          }),
+        );
+        return overflowChoices(full, counted);
+      } catch {
+        return [];
+      }
+    },
     /** Checked in, inside now, late and registered, for dashboards. */
     liveStats: (sessionId: ObjectId) =>
       fromMongo(

@@ -604,4 +604,7 @@ export const FR = {
   "No session to show.": "Aucune session à afficher.",
   "Open now": "Ouvertes maintenant",
   "Day {day} · {count} sessions": "Jour {day} · {count} sessions",
+  "Room in the same time slot:": "De la place sur le même créneau :",
+  "no limit": "sans limite",
+  "{count} seats left": "{count} places restantes",
 } as const satisfies Record<string, string>;

@@ -1,8 +1,10 @@
 import { fmtTime, personStatusWord } from "../../../views/components";
 import type { Phrase, Text } from "../../i18n/locale";
 import type { Person } from "../../participants/directory";
+import type { SessionDoc } from "../../sessions/repo";
 import { sayHere, t, tAttr } from "../../web/reader";
 import type { ExitOutcome } from "../decide";
+import type { OverflowChoice } from "../overflow";
 import { DOOR } from "../paths";
 import { EXIT_TEXT } from "../reasons";
 import type { ScanResult } from "../scan";
@@ -50,6 +52,28 @@ function PersonLines(props: { participant: Person }) {
   );
 }
 
+/** Other rooms of the same time slot with space, for someone a full room refuses. */
+function Overflow(props: { choices: OverflowChoice<SessionDoc>[] }) {
+  return (
+    <div class="overflow">
+      <p>{t("Room in the same time slot:")}</p>
+      <ul>
+        {props.choices.map(({ session, free }) => (
+          <li safe>
+            {[
+              session.name,
+              session.location ?? "",
+              free === null ? tAttr("no limit") : tAttr("{count} seats left", { count: free }),
+            ]
+              .filter(Boolean)
+              .join(" · ")}
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
 /** An Undo button for the admission just made, shown for the undo window. */
 function UndoButton(props: { sessionId: string; checkInId: string; seconds: number }) {
   return (
@@ -68,7 +92,13 @@ function UndoButton(props: { sessionId: string; checkInId: string; seconds: numb
 }
 
 /** The verdict that fills the screen, plus the live count swapped out of band. */
-export function Verdict(props: { result: ScanResult; message: Phrase; code: string; undoSeconds: number }) {
+export function Verdict(props: {
+  result: ScanResult;
+  message: Phrase;
+  code: string;
+  undoSeconds: number;
+  overflow?: OverflowChoice<SessionDoc>[];
+}) {
   const { verdict, participant, session, checkIn } = props.result;
   const tone = TONE[verdict.outcome] ?? "red";
   const id = String(session._id);
@@ -93,6 +123,7 @@ export function Verdict(props: { result: ScanResult; message: Phrase; code: stri
           {sayHere(props.message)}
         </p>
         {verdict.outcome === "accept" && verdict.isLate ? <p class="late">{t("Late arrival")}</p> : ""}
+        {props.overflow && props.overflow.length > 0 ? <Overflow choices={props.overflow} /> : ""}
         {verdict.outcome === "accept" && checkIn && !props.result.replayed ? (
           <UndoButton sessionId={id} checkInId={String(checkIn._id)} seconds={props.undoSeconds} />
         ) : (

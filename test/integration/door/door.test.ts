@@ -335,3 +335,32 @@ test("the session picker: open now and next first, by day, filtered by room", as
 
   expect((await page(`?room=${"x".repeat(201)}`)).status).toBe(400);
 });
+
+test("a full room's refusal names the rooms of the same time slot that still have space", async () => {
+  const full = sessionDoc({ name: "Overflow full room", capacity: 1, capacityEnforced: true });
+  const spare = sessionDoc({
+    name: "Overflow spare room",
+    location: "Annex",
+    capacity: 5000,
+    capacityEnforced: true,
+  });
+  const later = sessionDoc({
+    name: "Overflow later room",
+    status: "open",
+    startTime: new Date(full.endTime.getTime() + 60_000),
+    endTime: new Date(full.endTime.getTime() + 3_600_000),
+  });
+  const [a, b] = [participantDoc(71), participantDoc(72)];
+  await seedRoom(inst.db, full, [a, b]);
+  await inst.db.collection("sessions").insertMany([spare, later]);
+
+  const first = await form(`/scan/${full._id}`, { code: a.qrCode, device: "Door A" });
+  expect(first.text).toContain('data-outcome="accept"');
+  expect(first.text).not.toContain('class="overflow"');
+  const refused = await form(`/scan/${full._id}`, { code: b.qrCode, device: "Door A" });
+  expect(refused.text).toContain('data-reason="session_full"');
+  const overflow = refused.text.slice(refused.text.indexOf('class="overflow"'));
+  expect(overflow).toContain("Overflow spare room · Annex · 5,000 seats left");
+  expect(overflow).not.toContain("Overflow later room");
+  expect(overflow).not.toContain("Overflow full room");
+});
