@@ -66,6 +66,7 @@ export function assemble(config: Config) {
       bus,
       lateThresholdMinutes: () => settings.get().lateThresholdMinutes,
       windowDefaults: () => settings.get(),
+      moveOnEntry: () => settings.get().moveOnEntry,
     },
     { sessions, directory },
   );

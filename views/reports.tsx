@@ -106,6 +106,7 @@ export function ReportsPage(props: Props) {
             <th>{t("Rate")}</th>
             <th>{t("Late")}</th>
             <th>{t("Peak inside")}</th>
+            <th>{t("Moved on")}</th>
           </tr>
         </thead>
         <tbody>
@@ -131,6 +132,9 @@ export function ReportsPage(props: Props) {
               <td class="num" safe>{`${num(r.latePercent)} %`}</td>
               <td class="num" safe>
                 {r.capacity > 0 ? `${r.peakInside} / ${r.capacity}` : String(r.peakInside)}
+              </td>
+              <td class="num" safe>
+                {String(r.movedOn)}
               </td>
             </tr>
           ))}

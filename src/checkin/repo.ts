@@ -25,6 +25,8 @@ export interface CheckInDoc {
   instance: string;
   nonce?: string;
   checkedOutAt: Date | null;
+  /** Left by entering this other session (the `moveOnEntry` setting). */
+  movedTo?: ObjectId;
   /** Times the person came back in after leaving; the last re-entry's time and nonce. */
   reentries?: number;
   lastEntryAt?: Date;
@@ -44,7 +46,7 @@ export interface ScanLogDoc {
   sessionId: ObjectId | null;
   participantId: ObjectId | null;
   qrCode?: string;
-  action: "scan" | "accept" | "decline" | "undo" | "checkout";
+  action: "scan" | "accept" | "decline" | "undo" | "checkout" | "move";
   outcome: Outcome | "declined" | "done";
   reason: Reason | string;
   method?: Method;

@@ -15,11 +15,12 @@ import { type SessionDoc, sessionsOf } from "../sessions/repo";
 import { createCheckinMetrics } from "./metrics";
 import type { WindowDefaults } from "./offline";
 import { type OverflowChoice, overflowChoices } from "./overflow";
-import { createScanner } from "./scan";
+import type { ScanRequest } from "./request";
+import { createScanner, type ScanResult } from "./scan";
 import { createScanLog } from "./scanlog";
 import { reseat } from "./seats";
 import { createSnapshots } from "./snapshot";
-import { createStaffActions } from "./staff";
+import { createStaffActions, type StaffActions } from "./staff";
 import { createDoor, type Door } from "./state";
 
 /** Start-up waits up to a minute for another instance building the door state. */
@@ -36,6 +37,8 @@ export interface LiveSink {
   lateThresholdMinutes: () => number;
   /** Sessions' default opening margin and grace (settings), which bound a queued scan's time. */
   windowDefaults: () => WindowDefaults;
+  /** One room at a time: an entry closes the person's presence elsewhere (settings). */
+  moveOnEntry: () => boolean;
 }
 
 /**
@@ -107,6 +110,49 @@ async function removeParticipantRecords(
  * The check-in feature as the rest of the product uses it: the scan path (scan.ts),
  * the staff actions at the door (decline, undo, exit) and the door state's upkeep.
  */
+/**
+ * Other sessions open now in the same time slot with room, for a refusal at a full door.
+ * Only read on refusals; with Redis away it names none rather than guess.
+ */
+async function findOverflow(db: Db, door: Door, full: SessionDoc): Promise<OverflowChoice<SessionDoc>[]> {
+  try {
+    const open = await sessionsOf(db)
+      .find({ status: "open", _id: { $ne: full._id } })
+      .limit(OVERFLOW_CANDIDATES)
+      .toArray();
+    const counted = await Promise.all(
+      open.map(async (session) => {
+        const figures = await door.stats(session._id);
+        return { session, admitted: figures.count, inside: figures.inside };
+      }),
+    );
+    return overflowChoices(full, counted);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * A scan at the door. With one room at a time on, an entry then closes the person's presence
+ * elsewhere; the entry stands whatever happens to the move (a failed move is logged).
+ */
+function scanningWithMoves(
+  scan: (request: ScanRequest) => Promise<ScanResult>,
+  moveAfterEntry: StaffActions["moveAfterEntry"],
+  moveOnEntry: () => boolean,
+  log: Runtime["log"],
+) {
+  return async (request: ScanRequest): Promise<ScanResult> => {
+    const result = await scan(request);
+    const entered = result.checkIn;
+    if (moveOnEntry() && result.verdict.outcome === "accept" && entered && !result.replayed)
+      await moveAfterEntry(entered, request).catch((err) =>
+        log.warn({ err: String(err), checkIn: String(entered._id) }, "move on entry failed"),
+      );
+    return result;
+  };
+}
+
 export function createCheckinService(
   rt: Runtime,
   live: LiveSink,
@@ -159,7 +205,7 @@ export function createCheckinService(
     searchPeople: (query: string, limit: number) => directory.search(query, limit),
     /** What a door device keeps to decide on its own while offline (see snapshot.ts). */
     doorSnapshot: (sessionId: ObjectId) => snapshots.get(sessionId),
-    scan: scanner.scan,
+    scan: scanningWithMoves(scanner.scan, staff.moveAfterEntry, live.moveOnEntry, rt.log),
     preview: scanner.preview,
     undo,
     getParticipant: (ref: ParticipantRef) => directory.find(ref),
@@ -172,27 +218,7 @@ export function createCheckinService(
         () => door.count(sessionId),
         () => checkinsOf(db).countDocuments({ sessionId }),
       ),
-    /**
-     * Other sessions open now in the same time slot with room, for a refusal at a full door.
-     * Only read on refusals; with Redis away it names none rather than guess.
-     */
-    async overflow(full: SessionDoc): Promise<OverflowChoice<SessionDoc>[]> {
-      try {
-        const open = await sessionsOf(db)
-          .find({ status: "open", _id: { $ne: full._id } })
-          .limit(OVERFLOW_CANDIDATES)
-          .toArray();
-        const counted = await Promise.all(
-          open.map(async (session) => {
-            const figures = await door.stats(session._id);
-            return { session, admitted: figures.count, inside: figures.inside };
-          }),
-        );
-        return overflowChoices(full, counted);
-      } catch {
-        return [];
-      }
-    },
+    overflow: (full: SessionDoc) => findOverflow(db, door, full),
     /** Checked in, inside now, late and registered, for dashboards. */
     liveStats: (sessionId: ObjectId) =>
       fromMongo(

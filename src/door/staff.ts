@@ -12,6 +12,7 @@ import { badgeKey } from "../participants/qr";
 import { registrationsOf } from "../registrations/repo";
 import type { SessionCache } from "../sessions/cache";
 import type { ExitOutcome } from "./decide";
+import { movesFor } from "./move";
 import { createNonces, type Nonces, once } from "./nonces";
 import { assertInWindow, type WindowDefaults } from "./offline";
 import type { ScanLog } from "./scanlog";
@@ -40,7 +41,7 @@ interface StaffParts extends StaffContext {
 /** A staff action on a check-in (undo, exit): logged, and every dashboard told. */
 const logDone = (
   ctx: StaffContext,
-  action: "undo" | "checkout",
+  action: "undo" | "checkout" | "move",
   doc: CheckInDoc,
   reason: string,
   by?: string,
@@ -106,7 +107,7 @@ async function checkout(
   checkInId: ObjectId,
   by?: string,
   device?: string,
-  scan: { nonce?: string; at?: Date; byId?: string } = {},
+  scan: { nonce?: string; at?: Date; byId?: string; movedTo?: ObjectId } = {},
 ): Promise<CheckInDoc> {
   const { db, door, sessions } = ctx;
   const found = await checkinsOf(db).findOne({ _id: checkInId });
@@ -119,6 +120,7 @@ async function checkout(
     updatedAt: now,
     ...(occupancy ? { seat: `free:${found.participantId}` } : {}),
     ...(scan.nonce ? { exitNonce: scan.nonce } : {}),
+    ...(scan.movedTo ? { movedTo: scan.movedTo } : {}),
   };
   // The document as it was when the exit landed: its seat is the one given back.
   const before = await underBadgeLock(ctx, found, () =>
@@ -132,8 +134,52 @@ async function checkout(
   const updated: CheckInDoc = { ...before, ...change };
   const freed = occupancy && typeof before.seat === "number" ? before.seat : null;
   await door.leave(updated, freed).catch(() => door.forget(updated.sessionId).catch(() => undefined));
-  await logDone(ctx, "checkout", updated, "left the session", by, device, scan.byId);
+  await logDone(
+    ctx,
+    scan.movedTo ? "move" : "checkout",
+    updated,
+    scan.movedTo ? `moved to session ${scan.movedTo}` : "left the session",
+    by,
+    device,
+    scan.byId,
+  );
   return updated;
+}
+
+/**
+ * One room at a time: an entry just recorded closes the person's presence in every other
+ * session (or itself, when the person was already seen entering elsewhere later).
+ */
+async function moveAfterEntry(
+  ctx: StaffContext,
+  entered: CheckInDoc,
+  who: { by?: string; byId?: string; device?: string },
+): Promise<CheckInDoc[]> {
+  const open = await checkinsOf(ctx.db)
+    .find({ participantId: entered.participantId, checkedOutAt: null })
+    .toArray();
+  const presence = (c: CheckInDoc) => ({
+    checkInId: c._id,
+    sessionId: c.sessionId,
+    enteredAt: c.lastEntryAt ?? c.checkInTime,
+  });
+  const steps = movesFor(presence(entered), open.filter((c) => !c._id.equals(entered._id)).map(presence));
+  const moved: CheckInDoc[] = [];
+  for (const step of steps) {
+    try {
+      moved.push(
+        await checkout(ctx, step.close, who.by, who.device, {
+          at: step.at,
+          byId: who.byId,
+          movedTo: step.movedTo,
+        }),
+      );
+    } catch (error) {
+      // Left meanwhile (an exit at that door): nothing to move.
+      if (!(error instanceof AppError && error.status === 409)) throw error;
+    }
+  }
+  return moved;
 }
 
 /**
@@ -296,7 +342,11 @@ export function createStaffActions(context: StaffContext) {
       scan?: { nonce?: string; at?: Date; byId?: string },
     ) => checkout(ctx, checkInId, by, device, scan),
     exit: (input: Parameters<typeof exit>[1]) => exit(ctx, input),
+    moveAfterEntry: (entered: CheckInDoc, who: Parameters<typeof moveAfterEntry>[2]) =>
+      moveAfterEntry(ctx, entered, who),
     undoAtDoor: (input: Parameters<typeof undoAtDoor>[1]) => undoAtDoor(ctx, input),
     decline: (input: Parameters<typeof decline>[1]) => decline(ctx, input),
   };
 }
+
+export type StaffActions = ReturnType<typeof createStaffActions>;

@@ -607,4 +607,8 @@ export const FR = {
   "Room in the same time slot:": "De la place sur le même créneau :",
   "no limit": "sans limite",
   "{count} seats left": "{count} places restantes",
+  "One room at a time: entering a session ends the person's presence in any other":
+    "Une salle à la fois : entrer dans une session met fin à la présence de la personne dans toute autre",
+  movedOn: "partis ailleurs",
+  "Moved on": "Partis ailleurs",
 } as const satisfies Record<string, string>;

@@ -9,7 +9,7 @@ export interface SessionFacts {
   location: string;
   capacity: number;
   registered: Set<string>;
-  checkIns: { participantId: string; at: Date; leftAt: Date | null; isLate: boolean }[];
+  checkIns: { participantId: string; at: Date; leftAt: Date | null; isLate: boolean; moved?: boolean }[];
 }
 
 export interface SessionReport {
@@ -26,6 +26,8 @@ export interface SessionReport {
   latePercent: number;
   attendanceRate: number;
   peakInside: number;
+  /** Left by entering another session (one room at a time). */
+  movedOn: number;
 }
 
 const pct = (part: number, whole: number) => (whole === 0 ? 0 : Math.round((part / whole) * 1000) / 10);
@@ -65,6 +67,7 @@ export function sessionReport(facts: SessionFacts): SessionReport {
     latePercent: pct(late, facts.checkIns.length),
     attendanceRate: pct(attended, facts.registered.size),
     peakInside: peakInside(facts.checkIns),
+    movedOn: facts.checkIns.filter((c) => c.moved).length,
   };
 }
 

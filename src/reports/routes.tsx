@@ -43,7 +43,15 @@ async function buildReport(db: Db, day?: number, room?: string) {
     ),
     checkinsOf(db)
       .find(ofSessions(ids, all), {
-        projection: { sessionId: 1, participantId: 1, checkInTime: 1, checkedOutAt: 1, isLate: 1, _id: 0 },
+        projection: {
+          sessionId: 1,
+          participantId: 1,
+          checkInTime: 1,
+          checkedOutAt: 1,
+          isLate: 1,
+          movedTo: 1,
+          _id: 0,
+        },
       })
       .toArray(),
   ]);
@@ -67,6 +75,7 @@ async function buildReport(db: Db, day?: number, room?: string) {
       at: c.checkInTime,
       leftAt: c.checkedOutAt,
       isLate: c.isLate,
+      moved: Boolean(c.movedTo),
     });
   }
   const reports = [...facts.values()].map(sessionReport);
@@ -117,6 +126,7 @@ export function reportRoutes(rt: Runtime) {
               "latePercent",
               "attendanceRate",
               "peakInside",
+              "movedOn",
             ] satisfies Text[],
             localeOf(request),
           ),

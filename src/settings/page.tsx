@@ -22,6 +22,7 @@ export function settingsPage(settings: Settings) {
           lateThresholdMinutes: body.lateThresholdMinutes,
           schedulerIntervalMs: body.schedulerIntervalSeconds * 1000,
           timeZone: body.timeZone.trim(),
+          moveOnEntry: body.moveOnEntry === "on",
         };
         try {
           const timing = await settings.update(asked);
@@ -41,6 +42,7 @@ export function settingsPage(settings: Settings) {
             lateThresholdMinutes: Minutes,
             schedulerIntervalSeconds: t.Numeric({ minimum: 1, maximum: 3600 }),
             timeZone: t.String({ minLength: 1, maxLength: 64 }),
+            moveOnEntry: t.Optional(t.Literal("on")),
           },
           { additionalProperties: false },
         ),

@@ -15,6 +15,8 @@ export interface Timing {
   schedulerIntervalMs: number;
   /** The event's time zone (EVENT_TIMEZONE first). */
   timeZone: string;
+  /** One room at a time: entering a session closes the person's presence in any other. */
+  moveOnEntry: boolean;
 }
 
 interface SettingsDoc extends Timing {
@@ -31,6 +33,7 @@ export function defaultTiming(config: Config): Timing {
     lateThresholdMinutes: config.lateThresholdMinutes,
     schedulerIntervalMs: config.sessionCheckIntervalMs,
     timeZone: config.eventTimeZone,
+    moveOnEntry: false,
   };
 }
 
@@ -91,6 +94,11 @@ export const TimingPatch = t.Object(
     lateThresholdMinutes: t.Optional(Minutes),
     schedulerIntervalMs: t.Optional(t.Integer({ minimum: 1000, maximum: 3_600_000 })),
     timeZone: t.Optional(t.String({ minLength: 1, maxLength: 64 })),
+    moveOnEntry: t.Optional(
+      t.Boolean({
+        description: "Entering a session closes the person's presence in any other (off by default)",
+      }),
+    ),
   },
   { additionalProperties: false },
 );

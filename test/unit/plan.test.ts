@@ -9,6 +9,7 @@ const timing: Timing = {
   lateThresholdMinutes: 10,
   schedulerIntervalMs: 30_000,
   timeZone: "UTC",
+  moveOnEntry: false,
 };
 const start = new Date("2026-11-22T10:00:00Z");
 const end = new Date("2026-11-22T11:00:00Z");
