@@ -15,9 +15,9 @@ function Fields(props: { schema: Schema | undefined }) {
       {properties.map(([name, field]) => (
         <li>
           <code safe>{name}</code>{" "}
-          <span
+          <code
             safe
-          >{`${field.type ?? ""}${required.has(name) ? " *" : ""}${field.enum ? ` (${field.enum.join(", ")})` : ""}`}</span>
+          >{`${field.type ?? ""}${required.has(name) ? " *" : ""}${field.enum ? ` (${field.enum.join(", ")})` : ""}`}</code>
         </li>
       ))}
     </ul>
@@ -34,9 +34,20 @@ export function ApiReferencePage(props: { document: ApiDocument }) {
       <h1>{t("API reference")}</h1>
       <p class="meta">
         {t("Every JSON route with the body it takes; the whole document, for tools:")}{" "}
-        <a href={API_DOCS.document()}>openapi.json</a>
+        <a href={API_DOCS.document()}>
+          <code>openapi.json</code>
+        </a>
       </p>
-      <p safe>{props.document.info.description}</p>
+      <p>
+        {t(
+          "Every answer is an envelope. Sign requests with an API token (Authorization: Bearer ck_…) or the sign-in cookie; changes made with the cookie carry its CSRF token in the X-CSRF-Token header.",
+        )}
+      </p>
+      <p>
+        {t(
+          "A nonce (the body's nonce, or the Idempotency-Key header) belongs to the first request that carries it: sent again with the same request it gets the first answer; sent with anything else it is refused with 422 and changes nothing. Kept for 24 hours.",
+        )}
+      </p>
       <table class="overview" tabindex="0">
         <thead>
           <tr>

@@ -611,4 +611,8 @@ export const FR = {
     "Une salle à la fois : entrer dans une session met fin à la présence de la personne dans toute autre",
   movedOn: "partis ailleurs",
   "Moved on": "Partis ailleurs",
+  "Every answer is an envelope. Sign requests with an API token (Authorization: Bearer ck_…) or the sign-in cookie; changes made with the cookie carry its CSRF token in the X-CSRF-Token header.":
+    "Chaque réponse est une enveloppe. Signez les requêtes avec un jeton d'API (Authorization: Bearer ck_…) ou le cookie de connexion ; les modifications faites avec le cookie portent son jeton CSRF dans l'en-tête X-CSRF-Token.",
+  "A nonce (the body's nonce, or the Idempotency-Key header) belongs to the first request that carries it: sent again with the same request it gets the first answer; sent with anything else it is refused with 422 and changes nothing. Kept for 24 hours.":
+    "Un nonce (le champ nonce du corps, ou l'en-tête Idempotency-Key) appartient à la première requête qui le porte : renvoyé avec la même requête, il obtient la première réponse ; renvoyé avec autre chose, il est refusé (422) et rien ne change. Conservé 24 heures.",
 } as const satisfies Record<string, string>;
