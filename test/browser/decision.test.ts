@@ -88,7 +88,7 @@ afterAll(async () => {
   await cluster.stop();
 });
 
-/** The server's `decide`, fed the facts as MongoDB holds them. */
+/** The server's `decide`, fed the facts as MongoDB holds them: outcome/reason. */
 async function serverReason(asSeeded: SessionDoc, who: ParticipantDoc): Promise<string> {
   const session = (await db.collection<SessionDoc>("sessions").findOne({ _id: asSeeded._id })) ?? asSeeded;
   const registration = await db
@@ -110,16 +110,17 @@ async function serverReason(asSeeded: SessionDoc, who: ParticipantDoc): Promise<
     acceptUnregistered: false,
     defaultLateThresholdMinutes: 10,
   };
-  return decide(input).reason;
+  const verdict = decide(input);
+  return `${verdict.outcome}/${verdict.reason}`;
 }
 
-/** The door's own verdict for a badge, offline, as the page shows it. */
+/** The door's own verdict for a badge, offline, as the page shows it: outcome/reason. */
 async function doorReason(page: Page, who: ParticipantDoc): Promise<string | null> {
   await page.fill("#code", who.qrCode);
   await page.press("#code", "Enter");
-  const verdict = page.locator('#verdict .verdict[data-outcome="queued"]');
+  const verdict = page.locator("#verdict .verdict[data-queued]");
   await verdict.waitFor();
-  const reason = await verdict.getAttribute("data-reason");
+  const reason = `${await verdict.getAttribute("data-outcome")}/${await verdict.getAttribute("data-reason")}`;
   // The next scan must not read this one's verdict.
   await page.evaluate(() => document.querySelector("#verdict")?.replaceChildren());
   return reason;
@@ -158,7 +159,7 @@ test("the door offline and the server decide every case alike", async () => {
   }
   for (const row of compared) expect(row).toEqual({ ...row, door: row.server });
   // The cases cover what they claim to.
-  const reasons = new Set(compared.map((row) => row.server));
+  const reasons = new Set(compared.map((row) => row.server.split("/")[1]));
   for (const reason of [
     "ok",
     "reentry",

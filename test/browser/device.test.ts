@@ -87,7 +87,7 @@ test("sign-out wipes snapshot, report and cached door page; the next person sees
   // One scan goes through and into the sync report (offline, then synced).
   await context.setOffline(true);
   await scanCode(page, a.qrCode);
-  await page.locator('#verdict .verdict[data-outcome="queued"]').waitFor();
+  await page.locator("#verdict .verdict[data-queued]").waitFor();
   await context.setOffline(false);
   await page.waitForFunction(
     () => document.querySelector("#door-status")?.getAttribute("data-waiting") === "0",
@@ -103,7 +103,7 @@ test("sign-out wipes snapshot, report and cached door page; the next person sees
   // The first scan's verdict is still on screen: the second's must be the one waited for.
   await page.evaluate(() => document.querySelector("#verdict")?.replaceChildren());
   await scanCode(page, b.qrCode);
-  await page.locator('#verdict .verdict[data-outcome="queued"]').waitFor();
+  await page.locator("#verdict .verdict[data-queued]").waitFor();
   await context.setOffline(false);
   const before = await held(page);
   expect(before).toMatchObject({ queue: 1, snapshots: 1 });

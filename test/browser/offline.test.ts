@@ -70,7 +70,8 @@ test("offline: reload still gives a scanner; three scans queue (one twice); onli
 
   const [a, b] = people as [(typeof people)[0], (typeof people)[0]];
   await scanCode(page, a.qrCode);
-  const queued = page.locator('#verdict .verdict[data-outcome="queued"]');
+  // The device's own decision (an admission), shown apart as queued.
+  const queued = page.locator('#verdict .verdict[data-queued][data-outcome="accept"][data-reason="ok"]');
   await queued.waitFor();
   expect(await queued.textContent()).toContain("Queued");
   expect(await queued.textContent()).toContain("Guest 1");
@@ -107,8 +108,8 @@ test("two offline doors admit the same badge: one check-in, and a conflict on a 
   await two.context.setOffline(true);
   await scanCode(one.page, c.qrCode);
   await scanCode(two.page, d.qrCode);
-  await one.page.locator('#verdict .verdict[data-outcome="queued"]').waitFor();
-  await two.page.locator('#verdict .verdict[data-outcome="queued"]').waitFor();
+  await one.page.locator("#verdict .verdict[data-queued]").waitFor();
+  await two.page.locator("#verdict .verdict[data-queued]").waitFor();
   await one.context.setOffline(false);
   await one.page.waitForFunction(
     () => document.querySelector("#door-status")?.getAttribute("data-waiting") === "0",

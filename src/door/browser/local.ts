@@ -9,6 +9,8 @@ import { dbReady, type QueuedScan } from "./store";
 // decided by the server's own rule (offline-decision.ts).
 
 export interface LocalVerdict {
+  /** The decision's own outcome (accept, decide, already, refuse), or exit-… as the server says it. */
+  outcome: string;
   reason: Reason | "left" | "not_in" | "unknown";
   name: string;
   words: string;
@@ -83,13 +85,19 @@ export async function localVerdict(
   time: (iso: string) => string,
 ): Promise<LocalVerdict> {
   if (!snapshot)
-    return { reason: "unknown", name: "", words: say("No list of this session on this device yet") };
+    return {
+      outcome: "refuse",
+      reason: "unknown",
+      name: "",
+      words: say("No list of this session on this device yet"),
+    };
   const asOf = { time: time(snapshot.at) };
   const person =
     people.get((await codeHash(item.code)) ?? "") ??
     people.get((await codeHash(item.code.toUpperCase())) ?? "");
   if (!person)
     return {
+      outcome: "refuse",
       reason: "unknown",
       name: "",
       words: say("Badge not in this device's list (as of {time})", asOf),
@@ -101,8 +109,8 @@ export async function localVerdict(
   const name = person.name;
   if (item.direction === "exit")
     return where === "in"
-      ? { reason: "left", name, words: say("Exit noted") }
-      : { reason: "not_in", name, words: say("Not inside (as of {time})", asOf) };
+      ? { outcome: "exit-left", reason: "left", name, words: say("Exit noted") }
+      : { outcome: "exit-not_in", reason: "not_in", name, words: say("Not inside (as of {time})", asOf) };
   const entries = queued.filter((q) => q.direction === "entry" && ENTERED.has(q.provisional ?? "")).length;
   const exits = queued.filter((q) => q.direction === "exit" && q.provisional === "left").length;
   const verdict = offlineDecision({
@@ -112,7 +120,7 @@ export async function localVerdict(
     inside: snapshot.inside + entries - exits,
     now: new Date(),
   });
-  return { reason: verdict.reason, name, words: wordsFor(verdict.reason, asOf) };
+  return { outcome: verdict.outcome, reason: verdict.reason, name, words: wordsFor(verdict.reason, asOf) };
 }
 
 /** The device's words for the verdict's reason. */

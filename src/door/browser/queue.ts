@@ -15,12 +15,14 @@ export interface Door extends DoorPage {
   changed: () => void;
 }
 
+/** A queued scan shows the device's own decision (data-outcome, data-reason), marked as queued. */
 function showQueued(door: Door, item: QueuedScan, words?: string): void {
   showLocal(
     {
       tone: "queued",
-      outcome: "queued",
+      outcome: item.outcome ?? "refuse",
       reason: item.provisional,
+      queued: true,
       headline: `◷ ${say("Queued — offline")}`,
       person: item.name || item.code,
       words: words ?? say("Already queued"),
@@ -32,7 +34,8 @@ function showQueued(door: Door, item: QueuedScan, words?: string): void {
 export async function enqueue(door: Door, item: QueuedScan): Promise<void> {
   const db = await dbReady;
   const queued = await queueOf(door.account);
-  if (queued.some((q) => q.nonce === item.nonce)) return showQueued(door, item);
+  const stored = queued.find((q) => q.nonce === item.nonce);
+  if (stored) return showQueued(door, stored);
   // The same badge the same way as its last queued scan is a repeat; entry, exit, entry is not.
   const twin = queued.filter((q) => q.code === item.code).at(-1);
   if (twin && twin.direction === item.direction) {
@@ -49,7 +52,13 @@ export async function enqueue(door: Door, item: QueuedScan): Promise<void> {
     return;
   }
   const local = await localVerdict(item, queued, door.time);
-  const entry: QueuedScan = { ...item, provisional: local.reason, name: local.name, words: local.words };
+  const entry: QueuedScan = {
+    ...item,
+    outcome: local.outcome,
+    provisional: local.reason,
+    name: local.name,
+    words: local.words,
+  };
   try {
     await db.put("queue", entry);
   } catch (error) {

@@ -37,7 +37,8 @@ function beep(outcome: string | undefined): void {
 
 export function afterVerdict(undoSeconds: number): void {
   const verdict = document.querySelector<HTMLElement>("#verdict .verdict");
-  if (verdict) beep(verdict.dataset.outcome);
+  // A queued scan sounds apart from an admission: it is not the record yet.
+  if (verdict) beep(verdict.dataset.queued ? "queued" : verdict.dataset.outcome);
   const undo = document.querySelector<HTMLElement>("#verdict .undo-form");
   if (undo) setTimeout(() => undo.remove(), Number(undo.dataset.expiresIn ?? undoSeconds) * 1000);
   const input = codeInput();
@@ -64,13 +65,23 @@ export function showHtml(text: string, undoSeconds: number): void {
 
 /** The device's own verdict (offline, queued, refused to store), built as text: nothing is parsed. */
 export function showLocal(
-  view: { tone: string; outcome: string; reason?: string; headline: string; person?: string; words?: string },
+  view: {
+    tone: string;
+    outcome: string;
+    reason?: string;
+    /** Stored on the device to send when the server can be reached: not yet the record. */
+    queued?: boolean;
+    headline: string;
+    person?: string;
+    words?: string;
+  },
   undoSeconds: number,
 ): void {
   const box = document.createElement("div");
   box.className = `verdict ${view.tone}`;
   box.dataset.outcome = view.outcome;
   if (view.reason) box.dataset.reason = view.reason;
+  if (view.queued) box.dataset.queued = "true";
   for (const [cls, text] of [
     ["headline", view.headline],
     ["person", view.person],

@@ -15,7 +15,8 @@ export interface QueuedScan {
   account?: string;
   scannedAt: string;
   nonce: string;
-  /** What the device decided on its own, and in which words. */
+  /** What the device decided on its own (the decision's outcome and reason), and in which words. */
+  outcome?: string;
   provisional?: string;
   name?: string;
   words?: string;
