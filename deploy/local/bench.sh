@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks against the local stack: figures printed and written under bench/results.
 #   scan rate (Bun load generator), live updates (2,000 dashboards), one instance under Bun
-#   against one under Deno, then the k6
+#   against one under Deno, five offline devices replaying their queues at once, then the k6
 #   doors-open and dashboards scenarios against a 2-instance cluster behind Nginx.
 set -euo pipefail
 LOG_TAG=bench
@@ -35,6 +35,7 @@ if [[ -f "$LOCAL/run/postgres.pid" ]]; then
 fi
 bun deploy/local/bench-live.ts
 bun deploy/local/bench-deno.ts || status=$?
+bun deploy/local/bench-replay.ts || status=$?
 
 # k6 against its own cluster and database.
 k6_log="$LOGS/bench-k6-cluster.log"
