@@ -2,17 +2,19 @@ import { Elysia, t } from "elysia";
 import { ObjectId } from "mongodb";
 import type { Features } from "../features";
 import { parseId } from "../http/envelope";
-import { badRequest } from "../http/errors";
+import { badRequest, notFound } from "../http/errors";
 import { IdSchema } from "../http/query";
+import { phrase } from "../i18n/locale";
 import { registrationsOf } from "../registrations/repo";
 import type { Runtime } from "../runtime";
 import { type SessionDoc, sessionsInOrder } from "../sessions/repo";
 import { html } from "../web/html";
+import { withQuery } from "../web/paths";
 import { doorContext } from "./context";
 import { handoverRoutes } from "./handover-routes";
 import type { OverflowChoice } from "./overflow";
 import { DOOR } from "./paths";
-import { pickerGroups } from "./picker";
+import { pickerGroups, sessionOfRoom } from "./picker";
 import { reasonText } from "./reasons";
 import type { ScanResult } from "./scan";
 import type { CheckinService } from "./service";
@@ -25,6 +27,43 @@ const Device = t.Optional(t.String({ maxLength: 120 }));
 /** Matches looked at before the session's registrants are put first. */
 const SEARCH_POOL = 200;
 const SEARCH_SHOWN = 10;
+
+const RoomQuery = t.Object({ room: t.Optional(t.String({ maxLength: 200 })) });
+const RoomParams = t.Object({ room: t.String({ minLength: 1, maxLength: 200 }) });
+
+/** A device set to a room: sent to the session there now, and told when it changes. */
+function roomRoutes(rt: Runtime) {
+  const db = rt.mongo.db;
+  /** The session a device set to a room works now (among the sessions its account may scan). */
+  const roomSession = async (room: string, assigned: string[] | undefined) => {
+    const sessions = await sessionsInOrder(
+      db,
+      assigned?.map((id) => new ObjectId(id)),
+    );
+    const session = sessionOfRoom(sessions, room, new Date());
+    if (!session) throw notFound(phrase("No session open or to come in room {room}", { room }));
+    return session;
+  };
+  return new Elysia({ name: "door-rooms" })
+    .use(doorContext)
+    .get(
+      DOOR.room.pattern,
+      async ({ params, door, redirect }) => {
+        const session = await roomSession(params.room, door.staff.principal.sessions);
+        return redirect(withQuery(DOOR.page({ sessionId: String(session._id) }), { room: params.room }), 303);
+      },
+      { params: RoomParams, door: true },
+    )
+    .get(
+      DOOR.roomNow.pattern,
+      async ({ params, door, set }) => {
+        set.headers["cache-control"] = "no-store";
+        const session = await roomSession(params.room, door.staff.principal.sessions);
+        return { sessionId: String(session._id), name: session.name, status: session.status };
+      },
+      { params: RoomParams, door: true },
+    );
+}
 
 /** The pages: pick a session, the door page, its snapshot for offline work, the search. */
 function doorPages(rt: Runtime, features: Features) {
@@ -56,17 +95,22 @@ function doorPages(rt: Runtime, features: Features) {
         const groups = pickerGroups(summaries, new Date(), room);
         return html(request, () => <SessionPicker groups={groups} room={room} />);
       },
-      { query: t.Object({ room: t.Optional(t.String({ maxLength: 200 })) }), door: true },
+      { query: RoomQuery, door: true },
     )
     .get(
       DOOR.page.pattern,
-      async ({ params, request, door }) => {
+      async ({ params, query, request, door }) => {
         const session = await features.sessions.require(parseId(params.sessionId));
-        const page = { staff: door.staff.principal.name, account: door.staff.byId, undoSeconds };
+        const page = {
+          staff: door.staff.principal.name,
+          account: door.staff.byId,
+          undoSeconds,
+          room: query.room || undefined,
+        };
         const count = await svc.count(session._id);
         return html(request, () => <ScannerPage session={session} count={count} door={page} />);
       },
-      { params: t.Object({ sessionId: Id }), door: true },
+      { params: t.Object({ sessionId: Id }), query: RoomQuery, door: true },
     )
     .get(
       DOOR.snapshot.pattern,
@@ -269,6 +313,7 @@ export function scannerRoutes(rt: Runtime, features: Features) {
   const svc = features.door;
   return new Elysia({ name: "scanner-pages" })
     .use(handoverRoutes(rt, svc))
+    .use(roomRoutes(rt))
     .use(doorPages(rt, features))
     .use(doorScans(rt, features))
     .use(doorDecisions(rt, svc));

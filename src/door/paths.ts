@@ -3,6 +3,9 @@ import { path } from "../web/paths";
 /** The door: pick a session, its page and what the page asks of the server. */
 export const DOOR = {
   picker: path("/scan"),
+  /** A device set to a room: the session of that room open now (then the next). */
+  room: path("/scan/room/:room"),
+  roomNow: path("/scan/room/:room/now"),
   page: path("/scan/:sessionId"),
   snapshot: path("/scan/:sessionId/snapshot"),
   undo: path("/scan/:sessionId/undo"),

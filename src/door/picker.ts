@@ -45,3 +45,18 @@ export function pickerGroups<S extends PickableSession>(
     rooms,
   };
 }
+
+/**
+ * The session a device set to `room` works now: the one open there (the latest started when
+ * several are), else the next to start there; null when the room has nothing left.
+ */
+export function sessionOfRoom<S extends PickableSession>(
+  all: readonly S[],
+  room: string,
+  now: Date,
+): S | null {
+  const here = all.filter((s) => s.location === room).sort(byStart);
+  const open = here.filter((s) => s.status === "open");
+  if (open.length > 0) return open.at(-1) ?? null;
+  return here.find((s) => s.status === "scheduled" && s.endTime.getTime() > now.getTime()) ?? null;
+}

@@ -615,4 +615,8 @@ export const FR = {
     "Chaque réponse est une enveloppe. Signez les requêtes avec un jeton d'API (Authorization: Bearer ck_…) ou le cookie de connexion ; les modifications faites avec le cookie portent son jeton CSRF dans l'en-tête X-CSRF-Token.",
   "A nonce (the body's nonce, or the Idempotency-Key header) belongs to the first request that carries it: sent again with the same request it gets the first answer; sent with anything else it is refused with 422 and changes nothing. Kept for 24 hours.":
     "Un nonce (le champ nonce du corps, ou l'en-tête Idempotency-Key) appartient à la première requête qui le porte : renvoyé avec la même requête, il obtient la première réponse ; renvoyé avec autre chose, il est refusé (422) et rien ne change. Conservé 24 heures.",
+  "No session open or to come in room {room}": "Aucune session ouverte ou à venir dans la salle {room}",
+  "Following room {room}: the next session opens here by itself":
+    "Salle {room} suivie : la session suivante s'ouvre ici d'elle-même",
+  "Set this device to this room": "Régler cet appareil sur cette salle",
 } as const satisfies Record<string, string>;

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { pickerGroups } from "../../src/door/picker";
+import { pickerGroups, sessionOfRoom } from "../../src/door/picker";
 
 const at = (h: number, m = 0, day = 1) => new Date(Date.UTC(2026, 11, 6 + day, h, m));
 const session = (
@@ -59,5 +59,19 @@ describe("the session picker's groups", () => {
     const groups = pickerGroups(sessions, at(23, 0, 2));
     expect(groups.next).toEqual([]);
     expect(groups.open.map((s) => s.name)).toEqual(["Talk"]);
+  });
+});
+
+describe("a device set to a room", () => {
+  test("works the session open there, else the next one there, else none", () => {
+    expect(sessionOfRoom(sessions, "Room 1", at(10, 15))?.name).toBe("Talk");
+    expect(sessionOfRoom(sessions, "Hall A", at(10, 15))?.name).toBe("Panel");
+    expect(sessionOfRoom(sessions, "Room 2", at(10, 15))?.name).toBe("Workshop");
+    expect(sessionOfRoom(sessions, "Nowhere", at(10, 15))).toBeNull();
+  });
+
+  test("of two open sessions in one room, the later started is the one at the door now", () => {
+    const both = [session("Early", "open", 1, "Room 9", 9, 10), session("Late", "open", 1, "Room 9", 10, 11)];
+    expect(sessionOfRoom(both, "Room 9", at(10, 1))?.name).toBe("Late");
   });
 });

@@ -2,6 +2,7 @@ import { setUpCamera } from "./camera";
 import { refreshSnapshot, storedSnapshot } from "./local";
 import { $, clockOf, codeInput, csrf, device, direction, readPage, setUpDeviceAndDirection } from "./page";
 import { type Door, enqueue, handOver, renderReport } from "./queue";
+import { followRoom } from "./room";
 import { afterVerdict, showHtml } from "./show";
 import { dbReady, type QueuedScan, queueOf } from "./store";
 import {
@@ -177,6 +178,7 @@ function start(): void {
   }, SNAPSHOT_MS);
 
   keepFresh(door, refresh);
+  followRoom(door, () => connectionState() === "online");
 
   // Keep the input focused; camera mode.
   const refocus = () => {

@@ -81,6 +81,7 @@ export function SessionPicker(props: {
           </select>
         </label>
         <button type="submit">{t("Show")}</button>
+        {room ? <a href={DOOR.room({ room })}>{t("Set this device to this room")}</a> : ""}
       </form>
       {groups.days.length === 0 ? <p class="empty">{t("No session to show.")}</p> : ""}
       {groups.open.length > 0 ? (
@@ -158,6 +159,8 @@ export interface DoorSettings {
   /** Their account ("user:<id>" or "token:<id>"): queued scans are sent only under it. */
   account: string;
   undoSeconds: number;
+  /** Set to a room: the page follows that room's sessions by itself. */
+  room?: string;
 }
 
 export function ScannerPage(props: SessionSummary & { door: DoorSettings }) {
@@ -177,6 +180,7 @@ export function ScannerPage(props: SessionSummary & { door: DoorSettings }) {
         data-account={door.account}
         data-undo-seconds={String(door.undoSeconds)}
         data-zone={zoneName()}
+        data-room={door.room}
       >
         <div id="door-status" class="door-status online" role="status" aria-live="polite">
           <span class="state">{t("Online")}</span> · <span class="waiting">{t("{n} waiting", { n: 0 })}</span>
@@ -190,6 +194,13 @@ export function ScannerPage(props: SessionSummary & { door: DoorSettings }) {
         </div>
         <div class="scanner-head">
           <div>
+            {door.room ? (
+              <p class="room-bound" safe>
+                {tAttr("Following room {room}: the next session opens here by itself", { room: door.room })}
+              </p>
+            ) : (
+              ""
+            )}
             <h1 safe>{session.name}</h1>
             <p class="meta" safe>
               {`${session.location ?? ""} · ${fmtTime(session.startTime)}–${fmtTime(session.endTime)} ${zoneName()} · ${statusWord(session.status)}`}

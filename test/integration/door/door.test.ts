@@ -364,3 +364,45 @@ test("a full room's refusal names the rooms of the same time slot that still hav
   expect(overflow).not.toContain("Overflow later room");
   expect(overflow).not.toContain("Overflow full room");
 });
+
+test("a device set to a room: sent to the session open there, told which one is now, refused in words for an empty room", async () => {
+  const room = `Room ${Math.random().toString(36).slice(2, 7)}`;
+  const open = sessionDoc({ name: "Room-bound open", location: room });
+  const next = sessionDoc({
+    name: "Room-bound next",
+    location: room,
+    status: "scheduled",
+    startTime: new Date(Date.now() + 120 * 60_000),
+    endTime: new Date(Date.now() + 180 * 60_000),
+  });
+  await inst.db.collection("sessions").insertMany([open, next]);
+  const get = async (path: string) =>
+    inst.app.handle(
+      new Request(`http://test.local${path}`, {
+        headers: { authorization: `Bearer ${await inst.tokenFor("scanner")}` },
+        redirect: "manual",
+      }),
+    );
+  const sent = await get(`/scan/room/${encodeURIComponent(room)}`);
+  expect(sent.status).toBe(303);
+  expect(sent.headers.get("location")).toBe(
+    `/scan/${open._id}?room=${encodeURIComponent(room).replace(/%20/g, "+")}`,
+  );
+  const page = await (await get(`/scan/${open._id}?room=${encodeURIComponent(room)}`)).text();
+  expect(page).toContain(`data-room="${room}"`);
+  expect(page).toContain(`Following room ${room}`);
+
+  expect(await (await get(`/scan/room/${encodeURIComponent(room)}/now`)).json()).toMatchObject({
+    sessionId: String(open._id),
+  });
+  await inst.db
+    .collection("sessions")
+    .updateOne({ _id: open._id }, { $set: { status: "ended", isOpen: false } });
+  expect(await (await get(`/scan/room/${encodeURIComponent(room)}/now`)).json()).toMatchObject({
+    sessionId: String(next._id),
+  });
+
+  const empty = await get("/scan/room/Nowhere%20at%20all/now");
+  expect(empty.status).toBe(404);
+  expect(await empty.text()).toContain("No session open or to come in room Nowhere at all");
+});
