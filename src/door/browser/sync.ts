@@ -97,6 +97,12 @@ export function sync(door: Door): Promise<void> {
 
 /** Every few seconds while scans wait or the door is offline: is the server back? */
 export async function probe(door: Door): Promise<void> {
+  // The browser's own word first: an "offline" event can be missed (a page still loading, a
+  // device waking up), and a door that shows "Online" while it is not would mislead staff.
+  if (!navigator.onLine) {
+    if (connection !== "offline" && connection !== "signin") setConnection(door, "offline");
+    return;
+  }
   const waiting = (await queueOf(door.account)).length;
   if (waiting === 0 && connection === "online") return;
   try {
