@@ -39,6 +39,23 @@ export function ParticipantRow(props: { p: ParticipantDoc }) {
           row={rowId(id)}
           confirm={tAttr("Delete {name} with their registrations and check-ins?", { name: p.name })}
         />
+        {p.erasedAt ? (
+          ""
+        ) : (
+          <button
+            type="button"
+            class="secondary"
+            hx-post={PARTICIPANT_PAGES.erase({ id })}
+            hx-target={`#${rowId(id)}`}
+            hx-swap="outerHTML"
+            hx-confirm={tAttr(
+              "Erase {name}'s personal data for good? Their attendance still counts, under no name; their badge stops working.",
+              { name: p.name },
+            )}
+          >
+            {t("Erase")}
+          </button>
+        )}
       </td>
     </tr>
   );

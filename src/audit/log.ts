@@ -23,7 +23,12 @@ export interface AdminLogDoc {
   status: number;
   /** A download of personal data: what, and how many rows left with it. */
   export?: { what: string; rows: number };
+  /** An erasure, or an entry emptied by one: no copy of the erased data is kept here. */
+  erased?: true;
 }
+
+/** Erasing a person: the log says who erased whom, never what was erased. */
+const ERASURE = /\/erase$/;
 
 export const AUDIT_INDEXES: IndexSpec[] = [{ collection: "admin_log", key: { at: -1 } }];
 export const adminLogOf = (db: Db): Collection<AdminLogDoc> => db.collection<AdminLogDoc>("admin_log");
@@ -132,8 +137,12 @@ export function auditPlugin(rt: Runtime) {
           method: request.method,
           path,
           target,
-          before: withoutSecrets(before.get(request) ?? null) as Document | null,
-          after: withoutSecrets(after) as Document | null,
+          ...(ERASURE.test(path)
+            ? { before: null, after: null, erased: true as const }
+            : {
+                before: withoutSecrets(before.get(request) ?? null) as Document | null,
+                after: withoutSecrets(after) as Document | null,
+              }),
           status,
         })
         .catch((err) => rt.log.error({ err: String(err) }, "admin log write failed"));

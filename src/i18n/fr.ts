@@ -619,4 +619,8 @@ export const FR = {
   "Following room {room}: the next session opens here by itself":
     "Salle {room} suivie : la session suivante s'ouvre ici d'elle-même",
   "Set this device to this room": "Régler cet appareil sur cette salle",
+  "Personal data erased; counts kept": "Données personnelles effacées ; les comptages restent",
+  "Erase {name}'s personal data for good? Their attendance still counts, under no name; their badge stops working.":
+    "Effacer définitivement les données personnelles de {name} ? Sa présence reste comptée, sans nom ; son badge ne fonctionne plus.",
+  Erase: "Effacer",
 } as const satisfies Record<string, string>;

@@ -153,6 +153,18 @@ export function participantAdmin(rt: Runtime, features: Features) {
       const rows = await checkInRows(db, participantId);
       return html(request, () => <CheckInTable participantId={params.id} rows={rows} />);
     })
+    .use(participantRemovals(rt, features));
+}
+
+/** A person leaves the list: erased (counts kept, nobody named) or deleted with their records. */
+function participantRemovals(rt: Runtime, features: Features) {
+  const actions = participantActions(rt, features);
+  return new Elysia({ name: "participants-admin-removals" })
+    .use(signedIn)
+    .post(PARTICIPANT_PAGES.erase.pattern, async ({ params, request }) => {
+      const erased = await actions.erase(parseId(params.id));
+      return html(request, () => <ParticipantRow p={erased} />);
+    })
     .delete(PARTICIPANT_PAGES.one.pattern, async ({ params, request }) => {
       await actions.remove(parseId(params.id));
       return html(request, () => "");

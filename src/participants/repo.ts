@@ -20,6 +20,8 @@ export interface ParticipantDoc {
   referredParticipantIds: ObjectId[];
   travelGrantApplied: boolean;
   travelGrantApproved: boolean | null;
+  /** Erased on request: the record counts, it identifies nobody. */
+  erasedAt?: Date;
   createdAt: Date;
   updatedAt: Date;
   __v: number;

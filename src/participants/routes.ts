@@ -186,6 +186,10 @@ function participantChanges(rt: Runtime, features: Features) {
       },
       { body: PatchParticipant },
     )
+    .post("/:id/erase", async ({ params, request }) => {
+      const erased = await actions.erase(parseId(params.id));
+      return ok(request, { _id: erased._id, erasedAt: erased.erasedAt }, "Personal data erased; counts kept");
+    })
     .delete("/:id", async ({ params, request }) => {
       const removed = await actions.remove(parseId(params.id));
       return ok(request, removed, "Participant deleted with their registrations and check-ins");

@@ -1,4 +1,6 @@
 import type { Db, ObjectId } from "mongodb";
+import { adminLogOf } from "../audit/log";
+import { checkinsOf, scanlogOf } from "../checkin/repo";
 import type { Features } from "../features";
 import { AppError, badRequest, fieldError, notFound } from "../http/errors";
 import { phrase } from "../i18n/locale";
@@ -9,6 +11,9 @@ import { isValidQrCode, normaliseQrCode } from "./qr";
 import { normaliseEmail, type ParticipantDoc, participantRecord, participantsOf } from "./repo";
 
 // What the API and the admin page do to participants: one service both call.
+
+/** The name an erased person's record keeps: it still counts, it names nobody. */
+export const ERASED_NAME = "(erased)";
 
 function checkedQr(raw: string): string {
   const code = normaliseQrCode(raw);
@@ -73,6 +78,51 @@ export function participantActions(rt: Runtime, { door: svc, directory }: Featur
       if (!updated) throw notFound(phrase("Participant with ID {id} not found", { id: String(id) }));
       await directory.changed(updated);
       return updated;
+    },
+    /**
+     * Erasure on request (GDPR art. 17): everything that identifies the person goes, and the
+     * counts stay. The record keeps its id (registrations and check-ins still count) under a
+     * placeholder name. Its badge code is replaced by one nobody holds, so the old badge is
+     * unknown everywhere, door devices included from their next list. Earlier admin-log copies
+     * of the record are emptied, and the scan log loses the badge codes read for them.
+     */
+    async erase(id: ObjectId): Promise<ParticipantDoc> {
+      const now = new Date();
+      const erased = await participantsOf(db).findOneAndUpdate(
+        { _id: id },
+        {
+          $set: {
+            name: ERASED_NAME,
+            email: `erased-${id}@erased.invalid`,
+            qrCode: `ERASED-${crypto.randomUUID()}`,
+            isActive: false,
+            status: "regular",
+            ambassadorPoints: 0,
+            referredParticipantIds: [],
+            travelGrantApplied: false,
+            travelGrantApproved: null,
+            erasedAt: now,
+            updatedAt: now,
+          },
+          $unset: { organization: "", phone: "", notes: "", doorNote: "", walkInNonce: "" },
+        },
+        { returnDocument: "after" },
+      );
+      if (!erased) throw notFound(phrase("Participant with ID {id} not found", { id: String(id) }));
+      await Promise.all([
+        participantsOf(db).updateMany(
+          { referredParticipantIds: id },
+          { $pull: { referredParticipantIds: id } },
+        ),
+        checkinsOf(db).updateMany({ participantId: id }, { $unset: { notes: "" } }),
+        scanlogOf(db).updateMany({ participantId: id }, { $unset: { qrCode: "" } }),
+        adminLogOf(db).updateMany(
+          { "target.collection": "participants", "target.id": String(id) },
+          { $set: { before: null, after: null, erased: true } },
+        ),
+      ]);
+      await directory.changed(erased);
+      return erased;
     },
     async remove(id: ObjectId): Promise<ParticipantDoc> {
       const removed = await participantsOf(db).findOneAndDelete({ _id: id });

@@ -1,0 +1,94 @@
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { participantDoc, seedRoom, sessionDoc } from "../../helpers/fixtures";
+import { type InProcess, inProcess } from "../../helpers/instance";
+
+// Erasure on request (GDPR art. 17): what identifies the person goes, counts stay, the
+// admin log keeps who erased whom but no copy of the data, and the old badge stops working.
+
+let inst: InProcess;
+beforeAll(async () => {
+  inst = await inProcess("erasure");
+});
+afterAll(async () => {
+  await inst.stop();
+});
+
+test("erasing a person: identifying data gone everywhere, counts kept, the badge refused", async () => {
+  const session = sessionDoc({ name: "Erasure room" });
+  const person = participantDoc(1, { name: "Zeynep Erasable", organization: "Secret Org" });
+  await seedRoom(inst.db, session, [person]);
+  // An admin edit: the admin log now holds copies of the record.
+  const edited = await inst.call("PATCH", `/api/v1/participants/${person._id}`, {
+    doorNote: "Wheelchair, row 1",
+  });
+  expect(edited.status).toBe(200);
+  const scanned = await inst.call(
+    "POST",
+    "/api/v1/scan",
+    { sessionId: String(session._id), qrCode: person.qrCode },
+    { role: "scanner" },
+  );
+  expect(scanned.body.data.outcome).toBe("accept");
+
+  const erased = await inst.call("POST", `/api/v1/participants/${person._id}/erase`);
+  expect(erased.status).toBe(200);
+
+  const record = await inst.db.collection("participants").findOne({ _id: person._id });
+  expect(record).toMatchObject({ name: "(erased)", isActive: false });
+  expect(record?.email).not.toContain("example.org");
+  expect(record?.qrCode).not.toBe(person.qrCode);
+  for (const field of ["organization", "doorNote", "phone", "notes"]) expect(record?.[field]).toBeUndefined();
+
+  // Counts stay: the check-in and the registration still count, under no name.
+  expect(await inst.db.collection("checkins").countDocuments({ sessionId: session._id })).toBe(1);
+  expect(await inst.db.collection("registrations").countDocuments({ sessionId: session._id })).toBe(1);
+  // Nothing left that names or identifies them: scan log codes, admin log copies.
+  expect(
+    await inst.db
+      .collection("scanlog")
+      .countDocuments({ participantId: person._id, qrCode: { $exists: true } }),
+  ).toBe(0);
+  const log = JSON.stringify(await inst.db.collection("admin_log").find({}).toArray());
+  for (const identifying of [person.name, person.email, person.qrCode, "Secret Org", "Wheelchair"])
+    expect(log).not.toContain(identifying);
+  expect(
+    await inst.db.collection("admin_log").findOne({ path: `/api/v1/participants/${person._id}/erase` }),
+  ).toMatchObject({ erased: true, before: null, after: null, status: 200 });
+
+  // The old badge is unknown everywhere now.
+  const again = await inst.call(
+    "POST",
+    "/api/v1/scan",
+    { sessionId: String(session._id), qrCode: person.qrCode },
+    { role: "scanner" },
+  );
+  expect(again.body.data?.outcome ?? again.status).not.toBe("accept");
+  expect(again.body.data?.outcome ?? "refuse").toBe("refuse");
+
+  const missing = await inst.call("POST", "/api/v1/participants/0123456789abcdef01234567/erase");
+  expect(missing.status).toBe(404);
+  expect(missing.body.message).toContain("not found");
+});
+
+test("the participant page's Erase answers the row as it now is, with no Erase left on it", async () => {
+  const person = participantDoc(2, { name: "Page Erasable" });
+  await inst.db.collection("participants").insertOne(person);
+  const response = await inst.app.handle(
+    new Request(`http://test.local/admin/participants/${person._id}/erase`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${await inst.tokenFor("admin")}` },
+    }),
+  );
+  expect(response.status).toBe(200);
+  const row = await response.text();
+  expect(row).toContain("(erased)");
+  expect(row).not.toContain("Page Erasable");
+  expect(row).not.toContain("/erase");
+  const scanner = await inst.app.handle(
+    new Request(`http://test.local/admin/participants/${person._id}/erase`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${await inst.tokenFor("scanner")}` },
+    }),
+  );
+  expect(scanner.status).toBe(403);
+});
