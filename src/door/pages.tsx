@@ -2,12 +2,12 @@ import { Elysia, t } from "elysia";
 import { ObjectId } from "mongodb";
 import type { Features } from "../features";
 import { parseId } from "../http/envelope";
-import { badRequest, notFound } from "../http/errors";
+import { AppError, badRequest, notFound } from "../http/errors";
 import { IdSchema } from "../http/query";
 import { phrase } from "../i18n/locale";
 import { registrationsOf } from "../registrations/repo";
 import type { Runtime } from "../runtime";
-import { type SessionDoc, sessionsInOrder } from "../sessions/repo";
+import { type SessionDoc, sessionsInOrder, sessionsOf } from "../sessions/repo";
 import { html } from "../web/html";
 import { withQuery } from "../web/paths";
 import { doorContext } from "./context";
@@ -116,7 +116,13 @@ function doorPages(rt: Runtime, features: Features) {
       DOOR.snapshot.pattern,
       async ({ params, set }) => {
         set.headers["cache-control"] = "no-store";
-        return svc.doorSnapshot(parseId(params.sessionId));
+        const sessionId = parseId(params.sessionId);
+        // Over for good: no device keeps this session's badges any longer (410 tells it to drop
+        // them). Read from MongoDB, not the cache: a device must not keep a list a minute too long.
+        const now = await sessionsOf(db).findOne({ _id: sessionId }, { projection: { status: 1 } });
+        if (now?.status === "ended" || now?.status === "cancelled")
+          throw new AppError(410, "This session is over; door devices no longer keep its list");
+        return svc.doorSnapshot(sessionId);
       },
       { params: t.Object({ sessionId: Id }), door: true },
     )

@@ -623,4 +623,6 @@ export const FR = {
   "Erase {name}'s personal data for good? Their attendance still counts, under no name; their badge stops working.":
     "Effacer définitivement les données personnelles de {name} ? Sa présence reste comptée, sans nom ; son badge ne fonctionne plus.",
   Erase: "Effacer",
+  "This session is over; door devices no longer keep its list":
+    "Cette session est terminée ; les appareils de porte n'en gardent plus la liste",
 } as const satisfies Record<string, string>;

@@ -12,7 +12,8 @@ import {
 import type { Served as Instance } from "../helpers/instance";
 
 // A device set to a room follows it: when the room's session ends and the next one opens,
-// the door page moves to the next session by itself, and scans land in the new session.
+// the door page moves to the next session by itself, and scans land in the new session; the
+// ended session's list then leaves the device.
 
 let instance: Instance;
 let browser: Browser;
@@ -72,5 +73,33 @@ test("a room-bound door moves to the room's next session by itself, and scans la
     await db.collection("checkins").countDocuments({ sessionId: second._id, participantId: guest._id }),
   ).toBe(1);
   expect(await db.collection("checkins").countDocuments({ sessionId: first._id })).toBe(0);
+
+  // The morning session is over: the device drops its list.
+  // It may already be gone (the morning page asked for its list once the session ended); opening
+  // the page of the ended session makes sure the device asks.
+  await page.goto(`${instance.url}/scan/${first._id}`);
+  await page.waitForFunction(
+    async (id) => {
+      const idb = await new Promise<IDBDatabase>((resolve) => {
+        const request = indexedDB.open("checkin-door");
+        request.onsuccess = () => resolve(request.result);
+      });
+      const keys = await new Promise<IDBValidKey[]>((resolve) => {
+        const request = idb.transaction("snapshots").objectStore("snapshots").getAllKeys();
+        request.onsuccess = () => resolve(request.result);
+      });
+      return !keys.map(String).includes(id);
+    },
+    String(first._id),
+    { timeout: 15_000 },
+  );
+  // Nor does the page decide from it any longer.
+  await page.waitForFunction(
+    () => !document.querySelector(".scanner")?.hasAttribute("data-snapshot-at"),
+    null,
+    {
+      timeout: 15_000,
+    },
+  );
   await context.close();
 });

@@ -50,6 +50,12 @@ export async function refreshSnapshot(sessionId: string): Promise<boolean> {
   try {
     const response = await fetch(`/scan/${sessionId}/snapshot`, { signal: AbortSignal.timeout(10_000) });
     if (response.status === 401) return false;
+    // The session is over: its list leaves the device.
+    if (response.status === 410) {
+      await (await dbReady).delete("snapshots", sessionId);
+      forgetSnapshot();
+      return true;
+    }
     if (!response.ok) return true;
     const snap = (await response.json()) as DoorSnapshot;
     await (await dbReady).put("snapshots", snap as never);

@@ -406,3 +406,22 @@ test("a device set to a room: sent to the session open there, told which one is 
   expect(empty.status).toBe(404);
   expect(await empty.text()).toContain("No session open or to come in room Nowhere at all");
 });
+
+test("an ended or cancelled session's snapshot is gone (410 in words); an open one is served", async () => {
+  const open = sessionDoc({ name: "Snapshot open" });
+  const ended = sessionDoc({ name: "Snapshot ended", status: "ended" });
+  const cancelled = sessionDoc({ name: "Snapshot cancelled", status: "cancelled" });
+  await inst.db.collection("sessions").insertMany([open, ended, cancelled]);
+  const snapshot = async (id: unknown) =>
+    inst.app.handle(
+      new Request(`http://test.local/scan/${id}/snapshot`, {
+        headers: { authorization: `Bearer ${await inst.tokenFor("scanner")}` },
+      }),
+    );
+  expect((await snapshot(open._id)).status).toBe(200);
+  for (const over of [ended, cancelled]) {
+    const response = await snapshot(over._id);
+    expect(response.status).toBe(410);
+    expect(await response.text()).toContain("door devices no longer keep its list");
+  }
+});
