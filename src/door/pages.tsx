@@ -81,18 +81,10 @@ function doorPages(rt: Runtime, features: Features) {
           assigned?.map((id) => new ObjectId(id)),
         );
         const summaries = await Promise.all(
-          sessions.map(async (session) => ({
-            session,
-            count: await svc.count(session._id),
-            status: session.status,
-            day: session.day,
-            location: session.location,
-            startTime: session.startTime,
-            endTime: session.endTime,
-          })),
+          sessions.map(async (session) => ({ session, count: await svc.count(session._id) })),
         );
         const room = query.room || undefined;
-        const groups = pickerGroups(summaries, new Date(), room);
+        const groups = pickerGroups(summaries, (summary) => summary.session, new Date(), room);
         return html(request, () => <SessionPicker groups={groups} room={room} />);
       },
       { query: RoomQuery, door: true },

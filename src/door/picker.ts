@@ -10,7 +10,7 @@ export interface PickableSession {
   endTime: Date;
 }
 
-export interface PickerGroups<S extends PickableSession> {
+export interface PickerGroups<S> {
   /** Open now (opened by hand or by the scheduler). */
   open: S[];
   /** Not yet open, starting at the earliest start time still ahead (one time slot). */
@@ -23,21 +23,31 @@ export interface PickerGroups<S extends PickableSession> {
 
 const byStart = (a: PickableSession, b: PickableSession) => a.startTime.getTime() - b.startTime.getTime();
 
-export function pickerGroups<S extends PickableSession>(
-  all: readonly S[],
+/** `sessionOf` reads an item's session: items may carry more (a count), never a copy of its fields. */
+export function pickerGroups<T>(
+  all: readonly T[],
+  sessionOf: (item: T) => PickableSession,
   now: Date,
   room?: string,
-): PickerGroups<S> {
-  const rooms = [...new Set(all.map((s) => s.location).filter((r): r is string => !!r))].sort((a, b) =>
-    a.localeCompare(b),
+): PickerGroups<T> {
+  const rooms = [
+    ...new Set(all.map((item) => sessionOf(item).location).filter((r): r is string => !!r)),
+  ].sort((a, b) => a.localeCompare(b));
+  const shown = (room ? all.filter((item) => sessionOf(item).location === room) : [...all]).sort((a, b) =>
+    byStart(sessionOf(a), sessionOf(b)),
   );
-  const shown = (room ? all.filter((s) => s.location === room) : [...all]).sort(byStart);
-  const open = shown.filter((s) => s.status === "open");
-  const ahead = shown.filter((s) => s.status === "scheduled" && s.startTime.getTime() > now.getTime());
-  const nextStart = ahead[0]?.startTime.getTime();
-  const next = ahead.filter((s) => s.startTime.getTime() === nextStart);
-  const days = new Map<number, S[]>();
-  for (const session of shown) days.set(session.day, [...(days.get(session.day) ?? []), session]);
+  const open = shown.filter((item) => sessionOf(item).status === "open");
+  const ahead = shown.filter(
+    (item) => sessionOf(item).status === "scheduled" && sessionOf(item).startTime.getTime() > now.getTime(),
+  );
+  const first = ahead[0];
+  const nextStart = first === undefined ? undefined : sessionOf(first).startTime.getTime();
+  const next = ahead.filter((item) => sessionOf(item).startTime.getTime() === nextStart);
+  const days = new Map<number, T[]>();
+  for (const item of shown) {
+    const day = sessionOf(item).day;
+    days.set(day, [...(days.get(day) ?? []), item]);
+  }
   return {
     open,
     next,

@@ -29,7 +29,7 @@ const sessions = [
 
 describe("the session picker's groups", () => {
   test("open sessions first, then the next time slot, then every day in order", () => {
-    const groups = pickerGroups(sessions, at(10, 15));
+    const groups = pickerGroups(sessions, (s) => s, at(10, 15));
     expect(groups.open.map((s) => s.name)).toEqual(["Talk"]);
     expect(groups.next.map((s) => s.name).sort()).toEqual(["Panel", "Workshop"]);
     expect(groups.days.map((d) => d.day)).toEqual([1, 2]);
@@ -44,7 +44,7 @@ describe("the session picker's groups", () => {
   });
 
   test("a room filter keeps that room's sessions everywhere, and every room in the filter", () => {
-    const groups = pickerGroups(sessions, at(10, 15), "Hall A");
+    const groups = pickerGroups(sessions, (s) => s, at(10, 15), "Hall A");
     expect(groups.open).toEqual([]);
     expect(groups.next.map((s) => s.name)).toEqual(["Panel"]);
     expect(groups.days.flatMap((d) => d.sessions.map((s) => s.name))).toEqual([
@@ -56,7 +56,7 @@ describe("the session picker's groups", () => {
   });
 
   test("after the last session nothing is next", () => {
-    const groups = pickerGroups(sessions, at(23, 0, 2));
+    const groups = pickerGroups(sessions, (s) => s, at(23, 0, 2));
     expect(groups.next).toEqual([]);
     expect(groups.open.map((s) => s.name)).toEqual(["Talk"]);
   });

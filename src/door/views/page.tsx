@@ -5,7 +5,7 @@ import type { RegistrationStatus } from "../../registrations/statuses";
 import type { SessionDoc } from "../../sessions/repo";
 import { t, tAttr } from "../../web/reader";
 import { DOOR } from "../paths";
-import type { PickableSession, PickerGroups } from "../picker";
+import type { PickerGroups } from "../picker";
 import { DOOR_WORDS } from "../words";
 
 export interface SessionSummary {
@@ -53,10 +53,7 @@ function SessionItem({ session, count }: SessionSummary) {
 }
 
 /** Open now and next first, then every session by day; a room filter for doors that stay put. */
-export function SessionPicker(props: {
-  groups: PickerGroups<SessionSummary & PickableSession>;
-  room?: string;
-}) {
+export function SessionPicker(props: { groups: PickerGroups<SessionSummary>; room?: string }) {
   const { groups, room } = props;
   const list = (items: SessionSummary[]) => (
     <ul class="sessions">
