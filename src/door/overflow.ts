@@ -25,6 +25,11 @@ export function seatsLeft(session: SlotSession, counts: { admitted: number; insi
   return Math.max(0, session.capacity - taken);
 }
 
+/** Whether two sessions share some time: the same time slot. */
+export function overlaps(a: SlotSession, b: SlotSession): boolean {
+  return a.startTime.getTime() < b.endTime.getTime() && a.endTime.getTime() > b.startTime.getTime();
+}
+
 /** Sessions whose time overlaps the full one's, most room first; unlimited ones last. */
 export function overflowChoices<S extends SlotSession>(
   full: SlotSession,

@@ -14,7 +14,7 @@ import type { SessionCache } from "../sessions/cache";
 import { type SessionDoc, sessionsOf } from "../sessions/repo";
 import { createCheckinMetrics } from "./metrics";
 import type { WindowDefaults } from "./offline";
-import { type OverflowChoice, overflowChoices } from "./overflow";
+import { type OverflowChoice, overflowChoices, overlaps, seatsLeft } from "./overflow";
 import type { ScanRequest } from "./request";
 import { createScanner, type ScanResult } from "./scan";
 import { createScanLog } from "./scanlog";
@@ -120,11 +120,19 @@ async function findOverflow(db: Db, door: Door, full: SessionDoc): Promise<Overf
       .find({ status: "open", _id: { $ne: full._id } })
       .limit(OVERFLOW_CANDIDATES)
       .toArray();
+    // Counts are read only for limited sessions of the same slot, and the whole roster only
+    // where who is inside matters (occupancy): a refusal at a full room is when doors are busiest.
     const counted = await Promise.all(
-      open.map(async (session) => {
-        const figures = await door.stats(session._id);
-        return { session, admitted: figures.count, inside: figures.inside };
-      }),
+      open
+        .filter((session) => overlaps(session, full))
+        .map(async (session) => {
+          if (seatsLeft(session, { admitted: 0, inside: 0 }) === null)
+            return { session, admitted: 0, inside: 0 };
+          if (session.capacityMode !== "occupancy")
+            return { session, admitted: await door.count(session._id), inside: 0 };
+          const figures = await door.stats(session._id);
+          return { session, admitted: figures.count, inside: figures.inside };
+        }),
     );
     return overflowChoices(full, counted);
   } catch {
