@@ -23,10 +23,6 @@ export function SettingsForm(props: { timing: Timing; saved?: boolean; error?: P
         <input type="checkbox" name="autoEndEnabled" checked={timing.autoEndEnabled} />{" "}
         {t("End sessions automatically")}
       </label>
-      <label class="check">
-        <input type="checkbox" name="moveOnEntry" checked={timing.moveOnEntry} />{" "}
-        {t("One room at a time: entering a session ends the person's presence in any other")}
-      </label>
       <label>
         {t("…this many minutes after they end")}
         <input
@@ -48,6 +44,10 @@ export function SettingsForm(props: { timing: Timing; saved?: boolean; error?: P
           required
           value={String(timing.lateThresholdMinutes)}
         />
+      </label>
+      <label class="check">
+        <input type="checkbox" name="moveOnEntry" checked={timing.moveOnEntry} />{" "}
+        {t("One room at a time: entering a session ends the person's presence in any other")}
       </label>
       <label>
         {t("Scheduler interval, in seconds")}

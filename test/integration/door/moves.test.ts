@@ -118,3 +118,27 @@ test("a queued offline entry that syncs late applies in the person's order of sc
   expect(inB?.checkedOutAt?.getTime()).toBe(inC?.checkInTime.getTime());
   expect(inC?.checkedOutAt).toBeNull();
 });
+
+test("the settings page turns one room at a time on and off", async () => {
+  const post = async (fields: Record<string, string>) =>
+    inst.app.handle(
+      new Request("http://test.local/settings", {
+        method: "POST",
+        headers: { authorization: `Bearer ${await inst.tokenFor("admin")}` },
+        body: new URLSearchParams({
+          autoOpenMinutesBefore: "15",
+          autoEndGraceMinutes: "0",
+          lateThresholdMinutes: "10",
+          schedulerIntervalSeconds: "30",
+          timeZone: "UTC",
+          ...fields,
+        }),
+      }),
+    );
+  expect((await post({ moveOnEntry: "on" })).status).toBe(200);
+  expect((await inst.call("GET", "/api/v1/settings/timing")).body.data.moveOnEntry).toBe(true);
+  const off = await post({});
+  expect(off.status).toBe(200);
+  expect(await off.text()).toContain('name="moveOnEntry"');
+  expect((await inst.call("GET", "/api/v1/settings/timing")).body.data.moveOnEntry).toBe(false);
+});
