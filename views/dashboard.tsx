@@ -15,6 +15,9 @@ export interface LiveSession {
   inside: number;
   late: number;
   registered: number;
+  /** Seats leased to door devices for offline work (door/leases.ts), and the doors holding them. */
+  held: number;
+  holders: number;
   scansPerMinute: number;
   recent: ScanEntry[];
   timeline: [Date, number][];
@@ -55,10 +58,12 @@ const REASON_WORDS: Record<string, Text> = {
   unknown_code: "unknown badge",
   inactive_participant: "badge deactivated",
   superseded: "older than their last move",
+  turned_away_offline: "turned away offline",
+  offline_share_used_up: "offline share used up",
   declined: "declined",
   left: "left",
   undone: "undone",
-} satisfies Partial<Record<Reason | "declined" | "left" | "undone", Text>>;
+} satisfies Partial<Record<Reason | "offline_share_used_up" | "declined" | "left" | "undone", Text>>;
 /** A known reason in the reader's language; anything else is what staff typed when declining. */
 const reasonWord = (reason: string): string => {
   const word = REASON_WORDS[reason];
@@ -210,6 +215,19 @@ export function Counters(props: { state: LiveSession; oob?: boolean; changedAt?:
         <dd safe>{String(registered)}</dd>
         <dt>{t("Scans/min")}</dt>
         <dd safe>{String(scansPerMinute)}</dd>
+        {props.state.held > 0 ? (
+          <>
+            <dt>{t("Held for offline doors")}</dt>
+            <dd class="held" data-held={String(props.state.held)}>
+              {t("{seats} seats held by {doors} offline doors", {
+                seats: props.state.held,
+                doors: props.state.holders,
+              })}
+            </dd>
+          </>
+        ) : (
+          ""
+        )}
       </dl>
     </section>
   );

@@ -7,7 +7,8 @@ import { IdSchema } from "../http/query";
 import { phrase } from "../i18n/locale";
 import { admittedResponse } from "./answers";
 import { type DoorContext, doorContext } from "./context";
-import { offlineScan } from "./offline";
+import { LeaseId } from "./leases";
+import { OFFLINE_REASONS, offlineScan } from "./offline";
 import { attemptJson, capacityInfo, exitJson, scanJson, verification } from "./present";
 import { EXIT_TEXT, REASONS, reasonText } from "./reasons";
 import type { ScanResult } from "./scan";
@@ -61,7 +62,9 @@ const ScanBody = t.Object(
     nonce: t.Optional(Nonce),
     direction: t.Optional(t.Union([t.Literal("entry"), t.Literal("exit")])),
     scannedAt: t.Optional(t.String({ format: "date-time" })),
-    provisional: t.Optional(t.Union([...Object.keys(REASONS), "unknown"].map((r) => t.Literal(r)))),
+    provisional: t.Optional(t.Union([...Object.keys(REASONS), ...OFFLINE_REASONS].map((r) => t.Literal(r)))),
+    /** The door's seat lease: what it admitted offline against it takes its seats first. */
+    lease: t.Optional(LeaseId),
   },
   strict,
 );
@@ -204,6 +207,7 @@ function doorRoutes(svc: CheckinService) {
           method: "qr",
           acceptUnregistered: body.acceptUnregistered ?? false,
           offline,
+          lease: body.lease,
         });
         return ok(request, scanJson(request, result), reasonText(result.verdict, result.session), {
           capacityInfo: capacityInfo(result.session, result.count),

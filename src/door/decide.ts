@@ -18,7 +18,9 @@ export type Reason =
   | "session_ended"
   | "unknown_code"
   | "inactive_participant"
-  | "superseded";
+  | "superseded"
+  /** A queued scan its door refused while offline: the person was sent away then. */
+  | "turned_away_offline";
 
 /** accept: admit now. decide: staff may accept anyway or decline. already: inside. refuse: no entry. */
 export type Outcome = "accept" | "decide" | "already" | "refuse";

@@ -1,4 +1,4 @@
-import { type DecisionInput, decide, type Verdict } from "./decide";
+import { type DecisionInput, decide, type Reason, type Verdict } from "./decide";
 
 // What a door device decides on its own while the server cannot be reached: the same
 // `decide` the server runs, fed the facts the device has (its session snapshot plus the
@@ -32,12 +32,41 @@ export interface OfflineFacts {
   admitted: number;
   inside: number;
   now: Date;
+  /**
+   * Seats this door may still take offline: its lease (leases.ts) less what it admitted
+   * against it since. Null where it holds none.
+   */
+  leaseLeft: number | null;
+}
+
+/** Only a door offline says this: the seats leased to it are used up (the room may still have some). */
+export type OfflineReason = Reason | "offline_share_used_up";
+export type OfflineVerdict = Omit<Verdict, "reason"> & { reason: OfflineReason };
+
+/** Whether an admission with this verdict takes a seat the session counts: a new one, or a re-entry where exits free seats. */
+export function takesSeat(
+  session: Pick<SnapshotSession, "capacity" | "capacityEnforced" | "capacityMode">,
+  reason: string,
+): boolean {
+  if (!session.capacityEnforced || session.capacity <= 0) return false;
+  return reason === "ok" || (reason === "reentry" && session.capacityMode === "occupancy");
 }
 
 const REGISTRATION = new Set(["confirmed", "pending", "cancelled"]);
 
-/** The door's offline verdict for an entry: `decide`, on what the device knows. */
-export function offlineDecision(facts: OfflineFacts): Verdict {
+/**
+ * The door's offline verdict for an entry: `decide`, on what the device knows; an
+ * admission that takes a seat goes only against the door's lease, so no two doors
+ * offline can give away the same seat.
+ */
+export function offlineDecision(facts: OfflineFacts): OfflineVerdict {
+  const verdict = ruleVerdict(facts);
+  if (verdict.outcome !== "accept" || !takesSeat(facts.session, verdict.reason)) return verdict;
+  if ((facts.leaseLeft ?? 0) > 0) return verdict;
+  return { ...verdict, outcome: "refuse", reason: "offline_share_used_up", badge: null };
+}
+
+function ruleVerdict(facts: OfflineFacts): Verdict {
   const { session, person } = facts;
   const registration = person && REGISTRATION.has(person.registration) ? person.registration : null;
   return decide({

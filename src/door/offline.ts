@@ -9,11 +9,14 @@ import type { Reason } from "./decide";
 // a scan from the future beyond the skew allowed, or older than a working day, is
 // refused in words the door shows in its sync report (it is never dropped silently).
 
+/** What only a door offline says: it could not tell, or its share of the seats was used up (offline-decision.ts). */
+export const OFFLINE_REASONS = ["unknown", "offline_share_used_up"] as const;
+
 export interface OfflineScan {
   /** When the door scanned it (checked against the bounds before it gets here). */
   scannedAt: Date;
-  /** What the door decided on its own: a reason, or "unknown" when it could not tell. */
-  provisional: Reason | "unknown";
+  /** What the door decided on its own: a reason, or one only a door offline gives. */
+  provisional: Reason | (typeof OFFLINE_REASONS)[number];
 }
 
 /** Clocks of phones and laptops drift; more than this ahead is a wrong clock. */
@@ -39,7 +42,7 @@ export function offlineScan(
     throw badRequest(
       "This scan was queued more than 24 hours ago and is not replayed; check the person in by hand if they attended.",
     );
-  return { scannedAt, provisional: (body.provisional ?? "unknown") as Reason | "unknown" };
+  return { scannedAt, provisional: (body.provisional ?? "unknown") as OfflineScan["provisional"] };
 }
 
 /** The defaults a session without its own opening margin and grace uses (settings). */

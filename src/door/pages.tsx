@@ -12,6 +12,7 @@ import { html } from "../web/html";
 import { withQuery } from "../web/paths";
 import { doorContext } from "./context";
 import { handoverRoutes } from "./handover-routes";
+import { LeaseId } from "./leases";
 import type { OverflowChoice } from "./overflow";
 import { DOOR } from "./paths";
 import { pickerGroups, sessionOfRoom } from "./picker";
@@ -106,7 +107,7 @@ function doorPages(rt: Runtime, features: Features) {
     )
     .get(
       DOOR.snapshot.pattern,
-      async ({ params, set }) => {
+      async ({ params, query, set }) => {
         set.headers["cache-control"] = "no-store";
         const sessionId = parseId(params.sessionId);
         // Over for good: no device keeps this session's badges any longer (410 tells it to drop
@@ -114,9 +115,12 @@ function doorPages(rt: Runtime, features: Features) {
         const now = await sessionsOf(db).findOne({ _id: sessionId }, { projection: { status: 1 } });
         if (now?.status === "ended" || now?.status === "cancelled")
           throw new AppError(410, "This session is over; door devices no longer keep its list");
-        return svc.doorSnapshot(sessionId);
+        const snapshot = await svc.doorSnapshot(sessionId);
+        // The device's seat lease, renewed with each snapshot it asks for with its id (leases.ts).
+        const lease = query.lease && (await svc.grantLease(sessionId, query.lease));
+        return lease ? { ...snapshot, lease } : snapshot;
       },
-      { params: t.Object({ sessionId: Id }), door: true },
+      { params: t.Object({ sessionId: Id }), query: t.Object({ lease: t.Optional(LeaseId) }), door: true },
     )
     .get(
       DOOR.search.pattern,
@@ -160,6 +164,7 @@ const PageScan = t.Object(
     method: t.Optional(t.Union([t.Literal("qr"), t.Literal("search")])),
     direction: t.Optional(t.Union([t.Literal("entry"), t.Literal("exit")])),
     device: Device,
+    lease: t.Optional(LeaseId),
   },
   strict,
 );
@@ -171,6 +176,7 @@ const WalkInForm = t.Object(
     organization: t.Optional(t.String({ maxLength: 200 })),
     nonce: Nonce,
     device: Device,
+    lease: t.Optional(LeaseId),
   },
   strict,
 );
@@ -218,6 +224,7 @@ function doorScans(rt: Runtime, features: Features) {
           ...scan,
           method: body.method ?? "qr",
           acceptUnregistered: body.acceptUnregistered === "1",
+          lease: body.lease,
         });
         const overflow = await overflowFor(result);
         return html(request, () => verdict(result, code, overflow));
@@ -236,6 +243,7 @@ function doorScans(rt: Runtime, features: Features) {
           by: door.staff.by,
           byId: door.staff.byId,
           device: body.device,
+          lease: body.lease,
         });
         const overflow = await overflowFor(result);
         return html(request, () => (

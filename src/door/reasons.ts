@@ -30,6 +30,10 @@ export const REASONS: Record<Reason, { text: Text; status: number }> = {
     text: "Scanned before this person's latest entry or exit: nothing was recorded",
     status: 409,
   },
+  turned_away_offline: {
+    text: "The door turned this person away while offline: not admitted now",
+    status: 409,
+  },
 };
 
 /** What an exit scan found, in the words the door shows. */

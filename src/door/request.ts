@@ -18,6 +18,8 @@ export interface ScanRequest {
   notes?: string;
   /** Client nonce or Idempotency-Key: the same key always gets the same answer. */
   nonce?: string;
+  /** The door device's seat lease (leases.ts), when it holds one. */
+  lease?: string;
   /** A scan queued by a door while offline, replayed now. */
   offline?: OfflineScan;
 }

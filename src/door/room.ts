@@ -43,6 +43,8 @@ export interface Facts {
    */
   claim: { seat: number | null; entry: string; reentryFrom?: string } | null;
   viaRedis: boolean;
+  /** Seats left on the asking door's lease (leases.ts), when it holds one. */
+  leaseLeft?: number;
 }
 
 /** One scan's question: which registrations the rule admits. */
@@ -50,6 +52,8 @@ export interface Question {
   admitting: (session: SessionDoc) => RegistrationState[];
   /** Whether the rule lets a person who left come back in. */
   reentry: (session: SessionDoc) => boolean;
+  /** The asking door's seat lease; `first` when its door admitted the person offline against it. */
+  lease?: { id: string; first: boolean };
 }
 
 export type Answer = { facts: Facts; session: SessionDoc };
@@ -109,6 +113,7 @@ async function askRoom(
       admitting,
       reentry: question.reentry(session),
       rule: seatRule(session),
+      lease: question.lease,
     });
     const existing = (entry: string) =>
       participant ? checkInOfEntry(entry, session._id, participant._id) : null;
@@ -139,10 +144,13 @@ async function askRoom(
           },
         };
       case "full":
-        // Seats lost by a request that died would make the room look full: ask MongoDB, at most once a second.
+        // Seats lost by a request that died, or held by a lease that lapsed, would make the room
+        // look full: ask MongoDB, at most once a second.
         if (!recounted && (await mayRecount(parts, session._id))) {
           recounted = true;
-          if ((await freeSeatsInDb(db, session._id)).length > 0) {
+          const held = claim.held > 0 ? await door.leases.sweep(session._id) : 0;
+          if (held < claim.held) continue;
+          if ((await freeSeatsInDb(db, session._id)).length > held) {
             await door.replace(session._id);
             continue;
           }

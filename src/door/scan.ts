@@ -69,6 +69,8 @@ export interface ScanResult {
   /** Check-ins of the session after this scan. */
   count: number;
   replayed: boolean;
+  /** Seats left on the scanning door's lease, when it sent one. */
+  leaseLeft?: number;
 }
 
 export interface ScannerParts {
@@ -109,7 +111,7 @@ const ruleFor = (
   defaultLateThresholdMinutes: parts.lateThresholdMinutes(),
 });
 
-/** A preview asks without claiming. */
+/** A preview asks without claiming; so does a queued scan its door turned away. */
 const question = (
   parts: ScannerParts,
   request: ScanRequest,
@@ -118,7 +120,15 @@ const question = (
 ): Question => ({
   admitting: (session) => (claiming ? admittingStates(ruleFor(parts, request, session, participant)) : []),
   reentry: (session) => claiming && admitsReentry(ruleFor(parts, request, session, participant)),
+  ...(request.lease ? { lease: { id: request.lease, first: request.offline !== undefined } } : {}),
 });
+
+/**
+ * A scan the door turned away while offline (its own refusal, not "unknown") is history:
+ * the person was sent away, so the replay records it and never admits them now.
+ */
+const turnedAway = (request: ScanRequest) =>
+  request.offline !== undefined && !["ok", "reentry", "unknown"].includes(request.offline.provisional);
 
 /** The audit (stored before the answer leaves) and the dashboards (queued). */
 async function record(
@@ -192,7 +202,12 @@ async function decideAndWrite(ctx: ScanContext, request: ScanRequest): Promise<S
   // 2. The room: a retry's first answer, or the facts and (when the rule admits) a seat.
   // A queued scan is taken at its own time, which must fall in the session's door hours.
   if (request.offline) assertInWindow(request.offline.scannedAt, asRead, parts.windowDefaults());
-  const { session, facts } = await room.ask(question(parts, request, participant, true), asRead, participant);
+  const claiming = !turnedAway(request);
+  const { session, facts } = await room.ask(
+    question(parts, request, participant, claiming),
+    asRead,
+    participant,
+  );
   // 3. The decision, pure.
   const input: DecisionInput = {
     ...ruleFor(parts, request, session, participant),
@@ -203,7 +218,11 @@ async function decideAndWrite(ctx: ScanContext, request: ScanRequest): Promise<S
     // The places taken include this scan's own claim.
     checkedInCount: facts.claim ? facts.taken - 1 : facts.taken,
   };
-  const decision = decide(input);
+  const decided = decide(input);
+  const decision: Verdict =
+    !claiming && decided.outcome === "accept"
+      ? { ...decided, outcome: "refuse", reason: "turned_away_offline", badge: null }
+      : decided;
   // A retry of the scan that made this check-in (its admission or its last re-entry), whatever
   // happened since (the person may have left): answered as the original, never written again.
   const retry =
@@ -245,6 +264,7 @@ async function decideAndWrite(ctx: ScanContext, request: ScanRequest): Promise<S
     checkIn,
     count: written.kind === "full" && facts.claim && !facts.claim.reentryFrom ? facts.count - 1 : facts.count,
     replayed: verdict.outcome === "accept" && !admitted,
+    ...(request.lease && facts.leaseLeft !== undefined ? { leaseLeft: facts.leaseLeft } : {}),
   };
   if (result.replayed) return result;
   // The chart counts admissions; a re-entry changes who is inside, not the attendance.

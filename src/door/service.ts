@@ -12,6 +12,7 @@ import { writingRegistrations } from "../registrations/rosters";
 import type { Runtime } from "../runtime";
 import type { SessionCache } from "../sessions/cache";
 import { type SessionDoc, sessionsOf } from "../sessions/repo";
+import type { Lease } from "./leases";
 import { createCheckinMetrics } from "./metrics";
 import type { WindowDefaults } from "./offline";
 import { type OverflowChoice, overflowChoices, overlaps, seatsLeft } from "./overflow";
@@ -71,6 +72,20 @@ const fromMongo = async <T>(read: () => Promise<T>, fallback: () => Promise<T>) 
   }
 };
 
+/**
+ * The device's seat lease, granted or renewed (null where capacity is not enforced, or
+ * being changed); a change of the seats leased in all makes the other doors renew theirs.
+ */
+const leaseGranter =
+  (sessions: SessionCache, door: Door, activity: Activity) =>
+  async (sessionId: ObjectId, lease: string): Promise<Lease | null> => {
+    const session = await sessions.require(sessionId);
+    if (!session.capacityEnforced || session.capacity <= 0) return null;
+    const granted = await door.leases.grant(sessionId, lease);
+    if (granted?.changed) activity.changed(sessionId);
+    return granted;
+  };
+
 /** Dashboard figures from MongoDB alone (Redis away). */
 async function statsFromMongo(db: Db, sessionId: ObjectId) {
   const [docs, registered] = await Promise.all([
@@ -84,6 +99,9 @@ async function statsFromMongo(db: Db, sessionId: ObjectId) {
     inside: docs.filter((d) => !d.checkedOutAt).length,
     late: docs.filter((d) => d.isLate).length,
     registered,
+    // Leases live in Redis: without it no seat is held for anyone.
+    held: 0,
+    holders: 0,
   };
 }
 
@@ -213,6 +231,7 @@ export function createCheckinService(
     searchPeople: (query: string, limit: number) => directory.search(query, limit),
     /** What a door device keeps to decide on its own while offline (see snapshot.ts). */
     doorSnapshot: (sessionId: ObjectId) => snapshots.get(sessionId),
+    grantLease: leaseGranter(sessions, door, activity),
     scan: scanningWithMoves(scanner.scan, staff.moveAfterEntry, live.moveOnEntry, rt.log),
     preview: scanner.preview,
     undo,

@@ -3,6 +3,7 @@ import type { ObjectId } from "mongodb";
 import type { Person } from "../participants/directory";
 import type { RegistrationStatus } from "../registrations/statuses";
 import type { SessionDoc } from "../sessions/repo";
+import type { Lease } from "./leases";
 import type { SnapshotSession } from "./offline-decision";
 
 // What a door device keeps so it can decide on its own while the network is away: the
@@ -93,6 +94,8 @@ export interface DoorSnapshot {
   inside: number;
   /** [code hash, name or "", registration status or "", "in" | "out" | ""] */
   people: [string, string, string, string][];
+  /** The asking device's seat lease, when it sent its id and the session's capacity is enforced. */
+  lease?: Lease;
 }
 
 /** The hash a device computes for a scanned code: HMAC-SHA-256, base64url, first 128 bits. */

@@ -55,6 +55,7 @@ export function createDoorBuilder(redis: Redis, db: Db, scripts: Scripts) {
       const sent = scripts.buildDoor(
         door(id),
         seats(id),
+        KEYS.leases(id),
         versions.get(key) ?? "",
         rules.get(key) ?? "0",
         ...fields,

@@ -11,7 +11,7 @@ export const PENDING_STALE_MS = 3000;
  * after an exit) or "<capacity>o" (occupancy: an exit gives the seat back). Each entry is
  * "<I|O|P><L|->|<seat or ->|<payload>".
  */
-const RULE = `
+export const RULE = `
 local function capOf(rule) return tonumber(string.match(rule or "0", "%d+")) or 0 end
 local function seatOf(entry) return string.match(entry, "^..|([^|]*)|") end
 local function payloadOf(entry) return string.sub(entry, string.find(entry, "|", 4, true)) end
@@ -27,9 +27,42 @@ local function giveSeat(door, seats, seat)
 end
 `;
 
+/**
+ * Seat leases (leases.ts): a hash beside the door's, "<lease>" = seats left on it and
+ * "<lease>@t" = when it lapses (ms). The door hash's "ls" is their sum: seats no pool
+ * claim may take.
+ */
+export const LEASES = `
+local function nowMs()
+  local t = redis.call("time")
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+-- Drops leases past their time; the seats of the rest and the doors holding them
+-- (a door whose share is 0 still counts: it waits for its share), "except" left out.
+local function liveLeases(leases, now, except)
+  local all = redis.call("hgetall", leases)
+  local seats, live = {}, {}
+  for i = 1, #all, 2 do
+    local field = all[i]
+    if string.sub(field, -2) == "@t" then
+      local id = string.sub(field, 1, -3)
+      if tonumber(all[i + 1]) <= now then redis.call("hdel", leases, id, field) else live[id] = true end
+    else seats[field] = tonumber(all[i + 1]) end
+  end
+  local sum, doors = 0, 0
+  for id, _ in pairs(live) do
+    if id ~= except then
+      sum = sum + (seats[id] or 0)
+      doors = doors + 1
+    end
+  end
+  return sum, doors
+end
+`;
+
 /** Counts the roster and finds the free seats (the holes below the highest seat taken) from the hash as it now is. */
-const RECOUNT = `${RULE}
-local function recount(door, seats, rule)
+const RECOUNT = `${RULE}${LEASES}
+local function recount(door, seats, rule, leases)
   local cap = capOf(rule)
   local all = redis.call("hgetall", door)
   local n, taken, hw = 0, {}, 0
@@ -53,46 +86,64 @@ local function recount(door, seats, rule)
     end
   end
   if #batch > 0 then redis.call("sadd", seats, unpack(batch)) end
-  redis.call("hset", door, "n", n, "cap", rule, "ready", "1", "hw", hw, "nh", holes)
+  local held = 0
+  if cap > 0 then held = liveLeases(leases, nowMs(), "") end
+  redis.call("hset", door, "n", n, "cap", rule, "ready", "1", "hw", hw, "nh", holes, "ls", held)
 end
 `;
 
 /**
  * ARGV: participant, has a retry key, admitting registration states, seat rule, now (ms),
- * "1" when a person who left may come back. Replies with the kind, the registration, the
- * admissions, the places taken under the rule, a seat, the person's entry, and the claim
- * entry written (what settling or rolling back must find still there). A re-entry in
- * flight is an "I" entry plus a "q:<participant>" field holding its claim time.
+ * "1" when a person who left may come back, the door's lease ("" none), "1" when the
+ * lease goes first (a scan its door admitted offline against it). Replies with the kind,
+ * the registration, the admissions, the places taken under the rule, a seat, the person's
+ * entry, the claim entry written (what settling or rolling back must find still there),
+ * the seats left on the caller's lease and the seats leased in all. A re-entry in flight
+ * is an "I" entry plus a "q:<participant>" field holding its claim time.
  */
 export const CLAIM = `${RULE}
 local pid, rule, now = ARGV[1], ARGV[4], tonumber(ARGV[5])
 local cap, occupancy = capOf(rule), string.sub(rule, -1) == "o"
-local f = redis.call("hmget", KEYS[1], "r:" .. pid, "i:" .. pid, "n", "frozen", "cap", "ready", "q:" .. pid, "hw", "nh")
+local f = redis.call("hmget", KEYS[1], "r:" .. pid, "i:" .. pid, "n", "frozen", "cap", "ready", "q:" .. pid, "hw", "nh", "ls")
 if not f[6] then return {"cold"} end
 if f[4] and tonumber(f[4]) > now then return {"frozen"} end
 if cap > 0 and (f[5] or "") ~= rule then return {"stale"} end
 local reg, n, entry, takeover = f[1] or "none", tonumber(f[3] or "0"), f[2], false
-local hw, holes = tonumber(f[8] or "0"), tonumber(f[9] or "0")
+local hw, holes, held = tonumber(f[8] or "0"), tonumber(f[9] or "0"), tonumber(f[10] or "0")
+local lease, own = ARGV[7], 0
+if lease ~= "" and cap > 0 then own = tonumber(redis.call("hget", KEYS[3], lease) or "0") end
 local function taken()
   if occupancy then return hw - holes end
   return n
 end
+local function reply(kind, seat, person, claim)
+  return {kind, reg, n, taken(), seat, person, claim, own, held}
+end
 -- A free seat: a hole first, else the next one above the high-water mark (nil: full).
--- The new mark is written with the claim itself, in the same HSET.
+-- The new mark is written with the claim itself, in the same HSET. Leased seats are
+-- not the pool's: a claim takes one from its own lease (first when its door admitted
+-- the person offline against it, else once the pool is empty), never from another's.
 local function takeSeat()
+  local fromLease = own > 0 and (ARGV[8] == "1" or taken() + held >= cap)
+  if not fromLease and taken() + held >= cap then return nil, nil end
+  local seat, mark = nil, nil
   if holes > 0 then
-    local seat = redis.call("spop", KEYS[2])
+    seat = redis.call("spop", KEYS[2])
     if seat then
       holes = holes - 1
       redis.call("hincrby", KEYS[1], "nh", -1)
-      return seat, nil
     end
   end
-  if hw < cap then
+  if not seat and hw < cap then
     hw = hw + 1
-    return tostring(hw - 1), hw
+    seat, mark = tostring(hw - 1), hw
   end
-  return nil, nil
+  if seat and fromLease then
+    own, held = own - 1, held - 1
+    redis.call("hincrby", KEYS[3], lease, -1)
+    redis.call("hincrby", KEYS[1], "ls", -1)
+  end
+  return seat, mark
 end
 if entry and string.sub(entry, 1, 1) == "P" then
   if now - tonumber(string.match(entry, "|(%d+)$")) < ${PENDING_STALE_MS} then return {"busy"} end
@@ -104,33 +155,33 @@ if f[7] then
   return {"stale"}
 end
 if entry then
-  if string.sub(entry, 1, 1) ~= "O" or ARGV[6] ~= "1" then return {"facts", reg, n, taken(), "", entry, ""} end
+  if string.sub(entry, 1, 1) ~= "O" or ARGV[6] ~= "1" then return reply("facts", "", entry, "") end
   -- Admissions: the person kept their seat (it is theirs, not this claim's to give back).
   local seat, kept, mark = "-", seatOf(entry), nil
   if occupancy then
     seat, mark = takeSeat()
-    if not seat then return {"full", reg, n, taken(), "", entry, ""} end
+    if not seat then return reply("full", "", entry, "") end
     kept = seat
   end
   local claim = "I" .. string.sub(entry, 2, 2) .. "|" .. kept .. payloadOf(entry)
   redis.call("hset", KEYS[1], "i:" .. pid, claim, "q:" .. pid, ARGV[5], "hw", mark or hw)
-  return {"reentered", reg, n, taken(), seat, entry, claim}
+  return reply("reentered", seat, entry, claim)
 end
 local admits = false
 for state in string.gmatch(ARGV[3], "[^,]+") do
   if state == reg then admits = true end
 end
-if not admits then return {"facts", reg, n, taken(), "", "", ""} end
+if not admits then return reply("facts", "", "", "") end
 local seat, mark = "-", nil
 if cap > 0 then
   seat, mark = takeSeat()
-  if not seat then return {"full", reg, n, taken(), "", "", ""} end
+  if not seat then return reply("full", "", "", "") end
 end
 local claim = "P-|" .. seat .. "|" .. ARGV[5]
 if mark then redis.call("hset", KEYS[1], "i:" .. pid, claim, "hw", mark)
 else redis.call("hset", KEYS[1], "i:" .. pid, claim) end
 if not takeover then n = redis.call("hincrby", KEYS[1], "n", 1) end
-return {"claimed", reg, n, taken(), seat, "", claim}`;
+return reply("claimed", seat, "", claim)`;
 
 /**
  * Whether a person's admission or re-entry is still settling (a fresh "P" entry or "q:"
@@ -236,7 +287,7 @@ for i = 3, #ARGV, 2 do
   if string.sub(ARGV[i], 1, 2) == "i:" then redis.call("hsetnx", KEYS[1], ARGV[i], ARGV[i + 1])
   else redis.call("hset", KEYS[1], ARGV[i], ARGV[i + 1]) end
 end
-recount(KEYS[1], KEYS[2], ARGV[2])
+recount(KEYS[1], KEYS[2], ARGV[2], KEYS[3])
 return 1`;
 
 /**
@@ -260,7 +311,7 @@ for i = 1, #all, 2 do
     end
   end
 end
-recount(KEYS[1], KEYS[2], ARGV[1])
+recount(KEYS[1], KEYS[2], ARGV[1], KEYS[3])
 redis.call("hset", KEYS[1], "v", v)
 return 1`;
 
@@ -295,8 +346,8 @@ export function defineScripts(redis: Redis): Scripts {
     ["rollbackClaim", 2, ROLLBACK],
     ["undoEntry", 2, UNDO],
     ["leaveEntry", 2, LEAVE],
-    ["buildDoor", 2, BUILD],
-    ["replaceDoor", 2, REPLACE],
+    ["buildDoor", 3, BUILD],
+    ["replaceDoor", 3, REPLACE],
     ["replaceRegistrations", 1, REGISTRATIONS],
   ];
   for (const [name, numberOfKeys, lua] of scripts) {

@@ -5,6 +5,7 @@ import { KEYS } from "../infra/keys";
 import { refreshRoster } from "../registrations/rosters";
 import { claimTimeOf, entryOf, FIELD, figuresOf, registrationFields, rosterOf } from "./codec";
 import type { RegistrationState } from "./decide";
+import { createLeases } from "./leases";
 import { createDoorBuilder } from "./state-build";
 import { defineScripts, PENDING_STALE_MS, type Scripts } from "./state-scripts";
 
@@ -16,6 +17,9 @@ interface RoomFacts {
   count: number;
   taken: number;
   entry: string;
+  /** Seats left on the caller's lease, and leased to all doors (no pool claim takes those). */
+  leaseLeft: number;
+  held: number;
 }
 
 export type Claim =
@@ -34,6 +38,8 @@ export interface ClaimInput {
   /** A person who left may come back in. */
   reentry: boolean;
   rule: string;
+  /** The door's seat lease; `first` when its door admitted the person offline against it. */
+  lease?: { id: string; first: boolean };
 }
 
 const SETTLE_WAIT_MS = 10;
@@ -48,7 +54,7 @@ async function untilSettled(run: () => Promise<unknown>): Promise<void> {
 
 /** The claim script's reply, read. */
 function claimOf(reply: [string, ...(string | number | null)[]]): Claim {
-  const [kind, a, count, taken, seat, entry, claim] = reply;
+  const [kind, a, count, taken, seat, entry, claim, leaseLeft, held] = reply;
   if (kind !== "facts" && kind !== "full" && kind !== "claimed" && kind !== "reentered")
     return { kind: kind as "cold" | "frozen" | "stale" | "busy" };
   const facts = {
@@ -56,6 +62,8 @@ function claimOf(reply: [string, ...(string | number | null)[]]): Claim {
     count: Number(count),
     taken: Number(taken),
     entry: String(entry ?? ""),
+    leaseLeft: Number(leaseLeft ?? 0),
+    held: Number(held ?? 0),
   };
   if (kind === "facts" || kind === "full") return { kind, ...facts };
   return {
@@ -78,13 +86,15 @@ function doorClaims(redis: Redis, scripts: Scripts, replace: (sessionId: ObjectI
       const reply = (await scripts.claimScan(
         door(input.sessionId),
         seats(input.sessionId),
-        KEYS.none,
+        KEYS.leases(input.sessionId),
         input.participantId ? String(input.participantId) : "-",
         "0",
         input.participantId ? input.admitting.join(",") : "",
         input.rule,
         now,
         input.reentry ? "1" : "0",
+        input.lease?.id ?? "",
+        input.lease?.first ? "1" : "0",
       )) as [string, ...(string | number | null)[]];
       return claimOf(reply);
     },
@@ -203,6 +213,7 @@ function doorUpkeep(redis: Redis, db: Db, scripts: Scripts) {
       await scripts.replaceDoor(
         door(sessionId),
         seats(sessionId),
+        KEYS.leases(sessionId),
         rules.get(String(sessionId)) ?? "0",
         Date.now(),
         ...fields,
@@ -251,7 +262,17 @@ function doorUpkeep(redis: Redis, db: Db, scripts: Scripts) {
 export function createDoor(redis: Redis, db: Db) {
   const scripts = defineScripts(redis);
   const upkeep = doorUpkeep(redis, db, scripts);
-  return { ...doorClaims(redis, scripts, upkeep.replace), ...upkeep };
+  const leases = createLeases(redis, upkeep);
+  return {
+    ...doorClaims(redis, scripts, upkeep.replace),
+    ...upkeep,
+    leases,
+    /** Whole-session figures for dashboards and pages, with the seats leased to doors. */
+    stats: async (sessionId: ObjectId) => ({
+      ...(await upkeep.stats(sessionId)),
+      ...(await leases.held(sessionId)),
+    }),
+  };
 }
 
 export type Door = ReturnType<typeof createDoor>;

@@ -21,6 +21,8 @@ export interface WalkIn {
   by: string;
   byId: string;
   device?: string;
+  /** The door device's seat lease (leases.ts). */
+  lease?: string;
 }
 
 export function walkIns(rt: Runtime, features: Features) {
@@ -81,6 +83,7 @@ export function walkIns(rt: Runtime, features: Features) {
         byId: input.byId,
         device: input.device,
         nonce: input.nonce,
+        lease: input.lease,
         notes: "walk-in",
       });
       const qrSvg = await QRCode.toString(person.qrCode, {

@@ -40,4 +40,6 @@ export const DOOR_WORDS = [
   "Handed to an admin: they decide what to do with these scans.",
   "Registration cancelled (as of {time})",
   "Not on this session's list (as of {time})",
+  "This door's offline share is used up: admit only once online",
+  "offline, this door may admit {n} more",
 ] as const satisfies readonly Text[];

@@ -625,4 +625,13 @@ export const FR = {
   Erase: "Effacer",
   "This session is over; door devices no longer keep its list":
     "Cette session est terminée ; les appareils de porte n'en gardent plus la liste",
+  "The door turned this person away while offline: not admitted now":
+    "La porte a refusé cette personne hors ligne : elle n'est pas admise maintenant",
+  "This door's offline share is used up: admit only once online":
+    "La part hors ligne de cette porte est épuisée : n'admettre qu'une fois en ligne",
+  "offline, this door may admit {n} more": "hors ligne, cette porte peut encore admettre {n} personnes",
+  "turned away offline": "refusé hors ligne",
+  "offline share used up": "part hors ligne épuisée",
+  "Held for offline doors": "Réservé aux portes hors ligne",
+  "{seats} seats held by {doors} offline doors": "{seats} places réservées par {doors} portes hors ligne",
 } as const satisfies Record<string, string>;

@@ -11,6 +11,8 @@ export const KEYS = {
   door: (session: Id) => `door:${session}`,
   /** A session's free seat numbers. */
   seats: (session: Id) => `door:${session}:seats`,
+  /** Seats leased to door devices for offline work (door/leases.ts). */
+  leases: (session: Id) => `door:${session}:leases`,
   /** What a nonce belongs to: its first request, then that request's answer (checkin/nonces.ts). */
   nonce: (nonce: string) => `nonce:${nonce}`,
   /** Stands in for an absent key, so a script always receives the same number of keys. */

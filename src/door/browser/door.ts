@@ -1,6 +1,16 @@
 import { setUpCamera } from "./camera";
 import { refreshSnapshot, storedSnapshot } from "./local";
-import { $, clockOf, codeInput, csrf, device, direction, readPage, setUpDeviceAndDirection } from "./page";
+import {
+  $,
+  clockOf,
+  codeInput,
+  csrf,
+  device,
+  direction,
+  leaseId,
+  readPage,
+  setUpDeviceAndDirection,
+} from "./page";
 import { type Door, enqueue, handOver, renderReport } from "./queue";
 import { followRoom } from "./room";
 import { afterVerdict, showHtml } from "./show";
@@ -40,6 +50,8 @@ function setUpForms(door: Door): void {
     // A person chosen from the search, accepted anyway, or a walk-in is a scan: it carries a nonce
     // (a walk-in form keeps its own until it is answered, so a retried submit is the same person).
     if (body.has("participantId") && !body.has("reason")) body.set("nonce", crypto.randomUUID());
+    // An admission from this door may take a seat of its own lease once the room's pool is empty.
+    if ((body.has("participantId") && !body.has("reason")) || body.has("email")) body.set("lease", leaseId());
     const form =
       detail?.ctx?.sourceElement?.closest("form") ??
       (event.target as Element | null)?.closest("form") ??
@@ -95,6 +107,7 @@ function scanner(door: Door): (code: string) => Promise<void> {
         code: item.code,
         nonce: item.nonce,
         direction: item.direction,
+        lease: leaseId(),
         ...(item.device ? { device: item.device } : {}),
       }),
       signal: AbortSignal.timeout(SCAN_TIMEOUT_MS),
@@ -170,8 +183,11 @@ function start(): void {
   window.addEventListener("online", () => void sync(door));
   window.addEventListener("offline", () => setConnection(door, "offline"));
   setInterval(() => void probe(door), PROBE_MS);
+  // The lease is renewed with the snapshot only while nothing waits in the queue.
   const refresh = async () => {
-    if (!(await refreshSnapshot(door.session))) await signedOut(door);
+    const renew = (await queueOf(door.account)).length === 0;
+    if (!(await refreshSnapshot(door.session, renew))) await signedOut(door);
+    await banner(door);
   };
   setInterval(() => {
     if (connectionState() === "online") void refresh();

@@ -1,7 +1,6 @@
-import type { Reason } from "../decide";
-import { offlineDecision, type SnapshotPerson } from "../offline-decision";
+import { type OfflineReason, offlineDecision, type SnapshotPerson, takesSeat } from "../offline-decision";
 import type { DoorSnapshot } from "../snapshot";
-import { say } from "./page";
+import { leaseId, say } from "./page";
 import { dbReady, type QueuedScan } from "./store";
 
 // The device's own verdict while the server cannot be reached: the session's snapshot
@@ -11,7 +10,7 @@ import { dbReady, type QueuedScan } from "./store";
 export interface LocalVerdict {
   /** The decision's own outcome (accept, decide, already, refuse), or exit-… as the server says it. */
   outcome: string;
-  reason: Reason | "left" | "not_in" | "unknown";
+  reason: OfflineReason | "left" | "not_in" | "unknown";
   name: string;
   words: string;
 }
@@ -45,10 +44,15 @@ export function forgetSnapshot(): void {
   hmacKey = null;
 }
 
-/** The session's snapshot, fresh from the server; false when it answered 401 (signed out). */
-export async function refreshSnapshot(sessionId: string): Promise<boolean> {
+/**
+ * The session's snapshot, fresh from the server; false when it answered 401 (signed out).
+ * `renew`: the lease is sized again, which only a device with nothing queued may ask (what
+ * it queued was admitted against the lease it has).
+ */
+export async function refreshSnapshot(sessionId: string, renew: boolean): Promise<boolean> {
   try {
-    const response = await fetch(`/scan/${sessionId}/snapshot`, { signal: AbortSignal.timeout(10_000) });
+    const url = `/scan/${sessionId}/snapshot${renew ? `?lease=${leaseId()}` : ""}`;
+    const response = await fetch(url, { signal: AbortSignal.timeout(10_000) });
     if (response.status === 401) return false;
     // The session is over: its list leaves the device.
     if (response.status === 410) {
@@ -58,6 +62,8 @@ export async function refreshSnapshot(sessionId: string): Promise<boolean> {
     }
     if (!response.ok) return true;
     const snap = (await response.json()) as DoorSnapshot;
+    // Not renewed (or not now: the session is being changed): the lease held stands.
+    if (!snap.lease && snapshot?.sessionId === snap.sessionId && snapshot.lease) snap.lease = snapshot.lease;
     await (await dbReady).put("snapshots", snap as never);
     await useSnapshot(snap);
   } catch {
@@ -65,6 +71,34 @@ export async function refreshSnapshot(sessionId: string): Promise<boolean> {
   }
   return true;
 }
+
+/** Seats the lease still has once the queued scans that took one are counted (null: no lease). */
+export function leaseLeft(queued: QueuedScan[]): number | null {
+  if (!snapshot?.lease) return null;
+  const session = snapshot.session;
+  const spent = queued.filter(
+    (q) =>
+      q.sessionId === snapshot?.sessionId &&
+      q.direction === "entry" &&
+      takesSeat(session, q.provisional ?? ""),
+  ).length;
+  return Math.max(0, snapshot.lease.seats - spent);
+}
+
+/**
+ * The server took a seat from the lease: a queued scan that took one was replayed, or the
+ * pool was empty when an online scan came (its verdict says what is left).
+ */
+export async function leaseSpent(left?: number, item?: QueuedScan): Promise<void> {
+  if (!snapshot?.lease) return;
+  if (item && (item.sessionId !== snapshot.sessionId || !takesSeat(snapshot.session, item.provisional ?? "")))
+    return;
+  snapshot.lease.seats = left ?? Math.max(0, snapshot.lease.seats - 1);
+  await (await dbReady).put("snapshots", snapshot as never);
+}
+
+/** The lease for the banner: seats left, and whether the session counts seats at all. */
+export const leaseShown = () => (snapshot?.lease ? snapshot.lease : null);
 
 export async function storedSnapshot(sessionId: string): Promise<void> {
   const stored = await (await dbReady).get("snapshots", sessionId);
@@ -125,13 +159,16 @@ export async function localVerdict(
     admitted: snapshot.count + queued.filter((q) => q.provisional === "ok").length,
     inside: snapshot.inside + entries - exits,
     now: new Date(),
+    leaseLeft: leaseLeft(queued),
   });
   return { outcome: verdict.outcome, reason: verdict.reason, name, words: wordsFor(verdict.reason, asOf) };
 }
 
 /** The device's words for the verdict's reason. */
-function wordsFor(reason: Reason, asOf: { time: string }): string {
+function wordsFor(reason: OfflineReason, asOf: { time: string }): string {
   switch (reason) {
+    case "offline_share_used_up":
+      return say("This door's offline share is used up: admit only once online");
     case "ok":
       return say("Registered (as of {time})", asOf);
     case "reentry":

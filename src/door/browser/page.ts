@@ -67,7 +67,17 @@ export function clockOf(root: HTMLElement): (iso: string) => string {
 // --- Device and door direction: set once per browser, kept locally. ---
 const DEVICE_KEY = "checkin.device";
 const DIRECTION_KEY = "checkin.direction";
+const LEASE_KEY = "checkin.lease";
 export const device = () => localStorage.getItem(DEVICE_KEY) ?? "";
+/** This device's lease id (leases.ts): made once, kept with the device. */
+export function leaseId(): string {
+  let id = localStorage.getItem(LEASE_KEY);
+  if (!id) {
+    id = crypto.randomUUID();
+    localStorage.setItem(LEASE_KEY, id);
+  }
+  return id;
+}
 export const direction = (): "entry" | "exit" =>
   $<HTMLInputElement>("input[name=direction]:checked")?.value === "exit" ? "exit" : "entry";
 

@@ -1,3 +1,4 @@
+import { leaseSpent } from "./local";
 import { codeInput, verdictSlot } from "./page";
 
 // Verdicts on screen: the server's HTML, or the device's own while offline; each with
@@ -56,6 +57,9 @@ export function showHtml(text: string, undoSeconds: number): void {
     part.removeAttribute("hx-swap-oob");
     if (part.id) document.getElementById(part.id)?.replaceWith(part);
   }
+  // The room's pool was empty: the server took this admission's seat from this door's lease.
+  const left = template.content.querySelector<HTMLElement>("[data-lease-left]")?.dataset.leaseLeft;
+  if (left !== undefined) void leaseSpent(Number(left));
   const slot = verdictSlot();
   if (!slot) return;
   slot.replaceChildren(template.content);

@@ -1,5 +1,5 @@
-import { forgetSnapshot, refreshSnapshot } from "./local";
-import { $, csrf, say } from "./page";
+import { forgetSnapshot, leaseLeft, leaseSpent, refreshSnapshot } from "./local";
+import { $, csrf, leaseId, say } from "./page";
 import { type Door, renderReport, report, showForeign } from "./queue";
 import { dbReady, type QueuedScan, queueOf } from "./store";
 
@@ -29,6 +29,15 @@ export async function banner(door: Door): Promise<void> {
   const count = el.querySelector(".waiting");
   if (count) count.textContent = say("{n} waiting", { n: waiting });
   el.dataset.waiting = String(waiting);
+  // What this door may still admit on its own if the network goes (its lease, less what it queued).
+  const share = leaseLeft(await queueOf(door.account));
+  const lease = el.querySelector<HTMLElement>(".lease");
+  if (lease) {
+    lease.hidden = share === null;
+    lease.textContent = share === null ? "" : say("offline, this door may admit {n} more", { n: share });
+  }
+  if (share === null) delete el.dataset.leaseLeft;
+  else el.dataset.leaseLeft = String(share);
 }
 
 export function setConnection(door: Door, next: Connection): void {
@@ -59,7 +68,7 @@ async function send(item: QueuedScan): Promise<Response | null> {
       direction: item.direction,
       scannedAt: item.scannedAt,
       ...(item.device ? { device: item.device } : {}),
-      ...(item.direction === "entry" ? { provisional: item.provisional } : {}),
+      ...(item.direction === "entry" ? { provisional: item.provisional, lease: leaseId() } : {}),
     }),
     signal: AbortSignal.timeout(SCAN_TIMEOUT_MS),
   }).catch(() => null);
@@ -79,12 +88,14 @@ async function replay(door: Door): Promise<void> {
     if (!response || notAnswered(response.status)) return setConnection(door, "offline");
     if (response.status === 401) return signedOut(door);
     await report(item, response.status, await response.json().catch(() => null));
+    // The server took its seat from this door's lease (what the door admitted against it goes first).
+    if (response.status < 500) await leaseSpent(undefined, item);
     await db.delete("queue", item.nonce);
     await renderReport(door);
     void banner(door);
   }
   setConnection(door, "online");
-  if (!(await refreshSnapshot(door.session))) await signedOut(door);
+  if (!(await refreshSnapshot(door.session, true))) await signedOut(door);
 }
 
 let syncing: Promise<void> | null = null;

@@ -181,6 +181,7 @@ export function ScannerPage(props: SessionSummary & { door: DoorSettings }) {
       >
         <div id="door-status" class="door-status online" role="status" aria-live="polite">
           <span class="state">{t("Online")}</span> · <span class="waiting">{t("{n} waiting", { n: 0 })}</span>
+          <span class="lease" hidden></span>
         </div>
         <div id="foreign-queue" class="foreign-queue" role="status" hidden>
           <p class="words"></p>

@@ -105,7 +105,12 @@ export function Verdict(props: {
   const headline = verdict.reason === "reentry" ? HEADLINE.reentry : HEADLINE[verdict.outcome];
   return (
     <>
-      <div class={`verdict ${tone}`} data-outcome={verdict.outcome} data-reason={verdict.reason}>
+      <div
+        class={`verdict ${tone}`}
+        data-outcome={verdict.outcome}
+        data-reason={verdict.reason}
+        data-lease-left={props.result.leaseLeft}
+      >
         <p class="headline">
           <span class="icon" aria-hidden="true" safe>
             {ICON[verdict.outcome] ?? ""}
