@@ -122,6 +122,15 @@ function doorPages(rt: Runtime, features: Features) {
       },
       { params: t.Object({ sessionId: Id }), query: t.Object({ lease: t.Optional(LeaseId) }), door: true },
     )
+    .delete(
+      DOOR.lease.pattern,
+      async ({ params, query, set }) => {
+        const seats = await svc.giveBackLease(parseId(params.sessionId), query.lease);
+        set.headers["cache-control"] = "no-store";
+        return { seats };
+      },
+      { params: t.Object({ sessionId: Id }), query: t.Object({ lease: LeaseId }), door: true },
+    )
     .get(
       DOOR.search.pattern,
       async ({ params, query, request }) => {

@@ -8,6 +8,8 @@ export const DOOR = {
   roomNow: path("/scan/room/:room/now"),
   page: path("/scan/:sessionId"),
   snapshot: path("/scan/:sessionId/snapshot"),
+  /** The device's seat lease, given back when it leaves the session (DELETE). */
+  lease: path("/scan/:sessionId/lease"),
   undo: path("/scan/:sessionId/undo"),
   walkIn: path("/scan/:sessionId/walk-in"),
   decline: path("/scan/:sessionId/decline"),

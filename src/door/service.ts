@@ -72,19 +72,23 @@ const fromMongo = async <T>(read: () => Promise<T>, fallback: () => Promise<T>) 
   }
 };
 
-/**
- * The device's seat lease, granted or renewed (null where capacity is not enforced, or
- * being changed); a change of the seats leased in all makes the other doors renew theirs.
- */
-const leaseGranter =
-  (sessions: SessionCache, door: Door, activity: Activity) =>
-  async (sessionId: ObjectId, lease: string): Promise<Lease | null> => {
+/** Door devices' seat leases (leases.ts); a change of the seats leased in all makes the other doors renew theirs. */
+const leaseActions = (sessions: SessionCache, door: Door, activity: Activity) => ({
+  /** The device's seat lease, granted or renewed (null where capacity is not enforced, or being changed). */
+  async grantLease(sessionId: ObjectId, lease: string): Promise<Lease | null> {
     const session = await sessions.require(sessionId);
     if (!session.capacityEnforced || session.capacity <= 0) return null;
     const granted = await door.leases.grant(sessionId, lease);
     if (granted?.changed) activity.changed(sessionId);
     return granted;
-  };
+  },
+  /** A device left the session (a room-bound door moved on): its seats go back to the pool now. */
+  async giveBackLease(sessionId: ObjectId, lease: string): Promise<number> {
+    const seats = Number(await door.leases.giveBack(sessionId, lease));
+    if (seats > 0) activity.changed(sessionId);
+    return seats;
+  },
+});
 
 /** Dashboard figures from MongoDB alone (Redis away). */
 async function statsFromMongo(db: Db, sessionId: ObjectId) {
@@ -231,7 +235,7 @@ export function createCheckinService(
     searchPeople: (query: string, limit: number) => directory.search(query, limit),
     /** What a door device keeps to decide on its own while offline (see snapshot.ts). */
     doorSnapshot: (sessionId: ObjectId) => snapshots.get(sessionId),
-    grantLease: leaseGranter(sessions, door, activity),
+    ...leaseActions(sessions, door, activity),
     scan: scanningWithMoves(scanner.scan, staff.moveAfterEntry, live.moveOnEntry, rt.log),
     preview: scanner.preview,
     undo,

@@ -42,4 +42,5 @@ export const DOOR_WORDS = [
   "Not on this session's list (as of {time})",
   "This door's offline share is used up: admit only once online",
   "offline, this door may admit {n} more",
+  "For {session}",
 ] as const satisfies readonly Text[];

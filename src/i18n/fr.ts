@@ -634,4 +634,5 @@ export const FR = {
   "offline share used up": "part hors ligne épuisée",
   "Held for offline doors": "Réservé aux portes hors ligne",
   "{seats} seats held by {doors} offline doors": "{seats} places réservées par {doors} portes hors ligne",
+  "For {session}": "Pour {session}",
 } as const satisfies Record<string, string>;

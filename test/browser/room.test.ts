@@ -57,6 +57,10 @@ test("a room-bound door moves to the room's next session by itself, and scans la
   await page.click(`a[href="/scan/room/${encodeURIComponent(ROOM)}"]`);
   await page.waitForSelector(`.scanner[data-session="${first._id}"][data-room="${ROOM}"]`);
   expect(await page.textContent("h1")).toBe("Morning talk");
+  // Marks this document: a switch that reloaded the page would lose the mark.
+  await page.evaluate(() => {
+    (window as unknown as { sameDocument: boolean }).sameDocument = true;
+  });
 
   // The boundary: the morning session ends, the afternoon one opens (as the scheduler would).
   await db.collection("sessions").updateOne({ _id: first._id }, { $set: { status: "ended", isOpen: false } });
@@ -65,10 +69,16 @@ test("a room-bound door moves to the room's next session by itself, and scans la
     timeout: 45_000,
   });
   expect(await page.textContent("h1")).toBe("Afternoon talk");
+  expect(await page.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument)).toBe(
+    true,
+  );
+  expect(page.url()).toContain(`/scan/${second._id}`);
 
   await page.fill("#code", guest.qrCode);
   await page.press("#code", "Enter");
   await page.locator('#verdict .verdict[data-outcome="accept"]').waitFor();
+  // The verdict says which session it is for.
+  expect(await page.textContent("#verdict .for-session")).toBe("For Afternoon talk");
   expect(
     await db.collection("checkins").countDocuments({ sessionId: second._id, participantId: guest._id }),
   ).toBe(1);

@@ -1,5 +1,5 @@
 import { setUpCamera } from "./camera";
-import { refreshSnapshot, storedSnapshot } from "./local";
+import { forgetSnapshot, refreshSnapshot, storedSnapshot } from "./local";
 import {
   $,
   clockOf,
@@ -10,6 +10,7 @@ import {
   leaseId,
   readPage,
   setUpDeviceAndDirection,
+  showDevice,
 } from "./page";
 import { type Door, enqueue, handOver, renderReport } from "./queue";
 import { followRoom } from "./room";
@@ -125,22 +126,29 @@ function scanner(door: Door): (code: string) => Promise<void> {
   };
 }
 
-/** The session's snapshot follows live changes; the page is installable and reloadable offline. */
-function keepFresh(door: Door, refresh: () => Promise<void>): void {
+/**
+ * The session's snapshot follows live changes; the page is installable and reloadable offline.
+ * Returns what a switch of session (a room-bound door) calls to listen to the new session.
+ */
+function keepFresh(door: Door, refresh: () => Promise<void>): () => void {
   // Live changes of the session (scans at other doors) refresh the snapshot soon after, at most
   // every 5 s: a snapshot holds every badge of the event, and the venue's Wi-Fi is shared.
   let refreshTimer: ReturnType<typeof setTimeout> | null = null;
+  let socket: WebSocket | null = null;
   const listen = () => {
     const ws = new WebSocket(
       `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws?topics=session:${door.session}`,
     );
+    socket = ws;
     ws.onmessage = () => {
       refreshTimer ??= setTimeout(() => {
         refreshTimer = null;
         void refresh();
       }, 5000);
     };
-    ws.onclose = () => setTimeout(listen, 5000);
+    ws.onclose = () => {
+      if (socket === ws) setTimeout(listen, 5000);
+    };
   };
 
   void (async () => {
@@ -161,6 +169,12 @@ function keepFresh(door: Door, refresh: () => Promise<void>): void {
       if (await caches.match(location.pathname)) door.root.dataset.offlineReady = "true";
     });
   }
+  return () => {
+    const old = socket;
+    socket = null;
+    old?.close();
+    listen();
+  };
 }
 
 function start(): void {
@@ -193,8 +207,19 @@ function start(): void {
     if (connectionState() === "online") void refresh();
   }, SNAPSHOT_MS);
 
-  keepFresh(door, refresh);
-  followRoom(door, () => connectionState() === "online");
+  const resubscribe = keepFresh(door, refresh);
+  followRoom(
+    door,
+    () => connectionState() === "online",
+    async () => {
+      showDevice();
+      resubscribe();
+      // The last session's list (and lease) is not this one's.
+      forgetSnapshot();
+      await storedSnapshot(door.session);
+      await refresh();
+    },
+  );
 
   // Keep the input focused; camera mode.
   const refocus = () => {

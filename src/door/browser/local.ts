@@ -97,6 +97,9 @@ export async function leaseSpent(left?: number, item?: QueuedScan): Promise<void
   await (await dbReady).put("snapshots", snapshot as never);
 }
 
+/** The session the device decides for offline, by name. */
+export const snapshotSession = () => snapshot?.session.name ?? "";
+
 /** The lease for the banner: seats left, and whether the session counts seats at all. */
 export const leaseShown = () => (snapshot?.lease ? snapshot.lease : null);
 

@@ -81,11 +81,13 @@ export function leaseId(): string {
 export const direction = (): "entry" | "exit" =>
   $<HTMLInputElement>("input[name=direction]:checked")?.value === "exit" ? "exit" : "entry";
 
+/** The device's name where the page shows it. */
+export function showDevice(): void {
+  const label = $("#device-label");
+  if (label) label.textContent = device() || say("not named");
+}
+
 export function setUpDeviceAndDirection(): void {
-  const showDevice = () => {
-    const label = $("#device-label");
-    if (label) label.textContent = device() || say("not named");
-  };
   document.addEventListener("click", (event) => {
     if ((event.target as HTMLElement | null)?.id !== "device-rename") return;
     const name = prompt(say("Name this device (for example: Door A, left)"), device());

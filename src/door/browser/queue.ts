@@ -1,4 +1,4 @@
-import { localVerdict } from "./local";
+import { localVerdict, snapshotSession } from "./local";
 import { $, csrf, type DoorPage, say } from "./page";
 import { showLocal } from "./show";
 import { dbReady, type QueuedScan, queueOf, type ReportRow } from "./store";
@@ -26,6 +26,7 @@ function showQueued(door: Door, item: QueuedScan, words?: string): void {
       headline: `◷ ${say("Queued — offline")}`,
       person: item.name || item.code,
       words: words ?? say("Already queued"),
+      session: snapshotSession() && say("For {session}", { session: snapshotSession() }),
     },
     door.undoSeconds,
   );

@@ -78,6 +78,8 @@ export function showLocal(
     headline: string;
     person?: string;
     words?: string;
+    /** Which session the verdict is for (a room-bound door changes session by itself). */
+    session?: string;
   },
   undoSeconds: number,
 ): void {
@@ -90,6 +92,7 @@ export function showLocal(
     ["headline", view.headline],
     ["person", view.person],
     ["reason", view.words],
+    ["for-session", view.session],
   ] as const) {
     if (!text) continue;
     const p = document.createElement("p");

@@ -127,6 +127,9 @@ export function Verdict(props: {
         <p class="reason" safe>
           {sayHere(props.message)}
         </p>
+        <p class="for-session" data-session={id} safe>
+          {tAttr("For {session}", { session: session.name })}
+        </p>
         {verdict.outcome === "accept" && verdict.isLate ? <p class="late">{t("Late arrival")}</p> : ""}
         {props.overflow && props.overflow.length > 0 ? <Overflow choices={props.overflow} /> : ""}
         {verdict.outcome === "accept" && checkIn && !props.result.replayed ? (

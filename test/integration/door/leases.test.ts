@@ -195,3 +195,22 @@ test("ten devices asking at once on two instances: the leases add up to at most 
   const settled = await snapshot(a, session, "lease-rush-0");
   expect(settled.lease).toMatchObject({ seats: 0, holders: 10 });
 });
+
+test("a door leaving the session gives its lease back at once", async () => {
+  const session = sessionDoc({ name: "Lease leave room", capacity: 2, capacityEnforced: true });
+  await db.collection("sessions").insertOne(session);
+  await db.collection("registrations").insertMany(people.map((p) => registrationDoc(p._id, session._id)));
+  expect((await snapshot(a, session, "lease-leaving-door")).lease?.seats).toBe(1);
+  expect((await scan(b, session, 0)).outcome).toBe("accept");
+  expect((await scan(b, session, 1)).reason).toBe("session_full");
+  const back = await fetch(`${b.url}/scan/${session._id}/lease?lease=lease-leaving-door`, {
+    method: "DELETE",
+    headers: auth,
+  });
+  expect(back.status).toBe(200);
+  expect(await back.json()).toEqual({ seats: 1 });
+  expect((await scan(a, session, 1)).outcome).toBe("accept");
+  // A made-up lease id is refused in words; nothing changes.
+  const bad = await fetch(`${b.url}/scan/${session._id}/lease?lease=x`, { method: "DELETE", headers: auth });
+  expect(bad.status).toBe(400);
+});
