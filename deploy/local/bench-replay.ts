@@ -1,8 +1,11 @@
-// Five door devices come back online at once, each replaying its queue of offline scans in
-// order (the oldest first, one at a time, as the browser does) through Nginx to a 2-instance
-// cluster, on one room with fewer seats than badges. Prints and writes under bench/results
-// (replay-drain-*.json): time to drain, scans lost, people admitted twice, seats over
-// capacity, and the answers by reason.
+// Five door devices take their seat leases while online, go offline, decide each scan on
+// their own (admit against the lease, refuse past it, "already" for a badge seen before),
+// then come back online at once, each replaying its queue in order (the oldest first, one
+// at a time, as the browser does) through Nginx to a 2-instance cluster, on one room with
+// fewer seats than badges. Prints and writes under bench/results (replay-drain-*.json):
+// time to drain, scans lost, people admitted twice, seats over capacity, people a door
+// admitted offline then refused for capacity, people admitted the door had turned away,
+// and the answers by reason.
 //
 //   SCANS=2000 DEVICES=5 CAPACITY=800 bun deploy/local/bench-replay.ts
 
@@ -54,23 +57,47 @@ const cluster = await startCluster({
   env: { ...process.env, MONGODB_DB: bench.dbName, LOG_LEVEL: "warn", THROTTLE_LIMIT: "1000000" },
 });
 
-// Queues: scan i is badge i mod people, on device i mod DEVICES, scanned over the last 20 minutes.
+// Leases, as the devices' snapshots ask for them: twice round, so each settles on its equal share.
+const leaseIds = Array.from({ length: DEVICES }, (_, d) => `bench-replay-door-${d + 1}`);
+const leases: number[] = [];
+for (let round = 0; round < 2; round++) {
+  for (const [d, id] of leaseIds.entries()) {
+    const response = await fetch(`${cluster.url}/scan/${session._id}/snapshot?lease=${id}`, {
+      headers: bench.auth,
+    });
+    leases[d] = ((await response.json()) as { lease?: { seats: number } }).lease?.seats ?? 0;
+  }
+}
+
+// Queues: scan i is badge i mod people, on device i mod DEVICES, scanned over the last 20 minutes,
+// each with the device's own verdict offline.
 const started = Date.now() - 20 * 60_000;
 const queues = Array.from(
   { length: DEVICES },
-  () => [] as { qrCode: string; scannedAt: string; nonce: string }[],
+  () => [] as { qrCode: string; scannedAt: string; nonce: string; provisional: string }[],
 );
+const seen = Array.from({ length: DEVICES }, () => new Set<string>());
+const left = [...leases];
 for (let i = 0; i < SCANS; i++) {
   const person = people[i % people.length];
-  queues[i % DEVICES]?.push({
-    qrCode: person?.qrCode as string,
+  const device = i % DEVICES;
+  const qrCode = person?.qrCode as string;
+  const again = seen[device]?.has(qrCode);
+  seen[device]?.add(qrCode);
+  const admits = !again && (left[device] ?? 0) > 0;
+  if (admits) left[device] = (left[device] ?? 0) - 1;
+  queues[device]?.push({
+    qrCode,
     scannedAt: new Date(started + Math.floor((i * 20 * 60_000) / SCANS)).toISOString(),
     nonce: `replay-${i.toString().padStart(6, "0")}`,
+    provisional: again ? "already_checked_in" : admits ? "ok" : "offline_share_used_up",
   });
 }
 
 const answers = new Map<string, number>();
 let lost = 0;
+let refusedAfterAdmitted = 0;
+let admittedAfterTurnedAway = 0;
 const t0 = performance.now();
 await Promise.all(
   queues.map(async (queue, device) => {
@@ -84,7 +111,8 @@ await Promise.all(
             qrCode: item.qrCode,
             scannedAt: item.scannedAt,
             nonce: item.nonce,
-            provisional: "ok",
+            provisional: item.provisional,
+            lease: leaseIds[device],
             device: `Door ${device + 1}`,
           }),
         }).catch(() => null);
@@ -100,6 +128,8 @@ await Promise.all(
         const body = (await response.json()) as { data?: { reason?: string } };
         const key = `${response.status} ${body.data?.reason ?? ""}`.trim();
         answers.set(key, (answers.get(key) ?? 0) + 1);
+        if (item.provisional === "ok" && body.data?.reason === "session_full") refusedAfterAdmitted++;
+        if (item.provisional !== "ok" && body.data?.reason === "ok") admittedAfterTurnedAway++;
         break;
       }
     }
@@ -116,6 +146,10 @@ const result = {
   devices: DEVICES,
   capacity: CAPACITY,
   people: people.length,
+  leases,
+  admittedOffline: queues.flat().filter((q) => q.provisional === "ok").length,
+  refusedAfterAdmitted,
+  admittedAfterTurnedAway,
   drainSeconds: Math.round(drainSeconds * 100) / 100,
   scansPerSecond: Math.round(SCANS / drainSeconds),
   lost,
@@ -132,5 +166,13 @@ console.log(
     `(${result.scansPerSecond}/s); lost ${lost}, admitted twice ${result.admittedTwice}, ` +
     `over capacity ${result.overCapacity}; scan log ${logged}; answers ${JSON.stringify(result.answers)}`,
 );
+console.log(
+  `replay: leases ${JSON.stringify(leases)}; admitted offline ${result.admittedOffline}, ` +
+    `of them refused for capacity on sync ${refusedAfterAdmitted}; turned away but admitted ${admittedAfterTurnedAway}`,
+);
 console.log(`bench: written to ${writeResult("replay-drain", result)}`);
-process.exit(lost + result.admittedTwice + result.overCapacity === 0 ? 0 : 1);
+process.exit(
+  lost + result.admittedTwice + result.overCapacity + refusedAfterAdmitted + admittedAfterTurnedAway === 0
+    ? 0
+    : 1,
+);
