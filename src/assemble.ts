@@ -20,6 +20,7 @@ import { createLiveSockets } from "./live/sockets";
 import { createLiveSource } from "./live/state";
 import { createDirectory } from "./participants/directory";
 import { directoryLookups } from "./participants/metrics";
+import { createOpenMarks } from "./registrations/marks";
 import type { Runtime } from "./runtime";
 import { createScheduler } from "./scheduler/scheduler";
 import { createSessionCache } from "./sessions/cache";
@@ -70,7 +71,10 @@ export function assemble(config: Config) {
     },
     { sessions, directory },
   );
-  const features: Features = { sessions, directory, door: checkins };
+  const registrationMarks = createOpenMarks(rt.mongo.db, (error) =>
+    log.warn({ err: String(error) }, "packing a session's registrations after a burst failed"),
+  );
+  const features: Features = { sessions, directory, door: checkins, registrationMarks };
   const scheduler = createScheduler(rt, settings, features);
   registerHealthMetrics(rt);
   registerSessionMetrics(rt, checkins);

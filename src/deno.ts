@@ -45,7 +45,7 @@ const config = loadConfig(
   Deno.env.toObject(),
   `${JSON.parse(new TextDecoder().decode(await Deno.readFile(new URL("package.json", root)))).version}+deno`,
 );
-const { rt, app, scheduler, start, hub, liveSockets, sockets, authenticate } = assemble(config);
+const { rt, app, scheduler, features, start, hub, liveSockets, sockets, authenticate } = assemble(config);
 const { log } = rt;
 const topics = createTopics();
 void hub.start(topics).catch((error: unknown) => log.error({ err: String(error) }, "live bus not started"));
@@ -118,6 +118,7 @@ async function shutdown(signal: string) {
   if (!(await Promise.race([drained, timedOut])))
     log.warn({ timeoutMs: config.shutdownTimeoutMs }, "drain bound reached");
   await scheduler.stop();
+  await features.registrationMarks.flush().catch(() => undefined);
   await Promise.allSettled([rt.redis.close(), rt.mongo.close()]);
   log.info("stopped");
   Deno.exit(0);

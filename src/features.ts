@@ -1,5 +1,6 @@
 import type { CheckinService } from "./door/service";
 import type { Directory } from "./participants/directory";
+import type { OpenMarks } from "./registrations/marks";
 import type { SessionCache } from "./sessions/cache";
 
 /**
@@ -11,4 +12,6 @@ export interface Features {
   sessions: SessionCache;
   directory: Directory;
   door: CheckinService;
+  /** Registrations written one at a time keep their sessions' packed copies honest through these (registrations/marks.ts). */
+  registrationMarks: OpenMarks;
 }

@@ -9,6 +9,7 @@ import type { Bus } from "../live/bus";
 import type { Directory, ParticipantRef } from "../participants/directory";
 import { registrationsOf } from "../registrations/repo";
 import { writingRegistrations } from "../registrations/rosters";
+import type { RegistrationStatus } from "../registrations/statuses";
 import type { Runtime } from "../runtime";
 import type { SessionCache } from "../sessions/cache";
 import { type SessionDoc, sessionsOf } from "../sessions/repo";
@@ -71,6 +72,25 @@ const fromMongo = async <T>(read: () => Promise<T>, fallback: () => Promise<T>) 
     return fallback();
   }
 };
+
+/** The door follows registration writes: one at a time (its field), or many (the session read again). */
+const registrationFollowers = (door: Door, activity: Activity) => ({
+  /** One registration was written (null: deleted): the door knows at once, at a cost that does not grow with the session. */
+  async registrationWritten(
+    sessionId: ObjectId,
+    participantId: ObjectId,
+    status: RegistrationStatus | null,
+  ): Promise<void> {
+    await door
+      .registrationSet(sessionId, participantId, status)
+      .catch(() => door.forget(sessionId).catch(() => undefined));
+    activity.changed(sessionId);
+  },
+  async registrationsChanged(sessionId: ObjectId): Promise<void> {
+    await door.registrationsChanged(sessionId).catch(() => door.forget(sessionId).catch(() => undefined));
+    activity.changed(sessionId);
+  },
+});
 
 /** Door devices' seat leases (leases.ts); a change of the seats leased in all makes the other doors renew theirs. */
 const leaseActions = (sessions: SessionCache, door: Door, activity: Activity) => ({
@@ -259,10 +279,7 @@ export function createCheckinService(
 
     /** Capacity or enforcement changed: every check-in gets a seat under the new rule. */
     reseat: <T>(sessionId: ObjectId, change: () => Promise<T>) => reseat(door, db, sessionId, change),
-    async registrationsChanged(sessionId: ObjectId): Promise<void> {
-      await door.registrationsChanged(sessionId).catch(() => door.forget(sessionId).catch(() => undefined));
-      activity.changed(sessionId);
-    },
+    ...registrationFollowers(door, activity),
     warmUp,
     warmSession: (sessionId: ObjectId) => door.build(sessionId),
     /** A deleted participant leaves nothing behind: check-ins undone (seats and counts freed), registrations gone. */

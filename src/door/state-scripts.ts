@@ -326,6 +326,19 @@ for i = 2, #ARGV, 2 do redis.call("hset", KEYS[1], ARGV[i], ARGV[i + 1]) end
 redis.call("hincrby", KEYS[1], "v", 1)
 return 1`;
 
+/**
+ * One registration written (ARGV: participant, status, or "" when deleted): its field only,
+ * whatever the session's size. Bumps the version so that a build reading MongoDB meanwhile
+ * starts again rather than write what it read before this.
+ */
+export const REGISTRATION = `
+if redis.call("hexists", KEYS[1], "ready") == 1 then
+  if ARGV[2] == "" then redis.call("hdel", KEYS[1], "r:" .. ARGV[1])
+  else redis.call("hset", KEYS[1], "r:" .. ARGV[1], ARGV[2]) end
+end
+redis.call("hincrby", KEYS[1], "v", 1)
+return 1`;
+
 type Script = (...args: (string | number)[]) => Promise<unknown>;
 export type Scripts = Record<
   | "claimScan"
@@ -335,7 +348,8 @@ export type Scripts = Record<
   | "leaveEntry"
   | "buildDoor"
   | "replaceDoor"
-  | "replaceRegistrations",
+  | "replaceRegistrations"
+  | "setRegistration",
   Script
 >;
 
@@ -349,6 +363,7 @@ export function defineScripts(redis: Redis): Scripts {
     ["buildDoor", 3, BUILD],
     ["replaceDoor", 3, REPLACE],
     ["replaceRegistrations", 1, REGISTRATIONS],
+    ["setRegistration", 1, REGISTRATION],
   ];
   for (const [name, numberOfKeys, lua] of scripts) {
     if (!(name in redis)) redis.defineCommand(name, { numberOfKeys, lua });

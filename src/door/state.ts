@@ -207,6 +207,10 @@ function doorUpkeep(redis: Redis, db: Db, scripts: Scripts) {
       }
       await api.forget(sessionId);
     },
+    /** One registration written (null: deleted): its field only, whatever the session's size. */
+    async registrationSet(sessionId: ObjectId, participantId: ObjectId, status: RegistrationState | null) {
+      await scripts.setRegistration(door(sessionId), String(participantId), status ?? "");
+    },
     /** Rebuilt exactly from MongoDB now (after a re-seat, a restore or a direct change). */
     async replace(sessionId: ObjectId): Promise<void> {
       const [fields, rules] = await Promise.all([snapshot(sessionId), seatRules([sessionId])]);

@@ -6,7 +6,6 @@ import {
   type RegistrationView,
 } from "../../views/admin-registrations";
 import { ImportReport } from "../../views/import";
-import type { CheckinService } from "../door/service";
 import type { Features } from "../features";
 import { containsPattern, parseId } from "../http/envelope";
 import { IdSchema } from "../http/query";
@@ -27,9 +26,9 @@ import { registrationActions } from "./service";
 const SessionId = IdSchema("session (choose one)");
 
 /** The registrations page: filters and pages, a status changed in place, a removal. */
-function registrationListPage(rt: Runtime, svc: CheckinService) {
+function registrationListPage(rt: Runtime, features: Features) {
   const db = rt.mongo.db;
-  const actions = registrationActions(rt, svc);
+  const actions = registrationActions(rt, features);
 
   const views = (registrations: RegistrationDoc[]): Promise<RegistrationView[]> =>
     withPeopleAndSessions(db, registrations);
@@ -142,8 +141,7 @@ function bulkRegistrationPage(rt: Runtime, { door: svc, sessions }: Features) {
 
 /** The organisers' registrations page: filters, pages, status, removal, bulk registration, CSV import. */
 export function registrationAdmin(rt: Runtime, features: Features) {
-  const svc = features.door;
   return new Elysia({ name: "registrations-admin" })
-    .use(registrationListPage(rt, svc))
+    .use(registrationListPage(rt, features))
     .use(bulkRegistrationPage(rt, features));
 }

@@ -47,7 +47,7 @@ const ONE_BY_ONE = 16;
 const ID_LENGTH = 24;
 
 const copiesOf = (db: Db) => db.collection<CopyDoc>("registration_copies");
-const marksOf = (db: Db) => db.collection<MarkDoc>("registration_marks");
+export const marksOf = (db: Db) => db.collection<MarkDoc>("registration_marks");
 
 type Registration = { participantId: ObjectId; status: RegistrationStatus };
 

@@ -8,9 +8,7 @@ import { phrase } from "../i18n/locale";
 import { importedWords, reportJson } from "../imports/summary";
 import { uploadBytes } from "../imports/upload";
 import { isDuplicateKey } from "../infra/mongo";
-import { participantsOf } from "../participants/repo";
 import type { Runtime } from "../runtime";
-import { sessionsOf } from "../sessions/repo";
 import { startOfEventDay } from "../time/zone";
 import { csvResponse } from "../web/html";
 import { withPeopleAndSessions } from "../web/join";
@@ -18,7 +16,6 @@ import { findPage } from "../web/paging";
 import { localeOf } from "../web/reader";
 import { importRegistrationCsv } from "./assign";
 import { type RegistrationDoc, registrationsOf } from "./repo";
-import { writingRegistrations } from "./rosters";
 import { REGISTRATION_TEMPLATE } from "./rows";
 import { registrationActions } from "./service";
 import { REGISTRATION_STATUSES } from "./statuses";
@@ -86,9 +83,10 @@ function registrationReads(rt: Runtime) {
 }
 
 /** Changing registrations: the CSV template and import, register, change a status, remove. */
-function registrationChanges(rt: Runtime, { door: svc, sessions }: Features) {
+function registrationChanges(rt: Runtime, features: Features) {
+  const { door: svc, sessions } = features;
   const db = rt.mongo.db;
-  const actions = registrationActions(rt, svc);
+  const actions = registrationActions(rt, features);
   return new Elysia({ name: "registrations-api-2", prefix: "/api/v1/registrations" })
     .get("/import/template", () => csvResponse(REGISTRATION_TEMPLATE, "registrations-template.csv"))
     .post(
@@ -107,9 +105,10 @@ function registrationChanges(rt: Runtime, { door: svc, sessions }: Features) {
       async ({ body, request, set }) => {
         const participantId = parseId(body.participantId);
         const sessionId = parseId(body.sessionId);
+        // From this instance's memory (MongoDB when it does not know them): no read per call.
         const [participant, session] = await Promise.all([
-          participantsOf(db).findOne({ _id: participantId }, { projection: { _id: 1 } }),
-          sessionsOf(db).findOne({ _id: sessionId }, { projection: { _id: 1 } }),
+          features.directory.find({ participantId }),
+          sessions.get(sessionId),
         ]);
         if (!participant)
           throw notFound(phrase("Participant with ID {id} not found", { id: String(participantId) }));
@@ -126,20 +125,17 @@ function registrationChanges(rt: Runtime, { door: svc, sessions }: Features) {
           updatedAt: now,
           __v: 0,
         };
-        await writingRegistrations(db, [sessionId], () => registrationsOf(db).insertOne(doc)).catch(
-          (error) => {
-            if (isDuplicateKey(error)) {
-              throw new AppError(
-                409,
-                phrase('Registration with participantId "{id}" already exists for this session', {
-                  id: String(participantId),
-                }),
-              );
-            }
-            throw error;
-          },
-        );
-        await svc.registrationsChanged(sessionId);
+        await actions.create(doc).catch((error) => {
+          if (isDuplicateKey(error)) {
+            throw new AppError(
+              409,
+              phrase('Registration with participantId "{id}" already exists for this session', {
+                id: String(participantId),
+              }),
+            );
+          }
+          throw error;
+        });
         set.status = 201;
         return ok(request, doc, "Registration created");
       },

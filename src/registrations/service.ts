@@ -1,22 +1,30 @@
 import type { ObjectId } from "mongodb";
-import type { CheckinService } from "../door/service";
+import type { Features } from "../features";
 import { notFound } from "../http/errors";
 import { phrase } from "../i18n/locale";
 import type { Runtime } from "../runtime";
 import { type RegistrationDoc, registrationsOf } from "./repo";
-import { writingRegistrations } from "./rosters";
 
-/** What the API and the admin page do to one registration; the door sees it at once. */
-export function registrationActions(rt: Runtime, svc: CheckinService) {
+/**
+ * What the API and the admin page do to one registration; the door sees it at once. Each
+ * costs a few operations whatever its session's size: the write inside its session's open
+ * mark (marks.ts), and the one field of the door's state it changes.
+ */
+export function registrationActions(rt: Runtime, features: Pick<Features, "door" | "registrationMarks">) {
   const db = rt.mongo.db;
-  /** A write to one registration, its session's packed copy told before and after. */
+  const { door: svc, registrationMarks: marks } = features;
+  /** A write to one registration, inside its session's open mark. */
   async function writingOne<T>(id: ObjectId, write: () => Promise<T | null>): Promise<T> {
     const known = await registrationsOf(db).findOne({ _id: id }, { projection: { sessionId: 1 } });
-    const done = known ? await writingRegistrations(db, [known.sessionId], write) : null;
+    const done = known ? await marks.writing(known.sessionId, write) : null;
     if (!done) throw notFound(phrase("Registration with ID {id} not found", { id: String(id) }));
     return done;
   }
   return {
+    async create(doc: RegistrationDoc): Promise<void> {
+      await marks.writing(doc.sessionId, () => registrationsOf(db).insertOne(doc));
+      await svc.registrationWritten(doc.sessionId, doc.participantId, doc.status);
+    },
     async update(id: ObjectId, patch: { status?: RegistrationDoc["status"]; notes?: string }) {
       const updated = await writingOne(id, () =>
         registrationsOf(db).findOneAndUpdate(
@@ -25,12 +33,12 @@ export function registrationActions(rt: Runtime, svc: CheckinService) {
           { returnDocument: "after" },
         ),
       );
-      await svc.registrationsChanged(updated.sessionId);
+      await svc.registrationWritten(updated.sessionId, updated.participantId, updated.status);
       return updated;
     },
     async remove(id: ObjectId) {
       const removed = await writingOne(id, () => registrationsOf(db).findOneAndDelete({ _id: id }));
-      await svc.registrationsChanged(removed.sessionId);
+      await svc.registrationWritten(removed.sessionId, removed.participantId, null);
       return removed;
     },
   };

@@ -62,8 +62,10 @@ export async function inProcessOn(env: Record<string, string | undefined>, versi
       }
       return { status: response.status, body: json };
     },
-    async stop(options: { keepDatabase?: boolean } = {}) {
+    /** `crash`: as a killed process, without the graceful stop's last writes. */
+    async stop(options: { keepDatabase?: boolean; crash?: boolean } = {}) {
       await parts.scheduler.stop();
+      if (!options.crash) await parts.features.registrationMarks.flush().catch(() => undefined);
       await parts.rt.redis.cmd.quit().catch(() => undefined);
       await parts.rt.redis.sub.quit().catch(() => undefined);
       await parts.rt.mongo.close();

@@ -220,6 +220,12 @@ test("a start with Redis empty admits exactly whom the API registered, from the 
     ).status,
   ).toBe(200);
   expect((await first.call("DELETE", `/api/v1/registrations/${ids[String(removed?._id)]}`)).status).toBe(200);
+  // Once the writes have been quiet a moment, the session's open mark is closed and its copy packed.
+  for (let waited = 0; waited < 10_000; waited += 100) {
+    if ((await first.db.collection("registration_marks").countDocuments({ sessionId: session._id })) === 0)
+      break;
+    await Bun.sleep(100);
+  }
   const copy = await first.db
     .collection<CopyDoc>("registration_copies")
     .find({ sessionId: session._id })

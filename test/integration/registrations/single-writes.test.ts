@@ -1,0 +1,125 @@
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { registrationsOf } from "../../../src/registrations/repo";
+import { instanceEnv } from "../../helpers/env";
+import { participantDoc, sessionDoc } from "../../helpers/fixtures";
+import { type InProcess, inProcessOn } from "../../helpers/instance";
+
+// Registrations written one call at a time (each costs the same whatever its session's size:
+// registrations/marks.ts) keep the door and every start-up exact: clients write through two
+// instances while one of them dies mid-burst and another starts; the door state and a start
+// with Redis empty then hold exactly what MongoDB holds.
+
+const env = instanceEnv("single-writes");
+const session = sessionDoc({ name: "One call at a time" });
+const people = Array.from({ length: 240 }, (_, i) => participantDoc(3000 + i));
+let a: InProcess;
+let b: InProcess;
+let c: InProcess | null = null;
+
+beforeAll(async () => {
+  a = await inProcessOn(env, "test-single-a");
+  b = await inProcessOn(env, "test-single-b");
+  await a.db.collection("sessions").insertOne(session);
+  await a.db.collection("participants").insertMany(people as never[]);
+});
+afterAll(async () => {
+  await c?.stop({ keepDatabase: true });
+  await a.stop();
+});
+
+/** The registrations the door's state in Redis holds for the session. */
+async function doorRegistrations(inst: InProcess): Promise<[string, string][]> {
+  const all = await inst.rt.redis.cmd.hgetall(`door:${session._id}`);
+  return Object.entries(all)
+    .filter(([field]) => field.startsWith("r:"))
+    .map(([field, status]) => [field.slice(2), status] as [string, string])
+    .sort();
+}
+const truth = async (): Promise<[string, string][]> =>
+  (await registrationsOf(a.db).find({ sessionId: session._id }).toArray())
+    .map((r) => [String(r.participantId), r.status] as [string, string])
+    .sort();
+
+test("several clients write one call at a time while an instance dies and another starts: door and start-up exact", async () => {
+  await a.features.door.warmSession(session._id);
+  let target = (i: number): InProcess => (i % 2 ? b : a);
+  const made: string[] = [];
+  const create = (inst: InProcess, i: number) =>
+    inst
+      .call("POST", "/api/v1/registrations", {
+        participantId: String(people[i]?._id),
+        sessionId: String(session._id),
+        status: "confirmed",
+      })
+      .catch(() => ({ status: 0, body: {} as { data?: { _id: string } } }));
+  const client = async (offset: number) => {
+    for (let i = offset; i < people.length; i += 6) {
+      let answer = await create(target(i), i);
+      // A call cut by the dying instance is sent again to a live one, as Nginx would; it may
+      // have been written before the cut (409: it exists).
+      if (answer.status !== 201) answer = await create(a, i);
+      if (answer.status === 409) {
+        const found = await registrationsOf(a.db).findOne({
+          sessionId: session._id,
+          participantId: people[i]?._id,
+        });
+        made.push(String(found?._id));
+      } else {
+        expect(answer.status).toBe(201);
+        made.push(answer.body.data._id);
+      }
+    }
+  };
+  const clients = Array.from({ length: 6 }, (_, k) => client(k));
+  // Mid-burst, instance b dies (no graceful stop: its open mark stays) and c starts in its place.
+  await Bun.sleep(150);
+  const dying = b;
+  target = (i) => (i % 2 && c ? c : a);
+  await dying.stop({ keepDatabase: true, crash: true });
+  c = await inProcessOn(env, "test-single-c");
+  await Promise.all(clients);
+  expect(made.length).toBe(people.length);
+  // Status changes and deletions, one call at a time, on both live instances.
+  for (const [i, id] of made.slice(0, 40).entries()) {
+    const inst = i % 2 ? (c as InProcess) : a;
+    const answer =
+      i % 4 < 2
+        ? await inst.call("PATCH", `/api/v1/registrations/${id}`, { status: i % 2 ? "cancelled" : "pending" })
+        : await inst.call("DELETE", `/api/v1/registrations/${id}`);
+    expect(answer.status).toBe(200);
+  }
+  expect((await truth()).length).toBe(people.length - 20);
+  // The door knew every write at once.
+  expect(await doorRegistrations(a)).toEqual(await truth());
+
+  // A start with Redis empty reads the session from MongoDB exactly (the dead writer's mark
+  // keeps its copy untrusted, so the registrations themselves are read).
+  await a.rt.redis.cmd.del(`door:${session._id}`, `door:${session._id}:seats`);
+  await (c as InProcess).features.door.warmSession(session._id);
+  expect(await doorRegistrations(a)).toEqual(await truth());
+});
+
+test("after a burst the session's copy is packed again and trusted: a start reads it, exactly", async () => {
+  const room = sessionDoc({ name: "Quiet after the burst" });
+  await a.db.collection("sessions").insertOne(room);
+  for (const p of people.slice(0, 30)) {
+    const answer = await a.call("POST", "/api/v1/registrations", {
+      participantId: String(p._id),
+      sessionId: String(room._id),
+      status: "confirmed",
+    });
+    expect(answer.status).toBe(201);
+  }
+  // While the burst is on, its mark is open; a moment after, closed, and one copy holds all 30.
+  expect(await a.db.collection("registration_marks").countDocuments({ sessionId: room._id })).toBeGreaterThan(
+    0,
+  );
+  for (let waited = 0; waited < 10_000; waited += 100) {
+    if ((await a.db.collection("registration_marks").countDocuments({ sessionId: room._id })) === 0) break;
+    await Bun.sleep(100);
+  }
+  expect(await a.db.collection("registration_marks").countDocuments({ sessionId: room._id })).toBe(0);
+  const copies = await a.db.collection("registration_copies").find({ sessionId: room._id }).toArray();
+  expect(copies).toHaveLength(1);
+  expect(String(copies[0]?.ids?.confirmed ?? "").length).toBe(30 * 24);
+});
