@@ -1,6 +1,6 @@
 // Registrations written one call at a time, as registration systems push them (a webhook per
 // order): `CLIENTS` (8) concurrent clients through Nginx to 2 instances create `CREATES`
-// (3,000) registrations, change the status of `CHANGES` (1,000) and delete `DELETES` (1,000),
+// (3,000) registrations, change the status of `CHANGES` (300) and delete `DELETES` (300),
 // first into a database of `SMALL` (10,000) registrations over 10 sessions, then again once it
 // holds `LARGE` (100,000): a write's cost must not grow with its session's size. Then the
 // start-up read the packed copies exist for: one more instance's time from start to ready.
@@ -16,8 +16,8 @@ import { spawnInstance, startCluster, stopProcess } from "./cluster";
 
 const CLIENTS = Math.max(1, envNumber("CLIENTS", 8));
 const CREATES = envNumber("CREATES", 3000);
-const CHANGES = envNumber("CHANGES", 1000);
-const DELETES = envNumber("DELETES", 1000);
+const CHANGES = envNumber("CHANGES", 300);
+const DELETES = envNumber("DELETES", 300);
 const SMALL = envNumber("SMALL", 10_000);
 const LARGE = Math.max(SMALL, envNumber("LARGE", 100_000));
 const SESSIONS = 10;
@@ -141,6 +141,7 @@ async function phase(label: string) {
 }
 
 const small = await phase("small");
+console.log(`registrations: loading the database up to ${LARGE} registrations…`);
 await seedUpTo(LARGE);
 const large = await phase("large");
 

@@ -13,12 +13,16 @@ import { type RegistrationDoc, registrationsOf } from "./repo";
 export function registrationActions(rt: Runtime, features: Pick<Features, "door" | "registrationMarks">) {
   const db = rt.mongo.db;
   const { door: svc, registrationMarks: marks } = features;
-  /** A write to one registration, inside its session's open mark. */
-  async function writingOne<T>(id: ObjectId, write: () => Promise<T | null>): Promise<T> {
-    const known = await registrationsOf(db).findOne({ _id: id }, { projection: { sessionId: 1 } });
-    const done = known ? await marks.writing(known.sessionId, write) : null;
-    if (!done) throw notFound(phrase("Registration with ID {id} not found", { id: String(id) }));
-    return done;
+  /**
+   * A write to one registration, inside its session's open mark: the one read finds its
+   * session, then one statement writes it (the MongoDB-wire server on the local stack finds
+   * a document by scanning its collection, so each lookup saved counts).
+   */
+  async function writingOne(id: ObjectId, write: (known: RegistrationDoc) => Promise<boolean>) {
+    const known = await registrationsOf(db).findOne({ _id: id });
+    const done = known ? await marks.writing(known.sessionId, () => write(known)) : false;
+    if (!known || !done) throw notFound(phrase("Registration with ID {id} not found", { id: String(id) }));
+    return known;
   }
   return {
     async create(doc: RegistrationDoc): Promise<void> {
@@ -26,18 +30,20 @@ export function registrationActions(rt: Runtime, features: Pick<Features, "door"
       await svc.registrationWritten(doc.sessionId, doc.participantId, doc.status);
     },
     async update(id: ObjectId, patch: { status?: RegistrationDoc["status"]; notes?: string }) {
-      const updated = await writingOne(id, () =>
-        registrationsOf(db).findOneAndUpdate(
-          { _id: id },
-          { $set: { ...patch, updatedAt: new Date() } },
-          { returnDocument: "after" },
-        ),
+      const change = { ...patch, updatedAt: new Date() };
+      const known = await writingOne(
+        id,
+        async () => (await registrationsOf(db).updateOne({ _id: id }, { $set: change })).matchedCount === 1,
       );
+      const updated: RegistrationDoc = { ...known, ...change };
       await svc.registrationWritten(updated.sessionId, updated.participantId, updated.status);
       return updated;
     },
     async remove(id: ObjectId) {
-      const removed = await writingOne(id, () => registrationsOf(db).findOneAndDelete({ _id: id }));
+      const removed = await writingOne(
+        id,
+        async () => (await registrationsOf(db).deleteOne({ _id: id })).deletedCount === 1,
+      );
       await svc.registrationWritten(removed.sessionId, removed.participantId, null);
       return removed;
     },
