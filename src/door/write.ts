@@ -1,6 +1,7 @@
 import type Redis from "ioredis";
 import { type Db, ObjectId } from "mongodb";
 import { type CheckInDoc, checkinsOf, newCheckIn } from "../checkin/repo";
+import { groupedInserts } from "../infra/grouped";
 import { isDuplicateKey } from "../infra/mongo";
 import type { Person } from "../participants/directory";
 import type { SessionDoc } from "../sessions/repo";
@@ -38,7 +39,16 @@ export function createWriter(parts: WriterParts) {
   const unsure = (sessionId: ObjectId) =>
     door.forget(sessionId).catch(() => writtenWithoutRedis.add(String(sessionId)));
 
-  const ctx: WriteContext = { db, door, instanceId: parts.instanceId, writtenWithoutRedis, unsure };
+  // Admissions arriving together share one insertMany; each door hears only of its own document.
+  const checkins = groupedInserts(() => checkinsOf(db));
+  const ctx: WriteContext = {
+    db,
+    door,
+    instanceId: parts.instanceId,
+    writtenWithoutRedis,
+    unsure,
+    insert: checkins.insert,
+  };
   return {
     write: (request: ScanRequest, session: SessionDoc, participant: Person, verdict: Verdict, facts: Facts) =>
       write(ctx, request, session, participant, verdict, facts),
@@ -57,6 +67,8 @@ interface WriteContext {
   writtenWithoutRedis: Set<string>;
   /** A write whose outcome is unknown: the session's door state is rebuilt from MongoDB. */
   unsure: (sessionId: ObjectId) => Promise<unknown>;
+  /** Stores one check-in (grouped with others under way); rejects with its own error. */
+  insert: (doc: CheckInDoc) => Promise<void>;
 }
 
 /**
@@ -163,7 +175,7 @@ async function write(
       checkInTime: scanTime(request),
     });
     try {
-      await checkinsOf(db).insertOne(doc);
+      await ctx.insert(doc);
       if (held) await door.settle(doc, false).catch(() => unsure(session._id));
       return { kind: "admitted", doc };
     } catch (error) {
