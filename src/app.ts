@@ -40,6 +40,7 @@ import { settingsPage } from "./settings/page";
 import { type Settings, settingsApi } from "./settings/settings";
 import { html } from "./web/html";
 import { localeOf } from "./web/reader";
+import { webhookRoutes } from "./webhooks/routes";
 
 interface RequestInfo {
   id: string;
@@ -268,6 +269,7 @@ export function createApp(rt: Runtime, parts: AppParts) {
     .use(liveRoutes(parts.hub, parts.live, parts.liveSockets))
     .use(settingsApi(rt, parts.settings))
     .use(settingsPage(parts.settings))
+    .use(webhookRoutes(features))
     .get("/metrics", async ({ set }) => {
       set.headers["content-type"] = metrics.registry.contentType;
       return metrics.registry.metrics();

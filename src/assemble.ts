@@ -25,14 +25,12 @@ import type { Runtime } from "./runtime";
 import { createScheduler } from "./scheduler/scheduler";
 import { createSessionCache } from "./sessions/cache";
 import { createSettings } from "./settings/settings";
+import { createWebhooks } from "./webhooks/service";
 
-/**
- * One instance's parts, wired but not listening: web-standard only, so it runs under
- * Bun (src/server.ts) and Deno (test/deno) alike; `app.handle(Request)` answers requests.
- */
-export function assemble(config: Config) {
+/** The runtime every feature shares: configuration, logs, metrics, MongoDB, Redis. */
+function runtimeOf(config: Config): Runtime {
   const log = createLogger(config.logLevel, config.instanceId);
-  const rt: Runtime = {
+  return {
     config,
     log,
     metrics: createMetrics(config.instanceId),
@@ -54,12 +52,31 @@ export function assemble(config: Config) {
     ),
     state: { draining: false, startedAt: Date.now(), warm: false },
   };
+}
+
+/**
+ * One instance's parts, wired but not listening: web-standard only, so it runs under
+ * Bun (src/server.ts) and Deno (test/deno) alike; `app.handle(Request)` answers requests.
+ */
+export function assemble(config: Config) {
+  const rt = runtimeOf(config);
+  const { log } = rt;
   const bus = createBus(rt);
   const activity = createActivity(rt.mongo.db, bus);
   const settings = createSettings(rt, bus);
   // Each feature's own state, built once and handed to whoever reads it.
   const sessions = createSessionCache(rt.mongo.db, bus, config.ttl.sessionMs);
   const directory = createDirectory(rt.mongo.db, bus, directoryLookups(rt.metrics.registry));
+  const webhooks = createWebhooks({
+    db: rt.mongo.db,
+    redis: rt.redis.cmd,
+    log,
+    settings: config.webhooks,
+    person: (participantId) => {
+      const found = directory.known(participantId);
+      return found ? { name: found.name, email: found.email } : null;
+    },
+  });
   const checkins = createCheckinService(
     rt,
     {
@@ -68,13 +85,17 @@ export function assemble(config: Config) {
       lateThresholdMinutes: () => settings.get().lateThresholdMinutes,
       windowDefaults: () => settings.get(),
       moveOnEntry: () => settings.get().moveOnEntry,
+      recorded: (entry) =>
+        webhooks
+          .recorded(entry)
+          .catch((err: unknown) => log.warn({ err: String(err) }, "webhook for a scan not queued")),
     },
     { sessions, directory },
   );
   const registrationMarks = createOpenMarks(rt.mongo.db, (error) =>
     log.warn({ err: String(error) }, "packing a session's registrations after a burst failed"),
   );
-  const features: Features = { sessions, directory, door: checkins, registrationMarks };
+  const features: Features = { sessions, directory, door: checkins, registrationMarks, webhooks };
   const scheduler = createScheduler(rt, settings, features);
   registerHealthMetrics(rt);
   registerSessionMetrics(rt, checkins);
@@ -111,6 +132,7 @@ export function assemble(config: Config) {
       .finally(() => {
         rt.state.warm = true;
         scheduler.start();
+        webhooks.start();
       });
   return {
     rt,

@@ -39,6 +39,7 @@ export interface Config {
   uploadMaxFileSize: number;
   shutdownTimeoutMs: number;
   health: { degradedMs: number; criticalMs: number };
+  webhooks: { allowPrivate: boolean; retryBaseMs: number; giveUpMs: number; timeoutMs: number };
 }
 
 export class ConfigError extends Error {
@@ -70,6 +71,13 @@ function int(env: Env, name: string, fallback: number, min: number, max: number)
     throw new ConfigError(name, `expected a whole number from ${min} to ${max}, got "${value}"`);
   }
   return Number(value);
+}
+
+function flag(env: Env, name: string): boolean {
+  const value = raw(env, name)?.toLowerCase();
+  if (value === undefined || value === "false" || value === "0") return false;
+  if (value === "true" || value === "1") return true;
+  throw new ConfigError(name, `expected true or false, got "${value}"`);
 }
 
 function timeZone(env: Env): string {
@@ -245,6 +253,12 @@ export function loadConfig(env: Env, version = "0.0.0"): Config {
     uploadMaxFileSize: int(env, "UPLOAD_MAX_FILE_SIZE", 10_485_760, 1024, 1_073_741_824),
     shutdownTimeoutMs: int(env, "SHUTDOWN_TIMEOUT_MS", 10_000, 100, 300_000),
     health: { degradedMs, criticalMs },
+    webhooks: {
+      allowPrivate: flag(env, "WEBHOOK_ALLOW_PRIVATE"),
+      retryBaseMs: int(env, "WEBHOOK_RETRY_BASE_MS", 5000, 10, 3_600_000),
+      giveUpMs: int(env, "WEBHOOK_GIVE_UP_HOURS", 24, 1, 720) * 3_600_000,
+      timeoutMs: int(env, "WEBHOOK_TIMEOUT_MS", 10_000, 100, 120_000),
+    },
   };
 }
 

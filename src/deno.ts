@@ -119,6 +119,7 @@ async function shutdown(signal: string) {
     log.warn({ timeoutMs: config.shutdownTimeoutMs }, "drain bound reached");
   await scheduler.stop();
   await features.registrationMarks.flush().catch(() => undefined);
+  await features.webhooks.stop().catch(() => undefined);
   await Promise.allSettled([rt.redis.close(), rt.mongo.close()]);
   log.info("stopped");
   Deno.exit(0);

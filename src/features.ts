@@ -2,6 +2,7 @@ import type { CheckinService } from "./door/service";
 import type { Directory } from "./participants/directory";
 import type { OpenMarks } from "./registrations/marks";
 import type { SessionCache } from "./sessions/cache";
+import type { Webhooks } from "./webhooks/service";
 
 /**
  * What assemble() builds once per instance and hands to the features: each feature owns
@@ -14,4 +15,6 @@ export interface Features {
   door: CheckinService;
   /** Registrations written one at a time keep their sessions' packed copies honest through these (registrations/marks.ts). */
   registrationMarks: OpenMarks;
+  /** Signed event deliveries to the organisers' other tools (webhooks/). */
+  webhooks: Webhooks;
 }

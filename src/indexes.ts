@@ -7,6 +7,7 @@ import type { IndexSpec } from "./infra/mongo";
 import { PARTICIPANT_INDEXES } from "./participants/repo";
 import { REGISTRATION_INDEXES } from "./registrations/repo";
 import { SESSION_INDEXES } from "./sessions/repo";
+import { WEBHOOK_INDEXES } from "./webhooks/repo";
 
 /** Every index the product's queries rely on, created idempotently at start-up. */
 export const INDEXES: readonly IndexSpec[] = [
@@ -18,4 +19,5 @@ export const INDEXES: readonly IndexSpec[] = [
   ...SIGN_IN_INDEXES,
   ...AUDIT_INDEXES,
   ...HANDOVER_INDEXES,
+  ...WEBHOOK_INDEXES,
 ];

@@ -45,6 +45,7 @@ export function serve(config: Config): void {
     await scheduler.stop();
     // Registrations written one at a time: their sessions' copies packed now, not at the next start.
     await features.registrationMarks.flush().catch(() => undefined);
+    await features.webhooks.stop().catch(() => undefined);
     await Promise.allSettled([rt.redis.close(), rt.mongo.close()]);
     log.info("stopped");
     process.exit(0);

@@ -14,6 +14,7 @@ import { SETTINGS_PAGE } from "../src/settings/paths";
 import { withQuery } from "../src/web/paths";
 import { mayOpen, reader, t, tAttr } from "../src/web/reader";
 import { APP_WORDS } from "../src/web/script-words";
+import { WEBHOOK_PAGES } from "../src/webhooks/paths";
 
 const QUICK: readonly (readonly [string, Text])[] = [
   [DOOR.picker(), "Scan"],
@@ -32,6 +33,7 @@ const NAV: readonly (readonly [string, Text])[] = [
   [AUTH_PAGES.tokens(), "Tokens"],
   [ADMIN_LOG.page(), "Log"],
   [HANDOVERS.list(), "Handed-over scans"],
+  [WEBHOOK_PAGES.list(), "Webhooks"],
 ];
 
 /** Only the pages the reader's role may open. */

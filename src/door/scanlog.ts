@@ -7,10 +7,14 @@ import { groupedInserts } from "../infra/grouped";
 // answer sent after it never stands for an entry that was lost; under load many scans
 // share one write instead of each paying its own.
 
-export function createScanLog(db: Db) {
+export function createScanLog(db: Db, recorded?: (entry: ScanLogDoc) => Promise<void>) {
   const entries = groupedInserts(() => scanlogOf(db));
   return {
-    write: (entry: ScanLogDoc): Promise<void> => entries.insert(entry),
+    /** Stored, then handed to whoever follows the log (the webhooks' queue) before the caller answers. */
+    async write(entry: ScanLogDoc): Promise<void> {
+      await entries.insert(entry);
+      await recorded?.(entry);
+    },
   };
 }
 

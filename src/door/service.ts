@@ -1,6 +1,6 @@
 import type Redis from "ioredis";
 import type { Db, ObjectId } from "mongodb";
-import { checkinsOf } from "../checkin/repo";
+import { checkinsOf, type ScanLogDoc } from "../checkin/repo";
 import { KEYS } from "../infra/keys";
 import { LockBusyError, LockUnavailableError, withLock } from "../infra/lock";
 import { distinctIds } from "../infra/mongo";
@@ -41,6 +41,8 @@ export interface LiveSink {
   windowDefaults: () => WindowDefaults;
   /** One room at a time: an entry closes the person's presence elsewhere (settings). */
   moveOnEntry: () => boolean;
+  /** Each scan-log entry once stored (the webhooks' queue takes the events in it). */
+  recorded?: (entry: ScanLogDoc) => Promise<void>;
 }
 
 /**
@@ -212,7 +214,7 @@ export function createCheckinService(
   const db = mongo.db;
   const metrics = createCheckinMetrics(rt.metrics.registry);
   const door = createDoor(redis.cmd, db);
-  const scanlog = createScanLog(db);
+  const scanlog = createScanLog(db, live.recorded);
   const { activity } = live;
   const shared = { db, redis: redis.cmd, sessions, directory, door, scanlog, activity };
   const scanner = createScanner({

@@ -635,4 +635,34 @@ export const FR = {
   "Held for offline doors": "Réservé aux portes hors ligne",
   "{seats} seats held by {doors} offline doors": "{seats} places réservées par {doors} portes hors ligne",
   "For {session}": "Pour {session}",
+  "Webhook endpoints": "Points de réception des webhooks",
+  "Webhook endpoint created: copy its secret now, it is not shown again":
+    "Point de réception créé : copiez son secret maintenant, il n'est plus affiché",
+  "Webhook endpoint with ID {id} not found": "Point de réception avec l'ID {id} introuvable",
+  "Webhook endpoint removed": "Point de réception supprimé",
+  "Endpoint added": "Point de réception ajouté",
+  "Copy its signing secret now for {url}; it is not shown again:":
+    "Copiez maintenant son secret de signature pour {url} ; il n'est plus affiché :",
+  Address: "Adresse",
+  Events: "Événements",
+  Waiting: "En attente",
+  Failed: "En échec",
+  "Last delivered": "Dernière livraison",
+  "Last error": "Dernière erreur",
+  "Remove this endpoint and its waiting deliveries?":
+    "Supprimer ce point de réception et ses livraisons en attente ?",
+  Remove: "Supprimer",
+  Webhooks: "Webhooks",
+  "Each event is sent signed (Standard Webhooks), at least once and in order per session; a receiver that is down gets everything once it is back.":
+    "Chaque événement est envoyé signé (Standard Webhooks), au moins une fois et dans l'ordre de chaque session ; un récepteur indisponible reçoit tout dès son retour.",
+  "Include e-mail addresses": "Inclure les adresses e-mail",
+  "Add endpoint": "Ajouter le point de réception",
+  "The webhook URL is not a valid URL": "L'URL du webhook n'est pas valide",
+  "The webhook URL must start with https:// or http://":
+    "L'URL du webhook doit commencer par https:// ou http://",
+  "The webhook URL must not carry a user name or password":
+    "L'URL du webhook ne doit pas contenir de nom d'utilisateur ni de mot de passe",
+  "The webhook URL's host name does not resolve": "Le nom d'hôte de l'URL du webhook ne se résout pas",
+  "The webhook URL points to a loopback or private address; the operator must set WEBHOOK_ALLOW_PRIVATE=true to allow it":
+    "L'URL du webhook désigne une adresse locale ou privée ; l'exploitant doit définir WEBHOOK_ALLOW_PRIVATE=true pour l'autoriser",
 } as const satisfies Record<string, string>;

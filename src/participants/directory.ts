@@ -166,6 +166,8 @@ export function createDirectory(db: Db, bus: Bus, observe: (hit: boolean) => voi
     },
     /** Everyone the directory holds. */
     people: () => byId.values(),
+    /** A person this instance holds in memory (null: not loaded here); no database read. */
+    known: (participantId: ObjectId | string): Person | null => byId.get(String(participantId)) ?? null,
     /** People whose name, email or organization contains `query`, accents and case aside. */
     search: (query: string, limit: number) => searchPeople(byId.values(), query, limit),
     /** After a participant was created, changed or deleted: here at once, everywhere through the bus. */

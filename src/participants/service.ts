@@ -56,7 +56,7 @@ export function newParticipant(body: NewParticipant): ParticipantDoc {
 }
 
 /** What the API and the admin page do to participants, in one place. */
-export function participantActions(rt: Runtime, { door: svc, directory }: Features) {
+export function participantActions(rt: Runtime, { door: svc, directory, webhooks }: Features) {
   const db = rt.mongo.db;
   return {
     async create(body: NewParticipant): Promise<ParticipantDoc> {
@@ -66,6 +66,19 @@ export function participantActions(rt: Runtime, { door: svc, directory }: Featur
         .catch((error) => rejectDuplicate(db, error, doc));
       // Write-through: a scan of this badge on any instance finds it at once.
       await directory.changed(doc);
+      await webhooks
+        .emit({
+          type: "participant.created",
+          stream: "participants",
+          participantId: doc._id,
+          data: {
+            participantId: String(doc._id),
+            ...(doc.organization ? { organization: doc.organization } : {}),
+          },
+        })
+        .catch((err: unknown) =>
+          rt.log.warn({ err: String(err) }, "webhook for a new participant not queued"),
+        );
       return doc;
     },
     async update(id: ObjectId, patch: typeof PatchParticipant.static): Promise<ParticipantDoc> {

@@ -10,9 +10,30 @@ import { type RegistrationDoc, registrationsOf } from "./repo";
  * costs a few operations whatever its session's size: the write inside its session's open
  * mark (marks.ts), and the one field of the door's state it changes.
  */
-export function registrationActions(rt: Runtime, features: Pick<Features, "door" | "registrationMarks">) {
+export function registrationActions(
+  rt: Runtime,
+  features: Pick<Features, "door" | "registrationMarks" | "webhooks">,
+) {
   const db = rt.mongo.db;
-  const { door: svc, registrationMarks: marks } = features;
+  const { door: svc, registrationMarks: marks, webhooks } = features;
+  /** Endpoints that asked hear of it, in the session's order (a webhook that cannot be queued is logged, the write stands). */
+  const announce = (
+    doc: Pick<RegistrationDoc, "_id" | "sessionId" | "participantId">,
+    status: string | null,
+  ) =>
+    webhooks
+      .emit({
+        type: "registration.changed",
+        stream: String(doc.sessionId),
+        participantId: doc.participantId,
+        data: {
+          registrationId: String(doc._id),
+          sessionId: String(doc.sessionId),
+          participantId: String(doc.participantId),
+          status: status ?? "deleted",
+        },
+      })
+      .catch((err: unknown) => rt.log.warn({ err: String(err) }, "webhook for a registration not queued"));
   /**
    * A write to one registration, inside its session's open mark: the one read finds its
    * session, then one statement writes it (the MongoDB-wire server on the local stack finds
@@ -28,6 +49,7 @@ export function registrationActions(rt: Runtime, features: Pick<Features, "door"
     async create(doc: RegistrationDoc): Promise<void> {
       await marks.writing(doc.sessionId, () => registrationsOf(db).insertOne(doc));
       await svc.registrationWritten(doc.sessionId, doc.participantId, doc.status);
+      await announce(doc, doc.status);
     },
     async update(id: ObjectId, patch: { status?: RegistrationDoc["status"]; notes?: string }) {
       const change = { ...patch, updatedAt: new Date() };
@@ -37,6 +59,7 @@ export function registrationActions(rt: Runtime, features: Pick<Features, "door"
       );
       const updated: RegistrationDoc = { ...known, ...change };
       await svc.registrationWritten(updated.sessionId, updated.participantId, updated.status);
+      await announce(updated, updated.status);
       return updated;
     },
     async remove(id: ObjectId) {
@@ -45,6 +68,7 @@ export function registrationActions(rt: Runtime, features: Pick<Features, "door"
         async () => (await registrationsOf(db).deleteOne({ _id: id })).deletedCount === 1,
       );
       await svc.registrationWritten(removed.sessionId, removed.participantId, null);
+      await announce(removed, null);
       return removed;
     },
   };

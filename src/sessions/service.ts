@@ -7,6 +7,7 @@ import { phrase } from "../i18n/locale";
 import { KEYS } from "../infra/keys";
 import { LockBusyError, LockUnavailableError, withLock } from "../infra/lock";
 import type { Runtime } from "../runtime";
+import type { Webhooks } from "../webhooks/service";
 import type { SessionCache } from "./cache";
 import { type SessionDoc, sessionRecord, sessionsOf } from "./repo";
 import { statusForIsOpen, validTimes } from "./rules";
@@ -93,6 +94,8 @@ export async function writeSession(
   options: { reason: string | (() => string); reseat?: boolean },
 ): Promise<SessionDoc | null> {
   const db = rt.mongo.db;
+  /** The status before, when this change moved it. */
+  let changedStatus: string | null = null;
   const write = async () => {
     const current = await sessionsOf(db).findOne({ _id: id });
     const set = current && change(current);
@@ -104,6 +107,7 @@ export async function writeSession(
     );
     if (!after) return null;
     if (current.status !== after.status) {
+      changedStatus = current.status;
       await sessionEventsOf(rt).insertOne({
         _id: new ObjectId(),
         sessionId: id,
@@ -122,6 +126,14 @@ export async function writeSession(
     options.reseat ? parts.door.reseat(id, write) : write(),
   );
   if (updated?.status === "open") await parts.door.warmSession(id);
+  if (updated && changedStatus && (updated.status === "open" || changedStatus === "open"))
+    await parts.webhooks
+      ?.emit({
+        type: updated.status === "open" ? "session.opened" : "session.closed",
+        stream: String(id),
+        data: { sessionId: String(id), name: updated.name, status: updated.status },
+      })
+      .catch((err: unknown) => rt.log.warn({ err: String(err) }, "webhook for a session change not queued"));
   return updated;
 }
 
@@ -133,11 +145,14 @@ export async function writeSession(
 export interface SessionParts {
   cache: SessionCache;
   door: Pick<CheckinService, "reseat" | "warmSession" | "removeSessionRecords">;
+  /** Endpoints that asked hear a session open and close. */
+  webhooks?: Pick<Webhooks, "emit">;
 }
 
 export const sessionParts = (features: Features): SessionParts => ({
   cache: features.sessions,
   door: features.door,
+  webhooks: features.webhooks,
 });
 
 /** What the API and the admin pages do to sessions, in one place. */

@@ -53,6 +53,8 @@ const PAGES = () => [
   "/admin/accounts",
   "/admin/tokens",
   "/admin/log",
+  "/admin/handovers",
+  "/admin/webhooks",
 ];
 
 interface Problem {
