@@ -30,6 +30,7 @@ import type { LiveSockets } from "./live/sockets";
 import type { LiveSource } from "./live/state";
 import { participantAdmin } from "./participants/admin";
 import { participantRoutes } from "./participants/routes";
+import { retentionRoutes } from "./privacy/retention";
 import { registrationAdmin } from "./registrations/admin";
 import { registrationRoutes } from "./registrations/routes";
 import { reportRoutes } from "./reports/routes";
@@ -270,6 +271,7 @@ export function createApp(rt: Runtime, parts: AppParts) {
     .use(settingsApi(rt, parts.settings))
     .use(settingsPage(parts.settings))
     .use(webhookRoutes(features))
+    .use(retentionRoutes(rt.mongo.db, () => parts.settings.get(), features.directory))
     .get("/metrics", async ({ set }) => {
       set.headers["content-type"] = metrics.registry.contentType;
       return metrics.registry.metrics();

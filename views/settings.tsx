@@ -50,6 +50,20 @@ export function SettingsForm(props: { timing: Timing; saved?: boolean; error?: P
         {t("One room at a time: entering a session ends the person's presence in any other")}
       </label>
       <label>
+        {t("Erase participants' personal data this many days after the last session (empty: keep)")}
+        <input
+          type="number"
+          name="retentionDays"
+          min="0"
+          max="3650"
+          value={timing.retentionDays === null ? "" : String(timing.retentionDays)}
+        />
+      </label>
+      <label class="check">
+        <input type="checkbox" name="retentionKeepNames" checked={timing.retentionKeepNames} />{" "}
+        {t("…but keep names (for certificates)")}
+      </label>
+      <label>
         {t("Scheduler interval, in seconds")}
         <input
           type="number"

@@ -665,4 +665,11 @@ export const FR = {
   "The webhook URL's host name does not resolve": "Le nom d'hôte de l'URL du webhook ne se résout pas",
   "The webhook URL points to a loopback or private address; the operator must set WEBHOOK_ALLOW_PRIVATE=true to allow it":
     "L'URL du webhook désigne une adresse locale ou privée ; l'exploitant doit définir WEBHOOK_ALLOW_PRIVATE=true pour l'autoriser",
+  "Retention applied: personal data pseudonymised":
+    "Durée de conservation appliquée : données personnelles pseudonymisées",
+  "Retention is not due yet: nothing changed":
+    "La durée de conservation n'est pas encore échue : rien n'a changé",
+  "Erase participants' personal data this many days after the last session (empty: keep)":
+    "Effacer les données personnelles des participants ce nombre de jours après la dernière session (vide : conserver)",
+  "…but keep names (for certificates)": "…en gardant les noms (pour les attestations)",
 } as const satisfies Record<string, string>;

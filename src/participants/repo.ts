@@ -77,3 +77,6 @@ export function participantRecord(fields: ParticipantFields, now = new Date()): 
     __v: 0,
   };
 }
+
+/** The name an erased or pseudonymised person is shown under. */
+export const ERASED_NAME = "(erased)";

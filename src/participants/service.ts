@@ -13,7 +13,7 @@ import { normaliseEmail, type ParticipantDoc, participantRecord, participantsOf 
 // What the API and the admin page do to participants: one service both call.
 
 /** The name an erased person's record keeps: it still counts, it names nobody. */
-export const ERASED_NAME = "(erased)";
+import { ERASED_NAME } from "./repo";
 
 function checkedQr(raw: string): string {
   const code = normaliseQrCode(raw);

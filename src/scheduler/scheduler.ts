@@ -1,5 +1,6 @@
 import type { ObjectId } from "mongodb";
 import type { Features } from "../features";
+import { retentionRound } from "../privacy/retention";
 import type { Runtime } from "../runtime";
 import { sessionsOf } from "../sessions/repo";
 import { sessionParts, writeSession } from "../sessions/service";
@@ -47,7 +48,21 @@ export function createScheduler(rt: Runtime, settings: Settings, features: Featu
     }
   }
 
+  /** Retention is checked at most hourly (one sort of the few sessions; idempotent once applied). */
+  let retentionCheckedAt = 0;
+  async function retention(): Promise<void> {
+    if (settings.get().retentionDays === null || Date.now() - retentionCheckedAt < 3600_000) return;
+    retentionCheckedAt = Date.now();
+    const run = await retentionRound(rt.mongo.db, settings.get(), features.directory);
+    if (run.applied && run.participants > 0)
+      rt.log.info(
+        { participants: run.participants, due: run.due },
+        "retention applied: personal data pseudonymised",
+      );
+  }
+
   async function tick(): Promise<void> {
+    await retention().catch((err) => rt.log.warn({ err: String(err) }, "retention round failed"));
     const now = new Date();
     const candidates = await sessionsOf(rt.mongo.db)
       .find({ status: { $in: ["scheduled", "open"] } })

@@ -23,6 +23,9 @@ export function settingsPage(settings: Settings) {
           schedulerIntervalMs: body.schedulerIntervalSeconds * 1000,
           timeZone: body.timeZone.trim(),
           moveOnEntry: body.moveOnEntry === "on",
+          retentionDays:
+            body.retentionDays === undefined || body.retentionDays === "" ? null : Number(body.retentionDays),
+          retentionKeepNames: body.retentionKeepNames === "on",
         };
         try {
           const timing = await settings.update(asked);
@@ -43,6 +46,8 @@ export function settingsPage(settings: Settings) {
             schedulerIntervalSeconds: t.Numeric({ minimum: 1, maximum: 3600 }),
             timeZone: t.String({ minLength: 1, maxLength: 64 }),
             moveOnEntry: t.Optional(t.Literal("on")),
+            retentionDays: t.Optional(t.Union([t.Literal(""), t.String({ pattern: "^[0-9]{1,4}$" })])),
+            retentionKeepNames: t.Optional(t.Literal("on")),
           },
           { additionalProperties: false },
         ),

@@ -17,6 +17,10 @@ export interface Timing {
   timeZone: string;
   /** One room at a time: entering a session closes the person's presence in any other. */
   moveOnEntry: boolean;
+  /** Personal data kept this many days after the event's last session (null: kept); privacy/retention.ts. */
+  retentionDays: number | null;
+  /** Names stay when the retention applies (certificates need them). */
+  retentionKeepNames: boolean;
 }
 
 interface SettingsDoc extends Timing {
@@ -34,6 +38,8 @@ export function defaultTiming(config: Config): Timing {
     schedulerIntervalMs: config.sessionCheckIntervalMs,
     timeZone: config.eventTimeZone,
     moveOnEntry: false,
+    retentionDays: null,
+    retentionKeepNames: false,
   };
 }
 
@@ -98,6 +104,15 @@ export const TimingPatch = t.Object(
       t.Boolean({
         description: "Entering a session closes the person's presence in any other (off by default)",
       }),
+    ),
+    retentionDays: t.Optional(
+      t.Union([t.Integer({ minimum: 0, maximum: 3650 }), t.Null()], {
+        description:
+          "Days after the event's last session ends when participants' personal data is pseudonymised (null: kept)",
+      }),
+    ),
+    retentionKeepNames: t.Optional(
+      t.Boolean({ description: "Keep names when the retention applies (certificates need them)" }),
     ),
   },
   { additionalProperties: false },

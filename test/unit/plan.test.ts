@@ -10,6 +10,8 @@ const timing: Timing = {
   schedulerIntervalMs: 30_000,
   timeZone: "UTC",
   moveOnEntry: false,
+  retentionDays: null,
+  retentionKeepNames: false,
 };
 const start = new Date("2026-11-22T10:00:00Z");
 const end = new Date("2026-11-22T11:00:00Z");
