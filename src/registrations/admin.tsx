@@ -98,7 +98,8 @@ function registrationListPage(rt: Runtime, features: Features) {
 }
 
 /** Registering many at once on the page: by selection, or from a CSV file. */
-function bulkRegistrationPage(rt: Runtime, { door: svc, sessions }: Features) {
+function bulkRegistrationPage(rt: Runtime, features: Features) {
+  const { sessions } = features;
   const db = rt.mongo.db;
   return new Elysia({ name: "registrations-admin-2" })
     .post(
@@ -111,7 +112,7 @@ function bulkRegistrationPage(rt: Runtime, { door: svc, sessions }: Features) {
           record: { ...record, status: body.status },
         }));
         const resolved = resolveRegistrations(records, await loadLookups(db), sessionId);
-        const written = await assign(db, svc, resolved.rows);
+        const written = await assign(db, features, resolved.rows);
         return html(request, () => (
           <ImportReport report={importSummary(written, resolved.errors, "utf-8", records.length)} />
         ));
@@ -130,7 +131,7 @@ function bulkRegistrationPage(rt: Runtime, { door: svc, sessions }: Features) {
         if (fixed) await sessions.require(fixed);
         const bytes = await uploadBytes(body.file, rt.config.uploadMaxFileSize);
         return streamedImport(rt, request, (progress) =>
-          importRegistrationCsv(db, svc, bytes, fixed, progress),
+          importRegistrationCsv(db, features, bytes, fixed, progress),
         );
       },
       {

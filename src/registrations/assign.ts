@@ -1,5 +1,5 @@
 import { type AnyBulkWriteOperation, type Db, ObjectId } from "mongodb";
-import type { CheckinService } from "../door/service";
+import type { Features } from "../features";
 import { missingColumn, readCsv } from "../imports/csv";
 import type { ImportSummary } from "../imports/summary";
 import { importSummary, type Progress } from "../imports/upload";
@@ -43,20 +43,22 @@ async function store(
   fresh: RegistrationDoc[],
   changes: AnyBulkWriteOperation<RegistrationDoc>[],
   progress: Progress,
-): Promise<{ created: number; existed: number }> {
+): Promise<{ created: RegistrationDoc[]; existed: number }> {
   const total = fresh.length + changes.length;
-  let created = 0;
+  const created: RegistrationDoc[] = [];
   let existed = 0;
   for (let i = 0; i < fresh.length; i += 500) {
     const batch = fresh.slice(i, i + 500);
     try {
-      created += (await registrationsOf(db).insertMany(batch, { ordered: false })).insertedCount;
+      await registrationsOf(db).insertMany(batch, { ordered: false });
+      created.push(...batch);
     } catch (error) {
       // Registered meanwhile by someone else: it exists, which is what was asked.
       if (!isDuplicateKey(error)) throw error;
-      const failed = (error as { writeErrors?: unknown[] }).writeErrors?.length ?? 0;
-      created += batch.length - failed;
-      existed += failed;
+      const errors = (error as { writeErrors?: { index: number }[] }).writeErrors ?? [];
+      const failed = new Set(errors.map((w) => w.index));
+      created.push(...batch.filter((_, index) => !failed.has(index)));
+      existed += failed.size;
     }
     progress(i + batch.length, total);
   }
@@ -70,10 +72,11 @@ async function store(
  */
 export async function assign(
   db: Db,
-  svc: CheckinService,
+  features: Pick<Features, "door" | "webhooks">,
   rows: Assignment[],
   progress: Progress = () => {},
 ): Promise<AssignResult> {
+  const { door: svc, webhooks } = features;
   const sessionIds = distinctIds(rows.map((r) => r.sessionId));
   const existing = new Map(
     (
@@ -88,6 +91,7 @@ export async function assign(
   const now = new Date();
   const fresh: RegistrationDoc[] = [];
   const changes: AnyBulkWriteOperation<RegistrationDoc>[] = [];
+  const changed: Pick<RegistrationDoc, "_id" | "participantId" | "sessionId" | "status">[] = [];
   let unchanged = 0;
   for (const row of rows) {
     const known = existing.get(`${row.participantId}:${row.sessionId}`);
@@ -106,6 +110,7 @@ export async function assign(
       changes.push({
         updateOne: { filter: { _id: known._id }, update: { $set: { status: row.status, updatedAt: now } } },
       });
+      changed.push({ ...known, status: row.status });
     } else unchanged++;
   }
   const total = fresh.length + changes.length;
@@ -114,13 +119,28 @@ export async function assign(
   unchanged += written.existed;
   progress(total, total);
   for (const sessionId of sessionIds) await svc.registrationsChanged(sessionId);
-  return { created: written.created, updated: changes.length, unchanged };
+  // Endpoints that asked hear of each one, as of a single call (nothing is queued when nobody listens).
+  for (const r of [...written.created, ...changed])
+    await webhooks
+      .emit({
+        type: "registration.changed",
+        stream: String(r.sessionId),
+        participantId: r.participantId,
+        data: {
+          registrationId: String(r._id),
+          sessionId: String(r.sessionId),
+          participantId: String(r.participantId),
+          status: r.status,
+        },
+      })
+      .catch(() => undefined);
+  return { created: written.created.length, updated: changes.length, unchanged };
 }
 
 /** A registrations CSV (with a session column, or all for `fixedSession`): a report like the participants import's. */
 export async function importRegistrationCsv(
   db: Db,
-  svc: CheckinService,
+  features: Pick<Features, "door" | "webhooks">,
   bytes: Uint8Array,
   fixedSession?: ObjectId,
   progress: Progress = () => {},
@@ -137,7 +157,7 @@ export async function importRegistrationCsv(
     ? { rows: [], errors: [missing] }
     : resolveRegistrations(csv.records, await loadLookups(db), fixedSession);
   return importSummary(
-    await assign(db, svc, resolved.rows, progress),
+    await assign(db, features, resolved.rows, progress),
     [...csv.errors, ...resolved.errors],
     csv.encoding,
     csv.records.length + csv.errors.length,

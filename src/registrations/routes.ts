@@ -84,7 +84,7 @@ function registrationReads(rt: Runtime) {
 
 /** Changing registrations: the CSV template and import, register, change a status, remove. */
 function registrationChanges(rt: Runtime, features: Features) {
-  const { door: svc, sessions } = features;
+  const { sessions } = features;
   const db = rt.mongo.db;
   const actions = registrationActions(rt, features);
   return new Elysia({ name: "registrations-api-2", prefix: "/api/v1/registrations" })
@@ -95,7 +95,7 @@ function registrationChanges(rt: Runtime, features: Features) {
         const fixed = body.sessionId ? parseId(body.sessionId) : undefined;
         if (fixed) await sessions.require(fixed);
         const bytes = await uploadBytes(body.file, rt.config.uploadMaxFileSize);
-        const report = await importRegistrationCsv(db, svc, bytes, fixed);
+        const report = await importRegistrationCsv(db, features, bytes, fixed);
         return ok(request, reportJson(localeOf(request), report), importedWords(report));
       },
       { body: t.Object({ file: t.File(), sessionId: t.Optional(Id) }) },

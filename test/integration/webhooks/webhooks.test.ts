@@ -155,6 +155,43 @@ describe("webhooks", () => {
     expect(distinct().every((r) => r.valid)).toBe(true);
   });
 
+  test("registrations, one call or a bulk list, each arrive as registration.changed", async () => {
+    const hook = await inst.call("POST", "/api/v1/webhooks", {
+      url: `http://127.0.0.1:${receiver.port}/registrations`,
+      events: ["registration.changed"],
+    });
+    expect(hook.status).toBe(201);
+    const previous = secret;
+    secret = hook.body.data.secret;
+    received = [];
+    const other = sessionDoc({ name: "Hooked registrations" });
+    await inst.db.collection("sessions").insertOne(other);
+    const one = await inst.call("POST", "/api/v1/registrations", {
+      participantId: String(people[0]?._id),
+      sessionId: String(other._id),
+      status: "confirmed",
+    });
+    expect(one.status).toBe(201);
+    const csv = `email,session,status\n${people[1]?.email},${other._id},pending\n${people[2]?.email},${other._id},confirmed\n`;
+    const form = new FormData();
+    form.set("file", new File([csv], "registrations.csv", { type: "text/csv" }));
+    const imported = await inst.app.handle(
+      new Request("http://test.local/api/v1/registrations/import", {
+        method: "POST",
+        headers: { authorization: `Bearer ${await inst.tokenFor("admin")}` },
+        body: form,
+      }),
+    );
+    expect(imported.status).toBe(200);
+    await receivedAtLeast(3);
+    const got = distinct().filter((r) => r.type === "registration.changed");
+    expect(got.map((r) => r.data.status)).toEqual(["confirmed", "pending", "confirmed"]);
+    expect(got.every((r) => r.valid && r.data.sessionId === String(other._id))).toBe(true);
+    expect((await inst.call("DELETE", `/api/v1/webhooks/${hook.body.data._id}`)).status).toBe(200);
+    secret = previous;
+    received = [];
+  });
+
   test("an instance killed mid-delivery loses nothing: the next one sends it", async () => {
     received = [];
     mode = "slow";
