@@ -40,9 +40,13 @@ export function EndpointList(props: {
             <tr data-endpoint={String(e._id)}>
               <td safe>{e.url}</td>
               <td safe>{e.events.join(", ")}</td>
-              <td class="num">{String(e.pending)}</td>
-              <td class="num">{String(e.failed)}</td>
-              <td safe>{e.lastSuccessAt ? fmtDateTime(e.lastSuccessAt) : "—"}</td>
+              <td class="num" safe>
+                {String(e.pending)}
+              </td>
+              <td class="num" safe>
+                {String(e.failed)}
+              </td>
+              <td>{e.lastSuccessAt ? fmtDateTime(e.lastSuccessAt) : "—"}</td>
               <td safe>{e.lastError ?? ""}</td>
               <td>
                 <button
@@ -80,7 +84,7 @@ export function WebhooksPage(props: { endpoints: EndpointView[]; error?: string 
           <legend>{t("Events")}</legend>
           {WEBHOOK_EVENTS.map((event) => (
             <label>
-              <input type="checkbox" name="events" value={event} checked /> <span safe>{event}</span>
+              <input type="checkbox" name="events" value={event} checked /> <span>{event}</span>
             </label>
           ))}
         </fieldset>
