@@ -84,6 +84,14 @@ test("bulk registration from a pasted list; the door lets them in at once; again
   ).text();
   expect(again).toContain("0 created · 0 updated · 2 unchanged");
   expect(await cluster.db.collection("registrations").countDocuments({ sessionId: inviteOnly._id })).toBe(2);
+  // The admin log records how many lines were pasted, not who was on them (an erasure could not find them).
+  const logged = await cluster.db
+    .collection("admin_log")
+    .find({ path: "/admin/registrations/assign" })
+    .toArray();
+  expect(logged.length).toBeGreaterThanOrEqual(1);
+  expect(JSON.stringify(logged)).not.toContain(person(31).email);
+  expect(logged[0]?.after?.asked?.people).toBe("(4 lines, not recorded)");
 });
 
 test("status change and removal from the page reach the door on the other instance", async () => {

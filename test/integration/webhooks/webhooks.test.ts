@@ -96,6 +96,14 @@ describe("webhooks", () => {
     const list = await inst.call("GET", "/api/v1/webhooks");
     expect(list.body.data).toHaveLength(1);
     expect(JSON.stringify(list.body.data)).not.toContain(secret);
+    // Nor does the admin log keep it.
+    let logged: unknown[] = [];
+    for (let waited = 0; logged.length === 0 && waited < 3000; waited += 100) {
+      logged = await inst.db.collection("admin_log").find({ path: "/api/v1/webhooks" }).toArray();
+      if (logged.length === 0) await Bun.sleep(100);
+    }
+    expect(logged.length).toBeGreaterThanOrEqual(1);
+    expect(JSON.stringify(logged)).not.toContain("whsec_");
     // Not for scanners.
     expect((await inst.call("GET", "/api/v1/webhooks", undefined, { role: "scanner" })).status).toBe(403);
     // Bad input is refused in words, nothing stored.
