@@ -92,8 +92,10 @@ export function assemble(config: Config) {
     },
     { sessions, directory },
   );
-  const registrationMarks = createOpenMarks(rt.mongo.db, (error) =>
-    log.warn({ err: String(error) }, "packing a session's registrations after a burst failed"),
+  const registrationMarks = createOpenMarks(
+    rt.mongo.db,
+    (error) => log.warn({ err: String(error) }, "packing a session's registrations after a burst failed"),
+    (sessionId) => checkins.registrationsChanged(sessionId),
   );
   const features: Features = { sessions, directory, door: checkins, registrationMarks, webhooks };
   const scheduler = createScheduler(rt, settings, features);

@@ -142,13 +142,15 @@ const UNREACHABLE = new Set([
 ]);
 
 /** The database could not be reached (down, restarting, cut off), as opposed to a refused request. */
-export function isDatabaseUnreachable(error: unknown): boolean {
-  const { name, message } = (error ?? {}) as { name?: string; message?: string };
+export function isDatabaseUnreachable(error: unknown, depth = 0): boolean {
+  const { name, message, cause } = (error ?? {}) as { name?: string; message?: string; cause?: unknown };
   // FerretDB answers, but its PostgreSQL does not (refused, shutting down, starting up, cut).
+  // A bulk write (insertMany) wraps the network error: its message and cause still say so.
   return (
     UNREACHABLE.has(name ?? "") ||
-    /connect(ion)? refused|failed to connect to|SQLSTATE (08|57P0)|database system is (shutting down|starting up)/i.test(
+    /connect(ion)? refused|ECONNREFUSED|ECONNRESET|failed to connect to|SQLSTATE (08|57P0)|database system is (shutting down|starting up)/i.test(
       message ?? "",
-    )
+    ) ||
+    (depth < 3 && cause !== undefined && cause !== error && isDatabaseUnreachable(cause, depth + 1))
   );
 }

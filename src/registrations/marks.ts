@@ -25,7 +25,12 @@ interface Open {
   timer: ReturnType<typeof setTimeout> | null;
 }
 
-export function createOpenMarks(db: Db, onError: (error: unknown) => void = () => undefined) {
+export function createOpenMarks(
+  db: Db,
+  onError: (error: unknown) => void = () => undefined,
+  /** Packs the session again once its burst is over (the door also reads it back, healing any update a dead instance missed). */
+  packAgain: (sessionId: ObjectId) => Promise<unknown> = (sessionId) => refreshRoster(db, sessionId),
+) {
   const open = new Map<string, Open>();
 
   const insertMark = async (state: Open, sessionId: ObjectId) => {
@@ -42,7 +47,7 @@ export function createOpenMarks(db: Db, onError: (error: unknown) => void = () =
       marksOf(db),
       state.marks.map((m) => ({ updateOne: { filter: { _id: m._id }, update: { $set: { done: true } } } })),
     );
-    await refreshRoster(db, sessionId);
+    await packAgain(sessionId);
   }
 
   function schedule(key: string, sessionId: ObjectId): void {

@@ -2,6 +2,7 @@ import type { ObjectId } from "mongodb";
 import type { Features } from "../features";
 import { notFound } from "../http/errors";
 import { phrase } from "../i18n/locale";
+import { isDuplicateKey } from "../infra/mongo";
 import type { Runtime } from "../runtime";
 import { type RegistrationDoc, registrationsOf } from "./repo";
 
@@ -47,7 +48,21 @@ export function registrationActions(
   }
   return {
     async create(doc: RegistrationDoc): Promise<void> {
-      await marks.writing(doc.sessionId, () => registrationsOf(db).insertOne(doc));
+      await marks
+        .writing(doc.sessionId, () => registrationsOf(db).insertOne(doc))
+        .catch(async (error) => {
+          // It exists (a retry of a call whose instance died after writing, say): the door hears
+          // of it now, in case that instance died before telling it. The caller still gets its 409.
+          if (isDuplicateKey(error)) {
+            const existing = await registrationsOf(db).findOne({
+              sessionId: doc.sessionId,
+              participantId: doc.participantId,
+            });
+            if (existing)
+              await svc.registrationWritten(existing.sessionId, existing.participantId, existing.status);
+          }
+          throw error;
+        });
       await svc.registrationWritten(doc.sessionId, doc.participantId, doc.status);
       await announce(doc, doc.status);
     },

@@ -39,7 +39,9 @@ export function EndpointList(props: {
           {props.endpoints.map((e) => (
             <tr data-endpoint={String(e._id)}>
               <td safe>{e.url}</td>
-              <td safe>{e.events.join(", ")}</td>
+              <td>
+                <code safe>{e.events.join(", ")}</code>
+              </td>
               <td class="num" safe>
                 {String(e.pending)}
               </td>
@@ -79,12 +81,12 @@ export function WebhooksPage(props: { endpoints: EndpointView[]; error?: string 
       </p>
       <form hx-post={WEBHOOK_PAGES.list()} hx-target="#webhooks" hx-swap="outerHTML" class="settings">
         <label for="webhook-url">{t("Address")}</label>
-        <input id="webhook-url" name="url" type="url" required maxlength="2000" placeholder="https://" />
+        <input id="webhook-url" name="url" type="url" required maxlength="2000" />
         <fieldset>
           <legend>{t("Events")}</legend>
           {WEBHOOK_EVENTS.map((event) => (
             <label>
-              <input type="checkbox" name="events" value={event} checked /> <span>{event}</span>
+              <input type="checkbox" name="events" value={event} checked /> <code>{event}</code>
             </label>
           ))}
         </fieldset>

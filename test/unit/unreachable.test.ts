@@ -19,3 +19,24 @@ test("the database being away is told apart from a refused request", () => {
     isDatabaseUnreachable(err("MongoServerError", 'duplicate key value violates unique constraint "x"')),
   ).toBe(false);
 });
+
+test("a grouped insert's failure is told apart the same way (the bulk error wraps the network one)", () => {
+  const network = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:17017"), {
+    name: "MongoNetworkError",
+  });
+  const bulk = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:17017"), {
+    name: "MongoBulkWriteError",
+    writeErrors: [],
+  });
+  expect(isDatabaseUnreachable(bulk)).toBe(true);
+  const wrapped = Object.assign(new Error("bulk write failed"), {
+    name: "MongoBulkWriteError",
+    cause: network,
+  });
+  expect(isDatabaseUnreachable(wrapped)).toBe(true);
+  const duplicate = Object.assign(new Error("E11000 duplicate key error"), {
+    name: "MongoBulkWriteError",
+    code: 11000,
+  });
+  expect(isDatabaseUnreachable(duplicate)).toBe(false);
+});
