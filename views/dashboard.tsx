@@ -217,12 +217,9 @@ export function Counters(props: { state: LiveSession; oob?: boolean; changedAt?:
         <dd safe>{String(scansPerMinute)}</dd>
         {props.state.held > 0 ? (
           <>
-            <dt>{t("Held for offline doors")}</dt>
-            <dd class="held" data-held={String(props.state.held)}>
-              {t("{seats} seats held by {doors} offline doors", {
-                seats: props.state.held,
-                doors: props.state.holders,
-              })}
+            <dt>{t("Held for {doors} offline doors", { doors: props.state.holders })}</dt>
+            <dd class="held" data-held={String(props.state.held)} safe>
+              {String(props.state.held)}
             </dd>
           </>
         ) : (

@@ -632,8 +632,7 @@ export const FR = {
   "offline, this door may admit {n} more": "hors ligne, cette porte peut encore admettre {n} personnes",
   "turned away offline": "refusé hors ligne",
   "offline share used up": "part hors ligne épuisée",
-  "Held for offline doors": "Réservé aux portes hors ligne",
-  "{seats} seats held by {doors} offline doors": "{seats} places réservées par {doors} portes hors ligne",
+  "Held for {doors} offline doors": "Réservées par {doors} portes hors ligne",
   "For {session}": "Pour {session}",
   "Webhook endpoints": "Points de réception des webhooks",
   "Webhook endpoint created: copy its secret now, it is not shown again":

@@ -85,12 +85,12 @@ export function WebhooksPage(props: { endpoints: EndpointView[]; error?: string 
         <fieldset>
           <legend>{t("Events")}</legend>
           {WEBHOOK_EVENTS.map((event) => (
-            <label>
+            <label class="check">
               <input type="checkbox" name="events" value={event} checked /> <code>{event}</code>
             </label>
           ))}
         </fieldset>
-        <label>
+        <label class="check">
           <input type="checkbox" name="includeContact" value="1" /> {t("Include e-mail addresses")}
         </label>
         <button type="submit">{t("Add endpoint")}</button>

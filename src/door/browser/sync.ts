@@ -34,7 +34,9 @@ export async function banner(door: Door): Promise<void> {
   const lease = el.querySelector<HTMLElement>(".lease");
   if (lease) {
     lease.hidden = share === null;
-    lease.textContent = share === null ? "" : say("offline, this door may admit {n} more", { n: share });
+    // Its own separator: the span is hidden where no lease is held.
+    lease.textContent =
+      share === null ? "" : ` · ${say("offline, this door may admit {n} more", { n: share })}`;
   }
   if (share === null) delete el.dataset.leaseLeft;
   else el.dataset.leaseLeft = String(share);
