@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Benchmarks against the local stack: figures printed and written under bench/results.
 #   scan rate (Bun load generator), live updates (2,000 dashboards), one instance under Bun
-#   against one under Deno, five offline devices replaying their queues at once, then the k6
+#   against one under Deno, five offline devices replaying their queues at once, registrations
+#   written one call at a time (10,000 then 100,000 in the database), then the k6
 #   doors-open and dashboards scenarios against a 2-instance cluster behind Nginx.
 set -euo pipefail
 LOG_TAG=bench
@@ -36,6 +37,7 @@ fi
 bun deploy/local/bench-live.ts
 bun deploy/local/bench-deno.ts || status=$?
 bun deploy/local/bench-replay.ts || status=$?
+bun deploy/local/bench-registrations.ts || status=$?
 
 # k6 against its own cluster and database.
 k6_log="$LOGS/bench-k6-cluster.log"
