@@ -4,7 +4,7 @@ import type { UserDoc } from "../src/auth/store";
 import { LOCALE_NAMES, LOCALES, type Locale } from "../src/i18n/locale";
 import type { SessionDoc } from "../src/sessions/repo";
 import { t, tAttr } from "../src/web/reader";
-import { RoleAndSessions, roleWord } from "./components";
+import { RoleAndSessions, roleWord, ShownOnce } from "./components";
 import { Layout } from "./layout";
 
 export type ShownAccount = Omit<UserDoc, "passwordHash">;
@@ -94,13 +94,12 @@ export function AccountList(props: {
   return (
     <section id="accounts">
       {props.shown ? (
-        <div class="verdict green created-token" role="status">
-          <p class="headline">{t("Password set")}</p>
-          <p class="reason">
-            {t("Give it to {email} now; it is not shown again:", { email: props.shown.email })}
-          </p>
-          <code safe>{props.shown.password}</code>
-        </div>
+        <ShownOnce
+          headline="Password set"
+          words="Give it to {email} now; it is not shown again:"
+          params={{ email: props.shown.email }}
+          value={props.shown.password}
+        />
       ) : (
         ""
       )}

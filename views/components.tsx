@@ -8,6 +8,22 @@ import type { SessionStatus } from "../src/sessions/statuses";
 import { eventTimeZone, formatInstant } from "../src/time/zone";
 import { reader, sayHere, t, tAttr } from "../src/web/reader";
 
+/** A secret shown once (a token, a password, a signing secret): say so, and show it to copy. */
+export function ShownOnce(props: {
+  headline: Text;
+  words: Text;
+  params: Record<string, string>;
+  value: string;
+}) {
+  return (
+    <div class="verdict green created-token" role="status">
+      <p class="headline">{t(props.headline)}</p>
+      <p class="reason">{t(props.words, props.params)}</p>
+      <code safe>{props.value}</code>
+    </div>
+  );
+}
+
 /** The message for one form field, shown next to it. */
 export function FieldErrors(props: { errors: FieldError[]; field: string }) {
   return (

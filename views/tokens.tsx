@@ -2,7 +2,7 @@ import { AUTH_PAGES } from "../src/auth/paths";
 import type { TokenDoc } from "../src/auth/store";
 import type { SessionDoc } from "../src/sessions/repo";
 import { t, tAttr } from "../src/web/reader";
-import { fmtDateTime, RoleAndSessions, roleWord } from "./components";
+import { fmtDateTime, RoleAndSessions, roleWord, ShownOnce } from "./components";
 import { Layout } from "./layout";
 
 export function TokenList(props: {
@@ -12,13 +12,12 @@ export function TokenList(props: {
   return (
     <section id="tokens">
       {props.created ? (
-        <div class="verdict green created-token" role="status">
-          <p class="headline">{t("Token created")}</p>
-          <p class="reason">
-            {t('Copy it now for "{name}"; it is not shown again:', { name: props.created.name })}
-          </p>
-          <code safe>{props.created.token}</code>
-        </div>
+        <ShownOnce
+          headline="Token created"
+          words='Copy it now for "{name}"; it is not shown again:'
+          params={{ name: props.created.name }}
+          value={props.created.token}
+        />
       ) : (
         ""
       )}

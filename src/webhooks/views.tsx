@@ -1,4 +1,4 @@
-import { fmtDateTime } from "../../views/components";
+import { fmtDateTime, ShownOnce } from "../../views/components";
 import { Layout } from "../../views/layout";
 import { t, tAttr } from "../web/reader";
 import { WEBHOOK_PAGES } from "./paths";
@@ -13,13 +13,12 @@ export function EndpointList(props: {
   return (
     <section id="webhooks">
       {props.created ? (
-        <div class="verdict green created-token" role="status">
-          <p class="headline">{t("Endpoint added")}</p>
-          <p class="reason">
-            {t("Copy its signing secret now for {url}; it is not shown again:", { url: props.created.url })}
-          </p>
-          <code safe>{props.created.secret}</code>
-        </div>
+        <ShownOnce
+          headline="Endpoint added"
+          words="Copy its signing secret now for {url}; it is not shown again:"
+          params={{ url: props.created.url }}
+          value={props.created.secret}
+        />
       ) : (
         ""
       )}

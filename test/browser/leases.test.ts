@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { Db } from "mongodb";
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { launchChromium, signIn } from "../helpers/browser";
+import type { Browser, Page } from "playwright-core";
+import { launchChromium, openReadyDoor, queueDrained } from "../helpers/browser";
 import {
   createUser,
   participantDoc,
@@ -42,14 +42,7 @@ afterAll(async () => {
   await cluster.stop();
 });
 
-async function openDoor(on: Instance): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
-  const page = await context.newPage();
-  await signIn(page, on.url, staff, `/scan/${room._id}`);
-  await page.waitForSelector(".scanner[data-offline-ready=true]", { timeout: 20_000 });
-  await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
-  return { context, page };
-}
+const openDoor = (on: Instance) => openReadyDoor(browser, on.url, staff, String(room._id));
 
 const leaseLeft = (page: Page) => page.getAttribute("#door-status", "data-lease-left");
 
@@ -66,15 +59,6 @@ async function scanOffline(page: Page, code: string, name: string) {
     return { outcome: el?.dataset.outcome, reason: el?.dataset.reason, queued: el?.dataset.queued };
   });
 }
-
-const synced = (page: Page) =>
-  page.waitForFunction(
-    () => document.querySelector("#door-status")?.getAttribute("data-waiting") === "0",
-    null,
-    {
-      timeout: 20_000,
-    },
-  );
 
 test("two offline doors on a room of 4: each admits only its lease, and the server holds exactly what they showed", async () => {
   const one = await openDoor(a);
@@ -109,8 +93,8 @@ test("two offline doors on a room of 4: each admits only its lease, and the serv
 
   await one.context.setOffline(false);
   await two.context.setOffline(false);
-  await synced(one.page);
-  await synced(two.page);
+  await queueDrained(one.page);
+  await queueDrained(two.page);
   const admitted = await db.collection("checkins").find({ sessionId: room._id }).toArray();
   const showedIn = shown.filter((s) => s.outcome === "accept").map((s) => String(people[s.person]?._id));
   expect(admitted.map((d) => String(d.participantId)).sort()).toEqual(showedIn.sort());

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { Db } from "mongodb";
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { launchChromium, signIn } from "../helpers/browser";
+import type { Browser, Page } from "playwright-core";
+import { launchChromium, openReadyDoor, queueDrained } from "../helpers/browser";
 import {
   createUser,
   participantDoc,
@@ -44,15 +44,8 @@ afterAll(async () => {
   await cluster.stop();
 });
 
-async function openDoor(sessionId: string): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
-  const page = await context.newPage();
-  await signIn(page, instance.url, door, `/scan/${sessionId}`);
-  // The worker holds the page and the door has its snapshot: ready for the network to go.
-  await page.waitForSelector(".scanner[data-offline-ready=true]", { timeout: 20_000 });
-  await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
-  return { context, page };
-}
+// The worker holds the page and the door has its snapshot: ready for the network to go.
+const openDoor = (sessionId: string) => openReadyDoor(browser, instance.url, door, sessionId);
 
 const waiting = (page: Page) => page.getAttribute("#door-status", "data-waiting");
 
@@ -85,13 +78,7 @@ test("offline: reload still gives a scanner; three scans queue (one twice); onli
   expect(await db.collection("checkins").countDocuments({ sessionId: session._id })).toBe(0);
 
   await context.setOffline(false);
-  await page.waitForFunction(
-    () => document.querySelector("#door-status")?.getAttribute("data-waiting") === "0",
-    null,
-    {
-      timeout: 15_000,
-    },
-  );
+  await queueDrained(page, 15_000);
   const docs = await db.collection("checkins").find({ sessionId: session._id }).toArray();
   expect(docs.map((d) => String(d.participantId)).sort()).toEqual([String(a._id), String(b._id)].sort());
   expect(await page.textContent("#sync-report summary")).toContain("2 synced");
@@ -118,21 +105,9 @@ test("two offline doors admit the same badge: one check-in, and a conflict on a 
   await one.page.locator('#verdict .verdict[data-queued][data-outcome="accept"]').waitFor();
   await two.page.locator('#verdict .verdict[data-queued][data-outcome="accept"]').waitFor();
   await one.context.setOffline(false);
-  await one.page.waitForFunction(
-    () => document.querySelector("#door-status")?.getAttribute("data-waiting") === "0",
-    null,
-    {
-      timeout: 15_000,
-    },
-  );
+  await queueDrained(one.page, 15_000);
   await two.context.setOffline(false);
-  await two.page.waitForFunction(
-    () => document.querySelector("#door-status")?.getAttribute("data-waiting") === "0",
-    null,
-    {
-      timeout: 15_000,
-    },
-  );
+  await queueDrained(two.page, 15_000);
   expect(await db.collection("checkins").countDocuments({ sessionId: twoDoors._id })).toBe(1);
   expect(await two.page.textContent("#sync-report summary")).toContain("1 differ");
   expect(await two.page.textContent("#sync-report")).toContain("DIFFERS");
