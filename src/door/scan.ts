@@ -264,7 +264,9 @@ async function decideAndWrite(ctx: ScanContext, request: ScanRequest): Promise<S
     checkIn,
     count: written.kind === "full" && facts.claim && !facts.claim.reentryFrom ? facts.count - 1 : facts.count,
     replayed: verdict.outcome === "accept" && !admitted,
-    ...(request.lease && facts.leaseLeft !== undefined ? { leaseLeft: facts.leaseLeft } : {}),
+    ...(request.lease && facts.leaseLeft !== undefined && facts.leaseLeft >= 0
+      ? { leaseLeft: facts.leaseLeft }
+      : {}),
   };
   if (result.replayed) return result;
   // The chart counts admissions; a re-entry changes who is inside, not the attendance.

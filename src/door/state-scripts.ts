@@ -98,7 +98,8 @@ end
  * lease goes first (a scan its door admitted offline against it). Replies with the kind,
  * the registration, the admissions, the places taken under the rule, a seat, the person's
  * entry, the claim entry written (what settling or rolling back must find still there),
- * the seats left on the caller's lease and the seats leased in all. A re-entry in flight
+ * the seats left on the caller's lease (-1: not read, no seat came from it) and the seats
+ * leased in all. A re-entry in flight
  * is an "I" entry plus a "q:<participant>" field holding its claim time.
  */
 export const CLAIM = `${RULE}
@@ -110,8 +111,16 @@ if f[4] and tonumber(f[4]) > now then return {"frozen"} end
 if cap > 0 and (f[5] or "") ~= rule then return {"stale"} end
 local reg, n, entry, takeover = f[1] or "none", tonumber(f[3] or "0"), f[2], false
 local hw, holes, held = tonumber(f[8] or "0"), tonumber(f[9] or "0"), tonumber(f[10] or "0")
-local lease, own = ARGV[7], 0
-if lease ~= "" and cap > 0 then own = tonumber(redis.call("hget", KEYS[3], lease) or "0") end
+-- The caller's lease is read only when a seat might come from it (its door admitted the
+-- person offline, or the pool is empty): -1 in the reply means it was not read.
+local lease, own = ARGV[7], -1
+local function ownSeats()
+  if own < 0 then
+    own = 0
+    if lease ~= "" and cap > 0 then own = tonumber(redis.call("hget", KEYS[3], lease) or "0") end
+  end
+  return own
+end
 local function taken()
   if occupancy then return hw - holes end
   return n
@@ -124,7 +133,7 @@ end
 -- not the pool's: a claim takes one from its own lease (first when its door admitted
 -- the person offline against it, else once the pool is empty), never from another's.
 local function takeSeat()
-  local fromLease = own > 0 and (ARGV[8] == "1" or taken() + held >= cap)
+  local fromLease = (ARGV[8] == "1" or taken() + held >= cap) and ownSeats() > 0
   if not fromLease and taken() + held >= cap then return nil, nil end
   local seat, mark = nil, nil
   if holes > 0 then

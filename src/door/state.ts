@@ -17,7 +17,7 @@ interface RoomFacts {
   count: number;
   taken: number;
   entry: string;
-  /** Seats left on the caller's lease, and leased to all doors (no pool claim takes those). */
+  /** Seats left on the caller's lease (-1: not read, no seat came from it), and leased to all doors (no pool claim takes those). */
   leaseLeft: number;
   held: number;
 }

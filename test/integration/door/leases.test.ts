@@ -113,8 +113,19 @@ test("a door whose pool is empty takes its own lease online; whom a door turned 
   await db.collection("registrations").insertMany(people.map((p) => registrationDoc(p._id, session._id)));
   expect((await snapshot(a, session, "lease-own-door")).lease?.seats).toBe(1);
   // Online: the pool's seat first, then (the pool empty) its own lease's, then none.
-  expect((await scan(b, session, 0, { lease: "lease-own-door" })).outcome).toBe("accept");
-  expect((await scan(a, session, 1, { lease: "lease-own-door" })).outcome).toBe("accept");
+  // Through the door page: the verdict tells the device what its lease has left once it used it.
+  const pageScan = (on: Instance, person: number) =>
+    fetch(`${on.url}/scan/${session._id}`, {
+      method: "POST",
+      headers: { ...auth, "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ code: people[person]?.qrCode ?? "", lease: "lease-own-door" }),
+    }).then((r) => r.text());
+  const fromPool = await pageScan(b, 0);
+  expect(fromPool).toContain('data-outcome="accept"');
+  expect(fromPool).not.toContain("data-lease-left");
+  const fromLease = await pageScan(a, 1);
+  expect(fromLease).toContain('data-outcome="accept"');
+  expect(fromLease).toContain('data-lease-left="0"');
   expect((await scan(a, session, 2, { lease: "lease-own-door" })).reason).toBe("session_full");
   // Someone the door refused offline is not admitted when it syncs, even where there is room.
   for (const provisional of ["offline_share_used_up", "not_registered", "session_full"]) {
