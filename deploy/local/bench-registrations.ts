@@ -147,13 +147,22 @@ const large = await phase("large");
 
 // The start-up read: a third instance on the database as it now is.
 const t0 = performance.now();
-const third = await spawnInstance({
-  port: freePort(),
-  logDir: bench.clusterDir,
-  env: { ...process.env, MONGODB_DB: bench.dbName, LOG_LEVEL: "warn" },
-});
-const readySeconds = Math.round((performance.now() - t0) / 10) / 100;
-await stopProcess(third.proc);
+let readySeconds: number | null = null;
+try {
+  const third = await spawnInstance({
+    port: freePort(),
+    logDir: bench.clusterDir,
+    env: { ...process.env, MONGODB_DB: bench.dbName, LOG_LEVEL: "warn" },
+    timeoutMs: 180_000,
+  });
+  readySeconds = Math.round((performance.now() - t0) / 10) / 100;
+  await stopProcess(third.proc);
+} catch (error) {
+  // Reported, not thrown: the figures above still get written.
+  console.log(
+    `registrations: the extra instance was not ready: ${error instanceof Error ? error.message : error}`,
+  );
+}
 console.log(
   `registrations: an instance started on ${await db.collection("registrations").estimatedDocumentCount()} registrations was ready in ${readySeconds} s`,
 );
