@@ -81,7 +81,7 @@ export function WebhooksPage(props: { endpoints: EndpointView[]; error?: string 
       <form hx-post={WEBHOOK_PAGES.list()} hx-target="#webhooks" hx-swap="outerHTML" class="settings">
         <label for="webhook-url">{t("Address")}</label>
         <input id="webhook-url" name="url" type="url" required maxlength="2000" />
-        <fieldset>
+        <fieldset class="choices">
           <legend>{t("Events")}</legend>
           {WEBHOOK_EVENTS.map((event) => (
             <label class="check">
