@@ -9,7 +9,7 @@ import type { Features } from "./features";
 import { registerHealthMetrics } from "./health/metrics";
 import { INDEXES } from "./indexes";
 import { createLogger } from "./infra/log";
-import { createMetrics } from "./infra/metrics";
+import { createMetrics, redisPrimaryMetrics } from "./infra/metrics";
 import { Mongo } from "./infra/mongo";
 import { RedisConnections } from "./infra/redis";
 import { createActivity } from "./live/activity";
@@ -30,7 +30,7 @@ import { createWebhooks } from "./webhooks/service";
 /** The runtime every feature shares: configuration, logs, metrics, MongoDB, Redis. */
 function runtimeOf(config: Config): Runtime {
   const log = createLogger(config.logLevel, config.instanceId);
-  return {
+  const rt: Runtime = {
     config,
     log,
     metrics: createMetrics(config.instanceId),
@@ -41,7 +41,7 @@ function runtimeOf(config: Config): Runtime {
     }),
     redis: new RedisConnections(
       {
-        url: config.redisUrl,
+        target: config.redisSentinel ? { sentinel: config.redisSentinel } : { url: config.redisUrl },
         connectTimeoutMs: config.redisConnectTimeoutMs,
         commandTimeoutMs: config.redisCommandTimeoutMs,
         maxRetries: config.redisMaxRetries,
@@ -52,6 +52,11 @@ function runtimeOf(config: Config): Runtime {
     ),
     state: { draining: false, startedAt: Date.now(), warm: false },
   };
+  redisPrimaryMetrics(rt.metrics.registry, () => ({
+    address: rt.redis.primary?.address ?? null,
+    changes: rt.redis.primaryChanges,
+  }));
+  return rt;
 }
 
 /**
@@ -127,6 +132,8 @@ export function assemble(config: Config) {
     rt.mongo
       .start()
       .then(() => Promise.all([settings.start(), signIns.load()]))
+      // The door state is built on the primary once adopted (an adoption may drop state).
+      .then(() => rt.redis.whenConfirmed(config.redisConnectTimeoutMs))
       .then(() => checkins.warmUp())
       .catch((error: unknown) =>
         log.warn({ err: String(error) }, "warm-up incomplete; caches fill on demand"),

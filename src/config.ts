@@ -13,7 +13,10 @@ export interface Config {
   version: string;
   mongodbUri: string;
   mongodbDbName: string;
+  /** Empty when Sentinel names the primary (redisSentinel). */
   redisUrl: string;
+  /** Set when REDIS_SENTINELS is: every connection follows the primary Sentinel names. */
+  redisSentinel: RedisSentinelTarget | null;
   redisConnectTimeoutMs: number;
   redisCommandTimeoutMs: number;
   mongodbSocketTimeoutMs: number;
@@ -120,7 +123,48 @@ function mongo(env: Env): { uri: string; dbName: string } {
   return { uri, dbName };
 }
 
-function redisUrl(env: Env): string {
+export interface RedisSentinelTarget {
+  sentinels: { host: string; port: number }[];
+  /** The primary's name in Sentinel's configuration. */
+  name: string;
+  /** The data nodes' password (REDIS_PASSWORD). */
+  password?: string;
+  sentinelPassword?: string;
+}
+
+/** `host:port` or `[v6]:port`, comma-separated. */
+function redisSentinel(env: Env): RedisSentinelTarget | null {
+  const list = raw(env, "REDIS_SENTINELS");
+  if (list === undefined) return null;
+  const sentinels = list
+    .split(",")
+    .map((item) => item.trim())
+    .filter(Boolean)
+    .map((item) => {
+      const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s[\]]+)):(\d{1,5})$/.exec(item);
+      const port = Number(match?.[3]);
+      if (!match || port < 1 || port > 65535)
+        throw new ConfigError("REDIS_SENTINELS", `expected comma-separated host:port pairs, got "${item}"`);
+      return { host: (match[1] ?? match[2]) as string, port };
+    });
+  if (sentinels.length === 0) throw new ConfigError("REDIS_SENTINELS", "expected at least one host:port");
+  const name = raw(env, "REDIS_SENTINEL_NAME") ?? "checkin";
+  if (!/^[A-Za-z0-9._-]{1,64}$/.test(name))
+    throw new ConfigError(
+      "REDIS_SENTINEL_NAME",
+      "expected 1-64 letters, digits, dots, dashes or underscores",
+    );
+  const password = raw(env, "REDIS_PASSWORD");
+  const sentinelPassword = raw(env, "REDIS_SENTINEL_PASSWORD");
+  return {
+    sentinels,
+    name,
+    ...(password === undefined ? {} : { password }),
+    ...(sentinelPassword === undefined ? {} : { sentinelPassword }),
+  };
+}
+
+function redisUrl(env: Env, sentinel: boolean): string {
   const url = raw(env, "REDIS_URL");
   if (url !== undefined) {
     let parsed: URL;
@@ -136,9 +180,10 @@ function redisUrl(env: Env): string {
   }
   const host = raw(env, "REDIS_HOST");
   if (host === undefined) {
+    if (sentinel) return "";
     throw new ConfigError(
       "REDIS_URL",
-      "required (or REDIS_HOST with optional REDIS_PORT and REDIS_PASSWORD)",
+      "required (or REDIS_HOST with optional REDIS_PORT and REDIS_PASSWORD, or REDIS_SENTINELS)",
     );
   }
   const port = int(env, "REDIS_PORT", 6379, 1, 65535);
@@ -203,6 +248,9 @@ export function loadConfig(env: Env, version = "0.0.0"): Config {
     throw new ConfigError("INSTANCE_ID", "expected 1-64 letters, digits, dots, dashes or underscores");
   }
   const db = mongo(env);
+  const sentinel = redisSentinel(env);
+  if (sentinel && (raw(env, "REDIS_URL") !== undefined || raw(env, "REDIS_HOST") !== undefined))
+    throw new ConfigError("REDIS_SENTINELS", "set either REDIS_SENTINELS or REDIS_URL/REDIS_HOST, not both");
   const degradedMs = int(env, "HEALTH_DEGRADED_MS", 200, 1, 60_000);
   const criticalMs = int(env, "HEALTH_CRITICAL_MS", 1000, 1, 60_000);
   if (criticalMs <= degradedMs) {
@@ -216,7 +264,8 @@ export function loadConfig(env: Env, version = "0.0.0"): Config {
     version,
     mongodbUri: db.uri,
     mongodbDbName: db.dbName,
-    redisUrl: redisUrl(env),
+    redisUrl: redisUrl(env, sentinel !== null),
+    redisSentinel: sentinel,
     redisConnectTimeoutMs: int(env, "REDIS_CONNECT_TIMEOUT", 3000, 100, 60_000),
     redisCommandTimeoutMs: int(env, "REDIS_COMMAND_TIMEOUT", 3000, 100, 60_000),
     mongodbSocketTimeoutMs: int(env, "MONGODB_SOCKET_TIMEOUT", 20_000, 1000, 600_000),

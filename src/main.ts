@@ -1,4 +1,3 @@
-import Redis from "ioredis";
 import { type Db, MongoClient, ObjectId } from "mongodb";
 import { nginxCommand } from "../deploy/nginx/render";
 import pkg from "../package.json";
@@ -11,7 +10,7 @@ import { seedDemo } from "./demo/seed";
 import { simulateDoors } from "./demo/simulate";
 import { INDEXES } from "./indexes";
 import { ensureIndexes } from "./infra/mongo";
-import { deleteMatching } from "./infra/redis";
+import { connectRedis, deleteMatching } from "./infra/redis";
 import { busChannel } from "./live/bus";
 import { exportArchive, importArchive } from "./ops/archive";
 import { serve } from "./server";
@@ -163,7 +162,8 @@ async function importData(file: string | undefined, flags: string[]): Promise<vo
  */
 async function announceRestore(): Promise<void> {
   const config = configOrExit();
-  const redis = new Redis(config.redisUrl, {
+  const target = config.redisSentinel ? { sentinel: config.redisSentinel } : { url: config.redisUrl };
+  const redis = connectRedis(target, {
     lazyConnect: true,
     maxRetriesPerRequest: 1,
     enableOfflineQueue: false,

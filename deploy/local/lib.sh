@@ -3,7 +3,8 @@
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 LOCAL="${CHECKIN_LOCAL_DIR:-$ROOT/.local}"
 LOGS="$LOCAL/logs"
-TOOLS="$LOCAL/tools"
+# Built tools may be shared by a stack kept elsewhere (the multi-host test runs one per namespace).
+TOOLS="${CHECKIN_TOOLS_DIR:-$LOCAL/tools}"
 mkdir -p "$LOGS"
 
 log() { echo "${LOG_TAG:-checkin}: $*" >&2; }

@@ -8,8 +8,14 @@
 #   stack.sh stop     stop what this script started
 #   stack.sh status   exit 0 when Redis and the MongoDB-wire server run
 #
-# When MONGODB_URI / REDIS_URL are already set, the matching service is not
-# started and the given value is printed back.
+# When MONGODB_URI / REDIS_URL (or REDIS_SENTINELS) are already set, the matching
+# service is not started and the given value is printed back.
+#
+# STACK_REDIS=sentinel starts Redis in the shape that survives losing its primary: a
+# primary, a replica and three Sentinels (ports STACK_REDIS_PORT, +1, and +100..+102),
+# and prints REDIS_SENTINELS / REDIS_SENTINEL_NAME instead of REDIS_URL. STACK_BIND
+# (127.0.0.1) is the address every service listens on (a network namespace's, in the
+# multi-host test).
 set -euo pipefail
 
 LOG_TAG=stack
@@ -21,6 +27,10 @@ PG_LOCAL_PORT="${STACK_PG_PORT:-15432}"
 MONGO_LOCAL_PORT="${STACK_MONGO_PORT:-17017}"
 FERRETDB_VERSION="v1.24.2"
 PG_USER="${STACK_PG_OS_USER:-postgres}"
+BIND="${STACK_BIND:-127.0.0.1}"
+REDIS_SHAPE="${STACK_REDIS:-single}"
+SENTINEL_NAME="checkin"
+SENTINEL_PORTS=($((REDIS_LOCAL_PORT + 100)) $((REDIS_LOCAL_PORT + 101)) $((REDIS_LOCAL_PORT + 102)))
 
 alive() { # pidfile -> 0 when the recorded process runs
   [[ -f "$1" ]] && kill -0 "$(cat "$1")" 2>/dev/null
@@ -29,10 +39,10 @@ alive() { # pidfile -> 0 when the recorded process runs
 wait_port() { # port seconds name
   local i
   for ((i = 0; i < $2 * 10; i++)); do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
+    if (exec 3<>"/dev/tcp/$BIND/$1") 2>/dev/null; then return 0; fi
     sleep 0.1
   done
-  die "$3 did not listen on 127.0.0.1:$1 within $2 s (see $LOGS)"
+  die "$3 did not listen on $BIND:$1 within $2 s (see $LOGS)"
 }
 
 stop_pidfile() { # pidfile name
@@ -74,19 +84,70 @@ install_ferretdb() {
   go_tool_build ferretdb github.com/FerretDB/FerretDB "$FERRETDB_VERSION" ./cmd/ferretdb ferretdb_version_file
 }
 
+redis_node() { # name port [redis-server options...]
+  local name="$1" port="$2"
+  shift 2
+  alive "$RUN/$name.pid" && return 0
+  mkdir -p "$LOCAL/$name"
+  redis-server --bind "$BIND" --port "$port" --dir "$LOCAL/$name" \
+    --save "" --appendonly no --daemonize yes --pidfile "$RUN/$name.pid" \
+    --logfile "$LOGS/$name.log" "$@" >/dev/null
+  STARTED+=("$name")
+  wait_port "$port" 10 "$name"
+  log "$name on $BIND:$port"
+}
+
+# Sentinel rewrites its file as it learns, so each start writes a fresh one.
+sentinel_node() { # index port
+  local dir="$LOCAL/sentinel-$1"
+  alive "$RUN/sentinel-$1.pid" && return 0
+  apt_ensure redis-sentinel redis-sentinel
+  mkdir -p "$dir"
+  cat >"$dir/sentinel.conf" <<CONF
+port $2
+bind $BIND
+daemonize yes
+pidfile $RUN/sentinel-$1.pid
+logfile $LOGS/sentinel-$1.log
+dir $dir
+sentinel monitor $SENTINEL_NAME $BIND $REDIS_LOCAL_PORT 2
+sentinel down-after-milliseconds $SENTINEL_NAME 1000
+sentinel failover-timeout $SENTINEL_NAME 4000
+sentinel parallel-syncs $SENTINEL_NAME 1
+CONF
+  redis-sentinel "$dir/sentinel.conf" >/dev/null
+  STARTED+=("sentinel-$1")
+  wait_port "$2" 10 "sentinel $1"
+}
+
 start_redis() {
   if [[ -n "${REDIS_URL:-}" ]]; then echo "REDIS_URL=$REDIS_URL"; return; fi
-  apt_ensure redis-server redis-server
-  if ! alive "$RUN/redis.pid"; then
-    mkdir -p "$LOCAL/redis"
-    redis-server --bind 127.0.0.1 --port "$REDIS_LOCAL_PORT" --dir "$LOCAL/redis" \
-      --save "" --appendonly no --daemonize yes --pidfile "$RUN/redis.pid" \
-      --logfile "$LOGS/redis.log" >/dev/null
-    STARTED+=(redis)
-    wait_port "$REDIS_LOCAL_PORT" 10 redis
-    log "redis on 127.0.0.1:$REDIS_LOCAL_PORT"
+  if [[ -n "${REDIS_SENTINELS:-}" ]]; then
+    echo "REDIS_SENTINELS=$REDIS_SENTINELS"
+    echo "REDIS_SENTINEL_NAME=${REDIS_SENTINEL_NAME:-$SENTINEL_NAME}"
+    return
   fi
-  echo "REDIS_URL=redis://127.0.0.1:$REDIS_LOCAL_PORT"
+  apt_ensure redis-server redis-server
+  redis_node redis "$REDIS_LOCAL_PORT"
+  if [[ "$REDIS_SHAPE" != sentinel ]]; then
+    echo "REDIS_URL=redis://$BIND:$REDIS_LOCAL_PORT"
+    return
+  fi
+  redis_node redis-replica $((REDIS_LOCAL_PORT + 1)) --replicaof "$BIND" "$REDIS_LOCAL_PORT"
+  local i list=()
+  for i in 0 1 2; do
+    sentinel_node $((i + 1)) "${SENTINEL_PORTS[i]}"
+    list+=("$BIND:${SENTINEL_PORTS[i]}")
+  done
+  (IFS=,; echo "REDIS_SENTINELS=${list[*]}")
+  echo "REDIS_SENTINEL_NAME=$SENTINEL_NAME"
+}
+
+stop_redis() {
+  local name
+  for name in sentinel-1 sentinel-2 sentinel-3 redis-replica redis; do
+    stop_pidfile "$RUN/$name.pid" "$name"
+  done
 }
 
 as_pg_user() {
@@ -148,7 +209,7 @@ start_mongo() {
   if ! alive "$RUN/mongo.pid"; then
     if command -v mongod >/dev/null; then
       mkdir -p "$LOCAL/mongod"
-      mongod --bind_ip 127.0.0.1 --port "$MONGO_LOCAL_PORT" --dbpath "$LOCAL/mongod" \
+      mongod --bind_ip "$BIND" --port "$MONGO_LOCAL_PORT" --dbpath "$LOCAL/mongod" \
         --logpath "$LOGS/mongod.log" --fork --pidfilepath "$RUN/mongo.pid" >/dev/null
     else
       local fdb
@@ -157,7 +218,7 @@ start_mongo() {
       # FerretDB holds one pooled connection while it reads a document to update or delete
       # and takes a second to write it back: with its default pool (50) fewer than two
       # instances' worth of concurrent updates can take every connection and wait for ever.
-      nohup "$fdb" --listen-addr="127.0.0.1:$MONGO_LOCAL_PORT" --handler=postgresql \
+      nohup "$fdb" --listen-addr="$BIND:$MONGO_LOCAL_PORT" --handler=postgresql \
         --postgresql-url="postgres://postgres@127.0.0.1:$PG_LOCAL_PORT/ferretdb?pool_max_conns=180" \
         --debug-addr=- --telemetry=disable --log-level=warn --state-dir="$LOCAL" \
         >"$LOGS/ferretdb.log" 2>&1 &
@@ -165,9 +226,9 @@ start_mongo() {
     fi
     STARTED+=(mongo)
     wait_port "$MONGO_LOCAL_PORT" 30 "MongoDB-wire server"
-    log "mongodb-wire server on 127.0.0.1:$MONGO_LOCAL_PORT"
+    log "mongodb-wire server on $BIND:$MONGO_LOCAL_PORT"
   fi
-  echo "MONGODB_URI=mongodb://127.0.0.1:$MONGO_LOCAL_PORT/checkin"
+  echo "MONGODB_URI=mongodb://$BIND:$MONGO_LOCAL_PORT/checkin"
 }
 
 # What this start launched; a start that fails half-way stops them again.
@@ -178,7 +239,7 @@ undo_start() {
   for ((i = ${#STARTED[@]} - 1; i >= 0; i--)); do
     case "${STARTED[i]}" in
     mongo) stop_pidfile "$RUN/mongo.pid" "mongodb-wire server" ;;
-    redis) stop_pidfile "$RUN/redis.pid" redis ;;
+    redis | redis-replica | sentinel-*) stop_pidfile "$RUN/${STARTED[i]}.pid" "${STARTED[i]}" ;;
     postgres) stop_postgres ;;
     esac
   done
@@ -212,7 +273,7 @@ cmd_status() {
 
 cmd_stop() {
   stop_pidfile "$RUN/mongo.pid" "mongodb-wire server"
-  stop_pidfile "$RUN/redis.pid" redis
+  stop_redis
   stop_postgres
 }
 

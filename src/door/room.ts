@@ -66,6 +66,8 @@ export interface RoomParts {
   metrics: CheckinMetrics;
   lockMode: LockMode;
   log: Logger;
+  /** Connected to a Redis primary whose door state may be trusted (see infra/redis-primary.ts). */
+  redisConfirmed: () => boolean;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -102,6 +104,8 @@ async function askRoom(
   participant: Person | null,
 ): Promise<Answer> {
   const { db, door, sessions } = parts;
+  // Answered as "Redis away" rather than from a primary not yet adopted (stale after a failover).
+  if (!parts.redisConfirmed()) throw new Error("no confirmed Redis primary");
   let session = asRead;
   let recounted = false;
   const started = Date.now();

@@ -79,6 +79,7 @@ export interface ScannerParts {
   instanceId: string;
   lockMode: LockMode;
   log: Logger;
+  redisConfirmed: () => boolean;
   sessions: SessionCache;
   directory: Directory;
   door: Door;

@@ -221,6 +221,7 @@ export function createCheckinService(
     ...shared,
     instanceId: config.instanceId,
     lockMode: config.lock.mode,
+    redisConfirmed: () => redis.isReady,
     log: rt.log,
     metrics,
     lateThresholdMinutes: live.lateThresholdMinutes,
@@ -237,6 +238,13 @@ export function createCheckinService(
     await Promise.all([directory.reload(), warmDoors(db, redis.cmd, door)]);
   }
 
+  // Another primary (a failover, a restart): its door state was dropped; build it again now.
+  redis.onPrimaryChange(
+    () =>
+      void warmUp().catch((err) =>
+        rt.log.warn({ err: String(err) }, "rebuild on a new Redis primary failed"),
+      ),
+  );
   // Messages may have been missed, or a restore replaced the data: build what is not built.
   void live.bus.listen((event) => {
     if (event.kind === "resync" || event.kind === "restored")

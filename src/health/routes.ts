@@ -77,6 +77,10 @@ export function healthRoutes(rt: Runtime) {
             client: "ioredis",
             usingFallback: cache.status === "disconnected" && config.lock.mode === "degraded",
             lockMode: config.lock.mode,
+            // Which primary this instance writes to (with Sentinel it moves on a failover).
+            primary: redis.primary?.address ?? null,
+            sentinel: redis.sentinel,
+            primaryChanges: redis.primaryChanges,
             reconnectAttempts: redis.reconnectAttempts,
             lastError: redis.lastError,
             lastErrorTime: redis.lastErrorAt,

@@ -1,4 +1,4 @@
-import { Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 
 /** One registry per instance, every series labelled with the instance id. */
 export function createMetrics(instanceId: string) {
@@ -29,3 +29,29 @@ export function createMetrics(instanceId: string) {
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/** Which Redis primary the instance uses (1 on its address) and how often it found a new one. */
+export function redisPrimaryMetrics(
+  registry: Registry,
+  read: () => { address: string | null; changes: number },
+) {
+  new Gauge({
+    name: "checkin_redis_primary_info",
+    help: "1 on the address of the Redis primary this instance uses and has confirmed; no series while it has none.",
+    labelNames: ["address"] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      const { address } = read();
+      if (address) this.set({ address }, 1);
+    },
+  });
+  new Gauge({
+    name: "checkin_redis_primary_changes",
+    help: "Times this instance reached a different Redis primary than before (a failover or a restart).",
+    registers: [registry],
+    collect() {
+      this.set(read().changes);
+    },
+  });
+}

@@ -1,9 +1,14 @@
-import Redis from "ioredis";
+import Redis, { type RedisOptions as ClientOptions } from "ioredis";
+import type { RedisSentinelTarget } from "../config";
 import type { Logger } from "./log";
 import { type ProbeResult, probe } from "./probe";
+import { type Adoption, adoptPrimary } from "./redis-primary";
+
+/** One Redis (a URL) or the primary Sentinel names. */
+export type RedisTarget = { url: string } | { sentinel: RedisSentinelTarget };
 
 export interface RedisOptions {
-  url: string;
+  target: RedisTarget;
   connectTimeoutMs: number;
   /** A command not answered within this is failed (Redis too slow counts as Redis away). */
   commandTimeoutMs: number;
@@ -12,6 +17,26 @@ export interface RedisOptions {
   /** Prepended to every key, so deployments (and test databases) sharing one Redis never mix. */
   keyPrefix: string;
 }
+
+/** A new ioredis connection to the target: with Sentinel, it asks for the primary at each (re)connect. */
+export function connectRedis(target: RedisTarget, options: ClientOptions): Redis {
+  if ("url" in target) return new Redis(target.url, options);
+  const { sentinels, name, password, sentinelPassword } = target.sentinel;
+  return new Redis({
+    ...options,
+    sentinels,
+    name,
+    role: "master",
+    ...(password === undefined ? {} : { password }),
+    ...(sentinelPassword === undefined ? {} : { sentinelPassword }),
+    // Hears +switch-master from the Sentinels, so a primary demoted alive is left at once.
+    failoverDetector: true,
+    sentinelRetryStrategy: (times: number) => Math.min(100 * 2 ** Math.min(times, 4), 1000),
+  });
+}
+
+/** A write refused by a demoted primary: reconnect, so Sentinel is asked where the primary is. */
+const reconnectOnReadOnly = (error: Error) => error.message.startsWith("READONLY");
 
 /**
  * One command connection and one subscriber connection (a subscribed connection
@@ -24,6 +49,17 @@ export class RedisConnections {
   lastError: string | null = null;
   lastErrorAt: string | null = null;
   reconnectAttempts = 0;
+  /** The primary the command connection uses and has adopted; null while it is not confirmed. */
+  primary: Adoption | null = null;
+  /** Times this instance found a different primary than the one before (a failover or a restart). */
+  primaryChanges = 0;
+  readonly sentinel: boolean;
+  private lastRunId: string | null = null;
+  private readonly onChange: (() => void)[] = [];
+  private confirmed: (() => void) | null = null;
+  private readonly firstConfirmed = new Promise<void>((resolve) => {
+    this.confirmed = resolve;
+  });
 
   constructor(options: RedisOptions, log: Logger) {
     const base = {
@@ -32,14 +68,16 @@ export class RedisConnections {
       retryStrategy: (times: number) => Math.min(100 * 2 ** Math.min(times, 5), 2000),
       lazyConnect: false,
       keyPrefix: options.keyPrefix,
+      reconnectOnError: reconnectOnReadOnly,
     };
-    this.cmd = new Redis(options.url, {
+    this.sentinel = "sentinel" in options.target;
+    this.cmd = connectRedis(options.target, {
       ...base,
       connectionName: `${options.name}:cmd`,
       enableOfflineQueue: false,
       commandTimeout: options.commandTimeoutMs,
     });
-    this.sub = new Redis(options.url, { ...base, connectionName: `${options.name}:sub` });
+    this.sub = connectRedis(options.target, { ...base, connectionName: `${options.name}:sub` });
     for (const [role, conn] of [
       ["cmd", this.cmd],
       ["sub", this.sub],
@@ -55,12 +93,50 @@ export class RedisConnections {
       conn.on("end", () => log.debug({ role }, "redis connection ended"));
     }
     this.cmd.on("close", () => {
+      this.primary = null;
       if (this.cmd.status !== "end") log.warn("redis connection lost; reconnecting");
     });
+    this.cmd.on("ready", () => void this.confirm(options.keyPrefix, log));
   }
 
+  /** Adopts the primary just reached; until then the door's state there is not trusted. */
+  private async confirm(keyPrefix: string, log: Logger): Promise<void> {
+    try {
+      const before = this.lastRunId;
+      const adoption = await adoptPrimary(this.cmd, keyPrefix, "redis-primary");
+      if (this.cmd.status !== "ready") return;
+      this.primary = adoption;
+      this.lastRunId = adoption.runId;
+      this.confirmed?.();
+      const changed = before !== null && before !== adoption.runId;
+      if (changed) this.primaryChanges++;
+      log.info(
+        { primary: adoption.address, adopted: adoption.adopted, dropped: adoption.dropped },
+        "redis primary confirmed",
+      );
+      if (changed || adoption.dropped > 0) for (const listener of this.onChange) listener();
+    } catch (error) {
+      log.warn({ err: String(error) }, "redis primary not confirmed; retrying");
+      if (this.cmd.status === "ready") setTimeout(() => void this.confirm(keyPrefix, log), 200);
+    }
+  }
+
+  /** Connected to a primary whose door state may be trusted. */
   get isReady(): boolean {
-    return this.cmd.status === "ready";
+    return this.cmd.status === "ready" && this.primary !== null;
+  }
+
+  /** Resolves once a primary is confirmed, or after `timeoutMs` (Redis away: start without it). */
+  whenConfirmed(timeoutMs: number): Promise<void> {
+    return Promise.race([
+      this.firstConfirmed,
+      new Promise<void>((resolve) => setTimeout(resolve, timeoutMs)),
+    ]);
+  }
+
+  /** Called after this instance reached a different primary (its door state was dropped and is rebuilt). */
+  onPrimaryChange(listener: () => void): void {
+    this.onChange.push(listener);
   }
 
   ping(timeoutMs: number): Promise<ProbeResult> {

@@ -84,6 +84,37 @@ describe("loadConfig", () => {
     expect(config.mongodbDbName).toBe("other");
   });
 
+  test("follows the primary through Sentinel when REDIS_SENTINELS is set", () => {
+    const config = loadConfig({
+      MONGODB_URI: BASE.MONGODB_URI,
+      REDIS_SENTINELS: "10.0.0.1:26379, [fd00::2]:26380,sentinel-3:26381",
+      REDIS_PASSWORD: "data",
+      REDIS_SENTINEL_PASSWORD: "watch",
+    });
+    expect(config.redisUrl).toBe("");
+    expect(config.redisSentinel).toEqual({
+      sentinels: [
+        { host: "10.0.0.1", port: 26379 },
+        { host: "fd00::2", port: 26380 },
+        { host: "sentinel-3", port: 26381 },
+      ],
+      name: "checkin",
+      password: "data",
+      sentinelPassword: "watch",
+    });
+    expect(loadConfig(BASE).redisSentinel).toBeNull();
+  });
+
+  test.each([
+    [{ REDIS_SENTINELS: "10.0.0.1" }, "host:port"],
+    [{ REDIS_SENTINELS: "10.0.0.1:99999" }, "host:port"],
+    [{ REDIS_SENTINELS: "a:1", REDIS_SENTINEL_NAME: "my primary" }, "letters, digits"],
+    [{ REDIS_SENTINELS: "a:1", REDIS_URL: "redis://x:6379" }, "not both"],
+  ])("refuses a Sentinel setting that cannot work: %p", (patch, words) => {
+    const { REDIS_URL: _, ...base } = BASE;
+    expect(() => loadConfig({ ...base, ...patch })).toThrow(words);
+  });
+
   test("builds the Redis URL from host, port and password", () => {
     const config = loadConfig({
       MONGODB_URI: BASE.MONGODB_URI,
