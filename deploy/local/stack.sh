@@ -15,7 +15,8 @@
 # primary, a replica and three Sentinels (ports STACK_REDIS_PORT, +1, and +100..+102),
 # and prints REDIS_SENTINELS / REDIS_SENTINEL_NAME instead of REDIS_URL. STACK_BIND
 # (127.0.0.1) is the address every service listens on (a network namespace's, in the
-# multi-host test).
+# multi-host test); Redis reachable beyond loopback gets a password (STACK_REDIS_PASSWORD,
+# or one made once and kept under .local/), printed as REDIS_PASSWORD / in REDIS_URL.
 set -euo pipefail
 
 LOG_TAG=stack
@@ -84,12 +85,21 @@ install_ferretdb() {
   go_tool_build ferretdb github.com/FerretDB/FerretDB "$FERRETDB_VERSION" ./cmd/ferretdb ferretdb_version_file
 }
 
+# Empty on loopback; otherwise the password every Redis node and client uses.
+redis_password() {
+  [[ "$BIND" == 127.0.0.1 && -z "${STACK_REDIS_PASSWORD:-}" ]] && return 0
+  if [[ -n "${STACK_REDIS_PASSWORD:-}" ]]; then echo "$STACK_REDIS_PASSWORD"; return 0; fi
+  [[ -s "$LOCAL/redis-password" ]] || (umask 077 && head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$LOCAL/redis-password")
+  cat "$LOCAL/redis-password"
+}
+
 redis_node() { # name port [redis-server options...]
-  local name="$1" port="$2"
+  local name="$1" port="$2" auth=()
   shift 2
   alive "$RUN/$name.pid" && return 0
   mkdir -p "$LOCAL/$name"
-  redis-server --bind "$BIND" --port "$port" --dir "$LOCAL/$name" \
+  [[ -z "$REDIS_PASS" ]] || auth=(--requirepass "$REDIS_PASS" --masterauth "$REDIS_PASS")
+  redis-server --bind "$BIND" --port "$port" --dir "$LOCAL/$name" "${auth[@]}" \
     --save "" --appendonly no --daemonize yes --pidfile "$RUN/$name.pid" \
     --logfile "$LOGS/$name.log" "$@" >/dev/null
   STARTED+=("$name")
@@ -115,6 +125,7 @@ sentinel down-after-milliseconds $SENTINEL_NAME 1000
 sentinel failover-timeout $SENTINEL_NAME 4000
 sentinel parallel-syncs $SENTINEL_NAME 1
 CONF
+  [[ -z "$REDIS_PASS" ]] || echo "sentinel auth-pass $SENTINEL_NAME $REDIS_PASS" >>"$dir/sentinel.conf"
   redis-sentinel "$dir/sentinel.conf" >/dev/null
   STARTED+=("sentinel-$1")
   wait_port "$2" 10 "sentinel $1"
@@ -128,9 +139,10 @@ start_redis() {
     return
   fi
   apt_ensure redis-server redis-server
+  REDIS_PASS="$(redis_password)"
   redis_node redis "$REDIS_LOCAL_PORT"
   if [[ "$REDIS_SHAPE" != sentinel ]]; then
-    echo "REDIS_URL=redis://$BIND:$REDIS_LOCAL_PORT"
+    echo "REDIS_URL=redis://${REDIS_PASS:+:$REDIS_PASS@}$BIND:$REDIS_LOCAL_PORT"
     return
   fi
   redis_node redis-replica $((REDIS_LOCAL_PORT + 1)) --replicaof "$BIND" "$REDIS_LOCAL_PORT"
@@ -141,6 +153,7 @@ start_redis() {
   done
   (IFS=,; echo "REDIS_SENTINELS=${list[*]}")
   echo "REDIS_SENTINEL_NAME=$SENTINEL_NAME"
+  [[ -z "$REDIS_PASS" ]] || echo "REDIS_PASSWORD=$REDIS_PASS"
 }
 
 stop_redis() {
@@ -167,7 +180,7 @@ pg_paths() {
   # `test -x` on the folder fails unless every folder above it can be entered too.
   if ! runuser -u "$PG_USER" -- test -x "$LOCAL" 2>/dev/null; then
     local home
-    home="/var/lib/checkin-stack/$(printf '%s' "$ROOT" | sha256sum | cut -c1-12)"
+    home="/var/lib/checkin-stack/$(printf '%s' "${CHECKIN_LOCAL_DIR:-$ROOT}" | sha256sum | cut -c1-12)"
     mkdir -p "$home" && chmod 755 "$home"
     PG_DATA="$home/pg"
     PG_LOG="$home/postgres.log"

@@ -17,6 +17,10 @@ apt_ensure chromium chromium
 apt_ensure systemd-analyze systemd
 apt_ensure shellcheck shellcheck
 apt_ensure debootstrap debootstrap
+apt_ensure redis-sentinel redis-sentinel
+# The multi-host suite builds hosts from network namespaces and asks them with curl.
+apt_ensure ip iproute2
+apt_ensure curl curl
 k6_ensure
 
 stack_up

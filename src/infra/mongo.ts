@@ -51,6 +51,13 @@ export class Mongo {
       // An answer this late counts as the database being away (a 503), never a hang.
       socketTimeoutMS: link.socketTimeoutMs ?? 20_000,
       maxPoolSize: link.poolSize ?? 50,
+      // Exactness across a replica-set election (Atlas), whatever the URI says: a write is
+      // acknowledged only once a majority holds it (so an election cannot roll it back), a
+      // write interrupted by an election is retried once by the driver, and every read, the
+      // door's rebuilds among them, sees the primary's latest writes.
+      writeConcern: { w: "majority" },
+      retryWrites: true,
+      readPreference: "primary",
     });
     this.db = this.client.db(dbName);
   }

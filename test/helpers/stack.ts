@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ROOT } from "./env";
@@ -17,6 +17,8 @@ export interface OwnStack {
 
 export function startOwnStack(env: Record<string, string>, netns?: string): OwnStack {
   const dir = mkdtempSync(join(tmpdir(), "checkin-stack-"));
+  // PostgreSQL runs as its own user, who keeps its data here when it may enter the folder.
+  chmodSync(dir, 0o755);
   const base = {
     ...process.env,
     CHECKIN_LOCAL_DIR: dir,
