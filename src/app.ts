@@ -2,6 +2,7 @@ import { cors } from "@elysiajs/cors";
 import { type AnyElysia, Elysia, ValidationError } from "elysia";
 import { ErrorPanel } from "../views/components";
 import { apiDocsRoutes } from "./api/routes";
+import { attendanceRoutes } from "./attendance/routes";
 import { auditPlugin } from "./audit/log";
 import { adminLogRoutes } from "./audit/routes";
 import { accountRoutes } from "./auth/accounts";
@@ -271,6 +272,7 @@ export function createApp(rt: Runtime, parts: AppParts) {
     .use(settingsApi(rt, parts.settings))
     .use(settingsPage(parts.settings))
     .use(webhookRoutes(features))
+    .use(attendanceRoutes(rt, parts.settings))
     .use(retentionRoutes(rt.mongo.db, () => parts.settings.get(), features.directory))
     .get("/metrics", async ({ set }) => {
       set.headers["content-type"] = metrics.registry.contentType;

@@ -1,3 +1,4 @@
+import { CERTIFICATE_INDEXES } from "./attendance/certificates";
 import { AUDIT_INDEXES } from "./audit/log";
 import { SIGN_IN_INDEXES } from "./auth/signins";
 import { AUTH_INDEXES } from "./auth/store";
@@ -20,4 +21,5 @@ export const INDEXES: readonly IndexSpec[] = [
   ...AUDIT_INDEXES,
   ...HANDOVER_INDEXES,
   ...WEBHOOK_INDEXES,
+  ...CERTIFICATE_INDEXES,
 ];

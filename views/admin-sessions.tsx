@@ -120,6 +120,22 @@ export function SessionForm(props: { id?: string; errors?: FieldError[]; values?
           <FieldErrors errors={errors} field={name} />
         </label>
       ))}
+      <label>
+        <span>{t("Credits awarded (0 = none)")}</span>
+        <input type="number" name="credits" min="0" max="1000" step="0.25" value={v.credits ?? "0"} />
+        <FieldErrors errors={errors} field="credits" />
+      </label>
+      <label>
+        <span>{t("Credited from this share of the session (%)")}</span>
+        <input
+          type="number"
+          name="minAttendancePercent"
+          min="1"
+          max="100"
+          value={v.minAttendancePercent ?? "80"}
+        />
+        <FieldErrors errors={errors} field="minAttendancePercent" />
+      </label>
       <button type="submit">{editing ? t("Save") : t("Create")}</button>
       {editing ? (
         <a href={SESSION_PAGES.list()} class="secondary">
@@ -210,6 +226,8 @@ export const sessionFormValues = (s: SessionDoc): Record<string, string> => ({
   lateThresholdMinutes: minutes(s.lateThresholdMinutes),
   autoOpenMinutesBefore: minutes(s.autoOpenMinutesBefore),
   autoEndGraceMinutes: minutes(s.autoEndGraceMinutes),
+  credits: String(s.credits ?? 0),
+  minAttendancePercent: String(s.minAttendancePercent ?? 80),
 });
 
 export interface SessionFilters {

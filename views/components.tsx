@@ -1,6 +1,6 @@
 import type { Role } from "../src/auth/policy";
 import type { FieldError } from "../src/http/errors";
-import type { Text } from "../src/i18n/locale";
+import { formatNumber, type Text } from "../src/i18n/locale";
 import type { ParticipantDoc } from "../src/participants/repo";
 import type { RegistrationStatus } from "../src/registrations/statuses";
 import type { SessionDoc } from "../src/sessions/repo";
@@ -110,6 +110,10 @@ export const listLink =
 export const fmtTime = (date: Date): string => formatInstant(reader().locale, "time", date);
 /** Date and time in the page's language, on the event's clock. */
 export const fmtDateTime = (date: Date): string => formatInstant(reader().locale, "dateTime", date);
+/** A day in words ("7 December 2026"), on the event's clock. */
+export const fmtDate = (date: Date): string => formatInstant(reader().locale, "date", date);
+/** A figure as the reader's language writes it ("1.5" / "1,5"). */
+export const fmtNumber = (value: number): string => formatNumber(reader().locale, value);
 /** The event's time zone, named where times are shown. */
 export const zoneName = eventTimeZone;
 

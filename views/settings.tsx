@@ -75,6 +75,10 @@ export function SettingsForm(props: { timing: Timing; saved?: boolean; error?: P
         />
       </label>
       <label>
+        {t("Event name (printed on certificates)")}
+        <input name="eventName" maxlength="200" value={timing.eventName} />
+      </label>
+      <label>
         {t("Event time zone (IANA name, e.g. Africa/Tunis): every time shown and typed")}
         <input name="timeZone" required maxlength="64" value={timing.timeZone} />
       </label>

@@ -24,6 +24,9 @@ const RULES: readonly Rule[] = [
   { methods: READ, path: /^\/(sw\.js|manifest\.webmanifest)$/, need: "public" },
   { methods: "*", path: /^\/(login|logout)$/, need: "public" },
   { methods: READ, path: /^\/language$/, need: "public" },
+  // Certificates: anyone may verify a code; a person opens their own with the key in their link.
+  { methods: READ, path: /^\/verify\/[A-Za-z0-9 -]{1,64}$/, need: "public" },
+  { methods: READ, path: new RegExp(`^/certificates/${ID}/[A-Za-z0-9_-]{16,64}$`), need: "public" },
   // Door work.
   { methods: "*", path: /^\/scan(\/|$)/, need: "scanner" },
   { methods: ["POST"], path: /^\/api\/v1\/scan$/, need: "scanner" },

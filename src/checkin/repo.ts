@@ -46,7 +46,7 @@ export interface ScanLogDoc {
   sessionId: ObjectId | null;
   participantId: ObjectId | null;
   qrCode?: string;
-  action: "scan" | "accept" | "decline" | "undo" | "checkout" | "move";
+  action: "scan" | "accept" | "decline" | "undo" | "checkout" | "move" | "correct";
   outcome: Outcome | "declined" | "done";
   reason: Reason | string;
   method?: Method;
@@ -66,6 +66,8 @@ export interface ScanLogDoc {
   provisional?: string;
   /** The door let the person in and the server did not, or the other way round. */
   conflict?: true;
+  /** An admin's correction of the person's history (attendance/): an entry or exit added, or one event voided. */
+  correction?: { kind: "entry" | "exit" | "void"; at?: Date; voids?: ObjectId; note?: string };
 }
 
 /**
@@ -133,6 +135,8 @@ export const CHECKIN_INDEXES: IndexSpec[] = [
   { collection: "checkins", key: { participantId: 1 } },
   { collection: "scanlog", key: { sessionId: 1, at: -1 } },
   { collection: "scanlog", key: { at: -1 } },
+  // A person's history (attendance, certificates).
+  { collection: "scanlog", key: { participantId: 1, at: 1 } },
 ];
 
 export const checkinsOf = (db: Db): Collection<CheckInDoc> => db.collection<CheckInDoc>("checkins");

@@ -1,7 +1,7 @@
 import { participantFor } from "../auth/plugin";
 import type { ScanLogDoc } from "../checkin/repo";
 import type { Person } from "../participants/directory";
-import type { SessionDoc } from "../sessions/repo";
+import { creditRule, type SessionDoc } from "../sessions/repo";
 import { DOOR_ACTIONS, type ExitOutcome, isFull } from "./decide";
 import type { ScanResult } from "./scan";
 
@@ -20,7 +20,7 @@ export function capacityInfo(session: Pick<SessionDoc, "capacity">, count: numbe
 }
 
 export function sessionJson(session: SessionDoc, count: number) {
-  return { ...session, checkInsCount: count };
+  return { ...session, ...creditRule(session), checkInsCount: count };
 }
 
 export function briefParticipant(p: Person) {

@@ -47,6 +47,8 @@ const logDone = (
   by?: string,
   device?: string,
   byId?: string,
+  /** When it happened, if not now (a queued offline exit, a move at the entry's time). */
+  happenedAt?: Date,
 ) => {
   const { activity, scanlog, config } = ctx;
   activity.changed(doc.sessionId);
@@ -63,6 +65,7 @@ const logDone = (
     ...(by ? { by } : {}),
     ...(byId ? { byId } : {}),
     ...(device ? { device } : {}),
+    ...(happenedAt ? { scannedAt: happenedAt } : {}),
   });
 };
 
@@ -142,6 +145,7 @@ async function checkout(
     by,
     device,
     scan.byId,
+    scan.at,
   );
   return updated;
 }

@@ -671,4 +671,39 @@ export const FR = {
   "Erase participants' personal data this many days after the last session (empty: keep)":
     "Effacer les données personnelles des participants ce nombre de jours après la dernière session (vide : conserver)",
   "…but keep names (for certificates)": "…en gardant les noms (pour les attestations)",
+  "Credits awarded (0 = none)": "Crédits attribués (0 = aucun)",
+  "Credited from this share of the session (%)": "Crédité à partir de cette part de la session (%)",
+  "Credits from 0 to 1000 (e.g. 1.5)": "Crédits de 0 à 1000 (par exemple 1,5)",
+  "A share from 1 to 100 %": "Une part de 1 à 100 %",
+  "Event name (printed on certificates)": "Nom de l'événement (imprimé sur les attestations)",
+  "Name the event to void (its id in the history)":
+    "Indiquez l'événement à annuler (son identifiant dans l'historique)",
+  "No entry, exit or correction of this person in this session has this id":
+    "Aucune entrée, sortie ou correction de cette personne dans cette session ne porte cet identifiant",
+  "Say when the entry or exit happened": "Indiquez quand l'entrée ou la sortie a eu lieu",
+  "Certificate of attendance": "Attestation de présence",
+  Credits: "Crédits",
+  Date: "Date",
+  "Issued on {date}.": "Délivrée le {date}.",
+  "Link for the attendee (no sign-in needed):": "Lien pour la personne (sans connexion) :",
+  "No certificate has this code: it was not issued here, or it was altered.":
+    "Aucune attestation ne porte ce code : elle n'a pas été délivrée ici, ou elle a été modifiée.",
+  "QR code of the verification page": "Code QR de la page de vérification",
+  "Superseded: the attendance figures changed after this certificate was issued on {date}. Ask for a new one.":
+    "Remplacée : les chiffres de présence ont changé après la délivrance de cette attestation le {date}. Demandez-en une nouvelle.",
+  "This certifies that": "Nous attestons que",
+  Total: "Total",
+  "Valid certificate, issued on {date}.": "Attestation valide, délivrée le {date}.",
+  "Verification code": "Code de vérification",
+  "Verify a certificate": "Vérifier une attestation",
+  "attended no session that awards credits.": "n'a assisté à aucune session donnant droit à des crédits.",
+  "attended the sessions below and earned {n} {n|credit|credits}.":
+    "a assisté aux sessions ci-dessous et obtenu {n} {n|crédit|crédits}.",
+  "{n} {n|certificate|certificates} · print on A4, one per page":
+    "{n} {n|attestation|attestations} · à imprimer sur A4, une par page",
+  "Attendance history": "Historique de présence",
+  "Correction recorded": "Correction enregistrée",
+  "This certificate link is not valid: ask the organisers for a new one":
+    "Ce lien d'attestation n'est pas valide : demandez-en un nouveau aux organisateurs",
+  "Certificates of day {day}": "Attestations du jour {day}",
 } as const satisfies Record<string, string>;

@@ -9,7 +9,7 @@ import { fromWallClock } from "../time/zone";
 import { html } from "../web/html";
 import { dropEmpty, pageOf } from "../web/paging";
 import { SESSION_PAGES } from "./paths";
-import { type SessionDoc, sessionsOf } from "./repo";
+import { creditRule, DEFAULT_MIN_ATTENDANCE_PERCENT, type SessionDoc, sessionsOf } from "./repo";
 import { sessionActions } from "./service";
 import { CAPACITY_MODES, SESSION_STATUSES } from "./statuses";
 
@@ -28,6 +28,8 @@ const Form = t.Object(
     lateThresholdMinutes: t.Optional(t.String({ maxLength: 5 })),
     autoOpenMinutesBefore: t.Optional(t.String({ maxLength: 5 })),
     autoEndGraceMinutes: t.Optional(t.String({ maxLength: 5 })),
+    credits: t.Optional(t.String({ maxLength: 8 })),
+    minAttendancePercent: t.Optional(t.String({ maxLength: 5 })),
   },
   { additionalProperties: false },
 );
@@ -56,6 +58,20 @@ function fields(body: FormBody) {
       ]);
     return value;
   };
+  /** A number in [min, max] (a decimal comma accepted), or `fallback` when empty. */
+  const amount = (field: "credits" | "minAttendancePercent", min: number, max: number, fallback: number) => {
+    const raw = body[field]?.trim().replace(",", ".") ?? "";
+    if (raw === "") return fallback;
+    const value = Number(raw);
+    if (!Number.isFinite(value) || value < min || value > max)
+      throw badRequest("Validation failed", [
+        fieldError(
+          field,
+          field === "credits" ? "Credits from 0 to 1000 (e.g. 1.5)" : "A share from 1 to 100 %",
+        ),
+      ]);
+    return value;
+  };
   return {
     name: body.name,
     location: body.location ?? "",
@@ -69,6 +85,8 @@ function fields(body: FormBody) {
     lateThresholdMinutes: minutes("lateThresholdMinutes"),
     autoOpenMinutesBefore: minutes("autoOpenMinutesBefore"),
     autoEndGraceMinutes: minutes("autoEndGraceMinutes"),
+    credits: amount("credits", 0, 1000, 0),
+    minAttendancePercent: amount("minAttendancePercent", 1, 100, DEFAULT_MIN_ATTENDANCE_PERCENT),
   };
 }
 
@@ -89,6 +107,10 @@ function changes(current: SessionDoc, next: ReturnType<typeof fields>) {
     if (next[key] !== current[key]) (patch as Record<string, unknown>)[key] = next[key];
   }
   if (next.walkIns !== Boolean(current.walkIns)) patch.walkIns = next.walkIns;
+  const rule = creditRule(current);
+  if (next.credits !== rule.credits) patch.credits = next.credits;
+  if (next.minAttendancePercent !== rule.minAttendancePercent)
+    patch.minAttendancePercent = next.minAttendancePercent;
   return patch;
 }
 

@@ -24,6 +24,10 @@ export interface SessionDoc {
   lateThresholdMinutes: number | null;
   autoOpenMinutesBefore: number | null;
   autoEndGraceMinutes: number | null;
+  /** Continuing-education credits awarded to whoever attends enough of it (0: none). */
+  credits?: number;
+  /** The share of the session (in %) a person must spend inside to be credited (80 when absent). */
+  minAttendancePercent?: number;
   createdAt: Date;
   updatedAt: Date;
   __v: number;
@@ -54,8 +58,18 @@ export type SessionFields = Pick<SessionDoc, "name" | "startTime" | "endTime"> &
       | "lateThresholdMinutes"
       | "autoOpenMinutesBefore"
       | "autoEndGraceMinutes"
+      | "credits"
+      | "minAttendancePercent"
     >
   >;
+
+export const DEFAULT_MIN_ATTENDANCE_PERCENT = 80;
+
+/** The session's credit rule, with the defaults of sessions written before it existed. */
+export const creditRule = (s: Pick<SessionDoc, "credits" | "minAttendancePercent">) => ({
+  credits: s.credits ?? 0,
+  minAttendancePercent: s.minAttendancePercent ?? DEFAULT_MIN_ATTENDANCE_PERCENT,
+});
 
 /** A new session document: the one place its defaults live (API, demo, tests, benchmarks). */
 export function sessionRecord(fields: SessionFields, now = new Date()): SessionDoc {

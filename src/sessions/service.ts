@@ -32,6 +32,8 @@ const sessionFields = {
   autoOpenMinutesBefore: t.Union([Minutes, t.Null()]),
   autoEndGraceMinutes: t.Union([Minutes, t.Null()]),
   lateThresholdMinutes: t.Union([Minutes, t.Null()]),
+  credits: t.Number({ minimum: 0, maximum: 1000 }),
+  minAttendancePercent: t.Number({ minimum: 1, maximum: 100 }),
 };
 const O = t.Optional;
 export const CreateSession = t.Object(
@@ -51,6 +53,8 @@ export const CreateSession = t.Object(
     autoOpenMinutesBefore: O(sessionFields.autoOpenMinutesBefore),
     autoEndGraceMinutes: O(sessionFields.autoEndGraceMinutes),
     lateThresholdMinutes: O(sessionFields.lateThresholdMinutes),
+    credits: O(sessionFields.credits),
+    minAttendancePercent: O(sessionFields.minAttendancePercent),
   },
   { additionalProperties: false },
 );

@@ -26,6 +26,7 @@ export function settingsPage(settings: Settings) {
           retentionDays:
             body.retentionDays === undefined || body.retentionDays === "" ? null : Number(body.retentionDays),
           retentionKeepNames: body.retentionKeepNames === "on",
+          eventName: body.eventName?.trim() ?? "",
         };
         try {
           const timing = await settings.update(asked);
@@ -48,6 +49,7 @@ export function settingsPage(settings: Settings) {
             moveOnEntry: t.Optional(t.Literal("on")),
             retentionDays: t.Optional(t.Union([t.Literal(""), t.String({ pattern: "^[0-9]{1,4}$" })])),
             retentionKeepNames: t.Optional(t.Literal("on")),
+            eventName: t.Optional(t.String({ maxLength: 200 })),
           },
           { additionalProperties: false },
         ),

@@ -21,6 +21,8 @@ export interface Timing {
   retentionDays: number | null;
   /** Names stay when the retention applies (certificates need them). */
   retentionKeepNames: boolean;
+  /** The event's name, as certificates print it. */
+  eventName: string;
 }
 
 interface SettingsDoc extends Timing {
@@ -40,6 +42,7 @@ export function defaultTiming(config: Config): Timing {
     moveOnEntry: false,
     retentionDays: null,
     retentionKeepNames: false,
+    eventName: "",
   };
 }
 
@@ -113,6 +116,9 @@ export const TimingPatch = t.Object(
     ),
     retentionKeepNames: t.Optional(
       t.Boolean({ description: "Keep names when the retention applies (certificates need them)" }),
+    ),
+    eventName: t.Optional(
+      t.String({ maxLength: 200, description: "The event's name, as certificates print it" }),
     ),
   },
   { additionalProperties: false },

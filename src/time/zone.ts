@@ -69,11 +69,12 @@ const LANGUAGE_TAGS: Record<string, string> = { en: "en-GB", fr: "fr-FR" };
 const SHOWN_AS: Record<string, Intl.DateTimeFormatOptions> = {
   time: { hour: "2-digit", minute: "2-digit", hourCycle: "h23" },
   dateTime: { dateStyle: "medium", timeStyle: "short", hourCycle: "h23" },
+  date: { dateStyle: "long" },
 };
 const shown = new Map<string, Intl.DateTimeFormat>();
 
-/** `date` on the event's clock as `language` writes it: a time, or a date and time. */
-export function formatInstant(language: string, style: "time" | "dateTime", date: Date): string {
+/** `date` on the event's clock as `language` writes it: a time, a date and time, or a date in words. */
+export function formatInstant(language: string, style: "time" | "dateTime" | "date", date: Date): string {
   const key = `${language} ${style}`;
   let format = shown.get(key);
   if (!format) {

@@ -12,6 +12,7 @@ const timing: Timing = {
   moveOnEntry: false,
   retentionDays: null,
   retentionKeepNames: false,
+  eventName: "",
 };
 const start = new Date("2026-11-22T10:00:00Z");
 const end = new Date("2026-11-22T11:00:00Z");

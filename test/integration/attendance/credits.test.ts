@@ -1,0 +1,280 @@
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { participantDoc, registrationDoc, sessionDoc } from "../../helpers/fixtures";
+import { type InProcess, inProcess } from "../../helpers/instance";
+
+// Minutes inside, credits and certificates against the real servers: histories made by the
+// door's own routes (offline replays with their scan times, exits, re-entries, an online scan),
+// corrections appended by an admin, certificates anyone can verify and nobody can forge.
+
+let inst: InProcess;
+const minute = 60_000;
+const now = Date.now();
+// Ended: 09:00–10:00 an hour and a half ago (60 minutes long).
+const start = now - 90 * minute;
+const ethics = sessionDoc({
+  name: "Ethics in practice",
+  day: 1,
+  startTime: new Date(start),
+  endTime: new Date(start + 60 * minute),
+  status: "ended",
+  credits: 1.5,
+  minAttendancePercent: 80,
+});
+// Running: started 20 minutes ago.
+const law = sessionDoc({
+  name: "Contract law",
+  day: 1,
+  startTime: new Date(now - 20 * minute),
+  endTime: new Date(now + 40 * minute),
+  credits: 2,
+  minAttendancePercent: 50,
+});
+const ada = participantDoc(9101, {
+  name: "Ada Lovelace",
+  email: "ada@example.org",
+  phone: "+33 6 00 00 00 01",
+});
+const bob = participantDoc(9102, { name: "Bob Marley", email: "bob@example.org" });
+
+const scan = (
+  who: typeof ada,
+  session: typeof ethics,
+  minuteOf: number | null,
+  direction: "entry" | "exit",
+) =>
+  inst.call(
+    "POST",
+    "/api/v1/scan",
+    {
+      sessionId: String(session._id),
+      qrCode: who.qrCode,
+      direction,
+      ...(minuteOf === null
+        ? {}
+        : {
+            scannedAt: new Date(start + minuteOf * minute).toISOString(),
+            ...(direction === "entry" ? { provisional: "ok" } : {}),
+          }),
+    },
+    { role: "scanner" },
+  );
+const attendance = async (who: typeof ada) =>
+  (await inst.call("GET", `/api/v1/participants/${who._id}/attendance`)).body.data;
+const page = (path: string, headers: Record<string, string> = {}) =>
+  inst.app
+    .handle(new Request(`http://test.local${path}`, { headers }))
+    .then(async (r) => ({ status: r.status, text: await r.text() }));
+
+beforeAll(async () => {
+  inst = await inProcess("credits");
+  await inst.db.collection("sessions").insertMany([ethics, law]);
+  await inst.db.collection("participants").insertMany([ada, bob] as never[]);
+  await inst.db
+    .collection("registrations")
+    .insertMany(
+      [ada, bob].flatMap((p) => [registrationDoc(p._id, ethics._id), registrationDoc(p._id, law._id)]),
+    );
+  await inst.features.directory.reload();
+  await inst.call("PUT", "/api/v1/settings/timing", { eventName: "Bar Congress 2026" });
+});
+afterAll(() => inst.stop());
+
+test("sessions carry credits and a minimum share, with defaults for those without", async () => {
+  const created = await inst.call("POST", "/api/v1/sessions", {
+    name: "No credits",
+    startTime: new Date(now).toISOString(),
+    endTime: new Date(now + 60 * minute).toISOString(),
+  });
+  expect(created.status).toBe(201);
+  const read = await inst.call("GET", `/api/v1/sessions/${created.body.data._id}`);
+  expect(read.body.data).toMatchObject({ credits: 0, minAttendancePercent: 80 });
+  const patched = await inst.call("PATCH", `/api/v1/sessions/${created.body.data._id}`, {
+    credits: 0.75,
+    minAttendancePercent: 60,
+  });
+  expect(patched.body.data).toMatchObject({ credits: 0.75, minAttendancePercent: 60 });
+  const bad = await inst.call("PATCH", `/api/v1/sessions/${created.body.data._id}`, { credits: -1 });
+  expect(bad.status).toBe(400);
+  expect((await inst.call("GET", `/api/v1/sessions/${ethics._id}`)).body.data).toMatchObject({
+    credits: 1.5,
+  });
+});
+
+test("minutes from offline replays at their scan times, exits and re-entries; an open presence counts until now", async () => {
+  // Ada: in at 2, out at 20, back at 25, out at 58: 51 of 60 minutes (85 %): credited.
+  for (const [m, d] of [
+    [2, "entry"],
+    [20, "exit"],
+    [25, "entry"],
+    [58, "exit"],
+  ] as const) {
+    const answer = await scan(ada, ethics, m, d);
+    expect({ status: answer.status, message: answer.body.message }).toMatchObject({ status: 200 });
+  }
+  // Bob: in at 0, out at 30: 50 %: not credited.
+  expect((await scan(bob, ethics, 0, "entry")).status).toBe(200);
+  expect((await scan(bob, ethics, 30, "exit")).status).toBe(200);
+  // Ada enters the running session now.
+  expect((await scan(ada, law, null, "entry")).body.data.outcome).toBe("accept");
+
+  const a = await attendance(ada);
+  const inEthics = a.sessions.find((s: { sessionId: string }) => s.sessionId === String(ethics._id));
+  expect(inEthics).toEqual({
+    sessionId: String(ethics._id),
+    name: "Ethics in practice",
+    minutes: 51,
+    percent: 85,
+    credited: true,
+    credits: 1.5,
+    inside: false,
+  });
+  const inLaw = a.sessions.find((s: { sessionId: string }) => s.sessionId === String(law._id));
+  expect(inLaw).toMatchObject({ credited: false, credits: 0, inside: true });
+  expect(inLaw.minutes).toBeLessThan(2);
+  expect(a.totalCredits).toBe(1.5);
+  expect((await attendance(bob)).sessions[0]).toMatchObject({ minutes: 30, percent: 50, credited: false });
+});
+
+test("corrections are appended, audited, and the figures follow them", async () => {
+  const history = await inst.call(
+    "GET",
+    `/api/v1/participants/${bob._id}/attendance/history?sessionId=${ethics._id}`,
+  );
+  const exit = history.body.data.find((e: { kind: string }) => e.kind === "exit");
+  expect(exit).toBeDefined();
+  // The exit was scanned by mistake: void it; Bob stayed to the end (60 minutes).
+  const voided = await inst.call("POST", `/api/v1/participants/${bob._id}/attendance/corrections`, {
+    sessionId: String(ethics._id),
+    kind: "void",
+    eventId: exit.id,
+    note: "scanned the wrong badge at the exit",
+  });
+  expect(voided.status).toBe(201);
+  expect(voided.body.data.session).toMatchObject({ minutes: 60, credited: true, credits: 1.5 });
+  // In fact he left at 40: an exit added.
+  const added = await inst.call("POST", `/api/v1/participants/${bob._id}/attendance/corrections`, {
+    sessionId: String(ethics._id),
+    kind: "exit",
+    at: new Date(start + 40 * minute).toISOString(),
+  });
+  expect(added.body.data.session).toMatchObject({ minutes: 40, credited: false });
+  // Nothing was overwritten: the history holds the scans and both corrections.
+  const after = await inst.call(
+    "GET",
+    `/api/v1/participants/${bob._id}/attendance/history?sessionId=${ethics._id}`,
+  );
+  expect(after.body.data.map((e: { kind: string }) => e.kind)).toEqual(["entry", "exit", "void", "exit"]);
+  const audit = await inst.db
+    .collection("admin_log")
+    .countDocuments({ path: `/api/v1/participants/${bob._id}/attendance/corrections` });
+  expect(audit).toBe(2);
+  // Bad corrections: words, nothing written.
+  const noTime = await inst.call("POST", `/api/v1/participants/${bob._id}/attendance/corrections`, {
+    sessionId: String(ethics._id),
+    kind: "exit",
+  });
+  expect(noTime.status).toBe(400);
+  const wrongEvent = await inst.call("POST", `/api/v1/participants/${bob._id}/attendance/corrections`, {
+    sessionId: String(ethics._id),
+    kind: "void",
+    eventId: String(ada._id),
+  });
+  expect(wrongEvent.status).toBe(400);
+  expect(await inst.db.collection("scanlog").countDocuments({ action: "correct" })).toBe(2);
+});
+
+test("a certificate in the reader's language, verifiable by anyone, with no contact data", async () => {
+  const admin = { authorization: `Bearer ${await inst.tokenFor("admin")}` };
+  const en = await page(`/certificates/${ada._id}`, admin);
+  expect(en.status).toBe(200);
+  expect(en.text).toContain("Certificate of attendance");
+  expect(en.text).toContain("Ada Lovelace");
+  expect(en.text).toContain("Bar Congress 2026");
+  expect(en.text).toContain("Ethics in practice");
+  expect(en.text).not.toContain("Contract law");
+  const code = /data-code="([A-Z0-9-]+)"/.exec(en.text)?.[1] as string;
+  expect(code).toMatch(/^([A-Z2-9]{4}-){5}[A-Z2-9]{4}$/);
+  // Asked again with nothing changed: the same certificate.
+  expect((await page(`/certificates/${ada._id}`, admin)).text).toContain(code);
+  const fr = await page(`/certificates/${ada._id}`, { ...admin, "accept-language": "fr-FR,fr;q=0.9" });
+  expect(fr.text).toContain("Attestation de présence");
+  expect(fr.text).toContain("1,5");
+
+  const verified = await page(`/verify/${code}`);
+  expect(verified.status).toBe(200);
+  expect(verified.text).toContain('data-verification="valid"');
+  expect(verified.text).toContain("Ada Lovelace");
+  expect(verified.text).toContain("Ethics in practice");
+  for (const secret of [ada.email, ada.qrCode, "+33 6 00 00 00 01"])
+    expect(verified.text).not.toContain(secret);
+  const frVerified = await page(`/verify/${code.toLowerCase()}`, { "accept-language": "fr" });
+  expect(frVerified.text).toContain("Attestation valide");
+});
+
+test("forged, altered and superseded codes", async () => {
+  const admin = { authorization: `Bearer ${await inst.tokenFor("admin")}` };
+  const code = /data-code="([A-Z0-9-]+)"/.exec(
+    (await page(`/certificates/${ada._id}`, admin)).text,
+  )?.[1] as string;
+  // A guessed code, and the real one with one character changed.
+  for (const forged of [
+    "ABCD-EFGH-JKLM-NPQR-STUV-WXYZ",
+    `${code.slice(0, -1)}${code.endsWith("A") ? "B" : "A"}`,
+  ]) {
+    const answer = await page(`/verify/${forged}`);
+    expect(answer.status).toBe(404);
+    expect(answer.text).toContain('data-verification="unknown"');
+    expect(answer.text).not.toContain("Ada Lovelace");
+  }
+  // The stored certificate altered behind the system's back (more credits): it verifies nothing.
+  await inst.db.collection("certificates").updateOne({ code }, { $set: { totalCredits: 15 } });
+  expect((await page(`/verify/${code}`)).status).toBe(404);
+  await inst.db.collection("certificates").updateOne({ code }, { $set: { totalCredits: 1.5 } });
+  expect((await page(`/verify/${code}`)).text).toContain('data-verification="valid"');
+  // Her figures change after issue (an entry voided): the old code shows as superseded, a new one is issued.
+  const history = await inst.call(
+    "GET",
+    `/api/v1/participants/${ada._id}/attendance/history?sessionId=${ethics._id}`,
+  );
+  const reentry = history.body.data.filter((e: { kind: string }) => e.kind === "entry")[1];
+  await inst.call("POST", `/api/v1/participants/${ada._id}/attendance/corrections`, {
+    sessionId: String(ethics._id),
+    kind: "void",
+    eventId: reentry.id,
+  });
+  const old = await page(`/verify/${code}`);
+  expect(old.text).toContain('data-verification="superseded"');
+  const again = await page(`/certificates/${ada._id}`, admin);
+  expect(again.text).not.toContain(code);
+  expect(again.text).toContain("attended no session that awards credits");
+});
+
+test("the signed link opens the person's certificate without signing in; a day's certificates print together", async () => {
+  const admin = { authorization: `Bearer ${await inst.tokenFor("admin")}` };
+  expect((await page(`/certificates/${bob._id}`)).status).not.toBe(200);
+  const adminView = await page(`/certificates/${bob._id}`, admin);
+  const link = /(\/certificates\/[0-9a-f]{24}\/[A-Za-z0-9_-]+)/.exec(adminView.text)?.[1] as string;
+  expect(link).toBeDefined();
+  const opened = await page(link);
+  expect(opened.status).toBe(200);
+  expect(opened.text).toContain("Bob Marley");
+  expect((await page(`${link.slice(0, -2)}xx`)).status).toBe(404);
+  expect((await page(`/certificates/${ada._id}/${link.split("/").at(-1)}`)).status).toBe(404);
+
+  // Bob again credited (his wrong exit voided): day 1 prints his certificate, one a page.
+  const history = await inst.call(
+    "GET",
+    `/api/v1/participants/${bob._id}/attendance/history?sessionId=${ethics._id}`,
+  );
+  const added = history.body.data.filter((e: { kind: string }) => e.kind === "exit").at(-1);
+  await inst.call("POST", `/api/v1/participants/${bob._id}/attendance/corrections`, {
+    sessionId: String(ethics._id),
+    kind: "void",
+    eventId: added.id,
+  });
+  const day = await page("/certificates?day=1", admin);
+  expect(day.status).toBe(200);
+  expect(day.text.match(/<article class="certificate"/g)?.length).toBe(1);
+  expect(day.text).toContain("Bob Marley");
+  expect((await page("/certificates?day=0", admin)).status).toBe(400);
+});
