@@ -1,8 +1,11 @@
+import { CERTIFICATE_PAGES } from "../src/attendance/paths";
 import { formatNumber } from "../src/i18n/locale";
-import type { SessionReport, totals } from "../src/reports/attendance";
+import type { HeatMap, SessionReport, totals } from "../src/reports/attendance";
 import { REPORTS } from "../src/reports/paths";
-import { reader, t, tAttr } from "../src/web/reader";
-import { fmtDateTime, zoneName } from "./components";
+import { withQuery } from "../src/web/paths";
+import { mayOpen, reader, t, tAttr } from "../src/web/reader";
+import { TimeChart } from "./charts";
+import { fmtTime, zoneName } from "./components";
 
 /** A count or a rate as the page's language writes it. */
 const num = (n: number) => formatNumber(reader().locale, n);
@@ -13,35 +16,76 @@ interface Props {
   reports: SessionReport[];
   all: ReturnType<typeof totals>;
   series: [Date, number][];
+  heat: HeatMap;
   filters: { day?: number; room?: string; days: number[]; rooms: string[] };
 }
 
-/** Check-ins per 15 minutes as SVG bars (no client-side charting). */
+/** Check-ins per 15 minutes across the sessions shown, on a time axis. */
 function OverTime(props: { series: [Date, number][] }) {
-  const width = 640;
-  const height = 150;
-  const top = Math.max(1, ...props.series.map(([, n]) => n));
-  const bar = props.series.length === 0 ? 0 : (width - 20) / props.series.length;
+  const first = props.series[0]?.[0];
+  const last = props.series.at(-1)?.[0];
+  if (!first || !last) return <p class="meta">{t("No check-ins yet.")}</p>;
   return (
-    <figure class="chart">
-      <svg viewBox={`0 0 ${width} ${height}`} role="img" aria-label={tAttr("Check-ins per 15 minutes")}>
-        {props.series.map(([at, n], i) => {
-          const h = Math.round((n / top) * (height - 30));
-          return (
-            <rect
-              x={String(10 + i * bar)}
-              y={String(height - 20 - h)}
-              width={String(Math.max(1, bar - 2))}
-              height={String(h)}
-              class="bar-rect"
-            >
-              <title safe>{`${fmtDateTime(at)}: ${n}`}</title>
-            </rect>
-          );
-        })}
-      </svg>
-      <figcaption>{t("Check-ins per 15 minutes ({zone})", { zone: zoneName() })}</figcaption>
-    </figure>
+    <TimeChart
+      id="report-arrivals"
+      title={tAttr("Check-ins per 15 minutes ({zone})", { zone: zoneName() })}
+      start={first}
+      end={new Date(last.getTime() + 15 * 60_000)}
+      bucketMinutes={15}
+      series={[{ kind: "bars", points: props.series, label: "Check-ins", class: "bars" }]}
+    />
+  );
+}
+
+/** How full each room was, hour by hour: a share of its capacity (or a count where there is none). */
+function Heat(props: { heat: HeatMap }) {
+  const { hours, rooms } = props.heat;
+  if (hours.length === 0) return "";
+  const level = (cell: { peak: number; capacity: number }) =>
+    cell.capacity > 0 ? Math.min(4, Math.floor((cell.peak / cell.capacity) * 5)) : 0;
+  return (
+    <section class="heat">
+      <h2>{t("How full each room was, by hour")}</h2>
+      <div class="table-scroll" tabindex="0">
+        <table class="heat-map">
+          <thead>
+            <tr>
+              <th scope="col">{t("Room")}</th>
+              {hours.map((h) => (
+                <th scope="col" safe>
+                  {fmtTime(h)}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {rooms.map((r) => (
+              <tr>
+                <th scope="row" safe>
+                  {r.room}
+                </th>
+                {r.cells.map((cell) =>
+                  cell === null ? (
+                    <td class="heat-none"></td>
+                  ) : (
+                    <td class={`heat-${level(cell)}`} safe>
+                      {cell.capacity > 0
+                        ? `${num(Math.round((cell.peak / cell.capacity) * 100))} %`
+                        : num(cell.peak)}
+                    </td>
+                  ),
+                )}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      <p class="meta">
+        {t(
+          "Each cell: the fullest moment of the room's session in that hour, as a share of its capacity (a head count where there is none).",
+        )}
+      </p>
+    </section>
   );
 }
 
@@ -79,6 +123,20 @@ export function ReportsPage(props: Props) {
         </label>
         <button type="submit">{t("Filter")}</button>
         <a href={`${REPORTS.attendanceCsv()}${query ? `?${query}` : ""}`}>{t("Download CSV")}</a>
+        {mayOpen(REPORTS.creditsCsv()) ? (
+          <a href={`${REPORTS.creditsCsv()}${query ? `?${query}` : ""}`}>
+            {t("Minutes and credits per person (CSV)")}
+          </a>
+        ) : (
+          ""
+        )}
+        {filters.day && mayOpen(CERTIFICATE_PAGES.list()) ? (
+          <a href={withQuery(CERTIFICATE_PAGES.list(), { day: filters.day })}>
+            {t("Certificates of day {day}", { day: filters.day })}
+          </a>
+        ) : (
+          ""
+        )}
       </form>
       <dl class="totals">
         <dt>{t("Registered")}</dt>
@@ -95,6 +153,7 @@ export function ReportsPage(props: Props) {
         <dd safe>{`${num(all.latePercent)} %`}</dd>
       </dl>
       <OverTime series={props.series} />
+      <Heat heat={props.heat} />
       <table class="overview" tabindex="0">
         <thead>
           <tr>
@@ -107,6 +166,8 @@ export function ReportsPage(props: Props) {
             <th>{t("Late")}</th>
             <th>{t("Peak inside")}</th>
             <th>{t("Moved on")}</th>
+            <th>{t("Average minutes inside")}</th>
+            <th>{t("Credited")}</th>
           </tr>
         </thead>
         <tbody>
@@ -135,6 +196,14 @@ export function ReportsPage(props: Props) {
               </td>
               <td class="num" safe>
                 {String(r.movedOn)}
+              </td>
+              <td class="num" safe>
+                {num(r.averageMinutes)}
+              </td>
+              <td class="num" safe>
+                {r.creditsAwarded > 0
+                  ? `${num(r.credited)} · ${num(r.creditsAwarded)} ${tAttr("credits")}`
+                  : num(r.credited)}
               </td>
             </tr>
           ))}

@@ -35,7 +35,11 @@ const RULES: readonly Rule[] = [
   { methods: READ, path: /^\/api\/v1\/participants\/qr\/[^/]+$/, need: "scanner" },
   { methods: READ, path: /^\/api\/v1\/checkin\/verify\//, need: "scanner" },
   // Exports that list people or badge codes.
-  { methods: READ, path: /^\/api\/v1\/(sessions\/[^/]+\/attendance|checkin\/scanlog)\.csv$/, need: "admin" },
+  {
+    methods: READ,
+    path: /^\/api\/v1\/(sessions\/[^/]+\/attendance|checkin\/scanlog|reports\/credits)\.csv$/,
+    need: "admin",
+  },
   // Watching.
   { methods: READ, path: /^\/$/, need: "viewer" },
   { methods: READ, path: /^\/(live|ws|reports)(\/|$)/, need: "viewer" },

@@ -706,4 +706,21 @@ export const FR = {
   "This certificate link is not valid: ask the organisers for a new one":
     "Ce lien d'attestation n'est pas valide : demandez-en un nouveau aux organisateurs",
   "Certificates of day {day}": "Attestations du jour {day}",
+  Figures: "Chiffres",
+  "Time ({zone})": "Heure ({zone})",
+  "Capacity {n}": "Capacité {n}",
+  credited: "crédités",
+  creditsAwarded: "crédits attribués",
+  averageMinutes: "minutes en moyenne",
+  session: "session",
+  minutes: "minutes",
+  percent: "pourcentage",
+  credits: "crédits",
+  "No check-ins yet.": "Aucune entrée pour l'instant.",
+  "How full each room was, by hour": "Remplissage de chaque salle, heure par heure",
+  "Each cell: the fullest moment of the room's session in that hour, as a share of its capacity (a head count where there is none).":
+    "Chaque case : le moment le plus rempli de la session de la salle dans cette heure, en part de sa capacité (un nombre de personnes quand elle n'en a pas).",
+  "Minutes and credits per person (CSV)": "Minutes et crédits par personne (CSV)",
+  "Average minutes inside": "Minutes de présence en moyenne",
+  Credited: "Crédités",
 } as const satisfies Record<string, string>;

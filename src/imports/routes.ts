@@ -1,6 +1,7 @@
 import { Elysia, t } from "elysia";
 import type { Db } from "mongodb";
 import { ImportPage } from "../../views/import";
+import { attendanceBySession } from "../attendance/history";
 import { recordExport } from "../audit/log";
 import { checkinsOf, scanlogOf } from "../checkin/repo";
 import type { Features } from "../features";
@@ -74,8 +75,10 @@ function exportRoutes(db: Db) {
         ).map((p) => [String(p._id), p]),
       );
       await recordExport(db, request, `attendance of session ${session._id}`, checkins.length);
+      const minutes = (await attendanceBySession(db, [session])).get(String(session._id));
       const rows = checkins.map((c) => {
         const p = people.get(String(c.participantId));
+        const figures = minutes?.get(String(c.participantId));
         return {
           name: p?.name,
           email: p?.email,
@@ -85,6 +88,10 @@ function exportRoutes(db: Db) {
           badge: c.badge,
           method: c.method,
           checkedOutAt: c.checkedOutAt,
+          minutes: figures?.minutes ?? 0,
+          percent: figures?.percent ?? 0,
+          credited: figures?.credited ?? false,
+          credits: figures?.credits ?? 0,
         };
       });
       return csvResponse(
@@ -99,6 +106,10 @@ function exportRoutes(db: Db) {
             "badge",
             "method",
             "checkedOutAt",
+            "minutes",
+            "percent",
+            "credited",
+            "credits",
           ] satisfies Text[],
           localeOf(request),
         ),

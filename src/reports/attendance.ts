@@ -28,6 +28,29 @@ export interface SessionReport {
   peakInside: number;
   /** Left by entering another session (one room at a time). */
   movedOn: number;
+  /** People who spent the session's minimum share inside, their credits in all, and the average minutes inside. */
+  credited: number;
+  creditsAwarded: number;
+  averageMinutes: number;
+}
+
+/** A session's credit figures from its people's minutes (attendance/history.ts). */
+export function creditFigures(people: Iterable<{ minutes: number; credited: boolean; credits: number }>) {
+  let n = 0;
+  let minutes = 0;
+  let credited = 0;
+  let credits = 0;
+  for (const p of people) {
+    n++;
+    minutes += p.minutes;
+    if (p.credited) credited++;
+    credits += p.credits;
+  }
+  return {
+    credited,
+    creditsAwarded: Math.round(credits * 100) / 100,
+    averageMinutes: n === 0 ? 0 : Math.round((minutes / n) * 10) / 10,
+  };
 }
 
 const pct = (part: number, whole: number) => (whole === 0 ? 0 : Math.round((part / whole) * 1000) / 10);
@@ -49,7 +72,10 @@ export function peakInside(checkIns: SessionFacts["checkIns"]): number {
   return peak;
 }
 
-export function sessionReport(facts: SessionFacts): SessionReport {
+export function sessionReport(
+  facts: SessionFacts,
+  credit = { credited: 0, creditsAwarded: 0, averageMinutes: 0 },
+): SessionReport {
   const attended = facts.checkIns.filter((c) => facts.registered.has(c.participantId)).length;
   const walkIns = facts.checkIns.length - attended;
   const late = facts.checkIns.filter((c) => c.isLate).length;
@@ -68,6 +94,7 @@ export function sessionReport(facts: SessionFacts): SessionReport {
     attendanceRate: pct(attended, facts.registered.size),
     peakInside: peakInside(facts.checkIns),
     movedOn: facts.checkIns.filter((c) => c.moved).length,
+    ...credit,
   };
 }
 
@@ -95,4 +122,48 @@ export function overTime(all: SessionFacts["checkIns"], minutes = 15): [Date, nu
     buckets.set(start, (buckets.get(start) ?? 0) + 1);
   }
   return [...buckets].sort((x, y) => x[0] - y[0]).map(([start, n]) => [new Date(start), n]);
+}
+
+/** The most people inside at any moment of each hour (event clock hours as instants) of the window. */
+export function peakByHour(
+  checkIns: SessionFacts["checkIns"],
+  window: { start: Date; end: Date },
+  hourStart: (at: Date) => number,
+): Map<number, number> {
+  const events: [number, number][] = [];
+  for (const c of checkIns) {
+    events.push([c.at.getTime(), 1]);
+    if (c.leftAt) events.push([c.leftAt.getTime(), -1]);
+  }
+  events.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+  const peaks = new Map<number, number>();
+  const raise = (at: number, n: number) => {
+    const hour = hourStart(new Date(at));
+    peaks.set(hour, Math.max(peaks.get(hour) ?? 0, n));
+  };
+  const start = window.start.getTime();
+  const end = window.end.getTime();
+  let inside = 0;
+  let i = 0;
+  // Everyone in by the start is inside at the start.
+  for (; i < events.length && (events[i] as [number, number])[0] <= start; i++)
+    inside += (events[i] as [number, number])[1];
+  // Each hour of the window starts with who was inside at its start.
+  for (let at = start; at < end; at = hourStart(new Date(at)) + 3600_000) {
+    for (; i < events.length && (events[i] as [number, number])[0] <= at; i++)
+      inside += (events[i] as [number, number])[1];
+    raise(at, inside);
+    const next = Math.min(hourStart(new Date(at)) + 3600_000, end);
+    for (; i < events.length && (events[i] as [number, number])[0] < next; i++) {
+      inside += (events[i] as [number, number])[1];
+      raise((events[i] as [number, number])[0], inside);
+    }
+  }
+  return peaks;
+}
+
+/** Rooms by hours: each cell the fullest moment of the room's session in that hour (null: no session). */
+export interface HeatMap {
+  hours: Date[];
+  rooms: { room: string; cells: ({ peak: number; capacity: number } | null)[] }[];
 }

@@ -59,6 +59,11 @@ export function fromWallClock(wall: string): Date | null {
   return new Date(guess);
 }
 
+/** The start of the event clock's hour that contains `date`. */
+export function startOfEventHour(date: Date): Date {
+  return fromWallClock(`${wallClock(date).slice(0, 13)}:00`) as Date;
+}
+
 /** Midnight of the event's day that contains `date`. */
 export function startOfEventDay(date: Date): Date {
   return fromWallClock(`${wallClock(date).slice(0, 10)}T00:00`) as Date;

@@ -278,3 +278,28 @@ test("the signed link opens the person's certificate without signing in; a day's
   expect(day.text).toContain("Bob Marley");
   expect((await page("/certificates?day=0", admin)).status).toBe(400);
 });
+
+test("the report and its CSVs carry minutes and credits per session and per person", async () => {
+  const admin = { authorization: `Bearer ${await inst.tokenFor("admin")}` };
+  const perPerson = await page("/api/v1/reports/credits.csv?day=1", admin);
+  expect(perPerson.status).toBe(200);
+  const lines = perPerson.text.trim().split("\n");
+  expect(lines[0]).toContain("minutes");
+  expect(lines[0]).toContain("credits");
+  const bobLine = lines.find((l) => l.includes("Bob Marley") && l.includes("Ethics in practice"));
+  expect(bobLine).toContain(",60,100,");
+  // Names per person are for admins: a viewer is refused the file.
+  const viewer = { authorization: `Bearer ${await inst.tokenFor("viewer")}` };
+  expect((await page("/api/v1/reports/credits.csv", viewer)).status).toBe(403);
+  const perSession = await page("/api/v1/reports/attendance.csv?day=1", viewer);
+  expect(perSession.text.split("\n")[0]).toContain("creditsAwarded");
+  const oneSession = await page(`/api/v1/sessions/${ethics._id}/attendance.csv`, admin);
+  expect(oneSession.text.split("\n")[0]).toContain("credits");
+  expect(oneSession.text).toMatch(/Bob Marley.*,60,100,true,1\.5/);
+
+  const report = await page("/reports?day=1", viewer);
+  expect(report.status).toBe(200);
+  expect(report.text).toContain('class="heat-map"');
+  expect(report.text).toContain("Average minutes inside");
+  expect(report.text).toContain("Time (");
+});
