@@ -38,6 +38,8 @@ export interface Config {
   autoOpenMinutesBefore: number;
   autoEndGraceMinutes: number;
   sessionCheckIntervalMs: number;
+  /** A door that was scanning and has been silent this long, in an open session, is flagged on dashboards. */
+  quietDoorSeconds: number;
   logLevel: LogLevel;
   uploadMaxFileSize: number;
   shutdownTimeoutMs: number;
@@ -298,6 +300,7 @@ export function loadConfig(env: Env, version = "0.0.0"): Config {
     autoOpenMinutesBefore: int(env, "AUTO_OPEN_MINUTES_BEFORE", 10, 0, 1440),
     autoEndGraceMinutes: int(env, "AUTO_END_GRACE_MINUTES", 0, 0, 1440),
     sessionCheckIntervalMs: int(env, "SESSION_CHECK_INTERVAL_MS", 30_000, 1000, 3_600_000),
+    quietDoorSeconds: int(env, "QUIET_DOOR_SECONDS", 180, 1, 86_400),
     logLevel: oneOf(env, "LOG_LEVEL", LOG_LEVELS, "info"),
     uploadMaxFileSize: int(env, "UPLOAD_MAX_FILE_SIZE", 10_485_760, 1024, 1_073_741_824),
     shutdownTimeoutMs: int(env, "SHUTDOWN_TIMEOUT_MS", 10_000, 100, 300_000),

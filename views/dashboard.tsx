@@ -2,10 +2,12 @@ import type { Reason } from "../src/door/decide";
 import { DOOR } from "../src/door/paths";
 import type { Text } from "../src/i18n/locale";
 import type { ScanEntry } from "../src/live/bus";
+import type { Forecast } from "../src/live/figures";
 import { LIVE } from "../src/live/paths";
 import type { SessionDoc } from "../src/sessions/repo";
 import { withQuery } from "../src/web/paths";
 import { mayOpen, t, tAttr } from "../src/web/reader";
+import { TimeChart } from "./charts";
 import { fmtTime, statusWord, zoneName } from "./components";
 import { Layout } from "./layout";
 
@@ -20,7 +22,13 @@ export interface LiveSession {
   holders: number;
   scansPerMinute: number;
   recent: ScanEntry[];
-  timeline: [Date, number][];
+  /** First admissions per 5 minutes, and people inside over time (live/figures.ts). */
+  arrivals: [Date, number][];
+  insideOverTime: [Date, number][];
+  forecast: Forecast;
+  quietDoors: { door: string; silentMinutes: number }[];
+  /** Doors holding seats that have not renewed their lease lately: offline, perhaps with scans queued. */
+  silent?: { doors: number; seats: number; forMs: number };
 }
 
 const TONE: Record<string, string> = {
@@ -112,6 +120,21 @@ export function OverviewRow(props: { state: LiveSession; oob?: boolean }) {
       <td class="num" safe>
         {String(scansPerMinute)}
       </td>
+      <td>
+        <ForecastLine forecast={props.state.forecast} />
+        {props.state.quietDoors.length > 0 || (props.state.silent?.doors ?? 0) > 0 ? (
+          <span
+            class="quiet-flag"
+            data-quiet-doors={String(props.state.quietDoors.length + (props.state.silent?.doors ?? 0))}
+          >
+            {t("{n} quiet {n|door|doors}", {
+              n: props.state.quietDoors.length + (props.state.silent?.doors ?? 0),
+            })}
+          </span>
+        ) : (
+          ""
+        )}
+      </td>
     </tr>
   );
 }
@@ -131,6 +154,7 @@ export function OverviewPage(props: { rows: LiveSession[] }) {
               <th>{t("Late")}</th>
               <th>{t("Registered / attended")}</th>
               <th>{t("Scans/min")}</th>
+              <th>{t("Alerts")}</th>
             </tr>
           </thead>
           <tbody>
@@ -144,44 +168,95 @@ export function OverviewPage(props: { rows: LiveSession[] }) {
   );
 }
 
-/** Cumulative check-ins over time, as an inline SVG (no client-side charting). */
+/** People inside over time against the capacity, and arrivals per 5 minutes, on the event's clock. */
 export function Chart(props: { state: LiveSession; oob?: boolean }) {
-  const { timeline, session } = props.state;
-  const width = 600;
-  const height = 140;
-  let total = 0;
-  const points = timeline.map(([at, n]) => {
-    total += n;
-    return [at.getTime(), total] as const;
-  });
-  const first = points[0]?.[0] ?? Date.now();
-  const last = Math.max(points.at(-1)?.[0] ?? first, first + 60_000);
-  const top = Math.max(total, session.capacity, 1);
-  const x = (t: number) => Math.round(((t - first) / (last - first)) * (width - 20)) + 10;
-  const y = (n: number) => Math.round(height - 10 - (n / top) * (height - 20));
-  const path = points.map(([t, n], i) => `${i === 0 ? "M" : "L"}${x(t)},${y(n)}`).join(" ");
+  const { session, insideOverTime, arrivals } = props.state;
+  const now = Date.now();
+  const firstMove = Math.min(...[...insideOverTime, ...arrivals].map(([at]) => at.getTime()));
+  const start = new Date(Math.min(session.startTime.getTime(), firstMove));
+  // The session's span, or up to now while it runs, at least half an hour.
+  const end = new Date(
+    Math.max(start.getTime() + 30 * 60_000, Math.min(session.endTime.getTime(), Math.max(now, firstMove))),
+  );
+  const id = String(session._id);
   return (
-    <figure id={`chart-${session._id}`} class="chart" hx-swap-oob={oob(Boolean(props.oob))}>
-      <svg
-        viewBox={`0 0 ${width} ${height}`}
-        role="img"
-        aria-label={tAttr("Check-ins over time: {total}", { total })}
-      >
-        {session.capacity > 0 ? (
-          <line
-            x1="10"
-            x2={String(width - 10)}
-            y1={String(y(session.capacity))}
-            y2={String(y(session.capacity))}
-            class="cap-line"
-          />
-        ) : (
-          ""
-        )}
-        <path d={path || `M10,${height - 10}`} class="series" />
-      </svg>
-      <figcaption>{t("Check-ins over time ({total})", { total })}</figcaption>
-    </figure>
+    <section id={`chart-${id}`} class="charts" hx-swap-oob={oob(Boolean(props.oob))}>
+      <TimeChart
+        id={`inside-${id}`}
+        title={tAttr("People inside over time")}
+        start={start}
+        end={end}
+        series={[{ kind: "step", points: insideOverTime, label: "Inside", class: "inside" }]}
+        {...(session.capacity > 0 ? { capacity: session.capacity } : {})}
+      />
+      <TimeChart
+        id={`arrivals-${id}`}
+        title={tAttr("Arrivals per 5 minutes")}
+        start={start}
+        end={end}
+        bucketMinutes={5}
+        series={[{ kind: "bars", points: arrivals, label: "Arrivals", class: "arrivals" }]}
+      />
+    </section>
+  );
+}
+
+/** What needs someone's attention: the room filling at the current pace, doors gone quiet. */
+export function Alerts(props: { state: LiveSession; oob?: boolean }) {
+  const { session, forecast, quietDoors, silent } = props.state;
+  const offline = silent && silent.doors > 0 ? silent : null;
+  return (
+    <section
+      id={`alerts-${session._id}`}
+      class="alerts"
+      aria-live="polite"
+      hx-swap-oob={oob(Boolean(props.oob))}
+      data-forecast-minutes={
+        forecast && !forecast.full ? String(forecast.minutes) : forecast?.full ? "0" : undefined
+      }
+      data-quiet-doors={String(quietDoors.length + (offline?.doors ?? 0))}
+    >
+      <ForecastLine forecast={forecast} />
+      {quietDoors.length > 0 || offline ? (
+        <ul class="quiet-doors">
+          {quietDoors.map((d) => (
+            <li class="quiet-door" data-door={d.door}>
+              {t("Door “{door}” was scanning and has sent nothing for {n} min", {
+                door: d.door,
+                n: d.silentMinutes,
+              })}
+            </li>
+          ))}
+          {offline ? (
+            <li>
+              {t(
+                "{doors} {doors|door|doors} holding {seats} {seats|seat|seats} not heard from for {n} min: offline, maybe with scans queued",
+                {
+                  doors: offline.doors,
+                  seats: offline.seats,
+                  n: Math.floor(offline.forMs / 60_000),
+                },
+              )}
+            </li>
+          ) : (
+            ""
+          )}
+        </ul>
+      ) : (
+        ""
+      )}
+    </section>
+  );
+}
+
+function ForecastLine(props: { forecast: Forecast }) {
+  const { forecast } = props;
+  if (!forecast) return "";
+  if (forecast.full) return <p class="forecast soon">{t("Full")}</p>;
+  return (
+    <p class={`forecast${forecast.minutes <= 10 ? " soon" : ""}`}>
+      {t("Full in about {n} min at the current pace", { n: forecast.minutes })}
+    </p>
   );
 }
 
@@ -266,6 +341,7 @@ export function SessionLive(props: { state: LiveSession; oob?: boolean; changedA
   return (
     <>
       <Counters {...props} />
+      <Alerts state={props.state} oob={props.oob} />
       <Chart state={props.state} oob={props.oob} />
       <Feed state={props.state} oob={props.oob} />
     </>

@@ -108,6 +108,8 @@ export function buildDemo(now: Date, size: { participants?: number; tracks?: num
               requiresRegistration: slot === 9,
               status: running ? "open" : over ? "ended" : "scheduled",
               isOpen: running,
+              // Continuing-education credits, as a professional congress awards them.
+              credits: slot % 3 === 0 ? 1.5 : 1,
             },
             now,
           ),
@@ -171,6 +173,9 @@ export async function seedDemo(
     });
     // Packed once now, so the first start reads a few hundred documents, not every registration.
     await eachRoster(db, sessionIds, async () => undefined, true);
+    await db
+      .collection<{ _id: string; eventName?: string }>("settings")
+      .updateOne({ _id: "timing" }, { $set: { eventName: "Demo Congress 2026" } }, { upsert: true });
     if (size.history !== false) {
       const history = buildHistory(demo, now);
       if (history.checkIns.length > 0) await checkinsOf(db).insertMany(history.checkIns);

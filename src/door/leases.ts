@@ -28,6 +28,8 @@ export const LeaseId = t.String({ pattern: "^[A-Za-z0-9-]{8,64}$" });
 
 /** A lease not renewed for this long lapses and its seats go back to the pool (its late replays are settled as any scan, flagged when they differ). */
 export const LEASE_MS = 30 * 60_000;
+/** A lease not renewed for this long belongs to a door that is offline (it renews every 30 s online). */
+export const LEASE_SILENT_MS = 2 * 60_000;
 
 /**
  * ARGV: lease, now (ms), lifetime (ms). Replies {seats, leased in all, doors holding a
@@ -129,18 +131,30 @@ export function createLeases(redis: Redis, door: { build(sessionId: ObjectId): P
     /** Lapsed leases go back to the pool now (a room that looks full asks); the seats still leased. */
     sweep: async (sessionId: ObjectId, now = Date.now()) =>
       Number(await scripted.sweepLeases(KEYS.door(sessionId), KEYS.leases(sessionId), now)),
-    /** Seats held by leases and the doors holding them, as of now (lapsed ones not counted). */
-    async held(sessionId: ObjectId, now = Date.now()): Promise<{ held: number; holders: number }> {
+    /**
+     * Seats held by leases and the doors holding them, as of now (lapsed ones not counted);
+     * and those of the doors not heard from lately (a door online renews every 30 s): offline,
+     * perhaps with scans queued.
+     */
+    async held(sessionId: ObjectId, now = Date.now()) {
       const all = await redis.hgetall(KEYS.leases(sessionId));
       let held = 0;
       let holders = 0;
+      const silent = { doors: 0, seats: 0, forMs: 0 };
       for (const [field, value] of Object.entries(all)) {
-        if (field.endsWith("@t") || Number(all[`${field}@t`] ?? 0) <= now) continue;
+        const expires = Number(all[`${field}@t`] ?? 0);
+        if (field.endsWith("@t") || expires <= now) continue;
         held += Number(value);
         // Doors that hold seats: a lease of 0 holds nothing back from anyone.
         holders += Number(value) > 0 ? 1 : 0;
+        const quietFor = now - (expires - LEASE_MS);
+        if (Number(value) > 0 && quietFor >= LEASE_SILENT_MS) {
+          silent.doors++;
+          silent.seats += Number(value);
+          silent.forMs = Math.max(silent.forMs, quietFor);
+        }
       }
-      return { held, holders };
+      return { held, holders, silent };
     },
   };
 }

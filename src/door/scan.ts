@@ -176,7 +176,13 @@ async function record(
       name: participant?.name ?? "Unknown badge",
       outcome: verdict.outcome,
       reason: verdict.reason,
-      at: (admitted && checkIn ? checkIn.checkInTime : new Date()).toISOString(),
+      // When this move happened: a re-entry's own time, not the first check-in's.
+      at: (admitted && checkIn
+        ? verdict.reason === "reentry"
+          ? (checkIn.lastEntryAt ?? checkIn.checkInTime)
+          : checkIn.checkInTime
+        : new Date()
+      ).toISOString(),
       ...(request.device ? { door: request.device } : {}),
       ...(request.by ? { by: request.by } : {}),
       late: verdict.outcome === "accept" && verdict.isLate,

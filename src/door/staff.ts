@@ -51,7 +51,8 @@ const logDone = (
   happenedAt?: Date,
 ) => {
   const { activity, scanlog, config } = ctx;
-  activity.changed(doc.sessionId);
+  if (action === "undo") activity.changed(doc.sessionId);
+  else activity.left(doc.sessionId, happenedAt ?? new Date());
   return scanlog.write({
     _id: new ObjectId(),
     at: new Date(),

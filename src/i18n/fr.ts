@@ -455,8 +455,6 @@ export const FR = {
   Late: "En retard",
   "Registered / attended": "Inscrits / présents",
   "Scans/min": "Scans/min",
-  "Check-ins over time: {total}": "Enregistrements au fil du temps : {total}",
-  "Check-ins over time ({total})": "Enregistrements au fil du temps ({total})",
   "Inside now": "Présents maintenant",
   Registered: "Inscrits",
   "Conflict: an offline door said {verdict}": "Conflit : une porte hors ligne a dit {verdict}",
@@ -473,7 +471,6 @@ export const FR = {
   "badge deactivated": "badge désactivé",
   declined: "refusé",
   undone: "annulé",
-  "Check-ins per 15 minutes": "Enregistrements par quart d’heure",
   "Check-ins per 15 minutes ({zone})": "Enregistrements par quart d’heure ({zone})",
   "Attendance report": "Rapport de présence",
   Attendance: "Présence",
@@ -723,4 +720,15 @@ export const FR = {
   "Minutes and credits per person (CSV)": "Minutes et crédits par personne (CSV)",
   "Average minutes inside": "Minutes de présence en moyenne",
   Credited: "Crédités",
+  Alerts: "Alertes",
+  "Arrivals per 5 minutes": "Arrivées par tranche de 5 minutes",
+  Arrivals: "Arrivées",
+  "Door “{door}” was scanning and has sent nothing for {n} min":
+    "La porte « {door} » scannait et n'a rien envoyé depuis {n} min",
+  "Full in about {n} min at the current pace": "Complet dans environ {n} min au rythme actuel",
+  Full: "Complet",
+  "People inside over time": "Personnes présentes au fil du temps",
+  "{doors} {doors|door|doors} holding {seats} {seats|seat|seats} not heard from for {n} min: offline, maybe with scans queued":
+    "{doors} {doors|porte|portes} avec {seats} {seats|place|places} sans nouvelles depuis {n} min : hors ligne, peut-être avec des scans en attente",
+  "{n} quiet {n|door|doors}": "{n} {n|porte silencieuse|portes silencieuses}",
 } as const satisfies Record<string, string>;

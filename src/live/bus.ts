@@ -32,6 +32,8 @@ export type LiveEvent =
   | { kind: "settings" }
   /** Scans for the dashboards, as one instance sent them in one group. */
   | { kind: "scans"; at: number; items: ScanNotice[] }
+  /** Someone left a session's room at `at` (ms): an exit or a move. */
+  | { kind: "left"; sessionId: string; at: number }
   /** A session's chart must be read again (a check-in was undone). */
   | { kind: "timeline"; sessionId: string }
   | { kind: "all" }

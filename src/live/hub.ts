@@ -8,6 +8,8 @@ import type { LiveSource } from "./state";
 
 /** At most one update per session per this many ms reaches a browser. */
 export const COALESCE_MS = 200;
+/** Dashboards are rendered again this often even when nothing happens: a forecast ages, a door goes quiet. */
+export const REFRESH_MS = 10_000;
 
 export const isTopic = (topic: string) => topic === "overview" || /^session:[0-9a-f]{24}$/.test(topic);
 
@@ -47,6 +49,8 @@ export function changedBy(event: LiveEvent): { sessions: { id: string; at?: numb
   switch (event.kind) {
     case "session":
       return { sessions: [{ id: event.sessionId, ...(event.at ? { at: event.at } : {}) }] };
+    case "left":
+      return { sessions: [{ id: event.sessionId, at: Date.now() }] };
     case "scans":
       return { sessions: event.items.map(({ sessionId }) => ({ id: sessionId, at: event.at })) };
     case "session-doc":
@@ -60,6 +64,12 @@ export function changedBy(event: LiveEvent): { sessions: { id: string; at?: numb
     default:
       return null;
   }
+}
+
+/** Calls `work` every `ms`, never keeping the process alive for it (Bun and Node timers; Deno's are numbers). */
+function every(ms: number, work: () => void): void {
+  const timer = setInterval(work, ms);
+  (timer as unknown as { unref?: () => void }).unref?.();
 }
 
 /** A topic's whole current state in `locale`. */
@@ -159,6 +169,7 @@ export function createHub(rt: Runtime, source: LiveSource, bus: Bus) {
     /** `publisher`: Bun's server (its own pub/sub), or the Deno edge's topics (sockets.ts). */
     async start(publisher: Publisher) {
       server = publisher;
+      every(REFRESH_MS, () => markDirty({ kind: "all" }));
       await bus.listen((event) => {
         received.inc();
         markDirty(event);

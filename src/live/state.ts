@@ -4,6 +4,7 @@ import type { Features } from "../features";
 import type { Runtime } from "../runtime";
 import { sessionsOf } from "../sessions/repo";
 import type { Activity } from "./activity";
+import { arrivalsPer, fillForecast, insideOverTime, quietDoors } from "./figures";
 
 export interface LiveSource {
   session(id: string): Promise<LiveSession | null>;
@@ -28,7 +29,21 @@ export function createLiveSource(
         activity.recent(sessionId),
         activity.timeline(sessionId),
       ]);
-      return { session, ...stats, scansPerMinute, recent, timeline };
+      const occupancy = session.capacityMode === "occupancy";
+      return {
+        session,
+        ...stats,
+        scansPerMinute,
+        recent,
+        arrivals: arrivalsPer(timeline, 5),
+        insideOverTime: insideOverTime(timeline),
+        forecast: fillForecast(timeline, {
+          capacity: session.capacityEnforced ? session.capacity : 0,
+          taken: occupancy ? stats.inside : stats.count,
+          occupancy,
+        }),
+        quietDoors: quietDoors(timeline, session.status === "open", rt.config.quietDoorSeconds * 1000),
+      };
     },
     async activeSessionIds() {
       const now = Date.now();

@@ -55,6 +55,8 @@ const PAGES = () => [
   "/admin/log",
   "/admin/handovers",
   "/admin/webhooks",
+  `/certificates/${person._id}`,
+  "/verify/ABCD-EFGH-JKLM-NPQR-STUV-WXYZ",
 ];
 
 interface Problem {
