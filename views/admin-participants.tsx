@@ -1,3 +1,4 @@
+import { ATTENDANCE_PAGE } from "../src/attendance/paths";
 import { BADGES } from "../src/badges/paths";
 import type { CheckInDoc } from "../src/checkin/repo";
 import type { FieldError } from "../src/http/errors";
@@ -34,6 +35,7 @@ export function ParticipantRow(props: { p: ParticipantDoc }) {
         <EditButton url={PARTICIPANT_PAGES.edit({ id })} row={rowId(id)} />
         <a href={withQuery(REGISTRATION_PAGES.list(), { participantId: id })}>{t("Sessions")}</a>
         <a href={PARTICIPANT_PAGES.checkIns({ id })}>{t("Check-ins")}</a>
+        <a href={ATTENDANCE_PAGE({ id })}>{t("Attendance")}</a>
         <DeleteButton
           url={PARTICIPANT_PAGES.one({ id })}
           row={rowId(id)}
@@ -198,6 +200,7 @@ export function ParticipantCheckIns(props: { participant: ParticipantDoc; rows: 
       </p>
       <CheckInTable participantId={String(participant._id)} rows={props.rows} />
       <p>
+        <a href={ATTENDANCE_PAGE({ id: String(participant._id) })}>{t("Attendance")}</a> ·{" "}
         <a href={PARTICIPANT_PAGES.list()}>{t("All participants")}</a>
       </p>
     </Layout>

@@ -8,3 +8,6 @@ export const CERTIFICATE_PAGES = {
   signed: path("/certificates/:id/:key"),
   verify: path("/verify/:code"),
 };
+
+/** A person's minutes, credits and history, where an admin corrects it. */
+export const ATTENDANCE_PAGE = path("/admin/participants/:id/attendance");

@@ -12,6 +12,7 @@ import { html } from "../web/html";
 import { tAttr } from "../web/reader";
 import { type CertificateDoc, createCertificates } from "./certificates";
 import { attendanceBySession, attendanceOf, correct, historyIn } from "./history";
+import { attendancePage } from "./page";
 import { CERTIFICATE_PAGES } from "./paths";
 import { CertificatesPage, type ShownCertificate, VerifyPage } from "./views";
 
@@ -165,4 +166,7 @@ function certificateRoutes(rt: Runtime, settings: Settings) {
 }
 
 export const attendanceRoutes = (rt: Runtime, settings: Settings) =>
-  new Elysia({ name: "attendance" }).use(attendanceApi(rt)).use(certificateRoutes(rt, settings));
+  new Elysia({ name: "attendance" })
+    .use(attendanceApi(rt))
+    .use(certificateRoutes(rt, settings))
+    .use(attendancePage(rt));

@@ -731,4 +731,23 @@ export const FR = {
   "{doors} {doors|door|doors} holding {seats} {seats|seat|seats} not heard from for {n} min: offline, maybe with scans queued":
     "{doors} {doors|porte|portes} avec {seats} {seats|place|places} sans nouvelles depuis {n} min : hors ligne, peut-être avec des scans en attente",
   "{n} quiet {n|door|doors}": "{n} {n|porte silencieuse|portes silencieuses}",
+  "Add a forgotten": "Ajouter une",
+  Add: "Ajouter",
+  "Attendance · {name}": "Présence · {name}",
+  "By, note": "Par, note",
+  Certificate: "Attestation",
+  "Corrections are added to the history, never written over it, and recorded in the admin log.":
+    "Les corrections s'ajoutent à l'historique, sans jamais le réécrire, et sont consignées dans le journal d'administration.",
+  "No attendance yet.": "Aucune présence pour l'instant.",
+  Note: "Note",
+  Void: "Annuler",
+  "at ({zone})": "à ({zone})",
+  "check-in undone": "entrée annulée",
+  "credited: {n} {n|credit|credits}": "crédité : {n} {n|crédit|crédits}",
+  "not credited": "non crédité",
+  offline: "hors ligne",
+  "voided an event": "a annulé un événement",
+  voided: "annulé",
+  "{n} min inside · {percent} % of the session": "{n} min de présence · {percent} % de la session",
+  "{n} {n|credit|credits} in all.": "{n} {n|crédit|crédits} au total.",
 } as const satisfies Record<string, string>;

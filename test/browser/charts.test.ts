@@ -68,7 +68,9 @@ const chartTexts = async (page: Page, id: string) => {
   // Laid out (fonts in) before the labels are measured.
   await page.waitForFunction(
     (selector) =>
-      [...document.querySelectorAll(selector)].some((n) => (n as SVGElement).getBoundingClientRect().width > 0),
+      [...document.querySelectorAll(selector)].some(
+        (n) => (n as SVGElement).getBoundingClientRect().width > 0,
+      ),
     `#${id}-${session._id} svg text`,
   );
   return page.$$eval(`#${id}-${session._id} svg text`, (nodes) =>

@@ -56,6 +56,7 @@ const PAGES = () => [
   "/admin/handovers",
   "/admin/webhooks",
   `/certificates/${person._id}`,
+  `/admin/participants/${person._id}/attendance`,
   "/verify/ABCD-EFGH-JKLM-NPQR-STUV-WXYZ",
 ];
 

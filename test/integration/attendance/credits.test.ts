@@ -306,3 +306,43 @@ test("the report and its CSVs carry minutes and credits per session and per pers
   expect(report.text).toContain("Average minutes inside");
   expect(report.text).toContain("Time (");
 });
+
+test("the admin page shows the figures and history, and corrects it with forms", async () => {
+  const admin = { authorization: `Bearer ${await inst.tokenFor("admin")}` };
+  const before = await page(`/admin/participants/${ada._id}/attendance`, admin);
+  expect(before.status).toBe(200);
+  expect(before.text).toContain("Ethics in practice");
+  const form = (fields: Record<string, string>) =>
+    inst.app.handle(
+      new Request(`http://test.local/admin/participants/${ada._id}/attendance`, {
+        method: "POST",
+        headers: {
+          ...admin,
+          "content-type": "application/x-www-form-urlencoded",
+          origin: "http://test.local",
+        },
+        body: new URLSearchParams(fields).toString(),
+      }),
+    );
+  // Her exit from the running session, recorded by hand, typed on the event's clock (UTC here).
+  const added = await form({
+    sessionId: String(law._id),
+    kind: "exit",
+    at: new Date(Date.now() + 2 * minute).toISOString().slice(0, 16),
+    note: "left for a call",
+  });
+  expect(added.status).toBe(303);
+  const after = await page(`/admin/participants/${ada._id}/attendance`, admin);
+  expect(after.text).toContain("left for a call");
+  const law2 = (await attendance(ada)).sessions.find(
+    (s: { sessionId: string }) => s.sessionId === String(law._id),
+  );
+  expect(law2).toMatchObject({ inside: false, credited: false });
+  // A time that is not a time: the page again, with words, nothing written.
+  const bad = await form({ sessionId: String(law._id), kind: "entry", at: "yesterday" });
+  expect(bad.status).toBe(400);
+  expect(await bad.text()).toContain("Say when the entry or exit happened");
+  expect(
+    await inst.db.collection("scanlog").countDocuments({ action: "correct", participantId: ada._id }),
+  ).toBe(2);
+});

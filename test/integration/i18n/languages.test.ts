@@ -182,7 +182,9 @@ test("the JSON API keeps its codes and says its message in the language asked fo
 test("exports people read have their header row in the reader's language; English keeps the field names", async () => {
   const header = async (language: string) =>
     (await page(`/api/v1/sessions/${ids.sessionId}/attendance.csv`, language)).html.split("\n")[0]?.trim();
-  expect(await header("en")).toBe("name,email,organization,checkInTime,isLate,badge,method,checkedOutAt,minutes,percent,credited,credits");
+  expect(await header("en")).toBe(
+    "name,email,organization,checkInTime,isLate,badge,method,checkedOutAt,minutes,percent,credited,credits",
+  );
   expect(await header("fr")).toBe(
     [
       "nom",
