@@ -118,6 +118,7 @@ async function shutdown(signal: string) {
   if (!(await Promise.race([drained, timedOut])))
     log.warn({ timeoutMs: config.shutdownTimeoutMs }, "drain bound reached");
   await scheduler.stop();
+  hub.stop();
   await features.registrationMarks.flush().catch(() => undefined);
   await features.webhooks.stop().catch(() => undefined);
   await Promise.allSettled([rt.redis.close(), rt.mongo.close()]);

@@ -43,6 +43,7 @@ export function serve(config: Config): void {
       await server?.stop(true);
     }
     await scheduler.stop();
+    hub.stop();
     // Registrations written one at a time: their sessions' copies packed now, not at the next start.
     await features.registrationMarks.flush().catch(() => undefined);
     await features.webhooks.stop().catch(() => undefined);

@@ -41,7 +41,7 @@ export async function benchDatabase(prefix: string) {
 }
 
 /** Writes one run's figures as JSON under bench/results and returns the file. */
-export function writeResult(name: string, result: { date: string }): string {
+export function writeResult<T extends { date: string }>(name: string, result: T): string {
   const dir = join(ROOT, "bench/results");
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `${name}-${result.date.replace(/[:.]/g, "-")}.json`);

@@ -25,6 +25,8 @@ status=0
 results="$ROOT/bench/results"
 mkdir -p "$results"
 bun deploy/local/bench-scans.ts
+# The floor: the same documents and Redis scripts without our server, compared with the run above.
+bun deploy/local/bench-floor.ts || status=$?
 bun deploy/local/bench-faults.ts || status=$?
 # The same scan runs with PostgreSQL durable (fsync and synchronous commit on), labelled apart.
 if [[ -f "$LOCAL/run/postgres.pid" ]]; then

@@ -67,9 +67,10 @@ export function changedBy(event: LiveEvent): { sessions: { id: string; at?: numb
 }
 
 /** Calls `work` every `ms`, never keeping the process alive for it (Bun and Node timers; Deno's are numbers). */
-function every(ms: number, work: () => void): void {
+function every(ms: number, work: () => void): () => void {
   const timer = setInterval(work, ms);
   (timer as unknown as { unref?: () => void }).unref?.();
+  return () => clearInterval(timer);
 }
 
 /** A topic's whole current state in `locale`. */
@@ -107,6 +108,9 @@ export function createHub(rt: Runtime, source: LiveSource, bus: Bus) {
   let flushScheduled = false;
   let lastFlush = 0;
   let server: Publisher | null = null;
+  /** Sockets open on this instance, and how to stop the periodic render. */
+  let watching = 0;
+  let stopRefresh = () => {};
 
   const { connections, sent, received } = hubMetrics(rt);
 
@@ -169,14 +173,25 @@ export function createHub(rt: Runtime, source: LiveSource, bus: Bus) {
     /** `publisher`: Bun's server (its own pub/sub), or the Deno edge's topics (sockets.ts). */
     async start(publisher: Publisher) {
       server = publisher;
-      every(REFRESH_MS, () => markDirty({ kind: "all" }));
+      // Only while someone watches on this instance.
+      stopRefresh = every(REFRESH_MS, () => {
+        if (watching > 0) markDirty({ kind: "all" });
+      });
       await bus.listen((event) => {
         received.inc();
         markDirty(event);
       });
     },
-    opened: () => connections.inc(),
-    closed: () => connections.dec(),
+    opened: () => {
+      watching++;
+      connections.inc();
+    },
+    closed: () => {
+      watching--;
+      connections.dec();
+    },
+    /** No more renders (the instance is stopping). */
+    stop: () => stopRefresh(),
     /** The full current state for a topic, in `locale`: what a (re)connecting client receives first. */
     snapshot: (topic: string, locale: Locale) => snapshotOf(source, topic, locale),
     /** Re-render a topic locally at the next flush. */

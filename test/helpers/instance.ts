@@ -65,6 +65,7 @@ export async function inProcessOn(env: Record<string, string | undefined>, versi
     /** `crash`: as a killed process, without the graceful stop's last writes. */
     async stop(options: { keepDatabase?: boolean; crash?: boolean } = {}) {
       await parts.scheduler.stop();
+      parts.hub.stop();
       await parts.features.webhooks.stop().catch(() => undefined);
       if (!options.crash) await parts.features.registrationMarks.flush().catch(() => undefined);
       await parts.rt.redis.cmd.quit().catch(() => undefined);
