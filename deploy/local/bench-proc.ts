@@ -19,7 +19,10 @@ function stat(pid: number): { ppid: number; cpu: number } | null {
   }
 }
 
-/** CPU seconds used so far by each process and all its descendants. */
+/**
+ * CPU seconds used so far by each process and its descendants, a descendant that is another
+ * root's counted there only (the benchmark's instances are children of the load generator).
+ */
 export function cpuSeconds(roots: Record<string, number[]>): Record<string, number> {
   const all = new Map<number, { ppid: number; cpu: number }>();
   for (const entry of readdirSync("/proc")) {
@@ -27,9 +30,10 @@ export function cpuSeconds(roots: Record<string, number[]>): Record<string, numb
     const s = stat(Number(entry));
     if (s) all.set(Number(entry), s);
   }
+  const rootPids = new Set(Object.values(roots).flat());
   const treeCpu = (pid: number): number => {
     let total = all.get(pid)?.cpu ?? 0;
-    for (const [child, s] of all) if (s.ppid === pid) total += treeCpu(child);
+    for (const [child, s] of all) if (s.ppid === pid && !rootPids.has(child)) total += treeCpu(child);
     return total;
   };
   return Object.fromEntries(
