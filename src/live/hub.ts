@@ -66,6 +66,22 @@ export function changedBy(event: LiveEvent): { sessions: { id: string; at?: numb
   }
 }
 
+/** Latest change time per session, shown to clients as data-changed-at the first time a render carries it. */
+function changeTimes() {
+  const changedAt = new Map<string, number>();
+  const deliveredAt = new Map<string, number>();
+  return {
+    note: (id: string, at: number) => changedAt.set(id, Math.max(at, changedAt.get(id) ?? 0)),
+    /** The change time, once: re-renders are not deliveries. */
+    fresh(id: string): number | undefined {
+      const at = changedAt.get(id);
+      if (at === undefined || at <= (deliveredAt.get(id) ?? 0)) return undefined;
+      deliveredAt.set(id, at);
+      return at;
+    },
+  };
+}
+
 /** Calls `work` every `ms`, never keeping the process alive for it (Bun and Node timers; Deno's are numbers). */
 function every(ms: number, work: () => void): () => void {
   const timer = setInterval(work, ms);
@@ -89,21 +105,42 @@ async function snapshotOf(source: LiveSource, topic: string, locale: Locale): Pr
   return state ? inLocale(locale, () => SessionLive({ state, oob: true })) : "";
 }
 
+/** Renders each session asked for to the sockets of this instance that watch it (and the overview). */
+async function renderSessions(
+  source: LiveSource,
+  ids: string[],
+  out: {
+    readers: (topic: string) => Locale[];
+    publish: (channel: string, html: string) => void;
+    fresh: (id: string) => number | undefined;
+  },
+): Promise<void> {
+  const { readers, publish } = out;
+  const overviewIn = readers("overview");
+  const rows = new Map<Locale, string[]>(overviewIn.map((locale) => [locale, []]));
+  for (const id of ids) {
+    const sessionIn = readers(`session:${id}`);
+    if (sessionIn.length === 0 && overviewIn.length === 0) continue;
+    const state = await source.session(id).catch(() => null);
+    if (!state) continue;
+    const changed = sessionIn.length > 0 ? out.fresh(id) : undefined;
+    for (const locale of sessionIn)
+      publish(
+        channel(`session:${id}`, locale),
+        await inLocale(locale, () => SessionLive({ state, oob: true, changedAt: changed })),
+      );
+    for (const locale of overviewIn)
+      rows.get(locale)?.push(await inLocale(locale, () => OverviewRow({ state, oob: true })));
+  }
+  for (const [locale, html] of rows) if (html.length > 0) publish(channel("overview", locale), html.join(""));
+}
+
 // Events from the bus mark sessions dirty; a flush (at once when idle, then at most every COALESCE_MS) renders
 // the *current* state of each dirty session and publishes it to the local sockets
 // subscribed to it. However many events arrive, the last flush shows the final count.
 export function createHub(rt: Runtime, source: LiveSource, bus: Bus) {
   const dirty = new Set<string>();
-  /** Latest change time per session, shown to clients as data-changed-at. */
-  const changedAt = new Map<string, number>();
-  const deliveredAt = new Map<string, number>();
-  /** The change time, only the first time a render carries it (re-renders are not deliveries). */
-  const freshChange = (id: string) => {
-    const at = changedAt.get(id);
-    if (at === undefined || at <= (deliveredAt.get(id) ?? 0)) return undefined;
-    deliveredAt.set(id, at);
-    return at;
-  };
+  const times = changeTimes();
   let everything = false;
   let flushScheduled = false;
   let lastFlush = 0;
@@ -130,24 +167,7 @@ export function createHub(rt: Runtime, source: LiveSource, bus: Bus) {
     everything = false;
     dirty.clear();
     if (!server) return;
-    const overviewIn = readers("overview");
-    const rows = new Map<Locale, string[]>(overviewIn.map((locale) => [locale, []]));
-    for (const id of ids) {
-      const sessionIn = readers(`session:${id}`);
-      if (sessionIn.length === 0 && overviewIn.length === 0) continue;
-      const state = await source.session(id).catch(() => null);
-      if (!state) continue;
-      const changed = sessionIn.length > 0 ? freshChange(id) : undefined;
-      for (const locale of sessionIn)
-        publish(
-          channel(`session:${id}`, locale),
-          await inLocale(locale, () => SessionLive({ state, oob: true, changedAt: changed })),
-        );
-      for (const locale of overviewIn)
-        rows.get(locale)?.push(await inLocale(locale, () => OverviewRow({ state, oob: true })));
-    }
-    for (const [locale, html] of rows)
-      if (html.length > 0) publish(channel("overview", locale), html.join(""));
+    await renderSessions(source, ids, { readers, publish, fresh: times.fresh });
   }
 
   function markDirty(event: LiveEvent) {
@@ -157,7 +177,7 @@ export function createHub(rt: Runtime, source: LiveSource, bus: Bus) {
     else
       for (const { id, at } of changed.sessions) {
         dirty.add(id);
-        if (at) changedAt.set(id, Math.max(at, changedAt.get(id) ?? 0));
+        if (at) times.note(id, at);
       }
     if (!flushScheduled) {
       flushScheduled = true;
@@ -182,11 +202,11 @@ export function createHub(rt: Runtime, source: LiveSource, bus: Bus) {
         markDirty(event);
       });
     },
-    opened: () => {
+    opened() {
       watching++;
       connections.inc();
     },
-    closed: () => {
+    closed() {
       watching--;
       connections.dec();
     },
