@@ -1,6 +1,7 @@
 import type Redis from "ioredis";
-import type { Db, ObjectId } from "mongodb";
+import { type Db, ObjectId } from "mongodb";
 import { checkinsOf, type ScanLogDoc } from "../checkin/repo";
+import { unavailable } from "../http/errors";
 import { KEYS } from "../infra/keys";
 import { LockBusyError, LockUnavailableError, withLock } from "../infra/lock";
 import { distinctIds } from "../infra/mongo";
@@ -75,8 +76,12 @@ const fromMongo = async <T>(read: () => Promise<T>, fallback: () => Promise<T>) 
   }
 };
 
-/** The door follows registration writes: one at a time (its field), or many (the session read again). */
-const registrationFollowers = (door: Door, activity: Activity) => ({
+/**
+ * The door follows registration writes: one at a time (its field), or many (the session read
+ * again). When Redis takes neither the change nor the order to forget the session, `untold`
+ * decides: rebuild it once Redis is back, or refuse the answer (see createCheckinService).
+ */
+const registrationFollowers = (door: Door, activity: Activity, untold: (sessionId: ObjectId) => void) => ({
   /** One registration was written (null: deleted): the door knows at once, at a cost that does not grow with the session. */
   async registrationWritten(
     sessionId: ObjectId,
@@ -85,11 +90,15 @@ const registrationFollowers = (door: Door, activity: Activity) => ({
   ): Promise<void> {
     await door
       .registrationSet(sessionId, participantId, status)
-      .catch(() => door.forget(sessionId).catch(() => undefined));
+      .catch(() => door.forget(sessionId))
+      .catch(() => untold(sessionId));
     activity.changed(sessionId);
   },
   async registrationsChanged(sessionId: ObjectId): Promise<void> {
-    await door.registrationsChanged(sessionId).catch(() => door.forget(sessionId).catch(() => undefined));
+    await door
+      .registrationsChanged(sessionId)
+      .catch(() => door.forget(sessionId))
+      .catch(() => untold(sessionId));
     activity.changed(sessionId);
   },
 });
@@ -205,6 +214,38 @@ function scanningWithMoves(
   };
 }
 
+/**
+ * Sessions whose registrations changed while Redis could take neither the change nor the
+ * order to forget them: forgotten (rebuilt from MongoDB on demand) once Redis is back. An
+ * instance whose Redis is closed for good is stopping: its caller gets a 503, not "done", and
+ * the retry on another instance tells the door.
+ */
+function doorsToForget(redis: Runtime["redis"], door: Door) {
+  const sessions = new Set<string>();
+  redis.cmd.on("ready", () => {
+    for (const id of sessions) {
+      sessions.delete(id);
+      void door.forget(new ObjectId(id)).catch(() => sessions.add(id));
+    }
+  });
+  return (sessionId: ObjectId): void => {
+    if (redis.cmd.status === "end") throw unavailable("This instance is stopping: send the request again.");
+    sessions.add(String(sessionId));
+  };
+}
+
+/** The door state is built again after another Redis primary, a missed message or a restore. */
+function rebuildWhenNeeded(rt: Runtime, bus: LiveSink["bus"], warmUp: () => Promise<void>): void {
+  const rebuild = (why: string) => () =>
+    void warmUp().catch((err) => rt.log.warn({ err: String(err) }, `rebuild ${why} failed`));
+  // Another primary (a failover, a restart): its door state was dropped.
+  rt.redis.onPrimaryChange(rebuild("on a new Redis primary"));
+  // Messages may have been missed, or a restore replaced the data: build what is not built.
+  void bus.listen((event) => {
+    if (event.kind === "resync" || event.kind === "restored") rebuild("after resync")();
+  });
+}
+
 export function createCheckinService(
   rt: Runtime,
   live: LiveSink,
@@ -215,6 +256,7 @@ export function createCheckinService(
   const metrics = createCheckinMetrics(rt.metrics.registry);
   const door = createDoor(redis.cmd, db);
   const scanlog = createScanLog(db, live.recorded);
+  const untold = doorsToForget(redis, door);
   const { activity } = live;
   const shared = { db, redis: redis.cmd, sessions, directory, door, scanlog, activity };
   const scanner = createScanner({
@@ -238,18 +280,7 @@ export function createCheckinService(
     await Promise.all([directory.reload(), warmDoors(db, redis.cmd, door)]);
   }
 
-  // Another primary (a failover, a restart): its door state was dropped; build it again now.
-  redis.onPrimaryChange(
-    () =>
-      void warmUp().catch((err) =>
-        rt.log.warn({ err: String(err) }, "rebuild on a new Redis primary failed"),
-      ),
-  );
-  // Messages may have been missed, or a restore replaced the data: build what is not built.
-  void live.bus.listen((event) => {
-    if (event.kind === "resync" || event.kind === "restored")
-      void warmUp().catch((err) => rt.log.warn({ err: String(err) }, "rebuild after resync failed"));
-  });
+  rebuildWhenNeeded(rt, live.bus, warmUp);
 
   const staff = createStaffActions({ ...shared, config, windowDefaults: live.windowDefaults });
   const snapshots = createSnapshots({
@@ -289,7 +320,7 @@ export function createCheckinService(
 
     /** Capacity or enforcement changed: every check-in gets a seat under the new rule. */
     reseat: <T>(sessionId: ObjectId, change: () => Promise<T>) => reseat(door, db, sessionId, change),
-    ...registrationFollowers(door, activity),
+    ...registrationFollowers(door, activity, untold),
     warmUp,
     warmSession: (sessionId: ObjectId) => door.build(sessionId),
     /** A deleted participant leaves nothing behind: check-ins undone (seats and counts freed), registrations gone. */

@@ -123,3 +123,22 @@ test("after a burst the session's copy is packed again and trusted: a start read
   expect(copies).toHaveLength(1);
   expect(String(copies[0]?.ids?.confirmed ?? "").length).toBe(30 * 24);
 });
+
+test("an instance that lost Redis for good does not answer 'created' for a write the door never heard of", async () => {
+  const room = sessionDoc({ name: "Stopping instance" });
+  await a.db.collection("sessions").insertOne(room);
+  await a.features.door.warmSession(room._id);
+  const stopping = await inProcessOn(env, "test-single-stopping");
+  await stopping.rt.redis.cmd.quit();
+  const person = people[200] as (typeof people)[number];
+  const body = { participantId: String(person._id), sessionId: String(room._id), status: "confirmed" };
+  const answer = await stopping.call("POST", "/api/v1/registrations", body);
+  // Written in MongoDB, but neither the door nor Redis heard: a 503 in words, so it is sent again.
+  expect(answer.status).toBe(503);
+  expect(answer.body.message).toContain("stopping");
+  const again = await a.call("POST", "/api/v1/registrations", body);
+  expect(again.status).toBe(409);
+  const door = await a.rt.redis.cmd.hget(`door:${room._id}`, `r:${person._id}`);
+  expect(door).toBe("confirmed");
+  await stopping.stop({ keepDatabase: true });
+});
