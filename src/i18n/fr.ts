@@ -750,5 +750,6 @@ export const FR = {
   voided: "annulé",
   "{n} min inside · {percent} % of the session": "{n} min de présence · {percent} % de la session",
   "{n} {n|credit|credits} in all.": "{n} {n|crédit|crédits} au total.",
-  "This instance is stopping: send the request again.": "Cette instance s'arrête : envoyez la requête de nouveau.",
+  "This instance is stopping: send the request again.":
+    "Cette instance s'arrête : envoyez la requête de nouveau.",
 } as const satisfies Record<string, string>;
