@@ -346,3 +346,55 @@ test("the admin page shows the figures and history, and corrects it with forms",
     await inst.db.collection("scanlog").countDocuments({ action: "correct", participantId: ada._id }),
   ).toBe(2);
 });
+
+test("one room at a time: a move closes the presence in the room left at the entry into the next", async () => {
+  const tax = sessionDoc({
+    name: "Tax update",
+    day: 1,
+    startTime: new Date(now - 30 * minute),
+    endTime: new Date(now + 30 * minute),
+    credits: 1,
+    minAttendancePercent: 50,
+  });
+  const carol = participantDoc(9103, { name: "Carol Moves" });
+  await inst.db.collection("sessions").insertOne(tax);
+  await inst.db.collection("participants").insertOne(carol as never);
+  await inst.features.directory.reload();
+  // Through the API, so the doors of both rooms (already built) know at once.
+  for (const session of [tax, law]) {
+    const made = await inst.call("POST", "/api/v1/registrations", {
+      participantId: String(carol._id),
+      sessionId: String(session._id),
+      status: "confirmed",
+    });
+    expect(made.status).toBe(201);
+  }
+  await inst.call("PUT", "/api/v1/settings/timing", { moveOnEntry: true });
+  const entry = (session: typeof tax, at: number) =>
+    inst.call(
+      "POST",
+      "/api/v1/scan",
+      {
+        sessionId: String(session._id),
+        qrCode: carol.qrCode,
+        scannedAt: new Date(at).toISOString(),
+        provisional: "ok",
+      },
+      { role: "scanner" },
+    );
+  // Into Tax 30 minutes ago (its start), then into Law 10 minutes ago: she left Tax then.
+  expect((await entry(tax, now - 30 * minute)).body.data.outcome).toBe("accept");
+  expect((await entry(law, now - 10 * minute)).body.data.outcome).toBe("accept");
+  await inst.call("PUT", "/api/v1/settings/timing", { moveOnEntry: false });
+  const figures = (await attendance(carol)).sessions as {
+    sessionId: string;
+    minutes: number;
+    inside: boolean;
+  }[];
+  const inTax = figures.find((s) => s.sessionId === String(tax._id));
+  const inLaw = figures.find((s) => s.sessionId === String(law._id));
+  expect(inTax).toMatchObject({ minutes: 20, inside: false, credited: false });
+  expect(inLaw?.inside).toBe(true);
+  expect(inLaw?.minutes).toBeGreaterThanOrEqual(10);
+  expect(inLaw?.minutes).toBeLessThan(11.5);
+});
