@@ -1,6 +1,6 @@
 import type Redis from "ioredis";
 import type { Db, ObjectId } from "mongodb";
-import { type CheckInDoc, checkinsOf } from "../checkin/repo";
+import type { CheckInDoc } from "../checkin/repo";
 import type { LockMode } from "../config";
 import { AppError, unavailable } from "../http/errors";
 import { phrase } from "../i18n/locale";
@@ -8,11 +8,11 @@ import { KEYS } from "../infra/keys";
 import type { Logger } from "../infra/log";
 import { isDatabaseUnreachable } from "../infra/mongo";
 import type { Person } from "../participants/directory";
-import { registrationsOf } from "../registrations/repo";
 import type { SessionCache } from "../sessions/cache";
 import type { SessionDoc } from "../sessions/repo";
 import { checkInOfEntry, seatRule } from "./codec";
 import type { RegistrationState } from "./decide";
+import { createDegradedFacts } from "./degraded";
 import type { CheckinMetrics } from "./metrics";
 import { freeSeatsInDb } from "./seats";
 import type { Door } from "./state";
@@ -72,29 +72,6 @@ export interface RoomParts {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export const enforced = (s: SessionDoc) => (s.capacityEnforced && s.capacity > 0 ? s.capacity : 0);
-const occupancy = (s: SessionDoc) => s.capacityMode === "occupancy";
-
-/** Without Redis: the same questions asked of MongoDB. */
-async function factsFromMongo(db: Db, session: SessionDoc, participant: Person | null): Promise<Facts> {
-  const [registration, existing, count] = await Promise.all([
-    participant
-      ? registrationsOf(db).findOne({ sessionId: session._id, participantId: participant._id })
-      : null,
-    participant ? checkinsOf(db).findOne({ sessionId: session._id, participantId: participant._id }) : null,
-    checkinsOf(db).countDocuments({ sessionId: session._id }),
-  ]);
-  const taken = occupancy(session)
-    ? await checkinsOf(db).countDocuments({ sessionId: session._id, checkedOutAt: null })
-    : count;
-  return {
-    registration: registration?.status ?? "none",
-    existing,
-    count,
-    taken,
-    claim: null,
-    viaRedis: false,
-  };
-}
 
 /** One round trip in the usual case: the facts, with the session as the room knows it (a stale copy is read again). */
 async function askRoom(
@@ -195,6 +172,7 @@ const mayRecount = async (parts: RoomParts, sessionId: ObjectId) =>
 /** Redis first; without it, strict mode pauses check-in and degraded mode asks MongoDB. */
 async function ask(
   parts: RoomParts,
+  fromMongo: ReturnType<typeof createDegradedFacts>,
   question: Question,
   session: SessionDoc,
   participant: Person | null,
@@ -220,14 +198,23 @@ async function ask(
         "Check-in is paused: the coordination service (Redis) is unavailable. Retry in a few seconds.",
       );
     }
-    parts.log.warn({ err: String(error) }, "Redis unavailable; relying on MongoDB guards (degraded mode)");
-    return { session, facts: await factsFromMongo(parts.db, session, participant) };
+    degradedWarning(parts.log, error);
+    return { session, facts: { ...(await fromMongo(session, participant)), claim: null, viaRedis: false } };
   }
 }
 
+/** Said once a minute at most: every scan of an outage would otherwise write its own line. */
+let warnedAt = 0;
+function degradedWarning(log: Logger, error: unknown): void {
+  if (Date.now() - warnedAt < 60_000) return;
+  warnedAt = Date.now();
+  log.warn({ err: String(error) }, "Redis unavailable; relying on MongoDB guards (degraded mode)");
+}
+
 export function createRoom(parts: RoomParts) {
+  const fromMongo = createDegradedFacts(parts.db);
   return {
     ask: (question: Question, session: SessionDoc, participant: Person | null) =>
-      ask(parts, question, session, participant),
+      ask(parts, fromMongo, question, session, participant),
   };
 }

@@ -149,11 +149,16 @@ export function peakByHour(
   for (; i < events.length && (events[i] as [number, number])[0] <= start; i++)
     inside += (events[i] as [number, number])[1];
   // Each hour of the window starts with who was inside at its start.
-  for (let at = start; at < end; at = hourStart(new Date(at)) + 3600_000) {
+  // The next hour's start; where the clock goes back an hour repeats, so at least an hour on.
+  const nextHour = (at: number) => {
+    const next = hourStart(new Date(at)) + 3600_000;
+    return next > at ? next : at + 3600_000;
+  };
+  for (let at = start; at < end; at = nextHour(at)) {
     for (; i < events.length && (events[i] as [number, number])[0] <= at; i++)
       inside += (events[i] as [number, number])[1];
     raise(at, inside);
-    const next = Math.min(hourStart(new Date(at)) + 3600_000, end);
+    const next = Math.min(nextHour(at), end);
     for (; i < events.length && (events[i] as [number, number])[0] < next; i++) {
       inside += (events[i] as [number, number])[1];
       raise((events[i] as [number, number])[0], inside);

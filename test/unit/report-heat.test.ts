@@ -22,3 +22,31 @@ test("each hour's peak: who was inside at its start, and every rise within it", 
   expect(peaks.get(T0 + 2 * H)).toBe(2);
   expect(peaks.size).toBe(3);
 });
+
+test("the night the clock goes back, the repeated hour ends (no endless loop)", () => {
+  // New York, 2026-11-01: 01:00–02:00 happens twice; hours as that zone's clock starts them.
+  const zone = new Intl.DateTimeFormat("en-US", {
+    timeZone: "America/New_York",
+    hour12: false,
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+    hour: "2-digit",
+  });
+  const nyHourStart = (d: Date) => {
+    // The first instant whose New York hour label equals d's (as a wall clock maps it back).
+    const label = zone.format(d);
+    let t = Math.floor(d.getTime() / H) * H;
+    while (zone.format(new Date(t - H)) === label) t -= H;
+    return t;
+  };
+  const start = Date.parse("2026-11-01T04:30:00Z"); // 00:30 EDT
+  const checkIns = [c(0, 200)].map((x) => ({
+    ...x,
+    at: new Date(start),
+    leftAt: new Date(start + 200 * 60_000),
+  }));
+  const peaks = peakByHour(checkIns, { start: new Date(start), end: new Date(start + 4 * H) }, nyHourStart);
+  expect(peaks.size).toBeGreaterThan(2);
+  expect(Math.max(...peaks.values())).toBe(1);
+});
