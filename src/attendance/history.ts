@@ -67,8 +67,17 @@ async function histories(db: Db, filter: { participantIds?: ObjectId[]; sessionI
 
 const windowOf = (s: SessionDoc) => ({ start: s.startTime, end: s.endTime });
 
-/** Every session a person attended, with minutes, share and credits, and their total. */
-export async function attendanceOf(db: Db, participantId: ObjectId, now = new Date()) {
+/**
+ * Every session a person attended, with minutes, share and credits, and their total;
+ * `withoutAttendance`: also the sessions whose history stands at nothing (everything voided),
+ * so an admin can still see and correct them.
+ */
+export async function attendanceOf(
+  db: Db,
+  participantId: ObjectId,
+  now = new Date(),
+  withoutAttendance = false,
+) {
   const bySession = await histories(db, { participantIds: [participantId] });
   const sessions = await sessionsOf(db)
     .find({ _id: { $in: [...bySession.keys()].map((id) => new ObjectId(id)) } })
@@ -77,7 +86,7 @@ export async function attendanceOf(db: Db, participantId: ObjectId, now = new Da
   const rows: SessionAttendance[] = [];
   for (const session of sessions) {
     const history = bySession.get(String(session._id))?.get(String(participantId)) ?? [];
-    if (!attended(history)) continue;
+    if (!attended(history) && !withoutAttendance) continue;
     rows.push({
       sessionId: String(session._id),
       name: session.name,

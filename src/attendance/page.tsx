@@ -10,7 +10,7 @@ import { fromWallClock } from "../time/zone";
 import { html } from "../web/html";
 import { attendanceOf, correct, historyIn } from "./history";
 import { ATTENDANCE_PAGE } from "./paths";
-import { AttendancePage, type SessionHistory } from "./views-admin";
+import { AttendanceBody, AttendancePage, type SessionHistory } from "./views-admin";
 
 // The admin's page for one person's attendance: minutes and credits per session, the full
 // history behind them, and corrections (an entry or exit added, one event voided), each
@@ -29,31 +29,25 @@ const CorrectionForm = t.Object(
 
 export function attendancePage(rt: Runtime) {
   const db = rt.mongo.db;
-  const render = async (request: Request, id: string, error?: Phrase) => {
+  /** The whole page, or (after a correction) the part it re-renders. */
+  const render = async (request: Request, id: string, part: "page" | "body", error?: Phrase) => {
     const participantId = parseId(id);
     const person = await participantsOf(db).findOne({ _id: participantId }, { projection: { name: 1 } });
     if (!person) throw notFound(phrase("Participant with ID {id} not found", { id }));
-    const { sessions, totalCredits } = await attendanceOf(db, participantId);
+    const { sessions, totalCredits } = await attendanceOf(db, participantId, new Date(), true);
     const histories: SessionHistory[] = await Promise.all(
       sessions.map(async (s) => ({ ...s, events: await historyIn(db, participantId, parseId(s.sessionId)) })),
     );
+    const props = { id, name: person.name, sessions: histories, totalCredits, error };
     return html(
       request,
-      () => (
-        <AttendancePage
-          id={id}
-          name={person.name}
-          sessions={histories}
-          totalCredits={totalCredits}
-          error={error}
-        />
-      ),
-      error ? 400 : 200,
+      () => (part === "page" ? <AttendancePage {...props} /> : <AttendanceBody {...props} />),
+      error ? 422 : 200,
     );
   };
   return new Elysia({ name: "attendance-page" })
     .use(signedIn)
-    .get(ATTENDANCE_PAGE.pattern, ({ params, request }) => render(request, params.id))
+    .get(ATTENDANCE_PAGE.pattern, ({ params, request }) => render(request, params.id, "page"))
     .post(
       ATTENDANCE_PAGE.pattern,
       async ({ params, body, request, principal }) => {
@@ -78,10 +72,9 @@ export function attendancePage(rt: Runtime) {
           );
         } catch (error) {
           if (!(error instanceof AppError) || error.status !== 400) throw error;
-          return render(request, params.id, error.errors?.[0]?.message ?? error.phrase);
+          return render(request, params.id, "body", error.errors?.[0]?.message ?? error.phrase);
         }
-        // After a post, the page as it now is (a reload does not post again).
-        return new Response(null, { status: 303, headers: { location: ATTENDANCE_PAGE({ id: params.id }) } });
+        return render(request, params.id, "body");
       },
       { body: CorrectionForm },
     );

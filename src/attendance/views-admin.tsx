@@ -52,7 +52,7 @@ function History(props: { id: string; session: SessionHistory }) {
               <td safe>{[e.by, e.note].filter(Boolean).join(" · ")}</td>
               <td>
                 {e.kind !== "void" && e.kind !== "undo" && !voided.has(e.id) ? (
-                  <form method="post" action={ATTENDANCE_PAGE({ id })}>
+                  <form hx-post={ATTENDANCE_PAGE({ id })} hx-target="#attendance" hx-swap="outerHTML">
                     <input type="hidden" name="sessionId" value={session.sessionId} />
                     <input type="hidden" name="kind" value="void" />
                     <input type="hidden" name="eventId" value={e.id} />
@@ -68,7 +68,7 @@ function History(props: { id: string; session: SessionHistory }) {
           ))}
         </tbody>
       </table>
-      <form method="post" action={ATTENDANCE_PAGE({ id })} class="filters">
+      <form hx-post={ATTENDANCE_PAGE({ id })} hx-target="#attendance" hx-swap="outerHTML" class="filters">
         <input type="hidden" name="sessionId" value={session.sessionId} />
         <label>
           {t("Add a forgotten")}
@@ -91,16 +91,18 @@ function History(props: { id: string; session: SessionHistory }) {
   );
 }
 
-export function AttendancePage(props: {
+interface AttendanceProps {
   id: string;
   name: string;
   sessions: SessionHistory[];
   totalCredits: number;
   error?: Phrase;
-}) {
+}
+
+/** What a correction re-renders: the figures, the histories and their forms. */
+export function AttendanceBody(props: AttendanceProps) {
   return (
-    <Layout title={tAttr("Attendance · {name}", { name: props.name })}>
-      <h1 safe>{props.name}</h1>
+    <div id="attendance">
       <p>
         {t("{n} {n|credit|credits} in all.", { n: props.totalCredits })}{" "}
         <a href={CERTIFICATE_PAGES.one({ id: props.id })}>{t("Certificate")}</a> ·{" "}
@@ -122,6 +124,15 @@ export function AttendancePage(props: {
           <History id={props.id} session={session} />
         ))}
       </div>
+    </div>
+  );
+}
+
+export function AttendancePage(props: AttendanceProps) {
+  return (
+    <Layout title={tAttr("Attendance · {name}", { name: props.name })}>
+      <h1 safe>{props.name}</h1>
+      <AttendanceBody {...props} />
     </Layout>
   );
 }

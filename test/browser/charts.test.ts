@@ -145,3 +145,17 @@ test("in French: the forecast, the quiet door and the axes", async () => {
   expect(inside).toContain("Capacité 100");
   await page.context().close();
 });
+
+test("an admin corrects a history from the attendance page in a real browser (the form carries its CSRF token)", async () => {
+  const admin = await createUser(cluster.db, "admin");
+  const context = await browser.newContext({ viewport: { width: 390, height: 900 } });
+  const page = await context.newPage();
+  const person = people[0] as (typeof people)[number];
+  await signIn(page, instance.url, admin, `/admin/participants/${person._id}/attendance`);
+  await page.click(`[data-session="${session._id}"] button:has-text("Void")`);
+  await page.waitForSelector(`[data-session="${session._id}"] tr.voided`);
+  expect(await page.textContent(`[data-session="${session._id}"]`)).toContain("voided an event");
+  // The entry voided: nothing left inside, and the void itself can be voided in turn.
+  expect(await page.textContent(`[data-session="${session._id}"] .figures`)).toContain("0 min inside");
+  await context.close();
+});

@@ -331,7 +331,8 @@ test("the admin page shows the figures and history, and corrects it with forms",
     at: new Date(Date.now() + 2 * minute).toISOString().slice(0, 16),
     note: "left for a call",
   });
-  expect(added.status).toBe(303);
+  expect(added.status).toBe(200);
+  expect(await added.text()).toContain('id="attendance"');
   const after = await page(`/admin/participants/${ada._id}/attendance`, admin);
   expect(after.text).toContain("left for a call");
   const law2 = (await attendance(ada)).sessions.find(
@@ -340,7 +341,7 @@ test("the admin page shows the figures and history, and corrects it with forms",
   expect(law2).toMatchObject({ inside: false, credited: false });
   // A time that is not a time: the page again, with words, nothing written.
   const bad = await form({ sessionId: String(law._id), kind: "entry", at: "yesterday" });
-  expect(bad.status).toBe(400);
+  expect(bad.status).toBe(422);
   expect(await bad.text()).toContain("Say when the entry or exit happened");
   expect(
     await inst.db.collection("scanlog").countDocuments({ action: "correct", participantId: ada._id }),
