@@ -8,14 +8,22 @@ import type Redis from "ioredis";
 // door state (rebuilt from MongoDB, as after an emptied Redis) and records the new run id,
 // in one script, so no instance ever claims a seat on state written under another primary.
 
-/** The keys a new primary cannot be trusted with (relative to the connection's prefix). */
+/**
+ * The keys a new primary cannot be trusted with (relative to the connection's prefix). Seat
+ * leases stay: they cannot be rebuilt from MongoDB, and a stale one only holds seats back,
+ * while dropping them would leave offline doors admitting against seats nobody reserves.
+ */
 export const UNTRUSTED_ON_NEW_PRIMARY = ["door:*", "webhook-seq:*"] as const;
+const KEPT_SUFFIX = ":leases";
 
 const ADOPT = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return 0 end
 local n = 0
-for i = 3, #ARGV do
-  local keys = redis.call('KEYS', ARGV[2] .. ARGV[i])
+for i = 4, #ARGV do
+  local keys = {}
+  for _, key in ipairs(redis.call('KEYS', ARGV[2] .. ARGV[i])) do
+    if string.sub(key, -#ARGV[3]) ~= ARGV[3] then keys[#keys + 1] = key end
+  end
   for j = 1, #keys, 500 do
     redis.call('DEL', unpack(keys, j, math.min(j + 499, #keys)))
   end
@@ -40,7 +48,11 @@ export const runIdOf = (info: string): string => /^run_id:([0-9a-f]+)/m.exec(inf
 export async function adoptPrimary(redis: Redis, keyPrefix: string, markerKey: string): Promise<Adoption> {
   const runId = runIdOf(await redis.info("server"));
   if (!runId) throw new Error("Redis did not say its run id");
-  const result = Number(await redis.eval(ADOPT, 1, markerKey, runId, keyPrefix, ...UNTRUSTED_ON_NEW_PRIMARY));
+  // The prefix is the deployment's own (`checkin:<database>:`); a glob character in a database
+  // name would only widen what is dropped (rebuilt from MongoDB), never keep a stale key.
+  const result = Number(
+    await redis.eval(ADOPT, 1, markerKey, runId, keyPrefix, KEPT_SUFFIX, ...UNTRUSTED_ON_NEW_PRIMARY),
+  );
   const stream = redis.stream as { remoteAddress?: string; remotePort?: number } | undefined;
   return {
     runId,

@@ -75,6 +75,9 @@ export class RedisConnections {
       ...base,
       connectionName: `${options.name}:cmd`,
       enableOfflineQueue: false,
+      // A command the lost connection never answered (a seat claim) fails; it is not sent again
+      // to the next primary before that primary is adopted (infra/redis-primary.ts).
+      autoResendUnfulfilledCommands: false,
       commandTimeout: options.commandTimeoutMs,
     });
     this.sub = connectRedis(options.target, { ...base, connectionName: `${options.name}:sub` });
@@ -94,17 +97,27 @@ export class RedisConnections {
     }
     this.cmd.on("close", () => {
       this.primary = null;
+      // A confirmation still running belongs to the connection just lost.
+      this.connection++;
       if (this.cmd.status !== "end") log.warn("redis connection lost; reconnecting");
     });
-    this.cmd.on("ready", () => void this.confirm(options.keyPrefix, log));
+    this.cmd.on("ready", () => void this.confirm(options.keyPrefix, log, this.connection, 0));
   }
 
-  /** Adopts the primary just reached; until then the door's state there is not trusted. */
-  private async confirm(keyPrefix: string, log: Logger): Promise<void> {
+  /** Which connection of `cmd` this is (bumped on every close). */
+  private connection = 0;
+
+  /**
+   * Adopts the primary just reached; until then the door's state there is not trusted. One
+   * attempt at a time per connection, retried with a growing pause while it fails (an ACL that
+   * refuses INFO, EVAL or KEYS would otherwise be asked five times a second for ever).
+   */
+  private async confirm(keyPrefix: string, log: Logger, connection: number, attempt: number): Promise<void> {
+    if (connection !== this.connection) return;
     try {
       const before = this.lastRunId;
       const adoption = await adoptPrimary(this.cmd, keyPrefix, "redis-primary");
-      if (this.cmd.status !== "ready") return;
+      if (this.cmd.status !== "ready" || connection !== this.connection) return;
       this.primary = adoption;
       this.lastRunId = adoption.runId;
       this.confirmed?.();
@@ -116,8 +129,10 @@ export class RedisConnections {
       );
       if (changed || adoption.dropped > 0) for (const listener of this.onChange) listener();
     } catch (error) {
-      log.warn({ err: String(error) }, "redis primary not confirmed; retrying");
-      if (this.cmd.status === "ready") setTimeout(() => void this.confirm(keyPrefix, log), 200);
+      if (attempt % 10 === 0)
+        log.warn({ err: String(error), attempt }, "redis primary not confirmed; retrying");
+      const pause = Math.min(200 * 2 ** attempt, 5000);
+      setTimeout(() => void this.confirm(keyPrefix, log, connection, attempt + 1), pause);
     }
   }
 

@@ -30,6 +30,8 @@ test("state written under another primary is dropped once; the rest stays", asyn
   await redis.sadd("door:s1:seats", "1", "2");
   await redis.set("webhook-seq:s1", "7");
   await redis.set("nonce:n1", "kept");
+  // A door device's seat lease cannot be rebuilt from MongoDB: it stays.
+  await redis.hset("door:s1:leases", "device-1", "3");
   await raw.hset(`${other}door:s1`, "n", "3");
 
   const first = await adoptPrimary(redis, prefix, "redis-primary");
@@ -37,6 +39,7 @@ test("state written under another primary is dropped once; the rest stays", asyn
   expect(first.address).toMatch(/:\d+$/);
   expect(await redis.exists("door:s1", "door:s1:seats", "webhook-seq:s1")).toBe(0);
   expect(await redis.get("nonce:n1")).toBe("kept");
+  expect(await redis.hget("door:s1:leases", "device-1")).toBe("3");
   expect(await raw.hget(`${other}door:s1`, "n")).toBe("3");
   expect(await redis.get("redis-primary")).toBe(runId);
 
