@@ -276,8 +276,8 @@ async function decideAndWrite(ctx: ScanContext, request: ScanRequest): Promise<S
       : {}),
   };
   if (result.replayed) return result;
-  // The chart counts admissions; a re-entry changes who is inside, not the attendance.
-  await record(parts, request, result, written.kind === "admitted");
+  // Dashboards hear of every move in: admissions (arrivals) and re-entries (people inside).
+  await record(parts, request, result, admitted);
   return result;
 }
 

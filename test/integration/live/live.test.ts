@@ -157,3 +157,35 @@ test("SIGTERM closes dashboard sockets with 1001 (clients reconnect elsewhere) a
   expect(await closed).toBe(1001);
   expect(await c.proc.exited).toBe(0);
 });
+
+test("exits and re-entries on A move the 'people inside' chart on B", async () => {
+  const room = sessionDoc({ name: "Coming and going", capacity: 0, capacityEnforced: false });
+  await db.collection("sessions").insertOne(room);
+  await db
+    .collection("registrations")
+    .insertMany(people.slice(0, 3).map((p) => registrationDoc(p._id, room._id)));
+  const { messages, socket } = await subscribe(b, `session:${room._id}`);
+  const move = (i: number, direction: "entry" | "exit") =>
+    postJson(
+      `${a.url}/api/v1/scan`,
+      { qrCode: people[i]?.qrCode, sessionId: String(room._id), direction },
+      auth,
+    );
+  for (const i of [0, 1, 2]) expect((await move(i, "entry")).body.data.outcome).toBe("accept");
+  expect((await move(0, "exit")).status).toBe(200);
+  expect((await move(1, "exit")).status).toBe(200);
+  // One comes back: 2 inside now; the chart's last figure says so too.
+  expect((await move(0, "entry")).body.data.reason).toBe("reentry");
+  const insideFigures = (text: string) =>
+    [
+      ...(new RegExp(`id="inside-${room._id}"[\\s\\S]*?</figure>`).exec(text)?.[0] ?? "").matchAll(
+        /<td class="num">(\d+)<\/td>/g,
+      ),
+    ].map((m) => Number(m[1]));
+  const last = await waitFor(
+    messages,
+    (t) => insideFigures(t).at(-1) === 2 && t.includes("<dt>Inside now</dt><dd>2</dd>"),
+  );
+  expect(insideFigures(last).at(-1)).toBe(2);
+  socket.close();
+});
