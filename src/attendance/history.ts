@@ -51,6 +51,8 @@ async function histories(db: Db, filter: { participantIds?: ObjectId[]; sessionI
       ...(filter.participantIds ? { participantId: { $in: filter.participantIds } } : {}),
       ...(filter.sessionIds ? { sessionId: { $in: filter.sessionIds } } : {}),
     })
+    // In the order recorded: moves at the same instant are taken in this order.
+    .sort({ at: 1, _id: 1 })
     .toArray();
   const bySession = new Map<string, Map<string, HistoryEvent[]>>();
   for (const doc of docs) {
@@ -118,7 +120,7 @@ export async function attendanceBySession(db: Db, sessions: SessionDoc[], now = 
 export async function historyIn(db: Db, participantId: ObjectId, sessionId: ObjectId) {
   const docs = await scanlogOf(db)
     .find({ participantId, sessionId, action: { $in: HISTORY_ACTIONS } })
-    .sort({ at: 1 })
+    .sort({ at: 1, _id: 1 })
     .toArray();
   return docs.flatMap((doc) => {
     const event = historyEventOf(doc);

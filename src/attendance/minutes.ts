@@ -37,7 +37,7 @@ export interface Attendance {
   inside: boolean;
 }
 
-/** The entries and exits that stand: undone check-ins and voided events left out, in time order. */
+/** The entries and exits that stand: undone check-ins and voided events left out, in time order (`history` in the order recorded). */
 export function standingMoves(history: HistoryEvent[]): { at: Date; kind: MoveKind }[] {
   const voided = new Set(history.filter((e) => e.kind === "void" && e.voids).map((e) => e.voids as string));
   const undone = new Set(
@@ -45,15 +45,19 @@ export function standingMoves(history: HistoryEvent[]): { at: Date; kind: MoveKi
       .filter((e) => e.kind === "undo" && e.checkInId && !voided.has(e.id))
       .map((e) => e.checkInId as string),
   );
-  return history
-    .filter(
-      (e): e is HistoryEvent & { kind: MoveKind } =>
-        (e.kind === "entry" || e.kind === "exit") &&
-        !voided.has(e.id) &&
-        !(e.checkInId !== undefined && undone.has(e.checkInId)),
-    )
-    .sort((a, b) => a.at.getTime() - b.at.getTime() || (a.kind === b.kind ? 0 : a.kind === "exit" ? -1 : 1))
-    .map(({ at, kind }) => ({ at, kind }));
+  return (
+    history
+      .filter(
+        (e): e is HistoryEvent & { kind: MoveKind } =>
+          (e.kind === "entry" || e.kind === "exit") &&
+          !voided.has(e.id) &&
+          !(e.checkInId !== undefined && undone.has(e.checkInId)),
+      )
+      // Stable: moves at the same instant keep the order they were recorded in (an undone
+      // re-entry's exit comes after the re-entry it undoes).
+      .sort((a, b) => a.at.getTime() - b.at.getTime())
+      .map(({ at, kind }) => ({ at, kind }))
+  );
 }
 
 /** Milliseconds inside the window, and whether a presence is still open. */

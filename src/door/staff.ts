@@ -279,8 +279,13 @@ async function undoAtDoor(
         }),
       );
   }
+  // An undone re-entry never happened: the person left again at its own time, so the minutes
+  // since it count for nothing (attendance/minutes.ts).
   if (reentered)
-    return { checkIn: await checkout(ctx, found._id, principal.name, input.device), undid: "reentry" };
+    return {
+      checkIn: await checkout(ctx, found._id, principal.name, input.device, { at: last }),
+      undid: "reentry",
+    };
   return { checkIn: await undo(ctx, found._id, principal.name, input.device), undid: "admission" };
 }
 

@@ -85,6 +85,11 @@ describe("time inside a session", () => {
     });
   });
 
+  test("moves at the same instant keep their recorded order: an undone re-entry's exit closes it", () => {
+    const history = [ev("entry", 0), ev("exit", 10), ev("entry", 20), ev("exit", 20)];
+    expect(attendance(history, window, rule, after)).toMatchObject({ minutes: 10, inside: false });
+  });
+
   test("nothing inside the window is zero, never negative", () => {
     expect(timeInside(standingMoves([ev("entry", 70), ev("exit", 80)]), window, after)).toEqual({
       ms: 0,

@@ -399,3 +399,49 @@ test("one room at a time: a move closes the presence in the room left at the ent
   expect(inLaw?.minutes).toBeGreaterThanOrEqual(10);
   expect(inLaw?.minutes).toBeLessThan(11.5);
 });
+
+test("an undone re-entry counts for nothing, however late the undo", async () => {
+  const dan = participantDoc(9104, { name: "Dan Undone" });
+  await inst.db.collection("participants").insertOne(dan as never);
+  await inst.features.directory.reload();
+  const made = await inst.call("POST", "/api/v1/registrations", {
+    participantId: String(dan._id),
+    sessionId: String(law._id),
+    status: "confirmed",
+  });
+  expect(made.status).toBe(201);
+  const move = (direction: "entry" | "exit", minutesAgo: number) =>
+    inst.call(
+      "POST",
+      "/api/v1/scan",
+      {
+        sessionId: String(law._id),
+        qrCode: dan.qrCode,
+        direction,
+        scannedAt: new Date(now - minutesAgo * minute).toISOString(),
+        ...(direction === "entry" ? { provisional: "ok" } : {}),
+      },
+      { role: "scanner" },
+    );
+  // In at the start (20 min ago), out 10 min ago, back in by mistake 8 min ago.
+  expect((await move("entry", 20)).status).toBe(200);
+  expect((await move("exit", 10)).status).toBe(200);
+  expect((await move("entry", 8)).body.data.reason).toBe("reentry");
+  const checkIn = await inst.db
+    .collection("checkins")
+    .findOne({ sessionId: law._id, participantId: dan._id });
+  // An admin undoes the re-entry now, eight minutes later.
+  const undone = await inst.app.handle(
+    new Request(`http://test.local/scan/${law._id}/undo`, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${await inst.tokenFor("admin")}`,
+        "content-type": "application/x-www-form-urlencoded",
+      },
+      body: new URLSearchParams({ checkInId: String(checkIn?._id) }).toString(),
+    }),
+  );
+  expect(undone.status).toBe(200);
+  const figures = (await attendance(dan)).sessions[0];
+  expect(figures).toMatchObject({ minutes: 10, inside: false });
+});
