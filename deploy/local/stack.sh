@@ -94,12 +94,15 @@ redis_password() {
 }
 
 redis_node() { # name port [redis-server options...]
-  local name="$1" port="$2" auth=()
+  local name="$1" port="$2" conf
   shift 2
   alive "$RUN/$name.pid" && return 0
   mkdir -p "$LOCAL/$name"
-  [[ -z "$REDIS_PASS" ]] || auth=(--requirepass "$REDIS_PASS" --masterauth "$REDIS_PASS")
-  redis-server --bind "$BIND" --port "$port" --dir "$LOCAL/$name" "${auth[@]}" \
+  # The password goes in a file only its owner reads, never on the command line (ps shows that).
+  conf="$LOCAL/$name/auth.conf"
+  (umask 077 && : >"$conf")
+  [[ -z "$REDIS_PASS" ]] || printf 'requirepass %s\nmasterauth %s\n' "$REDIS_PASS" "$REDIS_PASS" >"$conf"
+  redis-server "$conf" --bind "$BIND" --port "$port" --dir "$LOCAL/$name" \
     --save "" --appendonly no --daemonize yes --pidfile "$RUN/$name.pid" \
     --logfile "$LOGS/$name.log" "$@" >/dev/null
   STARTED+=("$name")
@@ -113,6 +116,7 @@ sentinel_node() { # index port
   alive "$RUN/sentinel-$1.pid" && return 0
   apt_ensure redis-sentinel redis-sentinel
   mkdir -p "$dir"
+  (umask 077 && : >"$dir/sentinel.conf")
   cat >"$dir/sentinel.conf" <<CONF
 port $2
 bind $BIND
@@ -125,7 +129,9 @@ sentinel down-after-milliseconds $SENTINEL_NAME 1000
 sentinel failover-timeout $SENTINEL_NAME 4000
 sentinel parallel-syncs $SENTINEL_NAME 1
 CONF
-  [[ -z "$REDIS_PASS" ]] || echo "sentinel auth-pass $SENTINEL_NAME $REDIS_PASS" >>"$dir/sentinel.conf"
+  # Beyond loopback the Sentinels need a password of their own too: whoever can reach one could
+  # otherwise reconfigure it (SENTINEL SET, FAILOVER) and point clients at a primary of theirs.
+  [[ -z "$REDIS_PASS" ]] || printf 'sentinel auth-pass %s %s\nrequirepass %s\n' "$SENTINEL_NAME" "$REDIS_PASS" "$REDIS_PASS" >>"$dir/sentinel.conf"
   redis-sentinel "$dir/sentinel.conf" >/dev/null
   STARTED+=("sentinel-$1")
   wait_port "$2" 10 "sentinel $1"
@@ -153,7 +159,7 @@ start_redis() {
   done
   (IFS=,; echo "REDIS_SENTINELS=${list[*]}")
   echo "REDIS_SENTINEL_NAME=$SENTINEL_NAME"
-  [[ -z "$REDIS_PASS" ]] || echo "REDIS_PASSWORD=$REDIS_PASS"
+  [[ -z "$REDIS_PASS" ]] || { echo "REDIS_PASSWORD=$REDIS_PASS"; echo "REDIS_SENTINEL_PASSWORD=$REDIS_PASS"; }
 }
 
 stop_redis() {

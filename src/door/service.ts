@@ -1,6 +1,7 @@
 import type Redis from "ioredis";
 import { type Db, ObjectId } from "mongodb";
 import { checkinsOf, type ScanLogDoc } from "../checkin/repo";
+import type { LockMode } from "../config";
 import { unavailable } from "../http/errors";
 import { KEYS } from "../infra/keys";
 import { LockBusyError, LockUnavailableError, withLock } from "../infra/lock";
@@ -216,11 +217,12 @@ function scanningWithMoves(
 
 /**
  * Sessions whose registrations changed while Redis could take neither the change nor the
- * order to forget them: forgotten (rebuilt from MongoDB on demand) once Redis is back. An
+ * order to forget them: in degraded mode, forgotten (rebuilt from MongoDB on demand) once
+ * Redis is back; in strict mode the caller gets a 503 in words. An
  * instance whose Redis is closed for good is stopping: its caller gets a 503, not "done", and
  * the retry on another instance tells the door.
  */
-function doorsToForget(redis: Runtime["redis"], door: Door) {
+function doorsToForget(redis: Runtime["redis"], door: Door, lockMode: LockMode) {
   const sessions = new Set<string>();
   redis.cmd.on("ready", () => {
     for (const id of sessions) {
@@ -230,6 +232,12 @@ function doorsToForget(redis: Runtime["redis"], door: Door) {
   });
   return (sessionId: ObjectId): void => {
     if (redis.cmd.status === "end") throw unavailable("This instance is stopping: send the request again.");
+    // Strict mode: doors pause while Redis is away, and what they would learn late is not
+    // answered as done (its retry, a 409, tells the door once Redis is back).
+    if (lockMode === "strict")
+      throw unavailable(
+        "The registration is saved, but the doors could not hear of it (Redis is unavailable): send it again once Redis is back.",
+      );
     sessions.add(String(sessionId));
   };
 }
@@ -256,7 +264,7 @@ export function createCheckinService(
   const metrics = createCheckinMetrics(rt.metrics.registry);
   const door = createDoor(redis.cmd, db);
   const scanlog = createScanLog(db, live.recorded);
-  const untold = doorsToForget(redis, door);
+  const untold = doorsToForget(redis, door, config.lock.mode);
   const { activity } = live;
   const shared = { db, redis: redis.cmd, sessions, directory, door, scanlog, activity };
   const scanner = createScanner({

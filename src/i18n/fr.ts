@@ -752,4 +752,6 @@ export const FR = {
   "{n} {n|credit|credits} in all.": "{n} {n|crédit|crédits} au total.",
   "This instance is stopping: send the request again.":
     "Cette instance s'arrête : envoyez la requête de nouveau.",
+  "The registration is saved, but the doors could not hear of it (Redis is unavailable): send it again once Redis is back.":
+    "L'inscription est enregistrée, mais les portes n'ont pas pu en être informées (Redis est indisponible) : renvoyez-la quand Redis sera revenu.",
 } as const satisfies Record<string, string>;

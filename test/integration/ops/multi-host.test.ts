@@ -65,6 +65,7 @@ beforeAll(async () => {
     REDIS_SENTINEL_NAME: String(data.vars.REDIS_SENTINEL_NAME),
     // Redis reachable from other hosts has a password (stack.sh made one).
     REDIS_PASSWORD: String(data.vars.REDIS_PASSWORD),
+    REDIS_SENTINEL_PASSWORD: String(data.vars.REDIS_SENTINEL_PASSWORD),
   });
   expect(String(data.vars.REDIS_SENTINELS)).toContain(dataAddress);
   client = await MongoClient.connect(`mongodb://${dataAddress}:27017`);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
+import { relayTo } from "../../../deploy/local/tcp-proxy";
 import { registrationsOf } from "../../../src/registrations/repo";
-import { instanceEnv } from "../../helpers/env";
+import { freePort, instanceEnv, stackEnv } from "../../helpers/env";
 import { participantDoc, sessionDoc } from "../../helpers/fixtures";
 import { type InProcess, inProcessOn } from "../../helpers/instance";
 
@@ -141,4 +142,26 @@ test("an instance that lost Redis for good does not answer 'created' for a write
   const door = await a.rt.redis.cmd.hget(`door:${room._id}`, `r:${person._id}`);
   expect(door).toBe("confirmed");
   await stopping.stop({ keepDatabase: true });
+});
+
+test("strict mode, Redis away: a registration is saved but answered 503 in words; its retry tells the door", async () => {
+  const room = sessionDoc({ name: "Redis away" });
+  await a.db.collection("sessions").insertOne(room);
+  await a.features.door.warmSession(room._id);
+  const proxy = relayTo(stackEnv().REDIS_URL, await freePort());
+  const cut = await inProcessOn(
+    { ...env, REDIS_URL: `redis://127.0.0.1:${proxy.port}`, DISTRIBUTED_LOCK_MODE: "strict" },
+    "test-single-cut",
+  );
+  proxy.stop();
+  const person = people[201] as (typeof people)[number];
+  const body = { participantId: String(person._id), sessionId: String(room._id), status: "confirmed" };
+  const answer = await cut.call("POST", "/api/v1/registrations", body);
+  expect(answer.status).toBe(503);
+  expect(answer.body.message).toContain("Redis");
+  expect(await registrationsOf(a.db).countDocuments({ sessionId: room._id })).toBe(1);
+  // Sent again where Redis answers: it exists (409), and the door hears of it.
+  expect((await a.call("POST", "/api/v1/registrations", body)).status).toBe(409);
+  expect(await a.rt.redis.cmd.hget(`door:${room._id}`, `r:${person._id}`)).toBe("confirmed");
+  await cut.stop({ keepDatabase: true });
 });
