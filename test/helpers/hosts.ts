@@ -22,7 +22,12 @@ export interface Hosts {
 
 export function createHosts(names: string[]): Hosts {
   const tag = Math.random().toString(36).slice(2, 6);
-  const subnet = `10.${200 + Math.floor(Math.random() * 50)}.${Math.floor(Math.random() * 250)}`;
+  // A /24 no route of this machine already covers (10.200.0.0–10.249.255.0).
+  const routes = Bun.spawnSync(["ip", "route"]).stdout.toString();
+  const taken = (candidate: string) => routes.includes(`${candidate}.`);
+  let subnet = "";
+  for (let tries = 0; tries < 50 && (subnet === "" || taken(subnet)); tries++)
+    subnet = `10.${200 + Math.floor(Math.random() * 50)}.${Math.floor(Math.random() * 250)}`;
   const bridge = `ckb${tag}`;
   const index = new Map(names.map((name, i) => [name, i + 1]));
   const at = (host: string) => {
