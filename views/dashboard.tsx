@@ -94,6 +94,20 @@ export function OverviewRow(props: { state: LiveSession; oob?: boolean }) {
         <div class="meta" safe>
           {`${session.location ?? ""} · ${fmtTime(session.startTime)}–${fmtTime(session.endTime)}`}
         </div>
+        {/* What needs attention, under the session's name: a column more does not fit a phone. */}
+        <ForecastLine forecast={props.state.forecast} short />
+        {props.state.quietDoors.length > 0 || (props.state.silent?.doors ?? 0) > 0 ? (
+          <div
+            class="quiet-flag"
+            data-quiet-doors={String(props.state.quietDoors.length + (props.state.silent?.doors ?? 0))}
+          >
+            {t("{n} quiet {n|door|doors}", {
+              n: props.state.quietDoors.length + (props.state.silent?.doors ?? 0),
+            })}
+          </div>
+        ) : (
+          ""
+        )}
       </td>
       <td class="status" safe>
         {statusWord(session.status)}
@@ -120,21 +134,6 @@ export function OverviewRow(props: { state: LiveSession; oob?: boolean }) {
       <td class="num" safe>
         {String(scansPerMinute)}
       </td>
-      <td>
-        <ForecastLine forecast={props.state.forecast} />
-        {props.state.quietDoors.length > 0 || (props.state.silent?.doors ?? 0) > 0 ? (
-          <span
-            class="quiet-flag"
-            data-quiet-doors={String(props.state.quietDoors.length + (props.state.silent?.doors ?? 0))}
-          >
-            {t("{n} quiet {n|door|doors}", {
-              n: props.state.quietDoors.length + (props.state.silent?.doors ?? 0),
-            })}
-          </span>
-        ) : (
-          ""
-        )}
-      </td>
     </tr>
   );
 }
@@ -154,7 +153,6 @@ export function OverviewPage(props: { rows: LiveSession[] }) {
               <th>{t("Late")}</th>
               <th>{t("Registered / attended")}</th>
               <th>{t("Scans/min")}</th>
-              <th>{t("Alerts")}</th>
             </tr>
           </thead>
           <tbody>
@@ -249,13 +247,16 @@ export function Alerts(props: { state: LiveSession; oob?: boolean }) {
   );
 }
 
-function ForecastLine(props: { forecast: Forecast }) {
+/** The forecast in a sentence (the session's dashboard) or in a few words (an overview cell). */
+function ForecastLine(props: { forecast: Forecast; short?: boolean }) {
   const { forecast } = props;
   if (!forecast) return "";
   if (forecast.full) return <p class="forecast soon">{t("Full")}</p>;
   return (
     <p class={`forecast${forecast.minutes <= 10 ? " soon" : ""}`}>
-      {t("Full in about {n} min at the current pace", { n: forecast.minutes })}
+      {props.short
+        ? t("Full in ~{n} min", { n: forecast.minutes })
+        : t("Full in about {n} min at the current pace", { n: forecast.minutes })}
     </p>
   );
 }

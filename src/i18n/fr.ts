@@ -720,7 +720,6 @@ export const FR = {
   "Minutes and credits per person (CSV)": "Minutes et crédits par personne (CSV)",
   "Average minutes inside": "Minutes de présence en moyenne",
   Credited: "Crédités",
-  Alerts: "Alertes",
   "Arrivals per 5 minutes": "Arrivées par tranche de 5 minutes",
   Arrivals: "Arrivées",
   "Door “{door}” was scanning and has sent nothing for {n} min":
@@ -754,4 +753,5 @@ export const FR = {
     "Cette instance s'arrête : envoyez la requête de nouveau.",
   "The registration is saved, but the doors could not hear of it (Redis is unavailable): send it again once Redis is back.":
     "L'inscription est enregistrée, mais les portes n'ont pas pu en être informées (Redis est indisponible) : renvoyez-la quand Redis sera revenu.",
+  "Full in ~{n} min": "Complet dans ~{n} min",
 } as const satisfies Record<string, string>;

@@ -132,7 +132,7 @@ test("a fill forecast from the recent pace, and a door gone quiet, on the dashbo
   await page.goto(`${instance.url}/live`);
   const row = page.locator(`#row-${session._id}`);
   expect(await row.locator(".quiet-flag").getAttribute("data-quiet-doors")).toBe("2");
-  expect(await row.textContent()).toContain("Full in about");
+  expect(await row.textContent()).toContain("Full in ~3 min");
   await page.context().close();
 });
 
