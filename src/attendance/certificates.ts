@@ -4,7 +4,7 @@ import { notFound } from "../http/errors";
 import { phrase } from "../i18n/locale";
 import type { IndexSpec } from "../infra/mongo";
 import { participantsOf } from "../participants/repo";
-import { attendanceOf } from "./history";
+import { attendanceOf, attendanceOfPeople, type SessionAttendance } from "./history";
 
 // Certificates of attendance anyone can verify. Each issued certificate is stored with what it
 // says; its verification code is a MAC over that content (made with a key kept in the
@@ -112,36 +112,56 @@ export function createCertificates(db: Db, eventName: () => string) {
       .update(text)
       .digest();
 
-  /** What a certificate for the person would state now. */
-  async function figuresNow(participantId: ObjectId) {
-    const person = await participantsOf(db).findOne({ _id: participantId }, { projection: { name: 1 } });
-    if (!person) throw notFound(phrase("Participant with ID {id} not found", { id: String(participantId) }));
-    const { sessions } = await attendanceOf(db, participantId);
+  /** What a certificate states for a person with these attendance figures. */
+  const figuresOf = (name: string, sessions: SessionAttendance[]) => {
     const credited = sessions
       .filter((s) => s.credited)
       .map((s) => ({ sessionId: s.sessionId, name: s.name, startTime: s.startTime, credits: s.credits }));
     return {
-      name: person.name,
+      name,
       event: eventName(),
       sessions: credited,
       totalCredits: Math.round(credited.reduce((n, s) => n + s.credits, 0) * 100) / 100,
     };
+  };
+  type Figures = ReturnType<typeof figuresOf>;
+
+  /** What a certificate for the person would state now. */
+  async function figuresNow(participantId: ObjectId): Promise<Figures> {
+    const person = await participantsOf(db).findOne({ _id: participantId }, { projection: { name: 1 } });
+    if (!person) throw notFound(phrase("Participant with ID {id} not found", { id: String(participantId) }));
+    return figuresOf(person.name, (await attendanceOf(db, participantId)).sessions);
+  }
+
+  /** The last certificate issued when it states these figures, else a new one. */
+  async function issueWith(participantId: ObjectId, now: Figures): Promise<CertificateDoc> {
+    const [latest] = await certificatesOf(db)
+      .find({ participantId })
+      .sort({ issuedAt: -1 })
+      .limit(1)
+      .toArray();
+    if (latest && sameFigures(latest, now)) return latest;
+    const draft = { _id: new ObjectId(), participantId, ...now, issuedAt: new Date() };
+    const doc: CertificateDoc = { ...draft, code: codeOf(await mac(content(draft))) };
+    await certificatesOf(db).insertOne(doc);
+    return doc;
   }
 
   return {
     /** The person's certificate as of now: the last one issued when nothing changed, else a new one. */
-    async issue(participantId: ObjectId): Promise<CertificateDoc> {
-      const now = await figuresNow(participantId);
-      const [latest] = await certificatesOf(db)
-        .find({ participantId })
-        .sort({ issuedAt: -1 })
-        .limit(1)
-        .toArray();
-      if (latest && sameFigures(latest, now)) return latest;
-      const draft = { _id: new ObjectId(), participantId, ...now, issuedAt: new Date() };
-      const doc: CertificateDoc = { ...draft, code: codeOf(await mac(content(draft))) };
-      await certificatesOf(db).insertOne(doc);
-      return doc;
+    issue: async (participantId: ObjectId): Promise<CertificateDoc> =>
+      issueWith(participantId, await figuresNow(participantId)),
+    /** The same for many people, their histories read once (a day's certificates). */
+    async issueMany(participantIds: ObjectId[]): Promise<CertificateDoc[]> {
+      const [all, people] = await Promise.all([
+        attendanceOfPeople(db, participantIds),
+        participantsOf(db)
+          .find({ _id: { $in: participantIds } }, { projection: { name: 1 } })
+          .toArray(),
+      ]);
+      return Promise.all(
+        people.map((p) => issueWith(p._id, figuresOf(p.name, all.get(String(p._id))?.sessions ?? []))),
+      );
     },
     async verify(raw: string): Promise<Verification> {
       const code = normaliseCode(raw);

@@ -69,36 +69,56 @@ async function histories(db: Db, filter: { participantIds?: ObjectId[]; sessionI
 
 const windowOf = (s: SessionDoc) => ({ start: s.startTime, end: s.endTime });
 
+export interface PersonAttendance {
+  sessions: SessionAttendance[];
+  totalCredits: number;
+}
+
 /**
- * Every session a person attended, with minutes, share and credits, and their total;
- * `withoutAttendance`: also the sessions whose history stands at nothing (everything voided),
- * so an admin can still see and correct them.
+ * Every session each of these people attended, with minutes, share and credits, and their
+ * totals, from one read of their histories; `withoutAttendance`: also the sessions whose
+ * history stands at nothing (everything voided), so an admin can still see and correct them.
  */
+export async function attendanceOfPeople(
+  db: Db,
+  participantIds: ObjectId[],
+  now = new Date(),
+  withoutAttendance = false,
+): Promise<Map<string, PersonAttendance>> {
+  const bySession = await histories(db, { participantIds });
+  const sessions = await sessionsOf(db)
+    .find({ _id: { $in: [...bySession.keys()].map((id) => new ObjectId(id)) } })
+    .sort({ startTime: 1 })
+    .toArray();
+  const result = new Map<string, PersonAttendance>();
+  for (const participantId of participantIds) {
+    const rows: SessionAttendance[] = [];
+    for (const session of sessions) {
+      const history = bySession.get(String(session._id))?.get(String(participantId)) ?? [];
+      if (history.length === 0 || (!attended(history) && !withoutAttendance)) continue;
+      rows.push({
+        sessionId: String(session._id),
+        name: session.name,
+        startTime: session.startTime,
+        endTime: session.endTime,
+        ...attendance(history, windowOf(session), creditRule(session), now),
+      });
+    }
+    const totalCredits = Math.round(rows.reduce((sum, r) => sum + r.credits, 0) * 100) / 100;
+    result.set(String(participantId), { sessions: rows, totalCredits });
+  }
+  return result;
+}
+
+/** One person's attendance (see attendanceOfPeople). */
 export async function attendanceOf(
   db: Db,
   participantId: ObjectId,
   now = new Date(),
   withoutAttendance = false,
-) {
-  const bySession = await histories(db, { participantIds: [participantId] });
-  const sessions = await sessionsOf(db)
-    .find({ _id: { $in: [...bySession.keys()].map((id) => new ObjectId(id)) } })
-    .sort({ startTime: 1 })
-    .toArray();
-  const rows: SessionAttendance[] = [];
-  for (const session of sessions) {
-    const history = bySession.get(String(session._id))?.get(String(participantId)) ?? [];
-    if (!attended(history) && !withoutAttendance) continue;
-    rows.push({
-      sessionId: String(session._id),
-      name: session.name,
-      startTime: session.startTime,
-      endTime: session.endTime,
-      ...attendance(history, windowOf(session), creditRule(session), now),
-    });
-  }
-  const totalCredits = Math.round(rows.reduce((sum, r) => sum + r.credits, 0) * 100) / 100;
-  return { sessions: rows, totalCredits };
+): Promise<PersonAttendance> {
+  const all = await attendanceOfPeople(db, [participantId], now, withoutAttendance);
+  return all.get(String(participantId)) ?? { sessions: [], totalCredits: 0 };
 }
 
 /** Minutes and credits of everyone in the given sessions: session id → person id → figures. */
@@ -165,7 +185,8 @@ export async function correct(
       participantId,
       sessionId: session._id,
     });
-    if (!target || !historyEventOf(target) || historyEventOf(target)?.kind === "void")
+    const event = target ? historyEventOf(target) : null;
+    if (!event || event.kind === "void")
       throw badRequest("Validation failed", [
         fieldError("eventId", "No entry, exit or correction of this person in this session has this id"),
       ]);

@@ -143,7 +143,7 @@ function certificateRoutes(rt: Runtime, settings: Settings) {
           const people = new Set<string>();
           for (const byPerson of (await attendanceBySession(db, sessions)).values())
             for (const [person, figures] of byPerson) if (figures.credited) people.add(person);
-          const docs = await Promise.all([...people].map((p) => certificates.issue(parseId(p))));
+          const docs = await certificates.issueMany([...people].map(parseId));
           docs.sort((a, b) => a.name.localeCompare(b.name));
           const shownAll = await Promise.all(docs.map((doc) => shown(request, doc)));
           return html(request, () => (
