@@ -11,7 +11,8 @@
 import { ObjectId } from "mongodb";
 import { participantRecord } from "../../src/participants/repo";
 import { sessionRecord } from "../../src/sessions/repo";
-import { benchDatabase, envNumber, freePort, writeResult } from "./bench-common";
+import { benchDatabase, envNumber, freePort, ROOT, writeResult } from "./bench-common";
+import { cpuSeconds, difference, stackPids, sum } from "./bench-proc";
 import { spawnInstance, startCluster, stopProcess } from "./cluster";
 
 const CLIENTS = Math.max(1, envNumber("CLIENTS", 8));
@@ -75,10 +76,18 @@ const cluster = await startCluster({
 });
 const headers = { ...bench.auth, "content-type": "application/json" };
 
-/** `count` requests from CLIENTS clients at once; the rate and the statuses. */
+const roots = {
+  instances: cluster.instances.map((i) => i.proc.pid),
+  nginx: [cluster.nginx.pid],
+  ...stackPids(ROOT),
+  "load generator": [process.pid],
+};
+
+/** `count` requests from CLIENTS clients at once; the rate, the statuses and the machine's CPU per call. */
 async function drive(count: number, request: (i: number) => Promise<Response>) {
   const statuses = new Map<number, number>();
   let next = 0;
+  const cpu0 = cpuSeconds(roots);
   const t0 = performance.now();
   await Promise.all(
     Array.from({ length: CLIENTS }, async () => {
@@ -91,10 +100,14 @@ async function drive(count: number, request: (i: number) => Promise<Response>) {
     }),
   );
   const seconds = (performance.now() - t0) / 1000;
+  const cpu = difference(cpu0, cpuSeconds(roots));
+  const perCallMs = (value: number) => Math.round((value / count) * 1000 * 100) / 100;
   return {
     perSecond: Math.round(count / seconds),
     seconds: Math.round(seconds * 100) / 100,
     statuses: Object.fromEntries(statuses),
+    cpuMsPerCall: perCallMs(sum(cpu)),
+    cpuMsPerCallBy: Object.fromEntries(Object.entries(cpu).map(([name, value]) => [name, perCallMs(value)])),
   };
 }
 
@@ -133,9 +146,11 @@ async function phase(label: string) {
     fetch(`${cluster.url}/api/v1/registrations/${ids[ids.length - 1 - i]}`, { method: "DELETE", headers }),
   );
   const figures = { label, registrationsBefore: size, creates, changes, deletes };
+  console.log(`registrations (${label}): CPU ms per create by process ${JSON.stringify(creates.cpuMsPerCallBy)}`);
   console.log(
     `registrations (${label}, ${size} before): create ${creates.perSecond}/s, status change ${changes.perSecond}/s, ` +
-      `delete ${deletes.perSecond}/s with ${CLIENTS} clients; statuses ${JSON.stringify({ creates: creates.statuses, changes: changes.statuses, deletes: deletes.statuses })}`,
+      `delete ${deletes.perSecond}/s with ${CLIENTS} clients; CPU ms per call (whole machine) ` +
+      `${creates.cpuMsPerCall} / ${changes.cpuMsPerCall} / ${deletes.cpuMsPerCall}; statuses ${JSON.stringify({ creates: creates.statuses, changes: changes.statuses, deletes: deletes.statuses })}`,
   );
   return figures;
 }

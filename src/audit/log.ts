@@ -2,6 +2,7 @@ import { Elysia } from "elysia";
 import { type Collection, type Db, type Document, ObjectId } from "mongodb";
 import { principalOf } from "../auth/plugin";
 import { requirement } from "../auth/policy";
+import { groupedInserts } from "../infra/grouped";
 import type { IndexSpec } from "../infra/mongo";
 import type { Runtime } from "../runtime";
 
@@ -34,12 +35,18 @@ export const AUDIT_INDEXES: IndexSpec[] = [{ collection: "admin_log", key: { at:
 export const adminLogOf = (db: Db): Collection<AdminLogDoc> => db.collection<AdminLogDoc>("admin_log");
 
 const ID = "([0-9a-fA-F]{24})";
+/**
+ * Registration changes come one call at a time by the thousand (a ticketing system's
+ * webhooks): their handlers read the document before and after anyway and tell the log
+ * (auditKnows), which then reads nothing itself.
+ */
+const REGISTRATION = new RegExp(`^/(?:api/v1|admin)/registrations/${ID}`);
 // Most specific first; the last ID a pattern captures is the document changed.
 const TARGETS: [RegExp, string][] = [
   [new RegExp(`^/admin/participants/${ID}/checkins/${ID}`), "checkins"],
   [new RegExp(`^/(?:api/v1|admin)/sessions/${ID}`), "sessions"],
   [new RegExp(`^/(?:api/v1|admin)/participants/${ID}`), "participants"],
-  [new RegExp(`^/(?:api/v1|admin)/registrations/${ID}`), "registrations"],
+  [REGISTRATION, "registrations"],
   [new RegExp(`^/api/v1/checkin/${ID}`), "checkins"],
   [new RegExp(`^/(?:api/v1/auth|admin)/accounts/${ID}`), "users"],
   [new RegExp(`^/(?:api/v1/auth|admin)/tokens/${ID}`), "api_tokens"],
@@ -112,9 +119,17 @@ export async function recordExport(db: Db, request: Request, what: string, rows:
 
 const isWrite = (method: string) => !["GET", "HEAD", "OPTIONS"].includes(method);
 
+const told = new WeakMap<Request, { before: Document | null; after: Document | null }>();
+
+/** What a handler's change did to its document, for the log (routes whose handlers tell it, REGISTRATION). */
+export function auditKnows(request: Request, before: Document | null, after: Document | null): void {
+  told.set(request, { before, after });
+}
+
 export function auditPlugin(rt: Runtime) {
   const db = rt.mongo.db;
   const before = new WeakMap<Request, Document | null>();
+  const entries = groupedInserts(() => adminLogOf(db));
   const read = (target: { collection: string; id: string }) =>
     db
       .collection(target.collection)
@@ -125,7 +140,8 @@ export function auditPlugin(rt: Runtime) {
       const path = new URL(request.url).pathname;
       if (!isWrite(request.method) || requirement(request.method, path) !== "admin") return;
       const target = targetOf(path);
-      before.set(request, target ? await read(target).catch(() => null) : null);
+      const tellsItself = REGISTRATION.test(path);
+      before.set(request, target && !tellsItself ? await read(target).catch(() => null) : null);
     })
     .onAfterResponse({ as: "global" }, async (ctx) => {
       const { request, set } = ctx;
@@ -141,14 +157,17 @@ export function auditPlugin(rt: Runtime) {
       // The document as it is now; else what the API answered; else (a page) what was asked.
       const data = (returned as { data?: unknown } | undefined)?.data;
       const asked = (ctx as { body?: unknown }).body;
-      const after = target
-        ? await read(target).catch(() => null)
-        : (data ??
-          (asked && typeof asked === "object"
-            ? { asked: withoutPastedLists(asked as Record<string, unknown>) }
-            : null));
-      await adminLogOf(db)
-        .insertOne({
+      const known = told.get(request);
+      const after = known
+        ? known.after
+        : target
+          ? await read(target).catch(() => null)
+          : (data ??
+            (asked && typeof asked === "object"
+              ? { asked: withoutPastedLists(asked as Record<string, unknown>) }
+              : null));
+      await entries
+        .insert({
           _id: new ObjectId(),
           at: new Date(),
           by: { kind: principal?.kind ?? "unknown", id: principal?.id ?? "", name: principal?.name ?? "" },
@@ -158,7 +177,9 @@ export function auditPlugin(rt: Runtime) {
           ...(ERASURE.test(path)
             ? { before: null, after: null, erased: true as const }
             : {
-                before: withoutSecrets(before.get(request) ?? null) as Document | null,
+                before: withoutSecrets(
+                  known ? known.before : (before.get(request) ?? null),
+                ) as Document | null,
                 after: withoutSecrets(after) as Document | null,
               }),
           status,

@@ -45,6 +45,20 @@ async function readTimeline(db: Db, id: ObjectId): Promise<Timeline> {
   return timeline;
 }
 
+/** A session's changes within FLUSH_MS, announced once. */
+function changesOnTheBus(bus: Bus) {
+  const soon = new Set<string>();
+  return (sessionId: ObjectId | string): void => {
+    const id = String(sessionId);
+    if (soon.has(id)) return;
+    soon.add(id);
+    setTimeout(() => {
+      soon.delete(id);
+      void bus.publish({ kind: "session", sessionId: id, at: Date.now() });
+    }, FLUSH_MS);
+  };
+}
+
 export function createActivity(db: Db, bus: Bus) {
   const recent = new Map<string, ScanEntry[]>();
   const perMinute = new Map<string, Map<number, number>>();
@@ -105,10 +119,12 @@ export function createActivity(db: Db, bus: Bus) {
       }
     },
 
-    /** A change dashboards show that is not a scan (registrations, leases). */
-    changed(sessionId: ObjectId | string): void {
-      void bus.publish({ kind: "session", sessionId: String(sessionId), at: Date.now() });
-    },
+    /**
+     * A change dashboards show that is not a scan (registrations, leases). Changes to a
+     * session within FLUSH_MS go as one message: a burst of registrations (a ticketing
+     * system's import, one call each) costs the bus one message per session, not one per call.
+     */
+    changed: changesOnTheBus(bus),
 
     /** Someone left the room at `at` (an exit, a move to another session). */
     left(sessionId: ObjectId | string, at: Date): void {

@@ -6,6 +6,7 @@ import {
   type RegistrationView,
 } from "../../views/admin-registrations";
 import { ImportReport } from "../../views/import";
+import { auditKnows } from "../audit/log";
 import type { Features } from "../features";
 import { containsPattern, parseId } from "../http/envelope";
 import { IdSchema } from "../http/query";
@@ -85,14 +86,15 @@ function registrationListPage(rt: Runtime, features: Features) {
     .post(
       REGISTRATION_PAGES.status.pattern,
       async ({ params, body, request }) => {
-        const updated = await actions.update(parseId(params.id), { status: body.status });
-        const [view] = await views([updated]);
+        const { before, after } = await actions.update(parseId(params.id), { status: body.status });
+        auditKnows(request, before, after);
+        const [view] = await views([after]);
         return html(request, () => <RegistrationRow {...(view as RegistrationView)} />);
       },
       { body: t.Object({ status: Status }, { additionalProperties: false }) },
     )
     .delete(REGISTRATION_PAGES.one.pattern, async ({ params, request }) => {
-      await actions.remove(parseId(params.id));
+      auditKnows(request, await actions.remove(parseId(params.id)), null);
       return html(request, () => "");
     });
 }

@@ -1,5 +1,6 @@
 import { Elysia, t } from "elysia";
 import { type Filter, ObjectId } from "mongodb";
+import { auditKnows } from "../audit/log";
 import type { Features } from "../features";
 import { ok, pageMeta, parseId } from "../http/envelope";
 import { AppError, notFound } from "../http/errors";
@@ -154,8 +155,9 @@ function registrationChanges(rt: Runtime, features: Features) {
     .patch(
       "/:id",
       async ({ params, body, request }) => {
-        const updated = await actions.update(parseId(params.id), body);
-        return ok(request, updated, "Registration updated");
+        const { before, after } = await actions.update(parseId(params.id), body);
+        auditKnows(request, before, after);
+        return ok(request, after, "Registration updated");
       },
       {
         body: t.Object(
@@ -166,6 +168,7 @@ function registrationChanges(rt: Runtime, features: Features) {
     )
     .delete("/:id", async ({ params, request }) => {
       const removed = await actions.remove(parseId(params.id));
+      auditKnows(request, removed, null);
       return ok(request, removed, "Registration deleted");
     });
 }

@@ -2,6 +2,7 @@ import type { ObjectId } from "mongodb";
 import type { Features } from "../features";
 import { notFound } from "../http/errors";
 import { phrase } from "../i18n/locale";
+import { groupedInserts } from "../infra/grouped";
 import { isDuplicateKey } from "../infra/mongo";
 import type { Runtime } from "../runtime";
 import { type RegistrationDoc, registrationsOf } from "./repo";
@@ -17,6 +18,8 @@ export function registrationActions(
 ) {
   const db = rt.mongo.db;
   const { door: svc, registrationMarks: marks, webhooks } = features;
+  // Calls that arrive together share one insert (each still answered with its own outcome).
+  const inserts = groupedInserts(() => registrationsOf(db));
   /** Endpoints that asked hear of it, in the session's order (a webhook that cannot be queued is logged, the write stands). */
   const announce = (
     doc: Pick<RegistrationDoc, "_id" | "sessionId" | "participantId">,
@@ -49,7 +52,7 @@ export function registrationActions(
   return {
     async create(doc: RegistrationDoc): Promise<void> {
       await marks
-        .writing(doc.sessionId, () => registrationsOf(db).insertOne(doc))
+        .writing(doc.sessionId, () => inserts.insert(doc))
         .catch(async (error) => {
           // It exists (a retry of a call whose instance died after writing, say): the door hears
           // of it now, in case that instance died before telling it. The caller still gets its 409.
@@ -75,7 +78,7 @@ export function registrationActions(
       const updated: RegistrationDoc = { ...known, ...change };
       await svc.registrationWritten(updated.sessionId, updated.participantId, updated.status);
       await announce(updated, updated.status);
-      return updated;
+      return { before: known, after: updated };
     },
     async remove(id: ObjectId) {
       const removed = await writingOne(

@@ -62,6 +62,48 @@ test("a session edit is logged with who, before and after; a token's secret is n
   expect(await page.text()).toContain("/api/v1/sessions/");
 });
 
+test("a registration's status change and removal are logged with the document before and after", async () => {
+  const now = Date.now();
+  const session = await inst.call("POST", "/api/v1/sessions", {
+    name: "Logged registrations",
+    startTime: new Date(now).toISOString(),
+    endTime: new Date(now + 3_600_000).toISOString(),
+  });
+  const person = await inst.call("POST", "/api/v1/participants", {
+    name: "Logged Person",
+    email: `logged-${now}@example.org`,
+  });
+  const made = await inst.call("POST", "/api/v1/registrations", {
+    participantId: person.body.data._id,
+    sessionId: session.body.data._id,
+    status: "pending",
+  });
+  expect(made.status).toBe(201);
+  const id = made.body.data._id as string;
+  const path = `/api/v1/registrations/${id}`;
+  expect((await inst.call("PATCH", path, { status: "confirmed" })).status).toBe(200);
+  expect((await inst.call("DELETE", path)).status).toBe(200);
+  expect(
+    await eventually(
+      async () => (await inst.db.collection("admin_log").countDocuments({ path })) === 2,
+      3000,
+      25,
+    ),
+  ).toBe(true);
+  const [change, removal] = await inst.db.collection("admin_log").find({ path }).sort({ at: 1 }).toArray();
+  expect(change).toMatchObject({
+    method: "PATCH",
+    target: { collection: "registrations", id },
+    before: { status: "pending", participantId: expect.anything() },
+    after: { status: "confirmed" },
+  });
+  expect(String(change?.before?.sessionId)).toBe(session.body.data._id);
+  expect(removal).toMatchObject({ method: "DELETE", before: { status: "confirmed" }, after: null });
+  // A change that found nothing is not logged.
+  expect((await inst.call("PATCH", path, { status: "pending" })).status).toBe(404);
+  expect(await inst.db.collection("admin_log").countDocuments({ path })).toBe(2);
+});
+
 test("a failed change is not logged as one", async () => {
   const missing = "0123456789abcdef01234567";
   expect((await inst.call("PATCH", `/api/v1/sessions/${missing}`, { name: "Nope" })).status).toBe(404);
