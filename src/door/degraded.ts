@@ -5,10 +5,9 @@ import { registrationsOf } from "../registrations/repo";
 import type { SessionDoc } from "../sessions/repo";
 import type { RegistrationState } from "./decide";
 
-// Without Redis (degraded mode) the room's questions go to MongoDB, and the local stack's
-// FerretDB answers each by reading the whole collection. What may be a moment old is kept a
-// moment on this instance: a session's registrations (REGISTRATIONS_MS) and its counts
-// (COUNTS_MS). Nobody is admitted twice or over capacity for it: MongoDB's unique indexes
+// Without Redis (degraded mode) the room's questions go to MongoDB. What may be a moment old
+// is kept a moment on this instance: a session's registrations (REGISTRATIONS_MS), its counts
+// (COUNTS_MS) and its free seats (seats.ts), each of which reads many documents. Nobody is admitted twice or over capacity for it: MongoDB's unique indexes
 // (one check-in per person, one holder per seat) decide every admission, and the person's
 // own check-in is always read, so an exit and a re-entry are never mistaken.
 

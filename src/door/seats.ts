@@ -33,10 +33,34 @@ export async function freeSeatsInDb(db: Db, sessionId: ObjectId): Promise<number
   return Array.from({ length: capacity }, (_, seat) => seat).filter((seat) => !taken.has(seat));
 }
 
+/**
+ * Seats MongoDB showed free, kept on this instance a moment (SEATS_MS) and handed out one by
+ * one: without Redis every scan of a busy room would otherwise read all of its check-ins.
+ * A stale list costs at most a retry: the unique (sessionId, seat) index refuses a seat
+ * another instance took, and the next one is tried.
+ */
+const SEATS_MS = 1000;
+const freeSeatLists = new WeakMap<Db, Map<string, { at: number; free: Promise<number[]> }>>();
+
 /** Without Redis: a random free seat from MongoDB (null: full); the unique index settles races. */
 export async function claimSeatFromDb(db: Db, sessionId: ObjectId): Promise<number | null> {
-  const free = await freeSeatsInDb(db, sessionId);
-  return free.length === 0 ? null : (free[Math.floor(Math.random() * free.length)] as number);
+  const lists = freeSeatLists.get(db) ?? new Map<string, { at: number; free: Promise<number[]> }>();
+  freeSeatLists.set(db, lists);
+  const key = String(sessionId);
+  const read = () => {
+    const list = { at: Date.now(), free: freeSeatsInDb(db, sessionId) };
+    list.free.catch(() => lists.delete(key));
+    lists.set(key, list);
+    return list.free;
+  };
+  const kept = lists.get(key);
+  const reused = kept && Date.now() - kept.at < SEATS_MS ? kept.free : null;
+  let free = await (reused ?? read());
+  // Nothing left in a kept list: someone may have left since, so MongoDB is asked again.
+  if (free.length === 0 && reused) free = await read();
+  if (free.length === 0) return null;
+  const [seat] = free.splice(Math.floor(Math.random() * free.length), 1);
+  return seat ?? null;
 }
 
 /**

@@ -20,6 +20,7 @@ const env = instanceEnv("lockmodes");
 let proxy: TcpProxy;
 let strict: Instance;
 let degraded: Instance;
+let degradedToo: Instance;
 let client: MongoClient;
 let db: Db;
 let auth: Record<string, string>;
@@ -34,6 +35,13 @@ beforeAll(async () => {
   await db.collection("registrations").insertMany(people.map((p) => registrationDoc(p._id, session._id)));
   proxy = relayTo(stackEnv().REDIS_URL, await freePort());
   const viaProxy = { REDIS_URL: `redis://127.0.0.1:${proxy.port}` };
+  const degradedInstance = async () =>
+    spawnInstance({
+      port: await freePort(),
+      logDir: TEST_LOGS,
+      env: { ...env, ...viaProxy, DISTRIBUTED_LOCK_MODE: "degraded" },
+    });
+  degradedToo = await degradedInstance();
   [strict, degraded] = await Promise.all([
     spawnInstance({
       port: await freePort(),
@@ -49,7 +57,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all([stopProcess(strict.proc), stopProcess(degraded.proc)]);
+  await Promise.all([stopProcess(strict.proc), stopProcess(degraded.proc), stopProcess(degradedToo.proc)]);
   proxy.stop();
   await db.dropDatabase();
   await client.close();
@@ -86,6 +94,40 @@ test("without Redis: strict refuses with 503, degraded admits exactly up to capa
   const after = await scan(strict, outsider);
   expect(after.status).toBe(200);
   expect(after.body.data.reason).toBe("session_full");
+});
+
+test("without Redis, two degraded instances scanning one room at once seat exactly its capacity, nobody twice", async () => {
+  // Each instance hands out seats from a list it read a moment ago: the lists overlap, and the
+  // unique seat index must turn every collision into another seat, never a second holder.
+  const room = sessionDoc({ capacity: 20 });
+  const crowd = Array.from({ length: 60 }, (_, i) => participantDoc(100 + i));
+  await db.collection("sessions").insertOne(room);
+  await db.collection("participants").insertMany(crowd);
+  await db.collection("registrations").insertMany(crowd.map((p) => registrationDoc(p._id, room._id)));
+  proxy.stop();
+  try {
+    const answers = await Promise.all(
+      crowd.flatMap((p) =>
+        [degraded, degradedToo].map((instance) =>
+          postJson(`${instance.url}/api/v1/scan`, { qrCode: p.qrCode, sessionId: String(room._id) }, auth),
+        ),
+      ),
+    );
+    for (const answer of answers) expect(answer.status).toBe(200);
+    const docs = await db.collection("checkins").find({ sessionId: room._id }).toArray();
+    expect(docs.length).toBe(20);
+    expect(new Set(docs.map((d) => d.seat)).size).toBe(20);
+    expect(new Set(docs.map((d) => String(d.participantId))).size).toBe(20);
+    for (const d of docs) expect(d.seat as number).toBeLessThan(20);
+    // Each admitted person was answered "accept" once, by one of the two doors.
+    const accepted = answers.filter((a) => a.body.data.outcome === "accept");
+    expect(accepted.length).toBe(20);
+  } finally {
+    proxy.start();
+    // The next test needs the strict instance on Redis again.
+    for (let i = 0; i < 50 && (await scan(strict, people[0]?.qrCode as string)).status !== 200; i++)
+      await Bun.sleep(200);
+  }
 });
 
 test("Redis full (maxmemory, noeviction): strict refuses with 503 saying so, nothing written; room again once it has space", async () => {
