@@ -146,7 +146,9 @@ async function phase(label: string) {
     fetch(`${cluster.url}/api/v1/registrations/${ids[ids.length - 1 - i]}`, { method: "DELETE", headers }),
   );
   const figures = { label, registrationsBefore: size, creates, changes, deletes };
-  console.log(`registrations (${label}): CPU ms per create by process ${JSON.stringify(creates.cpuMsPerCallBy)}`);
+  console.log(
+    `registrations (${label}): CPU ms per create by process ${JSON.stringify(creates.cpuMsPerCallBy)}`,
+  );
   console.log(
     `registrations (${label}, ${size} before): create ${creates.perSecond}/s, status change ${changes.perSecond}/s, ` +
       `delete ${deletes.perSecond}/s with ${CLIENTS} clients; CPU ms per call (whole machine) ` +
