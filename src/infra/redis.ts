@@ -79,9 +79,6 @@ export class RedisConnections {
       // to the next primary before that primary is adopted (infra/redis-primary.ts).
       autoResendUnfulfilledCommands: false,
       commandTimeout: options.commandTimeoutMs,
-      // Commands issued in the same turn of the event loop (many requests' claims, counts and
-      // rate windows under load) leave in one write: fewer system calls, same replies.
-      enableAutoPipelining: true,
     });
     this.sub = connectRedis(options.target, { ...base, connectionName: `${options.name}:sub` });
     for (const [role, conn] of [

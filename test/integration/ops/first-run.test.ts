@@ -23,8 +23,8 @@ const base = mkdtempSync("/tmp/checkin-private-");
 chmodSync(base, 0o700);
 const checkout = join(base, "checkout");
 mkdirSync(join(checkout, "deploy/local"), { recursive: true });
-for (const script of ["lib.sh", "stack.sh"])
-  cpSync(join(ROOT, "deploy/local", script), join(checkout, "deploy/local", script));
+for (const part of ["lib.sh", "stack.sh", "sql"])
+  cpSync(join(ROOT, "deploy/local", part), join(checkout, "deploy/local", part), { recursive: true });
 // The tools (FerretDB built once) are shared; everything else is this checkout's own.
 mkdirSync(join(checkout, ".local"), { recursive: true });
 symlinkSync(join(ROOT, ".local/tools"), join(checkout, ".local/tools"));
