@@ -153,7 +153,8 @@ async function phase(label: string) {
   );
   const figures = { label, registrationsBefore: size, creates, changes, deletes };
   console.log(
-    `registrations (${label}): CPU ms per create by process ${JSON.stringify(creates.cpuMsPerCallBy)}`,
+    `registrations (${label}): CPU ms per call by process: create ${JSON.stringify(creates.cpuMsPerCallBy)}; ` +
+      `status change ${JSON.stringify(changes.cpuMsPerCallBy)}; delete ${JSON.stringify(deletes.cpuMsPerCallBy)}`,
   );
   console.log(
     `registrations (${label}, ${size} before): create ${creates.perSecond}/s, status change ${changes.perSecond}/s, ` +

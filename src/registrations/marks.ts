@@ -1,12 +1,14 @@
 import { type Db, ObjectId } from "mongodb";
 import { bulkWriteInSteps } from "../infra/mongo";
-import { type MarkDoc, marksOf, refreshRoster } from "./rosters";
+import { type MarkDoc, marksOf, packFromMarks, refreshRoster } from "./rosters";
 
 // Registrations written one call at a time (the API, the admin page) keep each session's
 // packed copy honest (rosters.ts) without paying for it on every call: an instance keeps
 // one open mark per session it writes to, inserted before its first write, and sets it done
-// once its writes to that session have been quiet for a moment; then it packs the session
-// again (one read of the session's registrations per burst, not per write). While the mark
+// once its writes to that session have been quiet for a moment, listing the state each write
+// left its participant in; then the session's copy is packed again from the last copy and
+// those lists (packFromMarks), so a burst costs what it wrote, whatever the session's size
+// (the session is read whole only when the lists cannot tell). While the mark
 // is open the copy is not trusted, so a start in the middle of a burst reads that session's
 // registrations instead: slower, never wrong. A burst longer than MARK_AGAIN_MS marks the
 // session again, so its mark never looks like a dead writer's.
@@ -23,13 +25,29 @@ interface Open {
   inFlight: number;
   lastAt: number;
   timer: ReturnType<typeof setTimeout> | null;
+  /** The state each participant was left in by this burst's writes (rosters.ts, MarkDoc.wrote). */
+  wrote: Map<string, string>;
+  /** Writes running per participant: two at once leave an order nobody knows. */
+  running: Map<string, number>;
+  tangled: Set<string>;
+  /** A write that did not say what it wrote: the burst lists nothing. */
+  unlisted: boolean;
+}
+
+/** What a write to one registration left its participant in: a status, "" removed, null nothing. */
+export interface Wrote<T> {
+  participantId: ObjectId;
+  state: (result: T) => string | null;
 }
 
 export function createOpenMarks(
   db: Db,
   onError: (error: unknown) => void = () => undefined,
-  /** Packs the session again once its burst is over (the door also reads it back, healing any update a dead instance missed). */
-  packAgain: (sessionId: ObjectId) => Promise<unknown> = (sessionId) => refreshRoster(db, sessionId),
+  /**
+   * Reads the session whole when its marks cannot tell what was written (the door also reads
+   * it back then, healing any update a dead instance missed).
+   */
+  readAll: (sessionId: ObjectId) => Promise<unknown> = (sessionId) => refreshRoster(db, sessionId),
 ) {
   const open = new Map<string, Open>();
 
@@ -43,11 +61,19 @@ export function createOpenMarks(
     const state = open.get(key);
     if (!state || state.inFlight > 0 || Date.now() - state.lastAt < QUIET_MS) return schedule(key, sessionId);
     open.delete(key);
+    const wrote = Object.fromEntries(state.wrote);
+    // The whole list on the burst's last mark: a participant under two marks is read from MongoDB.
+    const last = state.marks.length - 1;
     await bulkWriteInSteps(
       marksOf(db),
-      state.marks.map((m) => ({ updateOne: { filter: { _id: m._id }, update: { $set: { done: true } } } })),
+      state.marks.map((m, i) => ({
+        updateOne: {
+          filter: { _id: m._id },
+          update: { $set: state.unlisted ? { done: true } : { done: true, wrote: i === last ? wrote : {} } },
+        },
+      })),
     );
-    await packAgain(sessionId);
+    if ((await packFromMarks(db, sessionId)) === "read") await readAll(sessionId);
   }
 
   function schedule(key: string, sessionId: ObjectId): void {
@@ -60,8 +86,8 @@ export function createOpenMarks(
   }
 
   return {
-    /** Runs one write to a session's registrations inside the session's open mark. */
-    async writing<T>(sessionId: ObjectId, write: () => Promise<T>): Promise<T> {
+    /** Runs one write to a session's registrations inside the session's open mark; `wrote` says what it left. */
+    async writing<T>(sessionId: ObjectId, write: () => Promise<T>, wrote?: Wrote<T>): Promise<T> {
       const key = String(sessionId);
       let state = open.get(key);
       if (!state) {
@@ -71,6 +97,10 @@ export function createOpenMarks(
           inFlight: 0,
           lastAt: Date.now(),
           timer: null,
+          wrote: new Map(),
+          running: new Map(),
+          tangled: new Set(),
+          unlisted: false,
         };
         // A mark that could not be stored leaves nothing open: the next write tries again.
         fresh.stored = insertMark(fresh, sessionId).catch((error: unknown) => {
@@ -84,10 +114,22 @@ export function createOpenMarks(
         current.stored = current.stored.then(() => insertMark(current, sessionId));
       }
       state.inFlight++;
+      const burst = state;
+      const participant = wrote?.participantId.toHexString() ?? "";
+      if (!wrote) burst.unlisted = true;
+      const alongside = burst.running.get(participant) ?? 0;
+      if (alongside > 0) burst.tangled.add(participant);
+      burst.running.set(participant, alongside + 1);
+      // Until the write says otherwise, its outcome is not known.
+      let left: string | null = "?";
       try {
         await state.stored;
-        return await write();
+        const result = await write();
+        left = wrote ? wrote.state(result) : null;
+        return result;
       } finally {
+        burst.running.set(participant, (burst.running.get(participant) ?? 1) - 1);
+        if (wrote && left !== null) burst.wrote.set(participant, burst.tangled.has(participant) ? "?" : left);
         state.inFlight--;
         state.lastAt = Date.now();
         schedule(key, sessionId);

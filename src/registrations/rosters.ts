@@ -29,6 +29,8 @@ export interface CopyDoc {
   version: number;
   /** Participant ids (24 hex digits each, end to end) by registration status. */
   ids: Packed;
+  /** The marks it holds the writes of: they may still be there, being deleted, when it is read. */
+  covered?: ObjectId[];
 }
 
 export interface MarkDoc {
@@ -36,6 +38,12 @@ export interface MarkDoc {
   sessionId: ObjectId;
   at: Date;
   done: boolean;
+  /**
+   * Set with `done` by a writer of single registrations: the state it left each participant
+   * in (a status, "" removed, "?" not known). Absent: the write is not listed (an import), and
+   * packing reads the session's registrations.
+   */
+  wrote?: Record<string, string>;
 }
 
 /** A writer whose mark is not done after this long died there. */
@@ -46,15 +54,51 @@ const ONE_BY_ONE = 16;
 
 const ID_LENGTH = 24;
 
+/** What a copy needs of a registration. */
+const PROJECTION = { participantId: 1, sessionId: 1, status: 1, _id: 0 };
+
 const copiesOf = (db: Db) => db.collection<CopyDoc>("registration_copies");
 export const marksOf = (db: Db) => db.collection<MarkDoc>("registration_marks");
 
 type Registration = { participantId: ObjectId; status: RegistrationStatus };
 
 export function pack(regs: readonly Registration[]): Packed {
+  return packEntries(regs.map((r) => [r.participantId.toHexString(), r.status]));
+}
+
+/** Packs [participant id (hex), status] pairs. */
+export function packEntries(entries: Iterable<readonly [string, RegistrationStatus]>): Packed {
   const ids: Packed = {};
-  for (const r of regs) ids[r.status] = (ids[r.status] ?? "") + r.participantId.toHexString();
+  for (const [id, status] of entries) ids[status] = (ids[status] ?? "") + id;
   return ids;
+}
+
+const isStatus = (state: string): state is RegistrationStatus =>
+  (REGISTRATION_STATUSES as readonly string[]).includes(state);
+
+/**
+ * A copy with the writes its marks list applied on top: `unsure` are the participants whose
+ * state the marks cannot tell (written under two marks, whose order is unknown, or with an
+ * outcome their writer never heard) and must be read from MongoDB. Null when a mark does not
+ * list its writes.
+ */
+export function applyWrites(
+  ids: Packed,
+  marks: readonly MarkDoc[],
+): { entries: Map<string, RegistrationStatus>; unsure: string[] } | null {
+  if (marks.some((m) => !m.wrote)) return null;
+  const entries = new Map(unpack(ids));
+  const times = new Map<string, number>();
+  for (const m of marks) for (const id of Object.keys(m.wrote ?? {})) times.set(id, (times.get(id) ?? 0) + 1);
+  const unsure = new Set<string>();
+  for (const m of marks)
+    for (const [id, state] of Object.entries(m.wrote ?? {})) {
+      if (times.get(id) !== 1 || !/^[0-9a-f]{24}$/.test(id)) unsure.add(id);
+      else if (state === "") entries.delete(id);
+      else if (isStatus(state)) entries.set(id, state);
+      else unsure.add(id);
+    }
+  return { entries, unsure: [...unsure].filter((id) => /^[0-9a-f]{24}$/.test(id)) };
 }
 
 /** The participant ids of one status in a packed copy. */
@@ -88,14 +132,14 @@ export interface Seen {
  * Inserts version `seen.version + 1` of the session's copy, then deletes the marks it covers
  * and the older versions; withdraws when that version was taken or a newer one exists.
  */
-export async function packAgain(db: Db, sessionId: ObjectId, seen: Seen, ids: Packed): Promise<void> {
-  if (!coverable(seen.marks, Date.now())) return;
+export async function packAgain(db: Db, sessionId: ObjectId, seen: Seen, ids: Packed): Promise<boolean> {
+  if (!coverable(seen.marks, Date.now())) return false;
   const version = seen.version + 1;
   const _id = `${sessionId.toHexString()}:${version}`;
   try {
-    await copiesOf(db).insertOne({ _id, sessionId, version, ids });
+    await copiesOf(db).insertOne({ _id, sessionId, version, ids, covered: seen.marks.map((m) => m._id) });
   } catch (error) {
-    if (isDuplicateKey(error)) return;
+    if (isDuplicateKey(error)) return false;
     throw error;
   }
   const latest = newest(
@@ -105,11 +149,56 @@ export async function packAgain(db: Db, sessionId: ObjectId, seen: Seen, ids: Pa
   );
   if ((latest?.version ?? 0) > version) {
     await copiesOf(db).deleteOne({ _id });
-    return;
+    return false;
   }
   if (seen.marks.length > 0)
     await marksOf(db).bulkWrite(seen.marks.map((m) => ({ deleteOne: { filter: { _id: m._id } } })));
   await copiesOf(db).deleteMany({ sessionId, version: { $lt: version } });
+  return true;
+}
+
+/** More participants than this to read one by one, and the session is read whole instead. */
+const UNSURE_AT_MOST = 64;
+
+/**
+ * After a burst of single writes: version n+1 is version n with the writes its marks list
+ * applied, so the cost follows the burst, not the session's size. The copy is read before the
+ * marks, and every mark a copy covers is named in it: a mark read and not named there was made
+ * after that copy's packer read the marks, so its write came after every write the copy holds;
+ * a mark made after these were read stays, and the new copy is not trusted until its own
+ * writer packs. "read": the marks cannot tell (no copy yet, a mark that lists
+ * nothing, a dead writer, too many to read one by one): the caller reads the session whole.
+ * "waiting": a write is still running; its writer packs when it is done.
+ */
+export async function packFromMarks(db: Db, sessionId: ObjectId): Promise<"packed" | "waiting" | "read"> {
+  // Twice more when another packer took the version: its copy may not cover these marks.
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const copy = newest(await copiesOf(db).find({ sessionId }).toArray());
+    const marks = await marksOf(db).find({ sessionId }).toArray();
+    if (marks.length === 0 && copy) return "packed";
+    if (!coverable(marks, Date.now())) return "waiting";
+    // Marks the copy holds already are skipped: one may be read while its packer deletes them
+    // one by one, and applying it again could undo a later write whose mark is already gone.
+    const held = new Set((copy?.covered ?? []).map(String));
+    const applied = copy
+      ? applyWrites(
+          copy.ids,
+          marks.filter((m) => !held.has(String(m._id))),
+        )
+      : null;
+    if (!copy || !applied || applied.unsure.length > UNSURE_AT_MOST) return "read";
+    for (const id of applied.unsure) {
+      const found = await registrationsOf(db).findOne(
+        { sessionId, participantId: new ObjectId(id) },
+        { projection: PROJECTION },
+      );
+      if (found) applied.entries.set(id, found.status);
+      else applied.entries.delete(id);
+    }
+    if (await packAgain(db, sessionId, { version: copy.version, marks }, packEntries(applied.entries)))
+      return "packed";
+  }
+  return "read";
 }
 
 /** A write still running marks its sessions again this often, so it never looks dead (WRITER_DEAD_MS). */
@@ -155,8 +244,6 @@ export async function writingRegistrations<T>(
     ).catch(() => undefined);
   }
 }
-
-const PROJECTION = { participantId: 1, sessionId: 1, status: 1, _id: 0 };
 
 /** A session's registrations as MongoDB holds them now; its copy is packed again from them. */
 export async function refreshRoster(db: Db, sessionId: ObjectId): Promise<Packed> {
@@ -272,7 +359,12 @@ export async function eachRoster(
     const ids = pack(regs);
     // Packing only saves the next start a read: one that fails leaves the marks, which is safe.
     const saved = seen.get(String(sessionId)) ?? { version: 0, marks: [] };
-    packing = packing.then(() => packAgain(db, sessionId, saved, ids).catch(() => undefined));
+    packing = packing.then(() =>
+      packAgain(db, sessionId, saved, ids).then(
+        () => undefined,
+        () => undefined,
+      ),
+    );
     await visit(sessionId, ids);
   }
   await packing;

@@ -43,16 +43,29 @@ export function registrationActions(
    * session, then one statement writes it (the MongoDB-wire server on the local stack finds
    * a document by scanning its collection, so each lookup saved counts).
    */
-  async function writingOne(id: ObjectId, write: (known: RegistrationDoc) => Promise<boolean>) {
+  async function writingOne(
+    id: ObjectId,
+    write: (known: RegistrationDoc) => Promise<boolean>,
+    /** What a write that found its registration left it in (null: no status written). */
+    left: RegistrationDoc["status"] | "" | null,
+  ) {
     const known = await registrationsOf(db).findOne({ _id: id });
-    const done = known ? await marks.writing(known.sessionId, () => write(known)) : false;
+    const done = known
+      ? await marks.writing(known.sessionId, () => write(known), {
+          participantId: known.participantId,
+          state: (found) => (found ? left : null),
+        })
+      : false;
     if (!known || !done) throw notFound(phrase("Registration with ID {id} not found", { id: String(id) }));
     return known;
   }
   return {
     async create(doc: RegistrationDoc): Promise<void> {
       await marks
-        .writing(doc.sessionId, () => inserts.insert(doc))
+        .writing(doc.sessionId, () => inserts.insert(doc), {
+          participantId: doc.participantId,
+          state: () => doc.status,
+        })
         .catch(async (error) => {
           // It exists (a retry of a call whose instance died after writing, say): the door hears
           // of it now, in case that instance died before telling it. The caller still gets its 409.
@@ -74,6 +87,7 @@ export function registrationActions(
       const known = await writingOne(
         id,
         async () => (await registrationsOf(db).updateOne({ _id: id }, { $set: change })).matchedCount === 1,
+        patch.status ?? null,
       );
       const updated: RegistrationDoc = { ...known, ...change };
       await svc.registrationWritten(updated.sessionId, updated.participantId, updated.status);
@@ -84,6 +98,7 @@ export function registrationActions(
       const removed = await writingOne(
         id,
         async () => (await registrationsOf(db).deleteOne({ _id: id })).deletedCount === 1,
+        "",
       );
       await svc.registrationWritten(removed.sessionId, removed.participantId, null);
       await announce(removed, null);
