@@ -40,6 +40,18 @@ export interface Wrote<T> {
   state: (result: T) => string | null;
 }
 
+/** The burst's marks set done, the whole list on the last (a participant under two marks is read from MongoDB). */
+function marksDone(state: Open) {
+  const wrote = Object.fromEntries(state.wrote);
+  const last = state.marks.length - 1;
+  return state.marks.map((m, i) => ({
+    updateOne: {
+      filter: { _id: m._id },
+      update: { $set: state.unlisted ? { done: true } : { done: true, wrote: i === last ? wrote : {} } },
+    },
+  }));
+}
+
 export function createOpenMarks(
   db: Db,
   onError: (error: unknown) => void = () => undefined,
@@ -61,18 +73,7 @@ export function createOpenMarks(
     const state = open.get(key);
     if (!state || state.inFlight > 0 || Date.now() - state.lastAt < QUIET_MS) return schedule(key, sessionId);
     open.delete(key);
-    const wrote = Object.fromEntries(state.wrote);
-    // The whole list on the burst's last mark: a participant under two marks is read from MongoDB.
-    const last = state.marks.length - 1;
-    await bulkWriteInSteps(
-      marksOf(db),
-      state.marks.map((m, i) => ({
-        updateOne: {
-          filter: { _id: m._id },
-          update: { $set: state.unlisted ? { done: true } : { done: true, wrote: i === last ? wrote : {} } },
-        },
-      })),
-    );
+    await bulkWriteInSteps(marksOf(db), marksDone(state));
     if ((await packFromMarks(db, sessionId)) === "read") await readAll(sessionId);
   }
 
