@@ -15,6 +15,8 @@ import { type MarkDoc, marksOf, packFromMarks, refreshRoster } from "./rosters";
 
 /** Writes to a session this long apart end its burst: the mark is set done and the copy packed. */
 const QUIET_MS = 2000;
+/** A burst that wrote to more people than this lists none (the list would outgrow a document): its session is read whole. */
+const LISTED_AT_MOST = 50_000;
 /** An open mark is renewed this often (WRITER_DEAD_MS is far longer). */
 const MARK_AGAIN_MS = 2 * 60_000;
 
@@ -131,6 +133,10 @@ export function createOpenMarks(
       } finally {
         burst.running.set(participant, (burst.running.get(participant) ?? 1) - 1);
         if (wrote && left !== null) burst.wrote.set(participant, burst.tangled.has(participant) ? "?" : left);
+        if (burst.wrote.size > LISTED_AT_MOST) {
+          burst.unlisted = true;
+          burst.wrote.clear();
+        }
         state.inFlight--;
         state.lastAt = Date.now();
         schedule(key, sessionId);
