@@ -49,7 +49,8 @@ export interface LiveSink {
 
 /**
  * Every session's door state, read from MongoDB once for the cluster: one instance reads,
- * the others wait for it and find it built.
+ * the others wait for it and find it built. A scan meanwhile builds its own session at once
+ * (or has the build take it out of turn): doors are not kept waiting for the conference.
  */
 async function warmDoors(db: Db, redis: Redis, door: Door): Promise<void> {
   const all = await sessionsOf(db)
@@ -60,12 +61,10 @@ async function warmDoors(db: Db, redis: Redis, door: Door): Promise<void> {
       all.map((s) => s._id),
       true,
     );
-  await door.warmingAll(() =>
-    withLock(redis, KEYS.lock("warm-doors"), WARM_LOCK, buildDoors).catch((error: unknown) => {
-      if (error instanceof LockBusyError || error instanceof LockUnavailableError) return buildDoors();
-      throw error;
-    }),
-  );
+  await withLock(redis, KEYS.lock("warm-doors"), WARM_LOCK, buildDoors).catch((error: unknown) => {
+    if (error instanceof LockBusyError || error instanceof LockUnavailableError) return buildDoors();
+    throw error;
+  });
 }
 
 /** Redis first; MongoDB when Redis cannot answer. */

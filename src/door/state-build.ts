@@ -2,16 +2,67 @@ import type Redis from "ioredis";
 import type { Db, ObjectId } from "mongodb";
 import { checkinsOf } from "../checkin/repo";
 import { KEYS } from "../infra/keys";
-import { eachRoster, ofSessions, refreshRoster } from "../registrations/rosters";
+import { eachRoster, type Packed, refreshRoster } from "../registrations/rosters";
 import { sessionsOf } from "../sessions/repo";
 import { entryOf, FIELD, registrationFields, seatRule } from "./codec";
 import type { Scripts } from "./state-scripts";
 
 // Building the door state (door.ts) from MongoDB: one session as it stands, or the whole
-// conference at start-up from the sessions' packed registrations, one session in memory at a time.
+// conference at start-up from the sessions' packed registrations and each session's check-ins.
 
-/** Build scripts sent before the first of them is awaited (Redis runs them in order). */
-const BUILDS_IN_FLIGHT = 8;
+/** Sessions read at once in a build of many (FerretDB answers an indexed query on each of its connections). */
+const READS_AT_ONCE = 4;
+
+/** A build of many sessions under way. */
+export interface Warming {
+  done: Promise<void>;
+  /** Resolves once this session is built, taking it out of turn; null when this build does not hold it. */
+  session(sessionId: ObjectId): Promise<void> | null;
+}
+
+/** Sessions waiting their turn to be built, each with the promise of its build; one asked for goes next. */
+function buildQueue() {
+  const turns = new Map<string, ObjectId>();
+  const built = new Map<string, { promise: Promise<void>; settle: (error?: unknown) => void }>();
+  const outOfTurn: string[] = [];
+  return {
+    add(id: ObjectId): void {
+      let settle: (error?: unknown) => void = () => undefined;
+      const promise = new Promise<void>((resolve, reject) => {
+        settle = (error) => (error === undefined ? resolve() : reject(error));
+      });
+      // Awaited by whoever asks for the session (or by nobody): never "unhandled".
+      promise.catch(() => undefined);
+      turns.set(String(id), id);
+      built.set(String(id), { promise, settle });
+    },
+    waiting: (): ObjectId[] => [...turns.values()],
+    /** The session asked for first, else the next in turn. */
+    next(): ObjectId | undefined {
+      for (let key = outOfTurn.shift(); key !== undefined; key = outOfTurn.shift()) {
+        const id = turns.get(key);
+        if (id) {
+          turns.delete(key);
+          return id;
+        }
+      }
+      const [first] = turns;
+      if (first) turns.delete(first[0]);
+      return first?.[1];
+    },
+    settle(id: ObjectId, error?: unknown): void {
+      turns.delete(String(id));
+      built.get(String(id))?.settle(error);
+    },
+    session(sessionId: ObjectId): Promise<void> | null {
+      const key = String(sessionId);
+      const waiting = built.get(key);
+      if (!waiting) return null;
+      if (turns.has(key)) outOfTurn.push(key);
+      return waiting.promise;
+    },
+  };
+}
 
 export function createDoorBuilder(redis: Redis, db: Db, scripts: Scripts) {
   const door = (s: ObjectId) => KEYS.door(s);
@@ -36,55 +87,76 @@ export function createDoorBuilder(redis: Redis, db: Db, scripts: Scripts) {
     return new Map(docs.map((s) => [String(s._id), seatRule(s)]));
   }
 
-  /** Builds the hashes of these sessions that are not built yet: a few queries in all. */
-  async function warm(sessionIds: ObjectId[], everything = false): Promise<void> {
-    if (sessionIds.length === 0) return;
-    const states = (await redis
-      .pipeline(sessionIds.map((id) => ["hmget", door(id), "v", "ready"]))
-      .exec()) as [Error | null, [string | null, string | null]][];
-    const cold = sessionIds.filter((_, i) => !states[i]?.[1]?.[1]);
-    if (cold.length === 0) return;
-    const versions = new Map(cold.map((id) => [String(id), states[sessionIds.indexOf(id)]?.[1]?.[0] ?? ""]));
-    const byId = new Map(cold.map((id) => [String(id), id]));
-    const filter = ofSessions(cold, everything && cold.length === sessionIds.length);
-    const rules = await seatRules(cold);
-    // Each session's script runs while the next session is read: a few at a time in flight.
-    const inFlight: Promise<unknown>[] = [];
-    const build = async (key: string, fields: string[]) => {
-      const id = byId.get(key) as ObjectId;
-      const sent = scripts.buildDoor(
-        door(id),
-        seats(id),
-        KEYS.leases(id),
-        versions.get(key) ?? "",
-        rules.get(key) ?? "0",
-        ...fields,
-      );
-      // Handled when awaited below; marked now so a failure waiting its turn is not "unhandled".
-      sent.catch(() => undefined);
-      inFlight.push(sent);
-      if (inFlight.length >= BUILDS_IN_FLIGHT) await inFlight.shift();
-    };
-
-    // Check-ins are few when instances start; registrations are many, so each session is
-    // built from its packed copy (registrations/rosters.ts) as soon as it is read.
-    const checkIns = new Map<string, string[]>();
-    for await (const c of checkinsOf(db).find(filter).batchSize(5000)) {
-      const key = String(c.sessionId);
-      if (!byId.has(key)) continue;
-      const list = checkIns.get(key) ?? [];
-      list.push(FIELD.entry(c.participantId), entryOf(c));
-      checkIns.set(key, list);
-    }
-    await eachRoster(
-      db,
-      cold,
-      (sessionId, ids) =>
-        build(String(sessionId), [...registrationFields(ids), ...(checkIns.get(String(sessionId)) ?? [])]),
-      everything && cold.length === sessionIds.length,
-    );
-    await Promise.all(inFlight);
+  /**
+   * Builds the hashes of these sessions that are not built yet: their rosters in one read of
+   * the packed copies, then each session's check-ins by its own indexed query, a few sessions
+   * at a time. A scan waiting for a session takes it out of turn (`session`), so a door is
+   * never kept waiting for the whole conference.
+   */
+  function startWarm(sessionIds: ObjectId[], everything = false): Warming {
+    const queue = buildQueue();
+    const done = (async () => {
+      if (sessionIds.length === 0) return;
+      const states = (await redis
+        .pipeline(sessionIds.map((id) => ["hmget", door(id), "v", "ready"]))
+        .exec()) as [Error | null, [string | null, string | null]][];
+      const versions = new Map<string, string>();
+      for (const [i, id] of sessionIds.entries()) {
+        if (states[i]?.[1]?.[1]) continue;
+        versions.set(String(id), states[i]?.[1]?.[0] ?? "");
+        queue.add(id);
+      }
+      const cold = queue.waiting();
+      if (cold.length === 0) return;
+      const rosters = new Map<string, Packed>();
+      let failed: unknown;
+      try {
+        const rules = await seatRules(cold);
+        await eachRoster(
+          db,
+          cold,
+          async (sessionId, ids) => {
+            rosters.set(String(sessionId), ids);
+          },
+          everything && cold.length === sessionIds.length,
+        );
+        const buildOne = async (id: ObjectId) => {
+          const key = String(id);
+          const ins = await checkinsOf(db).find({ sessionId: id }).toArray();
+          await scripts.buildDoor(
+            door(id),
+            seats(id),
+            KEYS.leases(id),
+            versions.get(key) ?? "",
+            rules.get(key) ?? "0",
+            ...registrationFields(rosters.get(key) ?? {}),
+            ...ins.flatMap((c) => [FIELD.entry(c.participantId), entryOf(c)]),
+          );
+          rosters.delete(key);
+        };
+        await Promise.all(
+          Array.from({ length: READS_AT_ONCE }, async () => {
+            for (let id = queue.next(); id !== undefined; id = queue.next()) {
+              const outcome = await buildOne(id).then(
+                () => undefined,
+                (error: unknown) => error ?? new Error("door build failed"),
+              );
+              failed ??= outcome;
+              queue.settle(id, outcome);
+            }
+          }),
+        );
+      } catch (error) {
+        failed ??= error;
+      }
+      // Whatever was not built (the rosters could not be read) fails its waiters too.
+      for (const id of queue.waiting()) queue.settle(id, failed ?? new Error("door build failed"));
+      if (failed !== undefined) throw failed;
+    })();
+    return { done, session: queue.session };
   }
 
-  return { snapshot, seatRules, warm };
+  const warm = (sessionIds: ObjectId[], everything = false) => startWarm(sessionIds, everything).done;
+
+  return { snapshot, seatRules, warm, startWarm };
 }

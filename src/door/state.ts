@@ -6,7 +6,7 @@ import { refreshRoster } from "../registrations/rosters";
 import { claimTimeOf, entryOf, FIELD, figuresOf, registrationFields, rosterOf } from "./codec";
 import type { RegistrationState } from "./decide";
 import { createLeases } from "./leases";
-import { createDoorBuilder } from "./state-build";
+import { createDoorBuilder, type Warming } from "./state-build";
 import { defineScripts, PENDING_STALE_MS, type Scripts } from "./state-scripts";
 
 // The hash's layout and entry format: codec.ts.
@@ -171,32 +171,30 @@ function doorClaims(redis: Redis, scripts: Scripts, replace: (sessionId: ObjectI
 function doorUpkeep(redis: Redis, db: Db, scripts: Scripts) {
   const door = (s: ObjectId) => KEYS.door(s);
   const seats = (s: ObjectId) => KEYS.seats(s);
-  const { snapshot, seatRules, warm } = createDoorBuilder(redis, db, scripts);
+  const { snapshot, seatRules, startWarm } = createDoorBuilder(redis, db, scripts);
   const building = new Map<string, Promise<void>>();
-  /** This instance's build of the whole conference, while it runs. */
-  let warmingAll: Promise<void> | null = null;
+  /** This instance's builds of many sessions, while they run. */
+  const warmings = new Set<Warming>();
   const api = {
-    /** A cold session is built once per instance at a time; concurrent scans share the build. */
+    /**
+     * A cold session is built once per instance at a time; concurrent scans share the build.
+     * One a build of many holds is taken out of turn there rather than read twice.
+     */
     async build(sessionId: ObjectId): Promise<void> {
-      // FerretDB reads a whole collection for one session's query: a scan during the
-      // conference-wide build waits for it rather than adding a read of its own.
-      if (warmingAll) await warmingAll.catch(() => undefined);
+      for (const warming of warmings) {
+        const inTurn = warming.session(sessionId);
+        if (inTurn) return inTurn;
+      }
       const id = String(sessionId);
-      const running = building.get(id) ?? warm([sessionId]).finally(() => building.delete(id));
+      const running = building.get(id) ?? api.warm([sessionId]).finally(() => building.delete(id));
       building.set(id, running);
       return running;
     },
-    warm,
-    /**
-     * Runs the conference-wide build (`work`, which may first wait for another instance's);
-     * while it runs, scans of sessions not built yet wait for it instead of reading their own.
-     */
-    warmingAll(work: () => Promise<void>): Promise<void> {
-      const running = work().finally(() => {
-        if (warmingAll === running) warmingAll = null;
-      });
-      warmingAll = running;
-      return running;
+    /** Builds these sessions' hashes where they are not built yet (`everything`: they are all there are). */
+    warm(sessionIds: ObjectId[], everything = false): Promise<void> {
+      const warming = startWarm(sessionIds, everything);
+      warmings.add(warming);
+      return warming.done.finally(() => warmings.delete(warming));
     },
     /** Registrations of a session changed in MongoDB: the hash follows (a snapshot changed under us is read again). */
     async registrationsChanged(sessionId: ObjectId): Promise<void> {
