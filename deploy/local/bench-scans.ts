@@ -234,6 +234,68 @@ const timed = async (url: string, auth: Record<string, string>) => {
 
 const runs: unknown[] = [];
 
+/**
+ * Doors scanning at DOOR_RATE straight at the instances' ports (Nginx starts only once they are
+ * ready) from before they start: when the first scan was answered, and how long answers took
+ * until the cluster was ready. A refused connection (not listening yet) is counted apart.
+ */
+function doorsMeanwhile(auth: Record<string, string>, pairs: Pair[], nginxPort: number, rate = 50) {
+  const started = performance.now();
+  const answers: { at: number; ms: number; status: number }[] = [];
+  let refused = 0;
+  let stopped = false;
+  const firing = (async () => {
+    const inflight: Promise<void>[] = [];
+    for (let i = 0; !stopped; i++) {
+      const wait = started + (i * 1000) / rate - performance.now();
+      if (wait > 1) await Bun.sleep(wait);
+      const pair = pairs[i % pairs.length] as Pair;
+      const port = nginxPort - 5080 + (i % INSTANCES);
+      inflight.push(
+        (async () => {
+          const t0 = performance.now();
+          try {
+            const response = await fetch(`http://127.0.0.1:${port}/api/v1/scan`, {
+              method: "POST",
+              headers: { "content-type": "application/json", ...auth },
+              body: JSON.stringify({ ...pair, nonce: `cold-door-${Date.now()}-${i}` }),
+              signal: AbortSignal.timeout(30_000),
+            });
+            await response.arrayBuffer();
+            answers.push({ at: (t0 - started) / 1000, ms: performance.now() - t0, status: response.status });
+          } catch {
+            refused++;
+          }
+        })(),
+      );
+    }
+    await Promise.all(inflight);
+  })();
+  return {
+    async stop(readySeconds: number) {
+      stopped = true;
+      await firing;
+      const beforeReady = answers.filter((a) => a.at < readySeconds);
+      const ok = beforeReady
+        .filter((a) => a.status === 200)
+        .map((a) => a.ms)
+        .sort((x, y) => x - y);
+      const statuses: Record<string, number> = {};
+      for (const a of beforeReady) statuses[a.status] = (statuses[a.status] ?? 0) + 1;
+      const firstOk = answers.find((a) => a.status === 200);
+      return {
+        doorRate: rate,
+        readySeconds: Math.round(readySeconds * 10) / 10,
+        firstAnsweredAtSeconds: firstOk ? Math.round((firstOk.at + firstOk.ms / 1000) * 100) / 100 : null,
+        answeredBeforeReady: ok.length,
+        statusesBeforeReady: statuses,
+        refusedConnections: refused,
+        latencyBeforeReadyMs: { p50: percentile(ok, 50), p99: percentile(ok, 99), max: percentile(ok, 100) },
+      };
+    },
+  };
+}
+
 // The demo conference: unlimited, then with seats.
 {
   const demo = await conference("bench", {});
@@ -326,7 +388,9 @@ if (SCALE) {
   const again = await cluster(big.dbName, `${big.clusterDir}`, 8182);
   await again.cluster.stop();
   await forgetDoors(big.dbName);
+  const doors = doorsMeanwhile(big.auth, big.pairs, 8182);
   const cold = await cluster(big.dbName, `${big.clusterDir}`, 8182);
+  const duringColdStart = await doors.stop(cold.readySeconds);
   await cold.cluster.stop();
   // The floor under that figure: every check-in read once through the driver, nothing else.
   const readStarted = performance.now();
@@ -336,12 +400,16 @@ if (SCALE) {
   Object.assign(scale ?? {}, {
     restartReadySeconds: again.readySeconds,
     restartWithoutRedisStateReadySeconds: cold.readySeconds,
+    scansWhileStartingWithoutRedisState: duringColdStart,
     readEveryCheckInSeconds: readAllSeconds,
     checkIns,
   });
   console.log(
     `bench: 10× restart ready in ${again.readySeconds.toFixed(1)} s; without the door state in Redis ${cold.readySeconds.toFixed(1)} s ` +
       `(reading its ${checkIns} check-ins alone, through the driver: ${readAllSeconds.toFixed(1)} s)`,
+  );
+  console.log(
+    `bench: doors scanning straight at the instances while they started without it: ${JSON.stringify(duringColdStart)}`,
   );
   await big.drop();
 }

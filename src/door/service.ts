@@ -1,10 +1,7 @@
-import type Redis from "ioredis";
 import { type Db, ObjectId } from "mongodb";
 import { checkinsOf, type ScanLogDoc } from "../checkin/repo";
 import type { LockMode } from "../config";
 import { unavailable } from "../http/errors";
-import { KEYS } from "../infra/keys";
-import { LockBusyError, LockUnavailableError, withLock } from "../infra/lock";
 import { distinctIds } from "../infra/mongo";
 import type { Activity } from "../live/activity";
 import type { Bus } from "../live/bus";
@@ -27,9 +24,6 @@ import { createSnapshots } from "./snapshot";
 import { createStaffActions, type StaffActions } from "./staff";
 import { createDoor, type Door } from "./state";
 
-/** Start-up waits up to a minute for another instance building the door state. */
-const WARM_LOCK = { ttlMs: 60_000, retries: 600, retryDelayMs: 100 };
-
 /** Open sessions looked at for an overflow: a time slot rarely holds more. */
 const OVERFLOW_CANDIDATES = 50;
 
@@ -48,23 +42,18 @@ export interface LiveSink {
 }
 
 /**
- * Every session's door state, read from MongoDB once for the cluster: one instance reads,
- * the others wait for it and find it built. A scan meanwhile builds its own session at once
- * (or has the build take it out of turn): doors are not kept waiting for the conference.
+ * Every session's door state, built from MongoDB where Redis does not hold it. Every instance
+ * builds at once, each in its own order, skipping what another has built, so they meet rather
+ * than read twice; a scan meanwhile has its own session built next (door/state-build.ts).
  */
-async function warmDoors(db: Db, redis: Redis, door: Door): Promise<void> {
+async function warmDoors(db: Db, door: Door): Promise<void> {
   const all = await sessionsOf(db)
     .find({}, { projection: { _id: 1 } })
     .toArray();
-  const buildDoors = () =>
-    door.warm(
-      all.map((s) => s._id),
-      true,
-    );
-  await withLock(redis, KEYS.lock("warm-doors"), WARM_LOCK, buildDoors).catch((error: unknown) => {
-    if (error instanceof LockBusyError || error instanceof LockUnavailableError) return buildDoors();
-    throw error;
-  });
+  await door.warm(
+    all.map((s) => s._id),
+    true,
+  );
 }
 
 /** Redis first; MongoDB when Redis cannot answer. */
@@ -284,7 +273,7 @@ export function createCheckinService(
    * would ask it for the whole conference once per session.
    */
   async function warmUp(): Promise<void> {
-    await Promise.all([directory.reload(), warmDoors(db, redis.cmd, door)]);
+    await Promise.all([directory.reload(), warmDoors(db, door)]);
   }
 
   rebuildWhenNeeded(rt, live.bus, warmUp);

@@ -10,14 +10,27 @@ import type { Scripts } from "./state-scripts";
 // Building the door state (door.ts) from MongoDB: one session as it stands, or the whole
 // conference at start-up from the sessions' packed registrations and each session's check-ins.
 
-/** Sessions read at once in a build of many (FerretDB answers an indexed query on each of its connections). */
-const READS_AT_ONCE = 4;
+/**
+ * Sessions read at once by one instance in a build of many: every instance builds at once
+ * (each in its own order), and FerretDB gains little beyond a few queries at a time.
+ */
+const READS_AT_ONCE = 2;
 
 /** A build of many sessions under way. */
 export interface Warming {
   done: Promise<void>;
   /** Resolves once this session is built, taking it out of turn; null when this build does not hold it. */
   session(sessionId: ObjectId): Promise<void> | null;
+}
+
+/** 0 … n−1 in random order. */
+function shuffled(n: number): number[] {
+  const order = Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [order[i], order[j]] = [order[j] as number, order[i] as number];
+  }
+  return order;
 }
 
 /** Sessions waiting their turn to be built, each with the promise of its build; one asked for goes next. */
@@ -101,7 +114,9 @@ export function createDoorBuilder(redis: Redis, db: Db, scripts: Scripts) {
         .pipeline(sessionIds.map((id) => ["hmget", door(id), "v", "ready"]))
         .exec()) as [Error | null, [string | null, string | null]][];
       const versions = new Map<string, string>();
-      for (const [i, id] of sessionIds.entries()) {
+      // In an order of its own: instances building at once meet rather than read the same sessions.
+      for (const i of shuffled(sessionIds.length)) {
+        const id = sessionIds[i] as ObjectId;
         if (states[i]?.[1]?.[1]) continue;
         versions.set(String(id), states[i]?.[1]?.[0] ?? "");
         queue.add(id);
@@ -122,6 +137,8 @@ export function createDoorBuilder(redis: Redis, db: Db, scripts: Scripts) {
         );
         const buildOne = async (id: ObjectId) => {
           const key = String(id);
+          // Built meanwhile (by another instance, or a scan here): nothing to read.
+          if (await redis.hexists(door(id), "ready")) return;
           const ins = await checkinsOf(db).find({ sessionId: id }).toArray();
           await scripts.buildDoor(
             door(id),

@@ -167,6 +167,27 @@ function doorClaims(redis: Redis, scripts: Scripts, replace: (sessionId: ObjectI
   };
 }
 
+/** Sessions built one by one at once on an instance: a burst of scans on cold sessions must not swamp MongoDB. */
+const SINGLE_BUILDS_AT_ONCE = 4;
+
+/** Runs at most `n` of the works given at once; the others wait their turn. */
+function limited(n: number) {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async <T>(work: () => Promise<T>): Promise<T> => {
+    if (running >= n) await new Promise<void>((resolve) => waiting.push(resolve));
+    else running++;
+    try {
+      return await work();
+    } finally {
+      // The slot passes straight to the next in line.
+      const next = waiting.shift();
+      if (next) next();
+      else running--;
+    }
+  };
+}
+
 /** The door state's upkeep: builds, rebuilds, freezes, and the figures read from it. */
 function doorUpkeep(redis: Redis, db: Db, scripts: Scripts) {
   const door = (s: ObjectId) => KEYS.door(s);
@@ -175,6 +196,7 @@ function doorUpkeep(redis: Redis, db: Db, scripts: Scripts) {
   const building = new Map<string, Promise<void>>();
   /** This instance's builds of many sessions, while they run. */
   const warmings = new Set<Warming>();
+  const oneAtATime = limited(SINGLE_BUILDS_AT_ONCE);
   const api = {
     /**
      * A cold session is built once per instance at a time; concurrent scans share the build.
@@ -186,7 +208,8 @@ function doorUpkeep(redis: Redis, db: Db, scripts: Scripts) {
         if (inTurn) return inTurn;
       }
       const id = String(sessionId);
-      const running = building.get(id) ?? api.warm([sessionId]).finally(() => building.delete(id));
+      const running =
+        building.get(id) ?? oneAtATime(() => api.warm([sessionId])).finally(() => building.delete(id));
       building.set(id, running);
       return running;
     },
