@@ -136,7 +136,7 @@ function doorPages(rt: Runtime, features: Features) {
       async ({ params, query, request }) => {
         const q = (query.q ?? "").trim();
         const sessionId = parseId(params.sessionId);
-        const matches = svc.searchPeople(q, SEARCH_POOL);
+        const matches = await svc.searchPeople(q, SEARCH_POOL);
         const regs = await registrationsOf(db)
           .find(
             { sessionId, participantId: { $in: matches.map((p) => p._id) } },

@@ -272,8 +272,17 @@ export function createCheckinService(
    * scanning them all, so a burst of first scans building their sessions one by one
    * would ask it for the whole conference once per session.
    */
+  /**
+   * The door state first, then the badge directory: both are read from MongoDB, and doors
+   * waiting on their session's state get it sooner alone; a badge the directory does not hold
+   * yet is looked up by its code (one indexed query).
+   */
   async function warmUp(): Promise<void> {
-    await Promise.all([directory.reload(), warmDoors(db, door)]);
+    try {
+      await warmDoors(db, door);
+    } finally {
+      await directory.reload();
+    }
   }
 
   rebuildWhenNeeded(rt, live.bus, warmUp);
@@ -283,6 +292,7 @@ export function createCheckinService(
     door,
     sessions,
     people: () => directory.people(),
+    peopleLoaded: () => directory.loaded(),
     lateThresholdMinutes: live.lateThresholdMinutes,
   });
   const { undo, checkout, exit, undoAtDoor } = staff;

@@ -164,6 +164,8 @@ export function createSnapshots(parts: {
   door: { roster(sessionId: ObjectId): Promise<Roster> };
   sessions: { require(sessionId: ObjectId): Promise<SessionDoc> };
   people: () => Iterable<Person>;
+  /** Resolves once `people` holds everyone: a snapshot of part of them would misjudge which codes are too easy to guess. */
+  peopleLoaded: () => Promise<void>;
   lateThresholdMinutes: () => number;
 }) {
   const recent = new Map<string, { at: number; snapshot: Promise<DoorSnapshot> }>();
@@ -181,9 +183,12 @@ export function createSnapshots(parts: {
       const key = String(sessionId);
       const known = recent.get(key);
       if (known && Date.now() - known.at < SNAPSHOT_REUSE_MS) return known.snapshot;
-      const snapshot = Promise.all([parts.sessions.require(sessionId), parts.door.roster(sessionId)]).then(
-        ([session, roster]) =>
-          doorSnapshot(session, parts.people(), roster, verifiableNow(), parts.lateThresholdMinutes()),
+      const snapshot = Promise.all([
+        parts.sessions.require(sessionId),
+        parts.door.roster(sessionId),
+        parts.peopleLoaded(),
+      ]).then(([session, roster]) =>
+        doorSnapshot(session, parts.people(), roster, verifiableNow(), parts.lateThresholdMinutes()),
       );
       snapshot.catch(() => recent.delete(key));
       recent.set(key, { at: Date.now(), snapshot });

@@ -118,7 +118,10 @@ export function createDirectory(db: Db, bus: Bus, observe: (hit: boolean) => voi
     else drop(id);
   }
 
-  async function reload(): Promise<number> {
+  // Settled once the first whole read is over (or failed): readers of everyone wait for it.
+  const { promise: loaded, resolve: firstRead } = Promise.withResolvers<void>();
+  const reload = () => readEveryone().finally(firstRead);
+  async function readEveryone(): Promise<number> {
     const present = new Set<string>();
     for await (const p of participantsOf(db)
       .find<Person>({}, { projection: PERSON_FIELDS })
@@ -166,10 +169,15 @@ export function createDirectory(db: Db, bus: Bus, observe: (hit: boolean) => voi
     },
     /** Everyone the directory holds. */
     people: () => byId.values(),
+    /** Resolves once the directory has been read whole (at start-up, after the door state). */
+    loaded: () => loaded,
     /** A person this instance holds in memory (null: not loaded here); no database read. */
     known: (participantId: ObjectId | string): Person | null => byId.get(String(participantId)) ?? null,
     /** People whose name, email or organization contains `query`, accents and case aside. */
-    search: (query: string, limit: number) => searchPeople(byId.values(), query, limit),
+    search: async (query: string, limit: number) => {
+      await loaded;
+      return searchPeople(byId.values(), query, limit);
+    },
     /** After a participant was created, changed or deleted: here at once, everywhere through the bus. */
     async changed(p: ParticipantDoc, change: { removed?: boolean } = {}): Promise<void> {
       if (change.removed) drop(String(p._id));

@@ -1,6 +1,15 @@
 import { describe, expect, test } from "bun:test";
-import { guessableBits, OFFLINE_MIN_BITS, offlineVerifiable } from "../../src/door/snapshot";
+import {
+  createSnapshots,
+  type DoorSnapshot,
+  guessableBits,
+  OFFLINE_MIN_BITS,
+  offlineVerifiable,
+} from "../../src/door/snapshot";
+import type { Person } from "../../src/participants/directory";
 import { generateQrCode } from "../../src/participants/qr";
+import { participantRecord } from "../../src/participants/repo";
+import { sessionRecord } from "../../src/sessions/repo";
 
 // Which badge codes a door device may hold: by how hard each is to guess, not by its length.
 
@@ -38,4 +47,39 @@ describe("a code is on a door device only when guessing it from the snapshot is 
     expect(offlineVerifiable(short).size).toBe(0);
     expect(offlineVerifiable(["QR-SOMEONE-IMPORTED-BY-HAND"]).size).toBe(0);
   });
+});
+
+test("a door's snapshot waits for the badge directory to be read whole (a part would misjudge the codes)", async () => {
+  let loaded: () => void = () => undefined;
+  const peopleLoaded = new Promise<void>((resolve) => {
+    loaded = resolve;
+  });
+  const people: Person[] = [];
+  const session = sessionRecord({
+    name: "Snapshot room",
+    location: "A",
+    startTime: new Date(Date.now() - 60_000),
+    endTime: new Date(Date.now() + 3600_000),
+    capacity: 0,
+  });
+  const snapshots = createSnapshots({
+    door: { roster: async () => ({ registrations: new Map(), where: new Map() }) },
+    sessions: { require: async () => session },
+    people: () => people,
+    peopleLoaded: () => peopleLoaded,
+    lateThresholdMinutes: () => 10,
+  });
+  let taken: DoorSnapshot | null = null;
+  const pending = snapshots.get(session._id).then((s) => {
+    taken = s;
+  });
+  await Bun.sleep(20);
+  expect(taken).toBeNull();
+  // The directory is read: everyone is there when the snapshot is made.
+  const codes = Array.from({ length: 50 }, generateQrCode);
+  for (const [i, qrCode] of codes.entries())
+    people.push({ ...participantRecord({ name: `P${i}`, email: `p${i}@example.org` }), qrCode } as Person);
+  loaded();
+  await pending;
+  expect((taken as DoorSnapshot | null)?.people).toHaveLength(50);
 });
