@@ -77,6 +77,14 @@ function buildQueue() {
   };
 }
 
+/** Each session's seat rule (door/codec.ts), by session id. */
+async function seatRulesOf(db: Db, sessionIds: ObjectId[]): Promise<Map<string, string>> {
+  const docs = await sessionsOf(db)
+    .find({ _id: { $in: sessionIds } }, { projection: { capacity: 1, capacityEnforced: 1, capacityMode: 1 } })
+    .toArray();
+  return new Map(docs.map((s) => [String(s._id), seatRule(s)]));
+}
+
 export function createDoorBuilder(redis: Redis, db: Db, scripts: Scripts) {
   const door = (s: ObjectId) => KEYS.door(s);
   const seats = (s: ObjectId) => KEYS.seats(s);
@@ -90,15 +98,7 @@ export function createDoorBuilder(redis: Redis, db: Db, scripts: Scripts) {
     return [...registrationFields(regs), ...ins.flatMap((c) => [FIELD.entry(c.participantId), entryOf(c)])];
   }
 
-  async function seatRules(sessionIds: ObjectId[]): Promise<Map<string, string>> {
-    const docs = await sessionsOf(db)
-      .find(
-        { _id: { $in: sessionIds } },
-        { projection: { capacity: 1, capacityEnforced: 1, capacityMode: 1 } },
-      )
-      .toArray();
-    return new Map(docs.map((s) => [String(s._id), seatRule(s)]));
-  }
+  const seatRules = (sessionIds: ObjectId[]) => seatRulesOf(db, sessionIds);
 
   /**
    * Builds the hashes of these sessions that are not built yet: their rosters in one read of
@@ -135,11 +135,13 @@ export function createDoorBuilder(redis: Redis, db: Db, scripts: Scripts) {
           },
           everything && cold.length === sessionIds.length,
         );
+        // Before the doors open there is no check-in to read, session by session.
+        const noCheckIn = (await checkinsOf(db).findOne({}, { projection: { _id: 1 } })) === null;
         const buildOne = async (id: ObjectId) => {
           const key = String(id);
           // Built meanwhile (by another instance, or a scan here): nothing to read.
           if (await redis.hexists(door(id), "ready")) return;
-          const ins = await checkinsOf(db).find({ sessionId: id }).toArray();
+          const ins = noCheckIn ? [] : await checkinsOf(db).find({ sessionId: id }).toArray();
           await scripts.buildDoor(
             door(id),
             seats(id),

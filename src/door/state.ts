@@ -188,16 +188,13 @@ function limited(n: number) {
   };
 }
 
-/** The door state's upkeep: builds, rebuilds, freezes, and the figures read from it. */
-function doorUpkeep(redis: Redis, db: Db, scripts: Scripts) {
-  const door = (s: ObjectId) => KEYS.door(s);
-  const seats = (s: ObjectId) => KEYS.seats(s);
-  const { snapshot, seatRules, startWarm } = createDoorBuilder(redis, db, scripts);
+/** Building sessions' state: many at once (`warm`), or one a scan needs (`build`). */
+function sessionBuilds(startWarm: (sessionIds: ObjectId[], everything?: boolean) => Warming) {
   const building = new Map<string, Promise<void>>();
   /** This instance's builds of many sessions, while they run. */
   const warmings = new Set<Warming>();
   const oneAtATime = limited(SINGLE_BUILDS_AT_ONCE);
-  const api = {
+  const builds = {
     /**
      * A cold session is built once per instance at a time; concurrent scans share the build.
      * One a build of many holds is taken out of turn there rather than read twice.
@@ -209,7 +206,7 @@ function doorUpkeep(redis: Redis, db: Db, scripts: Scripts) {
       }
       const id = String(sessionId);
       const running =
-        building.get(id) ?? oneAtATime(() => api.warm([sessionId])).finally(() => building.delete(id));
+        building.get(id) ?? oneAtATime(() => builds.warm([sessionId])).finally(() => building.delete(id));
       building.set(id, running);
       return running;
     },
@@ -219,6 +216,17 @@ function doorUpkeep(redis: Redis, db: Db, scripts: Scripts) {
       warmings.add(warming);
       return warming.done.finally(() => warmings.delete(warming));
     },
+  };
+  return builds;
+}
+
+/** The door state's upkeep: builds, rebuilds, freezes, and the figures read from it. */
+function doorUpkeep(redis: Redis, db: Db, scripts: Scripts) {
+  const door = (s: ObjectId) => KEYS.door(s);
+  const seats = (s: ObjectId) => KEYS.seats(s);
+  const { snapshot, seatRules, startWarm } = createDoorBuilder(redis, db, scripts);
+  const api = {
+    ...sessionBuilds(startWarm),
     /** Registrations of a session changed in MongoDB: the hash follows (a snapshot changed under us is read again). */
     async registrationsChanged(sessionId: ObjectId): Promise<void> {
       for (let attempt = 0; attempt < 5; attempt++) {
