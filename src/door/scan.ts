@@ -2,6 +2,7 @@ import type Redis from "ioredis";
 import { type Db, ObjectId } from "mongodb";
 import type { CheckInDoc } from "../checkin/repo";
 import type { LockMode } from "../config";
+import { unavailable } from "../http/errors";
 import type { Logger } from "../infra/log";
 import type { Activity } from "../live/activity";
 import type { Directory, Person } from "../participants/directory";
@@ -80,6 +81,8 @@ export interface ScannerParts {
   lockMode: LockMode;
   log: Logger;
   redisConfirmed: () => boolean;
+  /** MongoDB answers and its indexes exist: the unique ones are what settle races, whatever Redis says. */
+  databaseReady: () => boolean;
   sessions: SessionCache;
   directory: Directory;
   door: Door;
@@ -284,6 +287,12 @@ async function decideAndWrite(ctx: ScanContext, request: ScanRequest): Promise<S
 /** Decides a scan and, when the verdict is accept, checks the participant in, exactly once. */
 async function scan(ctx: ScanContext, request: ScanRequest): Promise<ScanResult> {
   const { metrics } = ctx.parts;
+  // Nothing is admitted before the unique indexes exist (an instance's first start on a
+  // database, or one restored without them): they are what makes a second admission impossible.
+  if (!ctx.parts.databaseReady())
+    throw unavailable(
+      "Check-in is starting: the database's unique indexes are not in place yet. Retry in a few seconds.",
+    );
   const stopTimer = metrics.decision.startTimer();
   const result = await once(
     ctx.nonces,

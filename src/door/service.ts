@@ -279,6 +279,7 @@ export function createCheckinService(
     instanceId: config.instanceId,
     lockMode: config.lock.mode,
     redisConfirmed: () => redis.isReady,
+    databaseReady: () => mongo.isReady,
     log: rt.log,
     metrics,
     lateThresholdMinutes: live.lateThresholdMinutes,

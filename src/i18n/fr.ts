@@ -189,6 +189,8 @@ export const FR = {
     "L’enregistrement est suspendu : le service de coordination (Redis) manque de mémoire et refuse les écritures. Exploitants : augmentez maxmemory ou libérez de la mémoire.",
   "Check-in is paused: the coordination service (Redis) is unavailable. Retry in a few seconds.":
     "L’enregistrement est suspendu : le service de coordination (Redis) est indisponible. Réessayez dans quelques secondes.",
+  "Check-in is starting: the database's unique indexes are not in place yet. Retry in a few seconds.":
+    "L’enregistrement démarre : les index uniques de la base de données ne sont pas encore en place. Réessayez dans quelques secondes.",
   "CheckIn with ID {id} not found": "Enregistrement d’identifiant {id} introuvable",
   "Registration with ID {id} not found": "Inscription d’identifiant {id} introuvable",
   "Participant with ID {id} not found; reload the page":

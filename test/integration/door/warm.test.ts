@@ -174,3 +174,63 @@ test("an instance starting with Redis empty answers a door before its conference
     await own.close();
   }
 });
+
+test("an instance's first start on a database admits nobody before its unique indexes exist (503 in words)", async () => {
+  const env = instanceEnv("noindexes");
+  const people = Array.from({ length: 40 }, (_, i) => participantDoc(i));
+  const { client: own, db: fresh, auth } = await seededRoom(env, sessionDoc({ name: "First start" }), people);
+  const room = await fresh.collection<SessionDoc>("sessions").findOne({});
+  // Enough documents that building the indexes takes a while.
+  const now = new Date();
+  const others = Array.from({ length: 30_000 }, (_, i) => ({
+    _id: new ObjectId(),
+    participantId: new ObjectId(),
+    sessionId: new ObjectId(),
+    checkInTime: now,
+    method: "qr",
+    isLate: false,
+    badge: "accepted",
+    wasRegistered: false,
+    seat: i,
+    instance: "test",
+    checkedOutAt: null,
+    createdAt: now,
+    updatedAt: now,
+    __v: 0,
+  }));
+  for (let i = 0; i < others.length; i += 5000)
+    await fresh.collection("checkins").insertMany(others.slice(i, i + 5000) as never[]);
+  const instance = await spawnInstance({ port: await freePort(), logDir: TEST_LOGS, env, waitFor: "live" });
+  try {
+    let seenWithoutIndexes = 0;
+    for (const [i, person] of people.entries()) {
+      const answer = await postJson(
+        `${instance.url}/api/v1/scan`,
+        { qrCode: person.qrCode, sessionId: String(room?._id), nonce: `first-start-${i}` },
+        auth,
+      );
+      const reasons: string[] = await fetch(`${instance.url}/api/v1/health/ready`)
+        .then((r) => r.json())
+        .then((body) => body.details?.reasons ?? []);
+      // Still without indexes after the answer: it was without them while answering too.
+      if (reasons.some((r) => r.includes("indexes"))) {
+        seenWithoutIndexes++;
+        expect(answer.status).toBe(503);
+        expect(answer.body.message).toContain("unique indexes");
+      }
+      if (answer.status === 503) await Bun.sleep(20);
+    }
+    expect(seenWithoutIndexes).toBeGreaterThan(0);
+    await waitHealthy(instance.url, 60_000);
+    const last = await postJson(
+      `${instance.url}/api/v1/scan`,
+      { qrCode: people[0]?.qrCode, sessionId: String(room?._id), nonce: "first-start-after" },
+      auth,
+    );
+    expect(last.status).toBe(200);
+  } finally {
+    await stopProcess(instance.proc);
+    await fresh.dropDatabase();
+    await own.close();
+  }
+});
