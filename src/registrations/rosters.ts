@@ -93,12 +93,13 @@ export function applyWrites(
   const unsure = new Set<string>();
   for (const m of marks)
     for (const [id, state] of Object.entries(m.wrote ?? {})) {
-      if (times.get(id) !== 1 || !/^[0-9a-f]{24}$/.test(id)) unsure.add(id);
+      // Not a participant id: nothing any registration could be (a list is only ever ours).
+      if (!/^[0-9a-f]{24}$/.test(id)) continue;
+      if (times.get(id) !== 1 || !(state === "" || isStatus(state))) unsure.add(id);
       else if (state === "") entries.delete(id);
-      else if (isStatus(state)) entries.set(id, state);
-      else unsure.add(id);
+      else entries.set(id, state);
     }
-  return { entries, unsure: [...unsure].filter((id) => /^[0-9a-f]{24}$/.test(id)) };
+  return { entries, unsure: [...unsure] };
 }
 
 /** The participant ids of one status in a packed copy. */

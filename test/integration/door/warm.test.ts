@@ -29,37 +29,48 @@ let db: Db;
 let redis: Redis;
 const sessions = Array.from({ length: SESSIONS }, (_, i) => sessionDoc({ name: `Warm ${i}`, capacity: 0 }));
 
+/** A check-in as the door writes one, stored straight into MongoDB. */
+function checkInDoc(participantId: ObjectId, sessionId: ObjectId, seat: number | string, nonce?: string) {
+  const now = new Date();
+  return {
+    _id: new ObjectId(),
+    participantId,
+    sessionId,
+    checkInTime: now,
+    method: "qr",
+    isLate: false,
+    badge: "accepted",
+    wasRegistered: false,
+    seat,
+    instance: "test",
+    ...(nonce ? { nonce } : {}),
+    checkedOutAt: null,
+    createdAt: now,
+    updatedAt: now,
+    __v: 0,
+  };
+}
+
 beforeAll(async () => {
   const name = testDbName("warm");
   ({ client, db } = await openDb(name));
   await ensureIndexes(db, INDEXES);
   redis = new Redis(stackEnv().REDIS_URL, { keyPrefix: `checkin:${name}:` });
   await db.collection("sessions").insertMany(sessions as never[]);
-  const now = new Date();
   for (const [s, session] of sessions.entries()) {
     const people = Array.from({ length: CHECK_INS + s }, () => new ObjectId());
     await db
       .collection("registrations")
       .insertMany(people.map((p) => registrationDoc(p, session._id)) as never[]);
-    await db.collection("checkins").insertMany(
-      people.slice(0, CHECK_INS).map((participantId, seat) => ({
-        _id: new ObjectId(),
-        participantId,
-        sessionId: session._id,
-        checkInTime: now,
-        method: "qr",
-        isLate: false,
-        badge: "accepted",
-        wasRegistered: true,
-        seat: `free:${participantId}`,
-        instance: "test",
-        nonce: `warm-${s}-${seat}`,
-        checkedOutAt: null,
-        createdAt: now,
-        updatedAt: now,
-        __v: 0,
-      })) as never[],
-    );
+    await db
+      .collection("checkins")
+      .insertMany(
+        people
+          .slice(0, CHECK_INS)
+          .map((participantId, seat) =>
+            checkInDoc(participantId, session._id, `free:${participantId}`, `warm-${s}-${seat}`),
+          ) as never[],
+      );
     await refreshRoster(db, session._id);
   }
 });
@@ -112,27 +123,10 @@ test("an instance starting with Redis empty answers a door before its conference
   // Enough other sessions, each with its check-ins, that reading them all takes a while.
   const others = Array.from({ length: 80 }, (_, i) => sessionDoc({ name: `Other ${i}` }));
   await started.collection("sessions").insertMany(others as never[]);
-  const now = new Date();
   const checkIns = others.flatMap((s) =>
     Array.from({ length: 300 }, (_, seat) => {
       const participantId = new ObjectId();
-      return {
-        _id: new ObjectId(),
-        participantId,
-        sessionId: s._id,
-        checkInTime: now,
-        method: "qr",
-        isLate: false,
-        badge: "accepted",
-        wasRegistered: false,
-        seat: `free:${participantId}`,
-        instance: "test",
-        nonce: `other-${s._id}-${seat}`,
-        checkedOutAt: null,
-        createdAt: now,
-        updatedAt: now,
-        __v: 0,
-      };
+      return checkInDoc(participantId, s._id, `free:${participantId}`, `other-${s._id}-${seat}`);
     }),
   );
   for (let i = 0; i < checkIns.length; i += 5000)
@@ -181,23 +175,7 @@ test("an instance's first start on a database admits nobody before its unique in
   const { client: own, db: fresh, auth } = await seededRoom(env, sessionDoc({ name: "First start" }), people);
   const room = await fresh.collection<SessionDoc>("sessions").findOne({});
   // Enough documents that building the indexes takes a while.
-  const now = new Date();
-  const others = Array.from({ length: 30_000 }, (_, i) => ({
-    _id: new ObjectId(),
-    participantId: new ObjectId(),
-    sessionId: new ObjectId(),
-    checkInTime: now,
-    method: "qr",
-    isLate: false,
-    badge: "accepted",
-    wasRegistered: false,
-    seat: i,
-    instance: "test",
-    checkedOutAt: null,
-    createdAt: now,
-    updatedAt: now,
-    __v: 0,
-  }));
+  const others = Array.from({ length: 30_000 }, (_, i) => checkInDoc(new ObjectId(), new ObjectId(), i));
   for (let i = 0; i < others.length; i += 5000)
     await fresh.collection("checkins").insertMany(others.slice(i, i + 5000) as never[]);
   const instance = await spawnInstance({ port: await freePort(), logDir: TEST_LOGS, env, waitFor: "live" });
