@@ -157,13 +157,45 @@ start_redis() {
     sentinel_node $((i + 1)) "${SENTINEL_PORTS[i]}"
     list+=("$BIND:${SENTINEL_PORTS[i]}")
   done
+  wait_sentinels
   (IFS=,; echo "REDIS_SENTINELS=${list[*]}")
   echo "REDIS_SENTINEL_NAME=$SENTINEL_NAME"
   [[ -z "$REDIS_PASS" ]] || { echo "REDIS_PASSWORD=$REDIS_PASS"; echo "REDIS_SENTINEL_PASSWORD=$REDIS_PASS"; }
 }
 
+redis_cli() { # redis-cli with the stack's password, kept off the command line
+  if [[ -n "$REDIS_PASS" ]]; then REDISCLI_AUTH="$REDIS_PASS" redis-cli "$@"; else redis-cli "$@"; fi
+}
+
+# A Sentinel learns of the replica from the primary's INFO (every 10 s) and of the other
+# Sentinels from their hellos (every 2 s). One that knows neither yet cannot fail over, and a
+# primary lost in those first seconds would stay lost: the start returns once all three know both
+# and the replica is in sync.
+sentinels_ready() {
+  local port info
+  for port in "${SENTINEL_PORTS[@]}"; do
+    info="$(redis_cli -h "$BIND" -p "$port" SENTINEL MASTER "$SENTINEL_NAME" 2>/dev/null | paste -sd' ')"
+    [[ "$info" =~ num-slaves\ ([0-9]+) ]] && ((BASH_REMATCH[1] >= 1)) || return 1
+    [[ "$info" =~ num-other-sentinels\ ([0-9]+) ]] && ((BASH_REMATCH[1] >= 2)) || return 1
+  done
+  redis_cli -h "$BIND" -p $((REDIS_LOCAL_PORT + 1)) INFO replication 2>/dev/null | grep -q "master_link_status:up"
+}
+
+wait_sentinels() {
+  local i
+  for ((i = 0; i < 300; i++)); do
+    sentinels_ready && return 0
+    sleep 0.1
+  done
+  die "the Sentinels did not learn of the replica and of each other within 30 s (see $LOGS/sentinel-*.log)"
+}
+
 stop_redis() {
-  local name
+  local name pid
+  # Signalled together: a Sentinel takes a second or two to leave after a failover.
+  for name in sentinel-1 sentinel-2 sentinel-3; do
+    pid="$(cat "$RUN/$name.pid" 2>/dev/null)" && kill -TERM "$pid" 2>/dev/null || true
+  done
   for name in sentinel-1 sentinel-2 sentinel-3 redis-replica redis; do
     stop_pidfile "$RUN/$name.pid" "$name"
   done
