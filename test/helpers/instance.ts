@@ -68,8 +68,8 @@ export async function inProcessOn(env: Record<string, string | undefined>, versi
       parts.hub.stop();
       await parts.features.webhooks.stop().catch(() => undefined);
       if (!options.crash) await parts.features.registrationMarks.flush().catch(() => undefined);
-      await parts.rt.redis.cmd.quit().catch(() => undefined);
-      await parts.rt.redis.sub.quit().catch(() => undefined);
+      // Quits, then disconnects: with Redis away a quit alone leaves the client reconnecting for ever.
+      await parts.rt.redis.close();
       await parts.rt.mongo.close();
       // Dropped once the instance's client is closed: a write still in flight would recreate it.
       if (!options.keepDatabase) await dropDatabase(env);
