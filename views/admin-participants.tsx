@@ -31,33 +31,35 @@ export function ParticipantRow(props: { p: ParticipantDoc }) {
         </a>
       </td>
       <td>{p.isActive ? t("active") : t("deactivated")}</td>
-      <td class="row-actions">
-        <EditButton url={PARTICIPANT_PAGES.edit({ id })} row={rowId(id)} />
-        <a href={withQuery(REGISTRATION_PAGES.list(), { participantId: id })}>{t("Sessions")}</a>
-        <a href={PARTICIPANT_PAGES.checkIns({ id })}>{t("Check-ins")}</a>
-        <a href={ATTENDANCE_PAGE({ id })}>{t("Attendance")}</a>
-        <DeleteButton
-          url={PARTICIPANT_PAGES.one({ id })}
-          row={rowId(id)}
-          confirm={tAttr("Delete {name} with their registrations and check-ins?", { name: p.name })}
-        />
-        {p.erasedAt ? (
-          ""
-        ) : (
-          <button
-            type="button"
-            class="secondary"
-            hx-post={PARTICIPANT_PAGES.erase({ id })}
-            hx-target={`#${rowId(id)}`}
-            hx-swap="outerHTML"
-            hx-confirm={tAttr(
-              "Erase {name}'s personal data for good? Their attendance still counts, under no name; their badge stops working.",
-              { name: p.name },
-            )}
-          >
-            {t("Erase")}
-          </button>
-        )}
+      <td>
+        <div class="row-actions">
+          <EditButton url={PARTICIPANT_PAGES.edit({ id })} row={rowId(id)} />
+          <a href={withQuery(REGISTRATION_PAGES.list(), { participantId: id })}>{t("Sessions")}</a>
+          <a href={PARTICIPANT_PAGES.checkIns({ id })}>{t("Check-ins")}</a>
+          <a href={ATTENDANCE_PAGE({ id })}>{t("Attendance")}</a>
+          <DeleteButton
+            url={PARTICIPANT_PAGES.one({ id })}
+            row={rowId(id)}
+            confirm={tAttr("Delete {name} with their registrations and check-ins?", { name: p.name })}
+          />
+          {p.erasedAt ? (
+            ""
+          ) : (
+            <button
+              type="button"
+              class="secondary"
+              hx-post={PARTICIPANT_PAGES.erase({ id })}
+              hx-target={`#${rowId(id)}`}
+              hx-swap="outerHTML"
+              hx-confirm={tAttr(
+                "Erase {name}'s personal data for good? Their attendance still counts, under no name; their badge stops working.",
+                { name: p.name },
+              )}
+            >
+              {t("Erase")}
+            </button>
+          )}
+        </div>
       </td>
     </tr>
   );

@@ -44,25 +44,27 @@ export function SessionRow(props: { session: SessionDoc; count: number }) {
       <td class="num" safe>
         {session.capacity > 0 ? `${props.count} / ${session.capacity}` : String(props.count)}
       </td>
-      <td class="row-actions">
-        <button
-          type="button"
-          class={open ? "decline" : "accept"}
-          hx-post={(open ? SESSION_PAGES.close : SESSION_PAGES.open)({ id })}
-          hx-target={`#${rowId(id)}`}
-          hx-swap="outerHTML"
-        >
-          {open ? t("Close") : t("Open")}
-        </button>
-        <EditButton url={SESSION_PAGES.edit({ id })} row={rowId(id)} />
-        <a href={LIVE.session({ sessionId: id })}>{t("Live")}</a>{" "}
-        <a href={withQuery(REGISTRATION_PAGES.list(), { session: id })}>{t("Registrations")}</a>{" "}
-        <a href={BADGES.session({ id })}>{t("Badges")}</a>
-        <DeleteButton
-          url={SESSION_PAGES.one({ id })}
-          row={rowId(id)}
-          confirm={tAttr('Delete "{name}" with its registrations and check-ins?', { name: session.name })}
-        />
+      <td>
+        <div class="row-actions">
+          <button
+            type="button"
+            class={open ? "decline" : "accept"}
+            hx-post={(open ? SESSION_PAGES.close : SESSION_PAGES.open)({ id })}
+            hx-target={`#${rowId(id)}`}
+            hx-swap="outerHTML"
+          >
+            {open ? t("Close") : t("Open")}
+          </button>
+          <EditButton url={SESSION_PAGES.edit({ id })} row={rowId(id)} />
+          <a href={LIVE.session({ sessionId: id })}>{t("Live")}</a>{" "}
+          <a href={withQuery(REGISTRATION_PAGES.list(), { session: id })}>{t("Registrations")}</a>{" "}
+          <a href={BADGES.session({ id })}>{t("Badges")}</a>
+          <DeleteButton
+            url={SESSION_PAGES.one({ id })}
+            row={rowId(id)}
+            confirm={tAttr('Delete "{name}" with its registrations and check-ins?', { name: session.name })}
+          />
+        </div>
       </td>
     </tr>
   );
