@@ -13,6 +13,7 @@ import type { SignIns } from "./auth/signins";
 import type { Accounts, Tokens } from "./auth/store";
 import { badgeRoutes } from "./badges/routes";
 import { checkinRoutes } from "./checkin/routes";
+import { requestBodyLimit } from "./config";
 import { doorApi } from "./door/api";
 import { scannerRoutes } from "./door/pages";
 import type { Features } from "./features";
@@ -63,6 +64,26 @@ const SECURITY_HEADERS = {
   "permissions-policy": "camera=(self), microphone=(), geolocation=()",
 };
 
+type Issue = ValidationError["all"][number];
+
+/**
+ * The validator's words for one problem, made readable: a choice of fixed values names them
+ * (it says "'string', 'string'" otherwise), and a value of the wrong shape is "an object" or
+ * "an array", not "[object Object]".
+ */
+function problemOf(issue: Issue): string {
+  const summary = "summary" in issue && issue.summary ? issue.summary : issue.message;
+  const schema = ("schema" in issue ? issue.schema : undefined) as
+    | { anyOf?: { const?: unknown }[] }
+    | undefined;
+  const choices = (schema?.anyOf ?? []).map((option) => option.const);
+  if (choices.length > 0 && choices.every((c) => typeof c === "string" || typeof c === "number"))
+    return `should be one of: ${choices.map((c) => `'${c}'`).join(", ")}`;
+  const value = "value" in issue ? issue.value : undefined;
+  const shape = Array.isArray(value) ? "an array" : "an object";
+  return summary.replace(/^Property '[^']*' /, "").replaceAll("[object Object]", shape);
+}
+
 /** Validation messages name the field first, as existing clients expect (`field` is the first word). */
 function fieldErrors(error: ValidationError): FieldError[] {
   const byField = new Map<string, Phrase>();
@@ -73,7 +94,7 @@ function fieldErrors(error: ValidationError): FieldError[] {
     // The validator's own words stay English (clients match them); the frame is translated.
     const text = /should not be provided/.test(summary)
       ? phrase("property {field} should not exist", { field })
-      : phrase("{field} {problem}", { field, problem: summary.replace(/^Property '[^']*' /, "") });
+      : phrase("{field} {problem}", { field, problem: problemOf(issue) });
     if (!byField.has(field)) byField.set(field, text);
   }
   return [...byField].map(([field, message]) => ({ field, message }));
@@ -177,6 +198,17 @@ function frontOf(
   }
   // While draining, make the proxy open fresh connections to the other instances.
   if (rt.state.draining) set.headers.connection = "close";
+  // Refused before it is read, in words (the server's own cap answers a body without a length,
+  // with a bare 413): the largest upload and its form are the most any request carries.
+  const length = Number(request.headers.get("content-length") ?? 0);
+  if (length > requestBodyLimit(config))
+    throw new AppError(
+      413,
+      phrase("The request body is {size} bytes; this server accepts at most {limit}.", {
+        size: length,
+        limit: requestBodyLimit(config),
+      }),
+    );
   const url = new URL(request.url);
   const path = url.pathname;
   // Internal paths answer callers on this host only, in their one spelling: whatever

@@ -324,3 +324,15 @@ export function redactUrl(url: string): string {
     return "<unparseable url>";
   }
 }
+
+/** The most one request may carry: the largest upload, with room for its form around it. */
+export const requestBodyLimit = (config: Pick<Config, "uploadMaxFileSize">): number =>
+  config.uploadMaxFileSize + 1_048_576;
+
+/**
+ * Where the server itself cuts a body off, with a bare 413: above the limit, so that a request
+ * declaring a length over it is refused by the app in words, and a body sent without a length
+ * is still bounded.
+ */
+export const serverBodyCap = (config: Pick<Config, "uploadMaxFileSize">): number =>
+  4 * requestBodyLimit(config);

@@ -1,5 +1,5 @@
 import { assemble } from "./assemble";
-import type { Config } from "./config";
+import { type Config, serverBodyCap } from "./config";
 import { startWatchdog } from "./infra/watchdog";
 import { assetRoutes } from "./web/assets";
 
@@ -8,7 +8,12 @@ export function serve(config: Config): void {
   const { rt, app: core, hub, sockets, scheduler, features, start } = assemble(config);
   const { log } = rt;
   // The embedded files are Bun's (`with { type: "file" }`), so they join the app here, at the edge.
-  const app = core.use(assetRoutes()).listen({ hostname: config.host, port: config.port });
+  const app = core.use(assetRoutes()).listen({
+    hostname: config.host,
+    port: config.port,
+    // A body sent without a length is cut off here; app.ts refuses a declared one in words.
+    maxRequestBodySize: serverBodyCap(config),
+  });
   if (app.server)
     void hub
       .start(app.server)

@@ -207,6 +207,8 @@ export const FR = {
   Imported: "Importé",
   'Registration with participantId "{id}" already exists for this session':
     "Une inscription avec participantId « {id} » existe déjà pour cette session",
+  "The request body is {size} bytes; this server accepts at most {limit}.":
+    "Le corps de la requête fait {size} octets ; ce serveur en accepte au plus {limit}.",
   "The file is {size} bytes; the limit is {limit} (UPLOAD_MAX_FILE_SIZE). Split it and import the parts.":
     "Le fichier fait {size} octets ; la limite est {limit} (UPLOAD_MAX_FILE_SIZE). Découpez-le et importez les parties.",
   "This is not an email address": "Ce n’est pas une adresse e-mail",

@@ -2,7 +2,7 @@ import type { Db } from "mongodb";
 import { assemble } from "../../src/assemble";
 import type { Role } from "../../src/auth/policy";
 import { createToken } from "../../src/auth/store";
-import { loadConfig } from "../../src/config";
+import { loadConfig, serverBodyCap } from "../../src/config";
 import { assetRoutes } from "../../src/web/assets";
 import { freePort, instanceEnv } from "./env";
 import { dropDatabase } from "./fixtures";
@@ -94,7 +94,9 @@ export async function servedInProcess(env: Record<string, string | undefined>) {
   const port = await freePort();
   const id = `in-process-${port}`;
   const inst = await inProcessOn({ ...env, PORT: String(port), INSTANCE_ID: id }, "test-served");
-  const app = inst.app.use(assetRoutes()).listen({ hostname: "127.0.0.1", port });
+  const app = inst.app
+    .use(assetRoutes())
+    .listen({ hostname: "127.0.0.1", port, maxRequestBodySize: serverBodyCap(inst.rt.config) });
   if (app.server) await inst.hub.start(app.server);
   const served: Served = { port, id, url: `http://127.0.0.1:${port}` };
   return {

@@ -109,6 +109,25 @@ describe("envelopes and validation", () => {
     });
     expect(backwards.status).toBe(400);
     expect(backwards.body.errors[0].message).toContain("endTime must be after startTime");
+    // A choice names its choices; a value of the wrong shape says what it got, never "[object Object]".
+    const sideways = await call(a, "POST", "/scan", {
+      qrCode: "QR-X",
+      sessionId: "0123456789abcdef01234567",
+      direction: "sideways",
+    });
+    expect(sideways.status).toBe(400);
+    expect(sideways.body.errors[0]).toEqual({
+      field: "direction",
+      message: "direction should be one of: 'entry', 'exit'",
+    });
+    const operator = await call(a, "POST", "/scan", {
+      qrCode: { $ne: "" },
+      sessionId: "0123456789abcdef01234567",
+    });
+    expect(operator.status).toBe(400);
+    expect(operator.body.errors[0].field).toBe("qrCode");
+    expect(operator.body.errors[0].message).not.toContain("[object");
+    expect(operator.body.errors[0].message).toContain("an object");
     const missing = await call(a, "GET", "/sessions/0123456789abcdef01234567");
     expect(missing.status).toBe(404);
     expect(missing.body.message).toBe("Session with ID 0123456789abcdef01234567 not found");

@@ -93,6 +93,27 @@ test("oversized files get 413, and the template downloads", async () => {
   const big = await upload(a, "name,email\n".padEnd(2_100_000, "x"));
   expect(big.status).toBe(413);
   expect(((await big.json()) as { message: string }).message).toContain("UPLOAD_MAX_FILE_SIZE");
+  // Any request: one larger than the largest upload and its form is refused before it is read,
+  // in words when it says its length, by the server's own cap when it does not.
+  const huge = JSON.stringify({
+    qrCode: "QR-X",
+    sessionId: "0123456789abcdef01234567",
+    pad: "x".repeat(3_200_000),
+  });
+  const declared = await fetch(`${a.url}/api/v1/scan`, {
+    method: "POST",
+    headers: { ...cluster.auth, "content-type": "application/json" },
+    body: huge,
+  });
+  expect(declared.status).toBe(413);
+  expect(((await declared.json()) as { message: string }).message).toContain("accepts at most 3,048,576");
+  const streamed = await fetch(`${a.url}/api/v1/scan`, {
+    method: "POST",
+    headers: { ...cluster.auth, "content-type": "application/json" },
+    body: new Blob([huge.padEnd(4 * 3_048_576 + 1, " ")]).stream(),
+    duplex: "half",
+  } as RequestInit);
+  expect(streamed.status).toBe(413);
   const template = await fetch(`${a.url}/api/v1/participants/import/template`, { headers: cluster.auth });
   expect((await template.text()).split("\n")[0]).toBe("name,email,organization,phone,qrCode");
 });
