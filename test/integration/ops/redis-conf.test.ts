@@ -11,8 +11,10 @@ import { freePort, ROOT } from "../../helpers/env";
 
 const dir = mkdtempSync(join(tmpdir(), "checkin-redis-conf-"));
 let server: ReturnType<typeof Bun.spawn> | undefined;
-afterAll(() => {
+afterAll(async () => {
+  // Gone before its folder is: a Redis that cannot write its append log on SIGTERM refuses to stop.
   server?.kill();
+  await server?.exited;
   rmSync(dir, { recursive: true, force: true });
 });
 
