@@ -241,7 +241,7 @@ const runs: unknown[] = [];
  */
 function doorsMeanwhile(auth: Record<string, string>, pairs: Pair[], nginxPort: number, rate = 50) {
   const started = performance.now();
-  const answers: { at: number; ms: number; status: number }[] = [];
+  const answers: { at: number; ms: number; status: number; said?: string }[] = [];
   let refused = 0;
   let stopped = false;
   const firing = (async () => {
@@ -261,8 +261,18 @@ function doorsMeanwhile(auth: Record<string, string>, pairs: Pair[], nginxPort: 
               body: JSON.stringify({ ...pair, nonce: `cold-door-${Date.now()}-${i}` }),
               signal: AbortSignal.timeout(30_000),
             });
-            await response.arrayBuffer();
-            answers.push({ at: (t0 - started) / 1000, ms: performance.now() - t0, status: response.status });
+            const text = await response.text();
+            // What a door read when it was not admitted-or-refused: the words of a 503, say.
+            const said =
+              response.status === 200
+                ? undefined
+                : (/"message":"([^"]*)"/.exec(text)?.[1] ?? text.slice(0, 80));
+            answers.push({
+              at: (t0 - started) / 1000,
+              ms: performance.now() - t0,
+              status: response.status,
+              said,
+            });
           } catch {
             refused++;
           }
@@ -281,7 +291,11 @@ function doorsMeanwhile(auth: Record<string, string>, pairs: Pair[], nginxPort: 
         .map((a) => a.ms)
         .sort((x, y) => x - y);
       const statuses: Record<string, number> = {};
-      for (const a of beforeReady) statuses[a.status] = (statuses[a.status] ?? 0) + 1;
+      const said: Record<string, number> = {};
+      for (const a of beforeReady) {
+        statuses[a.status] = (statuses[a.status] ?? 0) + 1;
+        if (a.said !== undefined) said[`${a.status} ${a.said}`] = (said[`${a.status} ${a.said}`] ?? 0) + 1;
+      }
       const firstOk = answers.find((a) => a.status === 200);
       return {
         doorRate: rate,
@@ -289,6 +303,7 @@ function doorsMeanwhile(auth: Record<string, string>, pairs: Pair[], nginxPort: 
         firstAnsweredAtSeconds: firstOk ? Math.round((firstOk.at + firstOk.ms / 1000) * 100) / 100 : null,
         answeredBeforeReady: ok.length,
         statusesBeforeReady: statuses,
+        otherAnswersBeforeReady: said,
         refusedConnections: refused,
         latencyBeforeReadyMs: { p50: percentile(ok, 50), p99: percentile(ok, 99), max: percentile(ok, 100) },
       };

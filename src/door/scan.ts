@@ -35,6 +35,12 @@ import { createWriter } from "./write";
 // Without Redis, strict mode pauses the doors and degraded mode asks MongoDB alone.
 
 /**
+ * How long a scan that arrives while the instance is still connecting to MongoDB waits for it
+ * (and for its indexes) before the door is told to retry: a restart takes a fraction of this.
+ */
+const STARTING_HOLD_MS = 2000;
+
+/**
  * A session that has ended since the offline door scanned someone in during it: that
  * person was let in while it ran, so the scan is decided as if it were still open.
  */
@@ -82,7 +88,8 @@ export interface ScannerParts {
   log: Logger;
   redisConfirmed: () => boolean;
   /** MongoDB answers and its indexes exist: the unique ones are what settle races, whatever Redis says. */
-  databaseReady: () => boolean;
+  /** Whether MongoDB is connected with its indexes in place, or is within `withinMs`. */
+  databaseReady: (withinMs: number) => Promise<boolean>;
   sessions: SessionCache;
   directory: Directory;
   door: Door;
@@ -289,7 +296,8 @@ async function scan(ctx: ScanContext, request: ScanRequest): Promise<ScanResult>
   const { metrics } = ctx.parts;
   // Nothing is admitted before the unique indexes exist (an instance's first start on a
   // database, or one restored without them): they are what makes a second admission impossible.
-  if (!ctx.parts.databaseReady())
+  // A restart has them, and checks them in a moment: the scans arriving meanwhile wait for it.
+  if (!(await ctx.parts.databaseReady(STARTING_HOLD_MS)))
     throw unavailable(
       "Check-in is starting: the database's unique indexes are not in place yet. Retry in a few seconds.",
     );

@@ -279,7 +279,7 @@ export function createCheckinService(
     instanceId: config.instanceId,
     lockMode: config.lock.mode,
     redisConfirmed: () => redis.isReady,
-    databaseReady: () => mongo.isReady,
+    databaseReady: (withinMs: number) => mongo.readyWithin(withinMs),
     log: rt.log,
     metrics,
     lateThresholdMinutes: live.lateThresholdMinutes,

@@ -31,6 +31,10 @@ export class Mongo {
   readonly db: Db;
   private ready = false;
   private closed = false;
+  private becameReady: () => void = () => undefined;
+  private readonly whenReady = new Promise<void>((resolve) => {
+    this.becameReady = resolve;
+  });
 
   constructor(
     uri: string,
@@ -66,6 +70,18 @@ export class Mongo {
     return this.ready;
   }
 
+  /** Whether it is ready, or becomes so within `ms` (a request arriving as the instance starts waits that long). */
+  async readyWithin(ms: number): Promise<boolean> {
+    if (this.ready) return true;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), ms);
+    });
+    const ready = await Promise.race([this.whenReady.then(() => true), late]);
+    clearTimeout(timer);
+    return ready;
+  }
+
   /** Resolves when connected and indexed; a missing server means retries with backoff, never a crash. */
   async start(): Promise<void> {
     for (let attempt = 1; !this.closed; attempt++) {
@@ -73,11 +89,15 @@ export class Mongo {
         await this.client.connect();
         await ensureIndexes(this.db, this.indexes);
         this.ready = true;
+        this.becameReady();
         this.log.info({ db: this.db.databaseName, indexes: this.indexes.length }, "mongodb connected");
         return;
       } catch (error) {
         const wait = Math.min(250 * 2 ** attempt, RETRY_MAX_MS);
-        this.log.warn({ err: errorMessage(error), attempt, retryInMs: wait }, "mongodb not reachable yet");
+        this.log.warn(
+          { err: errorMessage(error), attempt, retryInMs: wait },
+          "mongodb not ready yet (unreachable, or an index cannot be created)",
+        );
         await new Promise((resolve) => setTimeout(resolve, wait));
       }
     }
