@@ -119,11 +119,13 @@ async function renderSessions(
   const overviewIn = readers("overview");
   const rows = new Map<Locale, string[]>(overviewIn.map((locale) => [locale, []]));
   for (const id of ids) {
+    // Taken whether or not anyone here watches: a change nobody saw arrive is not news to the
+    // next dashboard to open (its snapshot already shows it).
+    const changed = out.fresh(id);
     const sessionIn = readers(`session:${id}`);
     if (sessionIn.length === 0 && overviewIn.length === 0) continue;
     const state = await source.session(id).catch(() => null);
     if (!state) continue;
-    const changed = sessionIn.length > 0 ? out.fresh(id) : undefined;
     for (const locale of sessionIn)
       publish(
         channel(`session:${id}`, locale),

@@ -141,6 +141,28 @@ test("an undo and a check-out update inside-now and the count", async () => {
   socket.close();
 });
 
+test("a change made while nobody watched is not timed as a delivery by a later dashboard's first renders", async () => {
+  // Nobody watches on A when this scan lands (B's sockets from earlier tests are closed).
+  const scanned = await scanOn(b, 35);
+  expect(scanned.body.data.outcome).toBe("accept");
+  await Bun.sleep(COALESCE_MS * 3);
+  const connectedAt = Date.now();
+  const { messages, socket } = await subscribe(a, `session:${session._id}`);
+  // The snapshot, and the render the hub makes right after a socket opens.
+  await waitFor(messages, (t) => countIn(t) !== undefined);
+  await Bun.sleep(COALESCE_MS * 3);
+  const stamps = messages
+    .flatMap((m) => [...(/data-changed-at="(\d+)"/.exec(m.text)?.slice(1) ?? [])])
+    .map(Number);
+  // A change time on a message says "this just happened": here it would have been the old scan.
+  expect(stamps.filter((at) => at < connectedAt)).toEqual([]);
+  // A change while it watches is stamped, and arrives.
+  await scanOn(b, 36);
+  const fresh = await waitFor(messages, (t) => /data-changed-at="\d+"/.test(t));
+  expect(Number(/data-changed-at="(\d+)"/.exec(fresh)?.[1])).toBeGreaterThanOrEqual(connectedAt);
+  socket.close();
+});
+
 test("unknown topics are refused", async () => {
   const socket = new WebSocket(`${a.url.replace("http", "ws")}/ws?topics=secret`, { headers: auth } as never);
   const code = await new Promise<number>((resolve) =>
