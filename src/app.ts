@@ -71,8 +71,7 @@ type Issue = ValidationError["all"][number];
  * (it says "'string', 'string'" otherwise), and a value of the wrong shape is "an object" or
  * "an array", not "[object Object]".
  */
-function problemOf(issue: Issue): string {
-  const summary = "summary" in issue && issue.summary ? issue.summary : issue.message;
+function problemOf(issue: Issue, summary: string): string {
   const schema = ("schema" in issue ? issue.schema : undefined) as
     | { anyOf?: { const?: unknown }[] }
     | undefined;
@@ -94,7 +93,7 @@ function fieldErrors(error: ValidationError): FieldError[] {
     // The validator's own words stay English (clients match them); the frame is translated.
     const text = /should not be provided/.test(summary)
       ? phrase("property {field} should not exist", { field })
-      : phrase("{field} {problem}", { field, problem: problemOf(issue) });
+      : phrase("{field} {problem}", { field, problem: problemOf(issue, summary) });
     if (!byField.has(field)) byField.set(field, text);
   }
   return [...byField].map(([field, message]) => ({ field, message }));
@@ -201,12 +200,13 @@ function frontOf(
   // Refused before it is read, in words (the server's own cap answers a body without a length,
   // with a bare 413): the largest upload and its form are the most any request carries.
   const length = Number(request.headers.get("content-length") ?? 0);
-  if (length > requestBodyLimit(config))
+  const limit = requestBodyLimit(config);
+  if (length > limit)
     throw new AppError(
       413,
       phrase("The request body is {size} bytes; this server accepts at most {limit}.", {
         size: length,
-        limit: requestBodyLimit(config),
+        limit,
       }),
     );
   const url = new URL(request.url);

@@ -87,8 +87,7 @@ export interface ScannerParts {
   lockMode: LockMode;
   log: Logger;
   redisConfirmed: () => boolean;
-  /** MongoDB answers and its indexes exist: the unique ones are what settle races, whatever Redis says. */
-  /** Whether MongoDB is connected with its indexes in place, or is within `withinMs`. */
+  /** MongoDB answers and its indexes exist (the unique ones settle races, whatever Redis says), or does within `withinMs`. */
   databaseReady: (withinMs: number) => Promise<boolean>;
   sessions: SessionCache;
   directory: Directory;

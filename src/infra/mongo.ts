@@ -72,14 +72,7 @@ export class Mongo {
 
   /** Whether it is ready, or becomes so within `ms` (a request arriving as the instance starts waits that long). */
   async readyWithin(ms: number): Promise<boolean> {
-    if (this.ready) return true;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const late = new Promise<boolean>((resolve) => {
-      timer = setTimeout(() => resolve(false), ms);
-    });
-    const ready = await Promise.race([this.whenReady.then(() => true), late]);
-    clearTimeout(timer);
-    return ready;
+    return this.ready || (await probe(() => this.whenReady, ms)).up;
   }
 
   /** Resolves when connected and indexed; a missing server means retries with backoff, never a crash. */
