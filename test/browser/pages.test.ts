@@ -127,6 +127,34 @@ for (const locale of ["en-GB", "fr-FR"]) {
   }, 180_000);
 }
 
+test("on a laptop an admin table spans the page and a person's row stays a line or two, actions side by side", async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  await signIn(page, instance.url, admin, "/admin/participants");
+  const row = page.locator(`#participants tr, table.overview tbody tr`).filter({ hasText: "Zoë Phone" });
+  const box = await row.boundingBox();
+  // Six actions stacked in a cell that left its row's grid made a row about 230 px tall.
+  expect(box?.height ?? 999).toBeLessThan(110);
+  const actions = row.locator(".row-actions");
+  expect(await actions.evaluate((el) => getComputedStyle(el.parentElement as Element).display)).toBe(
+    "table-cell",
+  );
+  const code = await row.locator("code").boundingBox();
+  expect(code?.height ?? 999).toBeLessThan(30);
+  // The table is laid out across the page, not shrunk to its columns.
+  for (const path of ["/admin/participants", "/admin/log", "/live"]) {
+    await page.goto(`${instance.url}${path}`);
+    const widths = await page.evaluate(() => {
+      const table = document.querySelector("table.overview") as HTMLElement;
+      const firstRow = table.querySelector("tr") as HTMLElement;
+      return { table: table.getBoundingClientRect().width, row: firstRow.getBoundingClientRect().width };
+    });
+    expect(`${path} ${Math.round(widths.row)}`).toBe(`${path} ${Math.round(widths.table)}`);
+    expect(widths.table).toBeGreaterThan(900);
+  }
+  await context.close();
+});
+
 test("the door's verdicts at 360 px: each announced, readable, and not told by colour alone", async () => {
   const context = await browser.newContext({ viewport: { width: 360, height: 740 }, bypassCSP: true });
   const page = await context.newPage();
