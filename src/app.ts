@@ -305,7 +305,14 @@ export function createApp(rt: Runtime, parts: AppParts) {
     .use(settingsPage(parts.settings))
     .use(webhookRoutes(features))
     .use(attendanceRoutes(rt, parts.settings))
-    .use(retentionRoutes(rt.mongo.db, () => parts.settings.get(), features.directory))
+    .use(
+      retentionRoutes(
+        rt.mongo.db,
+        () => parts.settings.get(),
+        features.directory,
+        features.door.stamps.during,
+      ),
+    )
     .get("/metrics", async ({ set }) => {
       set.headers["content-type"] = metrics.registry.contentType;
       return metrics.registry.metrics();

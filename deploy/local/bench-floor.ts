@@ -13,6 +13,7 @@ import { ObjectId } from "mongodb";
 import { type CheckInDoc, checkinsOf, newCheckIn, type ScanLogDoc, scanlogOf } from "../../src/checkin/repo";
 import { seedDemo } from "../../src/demo/seed";
 import { seatRule } from "../../src/door/codec";
+import { windowOf } from "../../src/door/stamps";
 import { createDoor } from "../../src/door/state";
 import { INDEXES } from "../../src/indexes";
 import { groupedInserts } from "../../src/infra/grouped";
@@ -95,6 +96,7 @@ async function admit(pair: { sessionId: ObjectId; participantId: ObjectId }): Pr
     verdict: { isLate: false, wasRegistered: true },
     seat: claim.seat ?? `free:${pair.participantId}`,
     instance: "floor",
+    stamp: { at: new Date(), changeWindow: windowOf(Date.now()) },
   });
   await checkins.insert(doc);
   await door.settle(doc, false);

@@ -11,6 +11,7 @@
 import Redis from "ioredis";
 import type { Db } from "mongodb";
 import { seedDemo } from "../../src/demo/seed";
+import { forgetCopies } from "../../src/door/copies";
 import { INDEXES } from "../../src/indexes";
 import { ensureIndexes } from "../../src/infra/mongo";
 import { deleteMatching } from "../../src/infra/redis";
@@ -80,6 +81,8 @@ async function setCapacity(db: Db, mode: "unlimited" | "enforced") {
 /** Between runs: nobody inside, the door state dropped (the instances rebuild it). */
 async function reset(db: Db, dbName: string) {
   await db.collection("checkins").deleteMany({});
+  // Deleted behind the product's back: the door's copies of them are dropped too.
+  await forgetCopies(db);
   await forgetDoors(dbName);
 }
 

@@ -1,5 +1,6 @@
 import { type Collection, type Db, ObjectId } from "mongodb";
 import type { Outcome, Reason, Verdict } from "../door/decide";
+import type { Stamp } from "../door/stamps";
 import type { IndexSpec } from "../infra/mongo";
 
 export type Method = "qr" | "manual" | "search";
@@ -36,6 +37,8 @@ export interface CheckInDoc {
   exitNonce?: string;
   createdAt: Date;
   updatedAt: Date;
+  /** The window of the last change (door/stamps.ts): how the door's copies find it. */
+  changeWindow?: number;
   __v: number;
 }
 
@@ -95,8 +98,10 @@ export function newCheckIn(fields: {
   instance: string;
   /** When the door scanned it (a queued offline scan), else now. */
   checkInTime?: Date;
+  /** When it is written. */
+  stamp: Stamp;
 }): CheckInDoc {
-  const now = new Date();
+  const now = fields.stamp.at;
   return {
     _id: new ObjectId(),
     participantId: fields.participantId,
@@ -116,6 +121,7 @@ export function newCheckIn(fields: {
     checkedOutAt: null,
     createdAt: now,
     updatedAt: now,
+    changeWindow: fields.stamp.changeWindow,
     __v: 0,
   };
 }
@@ -133,6 +139,9 @@ export const CHECKIN_INDEXES: IndexSpec[] = [
   },
   { collection: "checkins", key: { checkInTime: -1 } },
   { collection: "checkins", key: { participantId: 1 } },
+  // What changed in one window (door/copies.ts), and what was removed.
+  { collection: "checkins", key: { changeWindow: 1 } },
+  { collection: "checkin_removals", key: { changeWindow: 1 } },
   { collection: "scanlog", key: { sessionId: 1, at: -1 } },
   { collection: "scanlog", key: { at: -1 } },
   // A person's history (attendance, certificates).

@@ -1,5 +1,6 @@
 import { type Db, ObjectId } from "mongodb";
 import { checkinsOf, scanlogOf } from "../checkin/repo";
+import { forgetCopies } from "../door/copies";
 import type { ParticipantDoc } from "../participants/repo";
 import { participantRecord, participantsOf } from "../participants/repo";
 import type { RegistrationDoc } from "../registrations/repo";
@@ -179,6 +180,8 @@ export async function seedDemo(
     if (size.history !== false) {
       const history = buildHistory(demo, now);
       if (history.checkIns.length > 0) await checkinsOf(db).insertMany(history.checkIns);
+      // Written without stamps: no copy may claim these sessions (the leader packs them whole).
+      await forgetCopies(db);
       if (history.scanlog.length > 0) await scanlogOf(db).insertMany(history.scanlog);
     }
   }

@@ -25,6 +25,7 @@ import { assertInWindow, type OfflineScan, type WindowDefaults } from "./offline
 import { type ScanRequest, scanTime } from "./request";
 import { createRoom, type Question } from "./room";
 import type { ScanLog } from "./scanlog";
+import type { Stamps } from "./stamps";
 import type { Door } from "./state";
 import { createWriter } from "./write";
 
@@ -84,6 +85,8 @@ export interface ScannerParts {
   db: Db;
   redis: Redis;
   instanceId: string;
+  /** Every change to a check-in is stamped (stamps.ts). */
+  stamps: Stamps;
   lockMode: LockMode;
   log: Logger;
   redisConfirmed: () => boolean;
@@ -358,6 +361,7 @@ export function createScanner(parts: ScannerParts) {
       door: parts.door,
       redis: parts.redis,
       instanceId: parts.instanceId,
+      stamps: parts.stamps,
     }),
   };
   return {

@@ -1,6 +1,7 @@
 import type { Db, ObjectId } from "mongodb";
 import { checkinsOf } from "../checkin/repo";
 import { sessionsOf } from "../sessions/repo";
+import type { Stamps } from "./stamps";
 import type { Door } from "./state";
 
 // Every check-in of a capacity-enforced session holds a seat number in [0, capacity);
@@ -74,6 +75,7 @@ export async function claimSeatFromDb(db: Db, sessionId: ObjectId): Promise<numb
 export async function reseat<T>(
   door: Door,
   db: Db,
+  stamps: Stamps,
   sessionId: ObjectId,
   change: () => Promise<T>,
 ): Promise<T> {
@@ -101,7 +103,10 @@ export async function reseat<T>(
     for (const doc of docs) {
       if (holds(doc) && fits(doc.seat)) continue;
       const seat = holds(doc) ? (free.shift() ?? `over:${doc.participantId}`) : `free:${doc.participantId}`;
-      if (seat !== doc.seat) await checkinsOf(db).updateOne({ _id: doc._id }, { $set: { seat } });
+      if (seat !== doc.seat)
+        await stamps.during(({ at, changeWindow }) =>
+          checkinsOf(db).updateOne({ _id: doc._id }, { $set: { seat, updatedAt: at, changeWindow } }),
+        );
     }
     return changed;
   } finally {

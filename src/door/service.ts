@@ -12,6 +12,7 @@ import type { RegistrationStatus } from "../registrations/statuses";
 import type { Runtime } from "../runtime";
 import type { SessionCache } from "../sessions/cache";
 import { type SessionDoc, sessionsOf } from "../sessions/repo";
+import { createDoorCopies } from "./copies";
 import type { Lease } from "./leases";
 import { createCheckinMetrics } from "./metrics";
 import type { WindowDefaults } from "./offline";
@@ -22,6 +23,7 @@ import { createScanLog } from "./scanlog";
 import { reseat } from "./seats";
 import { createSnapshots } from "./snapshot";
 import { createStaffActions, type StaffActions } from "./staff";
+import { createStamps } from "./stamps";
 import { createDoor, type Door } from "./state";
 
 /** Open sessions looked at for an overflow: a time slot rarely holds more. */
@@ -269,11 +271,15 @@ export function createCheckinService(
   const { config, redis, mongo } = rt;
   const db = mongo.db;
   const metrics = createCheckinMetrics(rt.metrics.registry);
-  const door = createDoor(redis.cmd, db);
+  const stamps = createStamps();
+  const copies = createDoorCopies({ db, redis: redis.cmd, stamps, instanceId: config.instanceId });
+  // Published from the start: doors may write while the instance warms up.
+  copies.start();
+  const door = createDoor(redis.cmd, db, copies.forBuild);
   const scanlog = createScanLog(db, live.recorded);
   const untold = doorsToForget(redis, door, config.lock.mode);
   const { activity } = live;
-  const shared = { db, redis: redis.cmd, sessions, directory, door, scanlog, activity };
+  const shared = { db, redis: redis.cmd, sessions, directory, door, scanlog, activity, stamps, copies };
   const scanner = createScanner({
     ...shared,
     instanceId: config.instanceId,
@@ -307,6 +313,10 @@ export function createCheckinService(
   const { undo, checkout, exit, undoAtDoor } = staff;
 
   return {
+    /** Each session's check-ins packed for a start without the door state (copies.ts); the scheduler's leader packs them. */
+    copies,
+    /** Every change to a check-in outside the door (privacy) is stamped through this. */
+    stamps,
     undoAtDoor,
     searchPeople: (query: string, limit: number) => directory.search(query, limit),
     /** What a door device keeps to decide on its own while offline (see snapshot.ts). */
@@ -334,7 +344,7 @@ export function createCheckinService(
       ),
 
     /** Capacity or enforcement changed: every check-in gets a seat under the new rule. */
-    reseat: <T>(sessionId: ObjectId, change: () => Promise<T>) => reseat(door, db, sessionId, change),
+    reseat: <T>(sessionId: ObjectId, change: () => Promise<T>) => reseat(door, db, stamps, sessionId, change),
     ...registrationFollowers(door, activity, untold),
     warmUp,
     warmSession: (sessionId: ObjectId) => door.build(sessionId),

@@ -11,11 +11,13 @@ import type { Directory, ParticipantRef } from "../participants/directory";
 import { badgeKey } from "../participants/qr";
 import { registrationsOf } from "../registrations/repo";
 import type { SessionCache } from "../sessions/cache";
+import type { DoorCopies } from "./copies";
 import type { ExitOutcome } from "./decide";
 import { movesFor } from "./move";
 import { createNonces, type Nonces, once } from "./nonces";
 import { assertInWindow, type WindowDefaults } from "./offline";
 import type { ScanLog } from "./scanlog";
+import type { Stamp, Stamps } from "./stamps";
 import type { Door } from "./state";
 
 // What staff do at the door besides scanning in: exits, undo (by the scanner within the
@@ -32,6 +34,9 @@ export interface StaffContext {
   scanlog: ScanLog;
   activity: Activity;
   windowDefaults: () => WindowDefaults;
+  /** Every change to a check-in is stamped, every removal recorded (copies.ts). */
+  stamps: Stamps;
+  copies: Pick<DoorCopies, "removing">;
 }
 
 interface StaffParts extends StaffContext {
@@ -91,7 +96,9 @@ async function undo(
   const { db, door, activity } = ctx;
   const found = await checkinsOf(db).findOne({ _id: checkInId });
   if (!found) throw notFound(phrase("CheckIn with ID {id} not found", { id: String(checkInId) }));
-  const { deletedCount } = await checkinsOf(db).deleteOne({ _id: checkInId });
+  const { deletedCount } = await ctx.copies.removing(found, () =>
+    checkinsOf(db).deleteOne({ _id: checkInId }),
+  );
   if (deletedCount !== 1) throw notFound(phrase("CheckIn with ID {id} not found", { id: String(checkInId) }));
   await Promise.all([
     door.undo(found).catch(() => door.forget(found.sessionId).catch(() => undefined)),
@@ -118,23 +125,28 @@ async function checkout(
   if (!found) throw notFound(phrase("CheckIn with ID {id} not found", { id: String(checkInId) }));
   const session = await sessions.require(found.sessionId);
   const occupancy = session.capacityMode === "occupancy";
-  const now = new Date();
-  const change = {
-    checkedOutAt: scan.at ?? now,
-    updatedAt: now,
+  const changeAt = ({ at, changeWindow }: Stamp) => ({
+    checkedOutAt: scan.at ?? at,
+    updatedAt: at,
+    changeWindow,
     ...(occupancy ? { seat: `free:${found.participantId}` } : {}),
     ...(scan.nonce ? { exitNonce: scan.nonce } : {}),
     ...(scan.movedTo ? { movedTo: scan.movedTo } : {}),
-  };
+  });
   // The document as it was when the exit landed: its seat is the one given back.
-  const before = await underBadgeLock(ctx, found, () =>
-    checkinsOf(db).findOneAndUpdate(
-      { _id: checkInId, checkedOutAt: null },
-      { $set: change },
-      { returnDocument: "before" },
-    ),
+  const landed = await underBadgeLock(ctx, found, () =>
+    ctx.stamps.during(async (stamp) => {
+      const change = changeAt(stamp);
+      const before = await checkinsOf(db).findOneAndUpdate(
+        { _id: checkInId, checkedOutAt: null },
+        { $set: change },
+        { returnDocument: "before" },
+      );
+      return before && { before, change };
+    }),
   );
-  if (!before) throw new AppError(409, "This participant has already left the session");
+  if (!landed) throw new AppError(409, "This participant has already left the session");
+  const { before, change } = landed;
   const updated: CheckInDoc = { ...before, ...change };
   const freed = occupancy && typeof before.seat === "number" ? before.seat : null;
   await door.leave(updated, freed).catch(() => door.forget(updated.sessionId).catch(() => undefined));

@@ -85,7 +85,31 @@ async function seatRulesOf(db: Db, sessionIds: ObjectId[]): Promise<Map<string, 
   return new Map(docs.map((s) => [String(s._id), seatRule(s)]));
 }
 
-export function createDoorBuilder(redis: Redis, db: Db, scripts: Scripts) {
+/**
+ * Where a build of many finds each session's check-ins: none before the doors open; after,
+ * the copies give most sessions at once, and the rest are read session by session.
+ */
+async function checkInSource(db: Db, copied: CopiedEntries, cold: ObjectId[]) {
+  if ((await checkinsOf(db).findOne({}, { projection: { _id: 1 } })) === null)
+    return async (_id: ObjectId): Promise<string[]> => [];
+  const fromCopies = await copied(cold);
+  return async (id: ObjectId): Promise<string[]> => {
+    const known = fromCopies.get(id.toHexString());
+    fromCopies.delete(id.toHexString());
+    return (
+      known ??
+      (await checkinsOf(db).find({ sessionId: id }).toArray()).flatMap((c) => [
+        FIELD.entry(c.participantId),
+        entryOf(c),
+      ])
+    );
+  };
+}
+
+/** The door state's check-in fields of the sessions their copies can give, by session id (hex). */
+export type CopiedEntries = (sessionIds: ObjectId[]) => Promise<Map<string, string[]>>;
+
+export function createDoorBuilder(redis: Redis, db: Db, scripts: Scripts, copied: CopiedEntries) {
   const door = (s: ObjectId) => KEYS.door(s);
   const seats = (s: ObjectId) => KEYS.seats(s);
 
@@ -135,13 +159,11 @@ export function createDoorBuilder(redis: Redis, db: Db, scripts: Scripts) {
           },
           everything && cold.length === sessionIds.length,
         );
-        // Before the doors open there is no check-in to read, session by session.
-        const noCheckIn = (await checkinsOf(db).findOne({}, { projection: { _id: 1 } })) === null;
+        const checkInFields = await checkInSource(db, copied, cold);
         const buildOne = async (id: ObjectId) => {
           const key = String(id);
           // Built meanwhile (by another instance, or a scan here): nothing to read.
           if (await redis.hexists(door(id), "ready")) return;
-          const ins = noCheckIn ? [] : await checkinsOf(db).find({ sessionId: id }).toArray();
           await scripts.buildDoor(
             door(id),
             seats(id),
@@ -149,7 +171,7 @@ export function createDoorBuilder(redis: Redis, db: Db, scripts: Scripts) {
             versions.get(key) ?? "",
             rules.get(key) ?? "0",
             ...registrationFields(rosters.get(key) ?? {}),
-            ...ins.flatMap((c) => [FIELD.entry(c.participantId), entryOf(c)]),
+            ...(await checkInFields(id)),
           );
           rosters.delete(key);
         };

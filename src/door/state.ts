@@ -6,7 +6,7 @@ import { refreshRoster } from "../registrations/rosters";
 import { claimTimeOf, entryOf, FIELD, figuresOf, registrationFields, rosterOf } from "./codec";
 import type { RegistrationState } from "./decide";
 import { createLeases } from "./leases";
-import { createDoorBuilder, type Warming } from "./state-build";
+import { type CopiedEntries, createDoorBuilder, type Warming } from "./state-build";
 import { defineScripts, PENDING_STALE_MS, type Scripts } from "./state-scripts";
 
 // The hash's layout and entry format: codec.ts.
@@ -221,10 +221,10 @@ function sessionBuilds(startWarm: (sessionIds: ObjectId[], everything?: boolean)
 }
 
 /** The door state's upkeep: builds, rebuilds, freezes, and the figures read from it. */
-function doorUpkeep(redis: Redis, db: Db, scripts: Scripts) {
+function doorUpkeep(redis: Redis, db: Db, scripts: Scripts, copied: CopiedEntries) {
   const door = (s: ObjectId) => KEYS.door(s);
   const seats = (s: ObjectId) => KEYS.seats(s);
-  const { snapshot, seatRules, startWarm } = createDoorBuilder(redis, db, scripts);
+  const { snapshot, seatRules, startWarm } = createDoorBuilder(redis, db, scripts, copied);
   const api = {
     ...sessionBuilds(startWarm),
     /** Registrations of a session changed in MongoDB: the hash follows (a snapshot changed under us is read again). */
@@ -292,9 +292,13 @@ function doorUpkeep(redis: Redis, db: Db, scripts: Scripts) {
   return api;
 }
 
-export function createDoor(redis: Redis, db: Db) {
+/**
+ * `copied`: the check-in fields of sessions their copies can give (copies.ts), for a build of
+ * many; none by default (every session read whole).
+ */
+export function createDoor(redis: Redis, db: Db, copied: CopiedEntries = async () => new Map()) {
   const scripts = defineScripts(redis);
-  const upkeep = doorUpkeep(redis, db, scripts);
+  const upkeep = doorUpkeep(redis, db, scripts, copied);
   const leases = createLeases(redis, upkeep);
   return {
     ...doorClaims(redis, scripts, upkeep.replace),

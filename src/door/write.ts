@@ -9,6 +9,7 @@ import type { Verdict, Written } from "./decide";
 import { type ScanRequest, scanTime } from "./request";
 import { enforced, type Facts } from "./room";
 import { claimSeatFromDb } from "./seats";
+import type { Stamps } from "./stamps";
 import type { Door } from "./state";
 
 // Step 4 of the scan path (scan.ts): the write. An admission inserts the check-in, a
@@ -22,6 +23,7 @@ export interface WriterParts {
   door: Door;
   redis: Redis;
   instanceId: string;
+  stamps: Stamps;
 }
 
 export function createWriter(parts: WriterParts) {
@@ -45,6 +47,7 @@ export function createWriter(parts: WriterParts) {
     db,
     door,
     instanceId: parts.instanceId,
+    stamps: parts.stamps,
     writtenWithoutRedis,
     unsure,
     insert: checkins.insert,
@@ -63,6 +66,8 @@ interface WriteContext {
   db: Db;
   door: Door;
   instanceId: string;
+  /** Every change is stamped (copies.ts finds it by its window). */
+  stamps: Stamps;
   /** Sessions written while Redis was away (rebuilt when it is back). */
   writtenWithoutRedis: Set<string>;
   /** A write whose outcome is unknown: the session's door state is rebuilt from MongoDB. */
@@ -98,22 +103,24 @@ async function writeReentry(
       await door.rollback(session._id, left.participantId, held, existing).catch(() => unsure(session._id));
   };
   for (let attempt = 0; attempt < SEAT_ATTEMPTS; attempt++) {
-    const now = new Date();
     try {
-      const doc = await checkinsOf(db).findOneAndUpdate(
-        { _id: left._id, checkedOutAt: { $ne: null } },
-        {
-          $set: {
-            checkedOutAt: null,
-            lastEntryAt: scanTime(request),
-            updatedAt: now,
-            ...(seat !== null ? { seat } : {}),
-            ...(request.nonce ? { reentryNonce: request.nonce } : {}),
-            ...(request.byId ? { lastEntryById: request.byId } : {}),
+      const doc = await ctx.stamps.during(({ at, changeWindow }) =>
+        checkinsOf(db).findOneAndUpdate(
+          { _id: left._id, checkedOutAt: { $ne: null } },
+          {
+            $set: {
+              checkedOutAt: null,
+              lastEntryAt: scanTime(request),
+              updatedAt: at,
+              changeWindow,
+              ...(seat !== null ? { seat } : {}),
+              ...(request.nonce ? { reentryNonce: request.nonce } : {}),
+              ...(request.byId ? { lastEntryById: request.byId } : {}),
+            },
+            $inc: { reentries: 1, __v: 1 },
           },
-          $inc: { reentries: 1, __v: 1 },
-        },
-        { returnDocument: "after" },
+          { returnDocument: "after" },
+        ),
       );
       if (doc) {
         if (held) await door.settle(doc, true).catch(() => unsure(session._id));
@@ -165,7 +172,7 @@ async function write(
       await door.rollback(session._id, participant._id, held, existing).catch(() => unsure(session._id));
   };
   for (let attempt = 0; attempt < SEAT_ATTEMPTS; attempt++) {
-    const doc = newCheckIn({
+    const fields = {
       ...request,
       sessionId: session._id,
       participantId: participant._id,
@@ -173,9 +180,13 @@ async function write(
       seat: seat ?? `free:${participant._id}`,
       instance: ctx.instanceId,
       checkInTime: scanTime(request),
-    });
+    };
     try {
-      await ctx.insert(doc);
+      const doc = await ctx.stamps.during(async (stamp) => {
+        const made = newCheckIn({ ...fields, stamp });
+        await ctx.insert(made);
+        return made;
+      });
       if (held) await door.settle(doc, false).catch(() => unsure(session._id));
       return { kind: "admitted", doc };
     } catch (error) {

@@ -22,6 +22,8 @@ export const KEYS = {
   /** Whether a full room may be recounted in MongoDB now (at most once a second). */
   recount: (session: Id) => `recount:${session}`,
   lock: (name: string) => `lock:${name}`,
+  /** Each instance's low water (door/stamps.ts), by instance id: "<ms>:<published at ms>". */
+  lowWaters: "door-copies:low-waters",
   /** Failed sign-ins of one account (lowercased email) in the current lockout window. */
   /** `who`: "account:<email>" or "address:<ip>". */
   loginFailures: (who: string) => `login-failures:${who}`,

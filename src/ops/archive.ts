@@ -4,6 +4,7 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGunzip, createGzip } from "node:zlib";
 import { BSON, type Db, type Document, type ObjectId } from "mongodb";
+import { forgetCopies } from "../door/copies";
 import { INDEXES } from "../indexes";
 import { distinctIds, ensureIndexes } from "../infra/mongo";
 import { writingRegistrations } from "../registrations/rosters";
@@ -251,6 +252,7 @@ export async function importArchive(
   );
   const marked = distinctIds(sessionIds.flat().map((s) => s._id as ObjectId));
   await writingRegistrations(db, marked, () => swapIn(db, staged, previous));
+  await forgetCopies(db);
   for (const name of ARCHIVED)
     await db
       .collection(previous(name))

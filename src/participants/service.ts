@@ -127,7 +127,13 @@ export function participantActions(rt: Runtime, { door: svc, directory, webhooks
           { referredParticipantIds: id },
           { $pull: { referredParticipantIds: id } },
         ),
-        checkinsOf(db).updateMany({ participantId: id }, { $unset: { notes: "" } }),
+        // Stamped, so the door's copies drop the notes too.
+        svc.stamps.during(({ at, changeWindow }) =>
+          checkinsOf(db).updateMany(
+            { participantId: id },
+            { $set: { updatedAt: at, changeWindow }, $unset: { notes: "" } },
+          ),
+        ),
         scanlogOf(db).updateMany({ participantId: id }, { $unset: { qrCode: "" } }),
         adminLogOf(db).updateMany(
           { "target.collection": "participants", "target.id": String(id) },

@@ -2,6 +2,7 @@ import { Elysia } from "elysia";
 import type { Db, ObjectId } from "mongodb";
 import { adminLogOf } from "../audit/log";
 import { checkinsOf, scanlogOf } from "../checkin/repo";
+import type { Stamps } from "../door/stamps";
 import { ok } from "../http/envelope";
 import { bulkWriteInSteps } from "../infra/mongo";
 import { ERASED_NAME, participantsOf } from "../participants/repo";
@@ -34,9 +35,13 @@ export interface RetentionRun {
 }
 
 /** Applies the policy if it is due; idempotent (people already pseudonymised are left alone). */
+/** How a change to check-ins is stamped (door/stamps.ts). */
+type Stamped = Stamps["during"];
+
 export async function applyRetention(
   db: Db,
   policy: RetentionPolicy,
+  stamped: Stamped,
   now = new Date(),
 ): Promise<RetentionRun> {
   const last = await sessionsOf(db)
@@ -70,18 +75,22 @@ export async function applyRetention(
     })),
   );
   await Promise.all([
-    checkinsOf(db).updateMany(
-      {},
-      {
-        $unset: {
-          device: "",
-          checkedInBy: "",
-          checkedInById: "",
-          lastEntryById: "",
-          notes: "",
-          instance: "",
+    stamped(({ at, changeWindow }) =>
+      checkinsOf(db).updateMany(
+        {},
+        {
+          // Stamped, so the door's copies of the check-ins are scrubbed too (door/copies.ts).
+          $set: { updatedAt: at, changeWindow },
+          $unset: {
+            device: "",
+            checkedInBy: "",
+            checkedInById: "",
+            lastEntryById: "",
+            notes: "",
+            instance: "",
+          },
         },
-      },
+      ),
     ),
     scanlogOf(db).updateMany({}, { $unset: { qrCode: "", device: "", by: "", byId: "" } }),
     adminLogOf(db).updateMany(
@@ -97,8 +106,9 @@ export async function retentionRound(
   db: Db,
   policy: RetentionPolicy,
   directory: { reloadEverywhere(): Promise<void> },
+  stamped: Stamped,
 ): Promise<RetentionRun> {
-  const run = await applyRetention(db, policy);
+  const run = await applyRetention(db, policy, stamped);
   if (run.applied && run.participants > 0) await directory.reloadEverywhere();
   return run;
 }
@@ -108,11 +118,12 @@ export function retentionRoutes(
   db: Db,
   policy: () => RetentionPolicy,
   directory: { reloadEverywhere(): Promise<void> },
+  stamped: Stamped,
 ) {
   return new Elysia({ name: "privacy-retention" }).post(
     "/api/v1/settings/retention/run",
     async ({ request }) => {
-      const run = await retentionRound(db, policy(), directory);
+      const run = await retentionRound(db, policy(), directory, stamped);
       return ok(
         request,
         run,

@@ -1,4 +1,5 @@
 import type { ObjectId } from "mongodb";
+import { COPY_EVERY_MS } from "../door/copies";
 import type { Features } from "../features";
 import { retentionRound } from "../privacy/retention";
 import type { Runtime } from "../runtime";
@@ -10,6 +11,49 @@ import { planTransition } from "./plan";
 const LEADER = "scheduler:leader";
 const LAST_TICK = "scheduler:last-tick";
 const RENEW = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("pexpire", KEYS[1], ARGV[2]) else return 0 end`;
+
+/** The door's copies, packed by the leader every COPY_EVERY_MS beside the ticks (door/copies.ts). */
+function copyPacker(rt: Runtime, features: Features) {
+  let packedAt = 0;
+  let packing: Promise<void> | null = null;
+  return {
+    pack(): void {
+      if (packing || Date.now() - packedAt < COPY_EVERY_MS) return;
+      packedAt = Date.now();
+      packing = features.door.copies
+        .pass()
+        .then((figures) => rt.log.debug(figures, "door copies packed"))
+        .catch((err) => rt.log.warn({ err: String(err) }, "door copies not packed"))
+        .finally(() => {
+          packing = null;
+        });
+    },
+    async stop(): Promise<void> {
+      await packing;
+      await features.door.copies.stop();
+    },
+  };
+}
+
+/** Retention is checked at most hourly (one sort of the few sessions; idempotent once applied). */
+function retentionChecker(rt: Runtime, settings: Settings, features: Features) {
+  let retentionCheckedAt = 0;
+  return async (): Promise<void> => {
+    if (settings.get().retentionDays === null || Date.now() - retentionCheckedAt < 3600_000) return;
+    retentionCheckedAt = Date.now();
+    const run = await retentionRound(
+      rt.mongo.db,
+      settings.get(),
+      features.directory,
+      features.door.stamps.during,
+    );
+    if (run.applied && run.participants > 0)
+      rt.log.info(
+        { participants: run.participants, due: run.due },
+        "retention applied: personal data pseudonymised",
+      );
+  };
+}
 
 // One leader at a time, through a Redis key that expires unless renewed; every
 // instance keeps trying, so when the leader dies another takes over within the
@@ -48,18 +92,7 @@ export function createScheduler(rt: Runtime, settings: Settings, features: Featu
     }
   }
 
-  /** Retention is checked at most hourly (one sort of the few sessions; idempotent once applied). */
-  let retentionCheckedAt = 0;
-  async function retention(): Promise<void> {
-    if (settings.get().retentionDays === null || Date.now() - retentionCheckedAt < 3600_000) return;
-    retentionCheckedAt = Date.now();
-    const run = await retentionRound(rt.mongo.db, settings.get(), features.directory);
-    if (run.applied && run.participants > 0)
-      rt.log.info(
-        { participants: run.participants, due: run.due },
-        "retention applied: personal data pseudonymised",
-      );
-  }
+  const retention = retentionChecker(rt, settings, features);
 
   async function tick(): Promise<void> {
     await retention().catch((err) => rt.log.warn({ err: String(err) }, "retention round failed"));
@@ -76,9 +109,12 @@ export function createScheduler(rt: Runtime, settings: Settings, features: Featu
     }
   }
 
+  const copies = copyPacker(rt, features);
+
   async function loop(): Promise<void> {
     try {
       if (await leading()) {
+        copies.pack();
         const last = Number((await cmd.get(LAST_TICK)) ?? 0);
         if (Date.now() - last >= settings.get().schedulerIntervalMs - lease() / 3) {
           await cmd.set(LAST_TICK, String(Date.now()));
@@ -98,6 +134,7 @@ export function createScheduler(rt: Runtime, settings: Settings, features: Featu
     async stop() {
       stopped = true;
       clearTimeout(timer);
+      await copies.stop();
       // Hand the lease over at once instead of letting it expire.
       await cmd
         .eval(

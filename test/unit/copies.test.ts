@@ -1,0 +1,87 @@
+import { expect, test } from "bun:test";
+import { ObjectId } from "mongodb";
+import type { CheckInDoc } from "../../src/checkin/repo";
+import { entryOf } from "../../src/door/codec";
+import { applyChanges, entryFields, packCopy, unpackCopy } from "../../src/door/copy-entries";
+import { createStamps, WINDOW_MS, windowOf } from "../../src/door/stamps";
+
+// The door's copies (door/copies.ts) without a server: packing, applying what changed, and the
+// stamps whose low water decides what a copy may claim.
+
+const checkIn = (participantId: ObjectId, patch: Partial<CheckInDoc> = {}): CheckInDoc => {
+  const at = new Date("2026-12-07T09:00:00Z");
+  return {
+    _id: new ObjectId(),
+    participantId,
+    sessionId: new ObjectId("65f000000000000000000001"),
+    checkInTime: at,
+    method: "qr",
+    isLate: false,
+    badge: "accepted",
+    wasRegistered: true,
+    seat: 0,
+    instance: "unit",
+    notes: "line one\nline two",
+    checkedOutAt: null,
+    createdAt: at,
+    updatedAt: at,
+    __v: 0,
+    ...patch,
+  };
+};
+
+test("a copy packs and unpacks every entry as the door state holds it, line breaks in notes included", () => {
+  const [a, b] = [new ObjectId(), new ObjectId()];
+  const docs = [checkIn(a), checkIn(b, { seat: 1, checkedOutAt: new Date() })];
+  const entries = applyChanges(new Map(), docs, new Set());
+  const again = unpackCopy(packCopy(entries));
+  expect(again).toEqual(entries);
+  expect(entryFields(again)).toEqual(docs.flatMap((d) => [`i:${d.participantId}`, entryOf(d)]));
+  expect(unpackCopy(packCopy(new Map())).size).toBe(0);
+});
+
+test("changes apply in the order read, and a removal takes out only the check-in it names", () => {
+  const [a, b] = [new ObjectId(), new ObjectId()];
+  const first = checkIn(a);
+  const base = applyChanges(new Map(), [first, checkIn(b)], new Set());
+  const left = { ...first, checkedOutAt: new Date(), updatedAt: new Date() };
+  // Read twice (two windows): the later read is the later version.
+  const after = applyChanges(base, [first, left], new Set());
+  expect(after.get(a.toHexString())?.entry).toBe(entryOf(left));
+  // Undone, then in again: the new check-in stays.
+  const again = checkIn(a, { seat: 2 });
+  const final = applyChanges(after, [again], new Set([first._id.toHexString()]));
+  expect(final.get(a.toHexString())?.checkIn).toBe(again._id.toHexString());
+  const gone = applyChanges(final, [], new Set([again._id.toHexString()]));
+  expect([...gone.keys()]).toEqual([b.toHexString()]);
+  // The base is not changed in place.
+  expect(base.get(a.toHexString())?.entry).toBe(entryOf(first));
+});
+
+test("stamps: the low water stays at the oldest write still open, and never goes back", async () => {
+  let clock = 10 * WINDOW_MS;
+  const stamps = createStamps(() => clock);
+  expect(stamps.lowWater()).toBe(clock);
+  let release: () => void = () => undefined;
+  const open = stamps.during(
+    (stamp) =>
+      new Promise<number>((resolve) => {
+        expect(stamp.changeWindow).toBe(windowOf(10 * WINDOW_MS));
+        release = () => resolve(stamp.at.getTime());
+      }),
+  );
+  clock += 3 * WINDOW_MS;
+  expect(stamps.lowWater()).toBe(10 * WINDOW_MS);
+  await stamps.during(async () => undefined);
+  expect(stamps.lowWater()).toBe(10 * WINDOW_MS);
+  release();
+  expect(await open).toBe(10 * WINDOW_MS);
+  expect(stamps.lowWater()).toBe(13 * WINDOW_MS);
+  // The wall clock set back: stamps and low water hold.
+  clock -= 2 * WINDOW_MS;
+  expect(stamps.lowWater()).toBe(13 * WINDOW_MS);
+  await stamps.during(async (stamp) => expect(stamp.at.getTime()).toBe(13 * WINDOW_MS));
+  // A write that fails settles too.
+  await expect(stamps.during(async () => Promise.reject(new Error("no")))).rejects.toThrow("no");
+  expect(stamps.lowWater()).toBe(13 * WINDOW_MS);
+});
