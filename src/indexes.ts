@@ -3,6 +3,7 @@ import { AUDIT_INDEXES } from "./audit/log";
 import { SIGN_IN_INDEXES } from "./auth/signins";
 import { AUTH_INDEXES } from "./auth/store";
 import { CHECKIN_INDEXES } from "./checkin/repo";
+import { COPY_INDEXES } from "./door/copies";
 import { HANDOVER_INDEXES } from "./door/handover";
 import type { IndexSpec } from "./infra/mongo";
 import { PARTICIPANT_INDEXES } from "./participants/repo";
@@ -16,6 +17,7 @@ export const INDEXES: readonly IndexSpec[] = [
   ...PARTICIPANT_INDEXES,
   ...REGISTRATION_INDEXES,
   ...CHECKIN_INDEXES,
+  ...COPY_INDEXES,
   ...AUTH_INDEXES,
   ...SIGN_IN_INDEXES,
   ...AUDIT_INDEXES,

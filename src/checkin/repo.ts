@@ -139,9 +139,8 @@ export const CHECKIN_INDEXES: IndexSpec[] = [
   },
   { collection: "checkins", key: { checkInTime: -1 } },
   { collection: "checkins", key: { participantId: 1 } },
-  // What changed in one window (door/copies.ts), and what was removed.
+  // What changed in one window (door/copies.ts).
   { collection: "checkins", key: { changeWindow: 1 } },
-  { collection: "checkin_removals", key: { changeWindow: 1 } },
   { collection: "scanlog", key: { sessionId: 1, at: -1 } },
   { collection: "scanlog", key: { at: -1 } },
   // A person's history (attendance, certificates).

@@ -2,7 +2,7 @@ import type Redis from "ioredis";
 import { type Db, ObjectId } from "mongodb";
 import { type CheckInDoc, checkinsOf } from "../checkin/repo";
 import { KEYS } from "../infra/keys";
-import { isDuplicateKey } from "../infra/mongo";
+import { bulkWriteInSteps, type IndexSpec, isDuplicateKey } from "../infra/mongo";
 import { sessionsOf } from "../sessions/repo";
 import { applyChanges, type CopyEntries, entryFields, packCopy, unpackCopy } from "./copy-entries";
 import { type Stamps, windowOf } from "./stamps";
@@ -73,21 +73,31 @@ interface EpochDoc {
 }
 
 const headsOf = (db: Db) => db.collection<HeadDoc>("door_copy_heads");
-const epochOf = (db: Db) => db.collection<EpochDoc>("door_copy_epoch");
+// Kept among the heads (it has no `epoch` of its own, so no read of heads meets it).
+const epochOf = (db: Db) => db.collection<EpochDoc>("door_copy_heads");
 const copiesOf = (db: Db) => db.collection<CopyDoc>("door_copies");
 export const removalsOf = (db: Db) => db.collection<RemovalDoc>("checkin_removals");
 
 /**
- * After a restore: every copy describes the data replaced. A pass under way may still write
- * heads it packed from that data; they carry the old epoch and are never used.
+ * Created at start-up with the others: FerretDB 1.x creates a collection under a lock that,
+ * taken while writes are under way, can stall every connection.
+ */
+export const COPY_INDEXES: IndexSpec[] = [
+  { collection: "door_copy_heads", key: { epoch: 1 } },
+  { collection: "door_copies", key: { sessionId: 1 } },
+  { collection: "checkin_removals", key: { changeWindow: 1 } },
+];
+
+/**
+ * After a restore or a delete behind the product's back: every copy describes data replaced.
+ * A pass under way may still write heads it packed from that data; they carry the old epoch
+ * and are never used.
  */
 export async function forgetCopies(db: Db): Promise<void> {
   await epochOf(db).replaceOne({ _id: "epoch" }, { value: new ObjectId().toHexString() }, { upsert: true });
-  for (const name of ["door_copy_heads", "door_copies", "checkin_removals"])
-    await db
-      .collection(name)
-      .drop()
-      .catch(() => undefined);
+  await headsOf(db).deleteMany({ epoch: { $exists: true } });
+  await copiesOf(db).deleteMany({});
+  await removalsOf(db).deleteMany({});
 }
 
 const currentEpoch = async (db: Db) => (await epochOf(db).findOne({ _id: "epoch" }))?.value ?? "";
@@ -210,11 +220,13 @@ async function pass(
   }
   const copyWrites = written.flatMap((w) => (w.copy ? [w.copy] : []));
   if (copyWrites.length > 0)
-    await copiesOf(db).bulkWrite(
+    await bulkWriteInSteps(
+      copiesOf(db),
       copyWrites.map((c) => ({ replaceOne: { filter: { _id: c._id }, replacement: c, upsert: true } })),
     );
   if (written.length > 0)
-    await headsOf(db).bulkWrite(
+    await bulkWriteInSteps(
+      headsOf(db),
       written.map(({ head }) => ({
         replaceOne: { filter: { _id: head._id }, replacement: head, upsert: true },
       })),
@@ -281,6 +293,11 @@ export function createDoorCopies(parts: { db: Db; redis: Redis; stamps: Stamps; 
     pass: () => pass(db, redis),
     forBuild,
     removing,
+    /** A session deleted: its copy goes with it. */
+    async dropSession(sessionId: ObjectId): Promise<void> {
+      await headsOf(db).deleteOne({ _id: sessionId.toHexString() });
+      await copiesOf(db).deleteOne({ _id: sessionId.toHexString() });
+    },
     /** Publishes this instance's low water every second, until stopped. */
     start() {
       void publish();

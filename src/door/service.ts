@@ -62,7 +62,8 @@ async function warmDoors(db: Db, door: Door): Promise<void> {
  * The door state and the badge directory, both read from MongoDB. Once doors have admitted
  * anyone (a restart mid-event), the directory is read after the door state, so doors waiting
  * for their session get it sooner (a badge the directory does not hold yet is looked up by
- * its code, one indexed query); before that, both at once, for a shorter start.
+ * its code, one indexed query); before that, both at once, for a shorter start. (Read at
+ * once mid-event too, the start was no shorter: 5.6–5.8 s against 5.5 s on the 10× conference.)
  */
 async function warmUpAll(db: Db, door: Door, directory: Directory): Promise<void> {
   const midEvent = (await checkinsOf(db).findOne({}, { projection: { _id: 1 } })) !== null;
@@ -356,6 +357,7 @@ export function createCheckinService(
       await Promise.all([
         checkinsOf(db).deleteMany({ sessionId }),
         writingRegistrations(db, [sessionId], () => registrationsOf(db).deleteMany({ sessionId })),
+        copies.dropSession(sessionId),
       ]);
       await door.forget(sessionId).catch(() => undefined);
     },

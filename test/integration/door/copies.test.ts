@@ -134,16 +134,14 @@ test("a start reads the copies (a copy tampered with shows), and none after a re
   const stranger = new ObjectId();
   const copy = await db.collection("door_copies").findOne({ _id: room._id.toHexString() as never });
   expect(copy).not.toBeNull();
-  await db
-    .collection("door_copies")
-    .updateOne(
-      { _id: room._id.toHexString() as never },
-      {
-        $set: {
-          entries: `${copy?.entries}\n${stranger.toHexString()}${new ObjectId().toHexString()}I-|-|{}`,
-        },
+  await db.collection("door_copies").updateOne(
+    { _id: room._id.toHexString() as never },
+    {
+      $set: {
+        entries: `${copy?.entries}\n${stranger.toHexString()}${new ObjectId().toHexString()}I-|-|{}`,
       },
-    );
+    },
+  );
   await inst.rt.redis.cmd.del(KEYS.door(room._id), KEYS.seats(room._id));
   await inst.features.door.warmUp();
   expect((await inRedis(room)).map(([f]) => f)).toContain(FIELD.entry(stranger));
