@@ -8,6 +8,7 @@ import { assignableSessions, createToken, createUser, usersOf } from "./auth/sto
 import { ConfigError, loadConfig } from "./config";
 import { seedDemo } from "./demo/seed";
 import { simulateDoors } from "./demo/simulate";
+import { forgetCopies } from "./door/copies";
 import { INDEXES } from "./indexes";
 import { ensureIndexes } from "./infra/mongo";
 import { connectRedis, deleteMatching } from "./infra/redis";
@@ -19,9 +20,12 @@ import { serve } from "./server";
 declare const CHECKIN_BUILD: string | undefined;
 const VERSION = typeof CHECKIN_BUILD === "string" ? `${pkg.version}+${CHECKIN_BUILD}` : pkg.version;
 
-const USAGE = `usage: checkin [serve|migrate|healthcheck|seed-demo|simulate-doors|export|import|create-admin|create-token|nginx|--version|--help]
+const USAGE = `usage: checkin [serve|migrate|forget-copies|healthcheck|seed-demo|simulate-doors|export|import|create-admin|create-token|nginx|--version|--help]
   serve        run one instance configured from the environment (default)
   migrate      create every MongoDB index (idempotent) and exit
+  forget-copies
+               after check-ins were changed in the database by hand: no door copy packed
+               before is used again (the scheduler's leader packs new ones within minutes)
   healthcheck  exit 0 when this instance's /api/v1/health/ready answers 200 (PORT), else 1
   seed-demo    load the demo conference (with a morning of check-in history) into MONGODB_URI unless it holds sessions; print badge codes to try
   simulate-doors RATE URL
@@ -264,6 +268,12 @@ function main(argv: string[]): void {
       return;
     case "migrate":
       migrate().catch(failed("migrate"));
+      return;
+    case "forget-copies":
+      withDb(async (db, name) => {
+        await forgetCopies(db);
+        console.log(`forget-copies: the door copies of ${name} are forgotten`);
+      }).catch(failed("forget-copies"));
       return;
     case "healthcheck":
       healthcheck().catch(failed("healthcheck"));

@@ -76,6 +76,14 @@ test("migrate and healthcheck answer with exit codes", async () => {
   const migrate = Bun.spawnSync([binary, "migrate"], { cwd: dir, env });
   expect(migrate.exitCode).toBe(0);
   expect(migrate.stdout.toString()).toContain("indexes present");
+  // After check-ins were changed by hand: no copy packed before is used again.
+  const forget = Bun.spawnSync([binary, "forget-copies"], { cwd: dir, env });
+  expect(forget.stdout.toString()).toContain("door copies");
+  expect(forget.exitCode).toBe(0);
+  const { client, db } = await openDb(String(env.MONGODB_DB));
+  const epoch = await db.collection("door_copy_heads").findOne({ _id: "epoch" as never });
+  await client.close();
+  expect(String(epoch?.value)).toMatch(/^[0-9a-f]{24}$/);
   const healthy = Bun.spawnSync([binary, "healthcheck"], {
     cwd: dir,
     env: { ...env, PORT: String(instance.port) },
