@@ -12,6 +12,7 @@ import { createLogger } from "./infra/log";
 import { createMetrics, redisPrimaryMetrics } from "./infra/metrics";
 import { Mongo } from "./infra/mongo";
 import { RedisConnections } from "./infra/redis";
+import { createStamps } from "./infra/stamps";
 import { createActivity } from "./live/activity";
 import { createBus } from "./live/bus";
 import { createHub } from "./live/hub";
@@ -19,6 +20,7 @@ import { registerSessionMetrics } from "./live/metrics";
 import { createLiveSockets } from "./live/sockets";
 import { createLiveSource } from "./live/state";
 import { createDirectory } from "./participants/directory";
+import { createDirectoryCopy } from "./participants/directory-copy";
 import { directoryLookups } from "./participants/metrics";
 import { createOpenMarks } from "./registrations/marks";
 import type { Runtime } from "./runtime";
@@ -71,7 +73,10 @@ export function assemble(config: Config) {
   const settings = createSettings(rt, bus);
   // Each feature's own state, built once and handed to whoever reads it.
   const sessions = createSessionCache(rt.mongo.db, bus, config.ttl.sessionMs);
-  const directory = createDirectory(rt.mongo.db, bus, directoryLookups(rt.metrics.registry));
+  // Every change the copies in MongoDB must follow is stamped through this one clock (infra/stamps.ts).
+  const stamps = createStamps();
+  const directoryCopy = createDirectoryCopy(rt.mongo.db, rt.redis.cmd, stamps);
+  const directory = createDirectory(rt.mongo.db, bus, directoryCopy, directoryLookups(rt.metrics.registry));
   const webhooks = createWebhooks({
     db: rt.mongo.db,
     redis: rt.redis.cmd,
@@ -95,7 +100,7 @@ export function assemble(config: Config) {
           .recorded(entry)
           .catch((err: unknown) => log.warn({ err: String(err) }, "webhook for a scan not queued")),
     },
-    { sessions, directory },
+    { sessions, directory, stamps },
   );
   const registrationMarks = createOpenMarks(
     rt.mongo.db,

@@ -6,6 +6,7 @@ import { CHECKIN_INDEXES } from "./checkin/repo";
 import { COPY_INDEXES } from "./door/copies";
 import { HANDOVER_INDEXES } from "./door/handover";
 import type { IndexSpec } from "./infra/mongo";
+import { DIRECTORY_COPY_INDEXES } from "./participants/directory-copy";
 import { PARTICIPANT_INDEXES } from "./participants/repo";
 import { REGISTRATION_INDEXES } from "./registrations/repo";
 import { SESSION_INDEXES } from "./sessions/repo";
@@ -15,6 +16,7 @@ import { WEBHOOK_INDEXES } from "./webhooks/repo";
 export const INDEXES: readonly IndexSpec[] = [
   ...SESSION_INDEXES,
   ...PARTICIPANT_INDEXES,
+  ...DIRECTORY_COPY_INDEXES,
   ...REGISTRATION_INDEXES,
   ...CHECKIN_INDEXES,
   ...COPY_INDEXES,

@@ -6,9 +6,9 @@ import { randomSecret } from "./auth/password";
 import { ROLES, type Role } from "./auth/policy";
 import { assignableSessions, createToken, createUser, usersOf } from "./auth/store";
 import { ConfigError, loadConfig } from "./config";
+import { forgetCopies } from "./copies";
 import { seedDemo } from "./demo/seed";
 import { simulateDoors } from "./demo/simulate";
-import { forgetCopies } from "./door/copies";
 import { INDEXES } from "./indexes";
 import { ensureIndexes } from "./infra/mongo";
 import { connectRedis, deleteMatching } from "./infra/redis";
@@ -24,8 +24,8 @@ const USAGE = `usage: checkin [serve|migrate|forget-copies|healthcheck|seed-demo
   serve        run one instance configured from the environment (default)
   migrate      create every MongoDB index (idempotent) and exit
   forget-copies
-               after check-ins were changed in the database by hand: no door copy packed
-               before is used again (the scheduler's leader packs new ones within minutes)
+               after check-ins or participants were changed in the database by hand: no copy
+               packed for starts before is used again (the scheduler's leader packs new ones)
   healthcheck  exit 0 when this instance's /api/v1/health/ready answers 200 (PORT), else 1
   seed-demo    load the demo conference (with a morning of check-in history) into MONGODB_URI unless it holds sessions; print badge codes to try
   simulate-doors RATE URL
@@ -272,7 +272,7 @@ function main(argv: string[]): void {
     case "forget-copies":
       withDb(async (db, name) => {
         await forgetCopies(db);
-        console.log(`forget-copies: the door copies of ${name} are forgotten`);
+        console.log(`forget-copies: the door and directory copies of ${name} are forgotten`);
       }).catch(failed("forget-copies"));
       return;
     case "healthcheck":

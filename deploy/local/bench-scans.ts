@@ -10,8 +10,8 @@
 //   SCALE=1 LABEL="postgres fast" bun deploy/local/bench-scans.ts
 import Redis from "ioredis";
 import type { Db } from "mongodb";
+import { forgetCopies } from "../../src/copies";
 import { seedDemo } from "../../src/demo/seed";
-import { forgetCopies } from "../../src/door/copies";
 import { INDEXES } from "../../src/indexes";
 import { ensureIndexes } from "../../src/infra/mongo";
 import { deleteMatching } from "../../src/infra/redis";

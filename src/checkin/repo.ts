@@ -1,7 +1,7 @@
 import { type Collection, type Db, ObjectId } from "mongodb";
 import type { Outcome, Reason, Verdict } from "../door/decide";
-import type { Stamp } from "../door/stamps";
 import type { IndexSpec } from "../infra/mongo";
+import type { Stamp } from "../infra/stamps";
 
 export type Method = "qr" | "manual" | "search";
 

@@ -1,6 +1,6 @@
 import { type Db, ObjectId } from "mongodb";
 import { checkinsOf, scanlogOf } from "../checkin/repo";
-import { forgetCopies } from "../door/copies";
+import { forgetCopies } from "../copies";
 import type { ParticipantDoc } from "../participants/repo";
 import { participantRecord, participantsOf } from "../participants/repo";
 import type { RegistrationDoc } from "../registrations/repo";

@@ -1,11 +1,11 @@
 import type Redis from "ioredis";
 import { type Db, ObjectId } from "mongodb";
 import { type CheckInDoc, checkinsOf } from "../checkin/repo";
-import { KEYS } from "../infra/keys";
 import { bulkWriteInSteps, type IndexSpec, isDuplicateKey } from "../infra/mongo";
+import type { Stamps } from "../infra/stamps";
+import { claimable, lowWaterPublisher, readWindows, recent } from "../infra/windows";
 import { sessionsOf } from "../sessions/repo";
 import { applyChanges, type CopyEntries, entryFields, packCopy, unpackCopy } from "./copy-entries";
-import { type Stamps, windowOf } from "./stamps";
 
 // Each session's check-ins packed into one document (its copy), so that an instance starting
 // after Redis lost the door state reads a few hundred documents instead of every check-in
@@ -23,12 +23,6 @@ import { type Stamps, windowOf } from "./stamps";
 
 /** Between two passes of the leader. */
 export const COPY_EVERY_MS = 10_000;
-/** How far the instances' clocks may disagree. */
-const SKEW_MS = 2000;
-/** An instance silent this long is gone: its low water no longer holds copies back. */
-const STALE_MS = 30_000;
-/** A head older than this many windows is not worth its changes (120: ten minutes): the session is read whole. */
-const MAX_WINDOWS = 120;
 /** Sessions without a copy packed from a whole read, per pass. */
 const WHOLE_READS_PER_PASS = 50;
 /** A copy larger than this is not written (a document holds 16 MB): the session is read whole. */
@@ -93,7 +87,7 @@ export const COPY_INDEXES: IndexSpec[] = [
  * A pass under way may still write heads it packed from that data; they carry the old epoch
  * and are never used.
  */
-export async function forgetCopies(db: Db): Promise<void> {
+export async function forgetDoorCopies(db: Db): Promise<void> {
   await epochOf(db).replaceOne({ _id: "epoch" }, { value: new ObjectId().toHexString() }, { upsert: true });
   await headsOf(db).deleteMany({ epoch: { $exists: true } });
   await copiesOf(db).deleteMany({});
@@ -104,15 +98,10 @@ const currentEpoch = async (db: Db) => (await epochOf(db).findOne({ _id: "epoch"
 
 /** Check-ins changed and removed from window `from` on, in the order read (a later read is a later version). */
 async function changesFrom(db: Db, from: number) {
-  const changed: CheckInDoc[] = [];
-  const removed: RemovalDoc[] = [];
-  // Up to the newest window any instance's clock may be in; the removals after the changes,
-  // so a check-in removed meanwhile is taken out again.
-  for (let w = from; w <= windowOf(Date.now() + SKEW_MS); w++)
-    changed.push(...(await checkinsOf(db).find({ changeWindow: w }).toArray()));
-  for (let w = from; w <= windowOf(Date.now() + SKEW_MS); w++)
-    removed.push(...(await removalsOf(db).find({ changeWindow: w }).toArray()));
-  return { changed, removed, windows: windowOf(Date.now() + SKEW_MS) - from + 1 };
+  // The removals after the changes, so a check-in removed meanwhile is taken out again.
+  const changed = await readWindows(from, (w) => checkinsOf(db).find({ changeWindow: w }).toArray());
+  const removed = await readWindows(from, (w) => removalsOf(db).find({ changeWindow: w }).toArray());
+  return { changed: changed.found, removed: removed.found, windows: changed.windows };
 }
 
 /** The changes of one session since its head. */
@@ -129,7 +118,7 @@ function changesOf(all: Awaited<ReturnType<typeof changesFrom>>, head: HeadDoc) 
 }
 
 const usable = (head: HeadDoc | undefined, now: number): head is HeadDoc =>
-  head !== undefined && head.from >= windowOf(now) - MAX_WINDOWS;
+  head !== undefined && recent(head.from, now);
 
 async function readHeads(db: Db, epoch: string): Promise<Map<string, HeadDoc>> {
   const heads = await headsOf(db).find({ epoch }).toArray();
@@ -150,16 +139,6 @@ async function readCopies(db: Db, heads: HeadDoc[]): Promise<Map<string, CopyEnt
   for (const h of heads) if (h.version === "") copies.set(h._id, new Map());
   for (const c of docs) if (versions.get(c._id) === c.version) copies.set(c._id, unpackCopy(c.entries));
   return copies;
-}
-
-/** The window every copy packed now may claim: before the lowest low water published, less the skew. */
-async function claimable(redis: Redis, now: number): Promise<number> {
-  let low = now - SKEW_MS;
-  for (const value of Object.values(await redis.hgetall(KEYS.lowWaters))) {
-    const [water, at] = value.split(":").map(Number);
-    if (water !== undefined && at !== undefined && now - at < STALE_MS) low = Math.min(low, water);
-  }
-  return windowOf(low);
 }
 
 /** One pass of the leader: every session's copy brought up to date. */
@@ -285,9 +264,7 @@ export function createDoorCopies(parts: { db: Db; redis: Redis; stamps: Stamps; 
     });
   }
 
-  let timer: ReturnType<typeof setInterval> | undefined;
-  const publish = () =>
-    redis.hset(KEYS.lowWaters, instanceId, `${stamps.lowWater()}:${Date.now()}`).catch(() => undefined);
+  const lowWater = lowWaterPublisher(redis, stamps, instanceId);
 
   return {
     pass: () => pass(db, redis),
@@ -298,17 +275,9 @@ export function createDoorCopies(parts: { db: Db; redis: Redis; stamps: Stamps; 
       await headsOf(db).deleteOne({ _id: sessionId.toHexString() });
       await copiesOf(db).deleteOne({ _id: sessionId.toHexString() });
     },
-    /** Publishes this instance's low water every second, until stopped. */
-    start() {
-      void publish();
-      timer ??= setInterval(() => void publish(), 1000);
-      timer.unref?.();
-    },
-    async stop() {
-      clearInterval(timer);
-      timer = undefined;
-      await redis.hdel(KEYS.lowWaters, instanceId).catch(() => undefined);
-    },
+    /** This instance's low water, published every second (infra/windows.ts) until stopped. */
+    start: lowWater.start,
+    stop: lowWater.stop,
   };
 }
 

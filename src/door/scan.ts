@@ -4,6 +4,7 @@ import type { CheckInDoc } from "../checkin/repo";
 import type { LockMode } from "../config";
 import { unavailable } from "../http/errors";
 import type { Logger } from "../infra/log";
+import type { Stamps } from "../infra/stamps";
 import type { Activity } from "../live/activity";
 import type { Directory, Person } from "../participants/directory";
 import { badgeKey, normaliseQrCode } from "../participants/qr";
@@ -25,7 +26,6 @@ import { assertInWindow, type OfflineScan, type WindowDefaults } from "./offline
 import { type ScanRequest, scanTime } from "./request";
 import { createRoom, type Question } from "./room";
 import type { ScanLog } from "./scanlog";
-import type { Stamps } from "./stamps";
 import type { Door } from "./state";
 import { createWriter } from "./write";
 

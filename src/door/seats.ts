@@ -1,7 +1,7 @@
 import type { Db, ObjectId } from "mongodb";
 import { checkinsOf } from "../checkin/repo";
+import type { Stamps } from "../infra/stamps";
 import { sessionsOf } from "../sessions/repo";
-import type { Stamps } from "./stamps";
 import type { Door } from "./state";
 
 // Every check-in of a capacity-enforced session holds a seat number in [0, capacity);

@@ -3,6 +3,7 @@ import { checkinsOf, type ScanLogDoc } from "../checkin/repo";
 import type { LockMode } from "../config";
 import { unavailable } from "../http/errors";
 import { distinctIds } from "../infra/mongo";
+import type { Stamps } from "../infra/stamps";
 import type { Activity } from "../live/activity";
 import type { Bus } from "../live/bus";
 import type { Directory, ParticipantRef } from "../participants/directory";
@@ -23,7 +24,6 @@ import { createScanLog } from "./scanlog";
 import { reseat } from "./seats";
 import { createSnapshots } from "./snapshot";
 import { createStaffActions, type StaffActions } from "./staff";
-import { createStamps } from "./stamps";
 import { createDoor, type Door } from "./state";
 
 /** Open sessions looked at for an overflow: a time slot rarely holds more. */
@@ -267,12 +267,11 @@ function rebuildWhenNeeded(rt: Runtime, bus: LiveSink["bus"], warmUp: () => Prom
 export function createCheckinService(
   rt: Runtime,
   live: LiveSink,
-  { sessions, directory }: { sessions: SessionCache; directory: Directory },
+  { sessions, directory, stamps }: { sessions: SessionCache; directory: Directory; stamps: Stamps },
 ) {
   const { config, redis, mongo } = rt;
   const db = mongo.db;
   const metrics = createCheckinMetrics(rt.metrics.registry);
-  const stamps = createStamps();
   const copies = createDoorCopies({ db, redis: redis.cmd, stamps, instanceId: config.instanceId });
   // Published from the start: doors may write while the instance warms up.
   copies.start();

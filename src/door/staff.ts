@@ -6,6 +6,7 @@ import { AppError, notFound } from "../http/errors";
 import { phrase } from "../i18n/locale";
 import { KEYS } from "../infra/keys";
 import { LockUnavailableError, withLock } from "../infra/lock";
+import type { Stamp, Stamps } from "../infra/stamps";
 import type { Activity } from "../live/activity";
 import type { Directory, ParticipantRef } from "../participants/directory";
 import { badgeKey } from "../participants/qr";
@@ -17,7 +18,6 @@ import { movesFor } from "./move";
 import { createNonces, type Nonces, once } from "./nonces";
 import { assertInWindow, type WindowDefaults } from "./offline";
 import type { ScanLog } from "./scanlog";
-import type { Stamp, Stamps } from "./stamps";
 import type { Door } from "./state";
 
 // What staff do at the door besides scanning in: exits, undo (by the scanner within the

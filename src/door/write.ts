@@ -3,13 +3,13 @@ import { type Db, ObjectId } from "mongodb";
 import { type CheckInDoc, checkinsOf, newCheckIn } from "../checkin/repo";
 import { groupedInserts } from "../infra/grouped";
 import { isDuplicateKey } from "../infra/mongo";
+import type { Stamps } from "../infra/stamps";
 import type { Person } from "../participants/directory";
 import type { SessionDoc } from "../sessions/repo";
 import type { Verdict, Written } from "./decide";
 import { type ScanRequest, scanTime } from "./request";
 import { enforced, type Facts } from "./room";
 import { claimSeatFromDb } from "./seats";
-import type { Stamps } from "./stamps";
 import type { Door } from "./state";
 
 // Step 4 of the scan path (scan.ts): the write. An admission inserts the check-in, a

@@ -4,7 +4,7 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGunzip, createGzip } from "node:zlib";
 import { BSON, type Db, type Document, type ObjectId } from "mongodb";
-import { forgetCopies } from "../door/copies";
+import { forgetCopies } from "../copies";
 import { INDEXES } from "../indexes";
 import { distinctIds, ensureIndexes } from "../infra/mongo";
 import { writingRegistrations } from "../registrations/rosters";

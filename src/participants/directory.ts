@@ -1,5 +1,7 @@
 import { type Db, type Filter, ObjectId } from "mongodb";
 import type { Bus } from "../live/bus";
+import type { DirectoryCopy } from "./directory-copy";
+import { PERSON_FIELDS, type Person, slim } from "./person";
 import { normaliseQrCode } from "./qr";
 import { type ParticipantDoc, participantsOf } from "./repo";
 
@@ -12,33 +14,7 @@ import { type ParticipantDoc, participantsOf } from "./repo";
 
 export type ParticipantRef = { qrCode: string } | { participantId: ObjectId };
 
-/** What a door needs of a person; the rest stays in MongoDB (20,000 whole documents cost too much memory). */
-export type Person = Pick<
-  ParticipantDoc,
-  "_id" | "name" | "email" | "organization" | "doorNote" | "qrCode" | "isActive" | "status" | "updatedAt"
->;
-const PERSON_FIELDS = {
-  _id: 1,
-  name: 1,
-  email: 1,
-  organization: 1,
-  doorNote: 1,
-  qrCode: 1,
-  isActive: 1,
-  status: 1,
-  updatedAt: 1,
-};
-const slim = (p: Person): Person => ({
-  _id: p._id,
-  name: p.name,
-  email: p.email,
-  ...(p.organization ? { organization: p.organization } : {}),
-  ...(p.doorNote ? { doorNote: p.doorNote } : {}),
-  qrCode: p.qrCode,
-  isActive: p.isActive,
-  status: p.status,
-  updatedAt: p.updatedAt,
-});
+export type { Person } from "./person";
 
 const MISSING_MS = 2000;
 
@@ -97,17 +73,38 @@ export function searchPeople(people: Iterable<Person>, query: string, limit: num
   return found;
 }
 
+/** Everyone: from the packed copy when there is one to use (directory-copy.ts), else every participant. */
+async function* everyone(db: Db, copy: DirectoryCopy): AsyncGenerator<Person> {
+  const copied = await copy.load().catch(() => null);
+  if (copied) yield* copied;
+  else yield* participantsOf(db).find<Person>({}, { projection: PERSON_FIELDS }).batchSize(5000);
+}
+
+/** A look-up the directory could not answer, asked of MongoDB; its "no" is remembered briefly. */
+async function askMongo(
+  db: Db,
+  index: Pick<ReturnType<typeof personIndex>, "missing" | "put">,
+  filter: Filter<ParticipantDoc>,
+  missKey: string,
+): Promise<Person | null> {
+  if ((index.missing.get(missKey) ?? 0) > Date.now()) return null;
+  const found = await participantsOf(db).findOne<Person>(filter, { projection: PERSON_FIELDS });
+  if (found) index.put(found);
+  else index.missing.set(missKey, Date.now() + MISSING_MS);
+  return found;
+}
+
 /** `observe` hears whether each look-up was answered from memory. */
-export function createDirectory(db: Db, bus: Bus, observe: (hit: boolean) => void = () => undefined) {
+export function createDirectory(
+  db: Db,
+  bus: Bus,
+  copy: DirectoryCopy,
+  observe: (hit: boolean) => void = () => undefined,
+) {
   const { byCode, byId, missing, put, drop, clear } = personIndex();
 
-  async function fromDb(filter: Filter<ParticipantDoc>, missKey: string): Promise<Person | null> {
-    if ((missing.get(missKey) ?? 0) > Date.now()) return null;
-    const found = await participantsOf(db).findOne<Person>(filter, { projection: PERSON_FIELDS });
-    if (found) put(found);
-    else missing.set(missKey, Date.now() + MISSING_MS);
-    return found;
-  }
+  const fromDb = (filter: Filter<ParticipantDoc>, missKey: string) =>
+    askMongo(db, { missing, put }, filter, missKey);
 
   async function reread(id: string): Promise<void> {
     const found = await participantsOf(db).findOne<Person>(
@@ -123,9 +120,7 @@ export function createDirectory(db: Db, bus: Bus, observe: (hit: boolean) => voi
   const reload = () => readEveryone().finally(firstRead);
   async function readEveryone(): Promise<number> {
     const present = new Set<string>();
-    for await (const p of participantsOf(db)
-      .find<Person>({}, { projection: PERSON_FIELDS })
-      .batchSize(5000)) {
+    for await (const p of everyone(db, copy)) {
       put(p);
       present.add(String(p._id));
     }
@@ -180,16 +175,22 @@ export function createDirectory(db: Db, bus: Bus, observe: (hit: boolean) => voi
     },
     /** After a participant was created, changed or deleted: here at once, everywhere through the bus. */
     async changed(p: ParticipantDoc, change: { removed?: boolean } = {}): Promise<void> {
+      // Noted for the packed copy first; unnoted, no copy packed before may be used again.
+      await copy.noteChange(p._id).catch(() => copy.forget());
       if (change.removed) drop(String(p._id));
       else put(p);
       await bus.publish({ kind: "participant", participantId: String(p._id), qrCode: p.qrCode });
     },
     /** After writes behind the API (import, restore): every instance reads the whole directory again. */
     async reloadEverywhere(): Promise<void> {
+      // Written without notes: the packed copy no longer describes them.
+      await copy.forget();
       await reload();
       await bus.publish({ kind: "directory" });
     },
     reload,
+    /** The scheduler's leader packs the directory for starts (directory-copy.ts). */
+    packCopy: copy.pass,
   };
 }
 

@@ -2,9 +2,9 @@ import { Elysia } from "elysia";
 import type { Db, ObjectId } from "mongodb";
 import { adminLogOf } from "../audit/log";
 import { checkinsOf, scanlogOf } from "../checkin/repo";
-import type { Stamps } from "../door/stamps";
 import { ok } from "../http/envelope";
 import { bulkWriteInSteps } from "../infra/mongo";
+import type { Stamps } from "../infra/stamps";
 import { ERASED_NAME, participantsOf } from "../participants/repo";
 import { sessionsOf } from "../sessions/repo";
 

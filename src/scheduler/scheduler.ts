@@ -12,7 +12,7 @@ const LEADER = "scheduler:leader";
 const LAST_TICK = "scheduler:last-tick";
 const RENEW = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("pexpire", KEYS[1], ARGV[2]) else return 0 end`;
 
-/** The door's copies, packed by the leader every COPY_EVERY_MS beside the ticks (door/copies.ts). */
+/** The door's copies and the directory's, packed by the leader every COPY_EVERY_MS beside the ticks. */
 function copyPacker(rt: Runtime, features: Features) {
   let packedAt = 0;
   let packing: Promise<void> | null = null;
@@ -20,10 +20,9 @@ function copyPacker(rt: Runtime, features: Features) {
     pack(): void {
       if (packing || Date.now() - packedAt < COPY_EVERY_MS) return;
       packedAt = Date.now();
-      packing = features.door.copies
-        .pass()
-        .then((figures) => rt.log.debug(figures, "door copies packed"))
-        .catch((err) => rt.log.warn({ err: String(err) }, "door copies not packed"))
+      packing = Promise.all([features.door.copies.pass(), features.directory.packCopy()])
+        .then(([door, directory]) => rt.log.debug({ door, directory }, "copies packed"))
+        .catch((err) => rt.log.warn({ err: String(err) }, "copies not packed"))
         .finally(() => {
           packing = null;
         });

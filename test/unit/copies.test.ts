@@ -3,7 +3,7 @@ import { ObjectId } from "mongodb";
 import type { CheckInDoc } from "../../src/checkin/repo";
 import { entryOf } from "../../src/door/codec";
 import { applyChanges, entryFields, packCopy, unpackCopy } from "../../src/door/copy-entries";
-import { createStamps, WINDOW_MS, windowOf } from "../../src/door/stamps";
+import { createStamps, WINDOW_MS, windowOf } from "../../src/infra/stamps";
 
 // The door's copies (door/copies.ts) without a server: packing, applying what changed, and the
 // stamps whose low water decides what a copy may claim.

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { type Db, ObjectId } from "mongodb";
 import { checkinsOf } from "../../../src/checkin/repo";
+import { forgetCopies } from "../../../src/copies";
 import { entryOf, FIELD } from "../../../src/door/codec";
-import { forgetCopies } from "../../../src/door/copies";
 import { KEYS } from "../../../src/infra/keys";
 import type { ParticipantDoc } from "../../../src/participants/repo";
 import type { SessionDoc } from "../../../src/sessions/repo";

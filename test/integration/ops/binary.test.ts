@@ -78,7 +78,7 @@ test("migrate and healthcheck answer with exit codes", async () => {
   expect(migrate.stdout.toString()).toContain("indexes present");
   // After check-ins were changed by hand: no copy packed before is used again.
   const forget = Bun.spawnSync([binary, "forget-copies"], { cwd: dir, env });
-  expect(forget.stdout.toString()).toContain("door copies");
+  expect(forget.stdout.toString()).toContain("directory copies of");
   expect(forget.exitCode).toBe(0);
   const { client, db } = await openDb(String(env.MONGODB_DB));
   const epoch = await db.collection("door_copy_heads").findOne({ _id: "epoch" as never });

@@ -1,0 +1,29 @@
+import type { ParticipantDoc } from "./repo";
+
+/** What a door needs of a person; the rest stays in MongoDB (20,000 whole documents cost too much memory). */
+export type Person = Pick<
+  ParticipantDoc,
+  "_id" | "name" | "email" | "organization" | "doorNote" | "qrCode" | "isActive" | "status" | "updatedAt"
+>;
+export const PERSON_FIELDS = {
+  _id: 1,
+  name: 1,
+  email: 1,
+  organization: 1,
+  doorNote: 1,
+  qrCode: 1,
+  isActive: 1,
+  status: 1,
+  updatedAt: 1,
+};
+export const slim = (p: Person): Person => ({
+  _id: p._id,
+  name: p.name,
+  email: p.email,
+  ...(p.organization ? { organization: p.organization } : {}),
+  ...(p.doorNote ? { doorNote: p.doorNote } : {}),
+  qrCode: p.qrCode,
+  isActive: p.isActive,
+  status: p.status,
+  updatedAt: p.updatedAt,
+});
