@@ -1,15 +1,27 @@
 import type { CheckInDoc } from "../checkin/repo";
 import { entryOf, FIELD } from "./codec";
 
-// A session's check-ins as the door state holds them, packed into one string so a start reads
-// a session in one document (FerretDB spends its time per document, not per byte). One line
-// per person: participant id, check-in id (24 hex digits each), then the door entry; an entry
-// is extended JSON, which never holds a raw line break.
+// A session's check-ins as the door state holds them, packed into strings so a start reads a
+// session in two documents (FerretDB spends its time per document, not per byte). One line per
+// person: participant id, check-in id (24 hex digits each), then the door entry; an entry is
+// extended JSON, which never holds a raw line break.
+//
+// A copy is a base and a delta: the people changed since the base was packed, and the
+// check-ins removed. Each pass rewrites the small delta; the base only once the delta has grown
+// to a share of it, so a busy session costs what changed, not its size, every pass.
 
 /** Participant id (hex) -> the check-in id (hex) and its door entry. */
 export type CopyEntries = Map<string, { checkIn: string; entry: string }>;
 
+/** Changes on top of a base: entries that replace the base's, and check-ins (ids, hex) removed. */
+export interface Delta {
+  upserts: CopyEntries;
+  removed: Set<string>;
+}
+
 const ID = 24;
+
+export const emptyDelta = (): Delta => ({ upserts: new Map(), removed: new Set() });
 
 export function packCopy(entries: CopyEntries): string {
   return [...entries]
@@ -25,31 +37,42 @@ export function unpackCopy(packed: string): CopyEntries {
   return entries;
 }
 
-/** A check-in as a copy line. */
-export const copyLine = (doc: CheckInDoc) => ({
-  participant: doc.participantId.toHexString(),
-  checkIn: doc._id.toHexString(),
-  entry: entryOf(doc),
-});
+/** Removed check-in ids, end to end. */
+export const packRemoved = (removed: Set<string>) => [...removed].join("");
+export const unpackRemoved = (packed: string) =>
+  new Set(Array.from({ length: packed.length / ID }, (_, i) => packed.slice(i * ID, (i + 1) * ID)));
+
+/** Check-ins as copy lines, in the order read (a later read of a person is their later version). */
+export function linesOf(docs: readonly CheckInDoc[]): CopyEntries {
+  const lines: CopyEntries = new Map();
+  for (const doc of docs)
+    lines.set(doc.participantId.toHexString(), { checkIn: doc._id.toHexString(), entry: entryOf(doc) });
+  return lines;
+}
 
 /**
- * A copy brought up to date: `changed` in the order they were read (a later read of the same
- * check-in is its later version), then `removed` check-ins (ids, hex) taken out. A removal
- * names one check-in, so a person's later check-in in the same session stays.
+ * Entries with `upserts` put on top, then the `removed` check-ins taken out. A removal names one
+ * check-in, so a person's later check-in in the same session stays.
  */
-export function applyChanges(
+export function applyLines(
   base: CopyEntries,
-  changed: readonly CheckInDoc[],
+  upserts: CopyEntries,
   removed: ReadonlySet<string>,
 ): CopyEntries {
   const entries: CopyEntries = new Map(base);
-  for (const doc of changed) {
-    const line = copyLine(doc);
-    entries.set(line.participant, { checkIn: line.checkIn, entry: line.entry });
-  }
+  for (const [participant, line] of upserts) entries.set(participant, line);
   for (const [participant, { checkIn }] of entries) if (removed.has(checkIn)) entries.delete(participant);
   return entries;
 }
+
+/** A delta with more changes on top. */
+export function addChanges(delta: Delta, upserts: CopyEntries, removed: ReadonlySet<string>): Delta {
+  const all = new Set([...delta.removed, ...removed]);
+  return { upserts: applyLines(delta.upserts, upserts, all), removed: all };
+}
+
+/** How much a delta holds, against its base's size, to decide when to pack the base again. */
+export const deltaSize = (delta: Delta) => delta.upserts.size + delta.removed.size;
 
 /** The door state's hash fields for these check-ins. */
 export const entryFields = (entries: CopyEntries): string[] =>

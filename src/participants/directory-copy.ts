@@ -60,22 +60,31 @@ const packPeople = (people: Iterable<Person>) =>
 const unpackPeople = (packed: string): Person[] =>
   packed === "" ? [] : packed.split("\n").map((line) => BSON.EJSON.parse(line, { relaxed: false }) as Person);
 
-/** The copy as stored: its head and each chunk's people by id, or null when it cannot be used. */
-async function readCopy(db: Db, now: number) {
-  const docs = await copyOf(db).find({}).toArray();
-  const epoch = docs.find((d) => d._id === "epoch");
-  const head = docs.find((d) => d._id === "head");
-  const epochValue = epoch && "value" in epoch ? epoch.value : "";
-  const chunks = Array.from({ length: CHUNKS }, () => new Map<string, Person>());
-  if (!head || !("from" in head) || head.epoch !== epochValue || !recent(head.from, now))
-    return { epoch: epochValue, head: null, chunks };
-  for (let n = 0; n < CHUNKS; n++) {
-    const chunk = docs.find((d) => d._id === chunkId(n));
-    if (!chunk || !("people" in chunk) || chunk.version !== head.versions[n])
-      return { epoch: epochValue, head: null, chunks };
-    for (const p of unpackPeople(chunk.people)) chunks[n]?.set(p._id.toHexString(), p);
-  }
-  return { epoch: epochValue, head, chunks };
+/** Chunks as last packed or read here, with their versions: read again only when replaced. */
+type Held = { version: string; people: Map<string, Person> }[];
+
+/** The copy as stored: its head and each chunk's people by id, or no head when it cannot be used. */
+async function readCopy(db: Db, now: number, held: Held) {
+  const [epochDoc, headDoc] = await Promise.all([
+    copyOf(db).findOne({ _id: "epoch" }),
+    copyOf(db).findOne({ _id: "head" }),
+  ]);
+  const epoch = epochDoc && "value" in epochDoc ? epochDoc.value : "";
+  const empty = () => Array.from({ length: CHUNKS }, () => new Map<string, Person>());
+  const head =
+    headDoc && "from" in headDoc && headDoc.epoch === epoch && recent(headDoc.from, now) ? headDoc : null;
+  if (!head) return { epoch, head: null, chunks: empty() };
+  const chunks = await Promise.all(
+    Array.from({ length: CHUNKS }, async (_, n) => {
+      const version = head.versions[n];
+      if (held[n]?.version === version) return new Map(held[n]?.people);
+      const doc = await copyOf(db).findOne({ _id: chunkId(n) });
+      if (!doc || !("people" in doc) || doc.version !== version) return null;
+      return new Map(unpackPeople(doc.people).map((p) => [p._id.toHexString(), p]));
+    }),
+  );
+  if (chunks.some((c) => c === null)) return { epoch, head: null, chunks: empty() };
+  return { epoch, head, chunks: chunks as Map<string, Person>[] };
 }
 
 /** The people noted as changed from window `from` on, each as MongoDB holds them now (null: gone). */
@@ -105,11 +114,13 @@ function apply(chunks: Map<string, Person>[], changes: Map<string, Person | null
 }
 
 export function createDirectoryCopy(db: Db, redis: Redis, stamps: Stamps) {
+  /** What this instance packed last, while it leads: the next pass reads only what changed. */
+  let held: Held = [];
   /** One pass of the leader: the copy brought up to date (packed whole when there is none). */
   async function pass(): Promise<{ people: number; chunksWritten: number; changes: number }> {
     const now = Date.now();
     const from = await claimable(redis, now);
-    const { epoch, head, chunks } = await readCopy(db, now);
+    const { epoch, head, chunks } = await readCopy(db, now, held);
     let touched: Set<number>;
     let changes = 0;
     if (head) {
@@ -135,6 +146,7 @@ export function createDirectoryCopy(db: Db, redis: Redis, stamps: Stamps) {
       { epoch, from: Math.max(from, head?.from ?? from), versions },
       { upsert: true },
     );
+    held = chunks.map((people, n) => ({ version: versions[n] as string, people }));
     return { people: chunks.reduce((n, c) => n + c.size, 0), chunksWritten: touched.size, changes };
   }
 
@@ -142,7 +154,7 @@ export function createDirectoryCopy(db: Db, redis: Redis, stamps: Stamps) {
     pass,
     /** Everyone, from the copy and what changed since; null when there is no copy to use. */
     async load(): Promise<Person[] | null> {
-      const { head, chunks } = await readCopy(db, Date.now());
+      const { head, chunks } = await readCopy(db, Date.now(), []);
       if (!head) return null;
       apply(chunks, await changedSince(db, head.from));
       return chunks.flatMap((c) => [...c.values()]);

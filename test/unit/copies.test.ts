@@ -2,7 +2,17 @@ import { expect, test } from "bun:test";
 import { ObjectId } from "mongodb";
 import type { CheckInDoc } from "../../src/checkin/repo";
 import { entryOf } from "../../src/door/codec";
-import { applyChanges, entryFields, packCopy, unpackCopy } from "../../src/door/copy-entries";
+import {
+  addChanges,
+  applyLines,
+  emptyDelta,
+  entryFields,
+  linesOf,
+  packCopy,
+  packRemoved,
+  unpackCopy,
+  unpackRemoved,
+} from "../../src/door/copy-entries";
 import { createStamps, WINDOW_MS, windowOf } from "../../src/infra/stamps";
 
 // The door's copies (door/copies.ts) without a server: packing, applying what changed, and the
@@ -30,14 +40,19 @@ const checkIn = (participantId: ObjectId, patch: Partial<CheckInDoc> = {}): Chec
   };
 };
 
+const applyChanges = (base: ReturnType<typeof linesOf>, docs: CheckInDoc[], removed: Set<string>) =>
+  applyLines(base, linesOf(docs), removed);
+
 test("a copy packs and unpacks every entry as the door state holds it, line breaks in notes included", () => {
   const [a, b] = [new ObjectId(), new ObjectId()];
   const docs = [checkIn(a), checkIn(b, { seat: 1, checkedOutAt: new Date() })];
-  const entries = applyChanges(new Map(), docs, new Set());
+  const entries = linesOf(docs);
   const again = unpackCopy(packCopy(entries));
   expect(again).toEqual(entries);
   expect(entryFields(again)).toEqual(docs.flatMap((d) => [`i:${d.participantId}`, entryOf(d)]));
   expect(unpackCopy(packCopy(new Map())).size).toBe(0);
+  const removed = new Set([docs[0]?._id.toHexString() as string, docs[1]?._id.toHexString() as string]);
+  expect(unpackRemoved(packRemoved(removed))).toEqual(removed);
 });
 
 test("changes apply in the order read, and a removal takes out only the check-in it names", () => {
@@ -56,6 +71,31 @@ test("changes apply in the order read, and a removal takes out only the check-in
   expect([...gone.keys()]).toEqual([b.toHexString()]);
   // The base is not changed in place.
   expect(base.get(a.toHexString())?.entry).toBe(entryOf(first));
+});
+
+test("a delta kept beside its base gives what the changes applied to the base give", () => {
+  const people = Array.from({ length: 6 }, () => new ObjectId());
+  const docs = people.map((p, seat) => checkIn(p, { seat }));
+  const base = linesOf(docs);
+  const left = { ...(docs[0] as CheckInDoc), checkedOutAt: new Date() };
+  const back = checkIn(people[1] as ObjectId, { seat: 9 });
+  // Pass 1: one left, one undone; pass 2: the undone one back in, another undone.
+  const steps: [CheckInDoc[], Set<string>][] = [
+    [[left], new Set([docs[1]?._id.toHexString() as string])],
+    [[back], new Set([docs[2]?._id.toHexString() as string])],
+  ];
+  let delta = emptyDelta();
+  let direct = base;
+  for (const [changed, removed] of steps) {
+    delta = addChanges(delta, linesOf(changed), removed);
+    direct = applyChanges(direct, changed, removed);
+  }
+  expect(applyLines(base, delta.upserts, delta.removed)).toEqual(direct);
+  expect(direct.get(people[1]?.toHexString() as string)?.checkIn).toBe(back._id.toHexString());
+  expect(direct.has(people[2]?.toHexString() as string)).toBe(false);
+  // Undone again after it came back: gone from the delta and the result.
+  delta = addChanges(delta, new Map(), new Set([back._id.toHexString()]));
+  expect(applyLines(base, delta.upserts, delta.removed).has(people[1]?.toHexString() as string)).toBe(false);
 });
 
 test("stamps: the low water stays at the oldest write still open, and never goes back", async () => {

@@ -104,6 +104,12 @@ test("copies and what changed since give every session's check-ins exactly as re
   await admitted(occupancy, p[2] as ParticipantDoc);
   await admitted(b, p[5] as ParticipantDoc);
 
+  // Packed again: kept as deltas beside the bases; then more changes on top.
+  const again = await inst.features.door.copies.pass();
+  expect(again.deltas).toBeGreaterThanOrEqual(3);
+  await undo(a, p[8] as ParticipantDoc);
+  expect((await scan(a, p[0] as ParticipantDoc)).body.data?.outcome).toBe("accept");
+
   const built = await inst.features.door.copies.forBuild(all.map((s) => s._id));
   for (const room of all) {
     const fields = built.get(room._id.toHexString());
@@ -189,4 +195,19 @@ test("a write stamped before a pass and landing after it is in the next start's 
   await write;
   const built = await copies.forBuild([room._id]);
   expect(built.get(room._id.toHexString())).toContain(FIELD.entry(late._id));
+});
+
+test("a delta grown past its share is folded into a new base, and the copy stays exact", async () => {
+  const { rooms, persons } = await seed(["Copies folded"], 48);
+  const [room] = rooms as [SessionDoc];
+  for (const person of persons) await admitted(room, person);
+  await inst.features.door.copies.pass();
+  const before = await db.collection("door_copy_heads").findOne({ _id: room._id.toHexString() as never });
+  for (const person of persons.slice(0, 40)) expect((await scan(room, person, "exit")).status).toBe(200);
+  await inst.features.door.copies.pass();
+  const after = await db.collection("door_copy_heads").findOne({ _id: room._id.toHexString() as never });
+  expect(after?.version).not.toBe(before?.version);
+  expect(after?.delta).toBe("");
+  const built = await inst.features.door.copies.forBuild([room._id]);
+  expect(byField(built.get(room._id.toHexString()) ?? [])).toEqual(await whole(room));
 });

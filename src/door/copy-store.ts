@@ -1,0 +1,170 @@
+import { type Db, ObjectId } from "mongodb";
+import { type CheckInDoc, checkinsOf } from "../checkin/repo";
+import type { IndexSpec } from "../infra/mongo";
+import { readWindows } from "../infra/windows";
+import { type CopyEntries, type Delta, emptyDelta, unpackCopy, unpackRemoved } from "./copy-entries";
+
+// The documents of the door's copies (copies.ts): a head per session, its base and its delta,
+// the removals, and the epoch.
+
+export interface HeadDoc {
+  /** The session id (hex). */
+  _id: string;
+  sessionId: ObjectId;
+  /** The data it was packed from: a head of another epoch describes data since replaced. */
+  epoch: string;
+  /** Every change stamped in a window before this one is in the copy. */
+  from: number;
+  /** The base's version; "" no check-in at all; null too large to copy. */
+  version: string | null;
+  /** The delta's version; "" none. */
+  delta: string;
+  at: Date;
+}
+
+interface BaseDoc {
+  _id: string;
+  sessionId: ObjectId;
+  version: string;
+  entries: string;
+}
+
+interface DeltaDoc {
+  _id: string;
+  sessionId: ObjectId;
+  version: string;
+  entries: string;
+  removed: string;
+}
+
+/** A check-in removed (undone), written before it is deleted. */
+export interface RemovalDoc {
+  /** The check-in's id. */
+  _id: ObjectId;
+  sessionId: ObjectId;
+  participantId: ObjectId;
+  changeWindow: number;
+  at: Date;
+}
+
+interface EpochDoc {
+  _id: "epoch";
+  value: string;
+}
+
+export const headsOf = (db: Db) => db.collection<HeadDoc>("door_copy_heads");
+// Kept among the heads (it has no `epoch` of its own, so no read of heads meets it).
+const epochOf = (db: Db) => db.collection<EpochDoc>("door_copy_heads");
+export const basesOf = (db: Db) => db.collection<BaseDoc>("door_copies");
+export const deltasOf = (db: Db) => db.collection<DeltaDoc>("door_copy_deltas");
+export const removalsOf = (db: Db) => db.collection<RemovalDoc>("checkin_removals");
+
+/**
+ * Created at start-up with the others: FerretDB 1.x creates a collection under a lock that,
+ * taken while writes are under way, can stall every connection.
+ */
+export const COPY_INDEXES: IndexSpec[] = [
+  { collection: "door_copy_heads", key: { epoch: 1 } },
+  { collection: "door_copies", key: { sessionId: 1 } },
+  { collection: "door_copy_deltas", key: { sessionId: 1 } },
+  { collection: "checkin_removals", key: { changeWindow: 1 } },
+];
+
+/**
+ * After a restore or a delete behind the product's back: every copy describes data replaced.
+ * A pass under way may still write heads it packed from that data; they carry the old epoch
+ * and are never used.
+ */
+export async function forgetDoorCopies(db: Db): Promise<void> {
+  await epochOf(db).replaceOne({ _id: "epoch" }, { value: new ObjectId().toHexString() }, { upsert: true });
+  await headsOf(db).deleteMany({ epoch: { $exists: true } });
+  await basesOf(db).deleteMany({});
+  await deltasOf(db).deleteMany({});
+  await removalsOf(db).deleteMany({});
+}
+
+export const currentEpoch = async (db: Db) => (await epochOf(db).findOne({ _id: "epoch" }))?.value ?? "";
+
+export async function readHeads(db: Db, epoch: string): Promise<Map<string, HeadDoc>> {
+  const heads = await headsOf(db).find({ epoch }).toArray();
+  return new Map(heads.map((h) => [h._id, h]));
+}
+
+/** Check-ins changed and removed from window `from` on, in the order read (a later read is a later version). */
+export async function changesFrom(db: Db, from: number) {
+  // The removals after the changes, so a check-in removed meanwhile is taken out again.
+  const changed = await readWindows(from, (w) => checkinsOf(db).find({ changeWindow: w }).toArray());
+  const removed = await readWindows(from, (w) => removalsOf(db).find({ changeWindow: w }).toArray());
+  return { changed: changed.found, removed: removed.found, windows: changed.windows };
+}
+
+export type Changes = Awaited<ReturnType<typeof changesFrom>>;
+
+/** The changes of one session since its head. */
+export function changesOf(all: Changes, head: HeadDoc): { changed: CheckInDoc[]; removed: Set<string> } {
+  const changed = all.changed.filter(
+    (c) => head.sessionId.equals(c.sessionId) && (c.changeWindow ?? 0) >= head.from,
+  );
+  const removed = new Set(
+    all.removed
+      .filter((r) => head.sessionId.equals(r.sessionId) && r.changeWindow >= head.from)
+      .map((r) => r._id.toHexString()),
+  );
+  return { changed, removed };
+}
+
+/** A session's copy as its head names it. */
+export interface CopyState {
+  version: string;
+  base: CopyEntries;
+  delta: string;
+  changes: Delta;
+}
+
+/** Up to this many copies are read one by one; more, in one pass over their collections. */
+const ONE_BY_ONE = 16;
+
+/**
+ * The copies these heads name, by session, taken from `known` when it holds the versions named;
+ * a copy replaced meanwhile (another version stored) is left out.
+ */
+export async function readStates(
+  db: Db,
+  heads: HeadDoc[],
+  known: Map<string, CopyState> = new Map(),
+): Promise<Map<string, CopyState>> {
+  const states = new Map<string, CopyState>();
+  const missing: HeadDoc[] = [];
+  for (const h of heads) {
+    const held = known.get(h._id);
+    if (h.version === "" && h.delta === "")
+      states.set(h._id, { version: "", base: new Map(), delta: "", changes: emptyDelta() });
+    else if (held && held.version === h.version && held.delta === h.delta) states.set(h._id, held);
+    else if (h.version !== null) missing.push(h);
+  }
+  if (missing.length === 0) return states;
+  const many = missing.length > ONE_BY_ONE;
+  const ids = missing.map((h) => h._id);
+  const [bases, deltas] = await Promise.all([
+    many ? basesOf(db).find({}).toArray() : Promise.all(ids.map((_id) => basesOf(db).findOne({ _id }))),
+    many ? deltasOf(db).find({}).toArray() : Promise.all(ids.map((_id) => deltasOf(db).findOne({ _id }))),
+  ]);
+  const baseOf = new Map(bases.flatMap((b) => (b ? [[b._id, b] as const] : [])));
+  const deltaOf = new Map(deltas.flatMap((d) => (d ? [[d._id, d] as const] : [])));
+  for (const h of missing) {
+    const base = baseOf.get(h._id);
+    const delta = deltaOf.get(h._id);
+    if (h.version !== "" && base?.version !== h.version) continue;
+    if (h.delta !== "" && delta?.version !== h.delta) continue;
+    states.set(h._id, {
+      version: h.version ?? "",
+      base: h.version === "" || !base ? new Map() : unpackCopy(base.entries),
+      delta: h.delta,
+      changes:
+        h.delta === "" || !delta
+          ? emptyDelta()
+          : { upserts: unpackCopy(delta.entries), removed: unpackRemoved(delta.removed) },
+    });
+  }
+  return states;
+}
