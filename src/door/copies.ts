@@ -1,7 +1,7 @@
 import type Redis from "ioredis";
 import type { Db, ObjectId } from "mongodb";
 import { type CheckInDoc, checkinsOf } from "../checkin/repo";
-import { bulkWriteInSteps, isDuplicateKey } from "../infra/mongo";
+import { bulkWriteInSteps, isDuplicateKey, pacedRead } from "../infra/mongo";
 import type { Stamps } from "../infra/stamps";
 import { claimable, lowWaterPublisher, recent } from "../infra/windows";
 import { sessionsOf } from "../sessions/repo";
@@ -26,6 +26,7 @@ import {
   deltasOf,
   type HeadDoc,
   headsOf,
+  PACE,
   readHeads,
   readStates,
   removalsOf,
@@ -35,7 +36,7 @@ import {
 // starting after Redis lost the door state reads a few hundred documents instead of every
 // check-in (FerretDB returns about 10,000 documents a second: 52,200 check-ins took 5 s).
 //
-// The scheduler's leader packs the copies every COPY_EVERY_MS. A copy holds every change made
+// The scheduler's leader packs the copies every COPY_INTERVAL_MS (10 s). A copy holds every change made
 // in the windows before its head's `from` (infra/stamps.ts): `from` is the window of the lowest
 // low water the instances published, less the clock skew allowed between them. What changed
 // since (a check-in written, left, re-entered or given another seat; a check-in removed) is
@@ -46,8 +47,6 @@ import {
 // is needed: each document is written whole, and a head is written after its copy. The leader
 // keeps what it packed, so a pass reads only what changed.
 
-/** Between two passes of the leader. */
-export const COPY_EVERY_MS = 10_000;
 /** Sessions without a copy packed from a whole read, per pass. */
 const WHOLE_READS_PER_PASS = 50;
 /** A base larger than this is not written (a document holds 16 MB): the session is read whole. */
@@ -114,9 +113,10 @@ async function store(db: Db, writes: ReturnType<typeof passWrites>): Promise<voi
   const replace = <T extends { _id: string }>(doc: T) => ({
     replaceOne: { filter: { _id: doc._id }, replacement: doc, upsert: true },
   });
-  if (writes.bases.length > 0) await bulkWriteInSteps(basesOf(db), writes.bases.map(replace));
-  if (writes.deltas.length > 0) await bulkWriteInSteps(deltasOf(db), writes.deltas.map(replace));
-  if (writes.heads.length > 0) await bulkWriteInSteps(headsOf(db), writes.heads.map(replace));
+  const { pauseMs } = PACE;
+  if (writes.bases.length > 0) await bulkWriteInSteps(basesOf(db), writes.bases.map(replace), pauseMs);
+  if (writes.deltas.length > 0) await bulkWriteInSteps(deltasOf(db), writes.deltas.map(replace), pauseMs);
+  if (writes.heads.length > 0) await bulkWriteInSteps(headsOf(db), writes.heads.map(replace), pauseMs);
 }
 
 /**
@@ -163,7 +163,7 @@ export function createDoorCopies(parts: { db: Db; redis: Redis; stamps: Stamps; 
       .map((s) => heads.get(s._id.toHexString()))
       .filter((h) => h && recent(h.from, now)) as HeadDoc[];
     const states = await readStates(db, known, packed);
-    const all = await changesFrom(db, Math.min(from, ...known.map((h) => h.from)));
+    const all = await changesFrom(db, Math.min(from, ...known.map((h) => h.from)), true);
     const writes = passWrites(epoch, from, new Date(now));
     for (const head of known) {
       const state = states.get(head._id);
@@ -184,7 +184,10 @@ export function createDoorCopies(parts: { db: Db; redis: Redis; stamps: Stamps; 
     const covered = new Set(writes.heads.map((h) => h._id));
     const whole = sessions.filter((s) => !covered.has(s._id.toHexString())).slice(0, WHOLE_READS_PER_PASS);
     for (const { _id } of whole)
-      writes.base(_id, linesOf(await checkinsOf(db).find({ sessionId: _id }).toArray()));
+      writes.base(
+        _id,
+        linesOf(await pacedRead(checkinsOf(db).find({ sessionId: _id }), PACE.batch, PACE.pauseMs)),
+      );
     await store(db, writes);
     packed = writes.states;
     return {

@@ -1,6 +1,6 @@
-import { type Db, ObjectId } from "mongodb";
+import { type Db, type FindCursor, ObjectId } from "mongodb";
 import { type CheckInDoc, checkinsOf } from "../checkin/repo";
-import type { IndexSpec } from "../infra/mongo";
+import { type IndexSpec, pacedRead } from "../infra/mongo";
 import { readWindows } from "../infra/windows";
 import { type CopyEntries, type Delta, emptyDelta, unpackCopy, unpackRemoved } from "./copy-entries";
 
@@ -90,11 +90,23 @@ export async function readHeads(db: Db, epoch: string): Promise<Map<string, Head
   return new Map(heads.map((h) => [h._id, h]));
 }
 
-/** Check-ins changed and removed from window `from` on, in the order read (a later read is a later version). */
-export async function changesFrom(db: Db, from: number) {
+/**
+ * The leader's reads and writes go a little at a time with a pause, so FerretDB never spends a
+ * burst on them while doors wait (the demo at 300 scans/s: p99 48–53 ms with the changes read
+ * at once, 35–41 ms paced so, 22–25 ms without copies).
+ */
+export const PACE = { batch: 64, pauseMs: 40 };
+
+/**
+ * Check-ins changed and removed from window `from` on, in the order read (a later read is a
+ * later version); `paced` for the leader's passes, at once for a start.
+ */
+export async function changesFrom(db: Db, from: number, paced = false) {
+  const all = <T>(cursor: FindCursor<T>) =>
+    paced ? pacedRead(cursor, PACE.batch, PACE.pauseMs) : cursor.toArray();
   // The removals after the changes, so a check-in removed meanwhile is taken out again.
-  const changed = await readWindows(from, (w) => checkinsOf(db).find({ changeWindow: w }).toArray());
-  const removed = await readWindows(from, (w) => removalsOf(db).find({ changeWindow: w }).toArray());
+  const changed = await readWindows(from, (w) => all(checkinsOf(db).find({ changeWindow: w })));
+  const removed = await readWindows(from, (w) => all(removalsOf(db).find({ changeWindow: w })));
   return { changed: changed.found, removed: removed.found, windows: changed.windows };
 }
 

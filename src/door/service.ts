@@ -65,16 +65,22 @@ async function warmDoors(db: Db, door: Door): Promise<void> {
  * its code, one indexed query); before that, both at once, for a shorter start. (Read at
  * once mid-event too, the start was no shorter: 5.6–5.8 s against 5.5 s on the 10× conference.)
  */
-async function warmUpAll(db: Db, door: Door, directory: Directory): Promise<void> {
+async function warmUpAll(db: Db, door: Door, directory: Directory, log: Runtime["log"]): Promise<void> {
+  const started = Date.now();
+  const timed = (what: string, work: Promise<unknown>) =>
+    work.then(() => log.info({ ms: Date.now() - started }, `warm-up: ${what} ready`));
   const midEvent = (await checkinsOf(db).findOne({}, { projection: { _id: 1 } })) !== null;
   if (!midEvent) {
-    await Promise.all([warmDoors(db, door), directory.reload()]);
+    await Promise.all([
+      timed("door state", warmDoors(db, door)),
+      timed("badge directory", directory.reload()),
+    ]);
     return;
   }
   try {
-    await warmDoors(db, door);
+    await timed("door state", warmDoors(db, door));
   } finally {
-    await directory.reload();
+    await timed("badge directory", directory.reload());
   }
 }
 
@@ -298,7 +304,7 @@ export function createCheckinService(
    * scanning them all, so a burst of first scans building their sessions one by one
    * would ask it for the whole conference once per session.
    */
-  const warmUp = () => warmUpAll(db, door, directory);
+  const warmUp = () => warmUpAll(db, door, directory, rt.log);
 
   rebuildWhenNeeded(rt, live.bus, warmUp);
 

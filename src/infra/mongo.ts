@@ -3,6 +3,7 @@ import {
   type Collection,
   type Db,
   type Document,
+  type FindCursor,
   type IndexDescription,
   MongoClient,
   type ObjectId,
@@ -139,9 +140,26 @@ const STATEMENTS_PER_COMMAND = 20;
 export async function bulkWriteInSteps<T extends Document>(
   collection: Collection<T>,
   operations: AnyBulkWriteOperation<T>[],
+  /** A pause between steps, for background work that must not crowd out the doors. */
+  pauseMs = 0,
 ): Promise<void> {
-  for (let i = 0; i < operations.length; i += STATEMENTS_PER_COMMAND)
+  for (let i = 0; i < operations.length; i += STATEMENTS_PER_COMMAND) {
+    if (i > 0 && pauseMs > 0) await new Promise((resolve) => setTimeout(resolve, pauseMs));
     await collection.bulkWrite(operations.slice(i, i + STATEMENTS_PER_COMMAND), { ordered: false });
+  }
+}
+
+/**
+ * Every document a query finds, fetched `batch` at a time with a pause between batches: for
+ * background reads, so FerretDB never spends a burst on them while doors wait.
+ */
+export async function pacedRead<T>(cursor: FindCursor<T>, batch: number, pauseMs: number): Promise<T[]> {
+  const found: T[] = [];
+  for await (const doc of cursor.batchSize(batch)) {
+    found.push(doc);
+    if (found.length % batch === 0) await new Promise((resolve) => setTimeout(resolve, pauseMs));
+  }
+  return found;
 }
 
 /** Each id once, in first-seen order (ObjectIds are objects: equal ids are not one Set entry). */

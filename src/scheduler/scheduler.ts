@@ -1,5 +1,4 @@
 import type { ObjectId } from "mongodb";
-import { COPY_EVERY_MS } from "../door/copies";
 import type { Features } from "../features";
 import { retentionRound } from "../privacy/retention";
 import type { Runtime } from "../runtime";
@@ -12,13 +11,14 @@ const LEADER = "scheduler:leader";
 const LAST_TICK = "scheduler:last-tick";
 const RENEW = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("pexpire", KEYS[1], ARGV[2]) else return 0 end`;
 
-/** The door's copies and the directory's, packed by the leader every COPY_EVERY_MS beside the ticks. */
+/** The door's copies and the directory's, packed by the leader every COPY_INTERVAL_MS beside the ticks. */
 function copyPacker(rt: Runtime, features: Features) {
   let packedAt = 0;
   let packing: Promise<void> | null = null;
   return {
     pack(): void {
-      if (packing || Date.now() - packedAt < COPY_EVERY_MS) return;
+      const every = rt.config.copyIntervalMs;
+      if (every === 0 || packing || Date.now() - packedAt < every) return;
       packedAt = Date.now();
       packing = Promise.all([features.door.copies.pass(), features.directory.packCopy()])
         .then(([door, directory]) => rt.log.debug({ door, directory }, "copies packed"))

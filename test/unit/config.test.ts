@@ -65,6 +65,7 @@ describe("loadConfig", () => {
       AUTO_OPEN_MINUTES_BEFORE: "20",
       AUTO_END_GRACE_MINUTES: "5",
       SESSION_CHECK_INTERVAL_MS: "10000",
+      COPY_INTERVAL_MS: "0",
       LOG_LEVEL: "debug",
       MONGODB_DB: "other",
     });
@@ -80,6 +81,11 @@ describe("loadConfig", () => {
     expect(config.autoOpenMinutesBefore).toBe(20);
     expect(config.autoEndGraceMinutes).toBe(5);
     expect(config.sessionCheckIntervalMs).toBe(10_000);
+    expect(config.copyIntervalMs).toBe(0);
+    expect(loadConfig(BASE).copyIntervalMs).toBe(10_000);
+    expect(() => loadConfig({ ...BASE, COPY_INTERVAL_MS: "500" })).toThrow(
+      "COPY_INTERVAL_MS: expected 0 or at least 2000",
+    );
     expect(config.logLevel).toBe("debug");
     expect(config.mongodbDbName).toBe("other");
   });
