@@ -38,8 +38,10 @@ export interface Config {
   autoOpenMinutesBefore: number;
   autoEndGraceMinutes: number;
   sessionCheckIntervalMs: number;
-  /** How often the scheduler's leader packs the copies for starts (door/copies.ts); 0: never. */
-  copyIntervalMs: number;
+  /** How often the scheduler's leader packs the badge directory for starts; 0: never. */
+  directoryCopyIntervalMs: number;
+  /** How often it packs the door's check-ins for starts without Redis (door/copies.ts); 0: never. */
+  doorCopyIntervalMs: number;
   /** A door that was scanning and has been silent this long, in an open session, is flagged on dashboards. */
   quietDoorSeconds: number;
   logLevel: LogLevel;
@@ -81,10 +83,9 @@ function int(env: Env, name: string, fallback: number, min: number, max: number)
 }
 
 /** 0 (never), or from 2 s to an hour: a pass takes a few seconds at full load. */
-function copyInterval(env: Env): number {
-  const ms = int(env, "COPY_INTERVAL_MS", 10_000, 0, 3_600_000);
-  if (ms !== 0 && ms < 2000)
-    throw new ConfigError("COPY_INTERVAL_MS", `expected 0 or at least 2000, got "${ms}"`);
+function copyInterval(env: Env, name: string, fallback: number): number {
+  const ms = int(env, name, fallback, 0, 3_600_000);
+  if (ms !== 0 && ms < 2000) throw new ConfigError(name, `expected 0 or at least 2000, got "${ms}"`);
   return ms;
 }
 
@@ -310,7 +311,8 @@ export function loadConfig(env: Env, version = "0.0.0"): Config {
     autoOpenMinutesBefore: int(env, "AUTO_OPEN_MINUTES_BEFORE", 10, 0, 1440),
     autoEndGraceMinutes: int(env, "AUTO_END_GRACE_MINUTES", 0, 0, 1440),
     sessionCheckIntervalMs: int(env, "SESSION_CHECK_INTERVAL_MS", 30_000, 1000, 3_600_000),
-    copyIntervalMs: copyInterval(env),
+    directoryCopyIntervalMs: copyInterval(env, "DIRECTORY_COPY_INTERVAL_MS", 10_000),
+    doorCopyIntervalMs: copyInterval(env, "DOOR_COPY_INTERVAL_MS", 0),
     quietDoorSeconds: int(env, "QUIET_DOOR_SECONDS", 180, 1, 86_400),
     logLevel: oneOf(env, "LOG_LEVEL", LOG_LEVELS, "info"),
     uploadMaxFileSize: int(env, "UPLOAD_MAX_FILE_SIZE", 10_485_760, 1024, 1_073_741_824),

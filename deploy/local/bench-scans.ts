@@ -216,14 +216,14 @@ async function run(
 
 const COMMAND = shippedBinary();
 
-async function cluster(dbName: string, dir: string, nginxPort: number) {
+async function cluster(dbName: string, dir: string, nginxPort: number, extra: Record<string, string> = {}) {
   const started = Date.now();
   const c = await startCluster({
     command: COMMAND,
     ports: Array.from({ length: INSTANCES }, (_, i) => nginxPort - 5080 + i),
     nginxPort,
     dir,
-    env: { ...process.env, MONGODB_DB: dbName, LOG_LEVEL: "warn", THROTTLE_LIMIT: "1000000" },
+    env: { ...process.env, MONGODB_DB: dbName, LOG_LEVEL: "warn", THROTTLE_LIMIT: "1000000", ...extra },
   });
   return { cluster: c, readySeconds: (Date.now() - started) / 1000 };
 }
@@ -410,6 +410,7 @@ if (SCALE) {
   const cold = await cluster(big.dbName, `${big.clusterDir}`, 8182);
   const duringColdStart = await doors.stop(cold.readySeconds);
   await cold.cluster.stop();
+  const withCopies = await restartWithDoorCopies(big, counts.sessions);
   // The floor under that figure: every check-in read once through the driver, nothing else.
   const readStarted = performance.now();
   let checkIns = 0;
@@ -419,6 +420,7 @@ if (SCALE) {
     restartReadySeconds: again.readySeconds,
     restartWithoutRedisStateReadySeconds: cold.readySeconds,
     scansWhileStartingWithoutRedisState: duringColdStart,
+    withDoorCopies: withCopies,
     readEveryCheckInSeconds: readAllSeconds,
     checkIns,
   });
@@ -429,7 +431,37 @@ if (SCALE) {
   console.log(
     `bench: doors scanning straight at the instances while they started without it: ${JSON.stringify(duringColdStart)}`,
   );
+  console.log(
+    `bench: the same with door copies (DOOR_COPY_INTERVAL_MS=10000) packed first: ${JSON.stringify(withCopies)}`,
+  );
   await big.drop();
+}
+
+/**
+ * The Redis-empty restart again with the door's copies on: a cluster packs them (idle, until
+ * every session has one), then a start without the door state reads them, doors scanning.
+ */
+async function restartWithDoorCopies(
+  big: { dbName: string; clusterDir: string; db: Db; auth: Record<string, string>; pairs: Pair[] },
+  sessions: number,
+) {
+  const copies = { DOOR_COPY_INTERVAL_MS: "10000" };
+  const packing = await cluster(big.dbName, big.clusterDir, 8182, copies);
+  const started = Date.now();
+  let packed = 0;
+  while (Date.now() - started < 120_000) {
+    packed = await big.db.collection("door_copy_heads").countDocuments({ epoch: { $exists: true } });
+    if (packed >= sessions) break;
+    await Bun.sleep(1000);
+  }
+  const packSeconds = (Date.now() - started) / 1000;
+  await packing.cluster.stop();
+  await forgetDoors(big.dbName);
+  const doors = doorsMeanwhile(big.auth, big.pairs, 8182);
+  const cold = await cluster(big.dbName, big.clusterDir, 8182, copies);
+  const during = await doors.stop(cold.readySeconds);
+  await cold.cluster.stop();
+  return { sessionsPacked: packed, packSeconds, readySeconds: cold.readySeconds, doors: during };
 }
 
 const results = {

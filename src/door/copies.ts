@@ -56,6 +56,19 @@ const MIN_DELTA = 32;
 
 export { COPY_INDEXES, forgetDoorCopies } from "./copy-store";
 
+/** A head lagging the newest by more than this many windows is left out (its session read whole). */
+const LAGGING = 4;
+
+/**
+ * The heads worth their changes: recent, and close to the newest (one lagging head would make
+ * a pass or a start read every change since it, for every session).
+ */
+function current(heads: (HeadDoc | undefined)[], now: number): HeadDoc[] {
+  const recentOnes = heads.filter((h): h is HeadDoc => h !== undefined && recent(h.from, now));
+  const newest = Math.max(...recentOnes.map((h) => h.from));
+  return recentOnes.filter((h) => h.from >= newest - LAGGING);
+}
+
 const newVersion = (from: number) => `${from}.${Math.random().toString(36).slice(2, 10)}`;
 
 /** What one pass writes: bases, deltas, then the heads that name them. */
@@ -126,9 +139,10 @@ async function store(db: Db, writes: ReturnType<typeof passWrites>): Promise<voi
 async function fieldsFromCopies(db: Db, sessionIds: ObjectId[]): Promise<Map<string, string[]>> {
   const now = Date.now();
   const heads = await readHeads(db, await currentEpoch(db));
-  const wanted = sessionIds
-    .map((id) => heads.get(id.toHexString()))
-    .filter((h): h is HeadDoc => h !== undefined && h.version !== null && recent(h.from, now));
+  const wanted = current(
+    sessionIds.map((id) => heads.get(id.toHexString())),
+    now,
+  ).filter((h) => h.version !== null);
   const built = new Map<string, string[]>();
   if (wanted.length === 0) return built;
   const states = await readStates(db, wanted);
@@ -159,9 +173,10 @@ export function createDoorCopies(parts: { db: Db; redis: Redis; stamps: Stamps; 
         .toArray(),
       readHeads(db, epoch),
     ]);
-    const known = sessions
-      .map((s) => heads.get(s._id.toHexString()))
-      .filter((h) => h && recent(h.from, now)) as HeadDoc[];
+    const known = current(
+      sessions.map((s) => heads.get(s._id.toHexString())),
+      now,
+    );
     const states = await readStates(db, known, packed);
     const all = await changesFrom(db, Math.min(from, ...known.map((h) => h.from)), true);
     const writes = passWrites(epoch, from, new Date(now));

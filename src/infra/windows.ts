@@ -10,8 +10,12 @@ import { type Stamps, windowOf } from "./stamps";
 const SKEW_MS = 2000;
 /** An instance silent this long is gone: its low water no longer holds copies back. */
 const STALE_MS = 30_000;
-/** A copy older than this many windows is not worth its changes (120: ten minutes): it is read whole. */
-const MAX_WINDOWS = 120;
+/**
+ * A copy older than this many windows (two minutes) is not worth its changes: every change since
+ * is read for every copy at once, so one stale copy would make a start read minutes of scans.
+ * Past it, what the copy covers is read whole, as without copies.
+ */
+const MAX_WINDOWS = 24;
 
 /** The window a copy packed now may claim: before the lowest low water published, less the skew. */
 export async function claimable(redis: Redis, now: number): Promise<number> {

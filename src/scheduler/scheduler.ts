@@ -11,24 +11,39 @@ const LEADER = "scheduler:leader";
 const LAST_TICK = "scheduler:last-tick";
 const RENEW = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("pexpire", KEYS[1], ARGV[2]) else return 0 end`;
 
-/** The door's copies and the directory's, packed by the leader every COPY_INTERVAL_MS beside the ticks. */
-function copyPacker(rt: Runtime, features: Features) {
+/** One kind of copy, packed by the leader every `every` ms beside the ticks (0: never). */
+function packer(rt: Runtime, what: string, every: number, pass: () => Promise<unknown>) {
   let packedAt = 0;
   let packing: Promise<void> | null = null;
   return {
     pack(): void {
-      const every = rt.config.copyIntervalMs;
       if (every === 0 || packing || Date.now() - packedAt < every) return;
       packedAt = Date.now();
-      packing = Promise.all([features.door.copies.pass(), features.directory.packCopy()])
-        .then(([door, directory]) => rt.log.debug({ door, directory }, "copies packed"))
-        .catch((err) => rt.log.warn({ err: String(err) }, "copies not packed"))
+      packing = pass()
+        .then((figures) => rt.log.debug({ figures }, `${what} packed`))
+        .catch((err) => rt.log.warn({ err: String(err) }, `${what} not packed`))
         .finally(() => {
           packing = null;
         });
     },
-    async stop(): Promise<void> {
+    stopped: async () => {
       await packing;
+    },
+  };
+}
+
+/** The badge directory's copy and the door's (participants/directory-copy.ts, door/copies.ts). */
+function copyPacker(rt: Runtime, features: Features) {
+  const { directoryCopyIntervalMs, doorCopyIntervalMs } = rt.config;
+  const directory = packer(rt, "directory copy", directoryCopyIntervalMs, features.directory.packCopy);
+  const door = packer(rt, "door copies", doorCopyIntervalMs, features.door.copies.pass);
+  return {
+    pack(): void {
+      directory.pack();
+      door.pack();
+    },
+    async stop(): Promise<void> {
+      await Promise.all([directory.stopped(), door.stopped()]);
       await features.door.copies.stop();
     },
   };
