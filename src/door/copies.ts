@@ -18,11 +18,13 @@ import {
   packRemoved,
 } from "./copy-entries";
 import {
+  type BaseDoc,
   basesOf,
   type CopyState,
   changesFrom,
   changesOf,
   currentEpoch,
+  deflated,
   deltasOf,
   type HeadDoc,
   headsOf,
@@ -73,7 +75,7 @@ const newVersion = (from: number) => `${from}.${Math.random().toString(36).slice
 
 /** What one pass writes: bases, deltas, then the heads that name them. */
 function passWrites(epoch: string, from: number, at: Date) {
-  const bases: { _id: string; sessionId: ObjectId; version: string; entries: string }[] = [];
+  const bases: BaseDoc[] = [];
   const deltas: { _id: string; sessionId: ObjectId; version: string; entries: string; removed: string }[] =
     [];
   const heads: HeadDoc[] = [];
@@ -96,7 +98,8 @@ function passWrites(epoch: string, from: number, at: Date) {
     base(sessionId: ObjectId, entries: CopyEntries): void {
       const packed = packCopy(entries);
       const version = entries.size === 0 ? "" : packed.length > MAX_PACKED ? null : newVersion(from);
-      if (version) bases.push({ _id: sessionId.toHexString(), sessionId, version, entries: packed });
+      if (version)
+        bases.push({ _id: sessionId.toHexString(), sessionId, version, deflated: deflated(packed) });
       heads.push(head(sessionId, version, ""));
       if (version !== null)
         states.set(sessionId.toHexString(), { version, base: entries, delta: "", changes: emptyDelta() });

@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
+import { inflateRawSync } from "node:zlib";
 import { type Db, ObjectId } from "mongodb";
 import { checkinsOf } from "../../../src/checkin/repo";
 import { forgetCopies } from "../../../src/copies";
 import { entryOf, FIELD } from "../../../src/door/codec";
+import { deflated } from "../../../src/door/copy-store";
 import { KEYS } from "../../../src/infra/keys";
 import type { ParticipantDoc } from "../../../src/participants/repo";
 import type { SessionDoc } from "../../../src/sessions/repo";
@@ -140,14 +142,11 @@ test("a start reads the copies (a copy tampered with shows), and none after a re
   const stranger = new ObjectId();
   const copy = await db.collection("door_copies").findOne({ _id: room._id.toHexString() as never });
   expect(copy).not.toBeNull();
-  await db.collection("door_copies").updateOne(
-    { _id: room._id.toHexString() as never },
-    {
-      $set: {
-        entries: `${copy?.entries}\n${stranger.toHexString()}${new ObjectId().toHexString()}I-|-|{}`,
-      },
-    },
-  );
+  const lines = inflateRawSync(copy?.deflated.buffer).toString();
+  const tampered = `${lines}\n${stranger.toHexString()}${new ObjectId().toHexString()}I-|-|{}`;
+  await db
+    .collection("door_copies")
+    .updateOne({ _id: room._id.toHexString() as never }, { $set: { deflated: deflated(tampered) } });
   await inst.rt.redis.cmd.del(KEYS.door(room._id), KEYS.seats(room._id));
   await inst.features.door.warmUp();
   expect((await inRedis(room)).map(([f]) => f)).toContain(FIELD.entry(stranger));
