@@ -31,11 +31,12 @@ export interface BaseDoc {
   deflated: Binary;
 }
 
-export const deflated = (packed: string) => new Binary(deflateRawSync(Buffer.from(packed)));
+// Text encoders rather than Buffer: the same code runs a whole instance under Deno.
+export const deflated = (packed: string) => new Binary(deflateRawSync(new TextEncoder().encode(packed)));
 /** The lines of a base; null for one this code cannot read (another format): its session is read whole. */
 function inflated(doc: BaseDoc): string | null {
   try {
-    return inflateRawSync(doc.deflated.buffer).toString();
+    return new TextDecoder().decode(inflateRawSync(doc.deflated.buffer));
   } catch {
     return null;
   }

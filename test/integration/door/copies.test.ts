@@ -142,7 +142,7 @@ test("a start reads the copies (a copy tampered with shows), and none after a re
   const stranger = new ObjectId();
   const copy = await db.collection("door_copies").findOne({ _id: room._id.toHexString() as never });
   expect(copy).not.toBeNull();
-  const lines = inflateRawSync(copy?.deflated.buffer).toString();
+  const lines = new TextDecoder().decode(inflateRawSync(copy?.deflated.buffer));
   const tampered = `${lines}\n${stranger.toHexString()}${new ObjectId().toHexString()}I-|-|{}`;
   await db
     .collection("door_copies")
