@@ -17,6 +17,9 @@ import { participantsOf } from "./repo";
 // before the write lands is brought up to date by it. A write of many at once (an import, the
 // retention) forgets the copy instead, as does a restore.
 
+/** More people changed since a copy than this, and everyone is read whole instead. */
+const MAX_REREADS = 1000;
+
 /** A person's documents are spread over this many chunks by the last digit of their id. */
 const CHUNKS = 16;
 
@@ -88,10 +91,13 @@ async function readCopy(db: Db, now: number, held: Held) {
 }
 
 /** The people noted as changed from window `from` on, each as MongoDB holds them now (null: gone). */
-async function changedSince(db: Db, from: number): Promise<Map<string, Person | null>> {
+async function changedSince(db: Db, from: number): Promise<Map<string, Person | null> | null> {
   const { found } = await readWindows(from, (w) => changesOf(db).find({ changeWindow: w }).toArray());
+  const ids = new Set(found.map((c) => c.participantId.toHexString()));
+  // Many people changed (a long bulk call): one read of everyone costs less than one each.
+  if (ids.size > MAX_REREADS) return null;
   const now = new Map<string, Person | null>();
-  for (const id of new Set(found.map((c) => c.participantId.toHexString()))) {
+  for (const id of ids) {
     const person = await participantsOf(db).findOne<Person>(
       { _id: new ObjectId(id) },
       { projection: PERSON_FIELDS },
@@ -117,17 +123,15 @@ export function createDirectoryCopy(db: Db, redis: Redis, stamps: Stamps) {
   /** What this instance packed last, while it leads: the next pass reads only what changed. */
   let held: Held = [];
   /** One pass of the leader: the copy brought up to date (packed whole when there is none). */
-  async function pass(): Promise<{ people: number; chunksWritten: number; changes: number }> {
+  async function pass(): Promise<{ people: number; chunksWritten: number; changes: number | null }> {
     const now = Date.now();
     const from = await claimable(redis, now);
     const { epoch, head, chunks } = await readCopy(db, now, held);
     let touched: Set<number>;
-    let changes = 0;
-    if (head) {
-      const changed = await changedSince(db, head.from);
-      changes = changed.size;
-      touched = apply(chunks, changed);
-    } else {
+    const changed = head && (await changedSince(db, head.from));
+    if (changed) touched = apply(chunks, changed);
+    else {
+      for (const chunk of chunks) chunk.clear();
       for await (const p of participantsOf(db)
         .find<Person>({}, { projection: PERSON_FIELDS })
         .batchSize(5000))
@@ -147,7 +151,11 @@ export function createDirectoryCopy(db: Db, redis: Redis, stamps: Stamps) {
       { upsert: true },
     );
     held = chunks.map((people, n) => ({ version: versions[n] as string, people }));
-    return { people: chunks.reduce((n, c) => n + c.size, 0), chunksWritten: touched.size, changes };
+    return {
+      people: chunks.reduce((n, c) => n + c.size, 0),
+      chunksWritten: touched.size,
+      changes: changed?.size ?? null,
+    };
   }
 
   return {
@@ -155,8 +163,9 @@ export function createDirectoryCopy(db: Db, redis: Redis, stamps: Stamps) {
     /** Everyone, from the copy and what changed since; null when there is no copy to use. */
     async load(): Promise<Person[] | null> {
       const { head, chunks } = await readCopy(db, Date.now(), []);
-      if (!head) return null;
-      apply(chunks, await changedSince(db, head.from));
+      const changed = head && (await changedSince(db, head.from));
+      if (!changed) return null;
+      apply(chunks, changed);
       return chunks.flatMap((c) => [...c.values()]);
     },
     /** A participant was written: noted, stamped, so the next pass and every start read them again. */
