@@ -65,7 +65,7 @@ const LAGGING = 4;
  * The heads worth their changes: recent, and close to the newest (one lagging head would make
  * a pass or a start read every change since it, for every session).
  */
-function current(heads: (HeadDoc | undefined)[], now: number): HeadDoc[] {
+export function current(heads: (HeadDoc | undefined)[], now: number): HeadDoc[] {
   const recentOnes = heads.filter((h): h is HeadDoc => h !== undefined && recent(h.from, now));
   const newest = Math.max(...recentOnes.map((h) => h.from));
   return recentOnes.filter((h) => h.from >= newest - LAGGING);

@@ -2,6 +2,7 @@ import { expect, test } from "bun:test";
 import { ObjectId } from "mongodb";
 import type { CheckInDoc } from "../../src/checkin/repo";
 import { entryOf } from "../../src/door/codec";
+import { current } from "../../src/door/copies";
 import {
   addChanges,
   applyLines,
@@ -13,6 +14,7 @@ import {
   unpackCopy,
   unpackRemoved,
 } from "../../src/door/copy-entries";
+import type { HeadDoc } from "../../src/door/copy-store";
 import { createStamps, WINDOW_MS, windowOf } from "../../src/infra/stamps";
 
 // The door's copies (door/copies.ts) without a server: packing, applying what changed, and the
@@ -124,4 +126,25 @@ test("stamps: the low water stays at the oldest write still open, and never goes
   // A write that fails settles too.
   await expect(stamps.during(async () => Promise.reject(new Error("no")))).rejects.toThrow("no");
   expect(stamps.lowWater()).toBe(13 * WINDOW_MS);
+});
+
+test("heads used: recent ones close to the newest; a lagging or old one leaves its session to be read whole", () => {
+  const now = 1_000 * WINDOW_MS;
+  const head = (from: number): HeadDoc => ({
+    _id: new ObjectId().toHexString(),
+    sessionId: new ObjectId(),
+    epoch: "",
+    from,
+    version: "v",
+    delta: "",
+    at: new Date(now),
+  });
+  const fresh = head(windowOf(now) - 1);
+  const close = head(windowOf(now) - 5);
+  const lagging = head(windowOf(now) - 6);
+  const old = head(windowOf(now) - 200);
+  expect(current([fresh, close, lagging, old, undefined], now)).toEqual([fresh, close]);
+  // Alone, a head a minute old is still worth its changes; one older than two minutes is not.
+  expect(current([head(windowOf(now) - 12)], now)).toHaveLength(1);
+  expect(current([old], now)).toEqual([]);
 });

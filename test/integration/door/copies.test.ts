@@ -209,4 +209,9 @@ test("a delta grown past its share is folded into a new base, and the copy stays
   expect(after?.delta).toBe("");
   const built = await inst.features.door.copies.forBuild([room._id]);
   expect(byField(built.get(room._id.toHexString()) ?? [])).toEqual(await whole(room));
+
+  // The session deleted: its copy goes with it.
+  await inst.features.door.removeSessionRecords(room._id);
+  for (const name of ["door_copy_heads", "door_copies", "door_copy_deltas"])
+    expect(await db.collection(name).countDocuments({ _id: room._id.toHexString() as never })).toBe(0);
 });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { BSON, type Db, ObjectId } from "mongodb";
 import { forgetCopies } from "../../../src/copies";
-import { createStamps } from "../../../src/infra/stamps";
+import { createStamps, windowOf } from "../../../src/infra/stamps";
 import { createDirectoryCopy } from "../../../src/participants/directory-copy";
 import { PERSON_FIELDS, type Person, slim } from "../../../src/participants/person";
 import { participantDoc } from "../../helpers/fixtures";
@@ -102,3 +102,29 @@ test("a start reads the copy (a tampered copy shows), and none once forgotten", 
 
 /** What a start would load. */
 const loadCopy = () => createDirectoryCopy(db, inst.rt.redis.cmd, createStamps()).load();
+
+test("more than a thousand people changed since the copy: a start reads everyone instead of each", async () => {
+  await forgetCopies(db);
+  await inst.features.directory.packCopy();
+  expect(await loadCopy()).not.toBeNull();
+  const changeWindow = windowOf(Date.now());
+  const people = await db
+    .collection("participants")
+    .find({}, { projection: { _id: 1 } })
+    .toArray();
+  await db.collection("participant_changes").insertMany(
+    Array.from({ length: 1001 }, (_, i) => ({
+      _id: new ObjectId(),
+      participantId: (people[i % people.length]?._id as ObjectId) ?? new ObjectId(),
+      changeWindow,
+      at: new Date(),
+    })).map((c, i) => (i < people.length ? c : { ...c, participantId: new ObjectId() })),
+  );
+  expect(await loadCopy()).toBeNull();
+  // The directory is then read whole, and the next pass packs it whole again.
+  await inst.features.directory.reload();
+  expect(inst.features.directory.known(String(people[0]?._id))).not.toBeNull();
+  const again = await inst.features.directory.packCopy();
+  expect(again.changes).toBeNull();
+  expect(again.chunksWritten).toBe(16);
+});
