@@ -3,8 +3,7 @@ import { BSON, type Db, ObjectId } from "mongodb";
 import type { IndexSpec } from "../infra/mongo";
 import type { Stamps } from "../infra/stamps";
 import { claimable, readWindows, recent } from "../infra/windows";
-import { PERSON_FIELDS, type Person, slim } from "./person";
-import { participantsOf } from "./repo";
+import { everyPerson, type Person, personOf, slim } from "./person";
 
 // The badge directory packed into CHUNKS documents, so a starting instance reads a few
 // documents instead of every participant (FerretDB returns about 10,000 documents a second:
@@ -98,10 +97,7 @@ async function changedSince(db: Db, from: number): Promise<Map<string, Person | 
   if (ids.size > MAX_REREADS) return null;
   const now = new Map<string, Person | null>();
   for (const id of ids) {
-    const person = await participantsOf(db).findOne<Person>(
-      { _id: new ObjectId(id) },
-      { projection: PERSON_FIELDS },
-    );
+    const person = await personOf(db, { _id: new ObjectId(id) });
     now.set(id, person && slim(person));
   }
   return now;
@@ -132,10 +128,7 @@ export function createDirectoryCopy(db: Db, redis: Redis, stamps: Stamps) {
     if (changed) touched = apply(chunks, changed);
     else {
       for (const chunk of chunks) chunk.clear();
-      for await (const p of participantsOf(db)
-        .find<Person>({}, { projection: PERSON_FIELDS })
-        .batchSize(5000))
-        chunks[chunkOf(p._id)]?.set(p._id.toHexString(), slim(p));
+      for await (const p of everyPerson(db)) chunks[chunkOf(p._id)]?.set(p._id.toHexString(), slim(p));
       touched = new Set(chunks.keys());
     }
     const versions = chunks.map((_, n) => (touched.has(n) ? newVersion() : (head?.versions[n] ?? "")));

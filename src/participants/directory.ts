@@ -1,9 +1,9 @@
 import { type Db, type Filter, ObjectId } from "mongodb";
 import type { Bus } from "../live/bus";
 import type { DirectoryCopy } from "./directory-copy";
-import { PERSON_FIELDS, type Person, slim } from "./person";
+import { everyPerson, type Person, personOf, slim } from "./person";
 import { normaliseQrCode } from "./qr";
-import { type ParticipantDoc, participantsOf } from "./repo";
+import type { ParticipantDoc } from "./repo";
 
 // Badge code -> participant for the whole event, in each instance's memory: on the
 // busiest morning nearly every scan is a participant's first, so a per-code cache would
@@ -77,7 +77,7 @@ export function searchPeople(people: Iterable<Person>, query: string, limit: num
 async function* everyone(db: Db, copy: DirectoryCopy): AsyncGenerator<Person> {
   const copied = await copy.load().catch(() => null);
   if (copied) yield* copied;
-  else yield* participantsOf(db).find<Person>({}, { projection: PERSON_FIELDS }).batchSize(5000);
+  else yield* everyPerson(db);
 }
 
 /** A look-up the directory could not answer, asked of MongoDB; its "no" is remembered briefly. */
@@ -88,7 +88,7 @@ async function askMongo(
   missKey: string,
 ): Promise<Person | null> {
   if ((index.missing.get(missKey) ?? 0) > Date.now()) return null;
-  const found = await participantsOf(db).findOne<Person>(filter, { projection: PERSON_FIELDS });
+  const found = await personOf(db, filter);
   if (found) index.put(found);
   else index.missing.set(missKey, Date.now() + MISSING_MS);
   return found;
@@ -107,10 +107,7 @@ export function createDirectory(
     askMongo(db, { missing, put }, filter, missKey);
 
   async function reread(id: string): Promise<void> {
-    const found = await participantsOf(db).findOne<Person>(
-      { _id: new ObjectId(id) },
-      { projection: PERSON_FIELDS },
-    );
+    const found = await personOf(db, { _id: new ObjectId(id) });
     if (found) put(found);
     else drop(id);
   }

@@ -1,4 +1,5 @@
-import type { ParticipantDoc } from "./repo";
+import type { Db, Filter } from "mongodb";
+import { type ParticipantDoc, participantsOf } from "./repo";
 
 /** What a door needs of a person; the rest stays in MongoDB (20,000 whole documents cost too much memory). */
 export type Person = Pick<
@@ -27,3 +28,11 @@ export const slim = (p: Person): Person => ({
   status: p.status,
   updatedAt: p.updatedAt,
 });
+
+/** The person a filter names, as the door needs them (null: none). */
+export const personOf = (db: Db, filter: Filter<ParticipantDoc>) =>
+  participantsOf(db).findOne<Person>(filter, { projection: PERSON_FIELDS });
+
+/** Everyone, as the door needs them, read in large batches. */
+export const everyPerson = (db: Db) =>
+  participantsOf(db).find<Person>({}, { projection: PERSON_FIELDS }).batchSize(5000);
