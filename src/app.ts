@@ -281,12 +281,12 @@ export function createApp(rt: Runtime, parts: AppParts) {
       }),
     )
     // Before every route it must see (its hooks apply to routes registered after it).
-    .use(auditPlugin(rt))
+    .use(auditPlugin(rt, features.auditTrail))
     .use(authPlugin({ rt, ...parts }))
     .use(authRoutes(rt, parts.cookies, parts.tokens, parts.signIns))
     .use(languageRoutes)
     .use(accountRoutes(rt, parts.accounts))
-    .use(adminLogRoutes(rt))
+    .use(adminLogRoutes(rt, features.auditTrail))
     .use(healthRoutes(rt))
     .use(sessionRoutes(rt, features))
     .use(participantRoutes(rt, features))

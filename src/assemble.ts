@@ -1,4 +1,5 @@
 import { createApp } from "./app";
+import { createAuditTrail } from "./audit/log";
 import { createSignInCookies } from "./auth/cookies";
 import { authenticate } from "./auth/plugin";
 import { createSignIns } from "./auth/signins";
@@ -62,6 +63,20 @@ function runtimeOf(config: Config): Runtime {
 }
 
 /**
+ * What an instance still holds to write (its open registration marks, so their sessions'
+ * copies are packed now and not at the next start; its gathered admin-log entries), written
+ * before it stops. A kill loses at most these.
+ */
+function lastWritesOf(log: Runtime["log"], holders: { flush(): Promise<void> }[]) {
+  return async () => {
+    for (const holder of holders)
+      await holder
+        .flush()
+        .catch((error: unknown) => log.warn({ err: String(error) }, "a last write on stop failed"));
+  };
+}
+
+/**
  * One instance's parts, wired but not listening: web-standard only, so it runs under
  * Bun (src/server.ts) and Deno (test/deno) alike; `app.handle(Request)` answers requests.
  */
@@ -107,7 +122,8 @@ export function assemble(config: Config) {
     (error) => log.warn({ err: String(error) }, "packing a session's registrations after a burst failed"),
     (sessionId) => checkins.registrationsChanged(sessionId),
   );
-  const features: Features = { sessions, directory, door: checkins, registrationMarks, webhooks };
+  const auditTrail = createAuditTrail(rt.mongo.db);
+  const features: Features = { sessions, directory, door: checkins, registrationMarks, webhooks, auditTrail };
   const scheduler = createScheduler(rt, settings, features);
   registerHealthMetrics(rt);
   registerSessionMetrics(rt, checkins);
@@ -120,18 +136,8 @@ export function assemble(config: Config) {
   const cookies = createSignInCookies(rt);
   const accounts = createAccounts(rt.mongo.db, bus);
   const authParts = { rt, cookies, tokens, accounts, signIns };
-  const app = createApp(rt, {
-    features,
-    hub,
-    live,
-    liveSockets,
-    settings,
-    cookies,
-    tokens,
-    accounts,
-    signIns,
-    bus,
-  });
+  const app = createApp(rt, { ...authParts, features, hub, live, liveSockets, settings, bus });
+  const lastWrites = lastWritesOf(log, [registrationMarks, auditTrail]);
   /** Connects, warms the caches, then starts the scheduler; readiness waits for it. */
   const start = () =>
     rt.mongo
@@ -159,6 +165,7 @@ export function assemble(config: Config) {
     features,
     tokens,
     start,
+    lastWrites,
     /** The auth check for an edge that upgrades sockets itself (Deno). */
     authenticate: (request: Request) => authenticate(authParts, request),
   };

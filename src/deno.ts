@@ -45,7 +45,8 @@ const config = loadConfig(
   Deno.env.toObject(),
   `${JSON.parse(new TextDecoder().decode(await Deno.readFile(new URL("package.json", root)))).version}+deno`,
 );
-const { rt, app, scheduler, features, start, hub, liveSockets, sockets, authenticate } = assemble(config);
+const { rt, app, scheduler, features, start, hub, liveSockets, sockets, authenticate, lastWrites } =
+  assemble(config);
 const { log } = rt;
 const topics = createTopics();
 void hub.start(topics).catch((error: unknown) => log.error({ err: String(error) }, "live bus not started"));
@@ -119,7 +120,7 @@ async function shutdown(signal: string) {
     log.warn({ timeoutMs: config.shutdownTimeoutMs }, "drain bound reached");
   await scheduler.stop();
   hub.stop();
-  await features.registrationMarks.flush().catch(() => undefined);
+  await lastWrites();
   await features.webhooks.stop().catch(() => undefined);
   await Promise.allSettled([rt.redis.close(), rt.mongo.close()]);
   log.info("stopped");

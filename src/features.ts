@@ -1,3 +1,4 @@
+import type { AuditTrail } from "./audit/log";
 import type { CheckinService } from "./door/service";
 import type { Directory } from "./participants/directory";
 import type { OpenMarks } from "./registrations/marks";
@@ -17,4 +18,6 @@ export interface Features {
   registrationMarks: OpenMarks;
   /** Signed event deliveries to the organisers' other tools (webhooks/). */
   webhooks: Webhooks;
+  /** The admin log's entries this instance gathers before writing them (audit/log.ts). */
+  auditTrail: AuditTrail;
 }

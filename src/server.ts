@@ -5,7 +5,7 @@ import { assetRoutes } from "./web/assets";
 
 /** Starts one instance (Bun edge): listen at once, connect in the background, drain on SIGTERM/SIGINT. */
 export function serve(config: Config): void {
-  const { rt, app: core, hub, sockets, scheduler, features, start } = assemble(config);
+  const { rt, app: core, hub, sockets, scheduler, features, start, lastWrites } = assemble(config);
   const { log } = rt;
   // The embedded files are Bun's (`with { type: "file" }`), so they join the app here, at the edge.
   const app = core.use(assetRoutes()).listen({
@@ -49,8 +49,7 @@ export function serve(config: Config): void {
     }
     await scheduler.stop();
     hub.stop();
-    // Registrations written one at a time: their sessions' copies packed now, not at the next start.
-    await features.registrationMarks.flush().catch(() => undefined);
+    await lastWrites();
     await features.webhooks.stop().catch(() => undefined);
     await Promise.allSettled([rt.redis.close(), rt.mongo.close()]);
     log.info("stopped");

@@ -170,13 +170,17 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const nginxDir = join(dir, "nginx");
   writeNginx({ ports, outDir: nginxDir, mode: "local", listen: `127.0.0.1:${options.nginxPort}` });
   const nginxLog = openSync(join(logs, "nginx.log"), "a");
-  const nginx = Bun.spawn(
-    ["nginx", "-p", nginxDir, "-c", join(nginxDir, "nginx.conf"), "-g", "daemon off;"],
-    {
+  let nginx: ReturnType<typeof Bun.spawn>;
+  try {
+    nginx = Bun.spawn(["nginx", "-p", nginxDir, "-c", join(nginxDir, "nginx.conf"), "-g", "daemon off;"], {
       stdout: nginxLog,
       stderr: nginxLog,
-    },
-  );
+    });
+  } catch (error) {
+    // No Nginx on PATH (run through `npm run bench`, which installs it): no instance left behind.
+    await Promise.all(instances.map((instance) => stopProcess(instance.proc)));
+    throw error;
+  }
   const url = `http://127.0.0.1:${options.nginxPort}`;
   try {
     await waitHealthy(url, 15_000, nginx);

@@ -126,10 +126,40 @@ export function auditKnows(request: Request, before: Document | null, after: Doc
   told.set(request, { before, after });
 }
 
-export function auditPlugin(rt: Runtime) {
+/**
+ * Entries are stored after the answer, gathered for this long: one insert per instance per
+ * gathering, where one per change made the log cost a busy registration feed more than
+ * the registrations themselves. A stopping instance writes what it holds (lastWrites).
+ */
+const GATHER_MS = 50;
+
+/** The instance's pending admin-log entries: written together, and at once when asked (stop, a reader). */
+export function createAuditTrail(db: Db) {
+  return groupedInserts(() => adminLogOf(db), { gatherMs: GATHER_MS });
+}
+
+export type AuditTrail = ReturnType<typeof createAuditTrail>;
+
+/**
+ * Empties the log's copies of participants' records (one erased person, or all at the
+ * retention). What this instance still gathers is written first; the emptying runs again
+ * once any other instance's gathering has been written, so no copy lands after it.
+ */
+export async function emptyParticipantEntries(db: Db, trail: AuditTrail | null, id?: string): Promise<void> {
+  const filter = id
+    ? { "target.collection": "participants", "target.id": id }
+    : { "target.collection": "participants" };
+  const empty = () =>
+    adminLogOf(db).updateMany(filter, { $set: { before: null, after: null, erased: true } });
+  await trail?.flush();
+  await empty();
+  await new Promise((resolve) => setTimeout(resolve, 3 * GATHER_MS));
+  await empty();
+}
+
+export function auditPlugin(rt: Runtime, entries: AuditTrail) {
   const db = rt.mongo.db;
   const before = new WeakMap<Request, Document | null>();
-  const entries = groupedInserts(() => adminLogOf(db));
   const read = (target: { collection: string; id: string }) =>
     db
       .collection(target.collection)

@@ -28,27 +28,50 @@ function perDocument(error: unknown, size: number): Map<number, Error & { code?:
   return failed;
 }
 
-export function groupedInserts<T extends Document>(collection: () => Collection<T>, maxBatch = MAX_BATCH) {
+export interface GroupOptions {
+  maxBatch?: number;
+  /**
+   * Wait this long after the first document before writing, to gather more (0: write at once).
+   * For writes nobody waits on (the admin log, after the answer): one insert per this many ms.
+   */
+  gatherMs?: number;
+}
+
+export function groupedInserts<T extends Document>(
+  collection: () => Collection<T>,
+  { maxBatch = MAX_BATCH, gatherMs = 0 }: GroupOptions = {},
+) {
   let queue: { doc: OptionalUnlessRequiredId<T>; done: (error?: unknown) => void }[] = [];
-  let writing = false;
+  let writing: Promise<void> | null = null;
+  let gathering: ReturnType<typeof setTimeout> | null = null;
 
   async function drain(): Promise<void> {
-    writing = true;
-    while (queue.length > 0) {
-      const batch = queue.slice(0, maxBatch);
-      queue = queue.slice(batch.length);
-      try {
-        await collection().insertMany(
-          batch.map((b) => b.doc),
-          { ordered: false },
-        );
-        for (const b of batch) b.done();
-      } catch (error) {
-        const failed = perDocument(error, batch.length);
-        for (const [i, b] of batch.entries()) b.done(failed ? failed.get(i) : error);
+    try {
+      while (queue.length > 0) {
+        const batch = queue.slice(0, maxBatch);
+        queue = queue.slice(batch.length);
+        try {
+          await collection().insertMany(
+            batch.map((b) => b.doc),
+            { ordered: false },
+          );
+          for (const b of batch) b.done();
+        } catch (error) {
+          const failed = perDocument(error, batch.length);
+          for (const [i, b] of batch.entries()) b.done(failed ? failed.get(i) : error);
+        }
       }
+    } finally {
+      // In the same turn as the last look at the queue: a document queued after it starts a new write.
+      writing = null;
     }
-    writing = false;
+  }
+
+  function write(): Promise<void> {
+    if (gathering) clearTimeout(gathering);
+    gathering = null;
+    if (!writing && queue.length > 0) writing = drain();
+    return writing ?? Promise.resolve();
   }
 
   return {
@@ -56,8 +79,14 @@ export function groupedInserts<T extends Document>(collection: () => Collection<
     insert(doc: OptionalUnlessRequiredId<T>): Promise<void> {
       return new Promise((resolve, reject) => {
         queue.push({ doc, done: (error) => (error === undefined ? resolve() : reject(error)) });
-        if (!writing) void drain();
+        if (writing || gathering) return;
+        if (gatherMs > 0) gathering = setTimeout(write, gatherMs);
+        else void write();
       });
+    },
+    /** Writes what is waiting now (an instance stopping, a reader about to look). */
+    async flush(): Promise<void> {
+      while (queue.length > 0 || writing) await (writing ?? write());
     },
   };
 }

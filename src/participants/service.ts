@@ -1,5 +1,5 @@
 import type { Db, ObjectId } from "mongodb";
-import { adminLogOf } from "../audit/log";
+import { emptyParticipantEntries } from "../audit/log";
 import { checkinsOf, scanlogOf } from "../checkin/repo";
 import type { Features } from "../features";
 import { AppError, badRequest, fieldError, notFound } from "../http/errors";
@@ -56,7 +56,7 @@ export function newParticipant(body: NewParticipant): ParticipantDoc {
 }
 
 /** What the API and the admin page do to participants, in one place. */
-export function participantActions(rt: Runtime, { door: svc, directory, webhooks }: Features) {
+export function participantActions(rt: Runtime, { door: svc, directory, webhooks, auditTrail }: Features) {
   const db = rt.mongo.db;
   return {
     async create(body: NewParticipant): Promise<ParticipantDoc> {
@@ -135,10 +135,7 @@ export function participantActions(rt: Runtime, { door: svc, directory, webhooks
           ),
         ),
         scanlogOf(db).updateMany({ participantId: id }, { $unset: { qrCode: "" } }),
-        adminLogOf(db).updateMany(
-          { "target.collection": "participants", "target.id": String(id) },
-          { $set: { before: null, after: null, erased: true } },
-        ),
+        emptyParticipantEntries(db, auditTrail, String(id)),
       ]);
       await directory.changed(erased);
       return erased;

@@ -1,4 +1,4 @@
-import { type Db, MongoClient, ObjectId } from "mongodb";
+import { type Db, MongoClient, type MongoClientOptions, ObjectId } from "mongodb";
 import { spawnInstance, stopProcess } from "../../deploy/local/cluster";
 import type { Role } from "../../src/auth/policy";
 import { createUser as createAccount, createToken } from "../../src/auth/store";
@@ -34,8 +34,8 @@ export async function dropDatabase(env: Record<string, string | undefined>): Pro
 }
 
 /** Direct access to a test database on the real MongoDB-wire server, for seeding and for checking invariants. */
-export async function openDb(dbName: string) {
-  const client = new MongoClient(stackEnv().MONGODB_URI);
+export async function openDb(dbName: string, options: MongoClientOptions = {}) {
+  const client = new MongoClient(stackEnv().MONGODB_URI, options);
   await client.connect();
   return { client, db: client.db(dbName) };
 }

@@ -67,7 +67,7 @@ export async function inProcessOn(env: Record<string, string | undefined>, versi
       await parts.scheduler.stop();
       parts.hub.stop();
       await parts.features.webhooks.stop().catch(() => undefined);
-      if (!options.crash) await parts.features.registrationMarks.flush().catch(() => undefined);
+      if (!options.crash) await parts.lastWrites();
       // Quits, then disconnects: with Redis away a quit alone leaves the client reconnecting for ever.
       await parts.rt.redis.close();
       await parts.rt.mongo.close();

@@ -101,7 +101,26 @@ test("a registration's status change and removal are logged with the document be
   expect(removal).toMatchObject({ method: "DELETE", before: { status: "confirmed" }, after: null });
   // A change that found nothing is not logged.
   expect((await inst.call("PATCH", path, { status: "pending" })).status).toBe(404);
+  // Longer than the log gathers its entries (audit/log.ts).
+  await Bun.sleep(200);
   expect(await inst.db.collection("admin_log").countDocuments({ path })).toBe(2);
+});
+
+test("an admin reading the log sees the change just made (this instance writes what it gathers first)", async () => {
+  const now = Date.now();
+  const created = await inst.call("POST", "/api/v1/sessions", {
+    name: "Read at once",
+    startTime: new Date(now).toISOString(),
+    endTime: new Date(now + 3_600_000).toISOString(),
+  });
+  const id = created.body.data._id as string;
+  expect((await inst.call("PATCH", `/api/v1/sessions/${id}`, { name: "Read at once, renamed" })).status).toBe(
+    200,
+  );
+  const read = await inst.call("GET", "/api/v1/admin-log?collection=sessions&limit=100");
+  expect(read.status).toBe(200);
+  const paths = (read.body.data as { path: string; method: string }[]).map((e) => `${e.method} ${e.path}`);
+  expect(paths).toContain(`PATCH /api/v1/sessions/${id}`);
 });
 
 test("a failed change is not logged as one", async () => {

@@ -36,6 +36,34 @@ test("a group with a duplicate in it: only that caller fails, with a duplicate-k
   expect(await db.collection("grouped").countDocuments({})).toBe(40);
 });
 
+test("gathered inserts (the admin log's): sent a moment apart, stored by one insertMany; flush writes what waits at once", async () => {
+  const watched = await openDb(String(db.databaseName), { monitorCommands: true });
+  let insertCommands = 0;
+  watched.client.on("commandStarted", (event) => {
+    if (event.commandName === "insert" && event.command.insert === "gathered") insertCommands++;
+  });
+  const inserts = groupedInserts(() => watched.db.collection<{ _id: ObjectId; key: number }>("gathered"), {
+    gatherMs: 200,
+  });
+  const stored = Promise.all(
+    Array.from({ length: 10 }, async (_, key) => {
+      await Bun.sleep(key * 5);
+      await inserts.insert({ _id: new ObjectId(), key });
+    }),
+  );
+  await stored;
+  expect(insertCommands).toBe(1);
+  expect(await db.collection("gathered").countDocuments({})).toBe(10);
+  // One more: it waits for the gathering, unless flushed (an instance stopping).
+  const waiting = inserts.insert({ _id: new ObjectId(), key: 10 });
+  expect(await db.collection("gathered").countDocuments({})).toBe(10);
+  await inserts.flush();
+  expect(await db.collection("gathered").countDocuments({})).toBe(11);
+  await waiting;
+  expect(insertCommands).toBe(2);
+  await watched.client.close();
+});
+
 test("no door hears it was admitted before its check-in is stored", async () => {
   const session = sessionDoc({ name: "Grouped room", capacity: 60, capacityEnforced: true });
   const people = Array.from({ length: 80 }, (_, i) => participantDoc(5000 + i));
