@@ -4,9 +4,11 @@
 // first into a database of `SMALL` (10,000) registrations over 10 sessions, then again once it
 // holds `LARGE` (100,000): a write's cost must not grow with its session's size. Then the
 // start-up read the packed copies exist for: one more instance's time from start to ready.
+// Before the first phase, `WARM` (500) creates warm the instances (their start-up reads and
+// compiled code), unmeasured: the phases measure a running cluster, not one just started.
 // Prints and writes under bench/results (registrations-*.json).
 //
-//   CLIENTS=8 CREATES=3000 SMALL=10000 LARGE=100000 bun deploy/local/bench-registrations.ts
+//   CLIENTS=8 CREATES=3000 WARM=500 SMALL=10000 LARGE=100000 bun deploy/local/bench-registrations.ts
 
 import { ObjectId } from "mongodb";
 import { participantRecord } from "../../src/participants/repo";
@@ -21,6 +23,7 @@ const CHANGES = envNumber("CHANGES", 300);
 const DELETES = envNumber("DELETES", 300);
 const SMALL = envNumber("SMALL", 10_000);
 const LARGE = Math.max(SMALL, envNumber("LARGE", 100_000));
+const WARM = envNumber("WARM", 500);
 const SESSIONS = 10;
 
 const bench = await benchDatabase("registrations");
@@ -36,7 +39,7 @@ const sessions = Array.from({ length: SESSIONS }, (_, i) =>
   }),
 );
 // Enough people for every registration the run makes, in each session.
-const perSession = Math.ceil((LARGE + 2 * CREATES) / SESSIONS) + 10;
+const perSession = Math.ceil((LARGE + 2 * CREATES + WARM) / SESSIONS) + 10;
 const people = Array.from({ length: perSession }, (_, i) =>
   participantRecord({ name: `Registrant ${i}`, email: `registrant${i}@example.org` }),
 );
@@ -164,6 +167,18 @@ async function phase(label: string) {
   return figures;
 }
 
+// The warm-up's people are the last ones, which neither the phases nor the loading reach.
+await drive(WARM, (i) =>
+  fetch(`${cluster.url}/api/v1/registrations`, {
+    method: "POST",
+    headers,
+    body: JSON.stringify({
+      participantId: String(people[people.length - 1 - Math.floor(i / SESSIONS)]?._id),
+      sessionId: String(sessions[i % SESSIONS]?._id),
+      status: "confirmed",
+    }),
+  }),
+);
 const small = await phase("small");
 console.log(`registrations: loading the database up to ${LARGE} registrations…`);
 await seedUpTo(LARGE);

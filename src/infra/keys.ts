@@ -24,6 +24,8 @@ export const KEYS = {
   lock: (name: string) => `lock:${name}`,
   /** Each instance's low water (door/stamps.ts), by instance id: "<ms>:<published at ms>". */
   lowWaters: "door-copies:low-waters",
+  /** Each registration's session and participant, by registration id (registrations/places.ts). */
+  registrationPlaces: "registrations:places",
   /** Failed sign-ins of one account (lowercased email) in the current lockout window. */
   /** `who`: "account:<email>" or "address:<ip>". */
   loginFailures: (who: string) => `login-failures:${who}`,

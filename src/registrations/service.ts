@@ -1,11 +1,43 @@
-import type { ObjectId } from "mongodb";
+import type { Db, Filter, ObjectId } from "mongodb";
 import type { Features } from "../features";
 import { notFound } from "../http/errors";
 import { phrase } from "../i18n/locale";
 import { groupedInserts } from "../infra/grouped";
 import { isDuplicateKey } from "../infra/mongo";
 import type { Runtime } from "../runtime";
+import type { OpenMarks } from "./marks";
+import { createPlaces, type Place, type Places } from "./places";
 import { type RegistrationDoc, registrationsOf } from "./repo";
+
+/**
+ * A write to one registration, inside its session's open mark: one statement, on its id and
+ * session (places.ts). Where the place is not known (or out of date), one read finds it
+ * first. Answers the document as it was before the write, or a 404.
+ */
+function oneRegistrationWriter(db: Db, marks: OpenMarks, places: Places) {
+  return async function writingOne(
+    id: ObjectId,
+    write: (filter: Filter<RegistrationDoc>) => Promise<RegistrationDoc | null>,
+    /** What a write that found its registration left it in (null: no status written). */
+    left: RegistrationDoc["status"] | "" | null,
+    place: Place | null = null,
+  ): Promise<RegistrationDoc> {
+    const at = place ?? (await registrationsOf(db).findOne({ _id: id }));
+    if (!at) throw notFound(phrase("Registration with ID {id} not found", { id: String(id) }));
+    const before = await marks.writing(at.sessionId, () => write({ _id: id, sessionId: at.sessionId }), {
+      participantId: at.participantId,
+      state: (found) => (found ? left : null),
+    });
+    if (!before && place) {
+      // Removed meanwhile, or noted wrongly: MongoDB says which.
+      await places.forget(id);
+      return writingOne(id, write, left);
+    }
+    if (!before) throw notFound(phrase("Registration with ID {id} not found", { id: String(id) }));
+    if (!place) await places.note(before);
+    return before;
+  };
+}
 
 /**
  * What the API and the admin page do to one registration; the door sees it at once. Each
@@ -20,6 +52,7 @@ export function registrationActions(
   const { door: svc, registrationMarks: marks, webhooks } = features;
   // Calls that arrive together share one insert (each still answered with its own outcome).
   const inserts = groupedInserts(() => registrationsOf(db));
+  const places = createPlaces(rt.redis.cmd);
   /** Endpoints that asked hear of it, in the session's order (a webhook that cannot be queued is logged, the write stands). */
   const announce = (
     doc: Pick<RegistrationDoc, "_id" | "sessionId" | "participantId">,
@@ -38,27 +71,7 @@ export function registrationActions(
         },
       })
       .catch((err: unknown) => rt.log.warn({ err: String(err) }, "webhook for a registration not queued"));
-  /**
-   * A write to one registration, inside its session's open mark: the one read finds its
-   * session, then one statement writes it (the MongoDB-wire server on the local stack finds
-   * a document by scanning its collection, so each lookup saved counts).
-   */
-  async function writingOne(
-    id: ObjectId,
-    write: (known: RegistrationDoc) => Promise<boolean>,
-    /** What a write that found its registration left it in (null: no status written). */
-    left: RegistrationDoc["status"] | "" | null,
-  ) {
-    const known = await registrationsOf(db).findOne({ _id: id });
-    const done = known
-      ? await marks.writing(known.sessionId, () => write(known), {
-          participantId: known.participantId,
-          state: (found) => (found ? left : null),
-        })
-      : false;
-    if (!known || !done) throw notFound(phrase("Registration with ID {id} not found", { id: String(id) }));
-    return known;
-  }
+  const writingOne = oneRegistrationWriter(db, marks, places);
   return {
     async create(doc: RegistrationDoc): Promise<void> {
       await marks
@@ -79,15 +92,20 @@ export function registrationActions(
           }
           throw error;
         });
-      await svc.registrationWritten(doc.sessionId, doc.participantId, doc.status);
+      await Promise.all([
+        svc.registrationWritten(doc.sessionId, doc.participantId, doc.status),
+        places.note(doc),
+      ]);
       await announce(doc, doc.status);
     },
     async update(id: ObjectId, patch: { status?: RegistrationDoc["status"]; notes?: string }) {
       const change = { ...patch, updatedAt: new Date() };
       const known = await writingOne(
         id,
-        async () => (await registrationsOf(db).updateOne({ _id: id }, { $set: change })).matchedCount === 1,
+        (filter) =>
+          registrationsOf(db).findOneAndUpdate(filter, { $set: change }, { returnDocument: "before" }),
         patch.status ?? null,
+        await places.find(id),
       );
       const updated: RegistrationDoc = { ...known, ...change };
       await svc.registrationWritten(updated.sessionId, updated.participantId, updated.status);
@@ -97,10 +115,14 @@ export function registrationActions(
     async remove(id: ObjectId) {
       const removed = await writingOne(
         id,
-        async () => (await registrationsOf(db).deleteOne({ _id: id })).deletedCount === 1,
+        (filter) => registrationsOf(db).findOneAndDelete(filter),
         "",
+        await places.find(id),
       );
-      await svc.registrationWritten(removed.sessionId, removed.participantId, null);
+      await Promise.all([
+        svc.registrationWritten(removed.sessionId, removed.participantId, null),
+        places.forget(id),
+      ]);
       await announce(removed, null);
       return removed;
     },

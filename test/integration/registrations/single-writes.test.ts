@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
+import { ObjectId } from "mongodb";
 import { relayTo } from "../../../deploy/local/tcp-proxy";
+import { KEYS } from "../../../src/infra/keys";
 import { registrationsOf } from "../../../src/registrations/repo";
 import { freePort, instanceEnv, stackEnv } from "../../helpers/env";
-import { participantDoc, sessionDoc } from "../../helpers/fixtures";
+import { participantDoc, registrationDoc, sessionDoc } from "../../helpers/fixtures";
 import { type InProcess, inProcessOn } from "../../helpers/instance";
 
 // Registrations written one call at a time (each costs the same whatever its session's size:
@@ -164,4 +166,75 @@ test("strict mode, Redis away: a registration is saved but answered 503 in words
   expect((await a.call("POST", "/api/v1/registrations", body)).status).toBe(409);
   expect(await a.rt.redis.cmd.hget(`door:${room._id}`, `r:${person._id}`)).toBe("confirmed");
   await cut.stop({ keepDatabase: true });
+});
+
+test("a status change or a removal whose place is known is one statement; an unknown, stale or wrong place is read and stays exact", async () => {
+  const watched = `${env.MONGODB_URI}${String(env.MONGODB_URI).includes("?") ? "&" : "?"}monitorCommands=true`;
+  const d = await inProcessOn({ ...env, MONGODB_URI: watched }, "test-single-d");
+  try {
+    const room = sessionDoc({ name: "Known places" });
+    const elsewhere = sessionDoc({ name: "Somewhere else" });
+    await d.db.collection("sessions").insertMany([room, elsewhere]);
+    await d.features.door.warmSession(room._id);
+    const statements: string[] = [];
+    d.rt.mongo.client.on("commandStarted", (event) => {
+      if (event.command[event.commandName] === "registrations") statements.push(event.commandName);
+    });
+    const register = async (i: number) => {
+      const made = await d.call("POST", "/api/v1/registrations", {
+        participantId: String(people[i]?._id),
+        sessionId: String(room._id),
+        status: "pending",
+      });
+      expect(made.status).toBe(201);
+      return made.body.data._id as string;
+    };
+    const doorStatus = async (i: number) =>
+      (await d.rt.redis.cmd.hget(`door:${room._id}`, `r:${people[i]?._id}`)) ?? "";
+    const stored = async (id: string) =>
+      (await registrationsOf(d.db).findOne({ _id: new ObjectId(id) }))?.status;
+
+    // Created here: its place is known, so the change is one find-and-modify, no read before.
+    const first = await register(200);
+    statements.length = 0;
+    expect((await d.call("PATCH", `/api/v1/registrations/${first}`, { status: "cancelled" })).status).toBe(
+      200,
+    );
+    expect(statements).toEqual(["findAndModify"]);
+    expect(await stored(first)).toBe("cancelled");
+    expect(await doorStatus(200)).toBe("cancelled");
+
+    // Noted wrongly (another session): the write finds nothing there, MongoDB is read, and it lands.
+    await d.rt.redis.cmd.hset(KEYS.registrationPlaces, first, `${elsewhere._id}:${people[200]?._id}`);
+    const corrected = await d.call("PATCH", `/api/v1/registrations/${first}`, { status: "confirmed" });
+    expect(corrected.status).toBe(200);
+    expect(corrected.body.data).toMatchObject({ status: "confirmed", sessionId: String(room._id) });
+    expect(await stored(first)).toBe("confirmed");
+    expect(await doorStatus(200)).toBe("confirmed");
+
+    // Written straight into MongoDB (as an import does): read once, then known.
+    const direct = registrationDoc(people[201]?._id as ObjectId, room._id, "pending");
+    await registrationsOf(d.db).insertOne(direct);
+    expect(
+      (await d.call("PATCH", `/api/v1/registrations/${direct._id}`, { status: "confirmed" })).status,
+    ).toBe(200);
+    expect(await d.rt.redis.cmd.hget(KEYS.registrationPlaces, String(direct._id))).toBe(
+      `${room._id}:${people[201]?._id}`,
+    );
+    statements.length = 0;
+    expect((await d.call("DELETE", `/api/v1/registrations/${direct._id}`)).status).toBe(200);
+    expect(statements).toEqual(["findAndModify"]);
+    expect(await d.rt.redis.cmd.hget(KEYS.registrationPlaces, String(direct._id))).toBeNull();
+    expect(await doorStatus(201)).toBe("");
+
+    // Removed behind its back: the place is stale, the answer a 404 in words, the place forgotten.
+    const gone = await register(202);
+    await registrationsOf(d.db).deleteOne({ _id: new ObjectId(gone) });
+    const missing = await d.call("PATCH", `/api/v1/registrations/${gone}`, { status: "confirmed" });
+    expect(missing.status).toBe(404);
+    expect(missing.body.message).toContain(gone);
+    expect(await d.rt.redis.cmd.hget(KEYS.registrationPlaces, gone)).toBeNull();
+  } finally {
+    await d.stop({ keepDatabase: true });
+  }
 });
