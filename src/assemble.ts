@@ -10,7 +10,7 @@ import type { Features } from "./features";
 import { registerHealthMetrics } from "./health/metrics";
 import { INDEXES } from "./indexes";
 import { createLogger } from "./infra/log";
-import { createMetrics, redisPrimaryMetrics } from "./infra/metrics";
+import { createMetrics, mongoClientMetrics, redisPrimaryMetrics } from "./infra/metrics";
 import { Mongo } from "./infra/mongo";
 import { RedisConnections } from "./infra/redis";
 import { createStamps } from "./infra/stamps";
@@ -55,6 +55,7 @@ function runtimeOf(config: Config): Runtime {
     ),
     state: { draining: false, startedAt: Date.now(), warm: false },
   };
+  mongoClientMetrics(rt.metrics.registry, () => rt.mongo.revivals);
   redisPrimaryMetrics(rt.metrics.registry, () => ({
     address: rt.redis.primary?.address ?? null,
     changes: rt.redis.primaryChanges,

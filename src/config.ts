@@ -311,7 +311,7 @@ export function loadConfig(env: Env, version = "0.0.0"): Config {
     autoOpenMinutesBefore: int(env, "AUTO_OPEN_MINUTES_BEFORE", 10, 0, 1440),
     autoEndGraceMinutes: int(env, "AUTO_END_GRACE_MINUTES", 0, 0, 1440),
     sessionCheckIntervalMs: int(env, "SESSION_CHECK_INTERVAL_MS", 30_000, 1000, 3_600_000),
-    directoryCopyIntervalMs: copyInterval(env, "DIRECTORY_COPY_INTERVAL_MS", 0),
+    directoryCopyIntervalMs: copyInterval(env, "DIRECTORY_COPY_INTERVAL_MS", 10_000),
     doorCopyIntervalMs: copyInterval(env, "DOOR_COPY_INTERVAL_MS", 0),
     quietDoorSeconds: int(env, "QUIET_DOOR_SECONDS", 180, 1, 86_400),
     logLevel: oneOf(env, "LOG_LEVEL", LOG_LEVELS, "info"),

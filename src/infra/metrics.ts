@@ -31,6 +31,18 @@ export function createMetrics(instanceId: string) {
 export type Metrics = ReturnType<typeof createMetrics>;
 
 /** Which Redis primary the instance uses (1 on its address) and how often it found a new one. */
+/** Times this instance's MongoDB client was found stuck and connected again (infra/mongo.ts). */
+export function mongoClientMetrics(registry: Registry, revivals: () => number) {
+  new Gauge({
+    name: "checkin_mongodb_client_reconnections",
+    help: "Times this instance's MongoDB client failed its checks while a fresh connection reached the server, and was connected again.",
+    registers: [registry],
+    collect() {
+      this.set(revivals());
+    },
+  });
+}
+
 export function redisPrimaryMetrics(
   registry: Registry,
   read: () => { address: string | null; changes: number },

@@ -18,6 +18,10 @@ export interface IndexSpec {
 }
 
 const RETRY_MAX_MS = 5000;
+/** How often a ready client checks that it still reaches its server. */
+const WATCH_EVERY_MS = 5000;
+/** Failed checks in a row after which a fresh connection is tried beside it. */
+const REVIVE_AFTER = 2;
 
 /** The MongoDB connection of one instance; it keeps trying in the background until the server answers. */
 /** How one instance talks to MongoDB: the settings that matter most across a wide-area link. */
@@ -36,16 +40,23 @@ export class Mongo {
   private readonly whenReady = new Promise<void>((resolve) => {
     this.becameReady = resolve;
   });
+  private watch: ReturnType<typeof setInterval> | null = null;
+  private failedChecks = 0;
+  private reviving = false;
+  /** Times the client was closed and connected again because a fresh one reached the server (below). */
+  revivals = 0;
+  private readonly selectionMs: number;
 
   constructor(
-    uri: string,
+    private readonly uri: string,
     dbName: string,
-    appName: string,
+    private readonly appName: string,
     private readonly indexes: readonly IndexSpec[],
     private readonly log: Logger,
     link: MongoLink = {},
   ) {
     const connectTimeoutMS = link.connectTimeoutMs ?? 3000;
+    this.selectionMs = Math.max(2000, connectTimeoutMS);
     this.client = new MongoClient(uri, {
       appName,
       // A TLS handshake to Atlas across a wide-area link takes several round trips: selection
@@ -85,6 +96,7 @@ export class Mongo {
         this.ready = true;
         this.becameReady();
         this.log.info({ db: this.db.databaseName, indexes: this.indexes.length }, "mongodb connected");
+        this.watchClient();
         return;
       } catch (error) {
         const wait = Math.min(250 * 2 ** attempt, RETRY_MAX_MS);
@@ -103,7 +115,64 @@ export class Mongo {
 
   async close(): Promise<void> {
     this.closed = true;
+    if (this.watch) clearInterval(this.watch);
     await this.client.close();
+  }
+
+  /**
+   * Seen under Bun with FerretDB: a server cut off in the middle of the driver's heartbeat left
+   * that heartbeat waiting for ever, so the client never saw the server come back (every
+   * operation failed server selection) while a new client reached it at once. A client that
+   * fails its checks for REVIVE_AFTER rounds, while a fresh one reaches the same server, is
+   * closed and connected again: the same object, so every holder of `db` keeps working.
+   */
+  private watchClient(): void {
+    this.watch ??= setInterval(() => void this.checkClient(), WATCH_EVERY_MS);
+    (this.watch as { unref?: () => void }).unref?.();
+  }
+
+  private async checkClient(): Promise<void> {
+    if (this.closed || this.reviving) return;
+    if ((await this.ping(this.selectionMs)).up) {
+      this.failedChecks = 0;
+      return;
+    }
+    if (++this.failedChecks < REVIVE_AFTER) return;
+    this.reviving = true;
+    try {
+      // The server is really away: the driver's own retries are what is needed, not a new client.
+      if (this.closed || !(await this.freshClientReaches())) return;
+      this.log.warn(
+        { failedChecks: this.failedChecks },
+        "mongodb client stuck while the server answers; reconnecting it",
+      );
+      await this.client.close();
+      if (this.closed) return;
+      await this.client.connect();
+      this.failedChecks = 0;
+      this.revivals++;
+    } catch (error) {
+      this.log.warn({ err: errorMessage(error) }, "mongodb client reconnection failed; trying again");
+    } finally {
+      this.reviving = false;
+    }
+  }
+
+  private async freshClientReaches(): Promise<boolean> {
+    const fresh = new MongoClient(this.uri, {
+      appName: `${this.appName}:check`,
+      serverSelectionTimeoutMS: this.selectionMs,
+      connectTimeoutMS: this.selectionMs,
+      maxPoolSize: 1,
+    });
+    try {
+      await fresh.connect();
+      return (await probe(() => fresh.db(this.db.databaseName).command({ ping: 1 }), this.selectionMs)).up;
+    } catch {
+      return false;
+    } finally {
+      await fresh.close().catch(() => undefined);
+    }
   }
 }
 
@@ -183,6 +252,8 @@ const UNREACHABLE = new Set([
   "MongoNetworkError",
   "MongoNetworkTimeoutError",
   "MongoTopologyClosedError",
+  // Between a stuck client's close and its reconnection (Mongo.checkClient).
+  "MongoNotConnectedError",
   "MongoPoolClearedError",
   "PoolClearedError",
   "PoolClearedOnNetworkError",

@@ -65,7 +65,7 @@ describe("loadConfig", () => {
       AUTO_OPEN_MINUTES_BEFORE: "20",
       AUTO_END_GRACE_MINUTES: "5",
       SESSION_CHECK_INTERVAL_MS: "10000",
-      DIRECTORY_COPY_INTERVAL_MS: "10000",
+      DIRECTORY_COPY_INTERVAL_MS: "30000",
       DOOR_COPY_INTERVAL_MS: "5000",
       LOG_LEVEL: "debug",
       MONGODB_DB: "other",
@@ -82,9 +82,10 @@ describe("loadConfig", () => {
     expect(config.autoOpenMinutesBefore).toBe(20);
     expect(config.autoEndGraceMinutes).toBe(5);
     expect(config.sessionCheckIntervalMs).toBe(10_000);
-    expect(config.directoryCopyIntervalMs).toBe(10_000);
+    expect(config.directoryCopyIntervalMs).toBe(30_000);
     expect(config.doorCopyIntervalMs).toBe(5000);
-    expect(loadConfig(BASE).directoryCopyIntervalMs).toBe(0);
+    expect(loadConfig(BASE).directoryCopyIntervalMs).toBe(10_000);
+    expect(loadConfig({ ...BASE, DIRECTORY_COPY_INTERVAL_MS: "0" }).directoryCopyIntervalMs).toBe(0);
     expect(loadConfig(BASE).doorCopyIntervalMs).toBe(0);
     expect(() => loadConfig({ ...BASE, DOOR_COPY_INTERVAL_MS: "500" })).toThrow(
       "DOOR_COPY_INTERVAL_MS: expected 0 or at least 2000",
