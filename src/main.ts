@@ -10,6 +10,7 @@ import { forgetCopies } from "./copies";
 import { seedDemo } from "./demo/seed";
 import { simulateDoors } from "./demo/simulate";
 import { INDEXES } from "./indexes";
+import { KEYS } from "./infra/keys";
 import { ensureIndexes } from "./infra/mongo";
 import { connectRedis, deleteMatching } from "./infra/redis";
 import { busChannel } from "./live/bus";
@@ -161,7 +162,8 @@ async function importData(file: string | undefined, flags: string[]): Promise<vo
 
 /**
  * After a restore, every running instance works from the restored data at once: the door
- * state in Redis is dropped and a resync is announced (caches cleared, badge directory
+ * state in Redis is dropped (and the registrations' places, which may name ones gone) and a
+ * resync is announced (caches cleared, badge directory
  * read again, door state rebuilt from MongoDB).
  */
 async function announceRestore(): Promise<void> {
@@ -175,6 +177,7 @@ async function announceRestore(): Promise<void> {
   try {
     await redis.connect();
     await deleteMatching(redis, `checkin:${config.mongodbDbName}:door:*`);
+    await redis.del(`checkin:${config.mongodbDbName}:${KEYS.registrationPlaces}`);
     await redis.publish(busChannel(config.mongodbDbName), JSON.stringify({ kind: "restored" }));
     console.log("import: running instances were told; they rebuild their state from the restored data");
   } catch (error) {
