@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { eventually } from "../../helpers/env";
 import { participantDoc, seedRoom, sessionDoc } from "../../helpers/fixtures";
-import { type InProcess, inProcess } from "../../helpers/instance";
+import { type InProcess, inProcess, inProcessOn } from "../../helpers/instance";
 
 // Erasure on request (GDPR art. 17): what identifies the person goes, counts stay, the
 // admin log keeps who erased whom but no copy of the data, and the old badge stops working.
@@ -100,4 +100,51 @@ test("the participant page's Erase answers the row as it now is, with no Erase l
     }),
   );
   expect(scanner.status).toBe(403);
+});
+
+test("an edit erased at once: its admin-log entry, still gathering when the erasure runs, keeps no copy", async () => {
+  const session = sessionDoc({ name: "Erased at once" });
+  const person = participantDoc(2, { name: "Quick Erasable", organization: "Hidden Org" });
+  await seedRoom(inst.db, session, [person]);
+  const path = `/api/v1/participants/${person._id}`;
+  expect((await inst.call("PATCH", path, { doorNote: "Quiet room" })).status).toBe(200);
+  // At once: the log gathers its entries for 50 ms, so the edit's entry is not written yet.
+  expect((await inst.call("POST", `${path}/erase`)).status).toBe(200);
+  expect(
+    await eventually(
+      async () => (await inst.db.collection("admin_log").countDocuments({ path })) === 1,
+      3000,
+    ),
+  ).toBe(true);
+  await Bun.sleep(300);
+  const edit = await inst.db.collection("admin_log").findOne({ path });
+  expect(edit).toMatchObject({ method: "PATCH", before: null, after: null, erased: true });
+  const log = JSON.stringify(await inst.db.collection("admin_log").find({}).toArray());
+  for (const identifying of [person.name, person.email, "Hidden Org", "Quiet room"])
+    expect(log).not.toContain(identifying);
+});
+
+test("an edit on one instance erased at once on another: the erasure empties the log again once that instance's entries land", async () => {
+  const other = await inProcessOn(inst.env, "test-erasure-other");
+  try {
+    const session = sessionDoc({ name: "Erased elsewhere" });
+    const person = participantDoc(3, { name: "Elsewhere Erasable", organization: "Far Org" });
+    await seedRoom(inst.db, session, [person]);
+    const path = `/api/v1/participants/${person._id}`;
+    expect((await other.call("PATCH", path, { doorNote: "Side door" })).status).toBe(200);
+    expect((await inst.call("POST", `${path}/erase`)).status).toBe(200);
+    expect(
+      await eventually(
+        async () => (await inst.db.collection("admin_log").countDocuments({ path })) === 1,
+        3000,
+      ),
+    ).toBe(true);
+    expect(await inst.db.collection("admin_log").findOne({ path })).toMatchObject({
+      before: null,
+      after: null,
+      erased: true,
+    });
+  } finally {
+    await other.stop({ keepDatabase: true });
+  }
 });
