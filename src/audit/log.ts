@@ -142,16 +142,15 @@ export type AuditTrail = ReturnType<typeof createAuditTrail>;
 
 /**
  * Empties the log's copies of participants' records (one erased person, or all at the
- * retention). What this instance still gathers is written first; the emptying runs again
- * once any other instance's gathering has been written, so no copy lands after it.
+ * retention), and again once every instance's gathering (this one's included) has been
+ * written, so no copy lands after it.
  */
-export async function emptyParticipantEntries(db: Db, trail: AuditTrail | null, id?: string): Promise<void> {
+export async function emptyParticipantEntries(db: Db, id?: string): Promise<void> {
   const filter = id
     ? { "target.collection": "participants", "target.id": id }
     : { "target.collection": "participants" };
   const empty = () =>
     adminLogOf(db).updateMany(filter, { $set: { before: null, after: null, erased: true } });
-  await trail?.flush();
   await empty();
   await new Promise((resolve) => setTimeout(resolve, 3 * GATHER_MS));
   await empty();

@@ -56,7 +56,7 @@ export function newParticipant(body: NewParticipant): ParticipantDoc {
 }
 
 /** What the API and the admin page do to participants, in one place. */
-export function participantActions(rt: Runtime, { door: svc, directory, webhooks, auditTrail }: Features) {
+export function participantActions(rt: Runtime, { door: svc, directory, webhooks }: Features) {
   const db = rt.mongo.db;
   return {
     async create(body: NewParticipant): Promise<ParticipantDoc> {
@@ -135,7 +135,7 @@ export function participantActions(rt: Runtime, { door: svc, directory, webhooks
           ),
         ),
         scanlogOf(db).updateMany({ participantId: id }, { $unset: { qrCode: "" } }),
-        emptyParticipantEntries(db, auditTrail, String(id)),
+        emptyParticipantEntries(db, String(id)),
       ]);
       await directory.changed(erased);
       return erased;

@@ -93,8 +93,7 @@ export async function applyRetention(
       ),
     ),
     scanlogOf(db).updateMany({}, { $unset: { qrCode: "", device: "", by: "", byId: "" } }),
-    // The scheduler's own instance gathers no admin changes of its own here; others' are caught by the second pass.
-    emptyParticipantEntries(db, null),
+    emptyParticipantEntries(db),
   ]);
   return { due, applied: true, participants: people.length };
 }

@@ -102,22 +102,22 @@ test("the participant page's Erase answers the row as it now is, with no Erase l
   expect(scanner.status).toBe(403);
 });
 
-test("an edit erased at once: its admin-log entry, still gathering when the erasure runs, keeps no copy", async () => {
-  const session = sessionDoc({ name: "Erased at once" });
-  const person = participantDoc(2, { name: "Quick Erasable", organization: "Hidden Org" });
-  await seedRoom(inst.db, session, [person]);
+/** A person seeded in a room of their own and edited by `editor`, then erased at once through `inst`. */
+async function editedThenErased(editor: InProcess, n: number, organization: string, doorNote: string) {
+  const person = participantDoc(n, { name: `Erasable ${n}`, organization });
+  await seedRoom(inst.db, sessionDoc({ name: `Erased ${n}` }), [person]);
   const path = `/api/v1/participants/${person._id}`;
-  expect((await inst.call("PATCH", path, { doorNote: "Quiet room" })).status).toBe(200);
+  expect((await editor.call("PATCH", path, { doorNote })).status).toBe(200);
   // At once: the log gathers its entries for 50 ms, so the edit's entry is not written yet.
   expect((await inst.call("POST", `${path}/erase`)).status).toBe(200);
-  expect(
-    await eventually(
-      async () => (await inst.db.collection("admin_log").countDocuments({ path })) === 1,
-      3000,
-    ),
-  ).toBe(true);
+  const landed = async () => (await inst.db.collection("admin_log").countDocuments({ path })) === 1;
+  expect(await eventually(landed, 3000)).toBe(true);
   await Bun.sleep(300);
-  const edit = await inst.db.collection("admin_log").findOne({ path });
+  return { person, edit: await inst.db.collection("admin_log").findOne({ path }) };
+}
+
+test("an edit erased at once: its admin-log entry, still gathering when the erasure runs, keeps no copy", async () => {
+  const { person, edit } = await editedThenErased(inst, 2, "Hidden Org", "Quiet room");
   expect(edit).toMatchObject({ method: "PATCH", before: null, after: null, erased: true });
   const log = JSON.stringify(await inst.db.collection("admin_log").find({}).toArray());
   for (const identifying of [person.name, person.email, "Hidden Org", "Quiet room"])
@@ -127,23 +127,8 @@ test("an edit erased at once: its admin-log entry, still gathering when the eras
 test("an edit on one instance erased at once on another: the erasure empties the log again once that instance's entries land", async () => {
   const other = await inProcessOn(inst.env, "test-erasure-other");
   try {
-    const session = sessionDoc({ name: "Erased elsewhere" });
-    const person = participantDoc(3, { name: "Elsewhere Erasable", organization: "Far Org" });
-    await seedRoom(inst.db, session, [person]);
-    const path = `/api/v1/participants/${person._id}`;
-    expect((await other.call("PATCH", path, { doorNote: "Side door" })).status).toBe(200);
-    expect((await inst.call("POST", `${path}/erase`)).status).toBe(200);
-    expect(
-      await eventually(
-        async () => (await inst.db.collection("admin_log").countDocuments({ path })) === 1,
-        3000,
-      ),
-    ).toBe(true);
-    expect(await inst.db.collection("admin_log").findOne({ path })).toMatchObject({
-      before: null,
-      after: null,
-      erased: true,
-    });
+    const { edit } = await editedThenErased(other, 3, "Far Org", "Side door");
+    expect(edit).toMatchObject({ method: "PATCH", before: null, after: null, erased: true });
   } finally {
     await other.stop({ keepDatabase: true });
   }
