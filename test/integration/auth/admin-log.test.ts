@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { eventually } from "../../helpers/env";
-import { type InProcess, inProcess } from "../../helpers/instance";
+import { type InProcess, inProcess, inProcessOn } from "../../helpers/instance";
 
 // Every administrative change lands in the admin log with who, what, before and after;
 // secrets never do. The log is a page, JSON and CSV, for admins only.
@@ -106,21 +106,38 @@ test("a registration's status change and removal are logged with the document be
   expect(await inst.db.collection("admin_log").countDocuments({ path })).toBe(2);
 });
 
-test("an admin reading the log sees the change just made (this instance writes what it gathers first)", async () => {
+/** A session created and renamed through `at`: the rename's admin-log entry is then gathering. */
+async function renamedSession(at: InProcess, name: string): Promise<string> {
   const now = Date.now();
-  const created = await inst.call("POST", "/api/v1/sessions", {
-    name: "Read at once",
+  const created = await at.call("POST", "/api/v1/sessions", {
+    name,
     startTime: new Date(now).toISOString(),
     endTime: new Date(now + 3_600_000).toISOString(),
   });
   const id = created.body.data._id as string;
-  expect((await inst.call("PATCH", `/api/v1/sessions/${id}`, { name: "Read at once, renamed" })).status).toBe(
-    200,
-  );
+  expect((await at.call("PATCH", `/api/v1/sessions/${id}`, { name: `${name}, renamed` })).status).toBe(200);
+  return id;
+}
+
+test("an admin reading the log sees the change just made (this instance writes what it gathers first)", async () => {
+  const id = await renamedSession(inst, "Read at once");
   const read = await inst.call("GET", "/api/v1/admin-log?collection=sessions&limit=100");
   expect(read.status).toBe(200);
   const paths = (read.body.data as { path: string; method: string }[]).map((e) => `${e.method} ${e.path}`);
   expect(paths).toContain(`PATCH /api/v1/sessions/${id}`);
+});
+
+test("an instance stopping writes the entries it still gathers", async () => {
+  const other = await inProcessOn(inst.env, "test-adminlog-other");
+  try {
+    const id = await renamedSession(other, "Stopped at once");
+    // The entry is queued after the answer (its hook runs a moment later), then gathers for 50 ms.
+    await Bun.sleep(10);
+    await other.lastWrites();
+    expect(await inst.db.collection("admin_log").countDocuments({ path: `/api/v1/sessions/${id}` })).toBe(1);
+  } finally {
+    await other.stop({ keepDatabase: true });
+  }
 });
 
 test("a failed change is not logged as one", async () => {
