@@ -21,13 +21,14 @@ import {
   type BaseDoc,
   basesOf,
   type CopyState,
+  changesBySession,
   changesFrom,
-  changesOf,
   currentEpoch,
   deflated,
   deltasOf,
   type HeadDoc,
   headsOf,
+  nextTurn,
   PACE,
   readHeads,
   readStates,
@@ -149,11 +150,12 @@ async function fieldsFromCopies(db: Db, sessionIds: ObjectId[]): Promise<Map<str
   const built = new Map<string, string[]>();
   if (wanted.length === 0) return built;
   const states = await readStates(db, wanted);
-  const all = await changesFrom(db, Math.min(...wanted.map((h) => h.from)));
+  const changesOf = changesBySession(await changesFrom(db, Math.min(...wanted.map((h) => h.from))));
   for (const head of wanted) {
     const state = states.get(head._id);
     if (state === undefined) continue;
-    const { changed, removed } = changesOf(all, head);
+    await nextTurn();
+    const { changed, removed } = changesOf(head);
     const copied = applyLines(state.base, state.changes.upserts, state.changes.removed);
     built.set(head._id, entryFields(applyLines(copied, linesOf(changed), removed)));
   }
@@ -182,13 +184,15 @@ export function createDoorCopies(parts: { db: Db; redis: Redis; stamps: Stamps; 
     );
     const states = await readStates(db, known, packed);
     const all = await changesFrom(db, Math.min(from, ...known.map((h) => h.from)), true);
+    const changesOf = changesBySession(all);
     const writes = passWrites(epoch, from, new Date(now));
     for (const head of known) {
       const state = states.get(head._id);
       // Too large to copy: left to be read whole, not read again every pass.
       if (head.version === null) writes.same(head, undefined);
       if (head.version === null || !state) continue;
-      const { changed, removed } = changesOf(all, head);
+      await nextTurn();
+      const { changed, removed } = changesOf(head);
       if (changed.length === 0 && removed.size === 0) {
         writes.same(head, state);
         continue;

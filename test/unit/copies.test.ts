@@ -14,7 +14,7 @@ import {
   unpackCopy,
   unpackRemoved,
 } from "../../src/door/copy-entries";
-import type { HeadDoc } from "../../src/door/copy-store";
+import { changesBySession, type HeadDoc, type RemovalDoc } from "../../src/door/copy-store";
 import { createStamps, WINDOW_MS, windowOf } from "../../src/infra/stamps";
 
 // The door's copies (door/copies.ts) without a server: packing, applying what changed, and the
@@ -147,4 +147,46 @@ test("heads used: recent ones close to the newest; a lagging or old one leaves i
   // Alone, a head a minute old is still worth its changes; one older than two minutes is not.
   expect(current([head(windowOf(now) - 12)], now)).toHaveLength(1);
   expect(current([old], now)).toEqual([]);
+});
+
+test("changes by session: each head gets its own session's changes and removals from its window on, no other", () => {
+  const [one, two] = [new ObjectId(), new ObjectId()];
+  const head = (sessionId: ObjectId, from: number): HeadDoc => ({
+    _id: sessionId.toHexString(),
+    sessionId,
+    epoch: "",
+    from,
+    version: "v",
+    delta: "",
+    at: new Date(),
+  });
+  const changed = (sessionId: ObjectId, changeWindow: number) =>
+    checkIn(new ObjectId(), { sessionId, changeWindow });
+  const removal = (sessionId: ObjectId, changeWindow: number): RemovalDoc => ({
+    _id: new ObjectId(),
+    sessionId,
+    participantId: new ObjectId(),
+    changeWindow,
+    at: new Date(),
+  });
+  const [early, onTime, late, elsewhere] = [
+    changed(one, 9),
+    changed(one, 10),
+    changed(one, 12),
+    changed(two, 10),
+  ];
+  const [removedEarly, removedLate, removedElsewhere] = [removal(one, 9), removal(one, 11), removal(two, 3)];
+  const changesOf = changesBySession({
+    changed: [early, elsewhere, onTime, late],
+    removed: [removedEarly, removedElsewhere, removedLate],
+    windows: 4,
+  });
+  const ofOne = changesOf(head(one, 10));
+  // In the order read: a later read of a person is their later version.
+  expect(ofOne.changed).toEqual([onTime, late]);
+  expect([...ofOne.removed]).toEqual([removedLate._id.toHexString()]);
+  const ofTwo = changesOf(head(two, 2));
+  expect(ofTwo.changed).toEqual([elsewhere]);
+  expect([...ofTwo.removed]).toEqual([removedElsewhere._id.toHexString()]);
+  expect(changesOf(head(new ObjectId(), 0))).toEqual({ changed: [], removed: new Set() });
 });
