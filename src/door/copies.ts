@@ -28,7 +28,6 @@ import {
   deltasOf,
   type HeadDoc,
   headsOf,
-  nextTurn,
   PACE,
   readHeads,
   readStates,
@@ -71,6 +70,14 @@ export function current(heads: (HeadDoc | undefined)[], now: number): HeadDoc[] 
   const newest = Math.max(...recentOnes.map((h) => h.from));
   return recentOnes.filter((h) => h.from >= newest - LAGGING);
 }
+
+/**
+ * One turn of the event loop between sessions of a pass: packing a session's copy takes a few
+ * milliseconds, and the leader's doors are answered in between rather than after all of them.
+ * A start does not yield: its doors wait for the state it builds anyway (with doors scanning,
+ * starts from the copies that yielded took 7.0–9.1 s against 6.0–6.9 s without).
+ */
+const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 
 const newVersion = (from: number) => `${from}.${Math.random().toString(36).slice(2, 10)}`;
 
@@ -154,7 +161,6 @@ async function fieldsFromCopies(db: Db, sessionIds: ObjectId[]): Promise<Map<str
   for (const head of wanted) {
     const state = states.get(head._id);
     if (state === undefined) continue;
-    await nextTurn();
     const { changed, removed } = changesOf(head);
     const copied = applyLines(state.base, state.changes.upserts, state.changes.removed);
     built.set(head._id, entryFields(applyLines(copied, linesOf(changed), removed)));

@@ -158,12 +158,6 @@ export interface CopyState {
   changes: Delta;
 }
 
-/**
- * One turn of the event loop between sessions: packing or unpacking a session's copy takes a few
- * milliseconds, and the instance's doors are answered in between rather than after all of them.
- */
-export const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
-
 /** Up to this many copies are read one by one; more, in one pass over their collections. */
 const ONE_BY_ONE = 16;
 
@@ -195,7 +189,6 @@ export async function readStates(
   const baseOf = new Map(bases.flatMap((b) => (b ? [[b._id, b] as const] : [])));
   const deltaOf = new Map(deltas.flatMap((d) => (d ? [[d._id, d] as const] : [])));
   for (const h of missing) {
-    await nextTurn();
     const base = baseOf.get(h._id);
     const delta = deltaOf.get(h._id);
     if (h.version !== "" && base?.version !== h.version) continue;
