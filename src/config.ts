@@ -25,6 +25,8 @@ export interface Config {
   redisMaxRetries: number;
   ttl: { participantMs: number; sessionMs: number; statsMs: number; capacityMs: number };
   lock: { mode: LockMode; ttlMs: number; retries: number; retryDelayMs: number; recoveryGraceMs: number };
+  /** A scan not decided within this is answered 503 in words (below Nginx's 10 s read limit). */
+  scanDeadlineMs: number;
   throttle: { ttlMs: number; limit: number };
   corsOrigins: string[];
   /** Peers whose X-Real-IP / X-Forwarded-For are believed (where Nginx runs). */
@@ -282,6 +284,7 @@ export function loadConfig(env: Env, version = "0.0.0"): Config {
     redisConnectTimeoutMs: int(env, "REDIS_CONNECT_TIMEOUT", 3000, 100, 60_000),
     redisCommandTimeoutMs: int(env, "REDIS_COMMAND_TIMEOUT", 3000, 100, 60_000),
     mongodbSocketTimeoutMs: int(env, "MONGODB_SOCKET_TIMEOUT", 20_000, 1000, 600_000),
+    scanDeadlineMs: int(env, "SCAN_DEADLINE_MS", 8000, 500, 60_000),
     mongodbConnectTimeoutMs: int(env, "MONGODB_CONNECT_TIMEOUT", 3000, 100, 60_000),
     mongodbPoolSize: int(env, "MONGODB_POOL_SIZE", 50, 1, 1000),
     redisMaxRetries: int(env, "REDIS_MAX_RETRIES", 10, 0, 1000),

@@ -232,6 +232,39 @@ function scanningWithMoves(
 }
 
 /**
+ * A scan not decided within `deadlineMs` is answered 503 in words, before Nginx's own limit
+ * (10 s) answers a bare 502 or 504 and takes the instance out of its rotation (seen in degraded
+ * mode on a slow night). The scan itself goes on: its retry under the same nonce is answered as
+ * it was decided, and a door treats any 5xx as unanswered (it decides, then replays).
+ */
+function withinDeadline(
+  scan: (request: ScanRequest) => Promise<ScanResult>,
+  deadlineMs: number,
+  log: Runtime["log"],
+) {
+  return async (request: ScanRequest): Promise<ScanResult> => {
+    const decided = scan(request);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        // What it comes to is logged, not lost: the door's retry reads it.
+        decided.catch((err: unknown) => log.warn({ err: String(err) }, "scan past its deadline failed"));
+        reject(
+          unavailable(
+            "The server is taking too long to answer this scan; it may still be recorded. Retry in a few seconds: the retry says what happened.",
+          ),
+        );
+      }, deadlineMs);
+    });
+    try {
+      return await Promise.race([decided, late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+}
+
+/**
  * Sessions whose registrations changed while Redis could take neither the change nor the
  * order to forget them: in degraded mode, forgotten (rebuilt from MongoDB on demand) once
  * Redis is back; in strict mode the caller gets a 503 in words. An
@@ -328,7 +361,11 @@ export function createCheckinService(
     /** What a door device keeps to decide on its own while offline (see snapshot.ts). */
     doorSnapshot: (sessionId: ObjectId) => snapshots.get(sessionId),
     ...leaseActions(sessions, door, activity),
-    scan: scanningWithMoves(scanner.scan, staff.moveAfterEntry, live.moveOnEntry, rt.log),
+    scan: withinDeadline(
+      scanningWithMoves(scanner.scan, staff.moveAfterEntry, live.moveOnEntry, rt.log),
+      config.scanDeadlineMs,
+      rt.log,
+    ),
     preview: scanner.preview,
     undo,
     getParticipant: (ref: ParticipantRef) => directory.find(ref),

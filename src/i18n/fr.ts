@@ -191,6 +191,8 @@ export const FR = {
     "L’enregistrement est suspendu : le service de coordination (Redis) est indisponible. Réessayez dans quelques secondes.",
   "Check-in is starting: the database's unique indexes are not in place yet. Retry in a few seconds.":
     "L’enregistrement démarre : les index uniques de la base de données ne sont pas encore en place. Réessayez dans quelques secondes.",
+  "The server is taking too long to answer this scan; it may still be recorded. Retry in a few seconds: the retry says what happened.":
+    "Le serveur met trop de temps à répondre à ce scan ; il est peut-être déjà enregistré. Réessayez dans quelques secondes : la nouvelle tentative dira ce qu’il en est.",
   "CheckIn with ID {id} not found": "Enregistrement d’identifiant {id} introuvable",
   "Registration with ID {id} not found": "Inscription d’identifiant {id} introuvable",
   "Participant with ID {id} not found; reload the page":

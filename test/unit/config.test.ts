@@ -38,6 +38,8 @@ describe("loadConfig", () => {
     expect(config.lateThresholdMinutes).toBe(10);
     expect(config.uploadMaxFileSize).toBe(10_485_760);
     expect(config.shutdownTimeoutMs).toBe(10_000);
+    // Below Nginx's 10 s read limit for scans, which would answer a bare 502/504.
+    expect(config.scanDeadlineMs).toBe(8000);
     expect([config.mongodbConnectTimeoutMs, config.mongodbSocketTimeoutMs, config.mongodbPoolSize]).toEqual([
       3000, 20_000, 50,
     ]);
@@ -48,6 +50,8 @@ describe("loadConfig", () => {
     expect([config.mongodbConnectTimeoutMs, config.mongodbPoolSize]).toEqual([8000, 20]);
     expect(() => loadConfig({ ...BASE, MONGODB_POOL_SIZE: "0" })).toThrow(/MONGODB_POOL_SIZE/);
     expect(() => loadConfig({ ...BASE, MONGODB_CONNECT_TIMEOUT: "soon" })).toThrow(/MONGODB_CONNECT_TIMEOUT/);
+    expect(loadConfig({ ...BASE, SCAN_DEADLINE_MS: "1500" }).scanDeadlineMs).toBe(1500);
+    expect(() => loadConfig({ ...BASE, SCAN_DEADLINE_MS: "0" })).toThrow(/SCAN_DEADLINE_MS/);
   });
 
   test("reads every documented variable", () => {

@@ -43,13 +43,17 @@ afterAll(async () => {
   await client.close();
 });
 
-async function cluster(lockMode: "strict" | "degraded"): Promise<Cluster> {
+async function cluster(
+  lockMode: "strict" | "degraded",
+  extra: Record<string, string> = {},
+): Promise<Cluster> {
   const started = await startCluster({
     ports: [await freePort(), await freePort()],
     nginxPort: await freePort(),
     dir: join(TEST_LOGS, `faultload-${lockMode}`),
     env: {
       ...env,
+      ...extra,
       DISTRIBUTED_LOCK_MODE: lockMode,
       REDIS_URL: `redis://127.0.0.1:${redisProxy.port}`,
       MONGODB_URI: `mongodb://127.0.0.1:${mongoProxy.port}/${env.MONGODB_DB}`,
@@ -215,4 +219,43 @@ test("Redis away mid-load in degraded mode: the doors carry on with MongoDB's gu
     15,
   );
   expect(figures.failedByStatus).toEqual({});
+}, 90_000);
+
+test("a scan slower than SCAN_DEADLINE_MS is answered 503 in words, not Nginx's bare 502 or 504; its retry is answered once written", async () => {
+  for (const running of clusters.splice(0)) await running.stop();
+  const quick = await cluster("strict", { SCAN_DEADLINE_MS: "1500" });
+  const { session, people } = await room("Deadline");
+  for (const instance of quick.instances) await untilReady(instance.url);
+  const person = people[0] as (typeof people)[number];
+  const scan = async () => {
+    const response = await fetch(`${quick.url}/api/v1/scan`, {
+      method: "POST",
+      headers: { ...auth, "content-type": "application/json" },
+      body: JSON.stringify({ sessionId: String(session._id), qrCode: person.qrCode, nonce: "deadline-0001" }),
+    });
+    const text = await response.text();
+    // Nginx's own error pages are HTML: only the instance answers in JSON.
+    const body = (text.startsWith("{") ? JSON.parse(text) : { html: text }) as {
+      message?: string;
+      data?: { outcome?: string };
+    };
+    return { status: response.status, body };
+  };
+  // MongoDB answers 4 s late: the write outlasts the deadline.
+  mongoProxy.latencyMs = 4000;
+  try {
+    const late = await scan();
+    expect(late.status).toBe(503);
+    expect(late.body.message).toContain("taking too long");
+  } finally {
+    mongoProxy.latencyMs = 0;
+  }
+  // The scan went on and was written; its retry says so, and the person is in once.
+  await Bun.sleep(4000);
+  const retry = await scan();
+  expect(retry.status).toBe(200);
+  expect(retry.body.data?.outcome).toBe("accept");
+  expect(
+    await db.collection("checkins").countDocuments({ sessionId: session._id, participantId: person._id }),
+  ).toBe(1);
 }, 90_000);
