@@ -284,7 +284,7 @@ export function loadConfig(env: Env, version = "0.0.0"): Config {
     redisConnectTimeoutMs: int(env, "REDIS_CONNECT_TIMEOUT", 3000, 100, 60_000),
     redisCommandTimeoutMs: int(env, "REDIS_COMMAND_TIMEOUT", 3000, 100, 60_000),
     mongodbSocketTimeoutMs: int(env, "MONGODB_SOCKET_TIMEOUT", 20_000, 1000, 600_000),
-    scanDeadlineMs: int(env, "SCAN_DEADLINE_MS", 8000, 500, 60_000),
+    scanDeadlineMs: int(env, "SCAN_DEADLINE_MS", 8000, 500, 9500),
     mongodbConnectTimeoutMs: int(env, "MONGODB_CONNECT_TIMEOUT", 3000, 100, 60_000),
     mongodbPoolSize: int(env, "MONGODB_POOL_SIZE", 50, 1, 1000),
     redisMaxRetries: int(env, "REDIS_MAX_RETRIES", 10, 0, 1000),

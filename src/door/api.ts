@@ -137,20 +137,21 @@ function admitRoutes(svc: CheckinService) {
     })
     .post(
       "/checkin/qr",
-      async ({ body, request, door, set }) => {
-        const staff = door.labelled(body.checkedInBy ?? body.acceptedBy);
-        const result = await svc.scan({
-          sessionId: parseId(body.sessionId),
-          participant: { qrCode: body.qrCode },
-          method: "qr",
-          acceptUnregistered: true,
-          by: staff.by,
-          byId: staff.byId,
-          device: body.device,
-          nonce: door.nonce,
-        });
-        return admitted({ request, door, set }, result, "Check-in successful");
-      },
+      ({ body, request, door, set }) =>
+        svc.inTime(async () => {
+          const staff = door.labelled(body.checkedInBy ?? body.acceptedBy);
+          const result = await svc.scan({
+            sessionId: parseId(body.sessionId),
+            participant: { qrCode: body.qrCode },
+            method: "qr",
+            acceptUnregistered: true,
+            by: staff.by,
+            byId: staff.byId,
+            device: body.device,
+            nonce: door.nonce,
+          });
+          return admitted({ request, door, set }, result, "Check-in successful");
+        }),
       { body: ByQrBody, door: true },
     )
     .post("/checkin", (ctx) => checkInById(svc, ctx, "manual", "Check-in successful"), {
@@ -187,32 +188,33 @@ function doorRoutes(svc: CheckinService) {
     )
     .post(
       "/scan",
-      async ({ body, request, door }) => {
-        const staff = door.labelled(body.by);
-        const offline = offlineScan(body);
-        const scan = {
-          sessionId: parseId(body.sessionId),
-          participant: { qrCode: body.qrCode },
-          by: staff.by,
-          byId: staff.byId,
-          device: body.device,
-          nonce: door.nonce,
-        };
-        if (body.direction === "exit") {
-          const left = await svc.exit({ ...scan, scannedAt: offline?.scannedAt });
-          return ok(request, exitJson(request, left), EXIT_TEXT[left.outcome]);
-        }
-        const result = await svc.scan({
-          ...scan,
-          method: "qr",
-          acceptUnregistered: body.acceptUnregistered ?? false,
-          offline,
-          lease: body.lease,
-        });
-        return ok(request, scanJson(request, result), reasonText(result.verdict, result.session), {
-          capacityInfo: capacityInfo(result.session, result.count),
-        });
-      },
+      ({ body, request, door }) =>
+        svc.inTime(async () => {
+          const staff = door.labelled(body.by);
+          const offline = offlineScan(body);
+          const scan = {
+            sessionId: parseId(body.sessionId),
+            participant: { qrCode: body.qrCode },
+            by: staff.by,
+            byId: staff.byId,
+            device: body.device,
+            nonce: door.nonce,
+          };
+          if (body.direction === "exit") {
+            const left = await svc.exit({ ...scan, scannedAt: offline?.scannedAt });
+            return ok(request, exitJson(request, left), EXIT_TEXT[left.outcome]);
+          }
+          const result = await svc.scan({
+            ...scan,
+            method: "qr",
+            acceptUnregistered: body.acceptUnregistered ?? false,
+            offline,
+            lease: body.lease,
+          });
+          return ok(request, scanJson(request, result), reasonText(result.verdict, result.session), {
+            capacityInfo: capacityInfo(result.session, result.count),
+          });
+        }),
       { body: ScanBody, door: true },
     );
 }

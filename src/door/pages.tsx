@@ -211,33 +211,36 @@ function doorScans(rt: Runtime, features: Features) {
     .use(doorContext)
     .post(
       DOOR.page.pattern,
-      async ({ params, body, request, door }) => {
-        const code = body.code?.trim() ?? "";
-        if (!code && !body.participantId)
-          throw badRequest("Scan a badge, or choose a person from the search");
-        const scan = {
-          sessionId: parseId(params.sessionId),
-          participant: body.participantId ? { participantId: parseId(body.participantId) } : { qrCode: code },
-          by: door.staff.by,
-          byId: door.staff.byId,
-          device: door.device,
-          nonce: door.nonce,
-        };
-        if (body.direction === "exit") {
-          const left = await svc.exit(scan);
-          return html(request, () => (
-            <ExitVerdict outcome={left.outcome} participant={left.participant} code={code} />
-          ));
-        }
-        const result = await svc.scan({
-          ...scan,
-          method: body.method ?? "qr",
-          acceptUnregistered: body.acceptUnregistered === "1",
-          lease: body.lease,
-        });
-        const overflow = await overflowFor(result);
-        return html(request, () => verdict(result, code, overflow));
-      },
+      ({ params, body, request, door }) =>
+        svc.inTime(async () => {
+          const code = body.code?.trim() ?? "";
+          if (!code && !body.participantId)
+            throw badRequest("Scan a badge, or choose a person from the search");
+          const scan = {
+            sessionId: parseId(params.sessionId),
+            participant: body.participantId
+              ? { participantId: parseId(body.participantId) }
+              : { qrCode: code },
+            by: door.staff.by,
+            byId: door.staff.byId,
+            device: door.device,
+            nonce: door.nonce,
+          };
+          if (body.direction === "exit") {
+            const left = await svc.exit(scan);
+            return html(request, () => (
+              <ExitVerdict outcome={left.outcome} participant={left.participant} code={code} />
+            ));
+          }
+          const result = await svc.scan({
+            ...scan,
+            method: body.method ?? "qr",
+            acceptUnregistered: body.acceptUnregistered === "1",
+            lease: body.lease,
+          });
+          const overflow = await overflowFor(result);
+          return html(request, () => verdict(result, code, overflow));
+        }),
       { params: SessionParams, body: PageScan, door: true },
     )
     .post(

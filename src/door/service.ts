@@ -232,36 +232,28 @@ function scanningWithMoves(
 }
 
 /**
- * A scan not decided within `deadlineMs` is answered 503 in words, before Nginx's own limit
- * (10 s) answers a bare 502 or 504 and takes the instance out of its rotation (seen in degraded
- * mode on a slow night). The scan itself goes on: its retry under the same nonce is answered as
- * it was decided, and a door treats any 5xx as unanswered (it decides, then replays).
+ * A scan route's work not done within `deadlineMs` is answered 503 in words, before Nginx's own
+ * limit for scans (10 s) answers a bare 502 or 504 and takes the instance out of its rotation
+ * (seen in degraded mode on a slow night). The work itself goes on: its retry under the same
+ * nonce is answered as it was decided, and a door treats any 5xx as unanswered (it decides,
+ * then replays). Only the scan routes use it: staff actions that scan then do more (a handover's
+ * replay, a walk-in) wait for the scan's real outcome.
  */
-function withinDeadline(
-  scan: (request: ScanRequest) => Promise<ScanResult>,
-  deadlineMs: number,
-  log: Runtime["log"],
-) {
-  return async (request: ScanRequest): Promise<ScanResult> => {
-    const decided = scan(request);
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        // What it comes to is logged, not lost: the door's retry reads it.
-        decided.catch((err: unknown) => log.warn({ err: String(err) }, "scan past its deadline failed"));
-        reject(
-          unavailable(
-            "The server is taking too long to answer this scan; it may still be recorded. Retry in a few seconds: the retry says what happened.",
-          ),
-        );
-      }, deadlineMs);
-    });
-    try {
-      return await Promise.race([decided, late]);
-    } finally {
-      clearTimeout(timer);
-    }
-  };
+function withinDeadline<T>(work: () => Promise<T>, deadlineMs: number, log: Runtime["log"]): Promise<T> {
+  const done = work();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      // What it comes to is logged, not lost: the door's retry reads it.
+      done.catch((err: unknown) => log.warn({ err: String(err) }, "scan past its deadline failed"));
+      reject(
+        unavailable(
+          "The server is taking too long to answer this scan; it may still be recorded. Retry in a few seconds: the retry says what happened.",
+        ),
+      );
+    }, deadlineMs);
+  });
+  return Promise.race([done, late]).finally(() => clearTimeout(timer));
 }
 
 /**
@@ -361,11 +353,9 @@ export function createCheckinService(
     /** What a door device keeps to decide on its own while offline (see snapshot.ts). */
     doorSnapshot: (sessionId: ObjectId) => snapshots.get(sessionId),
     ...leaseActions(sessions, door, activity),
-    scan: withinDeadline(
-      scanningWithMoves(scanner.scan, staff.moveAfterEntry, live.moveOnEntry, rt.log),
-      config.scanDeadlineMs,
-      rt.log,
-    ),
+    scan: scanningWithMoves(scanner.scan, staff.moveAfterEntry, live.moveOnEntry, rt.log),
+    /** A scan route's whole work, answered 503 in words past SCAN_DEADLINE_MS. */
+    inTime: <T>(work: () => Promise<T>) => withinDeadline(work, config.scanDeadlineMs, rt.log),
     preview: scanner.preview,
     undo,
     getParticipant: (ref: ParticipantRef) => directory.find(ref),

@@ -52,6 +52,8 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ ...BASE, MONGODB_CONNECT_TIMEOUT: "soon" })).toThrow(/MONGODB_CONNECT_TIMEOUT/);
     expect(loadConfig({ ...BASE, SCAN_DEADLINE_MS: "1500" }).scanDeadlineMs).toBe(1500);
     expect(() => loadConfig({ ...BASE, SCAN_DEADLINE_MS: "0" })).toThrow(/SCAN_DEADLINE_MS/);
+    // Nginx answers scans itself after 10 s.
+    expect(() => loadConfig({ ...BASE, SCAN_DEADLINE_MS: "10000" })).toThrow(/SCAN_DEADLINE_MS/);
   });
 
   test("reads every documented variable", () => {
