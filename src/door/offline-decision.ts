@@ -52,6 +52,35 @@ export function takesSeat(
   return reason === "ok" || (reason === "reentry" && session.capacityMode === "occupancy");
 }
 
+/**
+ * Whether the door let the person in while offline, by its own verdict: an admission or a
+ * re-entry (counted against its lease when it takes a seat), or "already in" (they walked in
+ * as someone the device believed inside). "unknown" and its refusals did not.
+ */
+export function letInOffline(provisional: string): boolean {
+  return provisional === "ok" || provisional === "reentry" || provisional === "already_checked_in";
+}
+
+/** Whether the door counted the person against its lease while offline (never for "already in"). */
+export function countedOnLease(provisional: string): boolean {
+  return provisional === "ok" || provisional === "reentry";
+}
+
+/**
+ * Whether the final verdict on a queued entry differs from the door's own on whether the
+ * person is in: the server flags it for staff, the door shows it in its sync report.
+ * "unknown" promised nothing; "superseded" is history later facts overtook.
+ */
+export function differsFromDoor(
+  provisional: string,
+  final: { outcome: string; reason?: string | null },
+): boolean {
+  if (provisional === "unknown" || final.reason === "superseded") return false;
+  const serverIn =
+    final.outcome === "accept" || (provisional === "already_checked_in" && final.outcome === "already");
+  return letInOffline(provisional) !== serverIn;
+}
+
 const REGISTRATION = new Set(["confirmed", "pending", "cancelled"]);
 
 /**

@@ -22,7 +22,8 @@ import {
 } from "./decide";
 import type { CheckinMetrics } from "./metrics";
 import { createNonces, type Nonces, once } from "./nonces";
-import { assertInWindow, type OfflineScan, type WindowDefaults } from "./offline";
+import { assertInWindow, type OfflineScan, scanWindow, type WindowDefaults } from "./offline";
+import { countedOnLease, differsFromDoor, letInOffline } from "./offline-decision";
 import { type ScanRequest, scanTime } from "./request";
 import { createRoom, type Question } from "./room";
 import type { ScanLog } from "./scanlog";
@@ -42,14 +43,15 @@ import { createWriter } from "./write";
 const STARTING_HOLD_MS = 2000;
 
 /**
- * A session that has ended since the offline door scanned someone in during it: that
- * person was let in while it ran, so the scan is decided as if it were still open.
+ * A session that has ended since the offline door scanned someone in during its door hours
+ * (its opening margin and grace included: the busiest minutes are just before the start):
+ * that person was let in while it ran, so the scan is decided as if it were still open.
  */
-function asAtScan(session: SessionDoc, request: ScanRequest): SessionDoc {
+function asAtScan(session: SessionDoc, request: ScanRequest, defaults: WindowDefaults): SessionDoc {
   const at = request.offline?.scannedAt;
-  return at && session.status === "ended" && at <= session.endTime && at >= session.startTime
-    ? { ...session, status: "open" }
-    : session;
+  if (!at || session.status !== "ended") return session;
+  const { from, to } = scanWindow(session, defaults);
+  return at >= from && at <= to ? { ...session, status: "open" } : session;
 }
 
 /** The person's latest entry, re-entry or exit. */
@@ -62,10 +64,7 @@ const lastMoveOf = (doc: CheckInDoc): Date => {
 
 /** The door's own decision and the final one differ on whether the person got in. */
 export function isConflict(offline: OfflineScan | undefined, final: Verdict): boolean {
-  // Overtaken history: the door let them in then, and later facts stand.
-  if (!offline || offline.provisional === "unknown" || final.reason === "superseded") return false;
-  const doorLetIn = offline.provisional === "ok" || offline.provisional === "reentry";
-  return doorLetIn !== (final.outcome === "accept");
+  return offline !== undefined && differsFromDoor(offline.provisional, final);
 }
 
 export interface ScanResult {
@@ -118,7 +117,7 @@ const ruleFor = (
   participant: Person | null,
 ) => ({
   participant,
-  session: asAtScan(session, request),
+  session: asAtScan(session, request, parts.windowDefaults()),
   now: scanTime(request),
   acceptUnregistered: request.acceptUnregistered,
   defaultLateThresholdMinutes: parts.lateThresholdMinutes(),
@@ -133,15 +132,30 @@ const question = (
 ): Question => ({
   admitting: (session) => (claiming ? admittingStates(ruleFor(parts, request, session, participant)) : []),
   reentry: (session) => claiming && admitsReentry(ruleFor(parts, request, session, participant)),
-  ...(request.lease ? { lease: { id: request.lease, first: request.offline !== undefined } } : {}),
+  ...leaseOf(request),
 });
+
+/**
+ * The door's lease, for a seat: first for a person its door admitted offline against it;
+ * online, once the pool is empty. A replay its door did not count on the lease ("unknown",
+ * "already in") takes the pool's seats only: the lease's are held for the admissions queued
+ * after it.
+ */
+function leaseOf(request: ScanRequest): Pick<Question, "lease"> {
+  if (!request.lease) return {};
+  const { offline } = request;
+  if (offline && !countedOnLease(offline.provisional)) return {};
+  return { lease: { id: request.lease, first: offline !== undefined } };
+}
 
 /**
  * A scan the door turned away while offline (its own refusal, not "unknown") is history:
  * the person was sent away, so the replay records it and never admits them now.
  */
 const turnedAway = (request: ScanRequest) =>
-  request.offline !== undefined && !["ok", "reentry", "unknown"].includes(request.offline.provisional);
+  request.offline !== undefined &&
+  request.offline.provisional !== "unknown" &&
+  !letInOffline(request.offline.provisional);
 
 /** The audit (stored before the answer leaves) and the dashboards (queued). */
 async function record(

@@ -1,5 +1,11 @@
 import { describe, expect, test } from "bun:test";
-import { type OfflineFacts, offlineDecision, takesSeat } from "../../src/door/offline-decision";
+import {
+  countedOnLease,
+  differsFromDoor,
+  type OfflineFacts,
+  offlineDecision,
+  takesSeat,
+} from "../../src/door/offline-decision";
 
 // The door's own verdict offline: the server's rule on the snapshot, and a seat only from
 // the door's lease, so two doors offline cannot give the same seat away.
@@ -75,5 +81,29 @@ describe("offline decision with seat leases", () => {
     expect(takesSeat({ ...session, capacityMode: "occupancy" }, "reentry")).toBe(true);
     expect(takesSeat({ ...session, capacityEnforced: false }, "ok")).toBe(false);
     expect(takesSeat(session, "offline_share_used_up")).toBe(false);
+  });
+});
+
+describe("the door's verdict against the server's, after a sync", () => {
+  test("an admission refused, or a refusal admitted, differs; 'unknown' and overtaken history never do", () => {
+    expect(differsFromDoor("ok", { outcome: "refuse", reason: "session_full" })).toBe(true);
+    expect(differsFromDoor("ok", { outcome: "accept", reason: "ok" })).toBe(false);
+    expect(differsFromDoor("session_full", { outcome: "accept", reason: "ok" })).toBe(true);
+    expect(differsFromDoor("session_full", { outcome: "refuse", reason: "session_full" })).toBe(false);
+    expect(differsFromDoor("unknown", { outcome: "refuse", reason: "not_registered" })).toBe(false);
+    expect(differsFromDoor("ok", { outcome: "refuse", reason: "superseded" })).toBe(false);
+  });
+  test("'already in' let the person walk in: the server agreeing or admitting again is the same", () => {
+    expect(differsFromDoor("already_checked_in", { outcome: "already", reason: "already_checked_in" })).toBe(
+      false,
+    );
+    expect(differsFromDoor("already_checked_in", { outcome: "accept", reason: "reentry" })).toBe(false);
+    expect(differsFromDoor("already_checked_in", { outcome: "refuse", reason: "session_full" })).toBe(true);
+    expect(differsFromDoor("already_checked_in", { outcome: "refused" })).toBe(true);
+  });
+  test("only an admission or a re-entry was counted on the door's lease", () => {
+    expect(["ok", "reentry", "already_checked_in", "unknown", "session_full"].filter(countedOnLease)).toEqual(
+      ["ok", "reentry"],
+    );
   });
 });

@@ -1,3 +1,4 @@
+import { differsFromDoor } from "../offline-decision";
 import { localVerdict, snapshotSession } from "./local";
 import { $, csrf, type DoorPage, say } from "./page";
 import { showLocal } from "./show";
@@ -90,9 +91,9 @@ export async function report(item: QueuedScan, status: number, body: unknown): P
   const answer = (body ?? {}) as { data?: { outcome?: string; reason?: string }; message?: string };
   const data = answer.data ?? {};
   const finalOutcome = status < 300 ? (data.outcome ?? "") : "refused";
-  const letIn = item.provisional === "ok" || item.provisional === "reentry";
   const differs =
-    item.direction === "entry" && item.provisional !== "unknown" && letIn !== (finalOutcome === "accept");
+    item.direction === "entry" &&
+    differsFromDoor(item.provisional ?? "unknown", { outcome: finalOutcome, reason: data.reason ?? null });
   const row: ReportRow = {
     ...item,
     syncedAt: new Date().toISOString(),
