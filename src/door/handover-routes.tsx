@@ -7,6 +7,7 @@ import { IdSchema } from "../http/query";
 import type { Runtime } from "../runtime";
 import { html } from "../web/html";
 import { createHandovers } from "./handover";
+import { LeaseId } from "./leases";
 import { HANDOVERS } from "./paths";
 import type { CheckinService } from "./service";
 import { HandoverRow, HandoversPage } from "./views/handovers";
@@ -26,6 +27,7 @@ const HandedScan = t.Object(
     nonce: t.String({ minLength: 8, maxLength: 128 }),
     provisional: t.Optional(t.String({ maxLength: 40 })),
     device: t.Optional(t.String({ maxLength: 120 })),
+    lease: t.Optional(LeaseId),
   },
   { additionalProperties: false },
 );

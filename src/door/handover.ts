@@ -22,6 +22,8 @@ export interface HandedScan {
   nonce: string;
   provisional?: string;
   device?: string;
+  /** The device's seat lease, against which its door admitted the person offline. */
+  lease?: string;
 }
 
 export interface HandoverDoc {
@@ -96,6 +98,7 @@ export function createHandovers(db: Db, svc: CheckinService) {
         device: scan.device,
         nonce: scan.nonce,
         offline,
+        ...(scan.lease ? { lease: scan.lease } : {}),
       });
       return {
         outcome: result.verdict.reason,

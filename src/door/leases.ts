@@ -81,6 +81,12 @@ export interface Lease {
   holders: number;
   /** When it lapses unless renewed. */
   expiresAt: string;
+  /**
+   * How long it holds from now: a device times it on its own clock from when it got it
+   * (`until`), since its clock may be set wrong, and takes no seat from it after that.
+   */
+  validForMs: number;
+  until?: number;
   /** The seats leased in all changed: the other doors should renew theirs (and dashboards show it). */
   changed: boolean;
 }
@@ -120,6 +126,7 @@ export function createLeases(redis: Redis, door: { build(sessionId: ObjectId): P
           held,
           holders,
           expiresAt: new Date(now + LEASE_MS).toISOString(),
+          validForMs: LEASE_MS,
           changed: changed === 1,
         };
       }

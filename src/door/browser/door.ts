@@ -14,11 +14,12 @@ import {
 } from "./page";
 import { type Door, enqueue, handOver, renderReport } from "./queue";
 import { followRoom } from "./room";
-import { afterVerdict, showHtml } from "./show";
-import { dbReady, type QueuedScan, queueOf } from "./store";
+import { afterVerdict, noteLeaseLeft, showHtml } from "./show";
+import { dbReady, type QueuedScan, queuedOn, queueOf } from "./store";
 import {
   banner,
   connectionState,
+  forgetOtherAccount,
   notAnswered,
   probe,
   SCAN_TIMEOUT_MS,
@@ -67,6 +68,7 @@ function setUpForms(door: Door): void {
     // React to verdicts only: typing in the search box must keep its focus.
     const target = ((event as CustomEvent).detail as { ctx?: { target?: Element } } | undefined)?.ctx?.target;
     if (target?.id !== "verdict") return;
+    void noteLeaseLeft(target).then(door.changed);
     // A walk-in answered: the next one is another person.
     const walkIn = $<HTMLFormElement>(".walk-in form");
     if (walkIn && $("#verdict .walk-in-badge")) {
@@ -153,6 +155,7 @@ function keepFresh(door: Door, refresh: () => Promise<void>): () => void {
 
   void (async () => {
     await dbReady;
+    await forgetOtherAccount(door);
     await storedSnapshot(door.session);
     await refresh();
     await renderReport(door);
@@ -197,9 +200,10 @@ function start(): void {
   window.addEventListener("online", () => void sync(door));
   window.addEventListener("offline", () => setConnection(door, "offline"));
   setInterval(() => void probe(door), PROBE_MS);
-  // The lease is renewed with the snapshot only while nothing waits in the queue.
+  // The lease is renewed with the snapshot only while no scan of the session waits on the
+  // device, whoever queued it: each took one of the lease's seats.
   const refresh = async () => {
-    const renew = (await queueOf(door.account)).length === 0;
+    const renew = (await queuedOn(door.session)).length === 0;
     if (!(await refreshSnapshot(door.session, renew))) await signedOut(door);
     await banner(door);
   };

@@ -62,6 +62,7 @@ export async function refreshSnapshot(sessionId: string, renew: boolean): Promis
     }
     if (!response.ok) return true;
     const snap = (await response.json()) as DoorSnapshot;
+    if (snap.lease) snap.lease.until = Date.now() + snap.lease.validForMs - LEASE_MARGIN_MS;
     // Not renewed (or not now: the session is being changed): the lease held stands.
     if (!snap.lease && snapshot?.sessionId === snap.sessionId && snapshot.lease) snap.lease = snapshot.lease;
     await (await dbReady).put("snapshots", snap as never);
@@ -72,9 +73,19 @@ export async function refreshSnapshot(sessionId: string, renew: boolean): Promis
   return true;
 }
 
-/** Seats the lease still has once the queued scans that took one are counted (null: no lease). */
+/**
+ * A lease lapses at the server once not renewed for its lifetime; the device stops taking its
+ * seats this much earlier, for the time the answer took to arrive.
+ */
+const LEASE_MARGIN_MS = 60_000;
+
+/**
+ * Seats the lease still has once the queued scans that took one are counted (null: no lease);
+ * none once it has lapsed (the server gave its seats back to the room).
+ */
 export function leaseLeft(queued: QueuedScan[]): number | null {
   if (!snapshot?.lease) return null;
+  if (snapshot.lease.until !== undefined && Date.now() > snapshot.lease.until) return 0;
   const session = snapshot.session;
   const spent = queued.filter(
     (q) =>

@@ -1,8 +1,8 @@
 import { differsFromDoor } from "../offline-decision";
 import { localVerdict, snapshotSession } from "./local";
-import { $, csrf, type DoorPage, say } from "./page";
+import { $, csrf, type DoorPage, leaseId, say } from "./page";
 import { showLocal } from "./show";
-import { dbReady, type QueuedScan, queueOf, type ReportRow } from "./store";
+import { dbReady, type QueuedScan, queuedOn, queueOf, type ReportRow } from "./store";
 
 // Scans that wait for the server: queued with the device's own verdict, answered one by
 // one into the sync report, and (another person's) handed to an admin.
@@ -35,7 +35,7 @@ function showQueued(door: Door, item: QueuedScan, words?: string): void {
 
 export async function enqueue(door: Door, item: QueuedScan): Promise<void> {
   const db = await dbReady;
-  const queued = await queueOf(door.account);
+  const queued = await queuedOn(item.sessionId);
   const stored = queued.find((q) => q.nonce === item.nonce);
   if (stored) return showQueued(door, stored);
   // The same badge the same way as its last queued scan is a repeat; entry, exit, entry is not.
@@ -172,6 +172,8 @@ export async function handOver(door: Door): Promise<void> {
           direction: item.direction,
           scannedAt: item.scannedAt,
           nonce: item.nonce,
+          // Admitted against this device's lease: replayed soon, they take the seats it held for them.
+          lease: leaseId(),
           ...(item.provisional ? { provisional: item.provisional } : {}),
           ...(item.device ? { device: item.device } : {}),
         })),

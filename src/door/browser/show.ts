@@ -49,6 +49,15 @@ export function afterVerdict(undoSeconds: number): void {
   }
 }
 
+/**
+ * The room's pool was empty: the server took this admission's seat from this door's lease,
+ * and its verdict says what is left (a scan, a person from the search, accepted anyway, a walk-in).
+ */
+export async function noteLeaseLeft(verdict: ParentNode): Promise<void> {
+  const left = verdict.querySelector<HTMLElement>("[data-lease-left]")?.dataset.leaseLeft;
+  if (left !== undefined) await leaseSpent(Number(left));
+}
+
 /** Server HTML into the verdict slot; out-of-band parts (the count) replace their namesakes. */
 export function showHtml(text: string, undoSeconds: number): void {
   const template = document.createElement("template");
@@ -57,9 +66,7 @@ export function showHtml(text: string, undoSeconds: number): void {
     part.removeAttribute("hx-swap-oob");
     if (part.id) document.getElementById(part.id)?.replaceWith(part);
   }
-  // The room's pool was empty: the server took this admission's seat from this door's lease.
-  const left = template.content.querySelector<HTMLElement>("[data-lease-left]")?.dataset.leaseLeft;
-  if (left !== undefined) void leaseSpent(Number(left));
+  void noteLeaseLeft(template.content);
   const slot = verdictSlot();
   if (!slot) return;
   slot.replaceChildren(template.content);

@@ -46,6 +46,15 @@ export const dbReady = openDB<DoorDb>("checkin-door", 1, {
   },
 });
 
+/**
+ * Every scan waiting on this device for one session, whoever queued it, in order: all of them
+ * took seats of the device's lease, and all of them count in the room it decides for.
+ */
+export async function queuedOn(sessionId: string): Promise<QueuedScan[]> {
+  const all = await (await dbReady).getAllFromIndex("queue", "seq");
+  return all.filter((item) => item.sessionId === sessionId);
+}
+
 /** The queue, in order: this account's scans (older queues carry no account: theirs too), or everyone else's. */
 export async function queueOf(account: string, mine = true): Promise<QueuedScan[]> {
   const all = await (await dbReady).getAllFromIndex("queue", "seq");

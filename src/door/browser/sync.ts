@@ -55,6 +55,18 @@ export async function signedOut(door: Door): Promise<void> {
   setConnection(door, "signin");
 }
 
+const LAST_ACCOUNT = "checkin-door-account";
+
+/**
+ * Someone else signed in on this device without signing out first: the last person's sync
+ * report (badge codes, names) and lists go, as a sign-out would have taken them.
+ */
+export async function forgetOtherAccount(door: Door): Promise<void> {
+  const last = localStorage.getItem(LAST_ACCOUNT);
+  if (last !== null && last !== door.account) await window.checkinWipeDevice?.();
+  localStorage.setItem(LAST_ACCOUNT, door.account);
+}
+
 /** Answers the server may still change its mind on: kept for the next try. */
 export const notAnswered = (status: number) => status >= 500 || status === 429 || status === 408;
 

@@ -32,7 +32,8 @@ const occupancy = sessionDoc({
   capacityEnforced: true,
   capacityMode: "occupancy",
 });
-const sessions = [leased, ended, occupancy];
+const handed = sessionDoc({ name: "Replay handed room", capacity: 4, capacityEnforced: true });
+const sessions = [leased, ended, occupancy, handed];
 const seed: Seed = {
   sessions,
   participants: people,
@@ -43,12 +44,14 @@ let cluster: Awaited<ReturnType<typeof seededInProcess>>;
 let a: Instance;
 let db: Db;
 let auth: Record<string, string>;
+let admin: Record<string, string>;
 
 beforeAll(async () => {
   cluster = await seededInProcess("offline_replay", 1, seed);
   [a] = cluster.instances as [Instance];
   db = cluster.db;
   auth = await tokenHeaders(db, "scanner");
+  admin = await tokenHeaders(db, "admin");
 });
 afterAll(() => cluster.stop());
 
@@ -114,4 +117,38 @@ test("'already in' offline for someone who had left at another door is a re-entr
   const inside = await scan(occupancy, 1, queued("replay-already-2", "already_checked_in", new Date()));
   expect(inside.outcome).toBe("already");
   expect((await logOf("replay-already-2"))?.conflict).toBeUndefined();
+});
+
+test("entries handed to an admin carry the device's lease: replayed, they take the seats it held for them", async () => {
+  const lease = await fetch(`${a.url}/scan/${handed._id}/snapshot?lease=handing-device`, { headers: auth });
+  expect(((await lease.json()) as { lease?: { seats: number } }).lease?.seats).toBe(2);
+  expect((await scan(handed, 0)).reason).toBe("ok");
+  expect((await scan(handed, 1)).reason).toBe("ok");
+  const token = await db.collection("api_tokens").findOne({ name: "test scanner" });
+  const at = new Date(Date.now() - 60_000).toISOString();
+  const post = await fetch(`${a.url}/scan/handover`, {
+    method: "POST",
+    headers: { ...auth, "content-type": "application/json" },
+    body: JSON.stringify({
+      queuedBy: { account: `token:${token?._id}`, name: "Shift A" },
+      scans: [2, 3].map((i) => ({
+        sessionId: String(handed._id),
+        code: people[i]?.qrCode,
+        direction: "entry",
+        scannedAt: at,
+        nonce: `replay-handed-${i}`,
+        provisional: "ok",
+        lease: "handing-device",
+      })),
+    }),
+  });
+  expect(post.status).toBe(201);
+  const { id } = (await post.json()) as { id: string };
+  const replay = await fetch(`${a.url}/admin/handovers/${id}/replay`, { method: "POST", headers: admin });
+  expect(replay.status).toBe(200);
+  const doc = await db
+    .collection("handovers")
+    .findOne({ nonce: { $exists: false }, "scans.nonce": "replay-handed-2" });
+  expect(doc?.results?.map((r: { outcome: string }) => r.outcome)).toEqual(["ok", "ok"]);
+  expect(await db.collection("checkins").countDocuments({ sessionId: handed._id })).toBe(4);
 });
