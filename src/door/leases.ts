@@ -52,7 +52,9 @@ local taken = tonumber(f[3] or "0")
 if string.sub(f[2], -1) == "o" then taken = tonumber(f[4] or "0") - tonumber(f[5] or "0") end
 local open = math.max(cap - taken, 0)
 local fair = math.floor(open / (2 * (doors + 1)))
-local share = math.max(0, math.min(fair, open - others))
+-- Never past half of the seats not taken, whatever the others hold: lease ids asked for
+-- and never renewed (a careless or hostile client) cannot take the pool's half.
+local share = math.max(0, math.min(fair, math.floor(open / 2) - others))
 redis.call("hset", KEYS[2], lease, share, lease .. "@t", now + tonumber(ARGV[3]))
 redis.call("hset", KEYS[1], "ls", others + share)
 local changed = 0

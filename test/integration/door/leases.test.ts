@@ -77,9 +77,9 @@ test("leases from two instances never hold more than the free seats, and pool sc
   const [one, two] = ["lease-device-one", "lease-device-two"];
   // Leases take at most half the free seats, in equal shares. Device one alone: 2 of 4.
   expect((await snapshot(a, room, one)).lease).toMatchObject({ seats: 2, held: 2, holders: 1 });
-  // Device two: its equal share of that half (1); each renewal then settles on 1 each.
-  expect((await snapshot(b, room, two)).lease).toMatchObject({ seats: 1, held: 3, holders: 2 });
-  expect((await snapshot(b, room, one)).lease).toMatchObject({ seats: 1, held: 2, holders: 2 });
+  // Device two: nothing yet (device one holds the whole half); each renewal then settles on 1 each.
+  expect((await snapshot(b, room, two)).lease).toMatchObject({ seats: 0, held: 2, holders: 2 });
+  expect((await snapshot(b, room, one)).lease).toMatchObject({ seats: 1, held: 1, holders: 2 });
   expect((await snapshot(a, room, two)).lease).toMatchObject({ seats: 1, held: 2, holders: 2 });
 
   // The session's dashboard shows the seats held back for doors offline.
@@ -207,6 +207,18 @@ test("ten devices asking at once on two instances: the leases add up to at most 
   // After the rush every device is counted: half of 7 seats shared by 10 doors is 0 each.
   const settled = await snapshot(a, session, "lease-rush-0");
   expect(settled.lease).toMatchObject({ seats: 0, holders: 10 });
+});
+
+test("lease ids asked for and never renewed hold at most half the free seats: the pool keeps the rest", async () => {
+  const session = sessionDoc({ name: "Lease grab room", capacity: 40, capacityEnforced: true });
+  await db.collection("sessions").insertOne(session);
+  await db.collection("registrations").insertMany(people.map((p) => registrationDoc(p._id, session._id)));
+  const grabbed: number[] = [];
+  for (let i = 0; i < 8; i++) grabbed.push((await snapshot(a, session, `lease-grab-${i}`)).lease?.seats ?? 0);
+  expect(grabbed.reduce((x, y) => x + y, 0)).toBeLessThanOrEqual(20);
+  // The other half is the pool's: the twelve people registered all get in online.
+  const online = await Promise.all(people.map((_, i) => scan(i % 2 ? a : b, session, i)));
+  expect(online.filter((r) => r.outcome === "accept")).toHaveLength(12);
 });
 
 test("a door leaving the session gives its lease back at once", async () => {
