@@ -89,3 +89,19 @@ test("Redis slower than its time-out: a 503 in words within seconds, not a hang;
   expect(back.status).toBe(200);
   expect(await db.collection("checkins").countDocuments({})).toBe(5);
 }, 60_000);
+
+test("Redis slower than its time-out: /metrics still answers inside Prometheus' scrape timeout, however many sessions are open", async () => {
+  await db
+    .collection("sessions")
+    .insertMany(Array.from({ length: 6 }, (_, i) => sessionDoc({ name: `Slow open room ${i}` })));
+  redisProxy.latencyMs = 3500;
+  const started = Date.now();
+  // Prometheus gives up on a scrape after 10 s (and the instance then looks down).
+  const response = await fetch(`${instance.url}/metrics`, { signal: AbortSignal.timeout(10_000) });
+  const ms = Date.now() - started;
+  const text = await response.text();
+  redisProxy.latencyMs = 0;
+  expect(response.status).toBe(200);
+  expect(ms).toBeLessThan(10_000);
+  expect(text).toContain("checkin_");
+}, 60_000);
