@@ -318,20 +318,26 @@ async function scan(ctx: ScanContext, request: ScanRequest): Promise<ScanResult>
       "Check-in is starting: the database's unique indexes are not in place yet. Retry in a few seconds.",
     );
   const stopTimer = metrics.decision.startTimer();
-  const result = await once(
-    ctx.nonces,
-    request.nonce,
-    fingerprint(request),
-    () => decideAndWrite(ctx, request),
-    (first) => ({ ...first, replayed: true }),
-  );
-  stopTimer();
-  metrics.scans.inc({
-    session_id: String(request.sessionId),
-    outcome: result.verdict.outcome,
-    reason: result.verdict.reason,
-  });
-  return result;
+  const counted = (outcome: string, reason: string) =>
+    metrics.scans.inc({ session_id: String(request.sessionId), outcome, reason });
+  try {
+    const result = await once(
+      ctx.nonces,
+      request.nonce,
+      fingerprint(request),
+      () => decideAndWrite(ctx, request),
+      (first) => ({ ...first, replayed: true }),
+    );
+    counted(result.verdict.outcome, result.verdict.reason);
+    return result;
+  } catch (error) {
+    // A scan answered with an error (Redis away in strict mode, a dependency too slow) is a
+    // scan all the same: the alerts on slow and failing scans must see it.
+    counted("error", String((error as { status?: number } | null)?.status ?? 500));
+    throw error;
+  } finally {
+    stopTimer();
+  }
 }
 
 /** Decides a scan without writing anything (verify-qr and the scanner's preview). */

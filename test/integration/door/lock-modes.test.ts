@@ -72,6 +72,10 @@ test("without Redis: strict refuses with 503, degraded admits exactly up to capa
   expect(refused.status).toBe(503);
   expect(refused.body.message).toContain("Redis");
   expect(await db.collection("checkins").countDocuments({})).toBe(0);
+  // Counted and timed all the same: the alerts on failing and slow scans see it.
+  const metrics = await (await fetch(`${strict.url}/metrics`)).text();
+  expect(metrics).toMatch(/checkins_total\{[^}]*outcome="error",reason="503"[^}]*\} 1/);
+  expect(metrics).toMatch(/scan_decision_duration_seconds_count(\{[^}]*\})? [1-9]/);
 
   const answers = await Promise.all(people.map((p) => scan(degraded, p.qrCode)));
   for (const answer of answers) expect(answer.status).toBe(200);
