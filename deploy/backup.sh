@@ -9,7 +9,8 @@
 # Settings (environment or /etc/checkin/checkin.env): BACKUP_DIR (/var/backups/checkin),
 # BACKUP_KEEP_DAILY (7), BACKUP_KEEP_WEEKLY (4), BACKUP_KEEP_MONTHLY (12), and
 # BACKUP_OFFSITE_COMMAND, run with each new file as its argument (for example
-# "rclone copy --no-traverse" plus a remote): a copy that fails fails the backup.
+# "rclone copy --no-traverse {} remote:dir": {} stands for the file, which goes last when there
+# is no {}): a copy that fails fails the backup.
 # The systemd timer checkin-backup.timer runs it every day (02:00 by default).
 set -euo pipefail
 umask 077
@@ -61,8 +62,11 @@ fi
 
 if [[ -n "${BACKUP_OFFSITE_COMMAND:-}" ]]; then
   for file in "$target" ${configs[@]:+"$config"}; do
+    # The file goes where {} stands (rclone copy {} remote:dir: source first), else last.
+    command_line="$BACKUP_OFFSITE_COMMAND"
+    if [[ "$command_line" == *"{}"* ]]; then command_line="${command_line//\{\}/$file}"; else command_line+=" $file"; fi
     # shellcheck disable=SC2086 # the command is a command line, with its arguments
-    run $BACKUP_OFFSITE_COMMAND "$file" || die "the off-site copy of $file failed (BACKUP_OFFSITE_COMMAND)"
+    run $command_line || die "the off-site copy of $file failed (BACKUP_OFFSITE_COMMAND)"
     echo "backup: copied $file off-site"
   done
 fi

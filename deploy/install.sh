@@ -55,7 +55,9 @@ if ! id checkin >/dev/null 2>&1; then
 fi
 run install -d -m 755 "$CHECKIN_HOME" "$CHECKIN_HOME/bin"
 run install -d -m 750 -o checkin -g checkin /var/lib/checkin
-run install -d -m 750 "$CHECKIN_ETC"
+# Searchable by all: Prometheus and Alertmanager (user prometheus on Debian) read their files
+# here; the secrets are in files only their owners read (checkin.env 600, alertmanager.yml 640).
+run install -d -m 755 "$CHECKIN_ETC"
 ops_lock
 run install -d -m 755 "$NGINX_DIR"
 

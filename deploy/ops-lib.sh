@@ -265,6 +265,9 @@ render_alertmanager() {
     ALERT_GROUP_WAIT) value="${value:-30s}" ;;
     esac
     [[ "$value" != *"|"* ]] || die "$key must not contain |"
+    # In a sed replacement & is the matched text and \ escapes: both are taken literally.
+    value="${value//\\/\\\\}"
+    value="${value//&/\\&}"
     sed_args+=(-e "s|{{$key}}|$value|g")
   done
   if [[ "${DRY_RUN:-0}" == 1 ]]; then echo "dry-run: render $template into $out"; return 0; fi
@@ -273,7 +276,10 @@ render_alertmanager() {
     rm -f "$out.new"
     die "the rendered Alertmanager configuration is invalid (amtool check-config): check the ALERT_* settings"
   fi
-  chmod 640 "$out.new" && mv -f "$out.new" "$out"
+  chmod 640 "$out.new" || die "cannot set the mode of $out.new"
+  # Alertmanager runs as prometheus (Debian): it reads its configuration through the group.
+  if getent group prometheus >/dev/null; then chgrp prometheus "$out.new" || die "cannot give $out.new to group prometheus"; fi
+  mv -f "$out.new" "$out"
 }
 
 # render_redis OUT: the production Redis settings (deploy/redis) with the password taken

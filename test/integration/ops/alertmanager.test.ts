@@ -34,17 +34,20 @@ test("the rendered configuration passes amtool, placeholders or real settings", 
 
 test("a critical alert fired by Prometheus reaches the webhook through Alertmanager", async () => {
   const received: { status: string; alerts: { labels: Record<string, string> }[] }[] = [];
+  const urls: string[] = [];
   const hook = Bun.serve({
     hostname: "127.0.0.1",
     port: 0,
     async fetch(request) {
+      urls.push(request.url);
       received.push(await request.json());
       return new Response("ok");
     },
   });
   const amPort = await freePort();
   const settings = {
-    ALERT_WEBHOOK_URL: `http://127.0.0.1:${hook.port}/alerts`,
+    // A query with & (a sed replacement's "matched text") arrives as written.
+    ALERT_WEBHOOK_URL: `http://127.0.0.1:${hook.port}/alerts?token=abc&channel=ops`,
     ALERT_GROUP_WAIT: "1s",
   };
   const rendered = render(settings);
@@ -107,6 +110,7 @@ test("a critical alert fired by Prometheus reaches the webhook through Alertmana
       `alertmanager: ${await Bun.file(join(dir, "alertmanager.log")).text()}\nprometheus: ${(await Bun.file(join(dir, "prometheus.log")).text()).slice(-3000)}`,
     );
   expect(received.length).toBeGreaterThan(0);
+  expect(urls[0]).toContain("/alerts?token=abc&channel=ops");
   expect(received[0]?.status).toBe("firing");
   expect(received[0]?.alerts[0]?.labels).toMatchObject({ alertname: "CheckinDrill", severity: "critical" });
 }, 60_000);

@@ -147,6 +147,12 @@ test("each new file goes off-site with BACKUP_OFFSITE_COMMAND, and a failed copy
   expect(`${copied.code} ${copied.err}`).toBe("0 ");
   expect(copied.out).toContain("copied");
   expect(readdirSync(offsite).some((f) => f.endsWith(".ndjson.gz"))).toBe(true);
+  // {} stands for the file where the command wants its source first (rclone copy {} remote:dir).
+  const placed = mkdtempSync(join(tmpdir(), "checkin-offsite-"));
+  const first = script("backup.sh", [], { ...source, BACKUP_OFFSITE_COMMAND: `cp {} ${placed}` });
+  expect(`${first.code} ${first.err}`).toBe("0 ");
+  expect(readdirSync(placed).some((f) => f.endsWith(".ndjson.gz"))).toBe(true);
+  rmSync(placed, { recursive: true, force: true });
   const failed = script("backup.sh", [], { ...source, BACKUP_OFFSITE_COMMAND: "false" });
   expect(failed.code).toBe(1);
   expect(failed.err).toContain("off-site copy");
