@@ -134,7 +134,13 @@ write_targets "${all_ports[@]}"
 if [[ -n "$server_name" ]]; then
   args="--mode production --server-name $server_name --limits $limits"
 elif [[ -n "$listen" ]]; then
-  args="--mode local --listen $listen --access-log /var/log/nginx/checkin.access.log --limits $limits"
+  args="--mode local --listen $listen --access-log /var/log/nginx/checkin.access.log --limits $limits --status on"
+  # Debian's default site answers every name on port 80 that no other site claims, doors'
+  # requests for the venue's address among them: it goes (its file stays in sites-available).
+  if [[ -L /etc/nginx/sites-enabled/default ]]; then
+    run rm -f /etc/nginx/sites-enabled/default
+    echo "install: disabled Nginx's default site (/etc/nginx/sites-enabled/default): it would have answered the doors"
+  fi
 elif [[ -e "$NGINX_ARGS_FILE" ]]; then
   args="$(cat "$NGINX_ARGS_FILE")"
 else

@@ -5,7 +5,7 @@
 //   checkin nginx --ports 3001,3002 --out /etc/nginx/checkin [--down 3002] \
 //     [--mode production --server-name checkin.example.org [--cert-dir DIR]]
 //     [--mode local --listen 127.0.0.1:8080] [--access-log FILE]
-//     [--limits production|load-test] [--fail-timeout SECONDS]
+//     [--limits production|load-test] [--fail-timeout SECONDS] [--status on|off]
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import checkinConf from "./checkin.conf.tmpl" with { type: "text" };
@@ -13,6 +13,7 @@ import locationsConf from "./locations.conf.tmpl" with { type: "text" };
 import mainConf from "./nginx-main.conf.tmpl" with { type: "text" };
 import serverLocal from "./server-local.conf.tmpl" with { type: "text" };
 import serverProduction from "./server-production.conf.tmpl" with { type: "text" };
+import statusServer from "./status-server.conf.tmpl" with { type: "text" };
 
 export interface NginxOptions {
   ports: number[];
@@ -30,6 +31,12 @@ export interface NginxOptions {
    * By default production for the TLS site and load-test for a local listen.
    */
   limits?: "production" | "load-test";
+  /**
+   * The loopback status server Prometheus scrapes (127.0.0.1:9145): always for the TLS site,
+   * and for a local listen installed as the site (install.sh --listen); not for the clusters
+   * of tests and benches, many of which run at once.
+   */
+  status?: boolean;
   /** Seconds a failing instance is left out of rotation (the seed's 30 s by default). */
   failTimeout?: number;
 }
@@ -92,6 +99,7 @@ export function renderNginx(options: NginxOptions): Record<string, string> {
         ACCESS_LOG: accessLog,
         LOCATIONS: join(outDir, "checkin-locations.conf"),
       });
+  const withStatus = options.status ?? !local;
   const limits = LIMITS[options.limits ?? (local ? "load-test" : "production")];
   const failTimeout = options.failTimeout ?? 30;
   if (!Number.isInteger(failTimeout) || failTimeout < 1)
@@ -102,7 +110,7 @@ export function renderNginx(options: NginxOptions): Record<string, string> {
       WS_RATE: limits.wsRate,
       HTTP_SERVERS: server(` max_fails=3 fail_timeout=${failTimeout}s`),
       WS_SERVERS: server(` max_fails=3 fail_timeout=${failTimeout}s`),
-      SERVER_BLOCKS: serverBlock,
+      SERVER_BLOCKS: withStatus ? `${serverBlock.trimEnd()}\n\n${statusServer}` : serverBlock,
     }),
     "checkin-locations.conf": fill(locationsConf, {
       API_BURST: String(limits.apiBurst),
@@ -159,6 +167,7 @@ export function nginxCommand(argv: string[]): void {
     accessLog: args.get("access-log"),
     ...(args.has("limits") ? { limits: limitsOf(args.get("limits")) } : {}),
     ...(args.has("fail-timeout") ? { failTimeout: Number(args.get("fail-timeout")) } : {}),
+    ...(args.has("status") ? { status: args.get("status") === "on" } : {}),
   });
   for (const file of written) console.log(file);
 }

@@ -25,6 +25,15 @@ test("the local configuration passes nginx -t", () => {
   const { code, output } = nginxTest(dir);
   expect(output).toContain("syntax is ok");
   expect(code).toBe(0);
+  // Clusters of tests and benches run side by side: no fixed status port of their own.
+  expect(readFileSync(join(dir, "checkin.conf"), "utf8")).not.toContain("9145");
+});
+
+test("a plain-HTTP site (install.sh --listen) answers Prometheus' Nginx probe like the TLS site", () => {
+  const files = renderNginx({ ports: [3001], outDir: "/x", mode: "local", listen: "0.0.0.0:80", status: true });
+  expect(files["checkin.conf"]).toContain("listen 127.0.0.1:9145;");
+  const tls = renderNginx({ ports: [3001], outDir: "/x", mode: "production", serverName: "checkin.test" });
+  expect(tls["checkin.conf"]).toContain("listen 127.0.0.1:9145;");
 });
 
 test("the production configuration (TLS, certbot layout) passes nginx -t", () => {
