@@ -1,7 +1,8 @@
 # Multi-stage: build the one compiled binary, ship it alone on a slim base as a
 # non-root user. On a VPS the same binary runs under systemd (see systemd/, deploy/).
-FROM debian:bookworm-slim AS build
-RUN apt-get update && apt-get install -y --no-install-recommends nodejs npm ca-certificates && rm -rf /var/lib/apt/lists/*
+# Node 20 (the mongodb driver wants >= 20.19; Debian bookworm ships 18) runs npm; bun, a
+# dev dependency, compiles. The binary carries its own runtime: the final stage has no Node.
+FROM node:20.19.2-bookworm-slim AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund

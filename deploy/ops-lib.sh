@@ -136,7 +136,7 @@ keep_build() {
     echo "dry-run: keep $file as $KEPT"
     KEPT="$file"
   elif [[ -e "$KEPT" ]]; then
-    cmp -s "$file" "$KEPT" || die "another build is already kept as $KEPT_VERSION: give each build its own version"
+    cmp -s "$file" "$KEPT" || die "another build is already kept as $KEPT_VERSION: give each build its own version (npm run build labels it with the commit and the time; by hand: bun build --compile --define CHECKIN_BUILD='\"label\"' ...)"
   else
     run install -d -m 755 "$RELEASES/$KEPT_VERSION"
     run install -m 755 "$file" "$KEPT"
