@@ -1,5 +1,5 @@
 import { Elysia, t } from "elysia";
-import { signedIn } from "../auth/plugin";
+import { assertMaySession, signedIn } from "../auth/plugin";
 import type { Principal } from "../auth/store";
 import { parseId } from "../http/envelope";
 import { AppError } from "../http/errors";
@@ -39,7 +39,11 @@ export function handoverRoutes(rt: Runtime, svc: CheckinService) {
     .use(signedIn)
     .post(
       HANDOVERS.receive.pattern,
-      async ({ body, principal, set }) => {
+      async ({ body, principal, request, set }) => {
+        // Only scans of sessions the sender may work: whoever the device says queued them,
+        // a replay must not admit anyone where the person handing them over could not.
+        for (const sessionId of new Set(body.scans.map((scan) => scan.sessionId)))
+          assertMaySession(request, sessionId);
         const doc = await handovers.receive(
           someone(principal),
           body.queuedBy,

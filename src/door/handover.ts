@@ -46,6 +46,9 @@ export interface HandoverDoc {
 export const HANDOVER_INDEXES: IndexSpec[] = [{ collection: "handovers", key: { status: 1, at: -1 } }];
 export const handoversOf = (db: Db): Collection<HandoverDoc> => db.collection<HandoverDoc>("handovers");
 
+/** A device hands over the queues of the few people who worked it; more waiting is a flood. */
+const WAITING_PER_SENDER = 20;
+
 const who = (principal: Principal) => ({ kind: principal.kind, id: principal.id, name: principal.name });
 
 /** Whether the account that queued the scans can still work a door. */
@@ -113,6 +116,21 @@ export function createHandovers(db: Db, svc: CheckinService) {
   return {
     /** Stores a device's queue of someone else's scans for an admin. */
     async receive(from: Principal, queuedBy: HandoverDoc["queuedBy"], scans: HandedScan[]) {
+      const waiting = await handoversOf(db).countDocuments({
+        status: "waiting",
+        "handedOverBy.kind": from.kind,
+        "handedOverBy.id": from.id,
+      });
+      if (waiting >= WAITING_PER_SENDER)
+        throw new AppError(
+          429,
+          phrase(
+            "{n} hand-overs from this account already wait for an admin: ask one to replay or discard them first",
+            {
+              n: waiting,
+            },
+          ),
+        );
       const doc: HandoverDoc = {
         _id: new ObjectId(),
         at: new Date(),

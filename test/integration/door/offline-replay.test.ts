@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { Db } from "mongodb";
+import { createToken } from "../../../src/auth/store";
 import type { SessionDoc } from "../../../src/sessions/repo";
 import {
   participantDoc,
@@ -151,4 +152,37 @@ test("entries handed to an admin carry the device's lease: replayed, they take t
     .findOne({ nonce: { $exists: false }, "scans.nonce": "replay-handed-2" });
   expect(doc?.results?.map((r: { outcome: string }) => r.outcome)).toEqual(["ok", "ok"]);
   expect(await db.collection("checkins").countDocuments({ sessionId: handed._id })).toBe(4);
+});
+
+test("a hand-over holds only scans of sessions the sender may work, and a flood of them is refused in words", async () => {
+  const { token, doc } = await createToken(db, "limited door", "scanner", [leased._id]);
+  const limited = { authorization: `Bearer ${token}` };
+  const handOver = (sessionId: unknown, nonce: string) =>
+    fetch(`${a.url}/scan/handover`, {
+      method: "POST",
+      headers: { ...limited, "content-type": "application/json" },
+      body: JSON.stringify({
+        // Whatever account the device names, the sender's own limits decide.
+        queuedBy: { account: `token:${doc._id}`, name: "Claimed" },
+        scans: [
+          {
+            sessionId: String(sessionId),
+            code: people[7]?.qrCode,
+            direction: "entry",
+            scannedAt: new Date().toISOString(),
+            nonce,
+            provisional: "ok",
+          },
+        ],
+      }),
+    });
+  const elsewhere = await handOver(handed._id, "handover-elsewhere-1");
+  expect(elsewhere.status).toBe(403);
+  expect(await db.collection("handovers").countDocuments({ "scans.nonce": "handover-elsewhere-1" })).toBe(0);
+  const statuses: number[] = [];
+  for (let i = 0; i < 21; i++) statuses.push((await handOver(leased._id, `handover-flood-${i}`)).status);
+  expect(statuses.slice(0, 20).every((s) => s === 201)).toBe(true);
+  const flood = await handOver(leased._id, "handover-flood-last");
+  expect(flood.status).toBe(429);
+  expect(await flood.text()).toContain("already wait for an admin");
 });
