@@ -32,10 +32,12 @@ const TokenBody = t.Object(
 
 const LOCKOUT_MS = 15 * 60_000;
 /**
- * Failures before a lockout: few per account; more per address, since a venue's staff
- * often share one (a NAT), yet one address trying many accounts is stopped too.
+ * Failures before a lockout: few per account from one address (so nobody elsewhere can lock
+ * its owner out with five wrong passwords); more per address, since a venue's staff often
+ * share one (a NAT), yet one address trying many accounts is stopped too; and many per
+ * account from everywhere, which takes a guess from at least twenty addresses.
  */
-const LOCKOUT_AFTER = { account: 5, address: 20 };
+const LOCKOUT_AFTER = { account: 5, address: 20, everywhere: 100 };
 /** From the third failure on, each wrong answer comes this much later per failure (backoff before the lockout). */
 const BACKOFF_MS = 500;
 const BACKOFF_CAP_MS = 5000;
@@ -46,15 +48,15 @@ const BACKOFF_CAP_MS = 5000;
  * all pass a check made before any of them was counted.
  */
 const RESERVE_ATTEMPT = `
-for i = 1, 2 do
+for i = 1, 3 do
   if tonumber(redis.call("get", KEYS[i]) or "0") >= tonumber(ARGV[i]) then
     return {i, redis.call("pttl", KEYS[i])}
   end
 end
 local counts = {}
-for i = 1, 2 do
+for i = 1, 3 do
   counts[i] = redis.call("incr", KEYS[i])
-  redis.call("pexpire", KEYS[i], ARGV[3])
+  redis.call("pexpire", KEYS[i], ARGV[4])
 end
 return {0, counts[1], counts[2]}
 `;
@@ -64,7 +66,7 @@ type Attempt =
   | { kind: "taken"; account: number; address: number };
 
 /**
- * Sign-in attempts per account and per address, shared through Redis. Every attempt is
+ * Sign-in attempts per account from an address, per address and per account, shared through Redis. Every attempt is
  * counted before its password is checked (the expensive hash is out of reach past the
  * limit); a right password gives its attempt back. From the third, each wrong answer is
  * slower (backoff); past the limit the account (or the address) refuses sign-in for
@@ -75,23 +77,28 @@ type Attempt =
 function signInAttempts(rt: Runtime) {
   const redis = rt.redis.cmd;
   const keys = (email: string, address: string) =>
-    [KEYS.loginFailures(`account:${email}`), KEYS.loginFailures(`address:${address}`)] as const;
+    [
+      KEYS.loginFailures(`account:${email}|${address}`),
+      KEYS.loginFailures(`address:${address}`),
+      KEYS.loginFailures(`account:${email}`),
+    ] as const;
   return {
     async take(email: string, address: string): Promise<Attempt> {
       const reply = (await redis
         .eval(
           RESERVE_ATTEMPT,
-          2,
+          3,
           ...keys(email, address),
           LOCKOUT_AFTER.account,
           LOCKOUT_AFTER.address,
+          LOCKOUT_AFTER.everywhere,
           LOCKOUT_MS,
         )
         .catch(() => null)) as number[] | null;
       if (!reply) return { kind: "taken", account: 0, address: 0 };
       const [locked = 0, a = 0, b = 0] = reply.map(Number);
       if (locked > 0)
-        return { kind: "locked", who: locked === 1 ? "account" : "address", forMs: Math.max(a, 1000) };
+        return { kind: "locked", who: locked === 2 ? "address" : "account", forMs: Math.max(a, 1000) };
       return { kind: "taken", account: a, address: b };
     },
     async failed(attempt: { account: number; address: number }): Promise<void> {
@@ -103,11 +110,12 @@ function signInAttempts(rt: Runtime) {
         );
     },
     async succeeded(email: string, address: string): Promise<void> {
-      const [account, byAddress] = keys(email, address);
+      const [fromHere, byAddress, everywhere] = keys(email, address);
       await redis
         .multi()
-        .del(account)
+        .del(fromHere)
         .decr(byAddress)
+        .decr(everywhere)
         .exec()
         .catch(() => undefined);
     },

@@ -471,7 +471,7 @@ describe("signing in", () => {
     expect((await login(user.email, user.password, { origin: a.url })).status).toBe(303);
   });
 
-  test("five wrong passwords lock the account for a while, whatever the address; unknown accounts alike", async () => {
+  test("five wrong passwords lock the account for a while from that address, not its owner elsewhere; unknown accounts alike", async () => {
     const user = await createUser(cluster.db, "viewer", "guessed@example.org");
     for (let i = 0; i < 4; i++) expect((await login(user.email, "wrong-password")).status).toBe(401);
     // Backoff before the lockout: the fifth wrong answer waits (5 - 2) × 500 ms.
@@ -481,6 +481,8 @@ describe("signing in", () => {
     const locked = await login(user.email, user.password);
     expect(locked.status).toBe(429);
     expect(await locked.text()).toContain("Too many failed sign-ins for this account");
+    // Someone else's five wrong passwords do not lock the owner out from their own address.
+    expect((await login(user.email, user.password, { "x-real-ip": "198.51.100.41" })).status).toBe(303);
     for (let i = 0; i < 5; i++)
       expect((await login("nobody@example.org", "wrong-password")).status).toBe(401);
     expect((await login("nobody@example.org", "wrong-password")).status).toBe(429);
