@@ -30,7 +30,13 @@ test("the local configuration passes nginx -t", () => {
 });
 
 test("a plain-HTTP site (install.sh --listen) answers Prometheus' Nginx probe like the TLS site", () => {
-  const files = renderNginx({ ports: [3001], outDir: "/x", mode: "local", listen: "0.0.0.0:80", status: true });
+  const files = renderNginx({
+    ports: [3001],
+    outDir: "/x",
+    mode: "local",
+    listen: "0.0.0.0:80",
+    status: true,
+  });
   expect(files["checkin.conf"]).toContain("listen 127.0.0.1:9145;");
   const tls = renderNginx({ ports: [3001], outDir: "/x", mode: "production", serverName: "checkin.test" });
   expect(tls["checkin.conf"]).toContain("listen 127.0.0.1:9145;");
