@@ -20,7 +20,7 @@ import type { Features } from "./features";
 import { healthRoutes } from "./health/routes";
 import { canonicalForm, isCanonical, isInternalPath } from "./http/canonical";
 import { AppError, asPhrase, errorEnvelope, type FieldError, type Words } from "./http/errors";
-import { refuseControlCharacters } from "./http/input";
+import { decodedParams, refuseControlCharacters } from "./http/input";
 import { type Phrase, phrase, say } from "./i18n/locale";
 import { languageRoutes } from "./i18n/routes";
 import { importRoutes } from "./imports/routes";
@@ -66,29 +66,63 @@ const SECURITY_HEADERS = {
 
 type Issue = ValidationError["all"][number];
 
+/** What the schema says it takes, for a union of shapes (a number sent as text or as a number). */
+function rangeOf(schema: { minimum?: number; maximum?: number; type?: string }): string {
+  const kind = schema.type === "integer" ? "a whole number" : "a number";
+  const { minimum: min, maximum: max } = schema;
+  if (min !== undefined && max !== undefined) return `should be ${kind} from ${min} to ${max}`;
+  if (min !== undefined) return `should be ${kind} of at least ${min}`;
+  if (max !== undefined) return `should be ${kind} of at most ${max}`;
+  return `should be ${kind}`;
+}
+
+type IssueSchema = {
+  anyOf?: ({ const?: unknown } & Parameters<typeof rangeOf>[0])[];
+  error?: unknown;
+} & Parameters<typeof rangeOf>[0];
+
 /**
- * The validator's words for one problem, made readable: a choice of fixed values names them
- * (it says "'string', 'string'" otherwise), and a value of the wrong shape is "an object" or
- * "an array", not "[object Object]".
+ * The validator's words for one problem, made readable: the schema's own words when it has
+ * them; a choice of fixed values names them (it says "'string', 'string'" otherwise); a
+ * number names its range; a value of the wrong shape is "an object" or "an array", not
+ * "[object Object]"; never a raw pattern.
  */
 function problemOf(issue: Issue, summary: string): string {
-  const schema = ("schema" in issue ? issue.schema : undefined) as
-    | { anyOf?: { const?: unknown }[] }
-    | undefined;
-  const choices = (schema?.anyOf ?? []).map((option) => option.const);
+  const schema = ("schema" in issue ? issue.schema : undefined) as IssueSchema | undefined;
+  if (typeof schema?.error === "string") return schema.error;
+  const options = schema?.anyOf ?? [];
+  const choices = options.map((option) => option.const);
   if (choices.length > 0 && choices.every((c) => typeof c === "string" || typeof c === "number"))
     return `should be one of: ${choices.map((c) => `'${c}'`).join(", ")}`;
+  const numeric = [schema, ...options].find((o) => o?.type === "integer" || o?.type === "number");
+  if (numeric) return rangeOf(numeric);
+  if (/Expected string to match/.test(summary)) return "is not in the expected form";
   const value = "value" in issue ? issue.value : undefined;
   const shape = Array.isArray(value) ? "an array" : "an object";
   return summary.replace(/^Property '[^']*' /, "").replaceAll("[object Object]", shape);
 }
 
+/**
+ * The field a problem is about: its path (JSON pointer, unescaped); else, for a query
+ * parameter converted before it was checked (the path is lost then), the one holding the value.
+ */
+function fieldOf(issue: Issue, error: ValidationError, query: URLSearchParams): string {
+  const path = "path" in issue && issue.path ? issue.path.replace(/^\//, "") : "";
+  if (path)
+    return path
+      .split("/")
+      .map((part) => part.replaceAll("~1", "/").replaceAll("~0", "~"))
+      .join(".");
+  const value = "value" in issue ? issue.value : undefined;
+  if (value !== undefined) for (const [key, held] of query) if (held === String(value)) return key;
+  return error.type === "query" || error.type === "params" ? error.type : "body";
+}
+
 /** Validation messages name the field first, as existing clients expect (`field` is the first word). */
-function fieldErrors(error: ValidationError): FieldError[] {
+function fieldErrors(error: ValidationError, query: URLSearchParams): FieldError[] {
   const byField = new Map<string, Phrase>();
   for (const issue of error.all) {
-    const path = "path" in issue && issue.path ? issue.path.replace(/^\//, "").replaceAll("/", ".") : "";
-    const field = path || "body";
+    const field = fieldOf(issue, error, query);
     const summary = "summary" in issue && issue.summary ? issue.summary : issue.message;
     // The validator's own words stay English (clients match them); the frame is translated.
     const text = /should not be provided/.test(summary)
@@ -143,7 +177,7 @@ function answerError(
   } else if (code === "VALIDATION" && error instanceof ValidationError) {
     status = 400;
     words = "Validation failed";
-    errors = fieldErrors(error);
+    errors = fieldErrors(error, new URL(request.url).searchParams);
   } else if (isDatabaseUnreachable(error)) {
     status = 503;
     words = "The database cannot be reached right now; nothing was recorded. Try again in a few seconds.";
@@ -249,9 +283,10 @@ export function createApp(rt: Runtime, parts: AppParts) {
     )
     .onRequest(({ request, set }) => frontOf(rt, requests, request, set))
     .onError((context) => answerError(rt, requests, context))
-    .onTransform({ as: "global" }, ({ body, request }) =>
+    .onTransform({ as: "global" }, ({ body, request, params }) =>
       refuseControlCharacters({
         body,
+        params: decodedParams(params),
         query: Object.fromEntries(new URL(request.url).searchParams),
       }),
     )

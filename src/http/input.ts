@@ -29,8 +29,26 @@ export function controlCharacterField(value: unknown, path = ""): string | null 
   return null;
 }
 
-export function refuseControlCharacters(input: { body?: unknown; query?: unknown }): void {
-  const field = controlCharacterField(input.body) ?? controlCharacterField(input.query);
+/** Path parameters as the handler will see them: Elysia decodes them after this check runs. */
+export function decodedParams(
+  params: Record<string, string | undefined> | undefined,
+): Record<string, string> {
+  const decoded: Record<string, string> = {};
+  for (const [key, value = ""] of Object.entries(params ?? {})) {
+    try {
+      decoded[key] = decodeURIComponent(value);
+    } catch {
+      decoded[key] = value;
+    }
+  }
+  return decoded;
+}
+
+export function refuseControlCharacters(input: { body?: unknown; query?: unknown; params?: unknown }): void {
+  const field =
+    controlCharacterField(input.body) ??
+    controlCharacterField(input.query) ??
+    controlCharacterField(input.params);
   if (field) {
     throw badRequest("Validation failed", [
       {

@@ -4,7 +4,10 @@ import type { Page } from "./envelope";
 
 /** A MongoDB ObjectId as 24 hexadecimal characters; `what` names it in the error. */
 export const IdSchema = (what = "ID") =>
-  t.String({ pattern: "^[0-9a-fA-F]{24}$", error: `must be a ${what} (24 hexadecimal characters)` });
+  t.String({
+    pattern: "^[0-9a-fA-F]{24}$",
+    error: `must be ${/^[AEIOU]/i.test(what) || what.startsWith("ID") ? "an" : "a"} ${what} (24 hexadecimal characters)`,
+  });
 
 const ALWAYS_SORTABLE = ["createdAt", "updatedAt", "_id"];
 

@@ -17,6 +17,8 @@ export type ParticipantRef = { qrCode: string } | { participantId: ObjectId };
 export type { Person } from "./person";
 
 const MISSING_MS = 2000;
+/** At most this many "no"s are remembered. */
+const MISSING_KEPT = 10_000;
 
 /** Lower case without accents: "Hélène" and "helene" are one name at the door. */
 export const folded = (text: string) =>
@@ -90,7 +92,14 @@ async function askMongo(
   if ((index.missing.get(missKey) ?? 0) > Date.now()) return null;
   const found = await personOf(db, filter);
   if (found) index.put(found);
-  else index.missing.set(missKey, Date.now() + MISSING_MS);
+  else {
+    // Codes nobody holds are as many as a client cares to send: only the newest are kept.
+    for (const oldest of index.missing.keys()) {
+      if (index.missing.size < MISSING_KEPT) break;
+      index.missing.delete(oldest);
+    }
+    index.missing.set(missKey, Date.now() + MISSING_MS);
+  }
   return found;
 }
 

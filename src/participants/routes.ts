@@ -84,13 +84,26 @@ function participantReads(rt: Runtime, { directory }: Features) {
         "Participant details",
       );
     })
-    .get("/qr/:qrCode", async ({ params, request }) => {
-      // The directory knows the code (exact, or upper-case); the whole document is in MongoDB.
-      const person = await directory.find({ qrCode: params.qrCode });
-      const found = person && (await participantsOf(db).findOne({ _id: person._id }));
-      if (!found) throw notFound("Participant with this QR code not found");
-      return ok(request, participantFor(request, found), "Participant retrieved");
-    })
+    .get(
+      "/qr/:qrCode",
+      async ({ params, request }) => {
+        // The directory knows the code (exact, or upper-case); the whole document is in MongoDB.
+        const person = await directory.find({ qrCode: params.qrCode });
+        const found = person && (await participantsOf(db).findOne({ _id: person._id }));
+        if (!found) throw notFound("Participant with this QR code not found");
+        return ok(request, participantFor(request, found), "Participant retrieved");
+      },
+      // A badge code is at most 50 characters (fields.ts); anything longer is no one's.
+      {
+        params: t.Object({
+          qrCode: t.String({
+            minLength: 1,
+            maxLength: 50,
+            error: "must be a badge code (1 to 50 characters)",
+          }),
+        }),
+      },
+    )
     .get("/:id", async ({ params, request }) => {
       const found = await participantsOf(db).findOne({ _id: parseId(params.id) });
       if (!found) throw notFound(phrase("Participant with ID {id} not found", { id: String(params.id) }));

@@ -128,6 +128,28 @@ describe("envelopes and validation", () => {
     expect(operator.body.errors[0].field).toBe("qrCode");
     expect(operator.body.errors[0].message).not.toContain("[object");
     expect(operator.body.errors[0].message).toContain("an object");
+    // A query value converted before its check still names its field and its range.
+    const tooMany = await call(a, "GET", "/sessions?limit=101");
+    expect(tooMany.body.errors[0]).toEqual({
+      field: "limit",
+      message: "limit should be a whole number from 1 to 100",
+    });
+    const negative = await call(a, "POST", "/sessions", {
+      name: "x",
+      startTime: soon(5),
+      endTime: soon(10),
+      capacity: -1,
+    });
+    expect(negative.body.errors[0].message).toBe("capacity should be a whole number from 0 to 1000000");
+    // An id field says what it wants, never the pattern; a key with "/" is named as sent.
+    const notAnId = await call(a, "POST", "/scan", { qrCode: "QR-X", sessionId: "zz" });
+    expect(notAnId.body.errors[0].message).toBe("sessionId must be an ID (24 hexadecimal characters)");
+    const slashed = await call(a, "POST", "/scan", {
+      qrCode: "QR-X",
+      sessionId: "0123456789abcdef01234567",
+      "a/b": 1,
+    });
+    expect(slashed.body.errors[0].message).toBe("property a/b should not exist");
     const missing = await call(a, "GET", "/sessions/0123456789abcdef01234567");
     expect(missing.status).toBe(404);
     expect(missing.body.message).toBe("Session with ID 0123456789abcdef01234567 not found");

@@ -51,3 +51,18 @@ test("a session's badge sheet holds its confirmed registrations, names escaped",
   ).text();
   expect(picked.match(/<article class="badge">/g)?.length).toBe(1);
 });
+
+test("a badge look-up with a NUL or a code longer than any badge's is a 400 in words, never a 500", async () => {
+  const ask = (code: string) =>
+    fetch(`${a.url}/api/v1/participants/qr/${code}`, { headers: cluster.auth }).then(async (r) => ({
+      status: r.status,
+      body: (await r.json()) as { message?: string; errors?: { message: string }[] },
+    }));
+  const nul = await ask("%00");
+  expect(nul.status).toBe(400);
+  expect(JSON.stringify(nul.body)).toContain("control character");
+  const long = await ask("X".repeat(5000));
+  expect(long.status).toBe(400);
+  expect(JSON.stringify(long.body)).toContain("badge code");
+  expect((await ask(people[1]?.qrCode ?? "")).status).toBe(200);
+});
