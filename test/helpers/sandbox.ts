@@ -156,6 +156,23 @@ export class Sandbox {
     });
   }
 
+  /**
+   * Like exec, without blocking this process: what it serves or fetches meanwhile (a steady
+   * stream of requests during a deploy) goes on while the command runs.
+   */
+  async execLive(args: string[]) {
+    const child = Bun.spawn(
+      ["nsenter", "-t", String(this.pid1), "-m", "-p", "-u", "-i", "-C", "-r", "-w", ...args],
+      { stdin: "ignore", stdout: "pipe", stderr: "pipe" },
+    );
+    const [out, err, code] = await Promise.all([
+      new Response(child.stdout).text(),
+      new Response(child.stderr).text(),
+      child.exited,
+    ]);
+    return { code, out, err };
+  }
+
   /** Like exec, but a failure throws with what the command printed. */
   run(args: string[]): string {
     const result = this.exec(args);

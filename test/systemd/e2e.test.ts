@@ -39,6 +39,9 @@ function compile(label: string): string {
 
 const script = (name: string, ...args: string[]) =>
   sandbox.exec(["bash", `${RELEASE}/deploy/${name}`, ...args]);
+/** A script while a stream of requests runs: the stream goes on during it, not only after. */
+const scriptLive = (name: string, ...args: string[]) =>
+  sandbox.execLive(["bash", `${RELEASE}/deploy/${name}`, ...args]);
 
 beforeAll(async () => {
   rmSync(work, { recursive: true, force: true });
@@ -244,7 +247,7 @@ test("scale up to 3: the new instance is ready before Nginx sends it traffic", a
 test("rolling deploy of a new build under a steady stream: zero failed requests", async () => {
   const load = stream();
   await Bun.sleep(500);
-  const deploy = script("deploy.sh", "--binary", `${RELEASE}/checkin-e2e-b`);
+  const deploy = await scriptLive("deploy.sh", "--binary", `${RELEASE}/checkin-e2e-b`);
   await Bun.sleep(500);
   const seen = await load.stop();
   expect(deploy.code).toBe(0);
@@ -258,7 +261,7 @@ test("rolling deploy of a new build under a steady stream: zero failed requests"
 
 test("a broken build is rolled back by itself, and the stream never notices", async () => {
   const load = stream();
-  const deploy = script("deploy.sh", "--binary", `${RELEASE}/checkin-broken`, "--timeout", "8");
+  const deploy = await scriptLive("deploy.sh", "--binary", `${RELEASE}/checkin-broken`, "--timeout", "8");
   const seen = await load.stop();
   expect(deploy.code).toBe(1);
   expect(deploy.err).toContain("rolling back");
@@ -273,11 +276,11 @@ test("rollback: to the build before, to a named kept one, under a steady stream 
   const ports = [BASE, BASE + 1, BASE + 2];
   const load = stream();
   await Bun.sleep(300);
-  const back = script("rollback.sh");
+  const back = await scriptLive("rollback.sh");
   expect(`${back.code} ${back.err}`).toBe("0 ");
   for (const port of ports) expect(await version(port)).toBe("0.1.0+e2e-a");
   expect(script("status.sh").out).toContain("previous: 0.1.0+e2e-b");
-  const named = script("rollback.sh", "0.1.0+e2e-b");
+  const named = await scriptLive("rollback.sh", "0.1.0+e2e-b");
   expect(named.code).toBe(0);
   for (const port of ports) expect(await version(port)).toBe("0.1.0+e2e-b");
   const seen = await load.stop();
