@@ -49,6 +49,23 @@ export const handoversOf = (db: Db): Collection<HandoverDoc> => db.collection<Ha
 /** A device hands over the queues of the few people who worked it; more waiting is a flood. */
 const WAITING_PER_SENDER = 20;
 
+/** Refuses a sender whose earlier hand-overs already wait in numbers: a flood, not a shift change. */
+async function assertFewWaiting(db: Db, from: Principal): Promise<void> {
+  const waiting = await handoversOf(db).countDocuments({
+    status: "waiting",
+    "handedOverBy.kind": from.kind,
+    "handedOverBy.id": from.id,
+  });
+  if (waiting >= WAITING_PER_SENDER)
+    throw new AppError(
+      429,
+      phrase(
+        "{n} hand-overs from this account already wait for an admin: ask one to replay or discard them first",
+        { n: waiting },
+      ),
+    );
+}
+
 const who = (principal: Principal) => ({ kind: principal.kind, id: principal.id, name: principal.name });
 
 /** Whether the account that queued the scans can still work a door. */
@@ -116,21 +133,7 @@ export function createHandovers(db: Db, svc: CheckinService) {
   return {
     /** Stores a device's queue of someone else's scans for an admin. */
     async receive(from: Principal, queuedBy: HandoverDoc["queuedBy"], scans: HandedScan[]) {
-      const waiting = await handoversOf(db).countDocuments({
-        status: "waiting",
-        "handedOverBy.kind": from.kind,
-        "handedOverBy.id": from.id,
-      });
-      if (waiting >= WAITING_PER_SENDER)
-        throw new AppError(
-          429,
-          phrase(
-            "{n} hand-overs from this account already wait for an admin: ask one to replay or discard them first",
-            {
-              n: waiting,
-            },
-          ),
-        );
+      await assertFewWaiting(db, from);
       const doc: HandoverDoc = {
         _id: new ObjectId(),
         at: new Date(),
