@@ -140,21 +140,26 @@ export function assemble(config: Config) {
   const app = createApp(rt, { ...authParts, features, hub, live, liveSockets, settings, bus });
   const lastWrites = lastWritesOf(log, [registrationMarks, auditTrail]);
   /** Connects, warms the caches, then starts the scheduler; readiness waits for it. */
-  const start = () =>
-    rt.mongo
-      .start()
-      .then(() => Promise.all([settings.start(), signIns.load()]))
-      // The door state is built on the primary once adopted (an adoption may drop state).
-      .then(() => rt.redis.whenConfirmed(config.redisConnectTimeoutMs))
-      .then(() => checkins.warmUp())
-      .catch((error: unknown) =>
-        log.warn({ err: String(error) }, "warm-up incomplete; caches fill on demand"),
-      )
-      .finally(() => {
-        rt.state.warm = true;
-        scheduler.start();
-        webhooks.start();
-      });
+  const start = () => {
+    // Tried until it succeeds, apart from the rest: cookies wait for it (503), nothing else does.
+    void signIns.load();
+    return (
+      rt.mongo
+        .start()
+        .then(() => settings.start())
+        // The door state is built on the primary once adopted (an adoption may drop state).
+        .then(() => rt.redis.whenConfirmed(config.redisConnectTimeoutMs))
+        .then(() => checkins.warmUp())
+        .catch((error: unknown) =>
+          log.warn({ err: String(error) }, "warm-up incomplete; caches fill on demand"),
+        )
+        .finally(() => {
+          rt.state.warm = true;
+          scheduler.start();
+          webhooks.start();
+        })
+    );
+  };
   return {
     rt,
     app,

@@ -1,4 +1,5 @@
 import type { Collection, Db } from "mongodb";
+import { unavailable } from "../http/errors";
 import type { IndexSpec } from "../infra/mongo";
 import type { Bus } from "../live/bus";
 
@@ -17,6 +18,8 @@ interface SignedOutDoc {
   until: Date;
 }
 
+const RETRY_MS = 2000;
+
 export const SIGN_IN_INDEXES: IndexSpec[] = [{ collection: "signed_out", key: { until: 1 } }];
 
 const signedOutOf = (db: Db): Collection<SignedOutDoc> => db.collection<SignedOutDoc>("signed_out");
@@ -29,12 +32,20 @@ export function createSignIns(db: Db, bus: Bus) {
     for (const [id, until] of ended) if (until <= now) ended.delete(id);
   };
   /** Everything signed out that still matters, from the source of truth (at start, after a missed message). */
+  let loaded = false;
   const load = async () => {
     const docs = await signedOutOf(db)
       .find({ until: { $gt: new Date() } })
       .toArray();
     for (const doc of docs) ended.set(doc._id, doc.until.getTime());
+    loaded = true;
   };
+  /** The first read, tried again until it succeeds: until then no cookie can be trusted. */
+  const firstLoad = (): Promise<void> =>
+    load().catch(async () => {
+      await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
+      return firstLoad();
+    });
   void bus.listen((event) => {
     if (event.kind === "signed-out") ended.set(event.signInId, event.until);
     else if (event.kind === "resync" || event.kind === "restored") void load().catch(() => undefined);
@@ -42,8 +53,15 @@ export function createSignIns(db: Db, bus: Bus) {
   const pruning = setInterval(prune, 10 * 60_000);
   pruning.unref?.();
   return {
-    load,
-    isEnded: (signInId: string) => ended.has(signInId),
+    load: firstLoad,
+    /**
+     * Whether a sign-in was signed out. Before the first read succeeded the answer is not
+     * known, and a signed-out cookie must not pass for a live one: a 503 in words instead.
+     */
+    isEnded(signInId: string): boolean {
+      if (!loaded) throw unavailable("This server is still reading who signed out; retry in a few seconds.");
+      return ended.has(signInId);
+    },
     /** Ends a sign-in on every instance; stored first, so an instance started later knows it too. */
     async end(signInId: string, userId: string, until: number): Promise<void> {
       ended.set(signInId, until);

@@ -568,6 +568,8 @@ export const FR = {
     "Scanné avant la dernière entrée ou sortie de cette personne : rien n’a été enregistré",
   "older than their last move": "antérieur à son dernier passage",
   "These scans were already replayed or discarded": "Ces scans ont déjà été rejoués ou écartés",
+  "This server is still reading who signed out; retry in a few seconds.":
+    "Ce serveur lit encore qui s’est déconnecté ; réessayez dans quelques secondes.",
   "{n} hand-overs from this account already wait for an admin: ask one to replay or discard them first":
     "{n} lots remis par ce compte attendent déjà un administrateur : demandez-lui d’abord de les rejouer ou de les écarter",
   "queued by {name}": "mis en file par {name}",
