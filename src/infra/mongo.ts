@@ -261,14 +261,23 @@ const UNREACHABLE = new Set([
 
 /** The database could not be reached (down, restarting, cut off), as opposed to a refused request. */
 export function isDatabaseUnreachable(error: unknown, depth = 0): boolean {
-  const { name, message, cause } = (error ?? {}) as { name?: string; message?: string; cause?: unknown };
+  const { name, message, cause, errorResponse } = (error ?? {}) as {
+    name?: string;
+    message?: string;
+    cause?: unknown;
+    errorResponse?: unknown;
+  };
+  const inner = (wrapped: unknown) =>
+    depth < 3 && wrapped !== undefined && wrapped !== error && isDatabaseUnreachable(wrapped, depth + 1);
   // FerretDB answers, but its PostgreSQL does not (refused, shutting down, starting up, cut).
-  // A bulk write (insertMany) wraps the network error: its message and cause still say so.
+  // A bulk write (insertMany) wraps the network error (as its cause, or its errorResponse when
+  // the connection closed under it): its message and what it wraps still say so.
   return (
     UNREACHABLE.has(name ?? "") ||
-    /connect(ion)? refused|ECONNREFUSED|ECONNRESET|failed to connect to|SQLSTATE (08|57P0)|database system is (shutting down|starting up)/i.test(
+    /connect(ion)? refused|ECONNREFUSED|ECONNRESET|failed to connect to|connection \d+ to \S+ closed|SQLSTATE (08|57P0)|database system is (shutting down|starting up)/i.test(
       message ?? "",
     ) ||
-    (depth < 3 && cause !== undefined && cause !== error && isDatabaseUnreachable(cause, depth + 1))
+    inner(cause) ||
+    inner(errorResponse)
   );
 }

@@ -40,3 +40,20 @@ test("a grouped insert's failure is told apart the same way (the bulk error wrap
   });
   expect(isDatabaseUnreachable(duplicate)).toBe(false);
 });
+
+test("a grouped insert cut off mid-write (the connection closed under it) is the database away, not a 500", () => {
+  // As the driver throws it: the network error sits in errorResponse, the message names the connection.
+  const closed = Object.assign(new Error("connection 17 to 127.0.0.1:36915 closed"), {
+    name: "MongoBulkWriteError",
+    writeErrors: [],
+    errorResponse: Object.assign(new Error("connection 17 to 127.0.0.1:36915 closed"), {
+      name: "MongoNetworkError",
+    }),
+  });
+  expect(isDatabaseUnreachable(closed)).toBe(true);
+  const onlyInside = Object.assign(new Error("bulk write failed"), {
+    name: "MongoBulkWriteError",
+    errorResponse: { name: "MongoNetworkError", message: "socket hang up" },
+  });
+  expect(isDatabaseUnreachable(onlyInside)).toBe(true);
+});
