@@ -202,7 +202,7 @@ function answerError(
   const message = say(locale, asPhrase(words));
   const path = new URL(request.url).pathname;
   if (path.startsWith("/api/") || path === "/metrics")
-    return errorEnvelope(request, status, message, errors, locale);
+    return errorEnvelope(request, status, words, errors, locale);
   // Pages and htmx fragments get a panel a person can read (htmx 4 swaps error responses).
   const detail = errors?.map((e) => say(locale, e.message)).join("; ");
   return html(request, () => ErrorPanel({ message: detail ? `${message}: ${detail}` : message }), status);

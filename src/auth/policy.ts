@@ -32,6 +32,8 @@ const RULES: readonly Rule[] = [
   { methods: ["POST"], path: /^\/api\/v1\/scan$/, need: "scanner" },
   { methods: ["POST"], path: /^\/api\/v1\/checkin(\/(verify-qr|accept|decline|qr))?$/, need: "scanner" },
   { methods: ["POST"], path: new RegExp(`^/api/v1/checkin/${ID}/checkout$`), need: "scanner" },
+  // Undo: a scanner their own scan within the window (the door's rule), an admin any.
+  { methods: ["DELETE"], path: new RegExp(`^/api/v1/checkin/${ID}$`), need: "scanner" },
   { methods: READ, path: /^\/api\/v1\/participants\/qr\/[^/]+$/, need: "scanner" },
   { methods: READ, path: /^\/api\/v1\/checkin\/verify\//, need: "scanner" },
   // Exports that list people or badge codes.

@@ -148,8 +148,23 @@ function recordRoutes(rt: Runtime, svc: CheckinService) {
       return ok(request, populated, "Check-in retrieved");
     })
     .delete("/checkin/:id", async ({ params, request, principal }) => {
-      const removed = await svc.undo(parseId(params.id), principal?.name);
-      return ok(request, shownCheckIn(removed), "Check-in removed");
+      const id = parseId(params.id);
+      if (principal?.role === "admin") {
+        const removed = await svc.undo(id, principal.name);
+        return ok(request, shownCheckIn(removed), "Check-in removed");
+      }
+      // The mobile scanner's undo: the door's rule (their own scan, within the undo window).
+      const found = await checkinsOf(rt.mongo.db).findOne({ _id: id }, { projection: { sessionId: 1 } });
+      if (!found || !principal)
+        throw notFound(phrase("CheckIn with ID {id} not found", { id: String(params.id) }));
+      assertMaySession(request, String(found.sessionId));
+      const { checkIn } = await svc.undoAtDoor({
+        sessionId: found.sessionId,
+        checkInId: id,
+        principal,
+        windowMs: rt.config.undoWindowSeconds * 1000,
+      });
+      return ok(request, shownCheckIn(checkIn), "Check-in removed");
     })
     .post("/checkin/:id/checkout", async ({ params, request, principal }) => {
       const id = parseId(params.id);

@@ -1,7 +1,7 @@
 import { shownCheckIn } from "../checkin/repo";
 import { ok } from "../http/envelope";
 import { AppError, notFound } from "../http/errors";
-import { phrase, type Text, translate } from "../i18n/locale";
+import { type Locale, phrase, say, type Text, translate } from "../i18n/locale";
 import { localeOf } from "../web/reader";
 import { capacityInfo } from "./present";
 import { REASONS, reasonText } from "./reasons";
@@ -28,15 +28,11 @@ function requireAdmitted(result: ScanResult) {
 
 export function admittedResponse(request: Request, result: ScanResult, message: Text) {
   const checkIn = shownCheckIn(requireAdmitted(result));
-  return ok(
-    request,
-    checkIn,
-    result.replayed
-      ? phrase("{message} (repeated request)", { message: translate(localeOf(request), message) })
-      : message,
-    {
-      capacityInfo: capacityInfo(result.session, result.count),
-      wasRegistered: result.verdict.wasRegistered,
-    },
-  );
+  const locale = localeOf(request);
+  const repeated = (l: Locale) => phrase("{message} (repeated request)", { message: translate(l, message) });
+  return ok(request, checkIn, result.replayed ? repeated("en") : message, {
+    ...(result.replayed && locale !== "en" ? { localizedMessage: say(locale, repeated(locale)) } : {}),
+    capacityInfo: capacityInfo(result.session, result.count),
+    wasRegistered: result.verdict.wasRegistered,
+  });
 }

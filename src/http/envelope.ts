@@ -5,7 +5,8 @@ import { asPhrase, badRequest, type Words } from "./errors";
 
 /**
  * The success envelope existing clients read: `{status, message, data, timestamp, path}`
- * plus route extras; `message` is in the language the request asks for.
+ * plus route extras; `message` stays English (clients match it), and in another language the
+ * request asks for the same words come as `localizedMessage`.
  */
 export function ok<T>(
   request: Request,
@@ -14,9 +15,12 @@ export function ok<T>(
   extra: Record<string, unknown> = {},
 ) {
   const url = new URL(request.url);
+  const locale = localeOf(request);
+  const said = asPhrase(words);
   return {
     status: "success" as const,
-    message: say(localeOf(request), asPhrase(words)),
+    message: say("en", said),
+    ...(locale === "en" ? {} : { localizedMessage: say(locale, said) }),
     data,
     ...extra,
     timestamp: new Date().toISOString(),

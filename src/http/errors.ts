@@ -46,20 +46,34 @@ export interface ErrorEnvelope {
   method: string;
 }
 
+/**
+ * The error envelope existing clients read. Its `message` and each field's stay English
+ * whatever the language: the mobile app matches "Validation failed" and words such as "not
+ * open" in them. In another language the same words come as `localizedMessage` beside them.
+ */
 export function errorEnvelope(
   request: Request,
   status: number,
-  message: string,
+  words: Words,
   errors?: FieldError[],
   locale: Locale = "en",
 ): ErrorEnvelope {
   const url = new URL(request.url);
+  const said = asPhrase(words);
+  const localized = (text: Phrase) => (locale === "en" ? {} : { localizedMessage: say(locale, text) });
   return {
     status: "error",
     statusCode: status,
-    message,
+    message: say("en", said),
+    ...localized(said),
     ...(errors && errors.length > 0
-      ? { errors: errors.map((e) => ({ field: e.field, message: say(locale, e.message) })) }
+      ? {
+          errors: errors.map((e) => ({
+            field: e.field,
+            message: say("en", e.message),
+            ...localized(e.message),
+          })),
+        }
       : {}),
     timestamp: new Date().toISOString(),
     path: url.pathname + url.search,

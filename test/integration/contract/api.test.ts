@@ -369,6 +369,18 @@ describe("check-in routes", () => {
     const refused = await call(a, "POST", "/checkin/qr", { qrCode: p.qrCode, sessionId: session._id });
     expect(refused.status).toBe(400);
     expect(refused.body.errors[0].message).toContain("not open");
+    // A phone set to French still gets the words the app matches; French comes beside them.
+    const french = await fetch(`${a.url}/api/v1/checkin/qr`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "accept-language": "fr", ...auth },
+      body: JSON.stringify({ qrCode: p.qrCode, sessionId: session._id }),
+    }).then(
+      (r) =>
+        r.json() as Promise<{ message: string; errors: { message: string; localizedMessage?: string }[] }>,
+    );
+    expect(french.message).toBe("Validation failed");
+    expect(french.errors[0]?.message).toContain("not open");
+    expect(french.errors[0]?.localizedMessage).toContain("session");
   });
 });
 

@@ -157,7 +157,7 @@ test("the door's verdicts read in French too", async () => {
   expect(problems).toEqual([]);
 });
 
-test("the JSON API keeps its codes and says its message in the language asked for", async () => {
+test("the JSON API keeps its codes and English message, and says it in the language asked for beside them", async () => {
   const ask = async (language: string) => {
     const response = await inst.app.handle(
       new Request("http://test.local/api/v1/scan", {
@@ -170,13 +170,20 @@ test("the JSON API keeps its codes and says its message in the language asked fo
         body: JSON.stringify({ qrCode: "QR-NOBODY-HERE", sessionId: ids.sessionId }),
       }),
     );
-    return (await response.json()) as { message: string; data: { reason: string } };
+    return (await response.json()) as {
+      message: string;
+      localizedMessage?: string;
+      data: { reason: string };
+    };
   };
   const [en, fr] = [await ask("en-GB"), await ask("fr")];
   expect(en.data.reason).toBe("unknown_code");
   expect(fr.data.reason).toBe("unknown_code");
+  // `message` stays English for the clients that match it; the language asked for comes beside it.
   expect(en.message).toBe("Badge code not found");
-  expect(fr.message).toBe(FR["Badge code not found"]);
+  expect(en.localizedMessage).toBeUndefined();
+  expect(fr.message).toBe("Badge code not found");
+  expect(fr.localizedMessage).toBe(FR["Badge code not found"]);
 });
 
 test("exports people read have their header row in the reader's language; English keeps the field names", async () => {
