@@ -568,6 +568,7 @@ export const FR = {
     "Scanné avant la dernière entrée ou sortie de cette personne : rien n’a été enregistré",
   "older than their last move": "antérieur à son dernier passage",
   "These scans were already replayed or discarded": "Ces scans ont déjà été rejoués ou écartés",
+  "The CSV file cannot be imported": "Le fichier CSV ne peut pas être importé",
   "This server is still reading who signed out; retry in a few seconds.":
     "Ce serveur lit encore qui s’est déconnecté ; réessayez dans quelques secondes.",
   "{n} hand-overs from this account already wait for an admin: ask one to replay or discard them first":

@@ -17,7 +17,7 @@ import { localeOf } from "../web/reader";
 import { TEMPLATE, toCsv } from "./csv";
 import { participantImporter } from "./participants";
 import { IMPORT_PAGE } from "./paths";
-import { importedWords, reportJson } from "./summary";
+import { importedWords, refuseUnreadableFile, reportJson } from "./summary";
 import { streamedImport, uploadBytes } from "./upload";
 
 /** CSV import and exports for organisers. */
@@ -33,6 +33,7 @@ export function importRoutes(rt: Runtime, features: Features) {
       "/api/v1/participants/import",
       async ({ body, request }) => {
         const report = await importBytes(await uploadBytes(body.file, maxBytes));
+        refuseUnreadableFile(report);
         return ok(request, reportJson(localeOf(request), report), importedWords(report));
       },
       { body: t.Object({ file: t.File() }) },

@@ -1,4 +1,4 @@
-import type { Words } from "../http/errors";
+import { badRequest, fieldError, type Words } from "../http/errors";
 import { type Locale, type Params, type Phrase, phrase, say, type Text, translate } from "../i18n/locale";
 
 /** A refused row: its number as a spreadsheet shows it (the header is row 1), and why. */
@@ -39,3 +39,14 @@ export interface ImportSummary {
 /** The envelope's message for an import: whether every row went in. */
 export const importedWords = (report: { failed: number }): Words =>
   report.failed > 0 ? phrase("Imported with {n} {n|row|rows} refused", { n: report.failed }) : "Imported";
+
+/**
+ * A file refused as a whole (empty, or its header lacks a column the import needs) is a 400 in
+ * words through the JSON API, not a 200 with one row refused: nothing was imported.
+ */
+export function refuseUnreadableFile(report: ImportSummary): void {
+  // Row 1 is the header: an error there refused every row.
+  const header = report.errors.find((error) => error.row === 1);
+  if (header)
+    throw badRequest("The CSV file cannot be imported", [fieldError("file", header.problem)]);
+}

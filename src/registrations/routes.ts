@@ -6,7 +6,7 @@ import { ok, pageMeta, parseId } from "../http/envelope";
 import { AppError, notFound } from "../http/errors";
 import { IdSchema, pageQuery, pagination, sortFor } from "../http/query";
 import { phrase } from "../i18n/locale";
-import { importedWords, reportJson } from "../imports/summary";
+import { importedWords, refuseUnreadableFile, reportJson } from "../imports/summary";
 import { uploadBytes } from "../imports/upload";
 import { isDuplicateKey } from "../infra/mongo";
 import type { Runtime } from "../runtime";
@@ -97,6 +97,7 @@ function registrationChanges(rt: Runtime, features: Features) {
         if (fixed) await sessions.require(fixed);
         const bytes = await uploadBytes(body.file, rt.config.uploadMaxFileSize);
         const report = await importRegistrationCsv(db, features, bytes, fixed);
+        refuseUnreadableFile(report);
         return ok(request, reportJson(localeOf(request), report), importedWords(report));
       },
       { body: t.Object({ file: t.File(), sessionId: t.Optional(Id) }) },

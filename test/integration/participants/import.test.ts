@@ -139,3 +139,15 @@ test("the import page streams its progress as batches are written, then the repo
   expect(text).toContain("1,600 created");
   expect(text).toContain("row 1602: name is missing");
 });
+
+test("an empty file, or one without the columns it needs, is refused whole: 400 in words, nobody added", async () => {
+  const before = await cluster.db.collection("participants").countDocuments({});
+  for (const text of ["", "nom,courriel\nAda,ada@example.org\n"]) {
+    const response = await upload(a, text);
+    expect(response.status).toBe(400);
+    const body = (await response.json()) as { message: string; errors: { field: string; message: string }[] };
+    expect(body.message).toBe("The CSV file cannot be imported");
+    expect(body.errors[0]?.message).toContain('the header has no "name" column');
+  }
+  expect(await cluster.db.collection("participants").countDocuments({})).toBe(before);
+});

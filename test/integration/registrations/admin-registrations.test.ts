@@ -152,12 +152,22 @@ test("CSV import of registrations: session column by name or ID, exact row repor
   expect(fixed.data).toMatchObject({ created: 2, failed: 0 });
   expect(await cluster.db.collection("registrations").countDocuments({ sessionId: twinB._id })).toBe(2);
 
-  const headerless = (await (await upload("name,organization\nAda,X\n")).json()) as {
-    data: { errors: string[] };
+  // A file without the columns it needs is refused whole: a 400 in words, nothing imported.
+  const headerless = await upload("name,organization\nAda,X\n");
+  expect(headerless.status).toBe(400);
+  const refused = (await headerless.json()) as {
+    message: string;
+    errors: { field: string; message: string }[];
   };
-  expect(headerless.data.errors).toEqual([
-    'row 1: the header has no "email" or "qrcode" column (expected email,session,status)',
+  expect(refused.message).toBe("The CSV file cannot be imported");
+  expect(refused.errors).toEqual([
+    {
+      field: "file",
+      message: 'the header has no "email" or "qrcode" column (expected email,session,status)',
+    },
   ]);
+  const empty = await upload("");
+  expect(empty.status).toBe(400);
 });
 
 test("the page's import answers with the report, and the template downloads", async () => {
