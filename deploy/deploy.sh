@@ -41,8 +41,16 @@ load_ports
 # overwritten, whatever it is (even a kept build of this machine).
 keep_build "$binary"
 live="$("$CHECKIN_HOME/bin/checkin" --version 2>/dev/null || echo none)"
+last="$(tail -n 1 "$RELEASES/history" 2>/dev/null || true)"
 if [[ "$KEPT_VERSION" == "$live" ]]; then
-  echo "deploy: $KEPT_VERSION is already live; nothing to do"
-  exit 0
+  if [[ -z "$last" || "$last" == "$KEPT_VERSION" || ! -x "$RELEASES/$last/checkin" ]]; then
+    echo "deploy: $KEPT_VERSION is already live; nothing to do"
+    exit 0
+  fi
+  # The file was swapped but the deploy never finished (instances may still run $last):
+  # it starts again from the build last recorded live, so a failure still rolls back to it.
+  echo "deploy: an earlier deploy of $KEPT_VERSION did not finish; starting it again from $last"
+  run install -m 755 "$RELEASES/$last/checkin" "$CHECKIN_HOME/bin/checkin.new"
+  run mv -f "$CHECKIN_HOME/bin/checkin.new" "$CHECKIN_HOME/bin/checkin"
 fi
 switch_to "$KEPT"

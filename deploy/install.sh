@@ -105,15 +105,25 @@ fi
 # eviction, AOF, pub/sub limits); a managed Redis elsewhere is left to its provider.
 load_env
 if [[ "${REDIS_URL:-}" =~ ^redis://[^@]*@(127\.0\.0\.1|localhost)(:[0-9]+)?(/.*)?$ ]] && [[ -d /etc/redis ]]; then
+  redis_before="$(cat /etc/redis/checkin.conf 2>/dev/null || true)"
   if ! (render_redis /etc/redis/checkin.conf); then
     echo "install: warning: Redis keeps its settings until REDIS_URL carries a real password; run install.sh again then" >&2
   elif [[ "$DRY_RUN" == 1 ]]; then
     echo "dry-run: include /etc/redis/checkin.conf in /etc/redis/redis.conf; restart redis-server"
   else
     chown root:redis /etc/redis/checkin.conf 2>/dev/null || true
-    grep -qx "include /etc/redis/checkin.conf" /etc/redis/redis.conf ||
+    included=1
+    grep -qx "include /etc/redis/checkin.conf" /etc/redis/redis.conf || {
       echo "include /etc/redis/checkin.conf" >>/etc/redis/redis.conf
-    systemctl restart redis-server || die "redis-server did not restart with /etc/redis/checkin.conf (journalctl -u redis-server)"
+      included=0
+    }
+    # Restarted only when its settings changed: a restart drops the doors' state (503s in
+    # strict mode while it is rebuilt), and install.sh is meant to be run again safely.
+    if [[ "$included" == 0 || "$redis_before" != "$(cat /etc/redis/checkin.conf)" ]]; then
+      systemctl restart redis-server || die "redis-server did not restart with /etc/redis/checkin.conf (journalctl -u redis-server)"
+    else
+      echo "install: Redis settings unchanged; redis-server left running"
+    fi
   fi
 fi
 

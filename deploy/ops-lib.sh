@@ -192,6 +192,12 @@ switch_to() {
     previous_build="$KEPT"
   fi
   echo "$OPS_NAME: $old_version -> $new_version on ports ${PORTS[*]}"
+  # Cut off half-way (a dropped SSH session, Ctrl-C), no instance stays marked down in Nginx;
+  # running the same deploy again finishes it (deploy.sh).
+  trap 'trap - EXIT; render_nginx "${PORTS[@]}" >/dev/null 2>&1 || true' EXIT
+  trap 'exit 129' HUP
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
   # Renames only: an instance still running keeps the file it started from.
   run install -m 755 "$build" "$current.new"
   run mv -f "$current.new" "$current"
@@ -217,6 +223,7 @@ switch_to() {
   done
   CHECKIN="$current"
   render_nginx "${PORTS[@]}"
+  trap - EXIT HUP INT TERM
   went_live "$new_version"
   prune_builds
   echo "$OPS_NAME: done; $new_version on ports ${PORTS[*]} (back with deploy/rollback.sh: $(live_before "$new_version"))"

@@ -36,4 +36,4 @@ case "$file" in
   ;;
 *) die "$file is not a checkin archive (.ndjson.gz, made by backup.sh)" ;;
 esac
-echo "restore: done from $file; restart the instances (systemctl restart checkin.target)"
+echo "restore: done from $file; the running instances were told and rebuild the doors' state themselves (restart them only if Redis was unreachable during the restore)"

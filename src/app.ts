@@ -312,7 +312,7 @@ export function createApp(rt: Runtime, parts: AppParts) {
       cors({
         origin: config.corsOrigins.length > 0 ? config.corsOrigins : false,
         credentials: true,
-        allowedHeaders: ["Content-Type", "Authorization", "Idempotency-Key", "X-Request-Id"],
+        allowedHeaders: ["Content-Type", "Authorization", "Idempotency-Key", "X-Request-Id", "X-CSRF-Token"],
       }),
     )
     // Before every route it must see (its hooks apply to routes registered after it).

@@ -3,7 +3,7 @@ import type { ObjectId } from "mongodb";
 import { assertMaySession, signedIn } from "../auth/plugin";
 import type { Principal } from "../auth/store";
 import { parseId } from "../http/envelope";
-import { AppError } from "../http/errors";
+import { AppError, badRequest, fieldError } from "../http/errors";
 
 // Both front doors of the door (its pages and its JSON routes) resolve one context for
 // a request: who works it (always the signed-in account or token; a name the client
@@ -53,6 +53,12 @@ export const doorContext = new Elysia({ name: "door-context" }).use(signedIn).ma
         .find((id) => id !== undefined);
       if (named !== undefined) assertMaySession(request, named);
       const staff = staffFor(principal);
+      const key = headers["idempotency-key"];
+      // The header is the body's nonce by another name: the same bounds (8 to 128 characters).
+      if (key !== undefined && (key.length < 8 || key.length > 128))
+        throw badRequest("Validation failed", [
+          fieldError("Idempotency-Key", "Idempotency-Key must be 8 to 128 characters (a UUID is fine)"),
+        ]);
       return {
         door: {
           staff,

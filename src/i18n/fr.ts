@@ -569,6 +569,8 @@ export const FR = {
   "older than their last move": "antérieur à son dernier passage",
   "These scans were already replayed or discarded": "Ces scans ont déjà été rejoués ou écartés",
   "The CSV file cannot be imported": "Le fichier CSV ne peut pas être importé",
+  "Idempotency-Key must be 8 to 128 characters (a UUID is fine)":
+    "Idempotency-Key doit compter de 8 à 128 caractères (un UUID convient)",
   "This server is still reading who signed out; retry in a few seconds.":
     "Ce serveur lit encore qui s’est déconnecté ; réessayez dans quelques secondes.",
   "{n} hand-overs from this account already wait for an admin: ask one to replay or discard them first":

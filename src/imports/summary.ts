@@ -47,6 +47,5 @@ export const importedWords = (report: { failed: number }): Words =>
 export function refuseUnreadableFile(report: ImportSummary): void {
   // Row 1 is the header: an error there refused every row.
   const header = report.errors.find((error) => error.row === 1);
-  if (header)
-    throw badRequest("The CSV file cannot be imported", [fieldError("file", header.problem)]);
+  if (header) throw badRequest("The CSV file cannot be imported", [fieldError("file", header.problem)]);
 }

@@ -17,6 +17,13 @@ import { normaliseEmail, type ParticipantDoc, participantsOf } from "./repo";
 import { newParticipant, participantActions } from "./service";
 
 /** Reading participants: the list, figures, one person, a badge look-up. */
+
+/** A participant as answers show them: never the walk-in's retry key (a nonce is the door's). */
+function shown<T extends { walkInNonce?: string }>(doc: T): Omit<T, "walkInNonce"> {
+  const { walkInNonce: _key, ...rest } = doc;
+  return rest;
+}
+
 function participantReads(rt: Runtime, { directory }: Features) {
   const db = rt.mongo.db;
   return new Elysia({ name: "participants-api-1", prefix: "/api/v1/participants" })
@@ -38,7 +45,7 @@ function participantReads(rt: Runtime, { directory }: Features) {
           sortFor(query, ["name", "email", "organization"]),
           page,
         );
-        return ok(request, docs, "Participants retrieved", { meta: pageMeta(page, total) });
+        return ok(request, docs.map(shown), "Participants retrieved", { meta: pageMeta(page, total) });
       },
       {
         query: t.Object(
@@ -80,7 +87,13 @@ function participantReads(rt: Runtime, { directory }: Features) {
       const qrDataUrl = await QRCode.toDataURL(participant.qrCode, { margin: 1, width: 256 });
       return ok(
         request,
-        { ...participant, qrDataUrl, participant, registrations, checkIns: checkIns.map(shownCheckIn) },
+        {
+          ...shown(participant),
+          qrDataUrl,
+          participant: shown(participant),
+          registrations,
+          checkIns: checkIns.map(shownCheckIn),
+        },
         "Participant details",
       );
     })
@@ -91,7 +104,7 @@ function participantReads(rt: Runtime, { directory }: Features) {
         const person = await directory.find({ qrCode: params.qrCode });
         const found = person && (await participantsOf(db).findOne({ _id: person._id }));
         if (!found) throw notFound("Participant with this QR code not found");
-        return ok(request, participantFor(request, found), "Participant retrieved");
+        return ok(request, participantFor(request, shown(found)), "Participant retrieved");
       },
       // A badge code is at most 50 characters (fields.ts); anything longer is no one's.
       {
@@ -107,7 +120,7 @@ function participantReads(rt: Runtime, { directory }: Features) {
     .get("/:id", async ({ params, request }) => {
       const found = await participantsOf(db).findOne({ _id: parseId(params.id) });
       if (!found) throw notFound(phrase("Participant with ID {id} not found", { id: String(params.id) }));
-      return ok(request, found, "Participant retrieved");
+      return ok(request, shown(found), "Participant retrieved");
     });
 }
 
@@ -122,7 +135,7 @@ function participantChanges(rt: Runtime, features: Features) {
       async ({ body, request, set }) => {
         const doc = await actions.create(body);
         set.status = 201;
-        return ok(request, doc, "Participant created");
+        return ok(request, shown(doc), "Participant created");
       },
       { body: CreateParticipant },
     )
@@ -195,7 +208,7 @@ function participantChanges(rt: Runtime, features: Features) {
       "/:id",
       async ({ params, body, request }) => {
         const updated = await actions.update(parseId(params.id), body);
-        return ok(request, updated, "Participant updated");
+        return ok(request, shown(updated), "Participant updated");
       },
       { body: PatchParticipant },
     )
@@ -205,7 +218,7 @@ function participantChanges(rt: Runtime, features: Features) {
     })
     .delete("/:id", async ({ params, request }) => {
       const removed = await actions.remove(parseId(params.id));
-      return ok(request, removed, "Participant deleted with their registrations and check-ins");
+      return ok(request, shown(removed), "Participant deleted with their registrations and check-ins");
     });
 }
 

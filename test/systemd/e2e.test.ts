@@ -299,6 +299,27 @@ test("rollback: to the build before, to a named kept one, under a steady stream 
   console.log(`systemd e2e: two rollbacks served ${seen.ok} requests, 0 failed`);
 }, 300_000);
 
+test("a deploy cut off half-way leaves no instance out of Nginx, and running it again finishes it", async () => {
+  const ports = [BASE, BASE + 1, BASE + 2];
+  // A dropped SSH session: the shell gets SIGHUP a few seconds in, an instance or two switched.
+  const cut = sandbox.exec([
+    "timeout",
+    "-s",
+    "HUP",
+    "3",
+    "bash",
+    `${RELEASE}/deploy/deploy.sh`,
+    "--binary",
+    `${RELEASE}/checkin-e2e-b`,
+  ]);
+  expect(cut.code).not.toBe(0);
+  expect(sandbox.run(["cat", "/etc/nginx/checkin/checkin.conf"])).not.toMatch(/ down;/);
+  const again = script("deploy.sh", "--binary", `${RELEASE}/checkin-e2e-b`);
+  expect(`${again.code} ${again.err}`).toBe("0 ");
+  for (const port of ports) expect(await version(port)).toBe("0.1.0+e2e-b");
+  expect(script("status.sh").out).toContain("previous: 0.1.0+e2e-a");
+}, 300_000);
+
 test("kill -9 of an instance: systemd restarts it while Nginx keeps serving", async () => {
   const unit = `checkin@${BASE + 1}`;
   const pid = sandbox.run(["systemctl", "show", "-P", "MainPID", unit]).trim();

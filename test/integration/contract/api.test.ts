@@ -361,6 +361,15 @@ describe("check-in routes", () => {
     expect(second.body.data._id).toBe(first.body.data._id);
     expect(second.body.message).toContain("repeated request");
     expect(await db.collection("checkins").countDocuments({})).toBeGreaterThan(0);
+    // Too short to tell two scans apart: refused in words, like a body nonce of that length.
+    const other = await createParticipant("Idem short");
+    const short = await postJson(
+      `${a.url}/api/v1/checkin/qr`,
+      { qrCode: other.qrCode, sessionId: session._id },
+      { "Idempotency-Key": "abc", ...auth },
+    );
+    expect(short.status).toBe(400);
+    expect(JSON.stringify(short.body.errors)).toContain("8 to 128 characters");
   });
 
   test("a closed session refuses in words the mobile app recognises", async () => {

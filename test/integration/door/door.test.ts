@@ -212,6 +212,13 @@ test("a walk-in is registered and checked in once, with a badge to photograph; o
   expect(again.status).toBe(200);
   expect(await inst.db.collection("participants").countDocuments({ email: "wanda@example.org" })).toBe(1);
   expect(await inst.db.collection("checkins").countDocuments({ sessionId: open._id })).toBe(1);
+  // The walk-in's retry key stays on the server: no answer about the person carries it.
+  const wanda = await inst.db.collection("participants").findOne({ email: "wanda@example.org" });
+  const read = await inst.call("GET", `/api/v1/participants/${wanda?._id}`, undefined, { role: "admin" });
+  expect(read.status).toBe(200);
+  expect(read.body.data.walkInNonce).toBeUndefined();
+  const listed = await inst.call("GET", "/api/v1/participants?search=wanda", undefined, { role: "admin" });
+  expect(JSON.stringify(listed.body)).not.toContain("walkin-0001");
   const twin = await form(`/scan/${open._id}/walk-in`, { ...fields, nonce: "walkin-0002" });
   expect(twin.status).toBe(409);
   expect(twin.text).toContain("already has a badge");
