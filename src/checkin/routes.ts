@@ -139,7 +139,8 @@ function recordRoutes(rt: Runtime, svc: CheckinService) {
         participantId: parseId(params.participantId),
         sessionId: parseId(params.sessionId),
       });
-      return ok(request, { isCheckedIn: found !== null }, "Check-in status");
+      // Checked out is not checked in: the same answer verify-qr gives (isAlreadyCheckedIn).
+      return ok(request, { isCheckedIn: found !== null && !found.checkedOutAt }, "Check-in status");
     })
     .get("/checkin/:id", async ({ params, request }) => {
       const doc = await checkinsOf(db).findOne({ _id: parseId(params.id) });

@@ -34,6 +34,8 @@ function participantReads(rt: Runtime, { directory }: Features) {
         if (query.status) filter.status = query.status;
         if (query.isActive !== undefined) filter.isActive = query.isActive;
         if (query.organization) filter.organization = query.organization;
+        if (query.travelGrantApplied !== undefined) filter.travelGrantApplied = query.travelGrantApplied;
+        if (query.travelGrantApproved !== undefined) filter.travelGrantApproved = query.travelGrantApproved;
         if (query.search) {
           const pattern = containsPattern(query.search);
           filter.$or = [{ name: pattern }, { email: pattern }, { organization: pattern }];
@@ -53,6 +55,8 @@ function participantReads(rt: Runtime, { directory }: Features) {
             ...pageQuery,
             status: t.Optional(Status),
             isActive: t.Optional(t.BooleanString()),
+            travelGrantApplied: t.Optional(t.BooleanString()),
+            travelGrantApproved: t.Optional(t.BooleanString()),
             organization: t.Optional(t.String({ maxLength: 200 })),
           },
           { additionalProperties: false },

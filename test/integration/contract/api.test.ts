@@ -325,6 +325,15 @@ describe("check-in routes", () => {
     expect(out.status).toBe(200);
     expect(out.body.data.checkedOutAt).not.toBeNull();
     expect((await call(a, "POST", `/checkin/${accepted.body.data._id}/checkout`)).status).toBe(409);
+    // Checked out is not checked in, whichever route asks.
+    const verified = await call(
+      a,
+      "GET",
+      `/checkin/verify/${accepted.body.data.participantId}/${session._id}`,
+    );
+    expect(verified.body.data).toEqual({ isCheckedIn: false });
+    const grants = await call(a, "GET", "/participants?travelGrantApplied=false&travelGrantApproved=true");
+    expect(grants.status).toBe(200);
 
     const stats = await call(a, "GET", `/checkin/stats?sessionId=${session._id}`);
     expect(stats.body.data).toEqual({ total: 2, qr: 2, manual: 0, search: 0 });
