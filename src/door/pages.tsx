@@ -1,5 +1,6 @@
 import { Elysia, t } from "elysia";
 import { ObjectId } from "mongodb";
+import { crossSite } from "../auth/plugin";
 import type { Features } from "../features";
 import { parseId } from "../http/envelope";
 import { AppError, badRequest, notFound } from "../http/errors";
@@ -107,7 +108,7 @@ function doorPages(rt: Runtime, features: Features) {
     )
     .get(
       DOOR.snapshot.pattern,
-      async ({ params, query, set }) => {
+      async ({ params, query, request, set }) => {
         set.headers["cache-control"] = "no-store";
         const sessionId = parseId(params.sessionId);
         // Over for good: no device keeps this session's badges any longer (410 tells it to drop
@@ -116,8 +117,9 @@ function doorPages(rt: Runtime, features: Features) {
         if (now?.status === "ended" || now?.status === "cancelled")
           throw new AppError(410, "This session is over; door devices no longer keep its list");
         const snapshot = await svc.doorSnapshot(sessionId);
-        // The device's seat lease, renewed with each snapshot it asks for with its id (leases.ts).
-        const lease = query.lease && (await svc.grantLease(sessionId, query.lease));
+        // The device's seat lease, renewed with each snapshot it asks for with its id (leases.ts);
+        // never for a link followed from another site (its cookie would hold seats back for nobody).
+        const lease = query.lease && !crossSite(request) && (await svc.grantLease(sessionId, query.lease));
         return lease ? { ...snapshot, lease } : snapshot;
       },
       { params: t.Object({ sessionId: Id }), query: t.Object({ lease: t.Optional(LeaseId) }), door: true },

@@ -239,3 +239,14 @@ test("a door leaving the session gives its lease back at once", async () => {
   const bad = await fetch(`${b.url}/scan/${session._id}/lease?lease=x`, { method: "DELETE", headers: auth });
   expect(bad.status).toBe(400);
 });
+
+test("a snapshot link followed from another site holds no seats back", async () => {
+  const session = sessionDoc({ name: "Lease cross-site room", capacity: 10, capacityEnforced: true });
+  await db.collection("sessions").insertOne(session);
+  const response = await fetch(`${a.url}/scan/${session._id}/snapshot?lease=lease-cross-site`, {
+    headers: { ...auth, "sec-fetch-site": "cross-site" },
+  });
+  expect(response.status).toBe(200);
+  expect(((await response.json()) as { lease?: unknown }).lease).toBeUndefined();
+  expect((await snapshot(a, session, "lease-same-site")).lease).toMatchObject({ seats: 5, held: 5 });
+});
