@@ -145,16 +145,36 @@ export type AuditTrail = ReturnType<typeof createAuditTrail>;
  * retention), and again once every instance's gathering (this one's included) has been
  * written, so no copy lands after it.
  */
-export async function emptyParticipantEntries(db: Db, id?: string): Promise<void> {
+export async function emptyParticipantEntries(db: Db, id?: string, email?: string): Promise<void> {
   const filter = id
     ? { "target.collection": "participants", "target.id": id }
     : { "target.collection": "participants" };
-  const empty = () =>
-    adminLogOf(db).updateMany(filter, { $set: { before: null, after: null, erased: true } });
+  const erasedFields = { $set: { before: null, after: null, erased: true as const } };
+  const empty = async () => {
+    await adminLogOf(db).updateMany(filter, erasedFields);
+    // Writes with no id in their path (a person created one by one, in bulk, or from a form)
+    // hold the record in what they answered: found by the person's id or e-mail in it.
+    const unnamed = await adminLogOf(db)
+      .find(
+        { "target.id": null, erased: { $ne: true }, path: PARTICIPANT_WRITES },
+        { projection: { before: 1, after: 1 } },
+      )
+      .toArray();
+    const mentions = (entry: { before?: unknown; after?: unknown }) => {
+      if (!id) return true;
+      const text = JSON.stringify([entry.before ?? null, entry.after ?? null]).toLowerCase();
+      return text.includes(id) || (email !== undefined && text.includes(email.toLowerCase()));
+    };
+    const ids = unnamed.filter(mentions).map((entry) => entry._id);
+    if (ids.length > 0) await adminLogOf(db).updateMany({ _id: { $in: ids } }, erasedFields);
+  };
   await empty();
   await new Promise((resolve) => setTimeout(resolve, 3 * GATHER_MS));
   await empty();
 }
+
+/** Paths of the writes that create or change people without naming one in the path. */
+const PARTICIPANT_WRITES = /^\/(api\/v1\/participants|admin\/participants|admin\/import|import)/;
 
 export function auditPlugin(rt: Runtime, entries: AuditTrail) {
   const db = rt.mongo.db;

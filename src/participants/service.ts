@@ -101,6 +101,7 @@ export function participantActions(rt: Runtime, { door: svc, directory, webhooks
      */
     async erase(id: ObjectId): Promise<ParticipantDoc> {
       const now = new Date();
+      const known = await participantsOf(db).findOne({ _id: id }, { projection: { email: 1 } });
       const erased = await participantsOf(db).findOneAndUpdate(
         { _id: id },
         {
@@ -135,7 +136,8 @@ export function participantActions(rt: Runtime, { door: svc, directory, webhooks
           ),
         ),
         scanlogOf(db).updateMany({ participantId: id }, { $unset: { qrCode: "" } }),
-        emptyParticipantEntries(db, String(id)),
+        emptyParticipantEntries(db, String(id), known?.email),
+        webhooks.forget(id),
       ]);
       await directory.changed(erased);
       return erased;

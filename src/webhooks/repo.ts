@@ -45,6 +45,8 @@ export interface DeliveryDoc {
   stream: string;
   seq: number;
   body: string;
+  /** Whom it names, so an erasure can take their name and e-mail out of what waits to be sent. */
+  participantId?: ObjectId;
   at: Date;
   status: "pending" | "failed";
   attempts: number;

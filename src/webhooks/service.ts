@@ -101,6 +101,7 @@ export function createWebhooks(parts: WebhookParts) {
           stream: happening.stream,
           seq,
           body: JSON.stringify({ type: happening.type, timestamp: at.toISOString(), data }),
+          ...(happening.participantId ? { participantId: happening.participantId } : {}),
           at,
           status: "pending",
           attempts: 0,
@@ -112,6 +113,25 @@ export function createWebhooks(parts: WebhookParts) {
 
   return {
     emit,
+    /**
+     * A person erased: what still waits to be sent (or failed) keeps its ids and times but no
+     * longer their name, e-mail or organisation.
+     */
+    async forget(participantId: ObjectId): Promise<void> {
+      const waiting = await deliveriesOf(db)
+        .find({ participantId }, { projection: { body: 1 } })
+        .toArray();
+      for (const delivery of waiting) {
+        const body = JSON.parse(delivery.body) as { data?: Record<string, unknown> };
+        if (body.data) {
+          delete body.data.name;
+          delete body.data.email;
+          delete body.data.organization;
+          body.data.erased = true;
+        }
+        await deliveriesOf(db).updateOne({ _id: delivery._id }, { $set: { body: JSON.stringify(body) } });
+      }
+    },
     /** A scan-log entry's event, when it is one endpoints may want. */
     recorded(entry: ScanLogDoc): Promise<void> {
       const type = eventOfEntry(entry);

@@ -133,3 +133,42 @@ test("an edit on one instance erased at once on another: the erasure empties the
     await other.stop({ keepDatabase: true });
   }
 });
+
+test("erasing someone created through the API: the log's copy of the creation and the webhooks waiting for them lose their data", async () => {
+  const hooked = await inProcess("erasure_hooks", { WEBHOOK_ALLOW_PRIVATE: "true" });
+  try {
+    // An endpoint that never answers (nothing listens on port 9): deliveries wait in the queue.
+    const endpoint = await hooked.call("POST", "/api/v1/webhooks", {
+      url: "http://127.0.0.1:9/hook",
+      events: ["participant.created"],
+      includeContact: true,
+    });
+    expect(endpoint.status).toBe(201);
+    const created = await hooked.call("POST", "/api/v1/participants", {
+      name: "Yusuf Creatable",
+      email: "yusuf.creatable@example.org",
+      organization: "Hidden Org",
+    });
+    expect(created.status).toBe(201);
+    const id = created.body.data._id as string;
+    expect(
+      await eventually(
+        async () =>
+          (await hooked.db.collection("admin_log").countDocuments({ path: "/api/v1/participants" })) === 1,
+        3000,
+      ),
+    ).toBe(true);
+    expect(JSON.stringify(await hooked.db.collection("webhook_deliveries").find({}).toArray())).toContain(
+      "yusuf.creatable@example.org",
+    );
+    expect((await hooked.call("POST", `/api/v1/participants/${id}/erase`)).status).toBe(200);
+    const left = JSON.stringify([
+      await hooked.db.collection("admin_log").find({}).toArray(),
+      await hooked.db.collection("webhook_deliveries").find({}).toArray(),
+    ]);
+    for (const identifying of ["Yusuf Creatable", "yusuf.creatable@example.org", "Hidden Org"])
+      expect(left).not.toContain(identifying);
+  } finally {
+    await hooked.stop();
+  }
+});
