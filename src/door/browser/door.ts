@@ -83,7 +83,18 @@ function setUpForms(door: Door): void {
 function scanner(door: Door): (code: string) => Promise<void> {
   let seq = Date.now() * 1000;
   let last = { code: "", nonce: "", at: 0 };
-  return async function scan(code: string): Promise<void> {
+  // One scan at a time, in the order scanned: a wedge sends the next badge before the last
+  // answer is back, and an answer shown after a newer one would put the wrong person (and
+  // the wrong Undo) on the screen.
+  let turn: Promise<void> = Promise.resolve();
+  return function scan(code: string): Promise<void> {
+    const item = itemFor(code);
+    const done = turn.then(() => send(item));
+    turn = done.catch(() => undefined);
+    return done;
+  };
+
+  function itemFor(code: string): QueuedScan {
     const now = Date.now();
     const item: QueuedScan = {
       seq: seq++,
@@ -99,6 +110,10 @@ function scanner(door: Door): (code: string) => Promise<void> {
         code.toUpperCase() === last.code && now - last.at < DOUBLE_TAP_MS ? last.nonce : crypto.randomUUID(),
     };
     last = { code: code.toUpperCase(), nonce: item.nonce, at: now };
+    return item;
+  }
+
+  async function send(item: QueuedScan): Promise<void> {
     // Order holds: nothing goes live past scans still waiting.
     if ((await queueOf(door.account)).length > 0) await sync(door);
     if ((await queueOf(door.account)).length > 0 || connectionState() === "offline")
@@ -125,7 +140,7 @@ function scanner(door: Door): (code: string) => Promise<void> {
       return enqueue(door, item);
     }
     showHtml(await response.text(), door.undoSeconds);
-  };
+  }
 }
 
 /**
@@ -191,7 +206,10 @@ function start(): void {
   document.addEventListener("submit", (event) => {
     if ((event.target as HTMLElement | null)?.id !== "scan-form") return;
     event.preventDefault();
-    const code = codeInput()?.value.trim() ?? "";
+    // Cleared at once, not when the answer comes: the next badge is often being typed by then.
+    const input = codeInput();
+    const code = input?.value.trim() ?? "";
+    if (input) input.value = "";
     if (code) void scan(code);
   });
   document.addEventListener("click", (event) => {
@@ -226,11 +244,22 @@ function start(): void {
   );
 
   // Keep the input focused; camera mode.
+  // Back to the scan box unless someone is typing elsewhere (the search, a walk-in): after the
+  // direction switch too, or the next badge would go nowhere.
   const refocus = () => {
     const el = codeInput();
-    if (el && document.activeElement?.tagName !== "INPUT") el.focus();
+    const active = document.activeElement;
+    const typing =
+      (active instanceof HTMLInputElement &&
+        !["radio", "checkbox", "button", "submit"].includes(active.type)) ||
+      active instanceof HTMLTextAreaElement ||
+      active instanceof HTMLSelectElement;
+    if (el && !typing) el.focus();
   };
   document.addEventListener("click", () => setTimeout(refocus, 0));
+  document.addEventListener("change", (event) => {
+    if ((event.target as HTMLInputElement | null)?.type === "radio") setTimeout(refocus, 0);
+  });
   window.addEventListener("focus", refocus);
   setUpCamera((code) => void scan(code));
 }

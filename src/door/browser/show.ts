@@ -42,11 +42,8 @@ export function afterVerdict(undoSeconds: number): void {
   if (verdict) beep(verdict.dataset.queued ? "queued" : verdict.dataset.outcome);
   const undo = document.querySelector<HTMLElement>("#verdict .undo-form");
   if (undo) setTimeout(() => undo.remove(), Number(undo.dataset.expiresIn ?? undoSeconds) * 1000);
-  const input = codeInput();
-  if (input) {
-    input.value = "";
-    input.focus();
-  }
+  // Focus only: what is in the box is the next badge, typed while this answer came.
+  codeInput()?.focus();
 }
 
 /**
