@@ -192,7 +192,9 @@ export function auditPlugin(rt: Runtime, entries: AuditTrail) {
       const tellsItself = REGISTRATION.test(path);
       before.set(request, target && !tellsItself ? await read(target).catch(() => null) : null);
     })
-    .onAfterResponse({ as: "global" }, async (ctx) => {
+    // Before the answer leaves (not after it): an admin reading the log next must find it
+    // gathering, and the read flushes what is gathered (a hook run after the answer lost that race).
+    .onAfterHandle({ as: "global" }, async (ctx): Promise<void> => {
       const { request, set } = ctx;
       if (!before.has(request)) return;
       const returned = (ctx as { response?: unknown }).response;
