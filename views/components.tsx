@@ -151,7 +151,7 @@ export const roleWord = (role: Role): string => tAttr(ROLE_WORDS[role]);
 /** An error a person can read, where a verdict or a form answer would go. */
 export function ErrorPanel(props: { message: string }) {
   return (
-    <div class="verdict red" data-outcome="error">
+    <div class="verdict red" data-outcome="error" data-reason="error">
       <p class="headline">{t("Could not check")}</p>
       <p class="reason" safe>
         {props.message}

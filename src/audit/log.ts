@@ -184,57 +184,59 @@ export function auditPlugin(rt: Runtime, entries: AuditTrail) {
       .collection(target.collection)
       .findOne({ _id: (ObjectId.isValid(target.id) ? new ObjectId(target.id) : target.id) as never });
 
-  return new Elysia({ name: "audit" })
-    .onBeforeHandle({ as: "global" }, async ({ request }) => {
-      const path = new URL(request.url).pathname;
-      if (!isWrite(request.method) || requirement(request.method, path) !== "admin") return;
-      const target = targetOf(path);
-      const tellsItself = REGISTRATION.test(path);
-      before.set(request, target && !tellsItself ? await read(target).catch(() => null) : null);
-    })
-    // Before the answer leaves (not after it): an admin reading the log next must find it
-    // gathering, and the read flushes what is gathered (a hook run after the answer lost that race).
-    .onAfterHandle({ as: "global" }, async (ctx): Promise<void> => {
-      const { request, set } = ctx;
-      if (!before.has(request)) return;
-      const returned = (ctx as { response?: unknown }).response;
-      // A page answers a refused form with a Response of its own status (422), not set.status.
-      const status =
-        returned instanceof Response ? returned.status : typeof set.status === "number" ? set.status : 200;
-      if (status >= 400) return;
-      const principal = principalOf(request);
-      const path = new URL(request.url).pathname;
-      const target = targetOf(path);
-      // The document as it is now; else what the API answered; else (a page) what was asked.
-      const data = (returned as { data?: unknown } | undefined)?.data;
-      const asked = (ctx as { body?: unknown }).body;
-      const known = told.get(request);
-      const after = known
-        ? known.after
-        : target
-          ? await read(target).catch(() => null)
-          : (data ??
-            (asked && typeof asked === "object"
-              ? { asked: withoutPastedLists(asked as Record<string, unknown>) }
-              : null));
-      await entries
-        .insert({
-          _id: new ObjectId(),
-          at: new Date(),
-          by: { kind: principal?.kind ?? "unknown", id: principal?.id ?? "", name: principal?.name ?? "" },
-          method: request.method,
-          path,
-          target,
-          ...(ERASURE.test(path)
-            ? { before: null, after: null, erased: true as const }
-            : {
-                before: withoutSecrets(
-                  known ? known.before : (before.get(request) ?? null),
-                ) as Document | null,
-                after: withoutSecrets(after) as Document | null,
-              }),
-          status,
-        })
-        .catch((err) => rt.log.error({ err: String(err) }, "admin log write failed"));
-    });
+  return (
+    new Elysia({ name: "audit" })
+      .onBeforeHandle({ as: "global" }, async ({ request }) => {
+        const path = new URL(request.url).pathname;
+        if (!isWrite(request.method) || requirement(request.method, path) !== "admin") return;
+        const target = targetOf(path);
+        const tellsItself = REGISTRATION.test(path);
+        before.set(request, target && !tellsItself ? await read(target).catch(() => null) : null);
+      })
+      // Before the answer leaves (not after it): an admin reading the log next must find it
+      // gathering, and the read flushes what is gathered (a hook run after the answer lost that race).
+      .onAfterHandle({ as: "global" }, async (ctx): Promise<void> => {
+        const { request, set } = ctx;
+        if (!before.has(request)) return;
+        const returned = (ctx as { response?: unknown }).response;
+        // A page answers a refused form with a Response of its own status (422), not set.status.
+        const status =
+          returned instanceof Response ? returned.status : typeof set.status === "number" ? set.status : 200;
+        if (status >= 400) return;
+        const principal = principalOf(request);
+        const path = new URL(request.url).pathname;
+        const target = targetOf(path);
+        // The document as it is now; else what the API answered; else (a page) what was asked.
+        const data = (returned as { data?: unknown } | undefined)?.data;
+        const asked = (ctx as { body?: unknown }).body;
+        const known = told.get(request);
+        const after = known
+          ? known.after
+          : target
+            ? await read(target).catch(() => null)
+            : (data ??
+              (asked && typeof asked === "object"
+                ? { asked: withoutPastedLists(asked as Record<string, unknown>) }
+                : null));
+        await entries
+          .insert({
+            _id: new ObjectId(),
+            at: new Date(),
+            by: { kind: principal?.kind ?? "unknown", id: principal?.id ?? "", name: principal?.name ?? "" },
+            method: request.method,
+            path,
+            target,
+            ...(ERASURE.test(path)
+              ? { before: null, after: null, erased: true as const }
+              : {
+                  before: withoutSecrets(
+                    known ? known.before : (before.get(request) ?? null),
+                  ) as Document | null,
+                  after: withoutSecrets(after) as Document | null,
+                }),
+            status,
+          })
+          .catch((err) => rt.log.error({ err: String(err) }, "admin log write failed"));
+      })
+  );
 }

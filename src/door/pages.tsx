@@ -20,7 +20,7 @@ import { pickerGroups, sessionOfRoom } from "./picker";
 import { reasonText } from "./reasons";
 import type { ScanResult } from "./scan";
 import type { CheckinService } from "./service";
-import { type Found, ScannerPage, SearchResults, SessionPicker } from "./views/page";
+import { CountBadge, type Found, ScannerPage, SearchResults, SessionPicker } from "./views/page";
 import { Declined, ExitVerdict, Undone, Verdict, WalkInBadge } from "./views/verdicts";
 import { walkIns } from "./walkin";
 
@@ -286,8 +286,18 @@ function doorDecisions(rt: Runtime, svc: CheckinService) {
           windowMs: undoSeconds * 1000,
           device: body.device,
         });
-        const participant = await svc.getParticipant({ participantId: checkIn.participantId });
-        return html(request, () => <Undone participant={participant} undid={undid} />);
+        const [participant, session, stats] = await Promise.all([
+          svc.getParticipant({ participantId: checkIn.participantId }),
+          sessionsOf(rt.mongo.db).findOne({ _id: checkIn.sessionId }),
+          svc.liveStats(checkIn.sessionId).catch(() => null),
+        ]);
+        return html(request, () => (
+          <>
+            <Undone participant={participant} undid={undid} />
+            {/* The seat is free again: the door's count says so at once. */}
+            {session && stats ? <CountBadge session={session} count={stats.count} oob /> : ""}
+          </>
+        ));
       },
       {
         params: SessionParams,

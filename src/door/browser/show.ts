@@ -90,7 +90,8 @@ export function showLocal(
   const box = document.createElement("div");
   box.className = `verdict ${view.tone}`;
   box.dataset.outcome = view.outcome;
-  if (view.reason) box.dataset.reason = view.reason;
+  // Every verdict says why, as the server's do (a screen without a reason says its outcome).
+  box.dataset.reason = view.reason ?? view.outcome;
   if (view.queued) box.dataset.queued = "true";
   for (const [cls, text] of [
     ["headline", view.headline],

@@ -175,7 +175,7 @@ export function Verdict(props: {
 
 export function Declined(props: { participant: Person; reason: string }) {
   return (
-    <div class="verdict red" data-outcome="declined">
+    <div class="verdict red" data-outcome="declined" data-reason="declined">
       <p class="headline">{t("Declined")}</p>
       <p class="person" safe>
         {props.participant.name}
@@ -202,7 +202,7 @@ export function WalkInBadge(props: { qrSvg: string }) {
 export function ExitVerdict(props: { outcome: ExitOutcome; participant: Person | null; code: string }) {
   const tone = props.outcome === "left" ? "blue" : props.outcome === "unknown" ? "red" : "grey";
   return (
-    <div class={`verdict ${tone}`} data-outcome={`exit-${props.outcome}`}>
+    <div class={`verdict ${tone}`} data-outcome={`exit-${props.outcome}`} data-reason={props.outcome}>
       <p class="headline">
         <span class="icon" aria-hidden="true">
           ←
@@ -223,7 +223,7 @@ export function ExitVerdict(props: { outcome: ExitOutcome; participant: Person |
 
 export function Undone(props: { participant: Person | null; undid: "admission" | "reentry" }) {
   return (
-    <div class="verdict grey" data-outcome="undone">
+    <div class="verdict grey" data-outcome="undone" data-reason={`${props.undid}_undone`}>
       <p class="headline">
         <span class="icon" aria-hidden="true">
           ↶

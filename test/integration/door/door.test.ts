@@ -97,6 +97,9 @@ test("undo at the door: own admissions within the window; someone else's is refu
   });
   expect(undone.status).toBe(200);
   expect(undone.text).toContain("Undone");
+  // Every verdict says why; the door's count drops with the undo, not at the next scan.
+  expect(undone.text).toContain('data-reason="admission_undone"');
+  expect(undone.text).toMatch(/id="count"[^>]*hx-swap-oob="true"[^>]*>\s*<strong>0<\/strong>/);
   expect(await inst.db.collection("checkins").countDocuments({ sessionId: session._id })).toBe(0);
   const log = await inst.db.collection("scanlog").findOne({ sessionId: session._id, action: "undo" });
   expect(log).toMatchObject({ by: "scanner (test)", device: "Door A" });
