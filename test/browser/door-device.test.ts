@@ -135,3 +135,27 @@ test("someone else signing in on the device without signing out sees nothing of 
   expect(await page.textContent("#sync-report")).not.toContain("Device guest 5");
   await context.close();
 });
+
+test("a door whose sign-in has ended notices at its next snapshot and keeps no list", async () => {
+  const staff = await createUser(db, "scanner", "ended-device@example.org");
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.clock.install();
+  await signIn(page, a.url, staff, `/scan/${shared._id}`);
+  await page.waitForSelector(".scanner[data-snapshot-at]");
+  await context.clearCookies();
+  await page.clock.fastForward("00:31");
+  await page.waitForFunction(() => !document.querySelector(".scanner")?.hasAttribute("data-snapshot-at"));
+  const stored = await page.evaluate(
+    () =>
+      new Promise<number>((resolve) => {
+        const open = indexedDB.open("checkin-door");
+        open.onsuccess = () => {
+          const count = open.result.transaction("snapshots").objectStore("snapshots").count();
+          count.onsuccess = () => resolve(count.result);
+        };
+      }),
+  );
+  expect(stored).toBe(0);
+  await context.close();
+});

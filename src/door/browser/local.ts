@@ -52,8 +52,10 @@ export function forgetSnapshot(): void {
 export async function refreshSnapshot(sessionId: string, renew: boolean): Promise<boolean> {
   try {
     const url = `/scan/${sessionId}/snapshot${renew ? `?lease=${leaseId()}` : ""}`;
-    const response = await fetch(url, { signal: AbortSignal.timeout(10_000) });
-    if (response.status === 401) return false;
+    // Signed out, a page's request is sent to the sign-in page (a redirect), not answered 401:
+    // not followed, it says the same.
+    const response = await fetch(url, { signal: AbortSignal.timeout(10_000), redirect: "manual" });
+    if (response.status === 401 || response.type === "opaqueredirect") return false;
     // The session is over: its list leaves the device.
     if (response.status === 410) {
       await (await dbReady).delete("snapshots", sessionId);
