@@ -32,6 +32,11 @@ export function createLiveSockets(hub: Hub, bus: Bus, sockets: Set<Closable>) {
   /** Whose each open socket is ("user:<id>" or "token:<id>"), so a revocation closes it at once. */
   const owners = new Map<string, { socket: Closable; owner: string; signIn?: string }>();
   const expiries = new Map<string, ReturnType<typeof setTimeout>>();
+  /**
+   * The socket held for each id: an edge may hand a new wrapper of the same socket to each
+   * event (Elysia does), so the close finds what the open added by its id.
+   */
+  const held = new Map<string, Closable>();
   void bus.listen((event) => {
     if (event.kind === "signed-out") {
       for (const open of owners.values())
@@ -58,6 +63,7 @@ export function createLiveSockets(hub: Hub, bus: Bus, sockets: Set<Closable>) {
         return;
       }
       sockets.add(ws);
+      held.set(ws.id, ws);
       const { principal, signIn } = who;
       if (principal)
         owners.set(ws.id, {
@@ -88,7 +94,9 @@ export function createLiveSockets(hub: Hub, bus: Bus, sockets: Set<Closable>) {
       owners.delete(ws.id);
       clearTimeout(expiries.get(ws.id));
       expiries.delete(ws.id);
-      if (sockets.delete(ws)) hub.closed();
+      const opened = held.get(ws.id);
+      held.delete(ws.id);
+      if (opened && sockets.delete(opened)) hub.closed();
     },
   };
 }

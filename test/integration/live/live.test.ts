@@ -211,3 +211,24 @@ test("exits and re-entries on A move the 'people inside' chart on B", async () =
   expect(insideFigures(last).at(-1)).toBe(2);
   socket.close();
 });
+
+test("dashboards that close are counted out: ws_connections goes back down", async () => {
+  const gauge = async () =>
+    Number(
+      /^ws_connections(?:\{[^}]*\})? (\d+)/m.exec(await (await fetch(`${a.url}/metrics`)).text())?.[1] ?? -1,
+    );
+  const before = await gauge();
+  const opened = await Promise.all([
+    subscribe(a, "overview"),
+    subscribe(a, "overview"),
+    subscribe(a, "overview"),
+  ]);
+  expect(await gauge()).toBe(before + 3);
+  for (const { socket } of opened) socket.close();
+  let now = -1;
+  for (let i = 0; i < 50 && now !== before; i++) {
+    await Bun.sleep(100);
+    now = await gauge();
+  }
+  expect(now).toBe(before);
+});
