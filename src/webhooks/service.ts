@@ -36,6 +36,8 @@ export interface WebhookParts {
 
 const TICK_MS = 500;
 const LOCK = { ttlMs: 30_000, retries: 0, retryDelayMs: 0 };
+/** Deliveries read per endpoint and round. */
+const PER_ENDPOINT = 1000;
 /** One round of sending stops starting new attempts after this long (well inside the lock). */
 const ROUND_MS = 15_000;
 const ENDPOINTS_REUSE_MS = 5000;
@@ -260,11 +262,26 @@ function createDeliverer(parts: WebhookParts) {
     }
   }
 
-  /** One round: every endpoint's streams, each in order, side by side. */
+  /**
+   * One round: every endpoint's streams, each in order, side by side. Each endpoint's queue is
+   * read on its own: one dead endpoint's backlog (thousands waiting) must not fill the round
+   * and stop every other endpoint's deliveries.
+   */
   async function deliverDue(): Promise<void> {
-    const pending = await deliveriesOf(db).find({ status: "pending" }).sort({ seq: 1 }).limit(2000).toArray();
+    const endpoints = await endpointsOf(db).find({}).toArray();
+    const byId = new Map(endpoints.map((e) => [String(e._id), e]));
+    const pending = (
+      await Promise.all(
+        endpoints.map((e) =>
+          deliveriesOf(db)
+            .find({ status: "pending", endpointId: e._id })
+            .sort({ seq: 1 })
+            .limit(PER_ENDPOINT)
+            .toArray(),
+        ),
+      )
+    ).flat();
     if (pending.length === 0) return;
-    const byId = new Map((await endpointsOf(db).find({}).toArray()).map((e) => [String(e._id), e]));
     const streams = new Map<string, DeliveryDoc[]>();
     for (const d of pending) {
       const key = `${d.endpointId}|${d.stream}`;

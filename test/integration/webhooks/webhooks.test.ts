@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { ObjectId } from "mongodb";
 import { Webhook } from "standardwebhooks";
 import { instanceEnv } from "../../helpers/env";
 import { participantDoc, registrationDoc, sessionDoc } from "../../helpers/fixtures";
@@ -214,6 +215,37 @@ describe("webhooks", () => {
     await receivedAtLeast(1);
     expect(distinct().map((r) => r.data.participantId)).toEqual([String(people[4]?._id)]);
     expect((await inst.call("GET", "/api/v1/webhooks")).body.data[0].pending).toBe(0);
+  });
+
+  test("a dead endpoint's backlog does not hold up the deliveries of the others", async () => {
+    const dead = await inst.call("POST", "/api/v1/webhooks", {
+      url: "http://127.0.0.1:9/dead",
+      events: ["checkin.admitted"],
+    });
+    expect(dead.status).toBe(201);
+    const deadId = new ObjectId(String(dead.body.data._id ?? dead.body.data.id));
+    // Thousands waiting for it (an endpoint gone for hours on a busy day).
+    const now = Date.now();
+    await inst.db.collection("webhook_deliveries").insertMany(
+      Array.from({ length: 2100 }, (_, i) => ({
+        _id: new ObjectId(),
+        endpointId: deadId,
+        msgId: `msg_backlog_${i}`,
+        type: "checkin.admitted",
+        stream: "backlog",
+        seq: i + 1,
+        body: "{}",
+        at: new Date(now),
+        status: "pending",
+        attempts: 1,
+        nextAt: new Date(now + 3_600_000),
+      })),
+    );
+    received = [];
+    expect((await scan(2, { direction: "exit" })).status).toBe(200);
+    expect((await scan(2)).body.data.outcome).toBe("accept");
+    await receivedAtLeast(1);
+    expect((await inst.call("DELETE", `/api/v1/webhooks/${deadId}`)).status).toBe(200);
   });
 });
 
