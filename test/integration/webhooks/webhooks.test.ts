@@ -233,7 +233,7 @@ describe("webhooks", () => {
         msgId: `msg_backlog_${i}`,
         type: "checkin.admitted",
         stream: "backlog",
-        seq: i + 1,
+        seq: 0,
         body: "{}",
         at: new Date(now),
         status: "pending",
