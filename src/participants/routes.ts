@@ -24,22 +24,41 @@ function shown<T extends { walkInNonce?: string }>(doc: T): Omit<T, "walkInNonce
   return rest;
 }
 
+/** The participant list's filters, as the contract names them. */
+const ListQuery = t.Object(
+  {
+    ...pageQuery,
+    status: t.Optional(Status),
+    isActive: t.Optional(t.BooleanString()),
+    travelGrantApplied: t.Optional(t.BooleanString()),
+    travelGrantApproved: t.Optional(t.BooleanString()),
+    organization: t.Optional(t.String({ maxLength: 200 })),
+  },
+  { additionalProperties: false },
+);
+
+/** The filter for a list query: its fields as asked, its search matched literally. */
+function listFilter(query: typeof ListQuery.static): Filter<ParticipantDoc> {
+  const filter: Filter<ParticipantDoc> = {};
+  if (query.status) filter.status = query.status;
+  if (query.isActive !== undefined) filter.isActive = query.isActive;
+  if (query.organization) filter.organization = query.organization;
+  if (query.travelGrantApplied !== undefined) filter.travelGrantApplied = query.travelGrantApplied;
+  if (query.travelGrantApproved !== undefined) filter.travelGrantApproved = query.travelGrantApproved;
+  if (query.search) {
+    const pattern = containsPattern(query.search);
+    filter.$or = [{ name: pattern }, { email: pattern }, { organization: pattern }];
+  }
+  return filter;
+}
+
 function participantReads(rt: Runtime, { directory }: Features) {
   const db = rt.mongo.db;
   return new Elysia({ name: "participants-api-1", prefix: "/api/v1/participants" })
     .get(
       "/",
       async ({ query, request }) => {
-        const filter: Filter<ParticipantDoc> = {};
-        if (query.status) filter.status = query.status;
-        if (query.isActive !== undefined) filter.isActive = query.isActive;
-        if (query.organization) filter.organization = query.organization;
-        if (query.travelGrantApplied !== undefined) filter.travelGrantApplied = query.travelGrantApplied;
-        if (query.travelGrantApproved !== undefined) filter.travelGrantApproved = query.travelGrantApproved;
-        if (query.search) {
-          const pattern = containsPattern(query.search);
-          filter.$or = [{ name: pattern }, { email: pattern }, { organization: pattern }];
-        }
+        const filter = listFilter(query);
         const page = pagination(query);
         const { items: docs, total } = await findPage(
           participantsOf(db),
@@ -49,19 +68,7 @@ function participantReads(rt: Runtime, { directory }: Features) {
         );
         return ok(request, docs.map(shown), "Participants retrieved", { meta: pageMeta(page, total) });
       },
-      {
-        query: t.Object(
-          {
-            ...pageQuery,
-            status: t.Optional(Status),
-            isActive: t.Optional(t.BooleanString()),
-            travelGrantApplied: t.Optional(t.BooleanString()),
-            travelGrantApproved: t.Optional(t.BooleanString()),
-            organization: t.Optional(t.String({ maxLength: 200 })),
-          },
-          { additionalProperties: false },
-        ),
-      },
+      { query: ListQuery },
     )
     .get("/stats", async ({ request }) => {
       const [total, active, ambassadors, travelGrant] = await Promise.all([

@@ -51,6 +51,44 @@ export interface Happening {
   participantId?: ObjectId | null;
 }
 
+/**
+ * A person erased: what still waits to be sent (or failed) keeps its ids and times but no
+ * longer their name, e-mail or organisation.
+ */
+async function forgetPerson(db: Db, participantId: ObjectId): Promise<void> {
+  const waiting = await deliveriesOf(db)
+    .find({ participantId }, { projection: { body: 1 } })
+    .toArray();
+  for (const delivery of waiting) {
+    const body = JSON.parse(delivery.body) as { data?: Record<string, unknown> };
+    if (body.data) {
+      delete body.data.name;
+      delete body.data.email;
+      delete body.data.organization;
+      body.data.erased = true;
+    }
+    await deliveriesOf(db).updateOne({ _id: delivery._id }, { $set: { body: JSON.stringify(body) } });
+  }
+}
+
+/**
+ * What waits for each endpoint, read endpoint by endpoint: one dead endpoint's backlog
+ * (thousands waiting) must not fill a round and stop every other endpoint's deliveries.
+ */
+async function pendingByEndpoint(db: Db) {
+  const endpoints = await endpointsOf(db).find({}).toArray();
+  const pending = await Promise.all(
+    endpoints.map((e) =>
+      deliveriesOf(db)
+        .find({ status: "pending", endpointId: e._id })
+        .sort({ seq: 1 })
+        .limit(PER_ENDPOINT)
+        .toArray(),
+    ),
+  );
+  return { byId: new Map(endpoints.map((e) => [String(e._id), e])), pending: pending.flat() };
+}
+
 export function createWebhooks(parts: WebhookParts) {
   const { db, redis, settings } = parts;
   const deliverer = createDeliverer(parts);
@@ -115,25 +153,8 @@ export function createWebhooks(parts: WebhookParts) {
 
   return {
     emit,
-    /**
-     * A person erased: what still waits to be sent (or failed) keeps its ids and times but no
-     * longer their name, e-mail or organisation.
-     */
-    async forget(participantId: ObjectId): Promise<void> {
-      const waiting = await deliveriesOf(db)
-        .find({ participantId }, { projection: { body: 1 } })
-        .toArray();
-      for (const delivery of waiting) {
-        const body = JSON.parse(delivery.body) as { data?: Record<string, unknown> };
-        if (body.data) {
-          delete body.data.name;
-          delete body.data.email;
-          delete body.data.organization;
-          body.data.erased = true;
-        }
-        await deliveriesOf(db).updateOne({ _id: delivery._id }, { $set: { body: JSON.stringify(body) } });
-      }
-    },
+    /** A person erased: what waits to be sent for them keeps its ids, never their name. */
+    forget: (participantId: ObjectId) => forgetPerson(db, participantId),
     /** A scan-log entry's event, when it is one endpoints may want. */
     recorded(entry: ScanLogDoc): Promise<void> {
       const type = eventOfEntry(entry);
@@ -262,25 +283,9 @@ function createDeliverer(parts: WebhookParts) {
     }
   }
 
-  /**
-   * One round: every endpoint's streams, each in order, side by side. Each endpoint's queue is
-   * read on its own: one dead endpoint's backlog (thousands waiting) must not fill the round
-   * and stop every other endpoint's deliveries.
-   */
+  /** One round: every endpoint's streams, each in order, side by side. */
   async function deliverDue(): Promise<void> {
-    const endpoints = await endpointsOf(db).find({}).toArray();
-    const byId = new Map(endpoints.map((e) => [String(e._id), e]));
-    const pending = (
-      await Promise.all(
-        endpoints.map((e) =>
-          deliveriesOf(db)
-            .find({ status: "pending", endpointId: e._id })
-            .sort({ seq: 1 })
-            .limit(PER_ENDPOINT)
-            .toArray(),
-        ),
-      )
-    ).flat();
+    const { byId, pending } = await pendingByEndpoint(db);
     if (pending.length === 0) return;
     const streams = new Map<string, DeliveryDoc[]>();
     for (const d of pending) {

@@ -159,3 +159,30 @@ test("a door whose sign-in has ended notices at its next snapshot and keeps no l
   expect(stored).toBe(0);
   await context.close();
 });
+
+test("the door's count follows admissions at other doors; a double click on a search result is one check-in", async () => {
+  const staff = await createUser(db, "scanner", "count-device@example.org");
+  const counted = sessionDoc({ name: "Counted room", capacity: 20, capacityEnforced: true });
+  await db.collection("sessions").insertOne(counted);
+  await db.collection("registrations").insertMany(people.map((p) => registrationDoc(p._id, counted._id)));
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await signIn(page, a.url, staff, `/scan/${counted._id}`);
+  await page.waitForSelector(".scanner[data-snapshot-at]");
+  // Another door (the API) admits two people: this door's count says so without a scan of its own.
+  await scanOnline(counted._id, 0);
+  await scanOnline(counted._id, 1);
+  await page.waitForFunction(() => document.querySelector("#count strong")?.textContent === "2", null, {
+    timeout: 20_000,
+  });
+  await page.click("details.search summary");
+  await page.fill("input[name=q]", "Device guest 3");
+  await page.locator("#search-results form button").first().dblclick();
+  await page.waitForFunction(
+    () => document.querySelector("#verdict .verdict")?.getAttribute("data-outcome") !== null,
+  );
+  await page.waitForTimeout(1000);
+  expect(await page.getAttribute("#verdict .verdict", "data-outcome")).toBe("accept");
+  expect(await db.collection("checkins").countDocuments({ sessionId: counted._id })).toBe(3);
+  await context.close();
+});

@@ -69,6 +69,8 @@ test("two badges back to back while the first answer is slow: both read whole, b
 test("after switching the direction, the next badge still reaches the scan box", async () => {
   const page = await browser.newPage();
   await signIn(page, instance.url, door, `/scan/${session._id}`);
+  // The door script is running (it has its list) before staff touch the page.
+  await page.waitForSelector(".scanner[data-snapshot-at]");
   await page.locator('input[name="direction"][value="exit"]').check();
   await page.locator('input[name="direction"][value="entry"]').check();
   await page.keyboard.type(people[2]?.qrCode ?? "", { delay: 5 });

@@ -49,18 +49,18 @@ function setUpForms(door: Door): void {
     const body = request?.body;
     if (request?.method !== "POST" || !body || typeof body.set !== "function") return;
     if (device()) body.set("device", device());
-    // A person chosen from the search, accepted anyway, or a walk-in is a scan: it carries a nonce
-    // (a walk-in form keeps its own until it is answered, so a retried submit is the same person).
-    if (body.has("participantId") && !body.has("reason")) body.set("nonce", crypto.randomUUID());
-    // An admission from this door may take a seat of its own lease once the room's pool is empty.
-    if ((body.has("participantId") && !body.has("reason")) || body.has("email")) body.set("lease", leaseId());
+    // A person chosen from the search, accepted anyway, or a walk-in is a scan: it carries a nonce,
+    // kept on its form until it is answered, so a double click or a retried submit is the same scan.
     const form =
       detail?.ctx?.sourceElement?.closest("form") ??
       (event.target as Element | null)?.closest("form") ??
       null;
-    if (body.has("email") && form) {
-      form.dataset.nonce ??= crypto.randomUUID();
-      body.set("nonce", form.dataset.nonce);
+    const admits = (body.has("participantId") && !body.has("reason")) || body.has("email");
+    if (admits) {
+      if (form) form.dataset.nonce ??= crypto.randomUUID();
+      body.set("nonce", form?.dataset.nonce ?? crypto.randomUUID());
+      // An admission from this door may take a seat of its own lease once the room's pool is empty.
+      body.set("lease", leaseId());
     }
   });
 
@@ -75,6 +75,9 @@ function setUpForms(door: Door): void {
       walkIn.reset();
       delete walkIn.dataset.nonce;
     }
+    // Answered: the next click on a search result or "accept anyway" is a new scan.
+    for (const answered of document.querySelectorAll<HTMLFormElement>("form[data-nonce]"))
+      if (!answered.closest(".walk-in")) delete answered.dataset.nonce;
     afterVerdict(door.undoSeconds);
   });
 }

@@ -34,6 +34,16 @@ export async function useSnapshot(snap: DoorSnapshot): Promise<void> {
   // The page says which list the door decides from offline (its time), for staff and tests.
   const root = document.querySelector<HTMLElement>(".scanner");
   if (root) root.dataset.snapshotAt = snap.at;
+  showCount(snap);
+}
+
+/** The room's count as the snapshot has it: other doors' admissions show here too. */
+function showCount(snap: DoorSnapshot): void {
+  const strong = document.querySelector<HTMLElement>("#count strong");
+  if (strong) strong.textContent = String(snap.count);
+  const bar = document.querySelector<HTMLElement>("#count .bar > div");
+  if (bar && snap.session.capacity > 0)
+    bar.style.width = `${Math.min(100, Math.round((snap.count / snap.session.capacity) * 100))}%`;
 }
 
 /** Signed out: the device keeps no list. */
