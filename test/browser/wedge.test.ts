@@ -73,6 +73,8 @@ test("after switching the direction, the next badge still reaches the scan box",
   await page.waitForSelector(".scanner[data-snapshot-at]");
   await page.locator('input[name="direction"][value="exit"]').check();
   await page.locator('input[name="direction"][value="entry"]').check();
+  // Focus left on the switch itself (keyboard users, or a wedge firing before any timer runs).
+  await page.focus('input[name="direction"][value="entry"]');
   await page.keyboard.type(people[2]?.qrCode ?? "", { delay: 5 });
   await page.keyboard.press("Enter");
   await page.waitForFunction(() =>

@@ -249,19 +249,26 @@ function start(): void {
   // Keep the input focused; camera mode.
   // Back to the scan box unless someone is typing elsewhere (the search, a walk-in): after the
   // direction switch too, or the next badge would go nowhere.
-  const refocus = () => {
-    const el = codeInput();
+  const typingElsewhere = () => {
     const active = document.activeElement;
-    const typing =
+    return (
       (active instanceof HTMLInputElement &&
         !["radio", "checkbox", "button", "submit"].includes(active.type)) ||
       active instanceof HTMLTextAreaElement ||
-      active instanceof HTMLSelectElement;
-    if (el && !typing) el.focus();
+      active instanceof HTMLSelectElement
+    );
+  };
+  const refocus = () => {
+    if (!typingElsewhere()) codeInput()?.focus();
   };
   document.addEventListener("click", () => setTimeout(refocus, 0));
   document.addEventListener("change", (event) => {
-    if ((event.target as HTMLInputElement | null)?.type === "radio") setTimeout(refocus, 0);
+    if ((event.target as HTMLInputElement | null)?.type === "radio") refocus();
+  });
+  // A wedge types faster than any timer: a character typed while focus is on a button or a
+  // radio goes to the scan box (the browser sends it to what is focused after this handler).
+  document.addEventListener("keydown", (event) => {
+    if (event.key.length === 1 && !event.ctrlKey && !event.metaKey && !event.altKey) refocus();
   });
   window.addEventListener("focus", refocus);
   setUpCamera((code) => void scan(code));
