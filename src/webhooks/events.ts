@@ -44,3 +44,17 @@ export function signedHeaders(secret: string, msgId: string, body: string, at: D
 export function backoffMs(attempts: number, baseMs: number): number {
   return Math.min(baseMs * 2 ** Math.max(0, attempts - 1), 10 * 60_000);
 }
+
+/** One round of sending stops starting new attempts after this long (well inside the lock). */
+export const ROUND_MS = 15_000;
+
+/**
+ * The send lock outlives a whole round: its last attempt may start at ROUND_MS and take the
+ * attempt's time-out. A fixed 30 s lock lapsed under a slow endpoint (WEBHOOK_TIMEOUT_MS may be
+ * 120 s) and another instance sent the same event again, out of order.
+ */
+export const sendLock = (timeoutMs: number) => ({
+  ttlMs: ROUND_MS + timeoutMs + 5_000,
+  retries: 0,
+  retryDelayMs: 0,
+});

@@ -4,7 +4,7 @@ import type { ScanLogDoc } from "../checkin/repo";
 import { groupedInserts } from "../infra/grouped";
 import { LockBusyError, LockUnavailableError, withLock } from "../infra/lock";
 import type { Logger } from "../infra/log";
-import { backoffMs, eventOfEntry, newSecret, signedHeaders } from "./events";
+import { backoffMs, eventOfEntry, newSecret, ROUND_MS, sendLock, signedHeaders } from "./events";
 import { type DeliveryDoc, deliveriesOf, type EndpointDoc, endpointsOf, type WebhookEvent } from "./repo";
 import { checkTarget } from "./targets";
 
@@ -35,11 +35,8 @@ export interface WebhookParts {
 }
 
 const TICK_MS = 500;
-const LOCK = { ttlMs: 30_000, retries: 0, retryDelayMs: 0 };
 /** Deliveries read per endpoint and round. */
 const PER_ENDPOINT = 1000;
-/** One round of sending stops starting new attempts after this long (well inside the lock). */
-const ROUND_MS = 15_000;
 const ENDPOINTS_REUSE_MS = 5000;
 
 /** What happened, for the deliveries: its stream (a session, or "participants") and its data. */
@@ -306,7 +303,7 @@ function createDeliverer(parts: WebhookParts) {
   let timer: ReturnType<typeof setInterval> | null = null;
   let running: Promise<void> | null = null;
   const tick = () => {
-    running ??= withLock(redis, "lock:webhooks", LOCK, deliverDue)
+    running ??= withLock(redis, "lock:webhooks", sendLock(settings.timeoutMs), deliverDue)
       .catch((error: unknown) => {
         if (error instanceof LockBusyError || error instanceof LockUnavailableError) return;
         log.warn({ err: String(error) }, "webhook deliveries failed this round");

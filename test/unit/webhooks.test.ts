@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { Webhook } from "standardwebhooks";
-import { backoffMs, eventOfEntry, newSecret, signedHeaders } from "../../src/webhooks/events";
+import { backoffMs, eventOfEntry, newSecret, sendLock, signedHeaders } from "../../src/webhooks/events";
 import { isPublicAddress } from "../../src/webhooks/targets";
 
 describe("webhook rules", () => {
@@ -52,4 +52,10 @@ describe("webhook rules", () => {
       expect(isPublicAddress(address)).toBe(true);
     expect(isPublicAddress("not an address")).toBe(false);
   });
+});
+
+test("the send lock outlives a round's last attempt, whatever time-out the operator allows", () => {
+  // A round starts no attempt after 15 s; its last may take the whole time-out.
+  for (const timeoutMs of [100, 10_000, 90_000, 120_000])
+    expect(sendLock(timeoutMs).ttlMs).toBeGreaterThan(15_000 + timeoutMs);
 });
