@@ -218,7 +218,9 @@ export function auditPlugin(rt: Runtime, entries: AuditTrail) {
               (asked && typeof asked === "object"
                 ? { asked: withoutPastedLists(asked as Record<string, unknown>) }
                 : null));
-        await entries
+        // Queued now (the next read's flush finds it), written with the others it gathers:
+        // the answer does not wait for the write.
+        void entries
           .insert({
             _id: new ObjectId(),
             at: new Date(),
